@@ -1,0 +1,1 @@
+"""Turn a pull request's diff into value objects the rules can read."""

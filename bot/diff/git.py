@@ -1,0 +1,65 @@
+"""Read a change from a local git repository, for `readiness scan --repo`.
+
+git runs with external diff drivers and textconv filters off, so a repository's configuration
+cannot make the scan execute anything.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+from pathlib import Path
+
+from bot.rules.model import Ref
+
+MAX_FILE_BYTES = 1_000_000
+
+
+class GitError(RuntimeError):
+    """git refused: not a repository, unknown revision, or git missing."""
+
+
+def _git(repo: Path, *args: str) -> bytes:
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(repo), *args], capture_output=True, check=False, timeout=120
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise GitError(f"git could not run: {exc}") from exc
+    if done.returncode != 0:
+        message = done.stderr.decode(errors="replace").strip().splitlines()
+        raise GitError(message[-1] if message else f"git {args[0]} failed")
+    return done.stdout
+
+
+def resolve(repo: Path, ref: str) -> str:
+    """Return the commit id a ref names, or raise GitError with git's reason."""
+    return _git(repo, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").decode().strip()
+
+
+def diff(repo: Path, base: str, head: str) -> bytes:
+    """Return `git diff` from the merge base of base and head to head, like a pull request."""
+    return _git(
+        repo, "diff", "--no-color", "--no-ext-diff", "--no-textconv", "-M", f"{base}...{head}"
+    )
+
+
+class GitContents:
+    """File contents at the base and head commits of a local repository."""
+
+    def __init__(self, repo: Path, base: str, head: str) -> None:
+        self._repo = repo
+        self._refs: dict[Ref, str] = {"base": base, "head": head}
+
+    async def read(self, path: str, at: Ref = "head") -> str | None:
+        return await asyncio.to_thread(self._read, path, at)
+
+    def _read(self, path: str, at: Ref) -> str | None:
+        spec = f"{self._refs[at]}:{path}"
+        try:
+            size = int(_git(self._repo, "cat-file", "-s", spec))
+            if size > MAX_FILE_BYTES:
+                return None
+            return _git(self._repo, "cat-file", "blob", spec).decode("utf-8", errors="replace")
+        except (GitError, ValueError):
+            return None

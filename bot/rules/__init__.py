@@ -1,0 +1,1 @@
+"""The rule engine: rule packs read a Change and yield Findings."""
