@@ -15,7 +15,7 @@ class FileStatus(StrEnum):
 
 @dataclass(frozen=True)
 class Line:
-    """One added or removed line; `number` is in the new file for added, the old file for removed."""
+    """One added or removed line: `number` is in the new file if added, the old file if removed."""
 
     number: int
     text: str

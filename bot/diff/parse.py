@@ -12,8 +12,8 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from unidiff import PatchSet
 from unidiff.errors import UnidiffParseError
+from unidiff.patch import PatchSet
 
 from bot.diff.model import Change, ChangedFile, FileStatus, Line
 
@@ -39,7 +39,9 @@ def parse(data: bytes | str) -> Change:
     text = decode(data)
     starts = [m.start() for m in _FILE_START.finditer(text)]
     if not starts:
-        return Change(problems=("the diff has no `diff --git` file headers",) if text.strip() else ())
+        return Change(
+            problems=("the diff has no `diff --git` file headers",) if text.strip() else ()
+        )
     files: list[ChangedFile] = []
     problems: list[str] = []
     for begin, end in zip(starts, [*starts[1:], len(text)], strict=True):
@@ -98,7 +100,7 @@ def _parse_file(chunk: str) -> ChangedFile:
 
 
 def _parse_hunks(hunk_text: str) -> dict[str, Any]:
-    """Parse hunk text (starting at the first `@@`) behind a neutral header unidiff cannot trip on."""
+    """Parse hunk text (from the first `@@`) behind a neutral header unidiff cannot trip on."""
     patch = PatchSet.from_string("--- a/file\n+++ b/file\n" + hunk_text.rstrip("\n") + "\n")
     added: list[Line] = []
     removed: list[Line] = []
@@ -112,9 +114,9 @@ def _parse_hunks(hunk_text: str) -> dict[str, Any]:
                 old_ranges.append((hunk.source_start, hunk.source_start + hunk.source_length - 1))
             for line in hunk:
                 text = line.value.rstrip("\n").removesuffix("\r")
-                if line.is_added:
+                if line.is_added and line.target_line_no is not None:
                     added.append(Line(line.target_line_no, text))
-                elif line.is_removed:
+                elif line.is_removed and line.source_line_no is not None:
                     removed.append(Line(line.source_line_no, text))
     return {
         "added": tuple(added),
@@ -143,7 +145,11 @@ def _headers(lines: list[str]) -> dict[str, str]:
         elif line.startswith(("new file mode", "deleted file mode")):
             head[line.rsplit(" ", 1)[0]] = line
     if new in (None, "/dev/null"):
-        new = old if old not in (None, "/dev/null") else _path_from_git_line(lines[0] if lines else "")
+        new = (
+            old
+            if old not in (None, "/dev/null")
+            else _path_from_git_line(lines[0] if lines else "")
+        )
     head["path"] = new or "?"
     return head
 

@@ -47,7 +47,7 @@ async def _guarded(
 ) -> Sequence[Finding]:
     try:
         return await check(ctx)
-    except Exception as exc:  # noqa: BLE001 - one broken rule must not cost the whole review
+    except Exception as exc:  # one broken rule must not cost the whole review
         name = getattr(check, "__name__", repr(check))
         log.exception("rule check %s/%s failed", pack, name)
         problems.append(f"rule check `{pack}/{name}` failed: {type(exc).__name__}")
@@ -88,6 +88,8 @@ def _number_repeats(findings: list[Finding]) -> list[Finding]:
         seen[finding.fingerprint] += 1
         count = seen[finding.fingerprint]
         numbered.append(
-            finding if count == 1 else replace(finding, fingerprint=f"{finding.fingerprint}-{count}")
+            finding
+            if count == 1
+            else replace(finding, fingerprint=f"{finding.fingerprint}-{count}")
         )
     return numbered

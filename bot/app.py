@@ -1,0 +1,62 @@
+"""Wire the server: webhook route, health probes, the job store, the GitHub client and workers."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+
+import aiohttp
+from aiohttp import web
+
+from bot.events import router
+from bot.github.auth import AppAuth
+from bot.github.client import GitHubClient
+from bot.jobs.pipeline import Pipeline
+from bot.jobs.store import JobStore
+from bot.jobs.worker import Workers
+from bot.settings import Settings
+from bot.webhook.view import MAX_BODY_BYTES, make_view
+
+log = logging.getLogger(__name__)
+
+STORE: web.AppKey[JobStore] = web.AppKey("store", JobStore)
+HTTP_TIMEOUT = aiohttp.ClientTimeout(total=60, connect=10)
+
+
+def create_app(settings: Settings) -> web.Application:
+    """Build the aiohttp application; the store, session and workers live in its cleanup context."""
+    app = web.Application(client_max_size=MAX_BODY_BYTES)
+    store = JobStore(settings.database)
+    app[STORE] = store
+    workers = Workers(store, settings.workers)
+    secret = settings.webhook_secret.get_secret_value()
+    webhook = make_view(secret, settings.app_id, router, store, workers.wake)
+
+    async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        async with aiohttp.ClientSession(timeout=HTTP_TIMEOUT) as session:
+            client = GitHubClient(session, base_url=settings.github_api_url)
+            auth = AppAuth(settings.app_id, settings.private_key_pem(), client)
+            workers.start(Pipeline(auth, client))
+            log.info("readiness started with %d workers", settings.workers)
+            yield
+            await workers.stop()
+        store.close()
+
+    app.cleanup_ctx.append(lifecycle)
+    app.router.add_post("/webhook", webhook)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    return app
+
+
+async def healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    try:
+        counts = await request.app[STORE].counts()
+    except Exception as exc:  # noqa: BLE001 - any database failure means "not ready"
+        log.error("readiness probe failed: %s", exc)
+        return web.json_response({"status": "unavailable", "error": str(exc)}, status=503)
+    return web.json_response({"status": "ok", "jobs": counts})

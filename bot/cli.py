@@ -1,0 +1,141 @@
+"""`readiness serve` runs the app; `readiness scan` runs the same rules on a local change.
+
+Exit codes: 0 no error finding, 1 at least one error finding, 2 usage, input or settings error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from pydantic import ValidationError
+
+from bot import logs
+from bot.diff import git
+from bot.diff.parse import parse
+from bot.rules.engine import Evaluation, evaluate
+from bot.rules.model import Contents, NoContents, RuleContext, Severity
+from bot.settings import Settings
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Bad input from the user: reported on one line, exit code 2."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "serve":
+            return serve()
+        return scan(args, sys.stdout)
+    except UsageError as exc:
+        print(f"readiness: {exc}", file=sys.stderr)  # noqa: T201
+        return EXIT_USAGE
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="readiness", description="Review changes for production-readiness regressions."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("serve", help="run the GitHub App: webhook server and workers")
+    scan_cmd = commands.add_parser("scan", help="review a local git change or a diff file")
+    source = scan_cmd.add_mutually_exclusive_group(required=True)
+    source.add_argument("--repo", type=Path, help="a git repository (with --base)")
+    source.add_argument("--diff", help="a unified diff file, or - for standard input")
+    scan_cmd.add_argument("--base", help="the base ref the change is compared with")
+    scan_cmd.add_argument("--head", default="HEAD", help="the head ref (default: HEAD)")
+    scan_cmd.add_argument("--format", choices=("text", "json"), default="text")
+    return parser
+
+
+def serve() -> int:
+    from aiohttp import web
+
+    from bot.app import create_app
+
+    try:
+        settings = Settings()  # type: ignore[call-arg]  # filled from the environment
+    except ValidationError as exc:
+        raise UsageError(f"invalid settings: {_settings_errors(exc)}") from None
+    logs.configure(settings.log_level)
+    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
+    return EXIT_CLEAN
+
+
+def _settings_errors(exc: ValidationError) -> str:
+    """Name the environment variable behind each invalid setting; never echo a value."""
+    parts = []
+    for error in exc.errors():
+        field = "_".join(str(part) for part in error["loc"]).upper()
+        name = f"READINESS_{field}" if field else "settings"
+        parts.append(f"{name}: {error['msg']}")
+    return "; ".join(parts)
+
+
+def scan(args: argparse.Namespace, out: TextIO) -> int:
+    """Run the rule engine on a local change and print the findings."""
+    contents: Contents = NoContents()
+    if args.repo is not None:
+        if not args.base:
+            raise UsageError("--repo needs --base (the branch or commit the change is based on)")
+        try:
+            base, head = git.resolve(args.repo, args.base), git.resolve(args.repo, args.head)
+            data = git.diff(args.repo, base, head)
+        except git.GitError as exc:
+            raise UsageError(f"cannot read the change from {args.repo}: {exc}") from None
+        contents = git.GitContents(args.repo, base, head)
+    else:
+        data = _read_diff(args.diff)
+    evaluation = asyncio.run(evaluate(RuleContext(parse(data), contents)))
+    _print(evaluation, args.format, out)
+    errors = any(f.severity is Severity.ERROR for f in evaluation.findings)
+    return EXIT_FINDINGS if errors else EXIT_CLEAN
+
+
+def _read_diff(name: str) -> bytes:
+    if name == "-":
+        return sys.stdin.buffer.read()
+    try:
+        return Path(name).read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cannot read the diff {name}: {exc.strerror}") from None
+
+
+def _print(evaluation: Evaluation, fmt: str, out: TextIO) -> None:
+    findings = evaluation.findings
+    if fmt == "json":
+        rows = [
+            {
+                "rule": f.rule,
+                "pack": f.pack,
+                "path": f.path,
+                "line": f.line,
+                "severity": f.severity.value,
+                "message": f.message,
+                "fingerprint": f.fingerprint,
+            }
+            for f in findings
+        ]
+        json.dump({"findings": rows, "problems": list(evaluation.problems)}, out, indent=2)
+        out.write("\n")
+        return
+    for f in findings:
+        where = f"{f.path}:{f.line}" + (" (removed)" if f.side == "LEFT" else "")
+        out.write(f"{where}: {f.severity.value} [{f.rule}] {f.message.splitlines()[0]}\n")
+    for problem in evaluation.problems:
+        out.write(f"not reviewed: {problem}\n")
+    counts = {s: sum(f.severity is s for f in findings) for s in Severity}
+    tally = ", ".join(f"{n} {s.value}" for s, n in counts.items() if n) or "no findings"
+    out.write(f"{len(findings)} finding(s): {tally}\n" if findings else "No findings.\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,19 @@
+"""The few error types the pipeline tells apart: worth retrying later, or not."""
+
+from __future__ import annotations
+
+
+class ReadinessError(Exception):
+    """Base of the errors this app raises on purpose."""
+
+
+class TransientError(ReadinessError):
+    """Can succeed later: GitHub 5xx, timeouts, rate limits. `retry_after` is a hint in seconds."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class PermanentError(ReadinessError):
+    """Will fail the same way again: the PR is gone, access was revoked, input is invalid."""

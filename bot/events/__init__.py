@@ -1,0 +1,9 @@
+"""Translate webhook events into jobs; one module, one Router, per event."""
+
+from __future__ import annotations
+
+from gidgethub.routing import Router
+
+from bot.events import check, issue_comment, pull_request
+
+router = Router(pull_request.router, issue_comment.router, check.router)

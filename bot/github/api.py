@@ -1,0 +1,124 @@
+"""The narrow port the pipeline uses to talk to GitHub about one repository."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+from urllib.parse import quote
+
+from gidgethub import BadRequest
+
+from bot.github.client import GitHubClient, json_of
+from bot.rules.model import Ref
+
+log = logging.getLogger(__name__)
+
+DIFF_MEDIA = "application/vnd.github.v3.diff"
+RAW_MEDIA = "application/vnd.github.raw"
+MAX_CONTENT_BYTES = 1_000_000
+
+
+class DiffTooLarge(Exception):
+    """GitHub refused the diff media type (406): above 300 files or 20,000 lines."""
+
+
+class RepoAPI:
+    """GitHub calls about one repository, made with one installation's token."""
+
+    def __init__(self, gh: GitHubClient, repo: str) -> None:
+        self.gh = gh
+        self.repo = repo
+        self._base = f"/repos/{repo}"
+
+    async def get_pull(self, number: int) -> dict[str, Any]:
+        """Fetch the pull request: its state and current head."""
+        return json_of(await self.gh.getitem(f"{self._base}/pulls/{number}"))
+
+    async def find_pulls(self, head_sha: str) -> list[int]:
+        """Return the open PRs whose head is this commit (check events from forks list none)."""
+        return [
+            int(pull["number"])
+            async for pull in self.gh.getiter(f"{self._base}/pulls?state=open&per_page=100")
+            if pull["head"]["sha"] == head_sha
+        ]
+
+    async def get_diff(self, number: int) -> bytes:
+        """Fetch the PR's unified diff as bytes (it may hold non-UTF-8 text)."""
+        try:
+            return await self.gh.get_bytes(f"{self._base}/pulls/{number}", accept=DIFF_MEDIA)
+        except BadRequest as exc:
+            if int(exc.status_code) == 406:
+                raise DiffTooLarge(str(exc)) from exc
+            raise
+
+    def list_files(self, number: int) -> AsyncIterator[dict[str, Any]]:
+        """Iterate over every changed file of the PR, page by page (at most 3,000)."""
+        return self.gh.getiter(f"{self._base}/pulls/{number}/files?per_page=100")
+
+    async def get_content(self, path: str, ref: str) -> bytes | None:
+        """Return a file's raw bytes at a ref, or None when it does not exist there."""
+        url = f"{self._base}/contents/{quote(path, safe='/')}"
+        try:
+            return await self.gh.get_bytes(url, accept=RAW_MEDIA, params={"ref": ref})
+        except BadRequest as exc:
+            if int(exc.status_code) == 404:
+                return None
+            raise
+
+    async def create_check_run(self, body: dict[str, Any]) -> int:
+        """Create a check run and return its id."""
+        return int(json_of(await self.gh.post(f"{self._base}/check-runs", data=body))["id"])
+
+    async def update_check_run(self, check_run_id: int, body: dict[str, Any]) -> None:
+        """Update a check run; annotations sent are appended to the run's."""
+        await self.gh.patch(f"{self._base}/check-runs/{check_run_id}", data=body)
+
+    def list_review_comments(self, number: int) -> AsyncIterator[dict[str, Any]]:
+        """Iterate over every review comment of the PR, all pages."""
+        return self.gh.getiter(f"{self._base}/pulls/{number}/comments?per_page=100")
+
+    def list_reviews(self, number: int) -> AsyncIterator[dict[str, Any]]:
+        """Iterate over every review of the PR, all pages."""
+        return self.gh.getiter(f"{self._base}/pulls/{number}/reviews?per_page=100")
+
+    async def create_review(self, number: int, body: dict[str, Any]) -> None:
+        """Post one review with its line comments."""
+        await self.gh.post(f"{self._base}/pulls/{number}/reviews", data=body)
+
+    async def get_permission(self, username: str) -> str:
+        """Return the user's permission on the repository: admin, maintain, write, read or none."""
+        url = f"{self._base}/collaborators/{quote(username)}/permission"
+        try:
+            data = json_of(await self.gh.getitem(url))
+        except BadRequest as exc:
+            if int(exc.status_code) == 404:
+                return "none"
+            raise
+        return str(data.get("role_name") or data.get("permission") or "none")
+
+    async def react(self, comment_id: int, content: str) -> None:
+        """Add a reaction (`eyes`, `+1`, `confused`) to an issue comment."""
+        url = f"{self._base}/issues/comments/{comment_id}/reactions"
+        await self.gh.post(url, data={"content": content})
+
+    async def comment(self, number: int, body: str) -> None:
+        """Post a comment on the PR's conversation."""
+        await self.gh.post(f"{self._base}/issues/{number}/comments", data={"body": body})
+
+
+class GitHubContents:
+    """File contents at a PR's base and head commits, read through the contents API."""
+
+    def __init__(self, api: RepoAPI, base_sha: str, head_sha: str) -> None:
+        self._api = api
+        self._refs: dict[Ref, str] = {"base": base_sha, "head": head_sha}
+        self._cache: dict[tuple[str, Ref], str | None] = {}
+
+    async def read(self, path: str, at: Ref = "head") -> str | None:
+        key = (path, at)
+        if key not in self._cache:
+            data = await self._api.get_content(path, self._refs[at])
+            too_big = data is not None and len(data) > MAX_CONTENT_BYTES
+            self._cache[key] = None if data is None or too_big else data.decode(errors="replace")
+        return self._cache[key]

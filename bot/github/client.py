@@ -1,0 +1,143 @@
+"""gidgethub over the app's one aiohttp session, with bounded retries GitHub asks clients to make.
+
+gidgethub retries nothing by itself (PLATFORM.md): 5xx answers, connection errors and
+rate limits (403/429 with `Retry-After` or `x-ratelimit-reset`) are retried here, a few times,
+with exponential backoff and jitter. Anything that would wait too long becomes a TransientError
+so the job is retried later instead of holding a worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Mapping
+from http import HTTPStatus
+from typing import Any
+
+import aiohttp
+from gidgethub import GitHubBroken, HTTPException, sansio
+from gidgethub.aiohttp import GitHubAPI
+from yarl import URL
+
+from bot.errors import TransientError
+
+log = logging.getLogger(__name__)
+
+USER_AGENT = "readiness-app"
+MAX_ATTEMPTS = 4
+MAX_WAIT_S = 90.0
+BACKOFF_BASE_S = 0.5
+SECONDARY_LIMIT_WAIT_S = 60.0
+
+
+def retry_delay(exc: HTTPException, attempt: int) -> float | None:
+    """Return how long to wait before retrying this failure, or None if it must not be retried."""
+    headers = exc.headers or {}
+    status = int(exc.status_code)
+    if isinstance(exc, GitHubBroken) or status >= 500:
+        return BACKOFF_BASE_S * 2.0 ** (attempt - 1) * (1 + random.random())
+    if status not in (403, 429):
+        return None
+    if retry_after := headers.get("retry-after"):
+        try:
+            return max(0.0, float(retry_after))
+        except ValueError:
+            return SECONDARY_LIMIT_WAIT_S
+    if headers.get("x-ratelimit-remaining") == "0" and (reset := headers.get("x-ratelimit-reset")):
+        return max(0.0, float(reset) - time.time())
+    if status == 429 or "rate limit" in str(exc).lower():
+        return SECONDARY_LIMIT_WAIT_S
+    return None  # a plain 403: permission denied
+
+
+class GitHubClient(GitHubAPI):
+    """A gidgethub client that retries what GitHub says can be retried."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        *,
+        base_url: str,
+        oauth_token: str | None = None,
+    ) -> None:
+        super().__init__(session, USER_AGENT, oauth_token=oauth_token, base_url=base_url)
+        self.session = session
+
+    def for_token(self, token: str) -> GitHubClient:
+        """Return a client for one installation token, sharing the session."""
+        return GitHubClient(self.session, base_url=self.base_url, oauth_token=token)
+
+    async def handle_rate_limit_error(
+        self, *, method: str, url: str, exception: HTTPException, attempt: int
+    ) -> bool:
+        delay = retry_delay(exception, attempt)
+        if delay is None:
+            return False
+        if attempt >= MAX_ATTEMPTS or delay > MAX_WAIT_S:
+            raise TransientError(
+                f"GitHub answered {int(exception.status_code)} to {method} {_path(url)}",
+                retry_after=delay,
+            ) from exception
+        log.warning(
+            "GitHub answered %s to %s %s; retry %d in %.1f s",
+            int(exception.status_code),
+            method,
+            _path(url),
+            attempt,
+            delay,
+        )
+        await self.sleep(delay)
+        return True
+
+    async def _request(
+        self, method: str, url: str, headers: Mapping[str, str], body: bytes = b""
+    ) -> tuple[int, Mapping[str, str], bytes]:
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            try:
+                return await super()._request(method, url, headers, body)
+            except (aiohttp.ClientConnectionError, TimeoutError) as exc:
+                if attempt == MAX_ATTEMPTS:
+                    raise TransientError(f"{method} {_path(url)}: {type(exc).__name__}") from exc
+                await self.sleep(BACKOFF_BASE_S * 2.0 ** (attempt - 1) * (1 + random.random()))
+        raise AssertionError("unreachable")
+
+    async def get_bytes(
+        self, url: str, *, accept: str, params: Mapping[str, str] | None = None
+    ) -> bytes:
+        """GET a raw (non-JSON) body as bytes: gidgethub would decode it as strict UTF-8."""
+        full = sansio.format_url(url, {}, base_url=self.base_url)
+        headers = sansio.create_headers(USER_AGENT, accept=accept, oauth_token=self.oauth_token)
+        if params:
+            full = str(URL(full).update_query(params))
+        attempt = 0
+        while True:
+            attempt += 1
+            status, response_headers, body = await self._request("GET", full, headers)
+            if 200 <= status < 300:
+                return body
+            try:
+                sansio.decipher_response(status, response_headers, body)
+            except HTTPException as exc:
+                if await self.handle_rate_limit_error(
+                    method="GET", url=full, exception=exc, attempt=attempt
+                ):
+                    continue
+                raise
+            raise GitHubBroken(HTTPStatus(status))  # decipher_response raises for any non-2xx
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+
+def _path(url: str) -> str:
+    """Drop scheme, host and query: logs show what was called, never a token in a query."""
+    return URL(url).path
+
+
+def json_of(data: Any) -> dict[str, Any]:
+    """Narrow gidgethub's Any to the JSON object GitHub returned."""
+    if not isinstance(data, dict):
+        raise TransientError(f"GitHub returned {type(data).__name__}, expected an object")
+    return data

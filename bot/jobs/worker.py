@@ -1,0 +1,107 @@
+"""A bounded pool of workers that take jobs from the store and run them through a handler.
+
+A job failure is logged and recorded, never fatal to a worker: transient errors are retried
+with growing delays up to MAX_ATTEMPTS, permanent ones fail the job at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+
+from bot.errors import PermanentError, TransientError
+from bot.jobs.model import Job
+from bot.jobs.store import Claimed, JobStore
+from bot.logs import bound
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Job], Awaitable[None]]
+MAX_ATTEMPTS = 5
+IDLE_POLL_S = 5.0
+
+
+def backoff(attempts: int, hint: float | None) -> float:
+    """Return the delay before the next attempt: GitHub's hint if any, else 10 s, 20 s, 40 s…"""
+    return max(hint or 0.0, 10.0 * 2.0 ** (attempts - 1))
+
+
+class Workers:
+    """Run up to `concurrency` jobs at once; `wake()` when a job was queued."""
+
+    def __init__(self, store: JobStore, concurrency: int) -> None:
+        self._store = store
+        self._concurrency = concurrency
+        self._wakeup = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def wake(self) -> None:
+        self._wakeup.set()
+
+    def start(self, handler: Handler) -> None:
+        self._tasks = [
+            asyncio.create_task(self._loop(handler), name=f"worker-{n}")
+            for n in range(self._concurrency)
+        ]
+
+    async def stop(self) -> None:
+        """Cancel the workers; a job cut short stays `running` and is queued again at next start."""
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []
+
+    async def _loop(self, handler: Handler) -> None:
+        while True:
+            claimed = await self._store.claim()
+            if claimed is None:
+                await self._idle()
+                continue
+            await self._process(claimed, handler)
+            self.wake()  # a job of the same PR may have waited for this one
+
+    async def _idle(self) -> None:
+        due = await self._store.next_due_in()
+        timeout = IDLE_POLL_S if due is None else min(IDLE_POLL_S, due)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wakeup.wait(), timeout)
+        self._wakeup.clear()
+
+    async def _process(self, claimed: Claimed, handler: Handler) -> None:
+        job = claimed.job
+        with bound(
+            delivery_id=job.delivery_id,
+            installation_id=job.installation_id,
+            repo=job.repo,
+            pr=job.number,
+            job=claimed.id,
+        ):
+            try:
+                await handler(job)
+            except PermanentError as exc:
+                log.error("job failed for good: %s", exc)
+                await self._store.fail(claimed.id, str(exc))
+            except TransientError as exc:
+                await self._retry_or_fail(claimed, exc, exc.retry_after)
+            except Exception as exc:  # a bug in one job must not kill the worker
+                log.exception("job crashed")
+                await self._retry_or_fail(claimed, exc, None)
+            else:
+                await self._store.finish(claimed.id)
+                log.info("job done")
+
+    async def _retry_or_fail(self, claimed: Claimed, exc: Exception, hint: float | None) -> None:
+        error = f"{type(exc).__name__}: {exc}"
+        if claimed.attempts >= MAX_ATTEMPTS:
+            log.error("job failed after %d attempts: %s", claimed.attempts, error)
+            await self._store.fail(claimed.id, error)
+            return
+        delay = backoff(claimed.attempts, hint)
+        log.warning(
+            "job attempt %d failed (%s); retrying in %.0f s", claimed.attempts, error, delay
+        )
+        await self._store.retry(claimed.id, delay, error)

@@ -1,0 +1,132 @@
+"""Check-run payloads: started, then completed in batches of at most 50 annotations."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from bot.rules.engine import Evaluation
+from bot.rules.model import Finding, Severity
+
+CHECK_NAME = "Readiness"
+ANNOTATIONS_PER_REQUEST = 50  # GitHub's limit per create/update request
+MAX_TEXT = 65_535  # output.summary and output.text
+MAX_TITLE = 255
+MAX_MESSAGE = 60_000  # annotation message: 64 KB
+RERUN_HINT = "Comment `/readiness recheck` on the pull request to run the review again."
+
+_LEVEL = {Severity.ERROR: "failure", Severity.WARNING: "warning", Severity.NOTICE: "notice"}
+_ICON = {Severity.ERROR: "🔴", Severity.WARNING: "🟠", Severity.NOTICE: "🔵"}
+
+
+class Conclusion(StrEnum):
+    SUCCESS = "success"
+    NEUTRAL = "neutral"
+    FAILURE = "failure"
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def conclusion(findings: Sequence[Finding]) -> Conclusion:
+    if any(f.severity is Severity.ERROR for f in findings):
+        return Conclusion.FAILURE
+    return Conclusion.NEUTRAL if findings else Conclusion.SUCCESS
+
+
+def started(head_sha: str) -> dict[str, Any]:
+    return {
+        "name": CHECK_NAME,
+        "head_sha": head_sha,
+        "status": "in_progress",
+        "started_at": _now(),
+        "output": {"title": "Reviewing…", "summary": "Readiness is reviewing this change."},
+    }
+
+
+def title(findings: Sequence[Finding]) -> str:
+    if not findings:
+        return "No readiness regressions found"
+    counts = Counter(f.severity for f in findings)
+    parts = [f"{counts[s]} {s.value}{'s' if counts[s] > 1 else ''}" for s in Severity if counts[s]]
+    return ", ".join(parts)
+
+
+def summary(evaluation: Evaluation) -> str:
+    """Write the markdown summary: counts, a findings table, and what was not reviewed."""
+    findings = evaluation.findings
+    lines = [f"**{title(findings)}**", ""]
+    if findings:
+        lines += ["| | Rule | Where | Finding |", "|---|---|---|---|"]
+        for f in findings:
+            where = f"`{f.path}`:{f.line}" + (" (removed line)" if f.side == "LEFT" else "")
+            message = f.message.splitlines()[0] if f.message else ""
+            lines.append(f"| {_ICON[f.severity]} | `{f.rule}` | {where} | {_cell(message)} |")
+    if evaluation.problems:
+        lines += ["", "**Not fully reviewed**", ""]
+        lines += [f"- {problem}" for problem in evaluation.problems]
+    lines += ["", f"<sub>{RERUN_HINT}</sub>"]
+    return trim("\n".join(lines), MAX_TEXT)
+
+
+def annotation(finding: Finding) -> dict[str, Any]:
+    return {
+        "path": finding.path,
+        "start_line": finding.line,
+        "end_line": finding.line,
+        "annotation_level": _LEVEL[finding.severity],
+        "title": trim(finding.rule, MAX_TITLE),
+        "message": trim(finding.message, MAX_MESSAGE),
+    }
+
+
+def completed(evaluation: Evaluation) -> list[dict[str, Any]]:
+    """Return the PATCH bodies that finish the run: annotations 50 at a time, the last completes.
+
+    Findings on removed lines have no line in the head commit to annotate; they are in the
+    summary and the review instead.
+    """
+    annotations = [annotation(f) for f in evaluation.findings if f.side == "RIGHT"]
+    batches = [
+        annotations[i : i + ANNOTATIONS_PER_REQUEST]
+        for i in range(0, len(annotations), ANNOTATIONS_PER_REQUEST)
+    ] or [[]]
+    output = {"title": title(evaluation.findings), "summary": summary(evaluation)}
+    bodies: list[dict[str, Any]] = [
+        {"output": {**output, "annotations": batch}} for batch in batches
+    ]
+    bodies[-1].update(
+        status="completed",
+        conclusion=conclusion(evaluation.findings).value,
+        completed_at=_now(),
+    )
+    return bodies
+
+
+def crashed(reason: str) -> dict[str, Any]:
+    """Finish a run the bot could not complete, rather than leave it `in_progress` forever."""
+    return {
+        "status": "completed",
+        "conclusion": Conclusion.NEUTRAL.value,
+        "completed_at": _now(),
+        "output": {
+            "title": "Readiness could not finish this review",
+            "summary": trim(f"{reason}\n\n{RERUN_HINT}", MAX_TEXT),
+        },
+    }
+
+
+def trim(text: str, limit: int) -> str:
+    """Cut text to GitHub's limit, saying so."""
+    if len(text) <= limit:
+        return text
+    note = "\n\n… (truncated to fit GitHub's limit)"
+    return text[: limit - len(note)] + note
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")

@@ -1,0 +1,90 @@
+"""One PR review per run, with comments only on diff lines and only for findings not yet posted.
+
+Each comment ends with a hidden fingerprint marker. Before posting, the markers of all existing
+review comments and review bodies are read, so a re-run (or a finding that moved) is not posted
+twice. GitHub rejects a whole review if one comment sits outside the diff's hunks (422), so such
+findings stay check-run annotations only. Comments are capped per review to stay clear of
+secondary rate limits; the rest are listed in the review body.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bot.diff.model import Change
+from bot.report.checks import MAX_TEXT, RERUN_HINT, trim
+from bot.rules.model import Finding, Severity
+
+MAX_COMMENTS = 30
+_MARKER = "<!-- readiness:fingerprint={} -->"
+_MARKER_RE = re.compile(r"<!-- readiness:fingerprint=([0-9a-f]+(?:-\d+)?) -->")
+_HEADING = {
+    Severity.ERROR: "🔴 Error",
+    Severity.WARNING: "🟠 Warning",
+    Severity.NOTICE: "🔵 Notice",
+}
+
+
+def posted(bodies: Iterable[str | None]) -> set[str]:
+    """Collect the fingerprints already posted in these comment or review bodies."""
+    return {fp for body in bodies if body for fp in _MARKER_RE.findall(body)}
+
+
+@dataclass(frozen=True)
+class ReviewPlan:
+    comments: tuple[Finding, ...]
+    overflow: tuple[Finding, ...]
+
+    def request(self, head_sha: str) -> dict[str, Any]:
+        """Build the `POST /pulls/{n}/reviews` body."""
+        return {
+            "commit_id": head_sha,
+            "event": "COMMENT",
+            "body": self.body(),
+            "comments": [
+                {"path": f.path, "line": f.line, "side": f.side, "body": comment_body(f)}
+                for f in self.comments
+            ],
+        }
+
+    def body(self) -> str:
+        count = len(self.comments) + len(self.overflow)
+        lines = [
+            f"**Readiness** found {count} new issue{'s' if count != 1 else ''} in this change."
+        ]
+        if self.overflow:
+            lines += ["", f"{len(self.overflow)} more, not commented inline to limit noise:", ""]
+            lines += [
+                f"- {_HEADING[f.severity]} `{f.rule}` at `{f.path}`:{f.line}: "
+                f"{f.message.splitlines()[0] if f.message else ''} {_MARKER.format(f.fingerprint)}"
+                for f in self.overflow
+            ]
+        lines += ["", f"<sub>See the **Readiness** check for the full report. {RERUN_HINT}</sub>"]
+        return trim("\n".join(lines), MAX_TEXT)
+
+
+def plan(findings: Sequence[Finding], change: Change, already: set[str]) -> ReviewPlan | None:
+    """Choose the new findings that can sit on a diff line; None when there is nothing to post."""
+    placeable = []
+    for finding in findings:
+        changed = change.file(finding.path)
+        if finding.fingerprint in already or changed is None:
+            continue
+        if changed.commentable(finding.line, finding.side):
+            placeable.append(finding)
+    if not placeable:
+        return None
+    ranked = sorted(placeable, key=lambda f: (f.severity.rank, f.path, f.line))
+    return ReviewPlan(tuple(ranked[:MAX_COMMENTS]), tuple(ranked[MAX_COMMENTS:]))
+
+
+def comment_body(finding: Finding) -> str:
+    message = trim(finding.message, MAX_TEXT - 1_000)  # room for the heading and the marker
+    return (
+        f"**{_HEADING[finding.severity]}: `{finding.rule}`**\n\n{message}\n\n"
+        f"<sub>If this is intended, add `readiness:allow` in a comment on this line.</sub>\n"
+        f"{_MARKER.format(finding.fingerprint)}"
+    )

@@ -1,0 +1,1 @@
+"""HTTP in: signature, size cap, dedupe, persist, 202 — nothing slow."""

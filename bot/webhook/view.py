@@ -1,0 +1,82 @@
+"""`POST /webhook`: verify, translate, persist, answer 202 — the review runs later in a worker.
+
+Order matters: the signature is checked on the raw bytes before anything is parsed, so an
+unsigned body is never even read as JSON. aiohttp's `client_max_size` answers 413 to bodies above
+the cap (GitHub never sends more than 25 MB).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+from gidgethub import ValidationFailure, sansio
+from gidgethub.routing import Router
+
+from bot.jobs.model import Job
+from bot.jobs.store import JobStore
+from bot.logs import bound
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 26 * 1024 * 1024 - 1  # a little above GitHub's 25 MB payload cap
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def _error(status: int, message: str) -> web.Response:
+    return web.json_response({"error": message}, status=status)
+
+
+def make_view(
+    secret: str, app_id: int, router: Router, store: JobStore, wake: Callable[[], None]
+) -> Handler:
+    """Build the webhook handler over its collaborators."""
+
+    async def webhook(request: web.Request) -> web.StreamResponse:
+        body = await request.read()
+        delivery = request.headers.get("X-GitHub-Delivery", "")
+        event_name = request.headers.get("X-GitHub-Event", "")
+        with bound(delivery_id=delivery or None, event=event_name or None):
+            signature = request.headers.get("X-Hub-Signature-256")
+            if not signature:
+                log.warning("rejected a delivery without X-Hub-Signature-256")
+                return _error(401, "missing X-Hub-Signature-256 signature")
+            try:
+                sansio.validate_event(body, signature=signature, secret=secret)
+            except ValidationFailure:
+                log.warning("rejected a delivery with a wrong signature")
+                return _error(401, "invalid X-Hub-Signature-256 signature")
+            if not delivery or not event_name:
+                return _error(400, "missing X-GitHub-Event or X-GitHub-Delivery header")
+            try:
+                data = json.loads(body)
+            except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+                log.warning("rejected a delivery whose body is not JSON")
+                return _error(400, "the body is not valid JSON")
+            if not isinstance(data, dict):
+                return _error(400, "the body is not a JSON object")
+            event = sansio.Event(data, event=event_name, delivery_id=delivery)
+            jobs: list[Job] = []
+            try:
+                await router.dispatch(event, jobs=jobs, app_id=app_id)
+            except (KeyError, TypeError, ValueError) as exc:
+                log.warning("rejected a %s payload missing %s", event_name, exc)
+                return _error(400, f"the {event_name} payload lacks a field the app needs: {exc}")
+            fresh = await store.accept(delivery, event_name, jobs)
+            if not fresh:
+                log.info("duplicate delivery ignored")
+                return web.json_response({"status": "duplicate", "jobs": 0}, status=200)
+            if jobs:
+                wake()
+            log.info("delivery accepted with %d job(s)", len(jobs))
+            return web.json_response(_ack(event, jobs), status=202)
+
+    return webhook
+
+
+def _ack(event: sansio.Event, jobs: list[Job]) -> dict[str, Any]:
+    return {"status": "queued" if jobs else "ignored", "event": event.event, "jobs": len(jobs)}

@@ -1,0 +1,305 @@
+"""In-memory GitHub: the setup API tests call and the views they assert on."""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import payloads
+from .auth import Token
+from .diff import FileDiff, parse_files
+
+ROLES = ("admin", "maintain", "write", "triage", "read", "none")
+
+
+@dataclass
+class Pull:
+    """A pull request and every head it has had, so comments on older commits still resolve."""
+
+    repo: str
+    number: int
+    head_sha: str
+    base_sha: str
+    head_ref: str
+    base_ref: str
+    state: str
+    user: str
+    title: str
+    head_repo: str
+    diff_too_large: bool
+    diffs: dict[str, bytes] = field(default_factory=dict)
+    files: dict[str, list[FileDiff]] = field(default_factory=dict)
+    created_at: str = field(default_factory=payloads.now)
+    updated_at: str = field(default_factory=payloads.now)
+
+    def push(self, head_sha: str, diff: bytes) -> None:
+        """Record a new head commit and its diff against the base."""
+        self.head_sha = head_sha
+        self.diffs[head_sha] = diff
+        self.files[head_sha] = parse_files(diff)
+        self.updated_at = payloads.now()
+
+    def too_large(self) -> bool:
+        """Tell whether GitHub would refuse the diff media type (it stops at 300 files)."""
+        return self.diff_too_large or len(self.files[self.head_sha]) > 300
+
+
+@dataclass
+class Repo:
+    """A repository: refs, file trees by commit, pull requests and collaborator roles."""
+
+    full_name: str
+    default_branch: str = "main"
+    refs: dict[str, str] = field(default_factory=dict)
+    trees: dict[str, dict[str, bytes]] = field(default_factory=dict)
+    pulls: dict[int, Pull] = field(default_factory=dict)
+    roles: dict[str, str] = field(default_factory=dict)
+
+
+class GitHubState:
+    """Hold the double's data; sync methods so tests set up and assert without awaiting."""
+
+    def __init__(self, app_id: int, public_key: str, *, slug: str = "readiness") -> None:
+        self.app_id = app_id
+        self.public_key = public_key
+        self.slug = slug
+        self.bot_login = f"{slug}[bot]"
+        self.url = "http://127.0.0.1"
+        self.tokens_issued = 0
+        self.reactions: list[tuple[int, str]] = []
+        self._ids = itertools.count(1)
+        self._installations: dict[int, set[str]] = {}
+        self._repos: dict[str, Repo] = {}
+        self._tokens: dict[str, Token] = {}
+        self._check_runs: dict[int, tuple[str, dict[str, Any]]] = {}
+        self._reviews: dict[tuple[str, int], list[dict[str, Any]]] = {}
+        self._review_comments: dict[tuple[str, int], list[dict[str, Any]]] = {}
+        self._issue_comments: dict[tuple[str, int], list[dict[str, Any]]] = {}
+
+    # -- setup ------------------------------------------------------------------------------
+
+    def add_installation(self, installation_id: int, repos: list[str]) -> None:
+        """Install the app on `repos` ("owner/name")."""
+        self._installations.setdefault(installation_id, set()).update(r.lower() for r in repos)
+        for name in repos:
+            self._repo(name, create=True)
+
+    def add_pull(
+        self,
+        repo: str,
+        number: int,
+        head_sha: str,
+        base_sha: str,
+        diff: bytes,
+        files_at_head: dict[str, bytes] | None = None,
+        files_at_base: dict[str, bytes] | None = None,
+        head_ref: str = "feature",
+        base_ref: str = "main",
+        state: str = "open",
+        user: str = "octocat",
+        diff_too_large: bool = False,
+        title: str = "Update the feature",
+        head_repo: str | None = None,
+    ) -> None:
+        """Open a pull request; its files list is derived from `diff`."""
+        r = self._repo(repo, create=True)
+        if not r.pulls and not r.refs:
+            r.default_branch = base_ref
+        pull = Pull(
+            repo=r.full_name,
+            number=number,
+            head_sha=head_sha,
+            base_sha=base_sha,
+            head_ref=head_ref,
+            base_ref=base_ref,
+            state=state,
+            user=user,
+            title=title,
+            head_repo=head_repo or r.full_name,
+            diff_too_large=diff_too_large,
+        )
+        pull.push(head_sha, diff)
+        r.pulls[number] = pull
+        r.refs[base_ref] = base_sha
+        r.trees.setdefault(base_sha, {}).update(files_at_base or {})
+        self._set_head(r, pull, files_at_head or {})
+
+    def update_pull(
+        self,
+        repo: str,
+        number: int,
+        *,
+        head_sha: str,
+        diff: bytes,
+        files_at_head: dict[str, bytes] | None = None,
+        state: str | None = None,
+        diff_too_large: bool | None = None,
+    ) -> None:
+        """Push a new head; files not given are carried over from the previous head."""
+        r = self._repo(repo)
+        pull = r.pulls[number]
+        previous = dict(r.trees.get(pull.head_sha, {}))
+        pull.push(head_sha, diff)
+        pull.state = state or pull.state
+        if diff_too_large is not None:
+            pull.diff_too_large = diff_too_large
+        self._set_head(r, pull, previous if files_at_head is None else files_at_head)
+
+    def set_permission(self, repo: str, username: str, role: str) -> None:
+        """Give `username` a repository role, as the collaborator-permission endpoint reports it."""
+        if role not in ROLES:
+            raise ValueError(f"role must be one of {ROLES}")
+        self._repo(repo).roles[username.lower()] = role
+
+    def add_review_comment(
+        self,
+        repo: str,
+        number: int,
+        path: str,
+        line: int,
+        body: str,
+        user: str = "someone",
+        side: str = "RIGHT",
+    ) -> dict[str, Any]:
+        """Seed a review comment left earlier (by a person or a run of a bot); not position-checked."""
+        pull = self._repo(repo).pulls[number]
+        review = self.new_review(pull, body="", event="COMMENT", commit_id=pull.head_sha, login=user)
+        return self.new_review_comment(
+            pull, review, {"path": path, "line": line, "side": side, "body": body}, None
+        )
+
+    def add_issue_comment(
+        self, repo: str, number: int, body: str, user: str = "someone"
+    ) -> dict[str, Any]:
+        """Seed a conversation comment, e.g. a summary left by an earlier run."""
+        return self.new_issue_comment(self._repo(repo).pulls[number], body, login=user)
+
+    def expire_tokens(self) -> None:
+        """Expire every issued installation token, to test refresh after a 401."""
+        for token in self._tokens.values():
+            token.expires_at = time.time() - 1
+
+    # -- views --------------------------------------------------------------------------------
+
+    @property
+    def check_runs(self) -> list[dict[str, Any]]:
+        """Return check runs in creation order, `output.annotations` holding every batch."""
+        return [copy.deepcopy(run) for _, run in self._check_runs.values()]
+
+    @property
+    def reviews(self) -> list[dict[str, Any]]:
+        """Return every submitted review, oldest first."""
+        found = [r for reviews in self._reviews.values() for r in reviews]
+        return copy.deepcopy(sorted(found, key=lambda r: r["id"]))
+
+    def review_comments(self, repo: str, number: int) -> list[dict[str, Any]]:
+        """Return the pull request's review comments, oldest first."""
+        return copy.deepcopy(self._review_comments.get((repo.lower(), number), []))
+
+    def issue_comments(self, repo: str, number: int) -> list[dict[str, Any]]:
+        """Return the pull request's conversation comments, oldest first."""
+        return copy.deepcopy(self._issue_comments.get((repo.lower(), number), []))
+
+    # -- used by the routes -------------------------------------------------------------------
+
+    def next_id(self) -> int:
+        """Return a fresh id; one sequence for all objects, so mixed-up ids do not resolve."""
+        return next(self._ids)
+
+    def new_review(
+        self, pull: Pull, *, body: str, event: str | None, commit_id: str, login: str
+    ) -> dict[str, Any]:
+        """Store a review in GitHub's shape."""
+        states = {"COMMENT": "COMMENTED", "APPROVE": "APPROVED", "REQUEST_CHANGES": "CHANGES_REQUESTED"}
+        review_id = self.next_id()
+        pull_url = f"{self.url}/repos/{pull.repo}/pulls/{pull.number}"
+        review = {
+            "id": review_id,
+            "node_id": f"PRR_{review_id}",
+            "user": payloads.user(login, self.url),
+            "body": body,
+            "state": states.get(event or "", "PENDING"),
+            "commit_id": commit_id,
+            "html_url": f"{payloads.WEB}/{pull.repo}/pull/{pull.number}#pullrequestreview-{review_id}",
+            "pull_request_url": pull_url,
+            "author_association": "NONE",
+            "submitted_at": payloads.now(),
+        }
+        self._reviews.setdefault((pull.repo.lower(), pull.number), []).append(review)
+        return review
+
+    def new_review_comment(
+        self, pull: Pull, review: dict[str, Any], spec: dict[str, Any], f: FileDiff | None
+    ) -> dict[str, Any]:
+        """Store a review comment; `spec` holds path, body and a resolved line and side."""
+        comment_id = self.next_id()
+        side = spec.get("side") or "RIGHT"
+        position = f.find(spec["line"], side) if f and "line" in spec else None
+        stamp = payloads.now()
+        comment = {
+            "id": comment_id,
+            "node_id": f"PRRC_{comment_id}",
+            "pull_request_review_id": review["id"],
+            "path": spec["path"],
+            "body": spec["body"],
+            "commit_id": review["commit_id"],
+            "original_commit_id": review["commit_id"],
+            "diff_hunk": f.hunk_until(position) if f and position else "",
+            "position": position,
+            "original_position": position,
+            "line": spec.get("line"),
+            "original_line": spec.get("line"),
+            "side": side,
+            "start_line": spec.get("start_line"),
+            "original_start_line": spec.get("start_line"),
+            "start_side": spec.get("start_side") if spec.get("start_line") else None,
+            "subject_type": spec.get("subject_type", "line"),
+            "user": payloads.user(review["user"]["login"], self.url),
+            "author_association": "NONE",
+            "created_at": stamp,
+            "updated_at": stamp,
+            "url": f"{self.url}/repos/{pull.repo}/pulls/comments/{comment_id}",
+            "html_url": f"{payloads.WEB}/{pull.repo}/pull/{pull.number}#discussion_r{comment_id}",
+            "pull_request_url": f"{self.url}/repos/{pull.repo}/pulls/{pull.number}",
+        }
+        if "in_reply_to" in spec:
+            comment["in_reply_to_id"] = spec["in_reply_to"]
+        self._review_comments.setdefault((pull.repo.lower(), pull.number), []).append(comment)
+        return comment
+
+    def new_issue_comment(self, pull: Pull, body: str, *, login: str) -> dict[str, Any]:
+        """Store a conversation comment in GitHub's shape."""
+        comment_id = self.next_id()
+        stamp = payloads.now()
+        comment = {
+            "id": comment_id,
+            "node_id": f"IC_{comment_id}",
+            "body": body,
+            "user": payloads.user(login, self.url),
+            "author_association": "NONE",
+            "created_at": stamp,
+            "updated_at": stamp,
+            "url": f"{self.url}/repos/{pull.repo}/issues/comments/{comment_id}",
+            "html_url": f"{payloads.WEB}/{pull.repo}/pull/{pull.number}#issuecomment-{comment_id}",
+            "issue_url": f"{self.url}/repos/{pull.repo}/issues/{pull.number}",
+        }
+        self._issue_comments.setdefault((pull.repo.lower(), pull.number), []).append(comment)
+        return comment
+
+    def _repo(self, name: str, *, create: bool = False) -> Repo:
+        """Find a repository by case-insensitive name, as GitHub does."""
+        key = name.lower()
+        if key not in self._repos:
+            if not create:
+                raise KeyError(f"unknown repository {name}: add_installation or add_pull first")
+            self._repos[key] = Repo(full_name=name)
+        return self._repos[key]
+
+    def _set_head(self, r: Repo, pull: Pull, files: dict[str, bytes]) -> None:
+        """Make the head commit's files readable by sha, and by branch for same-repo heads."""
+        r.trees[pull.head_sha] = dict(files)
+        if pull.head_repo.lower() == r.full_name.lower():
+            r.refs[pull.head_ref] = pull.head_sha
