@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import sys
 from pathlib import Path
 from typing import TextIO
@@ -82,6 +83,7 @@ def _settings_errors(exc: ValidationError) -> str:
 
 def scan(args: argparse.Namespace, out: TextIO) -> int:
     """Run the rule engine on a local change and print the findings."""
+    logging.basicConfig(level=logging.ERROR, format="readiness: %(message)s")
     contents: Contents = NoContents()
     if args.repo is not None:
         if not args.base:

@@ -47,11 +47,15 @@ def parse(data: bytes | str) -> Change:
     for begin, end in zip(starts, [*starts[1:], len(text)], strict=True):
         chunk = text[begin:end]
         try:
-            files.append(_parse_file(chunk))
+            changed = _parse_file(chunk)
         except (UnidiffParseError, ValueError) as exc:
             name = _headers(chunk.splitlines()).get("path", "?")
             log.warning("skipping unparsable diff of %r: %s", name, exc)
             problems.append(f"`{name}`: the diff of this file could not be parsed ({exc})")
+            continue
+        files.append(changed)
+        if changed.binary:
+            problems.append(f"`{changed.path}`: binary file, not reviewed")
     return Change(files=tuple(files), problems=tuple(problems))
 
 

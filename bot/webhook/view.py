@@ -62,7 +62,8 @@ def make_view(
             event = sansio.Event(data, event=event_name, delivery_id=delivery)
             jobs: list[Job] = []
             try:
-                await router.dispatch(event, jobs=jobs, app_id=app_id)
+                if "installation" in data:  # only an installation's events can be acted on
+                    await router.dispatch(event, jobs=jobs, app_id=app_id)
             except (KeyError, TypeError, ValueError) as exc:
                 log.warning("rejected a %s payload missing %s", event_name, exc)
                 return _error(400, f"the {event_name} payload lacks a field the app needs: {exc}")

@@ -65,5 +65,5 @@ class Token:
 
 
 def new_token() -> str:
-    """Return a token in GitHub's installation-token shape (prefix ghs_, no fixed length promised)."""
+    """Return a token shaped like GitHub's (ghs_ prefix; GitHub promises no fixed length)."""
     return "ghs_" + "".join(secrets.choice(_ALPHABET) for _ in range(36))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from unidiff import PatchSet
 from unidiff.errors import UnidiffParseError
+from unidiff.patch import PatchSet
 
 _GIT_HEADER = re.compile(r"^diff --git ", re.MULTILINE)
 _HEADER_PATHS = re.compile(r'^diff --git (?:"?a/)(.*?)"? (?:"?b/)(.*?)"?$', re.MULTILINE)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -13,18 +14,21 @@ from aiohttp import web
 
 from . import payloads
 from .auth import TOKEN_LIFETIME, Token, jwt_problem, new_token
-from .diff import LEFT, RIGHT, FileDiff
-from .state import GitHubState, Pull, Repo
+from .state import PERMISSIONS, GitHubState, Pull, Repo
 
 STATE = web.AppKey("state", GitHubState)
 MAX_BODY = 65536
 DIFF_TYPES = ("application/vnd.github.v3.diff", "application/vnd.github.diff")
 RAW_TYPES = ("application/vnd.github.raw", "application/vnd.github.v3.raw")
-PERMISSIONS = {"checks": "write", "contents": "read", "issues": "write", "metadata": "read",
-               "pull_requests": "write"}  # fmt: skip
 # The legacy `permission` field knows only admin/write/read/none (see the endpoint's description).
-LEGACY = {"admin": "admin", "maintain": "write", "write": "write", "triage": "read", "read": "read",
-          "none": "none"}  # fmt: skip
+LEGACY = {
+    "admin": "admin",
+    "maintain": "write",
+    "write": "write",
+    "triage": "read",
+    "read": "read",
+    "none": "none",
+}
 TOO_LARGE = {
     "message": "Sorry, the diff exceeded the maximum number of files (300). Consider using "
     "'List pull requests files' API or locally cloning the repository instead.",
@@ -58,8 +62,16 @@ def check_body_length(body: str | None, resource: str) -> None:
     """Refuse bodies over GitHub's 65536-character limit."""
     if body is not None and len(body) > MAX_BODY:
         error = f"Body is too long (maximum is {MAX_BODY} characters)"
-        raise unprocessable({"resource": resource, "code": "custom", "field": "body",
-                             "message": error}, message="Validation Failed")  # fmt: skip
+        raise unprocessable(
+            {"resource": resource, "code": "custom", "field": "body", "message": error},
+            message="Validation Failed",
+        )
+
+
+async def read_json(request: web.Request) -> Any:
+    """Return the JSON body ({} when empty); the middleware has already read and checked it."""
+    raw = await request.read()
+    return json.loads(raw) if raw else {}
 
 
 # -- auth --------------------------------------------------------------------------------------
@@ -143,16 +155,26 @@ def pull_json(gh: GitHubState, pull: Pull, *, full: bool = False) -> dict[str, A
     }
     if full:
         files = pull.files[pull.head_sha]
-        data.update(merged=False, mergeable=None, commits=len(pull.diffs),
-                    additions=sum(f.additions for f in files),
-                    deletions=sum(f.deletions for f in files), changed_files=len(files))  # fmt: skip
+        data.update(
+            merged=False,
+            mergeable=None,
+            commits=len(pull.diffs),
+            additions=sum(f.additions for f in files),
+            deletions=sum(f.deletions for f in files),
+            changed_files=len(files),
+        )
     return data
 
 
 def _branch(gh: GitHubState, repo: str, ref: str, sha: str, owner: str) -> dict[str, Any]:
     """Return a pull request's head or base."""
-    return {"label": f"{owner}:{ref}", "ref": ref, "sha": sha, "user": payloads.user(owner, gh.url),
-            "repo": payloads.repository(repo, gh.url, "main")}  # fmt: skip
+    return {
+        "label": f"{owner}:{ref}",
+        "ref": ref,
+        "sha": sha,
+        "user": payloads.user(owner, gh.url),
+        "repo": payloads.repository(repo, gh.url, "main"),
+    }
 
 
 def check_run_json(gh: GitHubState, repo: Repo, run: dict[str, Any]) -> dict[str, Any]:
@@ -160,11 +182,16 @@ def check_run_json(gh: GitHubState, repo: Repo, run: dict[str, Any]) -> dict[str
     data = copy.deepcopy(run)
     data["output"].pop("annotations")
     data["pull_requests"] = [
-        {"id": payloads.stable_id(f"{p.repo}#{p.number}".lower()), "number": p.number,
-         "url": f"{gh.url}/repos/{p.repo}/pulls/{p.number}",
-         "head": {"ref": p.head_ref, "sha": p.head_sha}, "base": {"ref": p.base_ref, "sha": p.base_sha}}
-        for p in repo.pulls.values() if p.head_sha == run["head_sha"] and p.state == "open"
-    ]  # fmt: skip
+        {
+            "id": payloads.stable_id(f"{p.repo}#{p.number}".lower()),
+            "number": p.number,
+            "url": f"{gh.url}/repos/{p.repo}/pulls/{p.number}",
+            "head": {"ref": p.head_ref, "sha": p.head_sha},
+            "base": {"ref": p.base_ref, "sha": p.base_sha},
+        }
+        for p in repo.pulls.values()
+        if p.head_sha == run["head_sha"] and p.state == "open"
+    ]
     return data
 
 
@@ -184,21 +211,30 @@ async def create_token(request: web.Request) -> web.StreamResponse:
     repos = gh.installations.get(installation_id)
     if repos is None:
         raise not_found()
-    body = await request.json() if request.can_read_body else {}
+    body = await read_json(request)
     wanted = {n.lower() for n in (body or {}).get("repositories", [])}
     if wanted:
         narrowed = {r for r in repos if r.split("/", 1)[1] in wanted}
         if len(narrowed) < len(wanted):
-            raise unprocessable(message="There is at least one repository that does not exist or "
-                                "is not accessible to the parent installation.")  # fmt: skip
+            raise unprocessable(
+                message="There is at least one repository that does not exist or "
+                "is not accessible to the parent installation."
+            )
         repos = narrowed
     token = new_token()
     expires = time.time() + TOKEN_LIFETIME
     gh.tokens[token] = Token(installation_id, frozenset(repos), expires)
     gh.tokens_issued += 1
     stamp = datetime.fromtimestamp(expires, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return web.json_response({"token": token, "expires_at": stamp, "permissions": PERMISSIONS,
-                              "repository_selection": "all"}, status=201)  # fmt: skip
+    return web.json_response(
+        {
+            "token": token,
+            "expires_at": stamp,
+            "permissions": PERMISSIONS,
+            "repository_selection": "all",
+        },
+        status=201,
+    )
 
 
 async def get_repo_installation(request: web.Request) -> web.StreamResponse:
@@ -225,11 +261,12 @@ async def list_pulls(request: web.Request) -> web.StreamResponse:
     gh, repo = repo_auth(request)
     state, head, base = (request.query.get(k) for k in ("state", "head", "base"))
     pulls = [
-        p for p in sorted(repo.pulls.values(), key=lambda p: -p.number)
+        p
+        for p in sorted(repo.pulls.values(), key=lambda p: -p.number)
         if (state or "open") in ("all", p.state)
         and (head is None or head == f"{p.head_repo.split('/')[0]}:{p.head_ref}")
         and (base is None or base == p.base_ref)
-    ]  # fmt: skip
+    ]
     return paginate(request, [pull_json(gh, p) for p in pulls])
 
 
@@ -240,8 +277,9 @@ async def get_pull_request(request: web.Request) -> web.StreamResponse:
     if any(t in request.headers.get("Accept", "") for t in DIFF_TYPES):
         if pull.too_large():
             raise Reply(406, TOO_LARGE)
-        return web.Response(body=pull.diffs[pull.head_sha],
-                            headers={"Content-Type": "text/plain; charset=utf-8"})  # fmt: skip
+        return web.Response(
+            body=pull.diffs[pull.head_sha], headers={"Content-Type": "text/plain; charset=utf-8"}
+        )
     return web.json_response(pull_json(gh, pull, full=True))
 
 
@@ -253,7 +291,9 @@ async def list_files(request: web.Request) -> web.StreamResponse:
     entries = []
     for f in pull.files[pull.head_sha][:3000]:
         data = head_files.get(f.filename)
-        sha = payloads.blob_sha(data) if data is not None else payloads.blob_sha(f.filename.encode())
+        sha = (
+            payloads.blob_sha(data) if data is not None else payloads.blob_sha(f.filename.encode())
+        )
         entries.append(payloads.diff_entry(f, repo.full_name, pull.head_sha, gh.url, sha))
     return paginate(request, entries)
 
@@ -279,7 +319,12 @@ async def get_permission(request: web.Request) -> web.StreamResponse:
     user = payloads.user(username, gh.url)
     order = ["read", "triage", "write", "maintain", "admin"]
     rank = order.index(role) if role in order else -1
-    user["permissions"] = {"pull": rank >= 0, "triage": rank >= 1, "push": rank >= 2,
-                           "maintain": rank >= 3, "admin": rank >= 4}  # fmt: skip
+    user["permissions"] = {
+        "pull": rank >= 0,
+        "triage": rank >= 1,
+        "push": rank >= 2,
+        "maintain": rank >= 3,
+        "admin": rank >= 4,
+    }
     user["role_name"] = role
     return web.json_response({"permission": LEGACY[role], "role_name": role, "user": user})

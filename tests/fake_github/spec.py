@@ -1,4 +1,4 @@
-"""Check requests against GitHub's OpenAPI description, so the bot cannot drift from the real API."""
+"""Check requests against GitHub's OpenAPI description, so the bot cannot drift from the API."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from jsonschema.exceptions import best_match  # type: ignore[import-untyped]
 from openapi_core import OpenAPI
 from openapi_core.exceptions import OpenAPIError
 from openapi_core.templating.paths.exceptions import PathError
@@ -39,7 +40,12 @@ def check(method: str, path: str, query: dict[str, str], body: bytes, content_ty
     ignores the spec's `x-multi-segment` and matches `{path}` against one segment only.
     """
     request = MockRequest(
-        SPEC_HOST, method, path, args=query, data=body, content_type=content_type or "application/json"
+        SPEC_HOST,
+        method,
+        path,
+        args=query,
+        data=body,
+        content_type=content_type or "application/json",
     )
     try:
         api().validate_request(request)
@@ -57,6 +63,8 @@ def _describe(exc: Exception) -> str:
         return f"{exc}" + (f" ({cause!r})" if cause is not None else "")
     parts = []
     for error in errors:
+        if error.context:  # anyOf/oneOf: name the closest branch's failure, not the whole value
+            error = best_match(error.context)
         where = ".".join(str(p) for p in error.absolute_path)
         message = error.message
         if len(message) > 160:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import logging
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,6 +13,13 @@ from . import payloads
 from .auth import Token
 from .diff import FileDiff, parse_files
 
+PERMISSIONS = {
+    "checks": "write",
+    "contents": "read",
+    "issues": "write",
+    "metadata": "read",
+    "pull_requests": "write",
+}
 ROLES = ("admin", "maintain", "write", "triage", "read", "none")
 
 
@@ -69,12 +77,14 @@ class GitHubState:
         self.bot_login = f"{slug}[bot]"
         self.url = "http://127.0.0.1"
         self.tokens_issued = 0
+        self.log = logging.getLogger("fake_github")
+        self.reaction_ids: dict[tuple[int, str], int] = {}
         self.reactions: list[tuple[int, str]] = []
         self._ids = itertools.count(1)
-        self._installations: dict[int, set[str]] = {}
+        self.installations: dict[int, set[str]] = {}
         self._repos: dict[str, Repo] = {}
-        self._tokens: dict[str, Token] = {}
-        self._check_runs: dict[int, tuple[str, dict[str, Any]]] = {}
+        self.tokens: dict[str, Token] = {}
+        self.runs: dict[int, tuple[str, dict[str, Any]]] = {}
         self._reviews: dict[tuple[str, int], list[dict[str, Any]]] = {}
         self._review_comments: dict[tuple[str, int], list[dict[str, Any]]] = {}
         self._issue_comments: dict[tuple[str, int], list[dict[str, Any]]] = {}
@@ -83,9 +93,9 @@ class GitHubState:
 
     def add_installation(self, installation_id: int, repos: list[str]) -> None:
         """Install the app on `repos` ("owner/name")."""
-        self._installations.setdefault(installation_id, set()).update(r.lower() for r in repos)
+        self.installations.setdefault(installation_id, set()).update(r.lower() for r in repos)
         for name in repos:
-            self._repo(name, create=True)
+            self.repo(name, create=True)
 
     def add_pull(
         self,
@@ -105,7 +115,7 @@ class GitHubState:
         head_repo: str | None = None,
     ) -> None:
         """Open a pull request; its files list is derived from `diff`."""
-        r = self._repo(repo, create=True)
+        r = self.repo(repo, create=True)
         if not r.pulls and not r.refs:
             r.default_branch = base_ref
         pull = Pull(
@@ -139,7 +149,7 @@ class GitHubState:
         diff_too_large: bool | None = None,
     ) -> None:
         """Push a new head; files not given are carried over from the previous head."""
-        r = self._repo(repo)
+        r = self.repo(repo)
         pull = r.pulls[number]
         previous = dict(r.trees.get(pull.head_sha, {}))
         pull.push(head_sha, diff)
@@ -152,7 +162,7 @@ class GitHubState:
         """Give `username` a repository role, as the collaborator-permission endpoint reports it."""
         if role not in ROLES:
             raise ValueError(f"role must be one of {ROLES}")
-        self._repo(repo).roles[username.lower()] = role
+        self.repo(repo).roles[username.lower()] = role
 
     def add_review_comment(
         self,
@@ -164,22 +174,24 @@ class GitHubState:
         user: str = "someone",
         side: str = "RIGHT",
     ) -> dict[str, Any]:
-        """Seed a review comment left earlier (by a person or a run of a bot); not position-checked."""
-        pull = self._repo(repo).pulls[number]
-        review = self.new_review(pull, body="", event="COMMENT", commit_id=pull.head_sha, login=user)
-        return self.new_review_comment(
-            pull, review, {"path": path, "line": line, "side": side, "body": body}, None
+        """Seed a comment left earlier by a person or an earlier run; its line is not checked."""
+        pull = self.repo(repo).pulls[number]
+        review = self.new_review(
+            pull, body="", event="COMMENT", commit_id=pull.head_sha, login=user
         )
+        f = next((f for f in pull.files[pull.head_sha] if f.filename == path), None)
+        spec = {"path": path, "line": line, "side": side, "body": body}
+        return self.new_review_comment(pull, review, spec, f)
 
     def add_issue_comment(
         self, repo: str, number: int, body: str, user: str = "someone"
     ) -> dict[str, Any]:
         """Seed a conversation comment, e.g. a summary left by an earlier run."""
-        return self.new_issue_comment(self._repo(repo).pulls[number], body, login=user)
+        return self.new_issue_comment(self.repo(repo).pulls[number], body, login=user)
 
     def expire_tokens(self) -> None:
         """Expire every issued installation token, to test refresh after a 401."""
-        for token in self._tokens.values():
+        for token in self.tokens.values():
             token.expires_at = time.time() - 1
 
     # -- views --------------------------------------------------------------------------------
@@ -187,7 +199,7 @@ class GitHubState:
     @property
     def check_runs(self) -> list[dict[str, Any]]:
         """Return check runs in creation order, `output.annotations` holding every batch."""
-        return [copy.deepcopy(run) for _, run in self._check_runs.values()]
+        return [copy.deepcopy(run) for _, run in self.runs.values()]
 
     @property
     def reviews(self) -> list[dict[str, Any]]:
@@ -213,7 +225,11 @@ class GitHubState:
         self, pull: Pull, *, body: str, event: str | None, commit_id: str, login: str
     ) -> dict[str, Any]:
         """Store a review in GitHub's shape."""
-        states = {"COMMENT": "COMMENTED", "APPROVE": "APPROVED", "REQUEST_CHANGES": "CHANGES_REQUESTED"}
+        states = {
+            "COMMENT": "COMMENTED",
+            "APPROVE": "APPROVED",
+            "REQUEST_CHANGES": "CHANGES_REQUESTED",
+        }
         review_id = self.next_id()
         pull_url = f"{self.url}/repos/{pull.repo}/pulls/{pull.number}"
         review = {
@@ -223,7 +239,7 @@ class GitHubState:
             "body": body,
             "state": states.get(event or "", "PENDING"),
             "commit_id": commit_id,
-            "html_url": f"{payloads.WEB}/{pull.repo}/pull/{pull.number}#pullrequestreview-{review_id}",
+            "html_url": f"{payloads.WEB}/{pull.repo}/pull/{pull.number}",
             "pull_request_url": pull_url,
             "author_association": "NONE",
             "submitted_at": payloads.now(),
@@ -289,7 +305,7 @@ class GitHubState:
         self._issue_comments.setdefault((pull.repo.lower(), pull.number), []).append(comment)
         return comment
 
-    def _repo(self, name: str, *, create: bool = False) -> Repo:
+    def repo(self, name: str, *, create: bool = False) -> Repo:
         """Find a repository by case-insensitive name, as GitHub does."""
         key = name.lower()
         if key not in self._repos:
@@ -297,6 +313,54 @@ class GitHubState:
                 raise KeyError(f"unknown repository {name}: add_installation or add_pull first")
             self._repos[key] = Repo(full_name=name)
         return self._repos[key]
+
+    def app_json(self) -> dict[str, Any]:
+        """Return the app object, also embedded in check runs."""
+        owner = payloads.user("readiness-dev", self.url)
+        return {
+            "id": self.app_id,
+            "slug": self.slug,
+            "node_id": f"A_{self.app_id}",
+            "name": self.slug.title(),
+            "owner": owner,
+            "description": "",
+            "external_url": "https://example.com",
+            "html_url": f"{payloads.WEB}/apps/{self.slug}",
+            "created_at": "2024-01-01T00:00:00Z",
+            "updated_at": "2024-01-01T00:00:00Z",
+            "permissions": dict(PERMISSIONS),
+            "events": ["pull_request", "issue_comment"],
+        }
+
+    def installation_json(self, installation_id: int, repo: str) -> dict[str, Any]:
+        """Return an installation object for the account that owns `repo`."""
+        url = f"{self.url}/app/installations/{installation_id}"
+        return {
+            "id": installation_id,
+            "app_id": self.app_id,
+            "app_slug": self.slug,
+            "account": payloads.user(repo.split("/")[0], self.url),
+            "target_type": "User",
+            "repository_selection": "selected",
+            "access_tokens_url": f"{url}/access_tokens",
+            "repositories_url": f"{self.url}/installation/repositories",
+            "html_url": f"{payloads.WEB}/settings/installations/{installation_id}",
+            "permissions": dict(PERMISSIONS),
+            "events": ["pull_request", "issue_comment"],
+            "created_at": "2024-01-01T00:00:00Z",
+            "updated_at": "2024-01-01T00:00:00Z",
+            "single_file_name": None,
+            "suspended_by": None,
+            "suspended_at": None,
+        }
+
+    def find_issue_comment(self, repo: str, comment_id: int) -> dict[str, Any] | None:
+        """Find a conversation comment of `repo` by id (the stored object, for editing)."""
+        for (name, _), comments in self._issue_comments.items():
+            for comment in comments:
+                if name == repo.lower() and comment["id"] == comment_id:
+                    return comment
+        return None
 
     def _set_head(self, r: Repo, pull: Pull, files: dict[str, bytes]) -> None:
         """Make the head commit's files readable by sha, and by branch for same-repo heads."""

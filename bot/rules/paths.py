@@ -1,0 +1,70 @@
+"""Classify repository paths by role, so packs judge production code and leave tests alone."""
+
+from __future__ import annotations
+
+import re
+from pathlib import PurePosixPath
+
+from bot.diff.model import Change, FileStatus
+
+PYTHON_SUFFIXES = frozenset({".py"})
+SCRIPT_SUFFIXES = frozenset({".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts"})
+
+TEST_DIRS = frozenset({"test", "tests", "__tests__", "spec", "specs", "e2e", "cypress", "playwright"})
+FIXTURE_DIRS = frozenset(
+    {"fixtures", "__fixtures__", "__mocks__", "mocks", "testdata", "test_data", "test-data"}
+)
+DOC_DIRS = frozenset({"doc", "docs", "documentation", "example", "examples"})
+STORY_DIRS = frozenset({".storybook", "stories"})
+MIGRATION_DIRS = frozenset({"migrations", "alembic", "migrate"})
+DOC_SUFFIXES = frozenset({".md", ".mdx", ".rst", ".txt", ".ipynb"})
+
+_TEST_FILE = re.compile(
+    r"""^(?:test_.*\.py|.*_tests?\.py|conftest\.py
+    |.*\.(?:test|spec|e2e)\.[cm]?[jt]sx?
+    |(?:setup-?tests|jest\.setup|vitest\.setup|test[-_]?utils|test[-_]?helpers)\.[\w.]+)$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_FIXTURE_FILE = re.compile(r"\.(?:fixtures?|mocks?)\.\w+$|^mocks?[\w.-]*\.json$", re.IGNORECASE)
+_SEED_PART = re.compile(r"(?:^|[_.-])seed(?:s|ers?|ing|_data)?(?:[_.-]|$)", re.IGNORECASE)
+
+
+def parts(path: str) -> tuple[str, ...]:
+    """Split a repository path into its folder and file names."""
+    return PurePosixPath(path).parts
+
+
+def is_test(path: str) -> bool:
+    """Tell whether a path is test code: a test folder, a test file or a test setup module."""
+    *folders, name = parts(path) or ("",)
+    return bool(_TEST_FILE.match(name)) or any(part.lower() in TEST_DIRS for part in folders)
+
+
+def is_fixture(path: str) -> bool:
+    """Tell whether a path holds fixture or mock data rather than code that serves it."""
+    *folders, name = parts(path) or ("",)
+    return bool(_FIXTURE_FILE.search(name)) or any(part.lower() in FIXTURE_DIRS for part in folders)
+
+
+def is_production(path: str) -> bool:
+    """Tell whether a path ships to users: not tests, fixtures, seeds, stories, docs or migrations."""
+    lowered = [part.lower() for part in parts(path)]
+    name = lowered[-1] if lowered else ""
+    return not (
+        is_test(path)
+        or is_fixture(path)
+        or any(_SEED_PART.search(part) for part in lowered)
+        or ".stories." in name
+        or any(part in STORY_DIRS or part in DOC_DIRS for part in lowered[:-1])
+        or any(part in MIGRATION_DIRS for part in lowered[:-1])
+        or PurePosixPath(name).suffix in DOC_SUFFIXES
+    )
+
+
+def suffix(path: str) -> str:
+    return PurePosixPath(path).suffix.lower()
+
+
+def added_paths(change: Change) -> frozenset[str]:
+    """Return the paths of the files this change creates."""
+    return frozenset(f.path for f in change.files if f.status is FileStatus.ADDED)

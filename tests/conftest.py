@@ -1,0 +1,122 @@
+"""Shared fixtures: the GitHub double, the bot's settings, and the bot itself over real HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+from pydantic import SecretStr
+
+from bot.app import STORE, create_app
+from bot.settings import Settings
+from tests.fake_github import FakeGitHub, make_app_key
+from tests.gitrepo import Files, make_repo
+from tests.payloads import payload, signed
+
+APP_ID = 4242
+INSTALLATION = 31337
+REPO = "acme/shop"
+SECRET = "webhook-secret-for-tests"
+
+
+@pytest.fixture
+async def github() -> AsyncIterator[FakeGitHub]:
+    """Serve the GitHub double; fail the test if the bot sent a request GitHub would refuse."""
+    _, public = make_app_key()
+    async with FakeGitHub(APP_ID, public) as fake:
+        fake.add_installation(INSTALLATION, [REPO])
+        yield fake
+    fake.assert_no_errors()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, github: FakeGitHub) -> Settings:
+    private, _ = make_app_key()
+    return Settings(
+        app_id=APP_ID,
+        private_key=SecretStr(private),
+        webhook_secret=SecretStr(SECRET),
+        github_api_url=github.url,
+        data_dir=tmp_path / "data",
+        workers=2,
+    )
+
+
+@pytest.fixture
+async def bot(
+    aiohttp_client: Callable[[web.Application], Any], settings: Settings
+) -> TestClient[Any, Any]:
+    client: TestClient[Any, Any] = await aiohttp_client(create_app(settings))
+    return client
+
+
+async def settle(bot: TestClient[Any, Any], timeout: float = 60.0) -> dict[str, int]:
+    """Wait until the bot's queue has nothing queued or running, then return the job counts."""
+    store = bot.app[STORE]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        counts = await store.counts()
+        if not counts.get("queued") and not counts.get("running"):
+            return counts
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"jobs did not finish within {timeout} s: {await store.counts()}")
+
+
+async def deliver(
+    bot: TestClient[Any, Any], event: str, data: dict[str, Any], delivery: str | None = None
+) -> Any:
+    """POST a signed delivery to the bot's webhook and return the response."""
+    body = json.dumps(data).encode()
+    return await bot.post("/webhook", data=body, headers=signed(body, SECRET, event, delivery))
+
+
+def open_pull(
+    github: FakeGitHub,
+    root: Path,
+    base: Files,
+    head: Files,
+    number: int = 7,
+    too_large: bool = False,
+) -> dict[str, Any]:
+    """Create a real git change, publish it on the double as a PR, return its `opened` payload."""
+    repo = make_repo(root, base, head)
+    github.add_pull(
+        repo=REPO,
+        number=number,
+        head_sha=repo.head,
+        base_sha=repo.base,
+        diff=repo.diff,
+        files_at_head=_tree(repo.path, repo.head),
+        files_at_base=_tree(repo.path, repo.base),
+        diff_too_large=too_large,
+    )
+    data = payload("pull_request/opened")
+    data["number"] = data["pull_request"]["number"] = number
+    data["pull_request"]["head"]["sha"] = repo.head
+    data["pull_request"]["base"]["sha"] = repo.base
+    data["repository"]["full_name"] = REPO
+    data["installation"] = {"id": INSTALLATION}
+    return data
+
+
+def _tree(path: Path, commit: str) -> dict[str, bytes]:
+    import subprocess
+
+    names = subprocess.run(
+        ["git", "-C", str(path), "ls-tree", "-r", "--name-only", commit],
+        capture_output=True,
+        check=True,
+    ).stdout.decode().splitlines()
+    return {
+        name: subprocess.run(
+            ["git", "-C", str(path), "show", f"{commit}:{name}"], capture_output=True, check=True
+        ).stdout
+        for name in names
+    }

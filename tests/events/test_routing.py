@@ -1,0 +1,115 @@
+"""Real payloads become the right jobs; the app's own events and other apps' are ignored."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from gidgethub.sansio import Event
+
+from bot.events import router
+from bot.jobs.model import CommandJob, Job, ReviewJob
+from tests.payloads import WEBHOOKS, payload
+
+APP_ID = 4242
+
+
+async def jobs_for(event: str, data: dict[str, Any]) -> list[Job]:
+    jobs: list[Job] = []
+    await router.dispatch(Event(data, event=event, delivery_id="d-1"), jobs=jobs, app_id=APP_ID)
+    return jobs
+
+
+@pytest.mark.parametrize(
+    "name", ["opened", "synchronize", "reopened", "ready_for_review.with-installation"]
+)
+async def test_pull_request_pushes_queue_a_review(name: str) -> None:
+    data = payload(f"pull_request/{name}")
+    action = data["action"]
+    assert await jobs_for("pull_request", data) == [
+        ReviewJob(
+            installation_id=data["installation"]["id"],
+            repo=data["repository"]["full_name"],
+            number=data["number"],
+            head_sha=data["pull_request"]["head"]["sha"],
+            trigger=f"pull_request.{action}",
+            delivery_id="d-1",
+        )
+    ]
+
+
+async def test_closed_pull_request_is_ignored() -> None:
+    assert await jobs_for("pull_request", payload("pull_request/closed")) == []
+
+
+async def test_recheck_comment_queues_a_command() -> None:
+    data = payload("issue_comment/created")
+    data["comment"]["body"] = "/readiness recheck\nplease"
+    assert await jobs_for("issue_comment", data) == [
+        CommandJob(
+            installation_id=11111,
+            repo="all-contributors/all-contributors-bot",
+            number=data["issue"]["number"],
+            comment_id=data["comment"]["id"],
+            user=data["comment"]["user"]["login"],
+            command="recheck",
+            delivery_id="d-1",
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("body", "user_type", "name"),
+    [
+        ("@all-contributors please add jakebolam", "User", "created"),  # not a command
+        ("/readiness recheck", "Bot", "created"),  # bots, ourselves included
+        ("/readiness recheck", "User", "created.on-issue"),  # an issue, not a PR
+    ],
+)
+async def test_other_comments_are_ignored(body: str, user_type: str, name: str) -> None:
+    data = payload(f"issue_comment/{name}")
+    data["comment"]["body"] = body
+    data["comment"]["user"]["type"] = user_type
+    assert await jobs_for("issue_comment", data) == []
+
+
+async def test_rerun_of_our_check_run_reviews_again() -> None:
+    data = payload("check_run/rerequested")
+    data["check_run"]["app"]["id"] = APP_ID
+    data["check_run"]["name"] = "Readiness"
+    (job,) = await jobs_for("check_run", data)
+    assert job == ReviewJob(1, "github/hello-world", None, data["check_run"]["head_sha"],
+                            "check_run.rerequested", "d-1")  # fmt: skip
+
+
+async def test_rerun_of_another_apps_check_run_is_ignored() -> None:
+    assert await jobs_for("check_run", payload("check_run/rerequested")) == []
+
+
+async def test_rerun_of_our_check_suite_reviews_its_pull_requests() -> None:
+    data = payload("check_suite/rerequested")
+    data["check_suite"]["app"]["id"] = APP_ID
+    (job,) = await jobs_for("check_suite", data)
+    assert isinstance(job, ReviewJob) and job.number == 2
+    assert job.head_sha == data["check_suite"]["head_sha"]
+
+
+def test_app_manifest_subscribes_to_exactly_the_events_we_handle() -> None:
+    """Every fixture is run through the router; events that produce routes must match app.yml."""
+    handled = set()
+    for path in WEBHOOKS.glob("*/*.json"):
+        event = path.parent.name
+        data = payload(f"{event}/{path.stem}")
+        if router.fetch(Event(data, event=event, delivery_id="x")):
+            handled.add(event)
+    manifest = yaml.safe_load((Path(__file__).parents[2] / "app.yml").read_text())
+    assert handled == set(manifest["default_events"])
+    assert manifest["default_permissions"] == {
+        "checks": "write",
+        "pull_requests": "write",
+        "contents": "read",
+        "issues": "write",
+        "metadata": "read",
+    }

@@ -1,0 +1,59 @@
+"""Check-run payloads respect GitHub's limits and map severities to conclusions."""
+
+from __future__ import annotations
+
+from bot.report import checks
+from bot.rules.engine import Evaluation
+from bot.rules.model import Finding, Severity
+
+
+def finding(n: int, severity: Severity = Severity.WARNING, side: str = "RIGHT") -> Finding:
+    return Finding(
+        rule="tests/skipped-test",
+        pack="tests",
+        path=f"tests/test_{n // 10}.py",
+        line=n + 1,
+        severity=severity,
+        message=f"test {n} is skipped | now",
+        fingerprint=f"{n:020x}",
+        side="LEFT" if side == "LEFT" else "RIGHT",
+    )
+
+
+def test_conclusion_follows_the_worst_severity() -> None:
+    assert checks.conclusion([]) is checks.Conclusion.SUCCESS
+    assert checks.conclusion([finding(1, Severity.NOTICE)]) is checks.Conclusion.NEUTRAL
+    assert checks.conclusion([finding(1), finding(2, Severity.ERROR)]) is checks.Conclusion.FAILURE
+
+
+def test_annotations_go_in_batches_of_fifty_and_the_last_request_completes() -> None:
+    findings = tuple(finding(n) for n in range(120)) + (finding(500, side="LEFT"),)
+    bodies = checks.completed(Evaluation(findings, ()))
+    assert [len(b["output"]["annotations"]) for b in bodies] == [50, 50, 20]
+    assert all("conclusion" not in b for b in bodies[:-1])
+    assert bodies[-1]["status"] == "completed" and bodies[-1]["conclusion"] == "neutral"
+    first = bodies[0]["output"]["annotations"][0]
+    assert first == {
+        "path": "tests/test_0.py",
+        "start_line": 1,
+        "end_line": 1,
+        "annotation_level": "warning",
+        "title": "tests/skipped-test",
+        "message": "test 0 is skipped | now",
+    }
+    assert "`tests/test_50.py`:501 (removed line)" in bodies[-1]["output"]["summary"]
+
+
+def test_a_clean_review_still_sends_one_completing_request() -> None:
+    (body,) = checks.completed(Evaluation((), ("`x.bin`: binary, not reviewed",)))
+    assert body["conclusion"] == "success"
+    assert body["output"]["title"] == "No readiness regressions found"
+    assert "`x.bin`: binary, not reviewed" in body["output"]["summary"]
+
+
+def test_summary_is_trimmed_to_github_limit() -> None:
+    long = Finding("secrets/x", "secrets", "a.py", 1, Severity.ERROR, "m" * 70_000, "f" * 20)
+    many = tuple(long for _ in range(3))
+    summary = checks.summary(Evaluation(many, tuple("p" * 1000 for _ in range(100))))
+    assert len(summary) <= 65_535 and summary.endswith("(truncated to fit GitHub's limit)")
+    assert len(checks.annotation(long)["message"]) <= 64 * 1024
