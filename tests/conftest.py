@@ -109,11 +109,15 @@ def open_pull(
 def _tree(path: Path, commit: str) -> dict[str, bytes]:
     import subprocess
 
-    names = subprocess.run(
-        ["git", "-C", str(path), "ls-tree", "-r", "--name-only", commit],
-        capture_output=True,
-        check=True,
-    ).stdout.decode().splitlines()
+    names = (
+        subprocess.run(
+            ["git", "-C", str(path), "ls-tree", "-r", "--name-only", commit],
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .splitlines()
+    )
     return {
         name: subprocess.run(
             ["git", "-C", str(path), "show", f"{commit}:{name}"], capture_output=True, check=True

@@ -35,7 +35,7 @@ import os
 DATABASE_URL = os.environ["DATABASE_URL"]
 STRIPE_API_KEY = "{LIVE_KEY}"
 '''
-TESTS_BASE = '''\
+TESTS_BASE = """\
 import pytest
 
 from shop.checkout import charge
@@ -48,9 +48,10 @@ def test_charge_declined_card(stripe_stub):
 
 def test_charge_succeeds(stripe_stub):
     assert charge("ada", 1999).status == "paid"
-'''
+"""
 TESTS_HEAD = TESTS_BASE.replace(
-    "\ndef test_charge_declined_card", '\n@pytest.mark.skip(reason="flaky")\ndef test_charge_declined_card'
+    "\ndef test_charge_declined_card",
+    '\n@pytest.mark.skip(reason="flaky")\ndef test_charge_declined_card',
 )
 BASE: dict[str, str | bytes | None] = {
     "shop/config.py": CONFIG_BASE,
@@ -123,7 +124,8 @@ async def test_a_new_push_gets_a_new_run_and_no_repeated_comments(
 
     pushed_config = CONFIG_HEAD.replace("import os\n", "import os\nimport logging\n\n")
     pushed_tests = TESTS_HEAD.replace(
-        "\ndef test_charge_succeeds", "\n@pytest.mark.skip(reason='later')\ndef test_charge_succeeds"
+        "\ndef test_charge_succeeds",
+        "\n@pytest.mark.skip(reason='later')\ndef test_charge_succeeds",
     )
     again = make_repo(
         tmp_path / "repo2",
@@ -138,7 +140,9 @@ async def test_a_new_push_gets_a_new_run_and_no_repeated_comments(
 
     (run,) = runs_for(github, again.head)
     assert run["conclusion"] == "failure"
-    assert ("shop/config.py", 8) in {(a["path"], a["start_line"]) for a in run["output"]["annotations"]}
+    assert ("shop/config.py", 8) in {
+        (a["path"], a["start_line"]) for a in run["output"]["annotations"]
+    }
     assert len(github.reviews) == 2
     new = github.review_comments(REPO, 7)[first_comments:]
     assert [(c["path"], c["line"]) for c in new] == [("tests/test_checkout.py", 13)]
@@ -173,7 +177,9 @@ async def test_recheck_by_a_reader_gets_a_polite_reply_and_no_review(
 ) -> None:
     open_pull(github, tmp_path / "repo", BASE, HEAD)
     github.set_permission(REPO, "visitor", "read")
-    assert (await deliver(bot, "issue_comment", _comment("visitor", "/readiness recheck"))).status == 202
+    assert (
+        await deliver(bot, "issue_comment", _comment("visitor", "/readiness recheck"))
+    ).status == 202
     await settle(bot)
     assert github.check_runs == []
     (reply,) = github.issue_comments(REPO, 7)
@@ -217,7 +223,9 @@ async def test_too_large_diff_falls_back_to_the_files_list(
     await settle(bot)
     assert github.calls("GET", f"/repos/{REPO}/pulls/7/files")
     (run,) = github.check_runs
-    assert ("shop/config.py", 6) in {(a["path"], a["start_line"]) for a in run["output"]["annotations"]}
+    assert ("shop/config.py", 6) in {
+        (a["path"], a["start_line"]) for a in run["output"]["annotations"]
+    }
 
 
 def _comment(user: str, body: str) -> dict[str, Any]:

@@ -10,7 +10,9 @@ from bot.diff.model import Change, FileStatus
 PYTHON_SUFFIXES = frozenset({".py"})
 SCRIPT_SUFFIXES = frozenset({".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts"})
 
-TEST_DIRS = frozenset({"test", "tests", "__tests__", "spec", "specs", "e2e", "cypress", "playwright"})
+TEST_DIRS = frozenset(
+    {"test", "tests", "__tests__", "spec", "specs", "e2e", "cypress", "playwright"}
+)
 FIXTURE_DIRS = frozenset(
     {"fixtures", "__fixtures__", "__mocks__", "mocks", "testdata", "test_data", "test-data"}
 )
@@ -47,7 +49,7 @@ def is_fixture(path: str) -> bool:
 
 
 def is_production(path: str) -> bool:
-    """Tell whether a path ships to users: not tests, fixtures, seeds, stories, docs or migrations."""
+    """Tell whether a path ships to users: not a test, fixture, seed, story, doc or migration."""
     lowered = [part.lower() for part in parts(path)]
     name = lowered[-1] if lowered else ""
     return not (

@@ -95,14 +95,14 @@ def test_mode_only_change_has_no_lines() -> None:
 def test_crlf_diff_and_quoted_names_parse() -> None:
     """A diff saved with CRLF endings, and git's C-quoted names, still parse file by file."""
     diff = (
-        'diff --git "a/na\\303\\257ve.py" "b/na\\303\\257ve.py"\r\n'
-        "index 1..2 100644\r\n"
-        '--- "a/na\\303\\257ve.py"\r\n'
-        '+++ "b/na\\303\\257ve.py"\r\n'
-        "@@ -1 +1,2 @@\r\n"
-        " x = 1\r\n"
-        "+y = 2\r\n"
-    ).encode()
+        b'diff --git "a/na\\303\\257ve.py" "b/na\\303\\257ve.py"\r\n'
+        b"index 1..2 100644\r\n"
+        b'--- "a/na\\303\\257ve.py"\r\n'
+        b'+++ "b/na\\303\\257ve.py"\r\n'
+        b"@@ -1 +1,2 @@\r\n"
+        b" x = 1\r\n"
+        b"+y = 2\r\n"
+    )
     (changed,) = parse(diff).files
     assert changed.path == "naïve.py"
     assert changed.added == (Line(2, "y = 2"),)
@@ -180,4 +180,6 @@ def test_files_api_entries_become_a_change() -> None:
         "old/name.py",
         (Line(1, "a"),),
     )
-    assert change.problems == ("`big.min.js`: GitHub sent no patch (binary or too large); not reviewed",)
+    assert change.problems == (
+        "`big.min.js`: GitHub sent no patch (binary or too large); not reviewed",
+    )

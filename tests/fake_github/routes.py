@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from . import payloads
-from .auth import TOKEN_LIFETIME, Token, jwt_problem, new_token
+from .auth import Token, jwt_problem, new_token
 from .state import PERMISSIONS, GitHubState, Pull, Repo
 
 STATE = web.AppKey("state", GitHubState)
@@ -222,7 +222,7 @@ async def create_token(request: web.Request) -> web.StreamResponse:
             )
         repos = narrowed
     token = new_token()
-    expires = time.time() + TOKEN_LIFETIME
+    expires = time.time() + gh.token_lifetime
     gh.tokens[token] = Token(installation_id, frozenset(repos), expires)
     gh.tokens_issued += 1
     stamp = datetime.fromtimestamp(expires, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -171,6 +171,9 @@ class FakeGitHub(GitHubState):
             response = await self._fault(call) or await handler(request)
         except Reply as reply:
             response = web.json_response(reply.body, status=reply.status)
+        except Exception as exc:
+            self._error(call, f"the double crashed: {exc!r}")
+            raise
         for name, value in self._common_headers().items():
             response.headers.setdefault(name, value)
         return response
@@ -181,7 +184,7 @@ class FakeGitHub(GitHubState):
         if "path" in request.match_info:  # openapi-core matches {path} to one segment only
             head = path.split("/contents/", 1)[0]
             path = f"{head}/contents/{quote(request.match_info['path'], safe='')}"
-        content_type = request.content_type if body_present(call) else "application/json"
+        content_type = request.content_type if call.body else "application/json"
         try:
             spec.check(call.method, path, call.query, call.body, content_type)
         except spec.UnknownOperation as exc:
@@ -242,11 +245,6 @@ class FakeGitHub(GitHubState):
 async def _unserved(request: web.Request) -> web.StreamResponse:
     """Stand in for routes the middleware refuses before they get here."""
     raise Reply(404, payloads.error("Not Found"))
-
-
-def body_present(call: Call) -> bool:
-    """Tell whether the request carried a body."""
-    return bool(call.body)
 
 
 def _json_or_none(body: bytes) -> Any | None:

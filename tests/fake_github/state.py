@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import payloads
-from .auth import Token
+from .auth import TOKEN_LIFETIME, Token
 from .diff import FileDiff, parse_files
 
 PERMISSIONS = {
@@ -77,6 +77,7 @@ class GitHubState:
         self.bot_login = f"{slug}[bot]"
         self.url = "http://127.0.0.1"
         self.tokens_issued = 0
+        self.token_lifetime = TOKEN_LIFETIME  # seconds; lower it to test early refresh
         self.log = logging.getLogger("fake_github")
         self.reaction_ids: dict[tuple[int, str], int] = {}
         self.reactions: list[tuple[int, str]] = []
@@ -206,6 +207,10 @@ class GitHubState:
         """Return every submitted review, oldest first."""
         found = [r for reviews in self._reviews.values() for r in reviews]
         return copy.deepcopy(sorted(found, key=lambda r: r["id"]))
+
+    def reviews_of(self, repo: str, number: int) -> list[dict[str, Any]]:
+        """Return one pull request's reviews, oldest first."""
+        return copy.deepcopy(self._reviews.get((repo.lower(), number), []))
 
     def review_comments(self, repo: str, number: int) -> list[dict[str, Any]]:
         """Return the pull request's review comments, oldest first."""

@@ -225,14 +225,7 @@ async def list_reviews(request: web.Request) -> web.StreamResponse:
     """List a pull request's reviews."""
     gh, repo = repo_auth(request)
     pull = get_pull(repo, request)
-    return paginate(
-        request,
-        [
-            r
-            for r in gh.reviews
-            if r["pull_request_url"].endswith(f"/repos/{pull.repo}/pulls/{pull.number}")
-        ],
-    )
+    return paginate(request, gh.reviews_of(pull.repo, pull.number))
 
 
 async def list_review_comments(request: web.Request) -> web.StreamResponse:

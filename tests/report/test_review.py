@@ -20,7 +20,9 @@ CHANGE = Change(
 )
 
 
-def finding(line: int, fp: str, side: str = "RIGHT", severity: Severity = Severity.ERROR) -> Finding:
+def finding(
+    line: int, fp: str, side: str = "RIGHT", severity: Severity = Severity.ERROR
+) -> Finding:
     return Finding(
         "secrets/generic-secret",
         "secrets",
