@@ -70,6 +70,10 @@ def bodies(github: FakeGitHub) -> list[bytes]:
     return [call.body for call in github.calls()]
 
 
+def annotated(run: dict[str, Any]) -> set[tuple[str, int]]:
+    return {(a["path"], a["start_line"]) for a in run["output"]["annotations"]}
+
+
 def runs_for(github: FakeGitHub, head: str) -> list[dict[str, Any]]:
     return [run for run in github.check_runs if run["head_sha"] == head]
 
@@ -103,7 +107,9 @@ async def test_opened_pull_request_gets_a_check_run_and_one_review(
     assert "`static/logo.png`" in summary and "binary" in summary
 
     (review,) = github.reviews
-    assert review["commit_id"] == head and review["event"] == "COMMENT"
+    assert review["commit_id"] == head and review["state"] == "COMMENTED"
+    (posted,) = github.calls("POST", f"/repos/{REPO}/pulls/7/reviews")
+    assert posted.json["event"] == "COMMENT"
     comments = github.review_comments(REPO, 7)
     placed = {(c["path"], c["line"], c["side"]) for c in comments}
     assert ("shop/config.py", 6, "RIGHT") in placed
@@ -140,12 +146,10 @@ async def test_a_new_push_gets_a_new_run_and_no_repeated_comments(
 
     (run,) = runs_for(github, again.head)
     assert run["conclusion"] == "failure"
-    assert ("shop/config.py", 8) in {
-        (a["path"], a["start_line"]) for a in run["output"]["annotations"]
-    }
+    assert ("shop/config.py", 8) in annotated(run)
     assert len(github.reviews) == 2
     new = github.review_comments(REPO, 7)[first_comments:]
-    assert [(c["path"], c["line"]) for c in new] == [("tests/test_checkout.py", 13)]
+    assert [(c["path"], c["line"]) for c in new] == [("tests/test_checkout.py", 12)]
 
 
 async def test_duplicate_delivery_is_processed_once(
@@ -223,9 +227,7 @@ async def test_too_large_diff_falls_back_to_the_files_list(
     await settle(bot)
     assert github.calls("GET", f"/repos/{REPO}/pulls/7/files")
     (run,) = github.check_runs
-    assert ("shop/config.py", 6) in {
-        (a["path"], a["start_line"]) for a in run["output"]["annotations"]
-    }
+    assert ("shop/config.py", 6) in annotated(run)
 
 
 def _comment(user: str, body: str) -> dict[str, Any]:

@@ -357,7 +357,7 @@ def _removed_before(changed: ChangedFile, line: Line) -> list[Line]:
         if header and _name(header) and _indent(previous.text) < _indent(line.text):
             break
         if is_removed:
-            found.append(previous)
+            found.insert(0, previous)
     return found
 
 

@@ -6,10 +6,11 @@ from pathlib import Path
 
 import yaml
 
+from bot.rules import secrets, tests
 from bot.rules.model import Pack
 from bot.rules.semgrep import RULES_DIR
 
-PACKS: tuple[Pack, ...] = ()
+PACKS: tuple[Pack, ...] = (secrets.PACK, tests.PACK)
 
 
 def rules(semgrep_dir: Path = RULES_DIR) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""The SQLite job store keeps every accepted job across restarts and runs one job per PR at a time."""
+"""The SQLite job store keeps accepted jobs across restarts and runs one job per PR at a time."""
 
 from __future__ import annotations
 

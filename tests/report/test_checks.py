@@ -27,7 +27,7 @@ def test_conclusion_follows_the_worst_severity() -> None:
 
 
 def test_annotations_go_in_batches_of_fifty_and_the_last_request_completes() -> None:
-    findings = tuple(finding(n) for n in range(120)) + (finding(500, side="LEFT"),)
+    findings = (*(finding(n) for n in range(120)), finding(500, side="LEFT"))
     bodies = checks.completed(Evaluation(findings, ()))
     assert [len(b["output"]["annotations"]) for b in bodies] == [50, 50, 20]
     assert all("conclusion" not in b for b in bodies[:-1])

@@ -1,0 +1,46 @@
+// semgrep --test target for rules/semgrep/data-layer.yml (TypeScript): reads of fixture paths.
+import fs from "node:fs";
+import path from "node:path";
+import axios from "axios";
+
+export interface Order {
+  id: string;
+  total: number;
+}
+
+export function loadOrders(): Order[] {
+  // ruleid: data-layer.fixture-read
+  const raw = fs.readFileSync(path.join(__dirname, "../fixtures/orders.json"), "utf8");
+  return JSON.parse(raw) as Order[];
+}
+
+export async function loadCustomers(): Promise<unknown> {
+  // ruleid: data-layer.fixture-read
+  const response = await fetch("/mocks/customers.json");
+  return response.json();
+}
+
+export async function loadInvoices(): Promise<string> {
+  // ruleid: data-layer.fixture-read
+  return fs.promises.readFile(`${__dirname}/__mocks__/invoices.json`, "utf8");
+}
+
+export async function loadRefunds(): Promise<unknown> {
+  // ruleid: data-layer.fixture-read
+  const { data } = await axios.get("/static/mock-refunds.json");
+  return data;
+}
+
+export async function listOrders(): Promise<Order[]> {
+  // ok: data-layer.fixture-read
+  const { data } = await axios.get<Order[]>("/api/orders");
+  return data;
+}
+
+export function readConfig(): string {
+  // ok: data-layer.fixture-read
+  return fs.readFileSync(path.join(__dirname, "config", "app.json"), "utf8");
+}
+
+// ok: data-layer.fixture-read
+export const IGNORED_FOLDERS = ["fixtures", "__mocks__", "node_modules"];

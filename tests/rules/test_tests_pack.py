@@ -1,0 +1,421 @@
+"""The tests pack: deleted and removed tests, added skip and focus markers, its semgrep rules."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.diff.parse import parse
+from bot.rules import semgrep
+from bot.rules.engine import evaluate
+from bot.rules.model import Finding, NoContents, Ref, RuleContext, Severity
+from bot.rules.tests import PACK, check_markers, check_removed_tests, is_test_file
+from tests.gitrepo import make_repo
+
+ROOT = Path(__file__).resolve().parents[2]
+
+PAYMENTS = '''"""Charge and refund customers through the payment provider."""
+
+from decimal import Decimal
+
+
+class PaymentError(Exception):
+    """The provider refused the operation."""
+
+
+def charge(amount: Decimal, currency: str = "EUR") -> dict[str, object]:
+    if amount <= 0:
+        raise PaymentError("amount must be positive")
+    return {"amount": amount, "currency": currency, "status": "succeeded"}
+
+
+def refund(payment: dict[str, object]) -> dict[str, object]:
+    return {**payment, "status": "refunded"}
+'''
+
+TEST_PAYMENTS = '''"""Tests for app.payments."""
+
+from decimal import Decimal
+
+import pytest
+
+from app.payments import PaymentError, charge, refund
+
+
+def test_charge_succeeds():
+    payment = charge(Decimal("9.99"))
+    assert payment["status"] == "succeeded"
+
+
+def test_charge_rejects_zero():
+    with pytest.raises(PaymentError):
+        charge(Decimal("0"))
+
+
+def test_refund_marks_payment():
+    payment = refund(charge(Decimal("5")))
+    assert payment["status"] == "refunded"
+
+
+def test_charge_keeps_currency():
+    assert charge(Decimal("1"), "USD")["currency"] == "USD"
+'''
+
+CONFTEST = """import pytest
+
+
+@pytest.fixture
+def amount():
+    return 10
+"""
+
+CART = """export function total(items) {
+  return items.reduce((sum, item) => sum + item.price * item.quantity, 0);
+}
+
+export function isEmpty(items) {
+  return items.length === 0;
+}
+"""
+
+CART_TEST = """import { isEmpty, total } from '../cart';
+
+describe('cart', () => {
+  it('adds up prices times quantities', () => {
+    expect(total([{ price: 2, quantity: 3 }])).toBe(6);
+  });
+
+  it('is empty without items', () => {
+    expect(isEmpty([])).toBe(true);
+  });
+
+  test('is zero when empty', () => {
+    expect(total([])).toBe(0);
+  });
+});
+"""
+
+BASE = {
+    "app/__init__.py": "",
+    "app/payments.py": PAYMENTS,
+    "tests/__init__.py": "",
+    "tests/conftest.py": CONFTEST,
+    "tests/test_payments.py": TEST_PAYMENTS,
+    "web/src/cart.js": CART,
+    "web/src/__tests__/cart.test.js": CART_TEST,
+}
+
+
+def line_of(text: str, needle: str) -> int:
+    """Return the 1-based number of the first line of `text` that contains `needle`."""
+    return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
+
+
+def without(text: str, start: str, lines: int) -> str:
+    """Drop `lines` lines from `text`, beginning with the first line that contains `start`."""
+    kept = text.splitlines(keepends=True)
+    begin = line_of(text, start) - 1
+    return "".join(kept[:begin] + kept[begin + lines :])
+
+
+def summary(findings: Sequence[Finding]) -> list[tuple[str, str, int, Severity, str]]:
+    return sorted((f.rule, f.path, f.line, f.severity, f.side) for f in findings)
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("tests/test_payments.py", True),
+        ("test_app.py", True),
+        ("app/payments_test.py", True),
+        ("tests/helpers.py", True),
+        ("web/src/__tests__/cart.js", True),
+        ("web/src/cart.test.tsx", True),
+        ("web/src/cart.spec.ts", True),
+        ("spec/cart.js", True),
+        ("tests/conftest.py", False),
+        ("conftest.py", False),
+        ("tests/fixtures/payment.json", False),
+        ("app/payments.py", False),
+        ("web/src/testing.js", False),
+    ],
+)
+def test_test_file_detection(path: str, expected: bool) -> None:
+    """Test files are recognised by pytest/jest naming habits; conftest.py is not one."""
+    assert is_test_file(path) is expected
+
+
+async def test_deleted_test_file_is_an_error_when_production_code_changes(tmp_path: Path) -> None:
+    """Deleting a test module while changing the code it tested is an error on the first test."""
+    repo = make_repo(
+        tmp_path / "r",
+        base=BASE,
+        head={
+            "tests/test_payments.py": None,
+            "app/payments.py": PAYMENTS.replace('"EUR"', '"USD"'),
+        },
+    )
+
+    findings = await check_removed_tests(repo.context)
+
+    line = line_of(TEST_PAYMENTS, "def test_charge_succeeds")
+    assert summary(findings) == [
+        ("tests/deleted-test-file", "tests/test_payments.py", line, "error", "LEFT")
+    ]
+    assert "4 test(s)" in findings[0].message
+    assert "production code" in findings[0].message
+
+
+async def test_deleted_test_file_alone_is_a_warning(tmp_path: Path) -> None:
+    """Deleting a JS test file with no production change is a warning."""
+    repo = make_repo(tmp_path / "r", base=BASE, head={"web/src/__tests__/cart.test.js": None})
+
+    findings = await check_removed_tests(repo.context)
+
+    path = "web/src/__tests__/cart.test.js"
+    line = line_of(CART_TEST, "adds up prices")
+    assert summary(findings) == [("tests/deleted-test-file", path, line, "warning", "LEFT")]
+
+
+async def test_renamed_and_moved_tests_are_not_removals(tmp_path: Path) -> None:
+    """A renamed test file, tests split into new files and a deleted conftest.py are fine."""
+    charges = (
+        '"""Charge tests."""\n\nfrom decimal import Decimal\n\nimport pytest\n\n'
+        "from app.payments import PaymentError, charge\n\n\n"
+        "def test_charge_succeeds():\n"
+        '    assert charge(Decimal("9.99"))["status"] == "succeeded"\n\n\n'
+        "def test_charge_rejects_zero():\n"
+        "    with pytest.raises(PaymentError):\n"
+        '        charge(Decimal("0"))\n'
+    )
+    refunds = (
+        '"""Refund tests."""\n\nfrom decimal import Decimal\n\n'
+        "from app.payments import charge, refund\n\n\n"
+        "def test_refund_marks_payment():\n"
+        '    assert refund(charge(Decimal("5")))["status"] == "refunded"\n\n\n'
+        "def test_charge_keeps_currency():\n"
+        '    assert charge(Decimal("1"), "USD")["currency"] == "USD"\n'
+    )
+    repo = make_repo(
+        tmp_path / "r",
+        base=BASE,
+        head={
+            "tests/test_payments.py": None,
+            "tests/payments/test_charges.py": charges,
+            "tests/payments/test_refunds.py": refunds,
+            "web/src/__tests__/cart.test.js": None,
+            "web/src/cart.test.js": CART_TEST.replace("'../cart'", "'./cart'"),
+            "tests/conftest.py": None,
+            "app/payments.py": PAYMENTS.replace('"EUR"', '"USD"'),
+        },
+    )
+    statuses = {f.path: f.status for f in repo.change.files}
+    assert statuses["web/src/cart.test.js"] == "renamed"
+    assert statuses["tests/test_payments.py"] == "removed"
+
+    assert await check_removed_tests(repo.context) == []
+
+
+async def test_removed_tests_in_remaining_files(tmp_path: Path) -> None:
+    """A test function or `it` block removed from a file that stays is reported on its line."""
+    test_payments = without(TEST_PAYMENTS, "def test_charge_rejects_zero", 5)
+    cart_test = without(CART_TEST, "it('is empty without items'", 4)
+    repo = make_repo(
+        tmp_path / "r",
+        base=BASE,
+        head={
+            "tests/test_payments.py": test_payments,
+            "web/src/__tests__/cart.test.js": cart_test,
+            "app/payments.py": PAYMENTS.replace("<= 0", "< 0"),
+        },
+    )
+
+    findings = await check_removed_tests(repo.context)
+
+    assert summary(findings) == [
+        (
+            "tests/removed-test",
+            "tests/test_payments.py",
+            line_of(TEST_PAYMENTS, "def test_charge_rejects_zero"),
+            "error",
+            "LEFT",
+        ),
+        (
+            "tests/removed-test",
+            "web/src/__tests__/cart.test.js",
+            line_of(CART_TEST, "is empty without items"),
+            "error",
+            "LEFT",
+        ),
+    ]
+    assert "`test_charge_rejects_zero`" in min(findings, key=lambda f: f.path).message
+    bare = await check_removed_tests(RuleContext(parse(repo.diff), NoContents()))
+    assert summary(bare) == summary(findings)
+
+
+async def test_renamed_or_reordered_tests_in_place_are_fine(tmp_path: Path) -> None:
+    """Renaming a test's header over the same body, or moving it in the file, removes nothing."""
+    renamed = TEST_PAYMENTS.replace("def test_charge_succeeds", "def test_charge_returns_succeeded")
+    last = "def test_charge_keeps_currency():\n"
+    last_block = last + TEST_PAYMENTS.split(last)[1]
+    reordered = renamed.replace("\n\n" + last_block, "").replace(
+        "def test_charge_rejects_zero", last_block + "\n\ndef test_charge_rejects_zero"
+    )
+    repo = make_repo(tmp_path / "r", base=BASE, head={"tests/test_payments.py": reordered})
+
+    assert await check_removed_tests(repo.context) == []
+    assert await check_removed_tests(RuleContext(parse(repo.diff), NoContents())) == []
+
+
+class HeadKeeps:
+    """File contents in which the head still defines every test the base defined."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+
+    async def read(self, path: str, at: Ref = "head") -> str | None:
+        return self._text
+
+
+async def test_contents_confirm_the_test_is_really_gone(tmp_path: Path) -> None:
+    """When the head file still defines a test the diff shows removed, it is not reported."""
+    repo = make_repo(
+        tmp_path / "r",
+        base=BASE,
+        head={"tests/test_payments.py": without(TEST_PAYMENTS, "def test_refund_marks", 5)},
+    )
+    change = parse(repo.diff)
+
+    assert len(await check_removed_tests(RuleContext(change, NoContents()))) == 1
+    assert await check_removed_tests(RuleContext(change, HeadKeeps(TEST_PAYMENTS))) == []
+
+
+async def test_added_skip_and_focus_markers(tmp_path: Path) -> None:
+    """Skips and xfails are warnings, focus markers errors; comments and lookalikes are ignored."""
+    python = (
+        TEST_PAYMENTS.replace(
+            "def test_charge_succeeds",
+            '@pytest.mark.skip(reason="provider sandbox down")\ndef test_charge_succeeds',
+        )
+        .replace(
+            "def test_charge_rejects_zero",
+            '@pytest.mark.skipif(True, reason="later")\ndef test_charge_rejects_zero',
+        )
+        .replace(
+            "def test_refund_marks_payment",
+            "@pytest.mark.xfail(strict=True)\n"
+            '@pytest.mark.skipif(sys.platform == "win32", reason="no fork")\n'
+            "def test_refund_marks_payment",
+        )
+        .replace(
+            "def test_charge_keeps_currency",
+            "# @pytest.mark.skip while USD is flaky\ndef test_charge_keeps_currency",
+        )
+    )
+    unittest_case = (
+        "import unittest\n\n\n"
+        "class RefundTest(unittest.TestCase):\n"
+        '    @unittest.skip("waiting for the provider")\n'
+        "    def test_refund(self):\n"
+        "        self.assertTrue(True)\n"
+    )
+    javascript = (
+        CART_TEST.replace("it('adds up", "it.only('adds up")
+        .replace("it('is empty", "xit('is empty")
+        .replace("test('is zero", "// test.only('is zero')\n  test.skip('is zero")
+        .replace("describe('cart'", "fdescribe('cart'")
+        + "\ndescribe.skip('checkout', () => {\n  it('fits', () => model.fit(1));\n});\n"
+    )
+    repo = make_repo(
+        tmp_path / "r",
+        base=BASE,
+        head={
+            "tests/test_payments.py": python,
+            "tests/test_refund_unittest.py": unittest_case,
+            "web/src/__tests__/cart.test.js": javascript,
+            "app/notes.py": "# Remember: @pytest.mark.skip is for tests only.\n",
+        },
+    )
+
+    findings = await check_markers(repo.context)
+
+    py, js = "tests/test_payments.py", "web/src/__tests__/cart.test.js"
+    assert summary(findings) == sorted(
+        [
+            ("tests/skipped-test", py, line_of(python, "mark.skip(reason"), "warning", "RIGHT"),
+            ("tests/skipped-test", py, line_of(python, "skipif(True"), "warning", "RIGHT"),
+            ("tests/skipped-test", py, line_of(python, "xfail"), "warning", "RIGHT"),
+            ("tests/skipped-test", "tests/test_refund_unittest.py", 5, "warning", "RIGHT"),
+            ("tests/focused-test", js, line_of(javascript, "fdescribe"), "error", "RIGHT"),
+            ("tests/focused-test", js, line_of(javascript, "it.only"), "error", "RIGHT"),
+            ("tests/skipped-test", js, line_of(javascript, "xit("), "warning", "RIGHT"),
+            ("tests/skipped-test", js, line_of(javascript, "  test.skip"), "warning", "RIGHT"),
+            ("tests/skipped-test", js, line_of(javascript, "describe.skip"), "warning", "RIGHT"),
+        ]
+    )
+    focus = next(f for f in findings if "it.only" in f.message)
+    assert "skips every test that is not focused" in focus.message
+
+
+async def test_engine_runs_python_checks_and_semgrep_rules(tmp_path: Path) -> None:
+    """Through the engine, the pack's checks and its semgrep rule report on the right lines."""
+    python = TEST_PAYMENTS.replace(
+        'payment = charge(Decimal("9.99"))',
+        'pytest.skip("sandbox down")\n    payment = charge(Decimal("9.99"))',
+    ).replace("def test_charge_rejects_zero", "@pytest.mark.xfail\ndef test_charge_rejects_zero")
+    repo = make_repo(tmp_path / "r", base=BASE, head={"tests/test_payments.py": python})
+
+    evaluation = await evaluate(repo.context, packs=[PACK], semgrep_rules=semgrep.RULES_DIR)
+
+    findings = [f for f in evaluation.findings if f.pack == "tests"]
+    path = "tests/test_payments.py"
+    assert summary(findings) == [
+        ("tests/skipped-test", path, line_of(python, "mark.xfail"), "warning", "RIGHT"),
+        ("tests/unconditional-skip", path, line_of(python, "pytest.skip("), "warning", "RIGHT"),
+    ]
+    assert evaluation.problems == ()
+    # semgrep cannot parse the added lines of a bare diff alone; the Python checks still report.
+    bare = await evaluate(
+        RuleContext(parse(repo.diff), NoContents()), packs=[PACK], semgrep_rules=semgrep.RULES_DIR
+    )
+    assert summary([f for f in bare.findings if f.pack == "tests"]) == summary(findings)[:1]
+    assert bare.problems == ()
+
+
+def test_semgrep_rules_pass_their_annotated_examples() -> None:
+    """Every `# ruleid:` / `# ok:` annotation in tests/rules/semgrep/tests.py holds."""
+    done = subprocess.run(
+        [
+            semgrep.semgrep_binary(),
+            "--test",
+            "--disable-version-check",
+            "--metrics=off",
+            "--config",
+            "rules/semgrep/tests.yml",
+            "tests/rules/semgrep/tests.py",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_every_rule_id_is_described() -> None:
+    """Every rule the pack can emit, Python or semgrep, has a description."""
+    config = yaml.safe_load((ROOT / "rules/semgrep/tests.yml").read_text(encoding="utf-8"))
+    semgrep_ids = {rule["id"].replace(".", "/", 1) for rule in config["rules"]}
+    assert semgrep_ids <= set(PACK.rules)
+    assert set(PACK.rules) == {
+        "tests/deleted-test-file",
+        "tests/removed-test",
+        "tests/skipped-test",
+        "tests/focused-test",
+        "tests/unconditional-skip",
+    }
