@@ -238,3 +238,27 @@ def _comment(user: str, body: str) -> dict[str, Any]:
     data["repository"]["full_name"] = REPO
     data["installation"] = {"id": INSTALLATION}
     return data
+
+
+async def test_existing_comments_are_read_across_all_pages(
+    bot: TestClient[Any, Any], github: FakeGitHub, tmp_path: Path
+) -> None:
+    """With 120 human comments first, the bot's own markers sit on page 2 of 100: still found."""
+    data = open_pull(github, tmp_path / "repo", BASE, HEAD)
+    for n in range(120):
+        github.add_review_comment(
+            REPO, 7, "shop/config.py", 6, f"Please fix this ({n})", user="ada"
+        )
+    await deliver(bot, "pull_request", data)
+    await settle(bot)
+    ours = [c for c in github.review_comments(REPO, 7) if c["user"]["login"] == "readiness[bot]"]
+    assert ours
+
+    github.set_permission(REPO, "mona", "admin")
+    await deliver(bot, "issue_comment", _comment("mona", "/readiness recheck"))
+    await settle(bot)
+    assert len(github.check_runs) == 2
+    pages = github.calls("GET", f"/repos/{REPO}/pulls/7/comments")
+    assert {call.query.get("page", "1") for call in pages} >= {"1", "2"}
+    again = [c for c in github.review_comments(REPO, 7) if c["user"]["login"] == "readiness[bot]"]
+    assert again == ours

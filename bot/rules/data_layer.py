@@ -1,10 +1,8 @@
 """Pack `data-layer`: production code must serve real data, not fixtures, mocks or literal records.
 
-Two checks read the diff (and the whole files when they are at hand): imports of fixture, mock and
-test modules into production code, and data-access functions whose added `return` hands out
-literal records or a mock constant. File reads of fixture paths are semgrep's
-(`rules/semgrep/data-layer.yml`, rule `data-layer/fixture-read`), because there the call around
-the string matters.
+These checks read the diff, and the whole files when at hand. Reads of fixture files are found by
+semgrep (`rules/semgrep/data-layer.yml`, `data-layer/fixture-read`): there the call around the
+string matters.
 """
 
 from __future__ import annotations
@@ -31,22 +29,17 @@ DATA_ACCESS_WORDS = frozenset(
         *("client", "clients", "gateway", "gateways", "datasource", "datasources"),
     }
 )
-TEST_MODULE_PARTS = frozenset(
-    {
-        *("tests", "__tests__", "fixtures", "__fixtures__", "mocks", "__mocks__", "conftest"),
-        *("testdata", "test_data", "test-data", "test_utils", "test-utils", "testutils"),
-        *("test_helpers", "test-helpers"),
-    }
-)
 # Words a literal record may contain besides keys, strings and numbers.
 LITERAL_WORDS = frozenset(
-    {
-        *("True", "False", "None", "true", "false", "null", "undefined", "as", "const"),
-        *("new", "Date", "datetime", "date", "timedelta", "Decimal", "UUID"),
-    }
+    {"True", "False", "None", "true", "false", "null", "undefined", "as", "const", "new", "Date"}
+    | {"datetime", "date", "Decimal"}
+)
+IMPORT_WORDS = frozenset(
+    {"import", "from", "as", "const", "let", "var", "type", "require", "await"}
 )
 MAX_LITERAL_LINES = 400
 GUARD_LINES = 3
+MAX_SNIPPET = 60
 
 _PY_FROM = re.compile(r"^\s*from\s+(\.*)([\w.]*)\s+import\s+\(?\s*([\w\s,]*)")
 _PY_IMPORT = re.compile(r"^\s*import\s+([\w.]+(?:\s*,\s*[\w.]+)*)")
@@ -55,13 +48,15 @@ _JS_SPECIFIER = re.compile(
     (['"`])([^'"`]+)\1""",
     re.VERBOSE,
 )
-_JS_FIXTURE_NAME = re.compile(r"\.(?:fixtures?|mocks?)(?:\.|$)|^mocks?[\w.-]*\.json$", re.I)
 _COMMENT_LINE = re.compile(r"^\s*(?:#|//|/?\*)")
+_TYPE_ONLY = re.compile(r"^\s*(?:import|export)\s+type\b")
 _DEV_GUARD = re.compile(
     r"import\.meta\.env\.(?:DEV|MODE)|process\.env\.NODE_ENV|__DEV__|\bDEBUG\b|\w*MOCKS?_ENABLED|"
     r"\bUSE_MOCKS?\b|\bENABLE_MOCKS?\b"
 )
-_RETURN = re.compile(r"\breturn\s+|=>\s*(?=[\[({]|Promise\b)|\bresolve\(\s*(?=[\[{]|[A-Za-z_])")
+_RETURN = re.compile(
+    r"\breturn\s+|=>\s*(?=\[|\(\s*[\[{]|Promise\b)|\bresolve\(\s*(?=[\[{]|[A-Za-z_])"
+)
 _MOCK_NAME = re.compile(
     r"\b(?:MOCK|FAKE|SAMPLE|DUMMY|STUB)(?:_[A-Z0-9]+)+\b|\b(?:mock|fake|dummy|stub)[A-Z]\w*"
 )
@@ -140,20 +135,21 @@ async def check_literal_records(ctx: RuleContext) -> list[Finding]:
             continue
         head = await _head_lines(ctx, changed)
         base = await ctx.contents.read(changed.old_path or changed.path, "base")
+        imported = _fixture_names(head, paths.suffix(changed.path))
         findings += [
             finding
             for line in candidates
-            if (finding := _literal_return(changed, line, head, base)) is not None
+            if (finding := _literal_return(changed, line, head, base, imported)) is not None
         ]
     return findings
 
 
 def _literal_return(
-    changed: ChangedFile, line: Line, head: Sequence[str], base: str | None
+    changed: ChangedFile, line: Line, head: Sequence[str], base: str | None, imported: set[str]
 ) -> Finding | None:
     """Judge one added line holding a `return`; escalate when the function's query was removed."""
     index = line.number - 1
-    returned = _returned(head, index)
+    returned = _returned(head, index, imported)
     if returned is None:
         return None
     detail, has_id = returned
@@ -163,13 +159,14 @@ def _literal_return(
     if not _is_data_access(changed.path, _name(owner[1]) if owner else None):
         return None
     removed = _removed_in_function(changed, line, function, base)
-    io_line = next((r.text.strip() for r in removed if _IO.search(r.text)), None)
+    queries = [r.text for r in removed if _IO.search(r.text) and not _COMMENT_LINE.match(r.text)]
     name = f"`{function}`" if function else "This function"
-    if io_line is not None:
+    if queries:
         message = (
-            f"{name} used to read its data (`{io_line}`) and now returns {detail}: every caller "
-            "gets the same literal records, and nothing is read from the database or API any "
-            "more. Restore the query; keep sample records in tests, fixtures or a seed script."
+            f"{name} used to read its data (`{_snippet(queries[0])}`) and now returns {detail}: "
+            "every caller gets the same literal records, and nothing is read from the database or "
+            "API any more. Restore the query; keep sample records in tests, fixtures or a seed "
+            "script."
         )
         return _finding(QUERY_REPLACED, changed.path, line, Severity.ERROR, message)
     if not has_id:
@@ -185,42 +182,30 @@ def _literal_return(
 
 def _fixture_target(text: str, suffix: str) -> str | None:
     """Return the fixture, mock or test module an import line names, if it names one."""
-    if _COMMENT_LINE.match(text):
+    if _COMMENT_LINE.match(text) or _TYPE_ONLY.match(text):
         return None
     if suffix in paths.PYTHON_SUFFIXES:
         return _python_target(text)
     match = _JS_SPECIFIER.search(text)
     if match is None:
         return None
-    specifier = match.group(2)
-    segments = specifier.split("/")
-    if _JS_FIXTURE_NAME.search(segments[-1]) or any(
-        s.lower() in TEST_MODULE_PARTS | paths.FIXTURE_DIRS for s in segments
-    ):
-        return specifier
-    return None
+    return match.group(2) if paths.is_test_module(match.group(2).split("/")) else None
 
 
 def _python_target(text: str) -> str | None:
+    """Return the test-side module a Python import names: fixtures, mocks, tests, unittest.mock."""
     if match := _PY_FROM.match(text):
         dots, module, names = match.groups()
         candidates = module.split(".") if module else [n.strip() for n in names.split(",")]
         if module == "unittest" and "mock" in names.replace(",", " ").split():
             return "unittest.mock"
-        if _is_test_module(candidates) or module.startswith("unittest.mock"):
+        if paths.is_test_module(candidates) or module.startswith("unittest.mock"):
             return f"{dots}{module}" if module else f"{dots}{names.split(',')[0].strip()}"
     elif match := _PY_IMPORT.match(text):
         for module in (m.strip() for m in match.group(1).split(",")):
-            if module in ("mock", "unittest.mock") or _is_test_module(module.split(".")):
+            if module in ("mock", "unittest.mock") or paths.is_test_module(module.split(".")):
                 return module
     return None
-
-
-def _is_test_module(parts: Sequence[str]) -> bool:
-    return any(
-        part in TEST_MODULE_PARTS or part.startswith(("test_", "mock_", "fake_"))
-        for part in (p.lower() for p in parts)
-    )
 
 
 def _dev_only(source: Sequence[str], number: int) -> bool:
@@ -229,12 +214,27 @@ def _dev_only(source: Sequence[str], number: int) -> bool:
     return any(_DEV_GUARD.search(text) for text in window)
 
 
-def _returned(lines: Sequence[str], index: int) -> tuple[str, bool] | None:
-    """Describe the literal records or mock constant returned at `index`, with "has an id key"."""
+def _fixture_names(lines: Sequence[str], suffix: str) -> set[str]:
+    """Return the names a module binds by importing fixture, mock or test code."""
+    names: set[str] = set()
+    for text in lines:
+        if _fixture_target(text, suffix) is None:
+            continue
+        specifier = _JS_SPECIFIER.search(text)
+        bound = text[: specifier.start()] if specifier else text.partition(" import ")[2]
+        names |= set(_WORD.findall(bound)) - IMPORT_WORDS
+    return names
+
+
+def _returned(lines: Sequence[str], index: int, imported: set[str]) -> tuple[str, bool] | None:
+    """Describe the literal records or mock data returned at `index`, with "has an id key"."""
     text = lines[index]
     for match in _RETURN.finditer(text):
         start = match.end()
-        if mock := _MOCK_NAME.search(_STRING.sub('""', text[start:])):
+        expression = _STRING.sub('""', text[start:])
+        if fixture := next((w for w in _WORD.findall(expression) if w in imported), None):
+            return f"`{fixture}`, imported from fixture code", True
+        if mock := _MOCK_NAME.search(expression):
             return f"the mock constant `{mock.group(0)}`", True
         literal = _literal(lines, index, start)
         if literal is None:
@@ -371,12 +371,13 @@ def _is_data_access(path: str, owner: str | None) -> bool:
 async def _head_lines(ctx: RuleContext, changed: ChangedFile) -> list[str]:
     """Return the file at head, or what the diff shows of it on the right line numbers."""
     text = await ctx.contents.read(changed.path, "head")
-    if text is not None:
-        return text.splitlines()
-    lines = [""] * max((line.number for line in changed.added), default=0)
-    for line in changed.added:
-        lines[line.number - 1] = line.text
-    return lines
+    return text.splitlines() if text is not None else paths.from_diff(changed.added)
+
+
+def _snippet(text: str) -> str:
+    """Shorten a quoted line of code so the message stays readable."""
+    text = text.strip()
+    return text if len(text) <= MAX_SNIPPET else text[: MAX_SNIPPET - 1] + "…"
 
 
 def _indent(text: str) -> int:
@@ -384,15 +385,8 @@ def _indent(text: str) -> int:
 
 
 def _finding(rule: str, path: str, line: Line, severity: Severity, message: str) -> Finding:
-    return Finding(
-        rule=rule,
-        pack=PACK_ID,
-        path=path,
-        line=line.number,
-        severity=severity,
-        message=message,
-        fingerprint=fingerprint(rule, path, line.text),
-    )
+    content = fingerprint(rule, path, line.text)
+    return Finding(rule, PACK_ID, path, line.number, severity, message, content)
 
 
 PACK = Pack(

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from bot.diff.model import ChangedFile, FileStatus, Line
+from bot.diff.model import ChangedFile, Line
 from bot.rules import paths
 from bot.rules.model import Finding, Pack, Ref, RuleContext, Severity, Side, fingerprint
 
@@ -44,7 +44,7 @@ _SQLALCHEMY_START = re.compile(
       |(?P<annotated>\w+)\s*:\s*Mapped\[(?!.*\b(?:relationship|association_proxy|column_property)\())""",
     re.VERBOSE,
 )
-_DJANGO_EVIDENCE = re.compile(r"\bdjango\b|\bmodels\.\w+")
+_DJANGO_EVIDENCE = re.compile(r"\bdjango\b")
 _SQLALCHEMY_EVIDENCE = re.compile(
     r"\bsqlalchemy\b|\bsqlmodel\b|mapped_column|__tablename__|Mapped\[|\bsa\.|\bdb\.(?:Column|Model)"
     r"|\bmetadata\b|Column\(\s*(?:[\"']\w+[\"']\s*,\s*)?(?:Integer|String|Text|Boolean|DateTime|"
@@ -87,6 +87,8 @@ class Dialect:
     rule: str
     start: re.Pattern[str]
     evidence: re.Pattern[str]
+    # On a bare diff the ORM's import is rarely in sight; Django's `models.py` name is enough.
+    path_is_evidence: bool
     group: Callable[[str], str | None]
     migrated: Callable[[ChangedFile, str], bool]
     message: Callable[[str, str, str], str]
@@ -103,13 +105,14 @@ async def check_sqlalchemy(ctx: RuleContext) -> list[Finding]:
 
 
 async def _check(ctx: RuleContext, dialect: Dialect) -> list[Finding]:
+    """Collect each model file's schema edits, cancel moves, and report files left unmigrated."""
     edits: list[Edit] = []
     for changed in ctx.change.files:
         group = dialect.group(changed.path)
         if group is None or changed.binary:
             continue
-        head = await _lines(ctx, changed, "head", changed.added, dialect.evidence)
-        base = await _lines(ctx, changed, "base", changed.removed, dialect.evidence)
+        head = await _lines(ctx, changed, "head", dialect)
+        base = await _lines(ctx, changed, "base", dialect)
         added = _touched(changed.added, _statements(head, dialect.start))
         removed = _touched(changed.removed, _statements(base, dialect.start))
         if added or removed:
@@ -119,8 +122,9 @@ async def _check(ctx: RuleContext, dialect: Dialect) -> list[Finding]:
     gone = Counter((e.group, s.key) for e in edits for s in set(e.removed.values()))
     new, gone = new - gone, gone - new
     findings = []
+    created = paths.added_files(ctx.change)
     for edit in edits:
-        if any(dialect.migrated(f, edit.group) for f in ctx.change.files):
+        if any(dialect.migrated(f, edit.group) for f in created):
             continue
         added = {line: s for line, s in edit.added.items() if (edit.group, s.key) in new}
         removed = {line: s for line, s in edit.removed.items() if (edit.group, s.key) in gone}
@@ -152,18 +156,15 @@ def _finding(
     )
 
 
-async def _lines(
-    ctx: RuleContext, changed: ChangedFile, at: Ref, diff: Sequence[Line], evidence: re.Pattern[str]
-) -> list[str]:
+async def _lines(ctx: RuleContext, changed: ChangedFile, at: Ref, dialect: Dialect) -> list[str]:
     """Return the file on one side, or the diff's lines of it; nothing unless it uses the ORM."""
     path = (changed.old_path or changed.path) if at == "base" else changed.path
     text = await ctx.contents.read(path, at)
-    if text is None:
-        lines = [""] * max((line.number for line in diff), default=0)
-        for line in diff:
-            lines[line.number - 1] = line.text
-        text = "\n".join(lines)
-    return text.splitlines() if evidence.search(text) else []
+    if text is not None:
+        return text.splitlines() if dialect.evidence.search(text) else []
+    lines = paths.from_diff(changed.added if at == "head" else changed.removed)
+    used = dialect.path_is_evidence or dialect.evidence.search("\n".join(lines))
+    return lines if used else []
 
 
 def _statements(lines: Sequence[str], start: re.Pattern[str]) -> dict[int, Statement]:
@@ -220,6 +221,7 @@ def _owner(lines: Sequence[str], index: int, indent: int) -> tuple[int, str, int
 
 
 def _touched(diff: Sequence[Line], statements: dict[int, Statement]) -> dict[Line, Statement]:
+    """Keep the changed lines that fall inside a schema statement."""
     return {line: statements[line.number] for line in diff if line.number in statements}
 
 
@@ -242,21 +244,20 @@ def _sqlalchemy_module(path: str) -> str | None:
 
 
 def _has_django_migration(changed: ChangedFile, app: str) -> bool:
-    folder = PurePosixPath(app, "migrations")
+    """Tell whether a new file is a migration module of the app."""
     path = PurePosixPath(changed.path)
     return (
-        changed.status is FileStatus.ADDED
-        and path.parent == folder
+        path.parent == PurePosixPath(app, "migrations")
         and path.suffix == ".py"
-        and path.name != "__init__.py"
+        and (path.name != "__init__.py")
     )
 
 
 def _has_alembic_revision(changed: ChangedFile, _group: str) -> bool:
+    """Tell whether a new file is an Alembic revision: any `versions/` module naming a revision."""
     parts = paths.parts(changed.path)
     return (
-        changed.status is FileStatus.ADDED
-        and "versions" in parts[:-1]
+        "versions" in parts[:-1]
         and parts[-1].endswith(".py")
         and bool(_REVISION.search(changed.added_text))
     )
@@ -284,12 +285,19 @@ def _sqlalchemy_message(labels: str, path: str, _group: str) -> str:
 
 
 _DJANGO = Dialect(
-    DJANGO, _DJANGO_START, _DJANGO_EVIDENCE, _django_app, _has_django_migration, _django_message
+    DJANGO,
+    _DJANGO_START,
+    _DJANGO_EVIDENCE,
+    True,
+    _django_app,
+    _has_django_migration,
+    _django_message,
 )
 _SQLALCHEMY = Dialect(
     SQLALCHEMY,
     _SQLALCHEMY_START,
     _SQLALCHEMY_EVIDENCE,
+    False,
     _sqlalchemy_module,
     _has_alembic_revision,
     _sqlalchemy_message,

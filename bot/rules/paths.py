@@ -1,11 +1,12 @@
-"""Classify repository paths by role, so packs judge production code and leave tests alone."""
+"""Classify changed files by role, so packs judge production code and leave tests alone."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import PurePosixPath
 
-from bot.diff.model import Change, FileStatus
+from bot.diff.model import Change, ChangedFile, FileStatus, Line
 
 PYTHON_SUFFIXES = frozenset({".py"})
 SCRIPT_SUFFIXES = frozenset({".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts"})
@@ -16,18 +17,25 @@ TEST_DIRS = frozenset(
 FIXTURE_DIRS = frozenset(
     {"fixtures", "__fixtures__", "__mocks__", "mocks", "testdata", "test_data", "test-data"}
 )
+# Parts of a module name or import specifier that name test-side code.
+TEST_MODULE_PARTS = FIXTURE_DIRS | {
+    *("tests", "__tests__", "conftest", "test_utils", "test-utils", "testutils"),
+    *("test_helpers", "test-helpers"),
+}
 DOC_DIRS = frozenset({"doc", "docs", "documentation", "example", "examples"})
 STORY_DIRS = frozenset({".storybook", "stories"})
 MIGRATION_DIRS = frozenset({"migrations", "alembic", "migrate"})
 DOC_SUFFIXES = frozenset({".md", ".mdx", ".rst", ".txt", ".ipynb"})
 
 _TEST_FILE = re.compile(
-    r"""^(?:test_.*\.py|.*_tests?\.py|conftest\.py
+    r"""^(?:test_.*\.py|(?:.*_)?tests?\.py|conftest\.py
     |.*\.(?:test|spec|e2e)\.[cm]?[jt]sx?
     |(?:setup-?tests|jest\.setup|vitest\.setup|test[-_]?utils|test[-_]?helpers)\.[\w.]+)$""",
     re.IGNORECASE | re.VERBOSE,
 )
-_FIXTURE_FILE = re.compile(r"\.(?:fixtures?|mocks?)\.\w+$|^mocks?[\w.-]*\.json$", re.IGNORECASE)
+_FIXTURE_FILE = re.compile(
+    r"\.(?:fixtures?|mocks?)(?:\.\w+)?$|^mocks?[\w.-]*\.json$", re.IGNORECASE
+)
 _SEED_PART = re.compile(r"(?:^|[_.-])seed(?:s|ers?|ing|_data)?(?:[_.-]|$)", re.IGNORECASE)
 
 
@@ -46,6 +54,15 @@ def is_fixture(path: str) -> bool:
     """Tell whether a path holds fixture or mock data rather than code that serves it."""
     *folders, name = parts(path) or ("",)
     return bool(_FIXTURE_FILE.search(name)) or any(part.lower() in FIXTURE_DIRS for part in folders)
+
+
+def is_test_module(names: Sequence[str]) -> bool:
+    """Tell whether a dotted module name's or an import specifier's parts name test-side code."""
+    lowered = [name.lower() for name in names]
+    return bool(lowered and _FIXTURE_FILE.search(lowered[-1])) or any(
+        name in TEST_MODULE_PARTS or name.startswith(("test_", "mock_", "fake_"))
+        for name in lowered
+    )
 
 
 def is_production(path: str) -> bool:
@@ -67,6 +84,14 @@ def suffix(path: str) -> str:
     return PurePosixPath(path).suffix.lower()
 
 
-def added_paths(change: Change) -> frozenset[str]:
-    """Return the paths of the files this change creates."""
-    return frozenset(f.path for f in change.files if f.status is FileStatus.ADDED)
+def added_files(change: Change) -> list[ChangedFile]:
+    """Return the files this change creates."""
+    return [f for f in change.files if f.status is FileStatus.ADDED]
+
+
+def from_diff(lines: Sequence[Line]) -> list[str]:
+    """Rebuild what the diff shows of one side of a file, on the right line numbers."""
+    rebuilt = [""] * max((line.number for line in lines), default=0)
+    for line in lines:
+        rebuilt[line.number - 1] = line.text
+    return rebuilt

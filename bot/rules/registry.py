@@ -6,11 +6,11 @@ from pathlib import Path
 
 import yaml
 
-from bot.rules import secrets, tests
+from bot.rules import data_layer, migrations, secrets, tests
 from bot.rules.model import Pack
 from bot.rules.semgrep import RULES_DIR
 
-PACKS: tuple[Pack, ...] = (secrets.PACK, tests.PACK)
+PACKS: tuple[Pack, ...] = (secrets.PACK, tests.PACK, data_layer.PACK, migrations.PACK)
 
 
 def rules(semgrep_dir: Path = RULES_DIR) -> dict[str, str]:
@@ -27,5 +27,5 @@ def rules(semgrep_dir: Path = RULES_DIR) -> dict[str, str]:
 def rule_table() -> str:
     """Render the rules as a markdown table (for `/readiness help` and the README)."""
     lines = ["| Rule | What it catches |", "|---|---|"]
-    lines += [f"| `{rule}` | {text} |" for rule, text in rules().items()]
+    lines += [f"| `{rule}` | {text[:1].upper()}{text[1:]} |" for rule, text in rules().items()]
     return "\n".join(lines)

@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from bot.diff.model import ChangedFile
+from bot.rules import paths
 from bot.rules.model import Finding, RuleContext, Severity, fingerprint
 
 log = logging.getLogger(__name__)
@@ -65,7 +66,9 @@ async def run(ctx: RuleContext, rules_dir: Path = RULES_DIR) -> list[Finding]:
         root = Path(tmp)
         texts: dict[str, list[str]] = {}
         for changed in files:
-            text = await ctx.contents.read(changed.path, "head") or _from_diff(changed)
+            text = await ctx.contents.read(changed.path, "head")
+            if text is None:  # a bare diff: what it shows of the file, on the right lines
+                text = "\n".join(paths.from_diff(changed.added)) + "\n"
             if len(text.encode("utf-8", errors="replace")) > MAX_BYTES:
                 continue
             target = root / changed.path
@@ -148,16 +151,6 @@ def _finding(
         message=str(extra.get("message", "")).strip(),
         fingerprint=fingerprint(rule, path, content),
     )
-
-
-def _from_diff(changed: ChangedFile) -> str:
-    """Rebuild a file from its added lines, on their line numbers, when no content is at hand."""
-    if not changed.added:
-        return ""
-    lines = [""] * max(line.number for line in changed.added)
-    for line in changed.added:
-        lines[line.number - 1] = line.text
-    return "\n".join(lines) + "\n"
 
 
 def _safe(path: str) -> bool:

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from bot.diff.model import ChangedFile, FileStatus, Line
+from bot.rules import paths
 from bot.rules.model import Finding, Pack, RuleContext, Severity, fingerprint
 
 PACK_ID = "tests"
 
 PYTHON = frozenset({".py"})
 JAVASCRIPT = frozenset({".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts"})
-TEST_DIRS = frozenset({"tests", "test", "__tests__", "spec"})
 CODE_SUFFIXES = PYTHON | JAVASCRIPT | frozenset({
     ".go", ".java", ".kt", ".rb", ".rs", ".php", ".cs", ".scala", ".swift", ".c", ".h", ".cc",
     ".cpp", ".hpp",
@@ -28,7 +28,7 @@ CODE_SUFFIXES = PYTHON | JAVASCRIPT | frozenset({
 NOT_TESTS = frozenset({"conftest.py", "__init__.py"})
 SHOWN_NAMES = 5
 
-_TEST_NAME = re.compile(r"^test_.*\.py$|_test\.py$|\.(?:test|spec)\.[cm]?[jt]sx?$")
+_TEST_NAME = re.compile(r"^test_.*\.py$|^tests?\.py$|_test\.py$|\.(?:test|spec)\.[cm]?[jt]sx?$")
 _PY_TEST = re.compile(r"^[ \t]*(?:async[ \t]+)?def[ \t]+(test\w*)", re.MULTILINE)
 _JS_TEST = re.compile(
     r"(?<![\w$.])(?:[xf]?it|x?test|specify)(?:\.(?:only|skip|concurrent|failing))*\s*\(\s*"
@@ -84,18 +84,12 @@ def is_test_file(path: str) -> bool:
     posix = PurePosixPath(path)
     if posix.suffix not in PYTHON | JAVASCRIPT or posix.name in NOT_TESTS:
         return False
-    return bool(_TEST_NAME.search(posix.name)) or not TEST_DIRS.isdisjoint(posix.parts[:-1])
+    return bool(_TEST_NAME.search(posix.name)) or not paths.TEST_DIRS.isdisjoint(posix.parts[:-1])
 
 
 def is_production(path: str) -> bool:
-    """Tell whether a path is application code: source that is neither a test nor test setup."""
-    posix = PurePosixPath(path)
-    return (
-        posix.suffix in CODE_SUFFIXES
-        and posix.name != "conftest.py"
-        and TEST_DIRS.isdisjoint(posix.parts[:-1])
-        and not is_test_file(path)
-    )
+    """Tell whether a path is application code: source that ships, not tests or their setup."""
+    return PurePosixPath(path).suffix in CODE_SUFFIXES and paths.is_production(path)
 
 
 async def check_removed_tests(ctx: RuleContext) -> list[Finding]:

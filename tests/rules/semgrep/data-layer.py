@@ -1,6 +1,5 @@
 """semgrep --test target for rules/semgrep/data-layer.yml (Python): reads of fixture paths."""
 
-import io
 import json
 import os
 from pathlib import Path
@@ -38,7 +37,7 @@ def load_catalog() -> str:
 
 def load_mock_users() -> str:
     # ruleid: data-layer.fixture-read
-    with io.open(f"{BASE_DIR}/mocks/users.json") as handle:
+    with open(f"{BASE_DIR}/mocks/users.json", encoding="utf-8") as handle:
         return handle.read()
 
 
