@@ -89,6 +89,8 @@ def test_input_errors_exit_two_with_one_line() -> None:
     assert bad_ref.returncode == 2 and bad_ref.stderr.startswith(
         "readiness: cannot read the change"
     )
+    inside_another = readiness("scan", "--repo", str(ROOT / "fixtures" / "demo"), "--base", "HEAD")
+    assert inside_another.returncode == 2 and "not a git repository" in inside_another.stderr
     no_base = readiness("scan", "--repo", str(DEMO))
     assert no_base.returncode == 2 and "--repo needs --base" in no_base.stderr
     usage = readiness("scan")

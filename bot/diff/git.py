@@ -7,6 +7,7 @@ cannot make the scan execute anything.
 from __future__ import annotations
 
 import asyncio
+import os
 import subprocess
 from pathlib import Path
 
@@ -20,9 +21,11 @@ class GitError(RuntimeError):
 
 
 def _git(repo: Path, *args: str) -> bytes:
+    # Never let git wander up to an enclosing repository when `repo` is not one itself.
+    env = {**os.environ, "GIT_CEILING_DIRECTORIES": str(repo.resolve().parent)}
     try:
         done = subprocess.run(
-            ["git", "-C", str(repo), *args], capture_output=True, check=False, timeout=120
+            ["git", "-C", str(repo), *args], capture_output=True, check=False, timeout=120, env=env
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise GitError(f"git could not run: {exc}") from exc
