@@ -6,10 +6,12 @@ GitHub double, which checks every request against GitHub's OpenAPI description.
 
 from __future__ import annotations
 
+import logging
 import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from aiohttp.test_utils import TestClient
 
 from tests.conftest import INSTALLATION, REPO, deliver, open_pull, settle
@@ -79,8 +81,12 @@ def runs_for(github: FakeGitHub, head: str) -> list[dict[str, Any]]:
 
 
 async def test_opened_pull_request_gets_a_check_run_and_one_review(
-    bot: TestClient[Any, Any], github: FakeGitHub, tmp_path: Path
+    bot: TestClient[Any, Any],
+    github: FakeGitHub,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     data = open_pull(github, tmp_path / "repo", BASE, HEAD)
     head = data["pull_request"]["head"]["sha"]
 
@@ -117,6 +123,7 @@ async def test_opened_pull_request_gets_a_check_run_and_one_review(
     assert all("<!-- readiness:fingerprint=" in c["body"] for c in comments)
 
     assert not any(LIVE_KEY.encode() in body for body in bodies(github))
+    assert caplog.records and LIVE_KEY not in caplog.text
 
 
 async def test_a_new_push_gets_a_new_run_and_no_repeated_comments(
@@ -262,3 +269,25 @@ async def test_existing_comments_are_read_across_all_pages(
     assert {call.query.get("page", "1") for call in pages} >= {"1", "2"}
     again = [c for c in github.review_comments(REPO, 7) if c["user"]["login"] == "readiness[bot]"]
     assert again == ours
+
+
+async def test_rate_limits_and_server_errors_are_retried(
+    bot: TestClient[Any, Any], github: FakeGitHub, tmp_path: Path
+) -> None:
+    """A secondary rate limit with Retry-After, then a 502 on the diff: the review still lands."""
+    data = open_pull(github, tmp_path / "repo", BASE, HEAD)
+    github.fail(
+        "POST",
+        f"/repos/{REPO}/check-runs",
+        403,
+        headers={"Retry-After": "1"},
+        json={"message": "You have exceeded a secondary rate limit."},
+    )
+    github.fail("GET", f"/repos/{REPO}/pulls/7", 502, json={"message": "Server Error"})
+    started = time.monotonic()
+    await deliver(bot, "pull_request", data)
+    assert await settle(bot) == {"done": 1}
+    assert time.monotonic() - started >= 1.0  # Retry-After was honoured
+    assert len(github.calls("POST", f"/repos/{REPO}/check-runs")) == 2
+    (run,) = github.check_runs
+    assert run["conclusion"] == "failure"
