@@ -37,7 +37,7 @@ def _git(repo: Path, *args: str) -> bytes:
 
 def resolve(repo: Path, ref: str) -> str:
     """Return the commit id a ref names, or raise GitError with git's reason."""
-    return _git(repo, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").decode().strip()
+    return _git(repo, "rev-parse", "--verify", f"{ref}^{{commit}}").decode().strip()
 
 
 def diff(repo: Path, base: str, head: str) -> bytes:
@@ -56,6 +56,14 @@ class GitContents:
 
     async def read(self, path: str, at: Ref = "head") -> str | None:
         return await asyncio.to_thread(self._read, path, at)
+
+    async def files(self, at: Ref = "head") -> frozenset[str] | None:
+        listing = await asyncio.to_thread(
+            _git, self._repo, "ls-tree", "-r", "-z", "--name-only", self._refs[at]
+        )
+        return frozenset(
+            name.decode("utf-8", errors="replace") for name in listing.split(b"\0") if name
+        )
 
     def _read(self, path: str, at: Ref) -> str | None:
         spec = f"{self._refs[at]}:{path}"

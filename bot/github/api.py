@@ -66,6 +66,13 @@ class RepoAPI:
                 return None
             raise
 
+    async def list_tree(self, sha: str) -> list[str]:
+        """Return the paths of every file in a commit (GitHub truncates past 100,000 entries)."""
+        tree = json_of(await self.gh.getitem(f"{self._base}/git/trees/{sha}?recursive=1"))
+        if tree.get("truncated"):
+            log.warning("the file tree of %s is truncated; rules see part of it", sha)
+        return [str(e["path"]) for e in tree.get("tree", []) if e.get("type") == "blob"]
+
     async def create_check_run(self, body: dict[str, Any]) -> int:
         """Create a check run and return its id."""
         return int(json_of(await self.gh.post(f"{self._base}/check-runs", data=body))["id"])
@@ -114,6 +121,7 @@ class GitHubContents:
         self._api = api
         self._refs: dict[Ref, str] = {"base": base_sha, "head": head_sha}
         self._cache: dict[tuple[str, Ref], str | None] = {}
+        self._trees: dict[Ref, frozenset[str]] = {}
 
     async def read(self, path: str, at: Ref = "head") -> str | None:
         key = (path, at)
@@ -122,3 +130,8 @@ class GitHubContents:
             too_big = data is not None and len(data) > MAX_CONTENT_BYTES
             self._cache[key] = None if data is None or too_big else data.decode(errors="replace")
         return self._cache[key]
+
+    async def files(self, at: Ref = "head") -> frozenset[str] | None:
+        if at not in self._trees:
+            self._trees[at] = frozenset(await self._api.list_tree(self._refs[at]))
+        return self._trees[at]

@@ -78,8 +78,10 @@ class Workers:
             installation_id=job.installation_id,
             repo=job.repo,
             pr=job.number,
+            head_sha=getattr(job, "head_sha", None),
             job=claimed.id,
         ):
+            log.info("job started (attempt %d): %s", claimed.attempts, type(job).__name__)
             try:
                 await handler(job)
             except PermanentError as exc:

@@ -57,11 +57,18 @@ class Contents(Protocol):
         """Return the file's text at head or base, or None when absent or unreadable."""
         ...
 
+    async def files(self, at: Ref = "head") -> frozenset[str] | None:
+        """Return every file path of the repository at head or base, or None when unknown."""
+        ...
+
 
 class NoContents:
     """The contents of a bare diff file: nothing beyond the diff is known."""
 
     async def read(self, path: str, at: Ref = "head") -> str | None:
+        return None
+
+    async def files(self, at: Ref = "head") -> frozenset[str] | None:
         return None
 
 

@@ -311,6 +311,28 @@ async def get_content(request: web.Request) -> web.StreamResponse:
     return web.json_response(payloads.content_file(repo.full_name, path, data, ref, gh.url))
 
 
+async def get_tree(request: web.Request) -> web.StreamResponse:
+    """List a commit's files as a recursive git tree (blobs only; folders are implied)."""
+    gh, repo = repo_auth(request)
+    sha = request.match_info["tree_sha"]
+    files = repo.trees.get(repo.refs.get(sha, sha))
+    if files is None:
+        raise not_found()
+    tree = [
+        {
+            "path": path,
+            "mode": "100644",
+            "type": "blob",
+            "sha": payloads.blob_sha(data),
+            "size": len(data),
+            "url": f"{gh.url}/repos/{repo.full_name}/git/blobs/{payloads.blob_sha(data)}",
+        }
+        for path, data in sorted(files.items())
+    ]
+    url = f"{gh.url}/repos/{repo.full_name}/git/trees/{sha}"
+    return web.json_response({"sha": sha, "url": url, "tree": tree, "truncated": False})
+
+
 async def get_permission(request: web.Request) -> web.StreamResponse:
     """Report a user's role; users never set get "read", as anyone has on a public repository."""
     gh, repo = repo_auth(request)

@@ -29,6 +29,7 @@ ROUTES: list[tuple[str, str, routes.Handler]] = [
     ("GET", "/repos/{owner}/{repo}/pulls/{pull_number}", routes.get_pull_request),
     ("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/files", routes.list_files),
     ("GET", "/repos/{owner}/{repo}/contents/{path:.+}", routes.get_content),
+    ("GET", "/repos/{owner}/{repo}/git/trees/{tree_sha}", routes.get_tree),
     ("GET", "/repos/{owner}/{repo}/collaborators/{username}/permission", routes.get_permission),
     ("POST", "/repos/{owner}/{repo}/check-runs", writes.create_check_run),
     ("GET", "/repos/{owner}/{repo}/check-runs/{check_run_id}", writes.get_check_run),
