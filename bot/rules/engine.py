@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from bot.config import load as load_config
 from bot.rules import semgrep
 from bot.rules.model import Check, Finding, Pack, RuleContext
 from bot.rules.registry import PACKS
@@ -29,14 +30,21 @@ async def evaluate(
     packs: Sequence[Pack] = PACKS,
     semgrep_rules: Path | None = semgrep.RULES_DIR,
 ) -> Evaluation:
-    """Run all checks and semgrep concurrently; a failing check is reported, never fatal."""
-    problems: list[str] = list(ctx.change.problems)
-    checks = [(pack.id, check) for pack in packs for check in pack.checks]
+    """Run all checks and semgrep concurrently; a failing check is reported, never fatal.
+
+    The repository's config (read from the base branch) turns packs off and drops findings on
+    paths it ignores or allows.
+    """
+    config, problem = await load_config(ctx.contents)
+    problems: list[str] = list(ctx.change.problems) + ([problem] if problem else [])
+    checks = [
+        (pack.id, check) for pack in packs if pack.id not in config.disable for check in pack.checks
+    ]
     outcomes = await asyncio.gather(
         *(_guarded(name, check, ctx, problems) for name, check in checks),
         _semgrep(ctx, semgrep_rules, problems),
     )
-    findings = [finding for outcome in outcomes for finding in outcome]
+    findings = [finding for outcome in outcomes for finding in outcome if config.keeps(finding)]
     kept = _number_repeats(_unsuppressed(findings, ctx))
     kept.sort(key=lambda f: (f.path, f.line, f.severity.rank, f.rule))
     return Evaluation(tuple(kept), tuple(problems))

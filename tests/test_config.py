@@ -1,0 +1,89 @@
+"""The repository config: read from the base branch, applied to every pack, never fatal."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.config import RepoConfig, parse
+from bot.rules.engine import evaluate
+from bot.rules.model import Finding, Severity
+from tests.gitrepo import make_repo
+
+LIVE_KEY = "sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc9Xk2LmQ"
+SETTINGS = f'STRIPE_API_KEY = "{LIVE_KEY}"\n'
+DEMO_REPOSITORY = """\
+from fixtures.orders import ORDERS
+
+
+def recent_orders(limit: int = 20) -> list[dict]:
+    return ORDERS[:limit]
+"""
+
+
+def finding(rule: str, path: str) -> Finding:
+    pack = rule.split("/")[0]
+    return Finding(rule, pack, path, 1, Severity.ERROR, "m", "f" * 20)
+
+
+def test_ignore_allow_and_disable_drop_findings() -> None:
+    config, problem = parse(
+        "ignore: ['vendor/*']\n"
+        "allow:\n  data-layer: ['demo/*']\n  secrets/generic-secret: ['docs/*']\n"
+        "disable: [migrations]\n"
+    )
+    assert problem is None
+    assert not config.keeps(finding("secrets/stripe-key", "vendor/lib/x.py"))
+    assert not config.keeps(finding("data-layer/fixture-import", "demo/shop/repo.py"))
+    assert config.keeps(finding("data-layer/fixture-import", "shop/repo.py"))
+    assert not config.keeps(finding("secrets/generic-secret", "docs/setup.md"))
+    assert config.keeps(finding("secrets/stripe-key", "docs/setup.md"))
+    assert not config.keeps(finding("migrations/django-missing-migration", "app/models.py"))
+
+
+def test_bad_config_is_reported_and_defaults_apply() -> None:
+    assert parse("ignore: [unclosed")[0] == RepoConfig()
+    assert "is not valid YAML" in str(parse("ignore: [unclosed")[1])
+    config, problem = parse("ignroe: ['x']\n")
+    assert config == RepoConfig()
+    assert problem == (
+        "`.github/readiness.yml` is invalid: ignroe: Extra inputs are not permitted; defaults used"
+    )
+    assert parse("- just a list\n")[1] == (
+        "`.github/readiness.yml` is invalid: the file must be a mapping of settings; defaults used"
+    )
+
+
+async def test_config_on_the_base_branch_applies_and_the_head_cannot_silence_itself(
+    tmp_path: Path,
+) -> None:
+    """Demo folders allowed on main stay quiet; a PR that disables `secrets` is still reviewed."""
+    repo = make_repo(
+        tmp_path / "r",
+        base={
+            ".github/readiness.yml": "allow:\n  data-layer: ['demo/*']\n",
+            "fixtures/orders.py": "ORDERS = [{'id': 1}]\n",
+        },
+        head={
+            ".github/readiness.yml": "disable: [secrets]\nallow:\n  data-layer: ['demo/*']\n",
+            "demo/orders/repository.py": DEMO_REPOSITORY,
+            "shop/settings.py": SETTINGS,
+        },
+    )
+    evaluation = await evaluate(repo.context)
+    assert {(f.rule, f.path) for f in evaluation.findings} == {
+        ("secrets/stripe-key", "shop/settings.py")
+    }
+    assert evaluation.problems == ()
+
+
+async def test_invalid_config_is_a_problem_of_the_review(tmp_path: Path) -> None:
+    repo = make_repo(
+        tmp_path / "r",
+        base={".github/readiness.yml": "disable: secrets\n"},
+        head={"shop/settings.py": SETTINGS},
+    )
+    evaluation = await evaluate(repo.context)
+    assert [f.rule for f in evaluation.findings] == ["secrets/stripe-key"]
+    assert evaluation.problems == (
+        "`.github/readiness.yml` is invalid: disable: Input should be a valid tuple; defaults used",
+    )
