@@ -12,6 +12,7 @@ from bot.events import router
 from bot.github.auth import AppAuth
 from bot.github.client import GitHubClient
 from bot.jobs.pipeline import Pipeline
+from bot.jobs.sqlite_store import SqliteStore
 from bot.jobs.store import JobStore
 from bot.jobs.worker import Workers
 from bot.settings import Settings
@@ -19,14 +20,14 @@ from bot.webhook.view import MAX_BODY_BYTES, make_view
 
 log = logging.getLogger(__name__)
 
-STORE: web.AppKey[JobStore] = web.AppKey("store", JobStore)
+STORE = web.AppKey[JobStore]("store")
 HTTP_TIMEOUT = aiohttp.ClientTimeout(total=60, connect=10)
 
 
 def create_app(settings: Settings) -> web.Application:
     """Build the aiohttp application; the store, session and workers live in its cleanup context."""
     app = web.Application(client_max_size=MAX_BODY_BYTES)
-    store = JobStore(settings.database)
+    store: JobStore = SqliteStore(settings.database)
     app[STORE] = store
     workers = Workers(store, settings.workers)
     secret = settings.webhook_secret.get_secret_value()
@@ -40,7 +41,7 @@ def create_app(settings: Settings) -> web.Application:
             log.info("readiness started with %d workers", settings.workers)
             yield
             await workers.stop()
-        store.close()
+        await store.close()
 
     app.cleanup_ctx.append(lifecycle)
     app.router.add_post("/webhook", webhook)
@@ -55,6 +56,7 @@ async def healthz(request: web.Request) -> web.Response:
 
 async def readyz(request: web.Request) -> web.Response:
     try:
+        await request.app[STORE].ping()
         counts = await request.app[STORE].counts()
     except Exception as exc:  # noqa: BLE001 - any database failure means "not ready"
         log.error("readiness probe failed: %s", exc)

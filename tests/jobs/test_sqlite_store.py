@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.jobs.model import CommandJob, ReviewJob
-from bot.jobs.store import JobStore
+from bot.jobs.sqlite_store import SqliteStore
 
 
 def review(number: int, head: str, delivery: str = "d1") -> ReviewJob:
@@ -13,14 +13,14 @@ def review(number: int, head: str, delivery: str = "d1") -> ReviewJob:
 
 
 async def test_a_delivery_is_accepted_once(tmp_path: Path) -> None:
-    store = JobStore(tmp_path / "db.sqlite3")
+    store = SqliteStore(tmp_path / "db.sqlite3")
     assert await store.accept("d1", "pull_request", [review(1, "a" * 40)])
     assert not await store.accept("d1", "pull_request", [review(1, "a" * 40)])
     assert await store.counts() == {"queued": 1}
 
 
 async def test_queued_reviews_of_one_pr_coalesce_to_the_newest_head(tmp_path: Path) -> None:
-    store = JobStore(tmp_path / "db.sqlite3")
+    store = SqliteStore(tmp_path / "db.sqlite3")
     await store.accept("d1", "pull_request", [review(1, "a" * 40, "d1")])
     await store.accept("d2", "pull_request", [review(1, "b" * 40, "d2")])
     await store.accept("d3", "pull_request", [review(2, "c" * 40, "d3")])
@@ -32,7 +32,7 @@ async def test_queued_reviews_of_one_pr_coalesce_to_the_newest_head(tmp_path: Pa
 
 
 async def test_one_pr_never_runs_two_jobs_at_once(tmp_path: Path) -> None:
-    store = JobStore(tmp_path / "db.sqlite3")
+    store = SqliteStore(tmp_path / "db.sqlite3")
     recheck = CommandJob(7, "acme/shop", 1, 99, "mona", "recheck", "d2")
     await store.accept("d1", "pull_request", [review(1, "a" * 40)])
     running = await store.claim()
@@ -47,21 +47,21 @@ async def test_one_pr_never_runs_two_jobs_at_once(tmp_path: Path) -> None:
 async def test_jobs_survive_a_restart_and_interrupted_ones_run_again(tmp_path: Path) -> None:
     """A process that dies mid-job leaves it `running`; the next process queues it again."""
     path = tmp_path / "db.sqlite3"
-    store = JobStore(path)
+    store = SqliteStore(path)
     await store.accept("d1", "pull_request", [review(1, "a" * 40)])
     await store.accept("d2", "pull_request", [review(2, "b" * 40, "d2")])
     interrupted = await store.claim()
     assert interrupted is not None
-    store.close()
+    await store.close()
 
-    reopened = JobStore(path)
+    reopened = SqliteStore(path)
     assert await reopened.counts() == {"queued": 2}
     again = await reopened.claim()
     assert again is not None and again.job == interrupted.job and again.attempts == 2
 
 
 async def test_a_retried_job_waits_for_its_delay(tmp_path: Path) -> None:
-    store = JobStore(tmp_path / "db.sqlite3")
+    store = SqliteStore(tmp_path / "db.sqlite3")
     await store.accept("d1", "pull_request", [review(1, "a" * 40)])
     claimed = await store.claim()
     assert claimed is not None

@@ -1,0 +1,168 @@
+"""The durable job store on SQLite: deliveries are recorded and jobs persisted before the 202.
+
+A job is `queued` until a worker claims it (`running`), then `done`, re-`queued` with a delay,
+or `failed`. Jobs left `running` by a process that died are queued again when the store opens,
+so a crash or restart loses nothing. Review jobs coalesce per PR: a queued review for the same
+PR takes the newest head instead of queueing twice. At most one job per PR runs at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from bot.jobs.model import Job, ReviewJob, dumps, kind_of, loads
+from bot.jobs.store import Claimed
+
+RETENTION_S = 7 * 24 * 3600
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS deliveries (
+    delivery_id TEXT PRIMARY KEY,
+    event TEXT NOT NULL,
+    received_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS jobs (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    pr_key TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'failed')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    not_before REAL NOT NULL,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL,
+    last_error TEXT
+);
+CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state, not_before);
+"""
+
+
+class SqliteStore:
+    """The embedded job store: one process, one SQLite file; statements run off the event loop."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.row_factory = sqlite3.Row
+        self._lock = threading.Lock()
+        with self._lock:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")  # a 202 promises the job is on disk
+            self._db.execute("PRAGMA busy_timeout=5000")
+            self._db.executescript(_SCHEMA)
+            now = time.time()
+            self._db.execute(
+                "UPDATE jobs SET state = 'queued', updated_at = ? WHERE state = 'running'", (now,)
+            )
+            self._db.execute("DELETE FROM deliveries WHERE received_at < ?", (now - RETENTION_S,))
+            self._db.execute(
+                "DELETE FROM jobs WHERE state IN ('done', 'failed') AND updated_at < ?",
+                (now - RETENTION_S,),
+            )
+
+    async def close(self) -> None:
+        await self._run(self._db.close)
+
+    async def _run(self, fn: Any, *args: Any) -> Any:
+        return await asyncio.to_thread(self._locked, fn, *args)
+
+    def _locked(self, fn: Any, *args: Any) -> Any:
+        with self._lock:
+            return fn(*args)
+
+    async def accept(self, delivery_id: str, event: str, jobs: list[Job]) -> bool:
+        """Record a delivery and queue its jobs in one transaction; False for a repeat delivery."""
+        result: bool = await self._run(self._accept, delivery_id, event, jobs)
+        return result
+
+    def _accept(self, delivery_id: str, event: str, jobs: list[Job]) -> bool:
+        now = time.time()
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            inserted = self._db.execute(
+                "INSERT OR IGNORE INTO deliveries VALUES (?, ?, ?)", (delivery_id, event, now)
+            ).rowcount
+            if inserted:
+                for job in jobs:
+                    self._enqueue(job, now)
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        return bool(inserted)
+
+    def _enqueue(self, job: Job, now: float) -> None:
+        if isinstance(job, ReviewJob):
+            updated = self._db.execute(
+                "UPDATE jobs SET payload = ?, updated_at = ? "
+                "WHERE kind = 'review' AND pr_key = ? AND state = 'queued'",
+                (dumps(job), now, job.key),
+            ).rowcount
+            if updated:
+                return
+        self._db.execute(
+            "INSERT INTO jobs (kind, pr_key, payload, state, not_before, created_at, updated_at) "
+            "VALUES (?, ?, ?, 'queued', ?, ?, ?)",
+            (kind_of(job), job.key, dumps(job), now, now, now),
+        )
+
+    async def claim(self) -> Claimed | None:
+        """Take the oldest due job whose PR has no job running."""
+        claimed: Claimed | None = await self._run(self._claim)
+        return claimed
+
+    def _claim(self) -> Claimed | None:
+        now = time.time()
+        row = self._db.execute(
+            "UPDATE jobs SET state = 'running', attempts = attempts + 1, updated_at = ? "
+            "WHERE id = (SELECT id FROM jobs WHERE state = 'queued' AND not_before <= ? "
+            "  AND pr_key NOT IN (SELECT pr_key FROM jobs WHERE state = 'running') "
+            "  ORDER BY not_before, id LIMIT 1) "
+            "RETURNING id, kind, payload, attempts",
+            (now, now),
+        ).fetchone()
+        if row is None:
+            return None
+        return Claimed(str(row["id"]), loads(row["kind"], row["payload"]), row["attempts"])
+
+    async def ping(self) -> None:
+        """Raise if the database cannot be queried."""
+        await self._run(lambda: self._db.execute("SELECT 1").fetchone())
+
+    async def finish(self, job_id: str) -> None:
+        await self._run(self._set, job_id, "done", None, None)
+
+    async def retry(self, job_id: str, delay: float, error: str) -> None:
+        await self._run(self._set, job_id, "queued", delay, error)
+
+    async def fail(self, job_id: str, error: str) -> None:
+        await self._run(self._set, job_id, "failed", None, error)
+
+    def _set(self, job_id: str, state: str, delay: float | None, error: str | None) -> None:
+        now = time.time()
+        self._db.execute(
+            "UPDATE jobs SET state = ?, not_before = ?, updated_at = ?, last_error = ? "
+            "WHERE id = ?",
+            (state, now + (delay or 0.0), now, error, int(job_id)),
+        )
+
+    async def counts(self) -> dict[str, int]:
+        """Return the number of jobs in each state, for /readyz and the logs."""
+        rows = await self._run(
+            lambda: self._db.execute("SELECT state, COUNT(*) FROM jobs GROUP BY state").fetchall()
+        )
+        return {str(state): int(count) for state, count in rows}
+
+    async def next_due_in(self) -> float | None:
+        """Return seconds until the next queued job is due, None if the queue is empty."""
+        row = await self._run(
+            lambda: self._db.execute(
+                "SELECT MIN(not_before) FROM jobs WHERE state = 'queued'"
+            ).fetchone()
+        )
+        return None if row[0] is None else max(0.0, float(row[0]) - time.time())
