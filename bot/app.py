@@ -31,22 +31,23 @@ def create_app(settings: Settings) -> web.Application:
     app[STORE] = store
     workers = Workers(store, settings.workers)
     secret = settings.webhook_secret.get_secret_value()
-    webhook = make_view(secret, settings.app_id, router, store, workers.wake)
+    webhook = make_view(secret, settings.app_id, router, store, workers.wake, settings.max_queued)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         async with aiohttp.ClientSession(timeout=HTTP_TIMEOUT) as session:
             client = GitHubClient(session, base_url=settings.github_api_url)
             auth = AppAuth(settings.app_id, settings.private_key_pem(), client)
-            workers.start(Pipeline(auth, client))
+            workers.start(Pipeline(auth, client, settings.app_id))
             log.info("readiness started with %d workers", settings.workers)
             yield
-            await workers.stop()
+            await workers.stop(settings.shutdown_timeout)
         await store.close()
 
     app.cleanup_ctx.append(lifecycle)
     app.router.add_post("/webhook", webhook)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics)
     return app
 
 
@@ -62,3 +63,17 @@ async def readyz(request: web.Request) -> web.Response:
         log.error("readiness probe failed: %s", exc)
         return web.json_response({"status": "unavailable", "error": str(exc)}, status=503)
     return web.json_response({"status": "ok", "jobs": counts})
+
+
+async def metrics(request: web.Request) -> web.Response:
+    """Expose job counts per state (failed = the dead-letter queue) in Prometheus text format."""
+    counts = await request.app[STORE].counts()
+    lines = [
+        "# HELP readiness_jobs Jobs in the store, by state.",
+        "# TYPE readiness_jobs gauge",
+        *(
+            f'readiness_jobs{{state="{state}"}} {counts.get(state, 0)}'
+            for state in ("queued", "running", "done", "failed")
+        ),
+    ]
+    return web.Response(text="\n".join(lines) + "\n", content_type="text/plain")

@@ -1,4 +1,4 @@
-"""A job accepted by a process that dies (kill -9) mid-review completes once after a restart."""
+"""Real `readiness serve` processes: killed mid-review, or stopped with SIGTERM, lose nothing."""
 
 from __future__ import annotations
 
@@ -69,22 +69,26 @@ async def start(env: dict[str, str]) -> asyncio.subprocess.Process:
     raise AssertionError("the server did not start")
 
 
+async def post_delivery(env: dict[str, str], data: dict[str, object]) -> None:
+    body = json.dumps(data).encode()
+    async with aiohttp.ClientSession() as session:
+        url = f"http://127.0.0.1:{env['READINESS_PORT']}/webhook"
+        async with session.post(url, data=body, headers=signed(body, SECRET, "pull_request")) as r:
+            assert r.status == 202
+
+
 async def test_killed_mid_review_then_restarted_completes_exactly_once(
     server_env: dict[str, str], github: FakeGitHub, tmp_path: Path
 ) -> None:
+    """The first process dies after creating its check run; the next one takes that run over."""
     data = open_pull(github, tmp_path / "repo", BASE, HEAD)
-    # The first process hangs on its token request, i.e. inside the review, and is killed there.
-    github.fail("POST", "/app/installations/*/access_tokens", 503, delay=60)
+    github.fail("POST", f"/repos/{REPO}/pulls/7/reviews", 503, delay=60)
     first = await start(server_env)
-    body = json.dumps(data).encode()
-    async with aiohttp.ClientSession() as session:
-        url = f"http://127.0.0.1:{server_env['READINESS_PORT']}/webhook"
-        async with session.post(url, data=body, headers=signed(body, SECRET, "pull_request")) as r:
-            assert r.status == 202
-    await wait_for(lambda: bool(github.calls("POST", "/app/installations/*")), 30, "the job")
+    await post_delivery(server_env, data)
+    await wait_for(lambda: bool(github.calls("POST", f"/repos/{REPO}/pulls/7/reviews")), 60, "job")
     first.send_signal(signal.SIGKILL)
     await first.wait()
-    assert github.check_runs == []
+    assert [run["status"] for run in github.check_runs] == ["in_progress"]
 
     second = await start(server_env)
     try:
@@ -94,6 +98,27 @@ async def test_killed_mid_review_then_restarted_completes_exactly_once(
         await asyncio.sleep(1.0)  # room for a duplicate to show up, if there were one
         (run,) = github.check_runs
         assert run["conclusion"] == "failure"
+        assert len(github.reviews_of(REPO, 7)) == 1
+    finally:
+        second.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(second.wait(), 30) == 0
+
+
+async def test_sigterm_requeues_the_running_job_and_exits_zero(
+    server_env: dict[str, str], github: FakeGitHub, tmp_path: Path
+) -> None:
+    """A deploy stops the process mid-review: it exits 0 and the next process finishes the job."""
+    data = open_pull(github, tmp_path / "repo", BASE, HEAD)
+    github.fail("GET", f"/repos/{REPO}/pulls/7", 503, delay=60)
+    first = await start({**server_env, "READINESS_SHUTDOWN_TIMEOUT": "1"})
+    await post_delivery(server_env, data)
+    await wait_for(lambda: bool(github.calls("GET", f"/repos/{REPO}/pulls/7")), 30, "the job")
+    first.send_signal(signal.SIGTERM)
+    assert await asyncio.wait_for(first.wait(), 30) == 0
+
+    second = await start(server_env)
+    try:
+        await wait_for(lambda: [r["status"] for r in github.check_runs] == ["completed"], 60, "run")
         assert len(github.reviews_of(REPO, 7)) == 1
     finally:
         second.send_signal(signal.SIGTERM)

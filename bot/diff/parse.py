@@ -49,9 +49,10 @@ def parse(data: bytes | str) -> Change:
         try:
             changed = _parse_file(chunk)
         except (UnidiffParseError, ValueError) as exc:
-            name = _headers(chunk.splitlines()).get("path", "?")
-            log.warning("skipping unparsable diff of %r: %s", name, exc)
-            problems.append(f"`{name}`: the diff of this file could not be parsed ({exc})")
+            # unidiff's message quotes the offending line, which may hold a secret: not shown.
+            name = _headers(chunk.split("\n")).get("path", "?")
+            log.warning("skipping unparsable diff of %r: %s", name, type(exc).__name__)
+            problems.append(f"`{name}`: the diff of this file could not be parsed")
             continue
         files.append(changed)
         if changed.binary:
@@ -75,14 +76,15 @@ def from_files_api(entries: Iterable[Mapping[str, Any]]) -> Change:
         try:
             hunks = _parse_hunks(str(patch))
         except (UnidiffParseError, ValueError) as exc:
-            problems.append(f"`{path}`: the patch of this file could not be parsed ({exc})")
+            log.warning("skipping unparsable patch of %r: %s", path, type(exc).__name__)
+            problems.append(f"`{path}`: the patch of this file could not be parsed")
             continue
         files.append(ChangedFile(path, status, old_path, **hunks))
     return Change(files=tuple(files), problems=tuple(problems))
 
 
 def _parse_file(chunk: str) -> ChangedFile:
-    lines = chunk.splitlines()
+    lines = chunk.rstrip("\n").split("\n")  # not splitlines(): \x1c or U+2028 are not line ends
     if lines and lines[0].endswith("\r"):
         # A diff saved with CRLF throughout; content CRs of a CRLF file are kept otherwise.
         lines = [line.removesuffix("\r") for line in lines]

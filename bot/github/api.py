@@ -73,6 +73,13 @@ class RepoAPI:
             log.warning("the file tree of %s is truncated; rules see part of it", sha)
         return [str(e["path"]) for e in tree.get("tree", []) if e.get("type") == "blob"]
 
+    async def latest_check_run(self, sha: str, name: str, app_id: int) -> dict[str, Any] | None:
+        """Return this app's most recent check run of that name on a commit, if any."""
+        url = f"{self._base}/commits/{sha}/check-runs?check_name={quote(name)}&app_id={app_id}"
+        data = json_of(await self.gh.getitem(f"{url}&filter=latest&per_page=1"))
+        runs = data.get("check_runs") or []
+        return dict(runs[0]) if runs else None
+
     async def create_check_run(self, body: dict[str, Any]) -> int:
         """Create a check run and return its id."""
         return int(json_of(await self.gh.post(f"{self._base}/check-runs", data=body))["id"])

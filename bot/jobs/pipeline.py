@@ -1,16 +1,25 @@
-"""The product, top to bottom: fetch the diff, evaluate the rules, publish the check and review."""
+"""The product, top to bottom: fetch the diff, evaluate the rules, publish the check and review.
+
+Effects are idempotent so that a job run twice (a redelivery, a crash and restart) shows once:
+an unfinished `Readiness` run on the same head is taken over instead of a second one created,
+a push review of a head that already has a finished run is skipped, and comments are deduped by
+fingerprint. A review whose head was superseded by a newer push while it ran is not published;
+its run is completed as `cancelled`.
+"""
 
 from __future__ import annotations
 
 import logging
 
-from bot.diff.model import Change
+from gidgethub import BadRequest, HTTPException
+
+from bot.diff.model import Change, ChangedFile
 from bot.diff.parse import from_files_api, parse
 from bot.errors import PermanentError, TransientError
 from bot.github.api import DiffTooLarge, GitHubContents, RepoAPI
 from bot.github.auth import AppAuth
 from bot.github.client import GitHubClient
-from bot.jobs.model import CommandJob, Job, ReviewJob
+from bot.jobs.model import CommandJob, Job
 from bot.logs import bind
 from bot.report import checks
 from bot.report.review import plan, posted
@@ -21,6 +30,12 @@ from bot.rules.registry import rule_table
 log = logging.getLogger(__name__)
 
 WRITE_ROLES = frozenset({"admin", "maintain", "write"})
+GONE = frozenset({404, 410, 422})  # the PR, repo or commit is gone: retrying cannot help
+PUSH_TRIGGERS = frozenset(
+    f"pull_request.{action}" for action in ("opened", "reopened", "synchronize", "ready_for_review")
+)
+MAX_FILES = 1_000
+MAX_ADDED_LINES = 100_000
 HELP = (
     "**Readiness** reviews every push for production-readiness regressions.\n\n"
     "Commands (for users with write access):\n"
@@ -39,37 +54,66 @@ UNKNOWN = "Sorry @{user}, I don't know `/readiness {command}`. Try `/readiness h
 class Pipeline:
     """Run one job against GitHub with the job's installation token."""
 
-    def __init__(self, auth: AppAuth, client: GitHubClient) -> None:
+    def __init__(self, auth: AppAuth, client: GitHubClient, app_id: int) -> None:
         self._auth = auth
         self._client = client
+        self._app_id = app_id
 
     async def __call__(self, job: Job) -> None:
+        try:
+            await self._run(job)
+        except BadRequest as exc:
+            if int(exc.status_code) in GONE:
+                log.warning("job ended: GitHub answered %s (%s)", int(exc.status_code), exc)
+                return
+            raise PermanentError(f"GitHub refused: {int(exc.status_code)} {exc}") from exc
+
+    async def _run(self, job: Job) -> None:
         token = await self._auth.installation_token(job.installation_id)
         api = RepoAPI(self._client.for_token(token), job.repo)
-        if isinstance(job, ReviewJob):
-            numbers = [job.number] if job.number is not None else []
-            if job.number is None and job.head_sha:
-                numbers = await api.find_pulls(job.head_sha)
-                if not numbers:
-                    log.info("no open pull request has head %s; nothing to review", job.head_sha)
-            for number in numbers:
-                await review(api, number)
-        else:
-            await command(api, job)
+        if isinstance(job, CommandJob):
+            await command(api, job, self._app_id)
+            return
+        numbers = [job.number] if job.number is not None else []
+        if job.number is None and job.head_sha:
+            numbers = await api.find_pulls(job.head_sha)
+            if not numbers:
+                log.info("no open pull request has head %s; nothing to review", job.head_sha)
+        for number in numbers:
+            await review(api, number, self._app_id, again=job.trigger not in PUSH_TRIGGERS)
 
 
-async def review(api: RepoAPI, number: int) -> Evaluation | None:
-    """Review the PR's current head and publish the result; None if the PR is closed."""
+async def review(api: RepoAPI, number: int, app_id: int, *, again: bool) -> Evaluation | None:
+    """Review the PR's current head and publish the result; None when there was nothing to do.
+
+    `again` is a user's explicit request (recheck, Re-run): it reviews a head even if a finished
+    run already exists for it.
+    """
     pull = await api.get_pull(number)
     if pull.get("state") != "open":
         log.info("pull request is %s; not reviewing", pull.get("state"))
         return None
     head, base = str(pull["head"]["sha"]), str(pull["base"]["sha"])
     bind(pr=number, head_sha=head)
-    check_run = await api.create_check_run(checks.started(head))
+    latest = await api.latest_check_run(head, checks.CHECK_NAME, app_id)
+    if latest is not None and latest["status"] == "completed" and not again:
+        log.info("head already reviewed (check run %s); skipping", latest["id"])
+        return None
+    if latest is not None and latest["status"] != "completed":
+        check_run = int(latest["id"])
+        await api.update_check_run(check_run, checks.restarted())
+    else:
+        check_run = await api.create_check_run(checks.started(head))
     try:
-        change = await fetch_change(api, number)
+        change = cap(await fetch_change(api, number))
         evaluation = await evaluate(RuleContext(change, GitHubContents(api, base, head)))
+        current = await api.get_pull(number)
+        if current["head"]["sha"] != head:
+            log.info(
+                "head superseded by %s while reviewing; not publishing", current["head"]["sha"]
+            )
+            await api.update_check_run(check_run, checks.superseded(current["head"]["sha"]))
+            return None
         already = posted([c.get("body") async for c in api.list_review_comments(number)])
         already |= posted([r.get("body") async for r in api.list_reviews(number)])
         review_plan = plan(evaluation.findings, change, already)
@@ -78,10 +122,7 @@ async def review(api: RepoAPI, number: int) -> Evaluation | None:
         for body in checks.completed(evaluation):
             await api.update_check_run(check_run, body)
     except Exception as exc:
-        reason = "GitHub is unavailable or rate-limited; the review will be retried automatically."
-        if not isinstance(exc, TransientError):
-            reason = f"The review failed ({type(exc).__name__})."
-        await api.update_check_run(check_run, checks.crashed(reason))
+        await _give_up(api, check_run, exc)
         raise
     log.info(
         "review published: %d findings, %d new comments",
@@ -89,6 +130,17 @@ async def review(api: RepoAPI, number: int) -> Evaluation | None:
         len(review_plan.comments) if review_plan else 0,
     )
     return evaluation
+
+
+async def _give_up(api: RepoAPI, check_run: int, exc: Exception) -> None:
+    """Complete the run with the reason, best effort: the original error is what gets reported."""
+    reason = "GitHub is unavailable or rate-limited; the review will be retried automatically."
+    if not isinstance(exc, TransientError):
+        reason = f"The review failed ({type(exc).__name__})."
+    try:
+        await api.update_check_run(check_run, checks.crashed(reason))
+    except (HTTPException, TransientError) as update_error:
+        log.warning("could not mark check run %s as failed: %s", check_run, update_error)
 
 
 async def fetch_change(api: RepoAPI, number: int) -> Change:
@@ -100,7 +152,26 @@ async def fetch_change(api: RepoAPI, number: int) -> Change:
         return from_files_api([entry async for entry in api.list_files(number)])
 
 
-async def command(api: RepoAPI, job: CommandJob) -> None:
+def cap(change: Change) -> Change:
+    """Keep a huge change within bounds, saying in the report what was left out."""
+    kept: list[ChangedFile] = []
+    lines = 0
+    for changed in change.files:
+        if len(kept) >= MAX_FILES or lines + len(changed.added) > MAX_ADDED_LINES:
+            break
+        kept.append(changed)
+        lines += len(changed.added)
+    left = len(change.files) - len(kept)
+    if not left:
+        return change
+    note = (
+        f"partially reviewed: {left} of {len(change.files)} files were left out "
+        f"(limits: {MAX_FILES} files, {MAX_ADDED_LINES} added lines per review)"
+    )
+    return Change(files=tuple(kept), problems=(*change.problems, note))
+
+
+async def command(api: RepoAPI, job: CommandJob, app_id: int) -> None:
     """Answer a `/readiness` comment: 👀 at once, then 👍 when done or 😕 when it failed."""
     bind(pr=job.number)
     await api.react(job.comment_id, "eyes")
@@ -117,7 +188,7 @@ async def command(api: RepoAPI, job: CommandJob) -> None:
         await api.comment(job.number, NOT_ALLOWED.format(user=job.user))
         return
     try:
-        evaluation = await review(api, job.number)
+        evaluation = await review(api, job.number, app_id, again=True)
     except PermanentError:
         await api.react(job.comment_id, "confused")
         raise

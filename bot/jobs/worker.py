@@ -36,6 +36,7 @@ class Workers:
         self._concurrency = concurrency
         self._wakeup = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        self._stopping = False
 
     def wake(self) -> None:
         self._wakeup.set()
@@ -46,17 +47,22 @@ class Workers:
             for n in range(self._concurrency)
         ]
 
-    async def stop(self) -> None:
-        """Cancel the workers; a job cut short stays `running` and is queued again at next start."""
-        for task in self._tasks:
+    async def stop(self, deadline: float) -> None:
+        """Stop claiming, give running jobs `deadline` seconds, then re-queue what is left."""
+        self._stopping = True
+        self.wake()
+        _, pending = await asyncio.wait(self._tasks, timeout=deadline) if self._tasks else ((), ())
+        for task in pending:
             task.cancel()
-        for task in self._tasks:
+        for task in pending:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        if pending:
+            log.warning("shutdown: %d job(s) cut short and queued again", len(pending))
         self._tasks = []
 
     async def _loop(self, handler: Handler) -> None:
-        while True:
+        while not self._stopping:
             claimed = await self._store.claim()
             if claimed is None:
                 await self._idle()
@@ -84,6 +90,9 @@ class Workers:
             log.info("job started (attempt %d): %s", claimed.attempts, type(job).__name__)
             try:
                 await handler(job)
+            except asyncio.CancelledError:
+                await self._store.retry(claimed.id, 0.0, "interrupted by shutdown")
+                raise
             except PermanentError as exc:
                 log.error("job failed for good: %s", exc)
                 await self._store.fail(claimed.id, str(exc))

@@ -26,6 +26,7 @@ class Conclusion(StrEnum):
     SUCCESS = "success"
     NEUTRAL = "neutral"
     FAILURE = "failure"
+    CANCELLED = "cancelled"
 
 
 def _now() -> str:
@@ -45,6 +46,27 @@ def started(head_sha: str) -> dict[str, Any]:
         "status": "in_progress",
         "started_at": _now(),
         "output": {"title": "Reviewing…", "summary": "Readiness is reviewing this change."},
+    }
+
+
+def restarted() -> dict[str, Any]:
+    """Take over a run a crashed or interrupted attempt left `in_progress`."""
+    return {
+        "status": "in_progress",
+        "output": {"title": "Reviewing…", "summary": "Readiness is reviewing this change."},
+    }
+
+
+def superseded(new_head: str) -> dict[str, Any]:
+    """Close a run whose head was replaced by a newer push while it was reviewed."""
+    return {
+        "status": "completed",
+        "conclusion": Conclusion.CANCELLED.value,
+        "completed_at": _now(),
+        "output": {
+            "title": "Superseded by a newer push",
+            "summary": f"A newer commit ({new_head[:12]}) is being reviewed instead.",
+        },
     }
 
 

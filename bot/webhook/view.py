@@ -23,6 +23,7 @@ from bot.logs import bound
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 26 * 1024 * 1024 - 1  # a little above GitHub's 25 MB payload cap
+RETRY_AFTER_S = 60
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -32,7 +33,12 @@ def _error(status: int, message: str) -> web.Response:
 
 
 def make_view(
-    secret: str, app_id: int, router: Router, store: JobStore, wake: Callable[[], None]
+    secret: str,
+    app_id: int,
+    router: Router,
+    store: JobStore,
+    wake: Callable[[], None],
+    max_queued: int,
 ) -> Handler:
     """Build the webhook handler over its collaborators."""
 
@@ -67,6 +73,12 @@ def make_view(
             except (KeyError, TypeError, ValueError) as exc:
                 log.warning("rejected a %s payload missing %s", event_name, exc)
                 return _error(400, f"the {event_name} payload lacks a field the app needs: {exc}")
+            if jobs and (await store.counts()).get("queued", 0) >= max_queued:
+                # Refuse what cannot be kept: the delivery fails and can be redelivered later.
+                log.error("queue full (%d jobs); delivery refused", max_queued)
+                response = _error(429, "the review queue is full; redeliver later")
+                response.headers["Retry-After"] = str(RETRY_AFTER_S)
+                return response
             fresh = await store.accept(delivery, event_name, jobs)
             if not fresh:
                 log.info("duplicate delivery ignored")
