@@ -55,7 +55,7 @@ async def run(deliveries: int) -> list[float]:
             github_api_url="http://127.0.0.1:9",
             data_dir=Path(tmp),
         )
-        runner = web.AppRunner(create_app(settings), access_log=None)
+        runner = web.AppRunner(await create_app(settings), access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
         await site.start()

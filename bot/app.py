@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 
@@ -9,9 +11,12 @@ import aiohttp
 from aiohttp import web
 
 from bot.events import router
+from bot.github.api import AppAPI
 from bot.github.auth import AppAuth
 from bot.github.client import GitHubClient
+from bot.jobs import redeliver
 from bot.jobs.pipeline import Pipeline
+from bot.jobs.redis_store import RedisStore
 from bot.jobs.sqlite_store import SqliteStore
 from bot.jobs.store import JobStore
 from bot.jobs.worker import Workers
@@ -24,10 +29,21 @@ STORE = web.AppKey[JobStore]("store")
 HTTP_TIMEOUT = aiohttp.ClientTimeout(total=60, connect=10)
 
 
-def create_app(settings: Settings) -> web.Application:
-    """Build the aiohttp application; the store, session and workers live in its cleanup context."""
+async def open_store(settings: Settings) -> JobStore:
+    """Use the shared Redis store when READINESS_REDIS_URL is set, else the embedded SQLite one."""
+    if settings.redis_url is not None:
+        log.info("job store: Redis")
+        return await RedisStore.connect(
+            settings.redis_url.get_secret_value(), prefix=settings.redis_prefix
+        )
+    log.info("job store: SQLite at %s", settings.database)
+    return SqliteStore(settings.database)
+
+
+async def create_app(settings: Settings) -> web.Application:
+    """Build the application; the GitHub session, workers and sweeper live in its cleanup ctx."""
     app = web.Application(client_max_size=MAX_BODY_BYTES)
-    store: JobStore = SqliteStore(settings.database)
+    store = await open_store(settings)
     app[STORE] = store
     workers = Workers(store, settings.workers)
     secret = settings.webhook_secret.get_secret_value()
@@ -38,8 +54,15 @@ def create_app(settings: Settings) -> web.Application:
             client = GitHubClient(session, base_url=settings.github_api_url)
             auth = AppAuth(settings.app_id, settings.private_key_pem(), client)
             workers.start(Pipeline(auth, client, settings.app_id))
+            sweeper = asyncio.create_task(
+                redeliver.run_forever(AppAPI(client, auth), store, settings.redeliver_interval),
+                name="redelivery-sweeper",
+            )
             log.info("readiness started with %d workers", settings.workers)
             yield
+            sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeper
             await workers.stop(settings.shutdown_timeout)
         await store.close()
 

@@ -23,9 +23,11 @@ class Settings(BaseSettings):
     port: int = Field(default=8080, ge=0, le=65535)
     data_dir: Path = Path("./data")
     redis_url: SecretStr | None = None  # shared store for replicas; a URL may carry a password
+    redis_prefix: str = "readiness:"  # key prefix, so several apps can share one Redis
     workers: int = Field(default=4, ge=1, le=64)
     max_queued: int = Field(default=10_000, ge=1)  # beyond it, deliveries get 429 + Retry-After
     shutdown_timeout: float = Field(default=25.0, ge=0)  # seconds running jobs get to finish
+    redeliver_interval: float = Field(default=600.0, gt=0)  # seconds between missed-delivery sweeps
     log_level: str = "INFO"
 
     @model_validator(mode="after")

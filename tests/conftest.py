@@ -53,7 +53,7 @@ def settings(tmp_path: Path, github: FakeGitHub) -> Settings:
 async def bot(
     aiohttp_client: Callable[[web.Application], Any], settings: Settings
 ) -> TestClient[Any, Any]:
-    client: TestClient[Any, Any] = await aiohttp_client(create_app(settings))
+    client: TestClient[Any, Any] = await aiohttp_client(await create_app(settings))
     return client
 
 

@@ -72,7 +72,8 @@ async def test_pull_request_gone_mid_review_ends_the_job_without_retries(
 
 @pytest.fixture
 async def small_queue_bot(aiohttp_client: Any, settings: Settings) -> TestClient[Any, Any]:
-    app: web.Application = create_app(settings.model_copy(update={"max_queued": 1, "workers": 1}))
+    limited = settings.model_copy(update={"max_queued": 1, "workers": 1})
+    app: web.Application = await create_app(limited)
     client: TestClient[Any, Any] = await aiohttp_client(app)
     return client
 

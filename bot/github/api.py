@@ -9,6 +9,7 @@ from urllib.parse import quote
 
 from gidgethub import BadRequest
 
+from bot.github.auth import AppAuth
 from bot.github.client import GitHubClient, json_of
 from bot.rules.model import Ref
 
@@ -119,6 +120,23 @@ class RepoAPI:
     async def comment(self, number: int, body: str) -> None:
         """Post a comment on the PR's conversation."""
         await self.gh.post(f"{self._base}/issues/{number}/comments", data={"body": body})
+
+
+class AppAPI:
+    """Calls made as the app itself (with its JWT), not as an installation."""
+
+    def __init__(self, gh: GitHubClient, auth: AppAuth) -> None:
+        self.gh = gh
+        self._auth = auth
+
+    def list_deliveries(self) -> AsyncIterator[dict[str, Any]]:
+        """Iterate over the app's webhook deliveries, newest first."""
+        return self.gh.getiter("/app/hook/deliveries?per_page=100", jwt=self._auth.app_jwt())
+
+    async def redeliver(self, delivery_id: int) -> None:
+        """Ask GitHub to send a delivery again (it keeps the same X-GitHub-Delivery id)."""
+        url = f"/app/hook/deliveries/{delivery_id}/attempts"
+        await self.gh.post(url, data=b"", jwt=self._auth.app_jwt())
 
 
 class GitHubContents:

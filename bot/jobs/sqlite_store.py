@@ -111,6 +111,14 @@ class SqliteStore:
             (kind_of(job), job.key, dumps(job), now, now, now),
         )
 
+    async def seen(self, delivery_id: str) -> bool:
+        row = await self._run(
+            lambda: self._db.execute(
+                "SELECT 1 FROM deliveries WHERE delivery_id = ?", (delivery_id,)
+            ).fetchone()
+        )
+        return row is not None
+
     async def claim(self) -> Claimed | None:
         """Take the oldest due job whose PR has no job running."""
         claimed: Claimed | None = await self._run(self._claim)
@@ -159,10 +167,15 @@ class SqliteStore:
         return {str(state): int(count) for state, count in rows}
 
     async def next_due_in(self) -> float | None:
-        """Return seconds until the next queued job is due, None if the queue is empty."""
+        """Return seconds until a queued job of a free PR is due; None if there is none.
+
+        A job waiting for its PR's running job is left out: the worker that finishes that job
+        wakes the others, so nobody spins on it.
+        """
         row = await self._run(
             lambda: self._db.execute(
-                "SELECT MIN(not_before) FROM jobs WHERE state = 'queued'"
+                "SELECT MIN(not_before) FROM jobs WHERE state = 'queued' "
+                "AND pr_key NOT IN (SELECT pr_key FROM jobs WHERE state = 'running')"
             ).fetchone()
         )
         return None if row[0] is None else max(0.0, float(row[0]) - time.time())

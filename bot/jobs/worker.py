@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 Handler = Callable[[Job], Awaitable[None]]
 MAX_ATTEMPTS = 5
 IDLE_POLL_S = 5.0
+STORE_BACKOFF_S = 2.0
 
 
 def backoff(attempts: int, hint: float | None) -> float:
@@ -63,11 +64,16 @@ class Workers:
 
     async def _loop(self, handler: Handler) -> None:
         while not self._stopping:
-            claimed = await self._store.claim()
-            if claimed is None:
-                await self._idle()
+            try:
+                claimed = await self._store.claim()
+                if claimed is None:
+                    await self._idle()
+                    continue
+                await self._process(claimed, handler)
+            except Exception:  # the store itself failed (Redis or disk): wait, then try again
+                log.exception("job store unavailable; retrying in %.0f s", STORE_BACKOFF_S)
+                await asyncio.sleep(STORE_BACKOFF_S)
                 continue
-            await self._process(claimed, handler)
             self.wake()  # a job of the same PR may have waited for this one
 
     async def _idle(self) -> None:

@@ -28,8 +28,9 @@ RETRY_AFTER_S = 60
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def _error(status: int, message: str) -> web.Response:
-    return web.json_response({"error": message}, status=status)
+def _error(status: int, message: str, retry_after: int | None = None) -> web.Response:
+    headers = {"Retry-After": str(retry_after)} if retry_after else None
+    return web.json_response({"error": message}, status=status, headers=headers)
 
 
 def make_view(
@@ -73,13 +74,15 @@ def make_view(
             except (KeyError, TypeError, ValueError) as exc:
                 log.warning("rejected a %s payload missing %s", event_name, exc)
                 return _error(400, f"the {event_name} payload lacks a field the app needs: {exc}")
-            if jobs and (await store.counts()).get("queued", 0) >= max_queued:
-                # Refuse what cannot be kept: the delivery fails and can be redelivered later.
-                log.error("queue full (%d jobs); delivery refused", max_queued)
-                response = _error(429, "the review queue is full; redeliver later")
-                response.headers["Retry-After"] = str(RETRY_AFTER_S)
-                return response
-            fresh = await store.accept(delivery, event_name, jobs)
+            try:
+                if jobs and (await store.counts()).get("queued", 0) >= max_queued:
+                    # Refuse what cannot be kept: the delivery fails and is redelivered later.
+                    log.error("queue full (%d jobs); delivery refused", max_queued)
+                    return _error(429, "the review queue is full; redeliver later", RETRY_AFTER_S)
+                fresh = await store.accept(delivery, event_name, jobs)
+            except Exception:  # SQLite or Redis failed: say so, GitHub logs a failed delivery
+                log.exception("could not store the delivery")
+                return _error(503, "the job store is unavailable; redeliver later", RETRY_AFTER_S)
             if not fresh:
                 log.info("duplicate delivery ignored")
                 return web.json_response({"status": "duplicate", "jobs": 0}, status=200)

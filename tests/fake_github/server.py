@@ -16,12 +16,14 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from . import payloads, routes, spec, writes
+from . import hooks, payloads, routes, spec, writes
 from .routes import STATE, Reply
 from .state import GitHubState
 
 ROUTES: list[tuple[str, str, routes.Handler]] = [
     ("GET", "/app", routes.get_app),
+    ("GET", "/app/hook/deliveries", hooks.list_deliveries),
+    ("POST", "/app/hook/deliveries/{delivery_id}/attempts", hooks.redeliver),
     ("POST", "/app/installations/{installation_id}/access_tokens", routes.create_token),
     ("GET", "/repos/{owner}/{repo}/installation", routes.get_repo_installation),
     ("GET", "/repos/{owner}/{repo}", routes.get_repo),
@@ -105,6 +107,9 @@ class FakeGitHub(GitHubState):
     async def close(self) -> None:
         """Stop serving; requests still held by a fault `delay` are answered at once."""
         self._closing.set()
+        for task in list(self.hooks.pending):
+            task.cancel()
+        await asyncio.gather(*self.hooks.pending, return_exceptions=True)
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

@@ -12,6 +12,7 @@ from typing import Any
 from . import payloads
 from .auth import TOKEN_LIFETIME, Token
 from .diff import FileDiff, parse_files
+from .hooks_log import HookLog
 
 PERMISSIONS = {
     "checks": "write",
@@ -89,6 +90,7 @@ class GitHubState:
         self._reviews: dict[tuple[str, int], list[dict[str, Any]]] = {}
         self._review_comments: dict[tuple[str, int], list[dict[str, Any]]] = {}
         self._issue_comments: dict[tuple[str, int], list[dict[str, Any]]] = {}
+        self.hooks = HookLog()
 
     # -- setup ------------------------------------------------------------------------------
 

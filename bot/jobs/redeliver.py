@@ -1,0 +1,67 @@
+"""Recover deliveries GitHub failed to make: it never retries a failed delivery by itself.
+
+On start and then periodically, the app's recent delivery log is read; an event whose every
+attempt failed, and which the store never accepted, is redelivered — a bounded number per sweep.
+Redeliveries keep their delivery id, so the webhook's dedupe makes a repeat harmless.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import UTC, datetime, timedelta
+
+from gidgethub import HTTPException
+
+from bot.errors import TransientError
+from bot.github.api import AppAPI
+from bot.jobs.store import JobStore
+
+log = logging.getLogger(__name__)
+
+WINDOW = timedelta(hours=24)  # GitHub keeps deliveries for 3 days; older events are stale anyway
+MAX_PER_SWEEP = 50
+INTERVAL_S = 600.0
+
+
+async def sweep(app: AppAPI, store: JobStore, now: datetime | None = None) -> int:
+    """Redeliver failed, never-accepted deliveries of the last day; return how many."""
+    since = (now or datetime.now(UTC)) - WINDOW
+    failed: dict[str, int] = {}
+    succeeded: set[str] = set()
+    async for item in app.list_deliveries():
+        delivered = datetime.fromisoformat(str(item["delivered_at"]).replace("Z", "+00:00"))
+        if delivered < since:
+            break
+        guid = str(item["guid"])
+        if 200 <= int(item.get("status_code") or 0) < 300:
+            succeeded.add(guid)
+        else:
+            failed.setdefault(guid, int(item["id"]))  # newest failed attempt of this event
+    redelivered = 0
+    for guid, delivery_id in failed.items():
+        if redelivered >= MAX_PER_SWEEP:
+            log.warning(
+                "more failed deliveries than %d; the rest wait for the next sweep", redelivered
+            )
+            break
+        if guid in succeeded or await store.seen(guid):
+            continue
+        await app.redeliver(delivery_id)
+        redelivered += 1
+        log.info("asked GitHub to redeliver %s", guid)
+    return redelivered
+
+
+async def run_forever(app: AppAPI, store: JobStore, interval: float = INTERVAL_S) -> None:
+    """Sweep now and every `interval` seconds; a failed sweep is logged and tried next time."""
+    while True:
+        with contextlib.suppress(asyncio.TimeoutError):
+            try:
+                count = await sweep(app, store)
+                if count:
+                    log.info("redelivery sweep: %d deliveries requested", count)
+            except (HTTPException, TransientError) as exc:
+                log.warning("redelivery sweep failed: %s", exc)
+        await asyncio.sleep(interval)

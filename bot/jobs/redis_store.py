@@ -1,0 +1,336 @@
+"""The scale-out job store on Redis: several `readiness serve` replicas share one queue.
+
+Same contract as SqliteStore. Every state change is one Lua script, so it is atomic across
+replicas: a delivery is marked seen only together with its queued jobs, a claim takes the PR's
+lock in the same step that hands the job out, and no two replicas can claim one job.
+
+Why sorted sets and Lua rather than Streams (or arq): the next job to hand out depends on which
+PRs are busy, a queued review must take a newer payload in place, and retries wait for a time.
+A stream delivers entries in order and they cannot change, so a consumer would have to hold back
+or re-add entries of a busy PR, keep payloads on the side and delay retries in a sorted set anyway;
+arq has no per-PR exclusion or coalescing and would replace our workers. The lease below gives
+what `XAUTOCLAIM` would: a job whose claimer fell silent for `lease_s` is handed out again.
+
+Keys under the prefix: `delivery:<id>` (seen, 7-day expiry), `seq`, `job:<id>` (hash),
+`queued` (zset by due time), `running` (zset by lease deadline), `done` and `failed` (zsets by
+time, 7-day retention), `reviews` (PR key -> its queued review, for coalescing), `lock:<PR key>`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from bot.jobs.model import Job, dumps, kind_of, loads
+from bot.jobs.store import Claimed
+
+log = logging.getLogger(__name__)
+
+RETENTION_S = 7 * 24 * 3600
+STATES = ("queued", "running", "done", "failed")
+
+# Job ids are zero-padded so that jobs due in the same millisecond leave the zset in id order.
+_PRELUDE = """
+local p = ARGV[1]
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local function unlock(key, id)
+  if redis.call('GET', p .. 'lock:' .. key) == id then redis.call('DEL', p .. 'lock:' .. key) end
+end
+local function forget_review(key, id)
+  if redis.call('HGET', p .. 'reviews', key) == id then redis.call('HDEL', p .. 'reviews', key) end
+end
+local function fields(id, ...)
+  return unpack(redis.call('HMGET', p .. 'job:' .. id, ...))
+end
+local function requeue(id, now)
+  local job = p .. 'job:' .. id
+  local key, kind, due = fields(id, 'key', 'kind', 'not_before')
+  redis.call('ZREM', p .. 'running', id)
+  unlock(key, id)
+  redis.call('HSET', job, 'state', 'queued', 'updated_at', now)
+  redis.call('HDEL', job, 'owner')
+  redis.call('ZADD', p .. 'queued', due, id)
+  if kind == 'review' then redis.call('HSETNX', p .. 'reviews', key, id) end
+end
+"""
+
+# ARGV: prefix, delivery id, event, retention s, then (kind, PR key, payload) per job.
+_ACCEPT = """
+local seen = p .. 'delivery:' .. ARGV[2]
+if redis.call('EXISTS', seen) == 1 then return 0 end
+local now = now_ms()
+for i = 5, #ARGV, 3 do
+  local kind, key, payload = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  local target = kind == 'review' and redis.call('HGET', p .. 'reviews', key)
+  if target and redis.call('HGET', p .. 'job:' .. target, 'state') ~= 'queued' then
+    target = false
+  end
+  if target then
+    redis.call('HSET', p .. 'job:' .. target, 'payload', payload, 'updated_at', now)
+  else
+    local id = string.format('%012d', redis.call('INCR', p .. 'seq'))
+    redis.call('HSET', p .. 'job:' .. id, 'kind', kind, 'key', key, 'payload', payload,
+      'state', 'queued', 'attempts', 0, 'not_before', now, 'created_at', now, 'updated_at', now)
+    redis.call('ZADD', p .. 'queued', now, id)
+    if kind == 'review' then redis.call('HSET', p .. 'reviews', key, id) end
+  end
+end
+-- Marked seen last: Redis does not roll back, and a redelivery beats a lost job.
+redis.call('SET', seen, ARGV[3], 'EX', ARGV[4])
+return 1
+"""
+
+# ARGV: prefix, lease ms, owner. Returns {id, kind, payload, attempts} or nil.
+_CLAIM = """
+local now = now_ms()
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', p .. 'running', '-inf', now)) do
+  requeue(id, now)
+end
+local offset = 0
+while true do
+  local due = redis.call('ZRANGEBYSCORE', p .. 'queued', '-inf', now, 'LIMIT', offset, 100)
+  if #due == 0 then return false end
+  for _, id in ipairs(due) do
+    local job = p .. 'job:' .. id
+    local key = redis.call('HGET', job, 'key')
+    if redis.call('EXISTS', p .. 'lock:' .. key) == 0 then
+      local deadline = now + tonumber(ARGV[2])
+      redis.call('SET', p .. 'lock:' .. key, id, 'PXAT', deadline)
+      redis.call('ZREM', p .. 'queued', id)
+      redis.call('ZADD', p .. 'running', deadline, id)
+      forget_review(key, id)
+      local attempts = redis.call('HINCRBY', job, 'attempts', 1)
+      redis.call('HSET', job, 'state', 'running', 'owner', ARGV[3], 'updated_at', now)
+      local kind, payload = unpack(redis.call('HMGET', job, 'kind', 'payload'))
+      return {id, kind, payload, attempts}
+    end
+  end
+  offset = offset + #due
+end
+"""
+
+# ARGV: prefix, id, fence (attempts of our claim or ''), new state, delay ms, error, retention ms.
+_SETTLE = """
+local id = ARGV[2]
+local job = p .. 'job:' .. id
+local state, attempts, key, kind = fields(id, 'state', 'attempts', 'key', 'kind')
+if not state then return 0 end
+if state == 'running' and attempts ~= ARGV[3] then return 0 end
+local now = now_ms()
+for _, set in ipairs({'queued', 'running', 'done', 'failed'}) do
+  redis.call('ZREM', p .. set, id)
+end
+unlock(key, id)
+forget_review(key, id)
+redis.call('HDEL', job, 'owner')
+if ARGV[6] == '' then redis.call('HDEL', job, 'last_error')
+else redis.call('HSET', job, 'last_error', ARGV[6]) end
+if ARGV[4] == 'queued' then
+  local due = now + tonumber(ARGV[5])
+  redis.call('HSET', job, 'state', 'queued', 'not_before', due, 'updated_at', now)
+  redis.call('PERSIST', job)
+  redis.call('ZADD', p .. 'queued', due, id)
+  if kind == 'review' then redis.call('HSETNX', p .. 'reviews', key, id) end
+else
+  local retention = tonumber(ARGV[7])
+  redis.call('HSET', job, 'state', ARGV[4], 'updated_at', now)
+  redis.call('PEXPIRE', job, retention)
+  redis.call('ZADD', p .. ARGV[4], now, id)
+  redis.call('ZREMRANGEBYSCORE', p .. ARGV[4], '-inf', now - retention)
+end
+return 1
+"""
+
+# ARGV: prefix, lease ms, then (id, fence) per job we hold. Returns the ids we no longer hold.
+_RENEW = """
+local now = now_ms()
+local lost = {}
+for i = 3, #ARGV, 2 do
+  local id = ARGV[i]
+  local state, attempts, key = fields(id, 'state', 'attempts', 'key')
+  if state == 'running' and attempts == ARGV[i + 1] then
+    local deadline = now + tonumber(ARGV[2])
+    redis.call('ZADD', p .. 'running', 'XX', deadline, id)
+    redis.call('SET', p .. 'lock:' .. key, id, 'PXAT', deadline)
+  else
+    table.insert(lost, id)
+  end
+end
+return lost
+"""
+
+# ARGV: prefix, then (id, fence) per job we hold: queue them again now.
+_RELEASE = """
+local now = now_ms()
+for i = 2, #ARGV, 2 do
+  local id = ARGV[i]
+  local state, attempts = fields(id, 'state', 'attempts')
+  if state == 'running' and attempts == ARGV[i + 1] then requeue(id, now) end
+end
+return 0
+"""
+
+# ARGV: prefix. Milliseconds until a queued job can be claimed (its PR free), or nil.
+_NEXT_DUE = """
+local now = now_ms()
+local best = false
+local offset = 0
+while true do
+  local batch = redis.call('ZRANGE', p .. 'queued', offset, offset + 99, 'WITHSCORES')
+  if #batch == 0 then break end
+  for i = 1, #batch, 2 do
+    local due = tonumber(batch[i + 1])
+    if best and due >= best then return best - now end
+    local key = redis.call('HGET', p .. 'job:' .. batch[i], 'key')
+    local busy = redis.call('PTTL', p .. 'lock:' .. key)
+    if busy > 0 then due = math.max(due, now + busy) end
+    if not best or due < best then best = due end
+  end
+  offset = offset + 100
+end
+if best then return best - now end
+return false
+"""
+
+
+class RedisStore:
+    """The shared job store: replicas claim from one Redis, so each job runs once at a time."""
+
+    def __init__(self, client: Redis, prefix: str, consumer: str, lease_s: float) -> None:
+        """Use `connect`; this needs a running event loop for the lease renewal task."""
+        self._redis = client
+        self._prefix = prefix
+        self._consumer = consumer
+        self._lease_ms = max(1, round(lease_s * 1000))
+        self._held: dict[str, int] = {}  # job id -> attempts of our claim, the fencing token
+        self._accept = client.register_script(_PRELUDE + _ACCEPT)
+        self._claim = client.register_script(_PRELUDE + _CLAIM)
+        self._settle = client.register_script(_PRELUDE + _SETTLE)
+        self._renew = client.register_script(_PRELUDE + _RENEW)
+        self._release = client.register_script(_PRELUDE + _RELEASE)
+        self._next_due = client.register_script(_PRELUDE + _NEXT_DUE)
+        self._renewer = asyncio.create_task(self._renew_leases(lease_s / 3), name="lease-renewal")
+
+    @classmethod
+    async def connect(
+        cls,
+        url: str,
+        *,
+        prefix: str = "readiness:",
+        consumer: str | None = None,
+        lease_s: float = 300.0,
+    ) -> RedisStore:
+        """Connect and check that Redis answers; `lease_s` is how long a claim may stay silent."""
+        client = Redis.from_url(
+            url, decode_responses=True, socket_connect_timeout=5, socket_timeout=30
+        )  # a hung connection must surface as an error, not stall the workers
+        try:
+            await client.ping()
+        except BaseException:
+            await client.aclose()
+            raise
+        return cls(client, prefix, consumer or f"{socket.gethostname()}-{os.getpid()}", lease_s)
+
+    async def close(self) -> None:
+        """Stop renewing, hand back jobs cut short (other replicas take them now), disconnect."""
+        self._renewer.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._renewer
+        try:
+            if self._held:
+                await self._release(args=[self._prefix, *_pairs(self._held)])
+        except RedisError as exc:
+            log.warning(
+                "could not hand back %d jobs; their leases will run out: %s", len(self._held), exc
+            )
+        finally:
+            self._held.clear()
+            await self._redis.aclose()
+
+    async def accept(self, delivery_id: str, event: str, jobs: list[Job]) -> bool:
+        """Record a delivery and queue its jobs in one script; False for a repeat delivery."""
+        args: list[Any] = [self._prefix, delivery_id, event, RETENTION_S]
+        for job in jobs:
+            args += [kind_of(job), job.key, dumps(job)]
+        return bool(await self._accept(args=args))
+
+    async def seen(self, delivery_id: str) -> bool:
+        return bool(await self._redis.exists(f"{self._prefix}delivery:{delivery_id}"))
+
+    async def claim(self) -> Claimed | None:
+        """Take the oldest due job whose PR is free, locking the PR for the lease."""
+        row = await self._claim(args=[self._prefix, self._lease_ms, self._consumer])
+        if row is None:
+            return None
+        job_id, kind, payload, attempts = row
+        self._held[job_id] = int(attempts)
+        return Claimed(job_id, loads(kind, payload), int(attempts))
+
+    async def finish(self, job_id: str) -> None:
+        await self._set(job_id, "done", 0.0, "")
+
+    async def retry(self, job_id: str, delay: float, error: str) -> None:
+        await self._set(job_id, "queued", delay, error)
+
+    async def fail(self, job_id: str, error: str) -> None:
+        await self._set(job_id, "failed", 0.0, error)
+
+    async def _set(self, job_id: str, state: str, delay: float, error: str) -> None:
+        fence = self._held.pop(job_id, "")
+        args = [self._prefix, job_id, fence, state, round(delay * 1000), error, RETENTION_S * 1000]
+        if not await self._settle(args=args):
+            # Our lease ran out and another replica runs the job now: its outcome wins.
+            log.warning("job %s is no longer ours; not marking it %s", job_id, state)
+
+    async def counts(self) -> dict[str, int]:
+        """Return the number of jobs in each state, for /readyz and the logs."""
+        async with self._redis.pipeline(transaction=True) as pipe:
+            for state in STATES:
+                pipe.zcard(self._prefix + state)
+            sizes = await pipe.execute()
+        return {state: int(n) for state, n in zip(STATES, sizes, strict=True) if n}
+
+    async def next_due_in(self) -> float | None:
+        """Return seconds until a queued job can be claimed (its PR free), None if none is queued.
+
+        A due job whose PR runs elsewhere counts as due when that lease ends, so idle workers
+        poll instead of spinning while another replica works on the PR.
+        """
+        ms = await self._next_due(args=[self._prefix])
+        return None if ms is None else max(0.0, int(ms) / 1000)
+
+    async def ping(self) -> None:
+        """Raise if Redis does not answer."""
+        await self._redis.ping()
+
+    async def _renew_leases(self, every: float) -> None:
+        """Extend the leases of the jobs we run: a live replica's jobs are never reclaimed."""
+        while True:
+            await asyncio.sleep(every)
+            if not self._held:
+                continue
+            sent = dict(self._held)
+            try:
+                lost = await self._renew(args=[self._prefix, self._lease_ms, *_pairs(sent)])
+            except RedisError as exc:
+                log.warning("could not renew job leases: %s", exc)
+                continue
+            for job_id in lost:
+                if job_id in self._held and self._held[job_id] == sent.get(job_id):
+                    del self._held[job_id]
+                    log.warning("lease of job %s ran out; another replica may run it", job_id)
+
+
+def _pairs(held: dict[str, int]) -> list[Any]:
+    """Flatten {job id: fence} into script arguments."""
+    return [item for pair in held.items() for item in pair]

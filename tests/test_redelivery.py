@@ -1,0 +1,51 @@
+"""Missed deliveries: what GitHub failed to deliver and the store never accepted is redelivered."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from aiohttp.test_utils import TestClient
+
+from bot.app import create_app
+from bot.settings import Settings
+from tests.conftest import SECRET, deliver, open_pull, settle
+from tests.fake_github import FakeGitHub
+from tests.test_review_loop import BASE, HEAD
+
+
+async def test_failed_deliveries_are_redelivered_once_and_reviewed(
+    aiohttp_client: Any, settings: Settings, github: FakeGitHub, tmp_path: Path
+) -> None:
+    bot: TestClient[Any, Any] = await aiohttp_client(
+        await create_app(settings.model_copy(update={"redeliver_interval": 0.2}))
+    )
+    github.hooks.target = (str(bot.make_url("/webhook")), SECRET)
+    data = open_pull(github, tmp_path / "repo", BASE, HEAD)
+    other = open_pull(github, tmp_path / "repo8", BASE, {**HEAD, "NOTES.md": "n\n"}, number=8)
+    # The log is newest first, as GitHub keeps it; this delivery reached the store already.
+    assert (await deliver(bot, "pull_request", other, "guid-accepted")).status == 202
+    github.hooks.record("guid-too-old", "pull_request", other, 502, age=timedelta(days=2))
+    github.hooks.record("guid-accepted", "pull_request", other, 504)
+    github.hooks.record("guid-recovered", "pull_request", other, 502)
+    github.hooks.record("guid-recovered", "pull_request", other, 202)
+    github.hooks.record("guid-missed", "pull_request", data, 502)
+    retried = github.hooks.record("guid-missed", "pull_request", data, 0)  # failed again
+
+    deadline = time.monotonic() + 30
+    while not any(
+        run["head_sha"] == data["pull_request"]["head"]["sha"] for run in github.check_runs
+    ):
+        assert time.monotonic() < deadline, "the missed delivery was not redelivered"
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(0.6)  # a few more sweeps: nothing more is redelivered
+    await settle(bot)
+
+    attempts = github.calls("POST", "/app/hook/deliveries/*/attempts")
+    assert [call.path for call in attempts] == [f"/app/hook/deliveries/{retried['id']}/attempts"]
+    assert github.hooks.deliveries[0]["guid"] == "guid-missed"
+    assert github.hooks.deliveries[0]["status_code"] == 202
+    assert all(call.headers["authorization"].lower().startswith("bearer ") for call in attempts)
