@@ -6,11 +6,11 @@ from pathlib import Path
 
 import yaml
 
-from bot.rules import data_layer, migrations, secrets, tests
+from bot.rules import cliff, data_layer, migrations, secrets, tests
 from bot.rules.model import Pack
 from bot.rules.semgrep import RULES_DIR
 
-PACKS: tuple[Pack, ...] = (secrets.PACK, tests.PACK, data_layer.PACK, migrations.PACK)
+PACKS: tuple[Pack, ...] = (secrets.PACK, tests.PACK, data_layer.PACK, migrations.PACK, cliff.PACK)
 
 
 def rules(semgrep_dir: Path = RULES_DIR) -> dict[str, str]:

@@ -12,6 +12,7 @@ import pytest
 from bot.diff.parse import parse
 from bot.rules import paths
 from bot.rules.data_layer import (
+    CANNED_RESPONSE,
     FIXTURE_IMPORT,
     FIXTURE_READ,
     LITERAL_RECORDS,
@@ -413,9 +414,13 @@ def test_semgrep_rule_tests_pass(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout.decode() + done.stderr.decode()
     report = json.loads(done.stdout)
     checks = report["results"][str(config / "data-layer.yml")]["checks"]
-    matches = checks["data-layer.fixture-read"]["matches"]
-    assert sorted(Path(target).name for target in matches) == ["data-layer.py", "data-layer.ts"]
-    assert all(match["expected_lines"] for match in matches.values())
+    for rule, target in [
+        ("data-layer.fixture-read", "data-layer.py"),
+        ("data-layer.fixture-read-js", "data-layer.ts"),
+    ]:
+        matches = checks[rule]["matches"]
+        assert [Path(path).name for path in matches] == [target]
+        assert all(match["expected_lines"] for match in matches.values())
 
 
 @pytest.mark.parametrize(
@@ -442,3 +447,38 @@ def test_semgrep_rule_tests_pass(tmp_path: Path) -> None:
 def test_production_paths(path: str, production: bool) -> None:
     """Only code that ships to users is held to the data-layer rules."""
     assert paths.is_production(path) is production
+
+
+async def test_canned_response_names_the_endpoint_the_records_and_the_lost_call(
+    tmp_path: Path,
+) -> None:
+    """An endpoint that stopped calling its store says so: which route, how many records, fix."""
+    base = """\
+from flask import Blueprint, jsonify
+
+bp = Blueprint("orders", __name__)
+
+
+@bp.route("/orders")
+def list_orders():
+    return jsonify(orders.list_for_user(current_user.id))
+"""
+    head = """\
+from flask import Blueprint, jsonify
+
+bp = Blueprint("orders", __name__)
+
+
+@bp.route("/orders")
+def list_orders():
+    return jsonify([{"id": 1, "total": 3}, {"id": 2, "total": 4}, {"id": 3, "total": 5}])
+"""
+    path = "shop/web/orders.py"
+    repo = make_repo(tmp_path / "r", base={path: base}, head={path: head})
+    [finding] = await run_pack(repo.context)
+    assert (finding.rule, finding.line, finding.severity.value) == (CANNED_RESPONSE, 8, "error")
+    assert finding.message.startswith(
+        "The endpoint `list_orders` used to read its data (`return jsonify(orders.list_for_user("
+    )
+    assert "answers with a list of 3 literal records: every user gets the same" in finding.message
+    assert "Restore the store call" in finding.message

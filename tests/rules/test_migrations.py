@@ -186,7 +186,9 @@ down_revision = "1a2b3c4d5e6f"
 
 
 def upgrade() -> None:
-    op.add_column("invoices", sa.Column("currency", sa.String(3), nullable=False))
+    op.add_column(
+        "invoices", sa.Column("currency", sa.String(3), nullable=False, server_default="EUR")
+    )
 
 
 def downgrade() -> None:

@@ -418,4 +418,9 @@ def test_every_rule_id_is_described() -> None:
         "tests/skipped-test",
         "tests/focused-test",
         "tests/unconditional-skip",
+        "tests/removed-assertion",
+        "tests/ci-test-step-removed",
+        "tests/ci-failure-allowed",
+        "tests/ci-failure-ignored",
+        "tests/coverage-threshold-lowered",
     }

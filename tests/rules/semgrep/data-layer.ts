@@ -9,38 +9,38 @@ export interface Order {
 }
 
 export function loadOrders(): Order[] {
-  // ruleid: data-layer.fixture-read
+  // ruleid: data-layer.fixture-read-js
   const raw = fs.readFileSync(path.join(__dirname, "../fixtures/orders.json"), "utf8");
   return JSON.parse(raw) as Order[];
 }
 
 export async function loadCustomers(): Promise<unknown> {
-  // ruleid: data-layer.fixture-read
+  // ruleid: data-layer.fixture-read-js
   const response = await fetch("/mocks/customers.json");
   return response.json();
 }
 
 export async function loadInvoices(): Promise<string> {
-  // ruleid: data-layer.fixture-read
+  // ruleid: data-layer.fixture-read-js
   return fs.promises.readFile(`${__dirname}/__mocks__/invoices.json`, "utf8");
 }
 
 export async function loadRefunds(): Promise<unknown> {
-  // ruleid: data-layer.fixture-read
+  // ruleid: data-layer.fixture-read-js
   const { data } = await axios.get("/static/mock-refunds.json");
   return data;
 }
 
 export async function listOrders(): Promise<Order[]> {
-  // ok: data-layer.fixture-read
+  // ok: data-layer.fixture-read-js
   const { data } = await axios.get<Order[]>("/api/orders");
   return data;
 }
 
 export function readConfig(): string {
-  // ok: data-layer.fixture-read
+  // ok: data-layer.fixture-read-js
   return fs.readFileSync(path.join(__dirname, "config", "app.json"), "utf8");
 }
 
-// ok: data-layer.fixture-read
+// ok: data-layer.fixture-read-js
 export const IGNORED_FOLDERS = ["fixtures", "__mocks__", "node_modules"];

@@ -1,0 +1,195 @@
+"""Auth that stops gating: checks removed from routes that stay, public access switched on."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from bot.diff.model import ChangedFile, FileStatus, Line
+from bot.rules import paths
+from bot.rules.data_layer.code import (
+    COMMENT_LINE,
+    FUNCTION,
+    OWNER,
+    enclosing,
+    indent,
+    make_finding,
+    name,
+)
+from bot.rules.model import Finding, RuleContext, Severity
+
+PACK_ID = "cliff"
+AUTH_REMOVED = "cliff/auth-removed"
+AUTH_BYPASSED = "cliff/auth-bypassed"
+
+SUFFIXES = paths.PYTHON_SUFFIXES | paths.SCRIPT_SUFFIXES | {".rb", ".java", ".kt"}
+_MIDDLEWARE = (
+    r"(?:requireAuth\w*|isAuthenticated|ensureAuthenticated|ensureLoggedIn\(\)|authenticate\w*"
+    r"|auth(?:Middleware|Guard|orize\w*)?(?:\(\))?|verifyToken|verifyJwt|checkJwt|requireLogin"
+    r"|requireUser|protect|withAuth|passport\.authenticate\([^)]*\))"
+)
+AUTH = re.compile(
+    rf"""^\s*@(?:\w+\.)*(?P<decorator>login_required|permission_required|user_passes_test
+        |staff_member_required|superuser_required|jwt_required|auth_required|requires_auth
+        |token_required|admin_required|roles_required|roles_accepted|authenticated)\b
+    |(?P<depends>(?:Depends|Security)\(\s*(?:\w+\.)*(?:get_current_\w+|require_\w+|verify_\w+
+        |\w*authenticat\w*|\w*auth\w*)\s*[,)])
+    |(?P<drf>\bpermission_classes\s*=\s*[\[(]\s*(?:\w+\.)*Is(?:Authenticated|Admin)\w*)
+    |(?P<rails>^\s*before_action\s+:(?:authenticate_\w+!?|require_login|require_user|authorize\w*))
+    |(?P<express>\.(?:get|post|put|patch|delete|all|use)\(\s*(?:["'`][^"'`]+["'`]\s*,\s*)?
+        (?:\[\s*)?(?:\w+\.)*{_MIDDLEWARE}\s*[,\])])""",
+    re.VERBOSE,
+)
+_ROUTE = re.compile(r"""\.(get|post|put|patch|delete|all)\(\s*(["'`][^"'`]+["'`])""")
+_BYPASS = re.compile(
+    r"""(?<![\w.])(?:(?:\w+\.)*AllowAny\b|permit_all\b|permitAll\(\)
+    |skip_before_action\s+:(?:authenticate_\w+!?|require_login|authorize\w*))""",
+    re.VERBOSE,
+)
+_IMPORT = re.compile(r"^\s*(?:from\s|import\s)")
+# Endpoints that are public by nature: signing in, signing up, probes, webhooks.
+_PUBLIC = re.compile(
+    r"log_?in|sign_?(?:in|up)|register|token|password|reset|health|public|webhook|callback|ping"
+    r"|status|verify|confirm|session|oauth",
+    re.IGNORECASE,
+)
+_SIGNATURE_LINES = 12
+
+
+async def check_auth_removed(ctx: RuleContext) -> list[Finding]:
+    """Flag auth decorators, dependencies and middleware removed from routes that still exist."""
+    findings: list[Finding] = []
+    for changed in ctx.change.files:
+        if not _production(changed) or changed.status is FileStatus.REMOVED:
+            continue
+        gates = [(r, m) for r in changed.removed if (m := AUTH.search(r.text))]
+        if not gates or COMMENT_LINE.match(gates[0][0].text):
+            continue
+        base_text = await ctx.contents.read(changed.old_path or changed.path, "base")
+        head_text = await ctx.contents.read(changed.path, "head")
+        if base_text is None or head_text is None:
+            continue
+        base, head = base_text.splitlines(), head_text.splitlines()
+        kept = {" ".join(text.split()) for text in head}
+        for line, match in gates:
+            if " ".join(line.text.split()) in kept:
+                continue  # moved, not removed
+            subject = _unguarded_subject(match, line, base, head)
+            if subject is None:
+                continue
+            gate = " ".join(match.group(0).split()).strip(",)]")
+            message = (
+                f"`{gate}` was removed, and {subject} still exists: it now answers anyone, "
+                "signed in or not, so its data and actions are open to the internet. Put the "
+                "check back; if the endpoint must be public, make that explicit and say why."
+            )
+            findings.append(
+                make_finding(
+                    PACK_ID, AUTH_REMOVED, changed.path, line, Severity.ERROR, message, "LEFT"
+                )
+            )
+    return findings
+
+
+async def check_auth_bypassed(ctx: RuleContext) -> list[Finding]:
+    """Flag AllowAny, permit_all and skipped authentication added outside public endpoints."""
+    findings: list[Finding] = []
+    for changed in ctx.change.files:
+        if not _production(changed):
+            continue
+        for line in changed.added:
+            match = _BYPASS.search(line.text)
+            if match is None or COMMENT_LINE.match(line.text) or _IMPORT.match(line.text):
+                continue
+            if _PUBLIC.search(line.text) or _PUBLIC.search(await _around(ctx, changed, line)):
+                continue
+            message = (
+                f"`{match.group(0)}` lets anyone call this endpoint without signing in: its data "
+                "and actions are open to the internet. Require authentication, or, if it must "
+                "be public, limit it to the endpoints that need it and say why."
+            )
+            findings.append(
+                make_finding(PACK_ID, AUTH_BYPASSED, changed.path, line, Severity.WARNING, message)
+            )
+    return findings
+
+
+def _production(changed: ChangedFile) -> bool:
+    return paths.suffix(changed.path) in SUFFIXES and paths.is_production(changed.path)
+
+
+def _unguarded_subject(
+    match: re.Match[str], line: Line, base: Sequence[str], head: Sequence[str]
+) -> str | None:
+    """Name the route or view that lost its gate, if it still exists at head ungated."""
+    index = line.number - 1
+    if match.group("express"):
+        route = _ROUTE.search(line.text)
+        if route is None:  # app.use(auth): every route registered after it lost the gate
+            routes = [t for t in head if _ROUTE.search(t)]
+            gated = any(AUTH.search(t) and ".use(" in t for t in head)
+            return "the routes of this router" if routes and not gated else None
+        verb, target = route.groups()
+        same = [t for t in head if f".{verb}(" in t and target in t]
+        return (
+            f"`{verb.upper()} {target.strip(chr(34) + chr(39) + '`')}`"
+            if same and not any(AUTH.search(t) for t in same)
+            else None
+        )
+    if match.group("decorator"):
+        after = (
+            i for i in range(index + 1, len(base)) if re.match(r"\s*(?:async\s+)?def\s", base[i])
+        )
+        header = next(after, None)
+        function = name(FUNCTION.match(base[header])) if header is not None else None
+        return _still_there(function, head, with_decorators=True)
+    if match.group("depends"):
+        found = enclosing(base, index, FUNCTION, inclusive=True)
+        return _still_there(name(found[1]) if found else None, head, with_decorators=False)
+    owner = enclosing(base, index, OWNER, inclusive=False)
+    cls = name(owner[1]) if owner else None
+    start = next(
+        (i for i, t in enumerate(head) if cls and re.match(rf"\s*class\s+{cls}\b", t)), None
+    )
+    if start is None:
+        return None
+    body = [t for t in head[start + 1 :] if not t.strip() or indent(t) > indent(head[start])]
+    return None if any(AUTH.search(t) for t in body) else f"`{cls}`"
+
+
+def _still_there(function: str | None, head: Sequence[str], *, with_decorators: bool) -> str | None:
+    """Return the quoted function if head still defines it with no auth gate of its own."""
+    at = next(
+        (i for i, t in enumerate(head) if function and name(FUNCTION.match(t)) == function), None
+    )
+    if at is None:
+        return None
+    gates: list[str] = []
+    above = at - 1
+    while with_decorators and above >= 0 and head[above].lstrip().startswith(("@", ")")):
+        gates.append(head[above])
+        above -= 1
+    for text in head[at : at + _SIGNATURE_LINES]:
+        gates.append(text)
+        if text.rstrip().endswith((":", "{")):
+            break
+    return None if any(AUTH.search(t) for t in gates) else f"`{function}`"
+
+
+async def _around(ctx: RuleContext, changed: ChangedFile, line: Line) -> str:
+    """Return the names of the function and class around an added line, and the file's name."""
+    text = await ctx.contents.read(changed.path, "head")
+    lines = text.splitlines() if text is not None else paths.from_diff(changed.added)
+    index = line.number - 1
+    function = enclosing(lines, index, FUNCTION, inclusive=True)
+    owner = enclosing(lines, index, OWNER, inclusive=False)
+    return " ".join(
+        filter(
+            None,
+            [
+                changed.path,
+                name(function[1]) if function else None,
+                name(owner[1]) if owner else None,
+            ],
+        )
+    )

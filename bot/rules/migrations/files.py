@@ -1,0 +1,46 @@
+"""Recognise migration files of every supported stack by their conventional paths."""
+
+from __future__ import annotations
+
+import re
+
+from bot.diff.model import ChangedFile
+from bot.rules import paths
+from bot.rules.model import RuleContext
+
+_MIGRATION = re.compile(
+    r"""(?:^|/)(?:
+      migrations/\d{4}_\w+\.py                          # Django
+      |(?:alembic|migrations)/versions/\w+\.py          # Alembic, conventional folders
+      |db/migrate/\d+_\w+\.rb                           # Rails
+      |migrations/[^/]+/migration\.sql                  # Prisma
+      |priv/repo/migrations/\w+\.exs                    # Ecto
+      |database/migrations/\w+\.php                     # Laravel
+      |migrations?/[^/]+\.(?:sql|[cm]?[jt]s)            # Knex, Sequelize, TypeORM, plain SQL
+      |V\d+(?:[._]\d+)*__\w+\.sql                       # Flyway
+    )$""",
+    re.VERBOSE,
+)
+
+
+_ALEMBIC = re.compile(r"(?:^|/)versions/\w+\.py$")
+_REVISION = re.compile(r"^down_revision\b", re.MULTILINE)
+
+
+async def is_migration_file(ctx: RuleContext, changed: ChangedFile) -> bool:
+    """Tell whether a changed file is a migration; an Alembic one may live in any `versions/`."""
+    if is_migration(changed.path):
+        return True
+    if not _ALEMBIC.search(changed.path) or paths.is_test(changed.path):
+        return False
+    text = await ctx.contents.read(changed.path, "head")
+    if text is None:
+        text = "\n".join(line.text for line in (*changed.added, *changed.removed))
+    return bool(_REVISION.search(text))
+
+
+def is_migration(path: str) -> bool:
+    """Tell whether a path is a schema migration that a deploy runs once, in order."""
+    if paths.is_test(path) or paths.is_fixture(path):
+        return False
+    return bool(_MIGRATION.search(path))

@@ -1,0 +1,204 @@
+"""Shared engine of the missing-migration rules: schema statements of model files, compared.
+
+Static analysis only: model files are read as text, never imported. A changed line counts when
+it falls inside a schema statement (a field, a column, a table option, a new model) of the whole
+file at head or base; on a bare diff, the diff's own lines are all there is. A statement that is
+only moved or re-wrapped (same text at head and base) is no change.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+from bot.diff.model import ChangedFile, FileStatus, Line
+from bot.rules import paths
+from bot.rules.model import Finding, Ref, RuleContext, Severity, Side, fingerprint
+
+PACK_ID = "migrations"
+MAX_STATEMENT_LINES = 60
+MAX_LABELS = 4
+
+_STRING = re.compile(r""""(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*'""")
+_COMMENT = re.compile(r"(?:#|//).*$")
+_TRAILING_COMMA = re.compile(r",(?=[)\]}])")
+
+# Given the files a change creates and a model file's group: is that group's change migrated
+# (or exempt, for a project that keeps no migrations)?
+Migrated = Callable[[Sequence[str], str], bool]
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One schema statement of a model file: the model it belongs to, its name, its text."""
+
+    model: str | None
+    name: str
+    key: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.model}.{self.name}" if self.model and self.model != self.name else self.name
+
+
+@dataclass(frozen=True)
+class Edit:
+    """A model file's schema statements touched by the change, on each side."""
+
+    changed: ChangedFile
+    group: str
+    added: dict[Line, Statement]
+    removed: dict[Line, Statement]
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """What differs between ORMs: model files, schema statements, and what a migration is."""
+
+    rule: str
+    statements: Callable[[Sequence[str]], dict[int, Statement]]
+    evidence: re.Pattern[str]
+    # On a bare diff the ORM's import is rarely in sight; a file name like `models.py` is enough.
+    path_is_evidence: bool
+    group: Callable[[str], str | None]
+    migrations: Callable[[RuleContext], Awaitable[Migrated]]
+    message: Callable[[str, str, str], str]
+
+
+async def check(ctx: RuleContext, dialect: Dialect) -> list[Finding]:
+    """Collect each model file's schema edits, cancel moves, and report groups left unmigrated."""
+    edits: list[Edit] = []
+    for changed in ctx.change.files:
+        group = dialect.group(changed.path)
+        if group is None or changed.binary:
+            continue
+        head = await _lines(ctx, changed, "head", dialect)
+        base = await _lines(ctx, changed, "base", dialect)
+        added = _touched(changed.added, dialect.statements(head))
+        removed = _touched(changed.removed, dialect.statements(base))
+        if added or removed:
+            edits.append(Edit(changed, group, added, removed))
+    if not edits:
+        return []
+    # A statement re-wrapped, or moved between files of one group, keeps its key: no change.
+    new = Counter((e.group, s.key) for e in edits for s in set(e.added.values()))
+    gone = Counter((e.group, s.key) for e in edits for s in set(e.removed.values()))
+    new, gone = new - gone, gone - new
+    migrated = await dialect.migrations(ctx)
+    created = [f.path for f in ctx.change.files if f.status is FileStatus.ADDED]
+    findings = []
+    for edit in edits:
+        if migrated(created, edit.group):
+            continue
+        added = {line: s for line, s in edit.added.items() if (edit.group, s.key) in new}
+        removed = {line: s for line, s in edit.removed.items() if (edit.group, s.key) in gone}
+        if added or removed:
+            findings.append(_finding(dialect, edit, added, removed))
+    return findings
+
+
+def python_statements(start: re.Pattern[str]) -> Callable[[Sequence[str]], dict[int, Statement]]:
+    """Build a statement reader for Python models from the regex that starts a statement."""
+    return lambda lines: _python_statements(lines, start)
+
+
+def statement(model: str | None, name: str, lines: Sequence[str]) -> Statement:
+    """Build a statement whose key ignores comments, layout and trailing commas."""
+    text = "".join(_COMMENT.sub("", line) for line in lines)
+    return Statement(model, name, f"{model}:{_TRAILING_COMMA.sub('', ''.join(text.split()))}")
+
+
+def statement_end(lines: Sequence[str], index: int) -> int:
+    """Return the index of the line that closes the brackets opened on line `index`."""
+    depth = 0
+    for offset, text in enumerate(lines[index : index + MAX_STATEMENT_LINES]):
+        code = _COMMENT.sub("", _STRING.sub('""', text))
+        depth += sum(code.count(c) for c in "([{") - sum(code.count(c) for c in ")]}")
+        if depth <= 0:
+            return index + offset
+    return index
+
+
+def _finding(
+    dialect: Dialect, edit: Edit, added: dict[Line, Statement], removed: dict[Line, Statement]
+) -> Finding:
+    """Report one model file on its first changed schema line, added lines first."""
+    side: Side = "RIGHT" if added else "LEFT"
+    line = min(added or removed, key=lambda changed_line: changed_line.number)
+    labels = list(dict.fromkeys(s.label for s in [*added.values(), *removed.values()]))
+    shown = ", ".join(f"`{label}`" for label in labels[:MAX_LABELS])
+    if len(labels) > MAX_LABELS:
+        shown += f" and {len(labels) - MAX_LABELS} more"
+    path = edit.changed.path
+    return Finding(
+        rule=dialect.rule,
+        pack=PACK_ID,
+        path=path,
+        line=line.number,
+        severity=Severity.ERROR,
+        message=dialect.message(shown, path, edit.group),
+        fingerprint=fingerprint(dialect.rule, path, f"no migration for {edit.group}"),
+        side=side,
+    )
+
+
+async def _lines(ctx: RuleContext, changed: ChangedFile, at: Ref, dialect: Dialect) -> list[str]:
+    """Return the file on one side, or the diff's lines of it; nothing unless it uses the ORM."""
+    path = (changed.old_path or changed.path) if at == "base" else changed.path
+    text = await ctx.contents.read(path, at)
+    if text is not None:
+        return text.splitlines() if dialect.evidence.search(text) else []
+    lines = paths.from_diff(changed.added if at == "head" else changed.removed)
+    used = dialect.path_is_evidence or dialect.evidence.search("\n".join(lines))
+    return lines if used else []
+
+
+_CLASS = re.compile(r"^(?P<indent>\s*)class\s+(?P<name>\w+)")
+
+
+def _python_statements(lines: Sequence[str], start: re.Pattern[str]) -> dict[int, Statement]:
+    """Map each line number inside a Python schema statement to that statement."""
+    found: dict[int, Statement] = {}
+    index = 0
+    while index < len(lines):
+        match = start.match(lines[index])
+        indent = len(match.group("indent")) if match else 0
+        if match is None or (match.group("meta") and not indent):
+            index += 1
+            continue
+        end = statement_end(lines, index)
+        name = next((g for g in match.groups()[1:] if g), None) or _quoted(lines[index])
+        owner = _owner(lines, index, indent)
+        model = owner[1] if owner else None
+        if owner and model == "Meta":
+            outer = _owner(lines, owner[0], owner[2])
+            model, name = (outer[1] if outer else None), f"Meta.{name}"
+        if match.groupdict().get("model"):
+            model = name
+        found.update(
+            dict.fromkeys(range(index + 1, end + 2), statement(model, name, lines[index : end + 1]))
+        )
+        index = end + 1
+    return found
+
+
+def _quoted(text: str) -> str:
+    """Name a statement without an attribute (`Column("total", ...)`) by its first string."""
+    match = _STRING.search(text)
+    return match.group(0)[1:-1] if match else text.strip()[:40]
+
+
+def _owner(lines: Sequence[str], index: int, indent: int) -> tuple[int, str, int] | None:
+    """Find the class a line at `indent` belongs to: its index, name and indentation."""
+    for above in range(index - 1, -1, -1):
+        match = _CLASS.match(lines[above])
+        if match and len(match.group("indent")) < indent:
+            return above, match.group("name"), len(match.group("indent"))
+    return None
+
+
+def _touched(diff: Sequence[Line], statements: dict[int, Statement]) -> dict[Line, Statement]:
+    """Keep the changed lines that fall inside a schema statement."""
+    return {line: statements[line.number] for line in diff if line.number in statements}

@@ -1,0 +1,71 @@
+"""Prisma: a model change in `schema.prisma` needs a new `migrations/*/migration.sql`."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import PurePosixPath
+
+from bot.rules.migrations.orm import Dialect, Migrated, Statement, check, statement
+from bot.rules.model import Finding, RuleContext
+
+PRISMA = "migrations/prisma-missing-migration"
+
+_BLOCK = re.compile(r"^\s*(?:model|enum|view|type)\s+(\w+)\s*\{")
+_EVERYTHING = re.compile(r"")
+
+
+async def check_prisma(ctx: RuleContext) -> list[Finding]:
+    """Flag Prisma model and enum changes that come without a new migration."""
+    return await check(ctx, _PRISMA)
+
+
+def _statements(lines: Sequence[str]) -> dict[int, Statement]:
+    """Map each line inside a model/enum block to itself: in Prisma, one line is one field."""
+    found: dict[int, Statement] = {}
+    model: str | None = None
+    for number, text in enumerate(lines, start=1):
+        header = _BLOCK.match(text)
+        code = text.split("//", 1)[0].strip()
+        if header:
+            model = header.group(1)
+            found[number] = statement(model, model, [code])
+        elif model and code == "}":
+            model = None
+        elif model and code:
+            found[number] = statement(model, code.split()[0], [code])
+    return found
+
+
+def _schema_folder(path: str) -> str | None:
+    """Return the folder holding a Prisma schema (`prisma/schema.prisma` or `prisma/schema/*`)."""
+    posix = PurePosixPath(path)
+    if posix.suffix != ".prisma":
+        return None
+    folder = posix.parent.parent if posix.parent.name == "schema" else posix.parent
+    return str(folder)
+
+
+async def _migrations(ctx: RuleContext) -> Migrated:
+    """Accept a new `migration.sql`; a project without migrations (`db push`) needs none."""
+    base = await ctx.contents.files("base")
+
+    def migrated(created: Sequence[str], folder: str) -> bool:
+        prefix = f"{folder}/migrations/" if folder not in {"", "."} else "migrations/"
+        if base is not None and not any(p.startswith(prefix) for p in base):
+            return True
+        return any(p.startswith(prefix) and p.endswith("/migration.sql") for p in created)
+
+    return migrated
+
+
+def _message(labels: str, path: str, folder: str) -> str:
+    return (
+        f"{labels} changed in `{path}`, but this change adds no `migration.sql` under "
+        f"`{folder}/migrations/`. `prisma migrate deploy` will leave the database as it was, so "
+        "the new client's queries fail on missing columns or tables. Run `npx prisma migrate dev "
+        '--name "<what changed>"` and commit the migration.'
+    )
+
+
+_PRISMA = Dialect(PRISMA, _statements, _EVERYTHING, True, _schema_folder, _migrations, _message)

@@ -1,0 +1,172 @@
+"""Pack `secrets`: credentials added in plain text, and removed ones that stay in git history.
+
+Every value is redacted before it reaches a message, and fingerprints hash the redacted form, so
+a weak password cannot be recovered from a published fingerprint by guessing.
+"""
+
+from __future__ import annotations
+
+from bot.diff.model import ChangedFile, Line
+from bot.rules.model import Finding, Pack, RuleContext, Severity, Side, fingerprint
+from bot.rules.secrets import client, files
+from bot.rules.secrets.detectors import Hit
+from bot.rules.secrets.scan import scan
+
+PACK_ID = "secrets"
+STORE_ADVICE = "then load the new one from a secret store or an environment variable"
+
+RULES = {
+    "secrets/aws-access-key": "AWS access key ID (AKIA…/ASIA…) added",
+    "secrets/aws-secret-key": "AWS secret access key assigned to an aws-secret-like name",
+    "secrets/github-token": "GitHub token (classic with a valid CRC32, fine-grained, app) added",
+    "secrets/gitlab-token": "GitLab token (glpat-, glrt-, gldt-, …) added",
+    "secrets/slack-token": "Slack token (xoxb-, xoxp-, xapp-, …) added",
+    "secrets/slack-webhook": "Slack incoming webhook URL added",
+    "secrets/stripe-key": "Stripe live secret, restricted or webhook signing key added",
+    "secrets/stripe-test-key": "Stripe test-mode key (sk_test_, rk_test_) added",
+    "secrets/twilio-key": "Twilio API key SID (SK…) added",
+    "secrets/sendgrid-key": "SendGrid API key (SG.…) added",
+    "secrets/mailgun-key": "Mailgun API key (key-…) added",
+    "secrets/openai-key": "OpenAI API key (sk-…T3BlbkFJ…) added",
+    "secrets/anthropic-key": "Anthropic API key (sk-ant-…) added",
+    "secrets/google-api-key": "Google API key (AIza…) added",
+    "secrets/gcp-service-account": "GCP service-account key JSON added",
+    "secrets/azure-storage-key": "Azure storage account key in a connection string added",
+    "secrets/npm-token": "Access token for npm (npm_, with a valid CRC32) added",
+    "secrets/pypi-token": "PyPI API token (pypi-…) added",
+    "secrets/shopify-token": "Shopify access token (shpat_, shpss_, …) added",
+    "secrets/square-token": "Square access token or application secret added",
+    "secrets/discord-token": "Discord bot token or webhook URL added",
+    "secrets/telegram-bot-token": "Telegram bot token added",
+    "secrets/jwt": "JSON Web Token with real-looking claims added",
+    "secrets/database-url": "Database URL with an inline password for a non-local host added",
+    "secrets/private-key": "Private key block (RSA, EC, OpenSSH, DSA, PGP, encrypted) added",
+    "secrets/django-secret-key": "Django SECRET_KEY literal added to a settings module",
+    "secrets/rails-secret-key-base": "Rails secret_key_base literal added",
+    "secrets/generic-secret": "Random-looking literal assigned to a password, secret, token or key",
+    "secrets/client-exposed-secret": "Secret placed where it ships to the browser bundle",
+    "secrets/client-env-read": "Server-only secret environment variable read in browser code",
+    "secrets/committed-secret-file": "Credential file (.env, .pypirc, .npmrc auth, id_rsa) added",
+    "secrets/removed-secret": "Credential removed: it stays in git history and must be rotated",
+}
+
+
+async def check_secrets(ctx: RuleContext) -> list[Finding]:
+    """Flag credentials on added lines, and remind that removed ones must still be rotated."""
+    findings: list[Finding] = []
+    still_added: set[str] = set()
+    removed: list[tuple[str, Line, Hit]] = []
+    for changed in ctx.change.files:
+        findings.extend(_committed(changed))
+        if changed.binary:
+            continue
+        for line, hit in scan(changed.path, changed.added):
+            still_added.add(hit.value)
+            findings.append(_added(changed.path, line, hit))
+        findings.extend(_env_reads(changed))
+        removed.extend(
+            (changed.path, line, hit) for line, hit in scan(changed.path, changed.removed)
+        )
+    findings.extend(
+        _removed(path, line, hit)
+        for path, line, hit in removed
+        if hit.value not in still_added and hit.severity is not Severity.NOTICE
+    )
+    return findings
+
+
+def _added(path: str, line: Line, hit: Hit) -> Finding:
+    advice = f"{hit.revoke[0].upper()}{hit.revoke[1:]}, {STORE_ADVICE}."
+    why = client.exposure(path, line.text, hit)
+    if why is None:
+        message = (
+            f"Found {hit.what} (`{hit.shown}`) in plain text: anyone who can read this repository "
+            f"or its history can use it. {advice}"
+        )
+        return _finding(
+            f"{PACK_ID}/{hit.name}", path, line.number, hit.severity, message, hit.shown
+        )
+    message = (
+        f"Found {hit.what} (`{hit.shown}`) where it ships to the browser: {why}, so every visitor "
+        "can read it with the browser's developer tools, no repository access needed, and it "
+        f"stays in cached bundles after you remove it. {advice} Call the provider from server "
+        "code and keep only publishable keys in the client."
+    )
+    rule = f"{PACK_ID}/client-exposed-secret"
+    return _finding(rule, path, line.number, Severity.ERROR, message, f"{hit.name}:{hit.shown}")
+
+
+def _env_reads(changed: ChangedFile) -> list[Finding]:
+    """Flag secret-like environment variables read in code that is bundled for the browser."""
+    if not client.is_client(changed.path):
+        return []
+    rule = f"{PACK_ID}/client-env-read"
+    findings = []
+    for line in changed.added:
+        for name, inlined in client.server_env_reads(line.text):
+            fate = (
+                "the bundler inlines variables with this prefix, so its value ships to every "
+                "visitor"
+                if inlined
+                else "depending on the bundler it is either undefined in the browser or inlined "
+                "into the bundle for every visitor to read"
+            )
+            message = (
+                f"`{name}` looks like a server-only secret but is read in browser code: {fate}. "
+                "Read it in a server route or function and send the browser only the result."
+            )
+            findings.append(
+                _finding(rule, changed.path, line.number, Severity.WARNING, message, name)
+            )
+    return findings
+
+
+def _committed(changed: ChangedFile) -> list[Finding]:
+    kind = files.committed(changed)
+    if kind is None:
+        return []
+    what, severity = kind
+    message = (
+        f"This adds {what} to the repository: everything in it is readable by anyone with "
+        "access to the repository and stays in its history. Remove the file, add it to "
+        "`.gitignore`, rotate the credentials it holds, and commit a template (such as "
+        "`.env.example`) with placeholders instead."
+    )
+    line = changed.added[0].number if changed.added else 1
+    rule = f"{PACK_ID}/committed-secret-file"
+    return [_finding(rule, changed.path, line, severity, message, changed.path)]
+
+
+def _removed(path: str, line: Line, hit: Hit) -> Finding:
+    message = (
+        f"This removes {hit.what} (`{hit.shown}`), but the value stays in the git history, so "
+        f"it is still exposed: {hit.revoke} anyway."
+    )
+    rule = f"{PACK_ID}/removed-secret"
+    return _finding(
+        rule, path, line.number, Severity.NOTICE, message, f"{hit.name}:{hit.shown}", "LEFT"
+    )
+
+
+def _finding(
+    rule: str,
+    path: str,
+    line: int,
+    severity: Severity,
+    message: str,
+    shown: str,
+    side: Side = "RIGHT",
+) -> Finding:
+    return Finding(
+        rule=rule,
+        pack=PACK_ID,
+        path=path,
+        line=line,
+        severity=severity,
+        message=message,
+        fingerprint=fingerprint(rule, path, shown),
+        side=side,
+    )
+
+
+PACK = Pack(id=PACK_ID, checks=(check_secrets,), rules=RULES)

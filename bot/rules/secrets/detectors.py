@@ -1,0 +1,338 @@
+"""Provider credential formats: each a keyword pre-filter, one compiled regex and a validator."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from bot.rules.model import Severity
+from bot.rules.redact import redact
+from bot.rules.secrets.values import entropy, placeholder
+
+AWS_KEYS = "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_access-keys.html"
+GITHUB_REVOKE = (
+    "https://docs.github.com/en/authentication/keeping-your-account-and-data-secure/"
+    "token-expiration-and-revocation"
+)
+STRIPE_ROLL = "https://docs.stripe.com/keys#rolling-keys"
+PROVIDER_MIN_ENTROPY = 3.0
+BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+# Hosts where an inline database password is a local development default, not a credential.
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "0.0.0.0", "::1", "host.docker.internal"})
+DEV_PASSWORDS = frozenset({"password", "postgres", "root", "secret", "pass", "admin", "mysql"})
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One credential on one line; `value` is the raw secret and never leaves the pack."""
+
+    name: str
+    what: str
+    value: str
+    shown: str
+    severity: Severity
+    revoke: str
+    span: tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Detector:
+    """A provider's credential format, with a cheap substring pre-filter and how to revoke it.
+
+    A `key` group marks the secret part of a longer match (a URL's path, a connection string's
+    password): only that part is redacted and compared, the rest is public.
+    """
+
+    name: str
+    what: str
+    pattern: re.Pattern[str]
+    keywords: tuple[str, ...]
+    severity: Severity
+    revoke: str
+    valid: Callable[[re.Match[str]], bool] = lambda match: True
+    min_entropy: float = PROVIDER_MIN_ENTROPY
+
+
+def _base62(number: int) -> str:
+    digits = ""
+    while number:
+        number, rest = divmod(number, 62)
+        digits = BASE62[rest] + digits
+    return digits or "0"
+
+
+def _crc_ok(match: re.Match[str]) -> bool:
+    """Check the CRC32 that GitHub and npm put in the last 6 characters of their tokens.
+
+    https://github.blog/2021-04-05-behind-githubs-new-authentication-token-formats/
+    Longer tokens (GitHub installation tokens) carry no such checksum and are kept.
+    """
+    body = match["body"]
+    if body is None or len(body) != 36:
+        return True
+    expected = _base62(zlib.crc32(body[:30].encode()))
+    return body[30:].lstrip("0") == expected.lstrip("0")
+
+
+def _jwt_ok(match: re.Match[str]) -> bool:
+    """Keep JWTs whose payload decodes to claims, except jwt.io's sample and public anon keys."""
+    part = match["key"]
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+    except (ValueError, binascii.Error):
+        return False
+    if not isinstance(claims, dict) or not claims:
+        return False
+    text = json.dumps(claims).lower()
+    return not (
+        claims.get("sub") == "1234567890"
+        or claims.get("role") == "anon"
+        or "john doe" in text
+        or "example" in text
+    )
+
+
+def _db_ok(match: re.Match[str]) -> bool:
+    password = match["key"]
+    return not (
+        match["host"].lower() in LOCAL_HOSTS
+        or password.lower() in DEV_PASSWORDS
+        or password.lower() == match["user"].lower()
+        or placeholder(password)
+    )
+
+
+def _detector(
+    name: str,
+    what: str,
+    pattern: str,
+    keywords: tuple[str, ...],
+    revoke: str,
+    severity: Severity = Severity.ERROR,
+    valid: Callable[[re.Match[str]], bool] = lambda match: True,
+    min_entropy: float = PROVIDER_MIN_ENTROPY,
+) -> Detector:
+    return Detector(name, what, re.compile(pattern), keywords, severity, revoke, valid, min_entropy)
+
+
+DETECTORS = (
+    _detector(
+        "aws-access-key",
+        "an AWS access key ID",
+        r"(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}(?![A-Z0-9])",
+        ("akia", "asia", "abia", "acca"),
+        f"deactivate and delete it in IAM ({AWS_KEYS})",
+    ),
+    _detector(
+        "github-token",
+        "a GitHub token",
+        r"\b(?:gh[pousr]_(?P<body>[A-Za-z0-9]{36,255})|github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59})"
+        r"(?![A-Za-z0-9_])",
+        ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
+        f"revoke it ({GITHUB_REVOKE})",
+        valid=_crc_ok,
+    ),
+    _detector(
+        "gitlab-token",
+        "a GitLab token",
+        r"\bgl(?:pat|dt|rt|ptt|cbt|oas|soat|ft|imt)-[A-Za-z0-9_-]{20,}",
+        ("glpat-", "gldt-", "glrt-", "glptt-", "glcbt-", "gloas-", "glsoat-", "glft-", "glimt-"),
+        "revoke it under User Settings > Access tokens "
+        "(https://docs.gitlab.com/user/profile/personal_access_tokens/#revoke-a-personal-access-token)",
+    ),
+    _detector(
+        "slack-token",
+        "a Slack token",
+        r"\b(?:xox[abposre]|xapp)-\d+-[A-Za-z0-9-]{8,}",
+        ("xox", "xapp-"),
+        "revoke it (https://api.slack.com/methods/auth.revoke)",
+    ),
+    _detector(
+        "slack-webhook",
+        "a Slack webhook URL",
+        r"https://hooks\.slack\.com/(?:services|workflows|triggers)/(?P<key>[\w/-]{20,})",
+        ("hooks.slack.com",),
+        "delete the webhook in the Slack app settings and create a new one "
+        "(https://api.slack.com/messaging/webhooks)",
+    ),
+    _detector(
+        "stripe-key",
+        "a Stripe live-mode key",
+        r"\b(?:[sr]k_live|whsec)_[A-Za-z0-9]{20,}",
+        ("k_live_", "whsec_"),
+        f"roll it in the Stripe dashboard ({STRIPE_ROLL})",
+    ),
+    _detector(
+        "stripe-test-key",
+        "a Stripe test-mode key",
+        r"\b[sr]k_test_[A-Za-z0-9]{20,}",
+        ("k_test_",),
+        f"it only reaches test data, but roll it too ({STRIPE_ROLL})",
+        Severity.NOTICE,
+    ),
+    _detector(
+        "twilio-key",
+        "a Twilio API key SID",
+        r"\bSK[0-9a-f]{32}\b",
+        ("twilio",),
+        "delete it in the Twilio console (https://www.twilio.com/docs/iam/api-keys)",
+    ),
+    _detector(
+        "sendgrid-key",
+        "a SendGrid API key",
+        r"\bSG\.[\w-]{22}\.[\w-]{43}\b",
+        ("sg.",),
+        "delete it under Settings > API Keys (https://app.sendgrid.com/settings/api_keys)",
+    ),
+    _detector(
+        "mailgun-key",
+        "a Mailgun API key",
+        r"\bkey-[0-9a-f]{32}\b",
+        ("key-",),
+        "regenerate it (https://app.mailgun.com/settings/api_security)",
+    ),
+    _detector(
+        "openai-key",
+        "an OpenAI API key",
+        r"\bsk-(?:(?:proj|svcacct|admin)-)?[A-Za-z0-9_-]{16,}T3BlbkFJ[A-Za-z0-9_-]{16,}",
+        ("t3blbkfj",),
+        "revoke it (https://platform.openai.com/api-keys)",
+    ),
+    _detector(
+        "anthropic-key",
+        "an Anthropic API key",
+        r"\bsk-ant-(?:api|admin)\d\d-[A-Za-z0-9_-]{80,}",
+        ("sk-ant-",),
+        "delete it in the Anthropic console (https://console.anthropic.com/settings/keys)",
+    ),
+    _detector(
+        "google-api-key",
+        "a Google API key",
+        r"\bAIza[0-9A-Za-z_-]{35}(?![\w-])",
+        ("aiza",),
+        "restrict it to your apps and APIs, or delete it "
+        "(https://console.cloud.google.com/apis/credentials)",
+        Severity.WARNING,
+    ),
+    _detector(
+        "gcp-service-account",
+        "a GCP service-account key",
+        r"\"private_key_id\"\s*:\s*\"(?P<key>[0-9a-f]{40})\"",
+        ("private_key_id",),
+        "delete the key on the service account "
+        "(https://cloud.google.com/iam/docs/keys-create-delete#deleting)",
+    ),
+    _detector(
+        "azure-storage-key",
+        "an Azure storage account key",
+        r"AccountKey=(?P<key>[A-Za-z0-9+/]{86}==)",
+        ("accountkey=",),
+        "rotate the account key "
+        "(https://learn.microsoft.com/azure/storage/common/storage-account-keys-manage)",
+    ),
+    _detector(
+        "npm-token",
+        "an npm access token",
+        r"\bnpm_(?P<body>[A-Za-z0-9]{36})(?![A-Za-z0-9])",
+        ("npm_",),
+        "revoke it (https://docs.npmjs.com/revoking-access-tokens)",
+        valid=_crc_ok,
+    ),
+    _detector(
+        "pypi-token",
+        "a PyPI API token",
+        r"\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}",
+        ("pypi-ageichlwas5vcmc",),
+        "remove it under Account settings > API tokens (https://pypi.org/manage/account/token/)",
+    ),
+    _detector(
+        "shopify-token",
+        "a Shopify access token",
+        r"\bshp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}\b",
+        ("shpat_", "shpca_", "shppa_", "shpss_"),
+        "uninstall and reinstall the custom app to rotate it (https://help.shopify.com/en/manual/apps/app-types/custom-apps)",
+    ),
+    _detector(
+        "square-token",
+        "a Square access token or secret",
+        r"\b(?:EAAA[A-Za-z0-9_-]{60}|sq0(?:atp|csp)-[A-Za-z0-9_-]{22,43})(?![\w-])",
+        ("eaaa", "sq0atp-", "sq0csp-"),
+        "replace it in the Square Developer Dashboard (https://developer.squareup.com/apps)",
+    ),
+    _detector(
+        "discord-token",
+        "a Discord bot token or webhook",
+        r"\b(?:[MNO][A-Za-z0-9_-]{23,25}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,38}"
+        r"|discord(?:app)?\.com/api/webhooks/\d+/(?P<key>[A-Za-z0-9_-]{60,}))",
+        ("discord",),
+        "reset the bot token or delete the webhook in the Discord developer portal "
+        "(https://discord.com/developers/applications)",
+    ),
+    _detector(
+        "telegram-bot-token",
+        "a Telegram bot token",
+        r"\b\d{8,10}:AA[A-Za-z0-9_-]{33}(?![\w-])",
+        (":aa",),
+        "revoke it with @BotFather's /revoke command (https://core.telegram.org/bots/features#botfather)",
+    ),
+    _detector(
+        "jwt",
+        "a JSON Web Token",
+        r"\beyJ[A-Za-z0-9_-]{10,}\.(?P<key>eyJ[A-Za-z0-9_-]{10,})\.[A-Za-z0-9_-]{16,}",
+        ("eyj",),
+        "revoke the session or rotate the signing key that issued it",
+        Severity.WARNING,
+        _jwt_ok,
+    ),
+    _detector(
+        "database-url",
+        "a database URL with an inline password",
+        r"\b(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|rediss?|amqps?|mssql)://"
+        r"(?P<user>[^\s:/@'\"]{1,64}):(?P<key>[^\s:/@'\"]{3,128})@(?P<host>[^\s/:@'\"?,]{1,253})",
+        ("postgres", "mysql", "mariadb", "mongodb", "redis", "amqp", "mssql"),
+        "change the database user's password",
+        valid=_db_ok,
+        min_entropy=0.0,
+    ),
+    _detector(
+        "rails-secret-key-base",
+        "a Rails secret_key_base",
+        r"secret_key_base[\"']?\s*[:=]\s*[\"']?(?P<key>[0-9a-f]{64,})",
+        ("secret_key_base",),
+        "generate a new one with `bin/rails secret` and load it from credentials or the "
+        "environment",
+    ),
+)
+
+KEYWORDS = frozenset(keyword for detector in DETECTORS for keyword in detector.keywords)
+
+
+def provider_hits(detector: Detector, text: str) -> Iterator[Hit]:
+    """Yield the detector's credentials on one line, without placeholders and fixtures."""
+    for match in detector.pattern.finditer(text):
+        # Only the `key` group is secret; the scheme, user and host around it are public.
+        start, end = match.span("key") if _has_key(match) else match.span()
+        secret = text[start:end]
+        if placeholder(secret) or entropy(secret) < detector.min_entropy:
+            continue
+        if not detector.valid(match):
+            continue
+        shown = text[match.start() : start] + redact(secret) + text[end : match.end()]
+        yield Hit(
+            detector.name,
+            detector.what,
+            secret,
+            shown,
+            detector.severity,
+            detector.revoke,
+            match.span(),
+        )
+
+
+def _has_key(match: re.Match[str]) -> bool:
+    return "key" in match.re.groupindex and match["key"] is not None

@@ -1,0 +1,147 @@
+"""Generic secrets: random-looking literals assigned to names that say they hold a credential."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from bot.rules.model import Severity
+from bot.rules.redact import redact
+from bot.rules.secrets.detectors import AWS_KEYS, Hit
+from bot.rules.secrets.values import classes, placeholder, random_enough, uuid
+
+# Generic assignments also carry labels and demo values that provider tokens never contain.
+GENERIC_WORDS = (
+    "test", "password", "passwd", "secret", "token", "demo", "mock", "1234", "abcd", "qwerty",
+    "asdf", "letmein", "welcome",
+)  # fmt: skip
+LOOKUP_STARTS = (
+    "os.environ", "os.getenv", "process.env", "import.meta.env", "settings.", "config.", "env(",
+    "ENV[", "ENV.fetch", "System.getenv", "Deno.env", "getenv(", "secrets.", "vault:", "ssm:",
+    "sm://", "Secret(", "self.", "this.", "ctx.", "context.",
+)  # fmt: skip
+# Names ending in `key` that hold identifiers or public values, not credentials.
+PUBLIC_KEY_NAMES = (
+    "public", "pub", "primary", "foreign", "publishable", "cache", "sort", "partition", "hash",
+    "range", "idempotency", "site", "bucket", "schema", "sequence", "object", "map", "route",
+    "storage", "lookup", "dedupe", "i18n", "translation", "license", "ssh_pub", "recaptcha_site",
+)  # fmt: skip
+KEYWORDS = ("pass", "secret", "key", "token", "credential", "auth")
+MAX_NAME = 80
+
+_SEPARATORS = str.maketrans("", "", "_.-")
+_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
+_AWS_SECRET = re.compile(r"[A-Za-z0-9/+]{40}")
+_ASSIGNMENT = re.compile(
+    r"(?P<key>(?i:password|passwd|passphrase|secret|api[_-]?key|access[_-]?key|private[_-]?key"
+    r"|auth[_-]?key|token|credentials?)|(?<=[A-Za-z0-9][_.-])(?i:key)|(?<=[a-z])Key)"
+    r"(?i:_?(?:string|str|value))?"
+    r"[\"']?[ \t]*(?::[ \t]*[\w.\[\]| ,]{1,40}?[ \t]*)?(?P<op>:=|=>|[:=])(?P<space>[ \t]*)"
+    r"(?P<quote>[\"'`]?)(?P<value>[^\s\"'`]{8,256})(?P=quote)"
+)
+
+
+def assignments(
+    text: str, quoted_only: bool, django: bool, example: bool, taken: list[tuple[int, int]]
+) -> Iterator[Hit]:
+    """Yield literals assigned to secret-like names that look random enough to be real."""
+    for match in _ASSIGNMENT.finditer(text):
+        value = match["value"]
+        start, end = match.span("value")
+        if not match["quote"] and (quoted_only or (match["op"] == ":" and not match["space"])):
+            # Unquoted `a:b` is a coordinate or a host:port (`io.jsonwebtoken:jjwt`), not YAML.
+            continue
+        if any(start < other_end and other_start < end for other_start, other_end in taken):
+            continue
+        before = _name_before(text, match.start())
+        name = before + match["key"]
+        if _public_name(before, match["key"]):
+            continue
+        if django and name == "SECRET_KEY" and len(value) >= 30 and not _looks_fake(value):
+            yield Hit(
+                "django-secret-key",
+                "a Django SECRET_KEY",
+                value,
+                redact(value),
+                Severity.NOTICE if example else Severity.ERROR,
+                "generate a new one with `django.core.management.utils.get_random_secret_key()` "
+                "and load it from the environment (sessions and password resets signed with the "
+                "old one stay forgeable until you do)",
+                (start, end),
+            )
+            continue
+        if not _random_enough(value):
+            continue
+        if _AWS_SECRET.fullmatch(value) and _aws_secret_name(name):
+            yield Hit(
+                "aws-secret-key",
+                "an AWS secret access key",
+                value,
+                redact(value),
+                Severity.ERROR,
+                f"deactivate and delete its access key in IAM ({AWS_KEYS})",
+                (start, end),
+            )
+            continue
+        yield Hit(
+            "generic-secret",
+            f"a hard-coded credential in `{name}`",
+            value,
+            redact(value),
+            Severity.NOTICE if example else Severity.WARNING,
+            "rotate it with whoever issued it",
+            (start, end),
+        )
+
+
+def _public_name(before: str, keyword: str) -> bool:
+    """Tell `publicToken`, `csrf-token` or `primary_key` from names of secrets."""
+    squashed = before.lower().rstrip("_.-")
+    if any(word in squashed for word in ("public", "csrf", "xsrf")):
+        return True
+    return keyword.lower() == "key" and squashed.endswith((*PUBLIC_KEY_NAMES, "_id"))
+
+
+def _aws_secret_name(name: str) -> bool:
+    """Tell `AWS_SECRET_ACCESS_KEY`, `aws_secret` or `secretAccessKey` from other secret names."""
+    squashed = name.lower().translate(_SEPARATORS)
+    return "secret" in squashed and ("aws" in squashed or "accesskey" in squashed)
+
+
+def _name_before(text: str, end: int) -> str:
+    """Return the identifier characters just before a keyword (`DB_` in `DB_PASSWORD`)."""
+    start = end
+    while start > max(0, end - MAX_NAME) and text[start - 1] in _NAME_CHARS:
+        start -= 1
+    return text[start:end]
+
+
+def _looks_fake(value: str) -> bool:
+    """Tell a test-settings or templated Django key, which need no rotation, from a real one."""
+    lowered = value.lower()
+    return (
+        placeholder(value)
+        or any(word in lowered for word in ("test", "demo", "mock"))
+        or value.startswith(LOOKUP_STARTS)
+        or "{" in value
+    )
+
+
+def _random_enough(value: str) -> bool:
+    """Tell a generated secret from a placeholder, a lookup, a template or a plain word."""
+    lowered = value.lower()
+    if (
+        placeholder(value)
+        or uuid(value)
+        or any(word in lowered for word in GENERIC_WORDS)
+        or value.startswith(LOOKUP_STARTS)
+        or "{" in value
+        or "://" in value
+        or "(" in value
+        or value.startswith("eyJ")  # a JWT: the jwt detector judges its claims
+    ):
+        return False
+    # Short letter-only values are words and identifiers (`Passwort`, `myApiKey`), not keys.
+    if len(value) < 24 and (classes(value) < 2 or value.isalpha()):
+        return False
+    return random_enough(value)

@@ -1,0 +1,119 @@
+"""Find every credential on a file's lines: one keyword pass per line gates the costlier regexes."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from pathlib import PurePosixPath
+
+from bot.diff.model import Line
+from bot.rules import paths
+from bot.rules.model import Severity
+from bot.rules.secrets import generic
+from bot.rules.secrets.detectors import DETECTORS, KEYWORDS, Hit, provider_hits
+
+PRIVATE_KEY = "private key"
+# In these languages an unquoted value is an expression (a lookup, a call), never a literal.
+QUOTED_SUFFIXES = frozenset({
+    ".py", ".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts", ".rb", ".go", ".java",
+    ".kt", ".php", ".cs", ".rs", ".swift", ".scala", ".c", ".h", ".cc", ".cpp", ".hpp", ".json",
+    ".toml", ".tf", ".tfvars", ".hcl", ".ipynb", ".vue", ".svelte",
+})  # fmt: skip
+# Generated files whose hashes and integrity strings look random by design.
+LOCKFILES = frozenset({
+    "package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml", "poetry.lock",
+    "pipfile.lock", "go.sum", "cargo.lock", "composer.lock", "gemfile.lock", "uv.lock",
+    "pdm.lock", "bun.lock", "flake.lock", "packages.lock.json", "podfile.lock", "mix.lock",
+})  # fmt: skip
+VENDOR_DIRS = frozenset({"node_modules", "vendor", "third_party", "bower_components"})
+MINIFIED = (".min.js", ".min.css", ".min.mjs", ".bundle.js", ".chunk.js", ".map")
+# A minified line is far longer than hand-written code; only provider formats are looked for.
+LONG_LINE = 1000
+KEY_WINDOW = 200
+
+ALL_KEYWORDS = frozenset({PRIVATE_KEY, *generic.KEYWORDS, *KEYWORDS})
+_TRIGGER = re.compile("|".join(re.escape(keyword) for keyword in sorted(ALL_KEYWORDS)))
+PROVIDER_KEYWORDS = frozenset({PRIVATE_KEY, *KEYWORDS})
+_PROVIDER_TRIGGER = re.compile("|".join(re.escape(k) for k in sorted(PROVIDER_KEYWORDS)))
+_BY_KEYWORD = {k: tuple(d for d in DETECTORS if k in d.keywords) for k in ALL_KEYWORDS}
+_DATA_URI = re.compile(r"data:[\w.+/-]{1,64};base64,[A-Za-z0-9+/=]{16,}")
+_PRIVATE_KEY = re.compile(
+    r"-----BEGIN (?:RSA |EC |OPENSSH |DSA |PGP |ENCRYPTED |SSH2 ENCRYPTED )?PRIVATE KEY"
+    r"(?: BLOCK)?-----"
+)
+_KEY_BODY = re.compile(r"[A-Za-z0-9+/=]{32,}|Proc-Type:")
+
+
+def skipped(path: str) -> bool:
+    """Tell whether a file is generated or vendored: lockfiles, minified bundles, dependencies."""
+    lowered = path.lower()
+    *folders, name = paths.parts(lowered) or ("",)
+    return name in LOCKFILES or name.endswith(MINIFIED) or not VENDOR_DIRS.isdisjoint(folders)
+
+
+def example_path(path: str) -> bool:
+    """Tell whether a file is a test, fixture, doc or template, where secrets are mostly fake."""
+    name = PurePosixPath(path).name.lower()
+    return (
+        paths.is_test(path)
+        or paths.is_fixture(path)
+        or not paths.DOC_DIRS.isdisjoint(p.lower() for p in paths.parts(path)[:-1])
+        or name.endswith((".example", ".sample", ".template", ".dist", ".md", ".rst"))
+    )
+
+
+def scan(path: str, lines: tuple[Line, ...]) -> Iterator[tuple[Line, Hit]]:
+    """Yield every credential on the given lines of one file."""
+    if skipped(path):
+        return
+    suffix = PurePosixPath(path).suffix.lower()
+    quoted_only = suffix in QUOTED_SUFFIXES
+    notebook = suffix == ".ipynb"
+    django = suffix == ".py"
+    example = example_path(path)
+    by_number: dict[int, str] | None = None
+    for line in lines:
+        text = line.text
+        lowered = text.lower()
+        # One regex pass rejects most lines; the rest learn which costlier regexes may run.
+        if not _TRIGGER.search(lowered):
+            continue
+        # Most such lines only name a token or a password: skip the provider table for them.
+        found = {keyword for keyword in generic.KEYWORDS if keyword in lowered}
+        if _PROVIDER_TRIGGER.search(lowered):
+            found.update(keyword for keyword in PROVIDER_KEYWORDS if keyword in lowered)
+        if "base64," in lowered:
+            text = _DATA_URI.sub(lambda m: " " * len(m.group()), text)
+        if notebook:
+            # Cell sources are JSON strings: `\"` is the quote the code was written with.
+            text = text.replace('\\"', '"').replace("\\n", "  ")
+        detectors = {d: None for k in found for d in _BY_KEYWORD[k]}
+        hits = [hit for d in detectors for hit in provider_hits(d, text)]
+        if PRIVATE_KEY in found:
+            by_number = by_number or {other.number: other.text for other in lines}
+            hits.extend(_private_key(text, line.number, by_number))
+        if len(text) <= LONG_LINE and not found.isdisjoint(generic.KEYWORDS):
+            # A provider format that failed its checks is a fixture, not a generic secret.
+            taken = [m.span() for d in detectors for m in d.pattern.finditer(text)]
+            taken += [hit.span for hit in hits]
+            hits.extend(generic.assignments(text, quoted_only, django, example, taken))
+        yield from ((line, hit) for hit in hits)
+
+
+def _private_key(text: str, number: int, by_number: Mapping[int, str]) -> Iterator[Hit]:
+    """Report a key header only when key material follows, not where code merely mentions it."""
+    for match in _PRIVATE_KEY.finditer(text):
+        # A bounded window keeps a line of repeated headers linear, not quadratic.
+        after = text[match.end() : match.end() + KEY_WINDOW]
+        following = [after, *(by_number.get(number + i, "")[:KEY_WINDOW] for i in (1, 2, 3))]
+        if any(_KEY_BODY.search(part) for part in following):
+            header = match.group()
+            yield Hit(
+                "private-key",
+                "a private key",
+                header,
+                header,
+                Severity.ERROR,
+                "treat it as compromised: revoke it wherever it is trusted and issue a new one",
+                match.span(),
+            )

@@ -1,0 +1,182 @@
+"""Measure the `tests` and `migrations` packs on the labelled corpus: precision and recall per pack.
+
+Each case of tests/corpus/<pack>/ becomes a real pair of git commits (base and head, one orphan
+branch per case, all written by one `git fast-import`); the pack's checks run with the
+repository's contents, like `readiness scan --repo`. The semgrep half
+of the tests pack is measured by its own `semgrep --test` targets instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from bot.rules import migrations, tests
+from bot.rules.model import NoContents, Pack, RuleContext
+from tests.gitrepo import Repo
+
+CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+PACKS = {"tests": tests.PACK, "migrations": migrations.PACK}
+BARE_RECALL_FLOOR = 0.85
+FLOORS = {"tests": (0.99, 0.99), "migrations": (0.95, 0.95)}  # (precision, recall), ratchet up
+
+# (case, rule, path, severity); severity is None when the case does not pin it.
+Label = tuple[str, str, str, str | None]
+
+
+@dataclass(frozen=True)
+class Score:
+    expected: frozenset[Label]
+    found: frozenset[Label]
+
+    @property
+    def true_positives(self) -> int:
+        return len(self.expected & self.found)
+
+    @property
+    def precision(self) -> float:
+        return self.true_positives / len(self.found) if self.found else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.true_positives / len(self.expected) if self.expected else 1.0
+
+
+def cases(pack: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    for path in sorted((CORPUS / pack).glob("*.yml")):
+        yield path.stem, yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def files(pack: str, case: dict[str, Any]) -> tuple[dict[str, str], dict[str, str | None]]:
+    """Return a case's base tree and head changes, applying its `edit` replacements."""
+    base: dict[str, str] = {}
+    if "stack" in case:
+        stack = CORPUS / pack / "_stacks" / f"{case['stack']}.yml"
+        base.update(yaml.safe_load(stack.read_text(encoding="utf-8")))
+    base.update(case.get("base") or {})
+    head: dict[str, str | None] = dict(case.get("head") or {})
+    for path, replacements in (case.get("edit") or {}).items():
+        text = base[path]
+        for old, new in replacements:
+            assert old in text, (path, old)
+            text = text.replace(old, new, 1)
+        head[path] = text
+    return base, head
+
+
+def build(
+    root: Path, trees: list[tuple[Mapping[str, str], Mapping[str, str | None]]]
+) -> list[Repo]:
+    """Commit every case's base and head into one repository with a single `git fast-import`."""
+    stream = bytearray()
+
+    def data(text: str) -> None:
+        raw = text.encode()
+        stream.extend(b"data %d\n%s\n" % (len(raw), raw))
+
+    for index, (base, head) in enumerate(trees):
+        for mark, message, tree in ((2 * index + 1, "base", base), (2 * index + 2, "head", head)):
+            stream.extend(f"commit refs/heads/case{index}\nmark :{mark}\n".encode())
+            stream.extend(b"committer Dev <dev@example.com> 1793534400 +0000\n")
+            data(message)
+            stream.extend(b"deleteall\n" if message == "base" else f"from :{mark - 1}\n".encode())
+            for path, content in tree.items():
+                if content is None:
+                    stream.extend(f"D {path}\n".encode())
+                else:
+                    stream.extend(f"M 100644 inline {path}\n".encode())
+                    data(content)
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    marks = root / "marks"
+    subprocess.run(
+        ["git", "fast-import", "--quiet", f"--export-marks={marks}"],
+        cwd=root,
+        input=bytes(stream),
+        check=True,
+    )
+    shas = dict(line.split() for line in marks.read_text().splitlines())
+    return [Repo(root, shas[f":{2 * i + 1}"], shas[f":{2 * i + 2}"]) for i in range(len(trees))]
+
+
+async def findings(
+    repo: Repo, pack: Pack, name: str, case: dict[str, Any], bare: bool
+) -> set[Label]:
+    found: set[Label] = set()
+    expected = {(e["rule"], e["path"]): e.get("severity") for e in case.get("expect") or []}
+    context = await asyncio.to_thread(lambda: repo.context)
+    if bare:  # a `--diff` scan: nothing beyond the diff is known
+        context = RuleContext(context.change, NoContents())
+    for check in pack.checks:
+        for f in await check(context):
+            pinned = expected.get((f.rule, f.path))
+            found.add((name, f.rule, f.path, f.severity.value if pinned else None))
+    return found
+
+
+async def score(root: Path, pack: Pack, bare: bool = False) -> Score:
+    loaded = list(cases(pack.id))
+    expected = {
+        (name, e["rule"], e["path"], e.get("severity"))
+        for name, case in loaded
+        for e in case.get("expect") or []
+    }
+    repos = build(root, [files(pack.id, case) for _, case in loaded])
+    results = await asyncio.gather(
+        *(findings(repo, pack, n, c, bare) for repo, (n, c) in zip(repos, loaded, strict=True))
+    )
+    return Score(frozenset(expected), frozenset(set().union(*results)))
+
+
+@pytest.fixture(scope="module")
+def scores(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Score]:
+    root = tmp_path_factory.mktemp("corpus")
+    return {pack: asyncio.run(score(root / pack, PACKS[pack])) for pack in PACKS}
+
+
+@pytest.mark.parametrize("pack", sorted(PACKS))
+def test_a_bare_diff_loses_recall_but_not_precision(
+    pack: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without the repository's contents, rules fall back to the diff and invent nothing."""
+    result = asyncio.run(score(tmp_path, PACKS[pack], bare=True))
+    with capsys.disabled():
+        print(  # noqa: T201 - the measurement is the point of this test
+            f"\n{pack} (bare diff): TP {result.true_positives}, "
+            f"precision {result.precision:.3f}, recall {result.recall:.3f}"
+        )
+    assert result.precision >= FLOORS[pack][0], sorted(result.found - result.expected)
+    assert result.recall >= BARE_RECALL_FLOOR, sorted(result.expected - result.found)
+
+
+@pytest.mark.parametrize("pack", sorted(PACKS))
+def test_precision_and_recall_meet_the_floor(
+    pack: str, scores: dict[str, Score], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each pack finds what the corpus labels and little else, above its ratcheted floor."""
+    result = scores[pack]
+    with capsys.disabled():
+        print(  # noqa: T201 - the measurement is the point of this test
+            f"\n{pack}: {len(list(cases(pack)))} cases, {len(result.expected)} labelled, "
+            f"TP {result.true_positives}, precision {result.precision:.3f}, "
+            f"recall {result.recall:.3f}"
+        )
+    missed = sorted(result.expected - result.found)
+    extra = sorted(result.found - result.expected)
+    precision_floor, recall_floor = FLOORS[pack]
+    assert result.precision >= precision_floor, f"false positives: {extra}"
+    assert result.recall >= recall_floor, f"missed: {missed}"
+
+
+@pytest.mark.parametrize("pack", sorted(PACKS))
+def test_every_rule_has_a_positive_case(pack: str, scores: dict[str, Score]) -> None:
+    """Every Python rule of the pack is exercised by at least one labelled case."""
+    covered = {label[1] for label in scores[pack].expected}
+    semgrep_only = {"tests/unconditional-skip"}
+    assert set(PACKS[pack].rules) - semgrep_only <= covered

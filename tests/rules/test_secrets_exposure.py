@@ -1,0 +1,93 @@
+"""Client-bundle exposure, notebooks, committed credential files and pathological lines."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.diff.model import Change, ChangedFile, FileStatus, Line
+from bot.rules.model import Finding, NoContents, RuleContext
+from bot.rules.secrets import check_secrets
+from bot.rules.secrets.scan import scan
+
+# Assembled from parts so that push protection and scanners do not take this file for a leak.
+STRIPE_LIVE = "sk_live_" + "51HqLyjWDarjtT1zdp7d9f2c"
+OPENAI = "sk-" + "Zq81LmVb3KxRt0PaWy7c" + "T3Blbk" + "FJ" + "Hn2Ds9GfQe4Jk6Lm1Xz0"
+
+
+async def run(path: str, *lines: str, status: FileStatus = FileStatus.ADDED) -> list[Finding]:
+    added = tuple(Line(i, text) for i, text in enumerate(lines, 1))
+    change = Change(files=(ChangedFile(path, status, added=added),))
+    return await check_secrets(RuleContext(change, NoContents()))
+
+
+def rules(findings: list[Finding]) -> list[tuple[str, int, str]]:
+    return sorted((f.rule, f.line, f.severity) for f in findings)
+
+
+async def test_live_key_in_a_component_is_a_client_exposure_error() -> None:
+    """A live key in a React component gets its own rule and says why it is worse."""
+    findings = await run(
+        "src/components/Checkout.tsx",
+        "export function Checkout() {",
+        f'  const stripe = Stripe("{STRIPE_LIVE}");',
+        "}",
+    )
+    assert rules(findings) == [("secrets/client-exposed-secret", 2, "error")]
+    message = findings[0].message
+    assert "browser" in message and "every visitor" in message and "Roll it" in message
+    assert STRIPE_LIVE not in message and "sk_live_…9f2c" in message
+
+
+async def test_public_env_prefix_and_server_secret_read_in_client_code() -> None:
+    """`VITE_` values are inlined into the bundle; secret env names read in components warn."""
+    env = await run(".env.production", f"VITE_OPENAI_API_KEY={OPENAI}")
+    component = await run(
+        "src/pages/upload.jsx",
+        "const s3 = new S3({ secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY });",
+        "const key = process.env.NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY;",
+    )
+    assert ("secrets/client-exposed-secret", 1, "error") in rules(env)
+    assert "`VITE_OPENAI_API_KEY`" in next(
+        f.message for f in env if f.rule == "secrets/client-exposed-secret"
+    )
+    assert rules(component) == [("secrets/client-env-read", 1, "warning")]
+
+
+async def test_server_code_keeps_the_provider_rule() -> None:
+    """The same key in an API route is the provider's rule, not a client exposure."""
+    findings = await run("src/pages/api/pay.ts", f'const stripe = new Stripe("{STRIPE_LIVE}");')
+    assert rules(findings) == [("secrets/stripe-key", 1, "error")]
+
+
+async def test_notebook_cell_source_is_scanned() -> None:
+    """A key inside a notebook cell's JSON string is found despite the escaped quotes."""
+    line = f'    "client = OpenAI(api_key=\\"{OPENAI}\\")\\n",'
+    findings = await run("analysis/explore.ipynb", "{", line)
+    assert rules(findings) == [("secrets/openai-key", 2, "error")]
+
+
+async def test_committed_files_only_when_added() -> None:
+    """A new `.env` is flagged once; an edited one or an `.env.example` is not."""
+    assert rules(await run(".env", "DEBUG=1")) == [("secrets/committed-secret-file", 1, "warning")]
+    assert await run(".env", "DEBUG=1", status=FileStatus.MODIFIED) == []
+    assert await run(".env.example", "DEBUG=1") == []
+    assert await run(".npmrc", "save-exact=true") == []
+
+
+@pytest.mark.timeout(30)
+def test_pathological_lines_finish_and_find_nothing() -> None:
+    """Long runs that invite backtracking in every pattern are scanned in linear time."""
+    lines = [
+        "password=" + "a=" * 50_000,
+        "api_key: " + "x: " * 50_000,
+        "postgres://" + "u:" * 50_000 + "@",
+        "eyJ" + "a" * 100_000 + "." + "eyJ" + "b" * 100_000,
+        "xoxb-" + "1-" * 50_000,
+        "token = '" + "\\'" * 50_000,
+        ("secret_key_base: " + "0" * 63 + " ") * 1_000,
+        "key-" * 50_000,
+        "AKIA" * 50_000,
+        "-----BEGIN RSA PRIVATE KEY-----" * 5_000,
+    ]
+    found = list(scan("src/app.py", tuple(Line(i, t) for i, t in enumerate(lines, 1))))
+    assert [hit.name for _, hit in found] == []
