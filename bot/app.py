@@ -26,7 +26,6 @@ from bot.webhook.view import MAX_BODY_BYTES, make_view
 log = logging.getLogger(__name__)
 
 STORE = web.AppKey[JobStore]("store")
-HTTP_TIMEOUT = aiohttp.ClientTimeout(total=60, connect=10)
 
 
 async def open_store(settings: Settings) -> JobStore:
@@ -50,7 +49,8 @@ async def create_app(settings: Settings) -> web.Application:
     webhook = make_view(secret, settings.app_id, router, store, workers.wake, settings.max_queued)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
-        async with aiohttp.ClientSession(timeout=HTTP_TIMEOUT) as session:
+        timeout = aiohttp.ClientTimeout(total=settings.github_timeout, connect=10)
+        async with aiohttp.ClientSession(timeout=timeout) as session:
             client = GitHubClient(session, base_url=settings.github_api_url)
             auth = AppAuth(settings.app_id, settings.private_key_pem(), client)
             workers.start(Pipeline(auth, client, settings.app_id))

@@ -35,6 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "serve":
             return serve()
+        if args.command == "jobs":
+            return asyncio.run(jobs(args.limit, sys.stdout))
         return scan(args, sys.stdout)
     except UsageError as exc:
         print(f"readiness: {exc}", file=sys.stderr)  # noqa: T201
@@ -47,6 +49,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("serve", help="run the GitHub App: webhook server and workers")
+    jobs_cmd = commands.add_parser("jobs", help="show job counts and the dead-letter queue")
+    jobs_cmd.add_argument("--limit", type=int, default=20, help="failed jobs to list")
     scan_cmd = commands.add_parser("scan", help="review a local git change or a diff file")
     source = scan_cmd.add_mutually_exclusive_group(required=True)
     source.add_argument("--repo", type=Path, help="a git repository (with --base)")
@@ -62,12 +66,34 @@ def serve() -> int:
 
     from bot.app import create_app
 
-    try:
-        settings = Settings()  # type: ignore[call-arg]  # filled from the environment
-    except ValidationError as exc:
-        raise UsageError(f"invalid settings: {_settings_errors(exc)}") from None
+    settings = _settings()
     logs.configure(settings.log_level)
     web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
+    return EXIT_CLEAN
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()  # type: ignore[call-arg]  # filled from the environment
+    except ValidationError as exc:
+        raise UsageError(f"invalid settings: {_settings_errors(exc)}") from None
+
+
+async def jobs(limit: int, out: TextIO) -> int:
+    """Print job counts per state and the most recent failed jobs with their last error."""
+    from bot.app import open_store
+
+    store = await open_store(_settings())
+    try:
+        counts = await store.counts()
+        failed = await store.failed(limit)
+    finally:
+        await store.close()
+    states = ("queued", "running", "done", "failed")
+    out.write("  ".join(f"{state}: {counts.get(state, 0)}" for state in states) + "\n")
+    for job in failed:
+        out.write(f"failed {job.kind} {job.key} (job {job.id}, {job.attempts} attempts): ")
+        out.write(f"{job.error}\n")
     return EXIT_CLEAN
 
 

@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     workers: int = Field(default=4, ge=1, le=64)
     max_queued: int = Field(default=10_000, ge=1)  # beyond it, deliveries get 429 + Retry-After
     shutdown_timeout: float = Field(default=25.0, ge=0)  # seconds running jobs get to finish
+    github_timeout: float = Field(default=30.0, gt=0)  # seconds per GitHub request, then retry
     redeliver_interval: float = Field(default=600.0, gt=0)  # seconds between missed-delivery sweeps
     log_level: str = "INFO"
 

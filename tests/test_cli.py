@@ -118,3 +118,35 @@ def test_readme_lists_every_rule() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     block = readme.split("<!-- rules:start -->\n")[1].split("<!-- rules:end -->")[0]
     assert block.strip() == rule_table()
+
+
+def test_jobs_lists_counts_and_the_dead_letter_queue(tmp_path: Path) -> None:
+    """Operators see failed jobs and why, without opening the database."""
+    import asyncio
+
+    from bot.jobs.model import ReviewJob
+    from bot.jobs.sqlite_store import SqliteStore
+
+    async def fill() -> None:
+        store = SqliteStore(tmp_path / "readiness.sqlite3")
+        job = ReviewJob(1, "acme/shop", 7, "a" * 40, "pull_request.opened", "d1")
+        await store.accept("d1", "pull_request", [job])
+        claimed = await store.claim()
+        assert claimed is not None
+        await store.fail(claimed.id, "PermanentError: GitHub refused: 403 Resource not accessible")
+        await store.close()
+
+    asyncio.run(fill())
+    env = {
+        "READINESS_APP_ID": "1",
+        "READINESS_PRIVATE_KEY": "unused",
+        "READINESS_WEBHOOK_SECRET": "s",
+        "READINESS_DATA_DIR": str(tmp_path),
+    }
+    done = readiness("jobs", env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == (
+        "queued: 0  running: 0  done: 0  failed: 1\n"
+        "failed review acme/shop#7 (job 1, 1 attempts): "
+        "PermanentError: GitHub refused: 403 Resource not accessible\n"
+    )

@@ -98,3 +98,18 @@ async def test_a_full_queue_answers_429_with_retry_after(
 def test_settings_for_limits_are_validated() -> None:
     with pytest.raises(ValueError, match="max_queued"):
         Settings(app_id=1, private_key=SecretStr("x"), webhook_secret=SecretStr("s"), max_queued=0)
+
+
+async def test_a_github_request_that_hangs_is_timed_out_and_retried(
+    aiohttp_client: Any, settings: Settings, github: FakeGitHub, tmp_path: Path
+) -> None:
+    bot: TestClient[Any, Any] = await aiohttp_client(
+        await create_app(settings.model_copy(update={"github_timeout": 0.5}))
+    )
+    data = open_pull(github, tmp_path / "repo", BASE, HEAD)
+    github.fail("GET", f"/repos/{REPO}/pulls/7", 500, delay=3)
+    await deliver(bot, "pull_request", data)
+    assert await settle(bot) == {"done": 1}
+    assert len(github.calls("GET", f"/repos/{REPO}/pulls/7")) >= 3  # timed out, then pull + diff
+    (run,) = github.check_runs
+    assert run["conclusion"] == "failure"

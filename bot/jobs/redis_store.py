@@ -29,7 +29,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from bot.jobs.model import Job, dumps, kind_of, loads
-from bot.jobs.store import Claimed
+from bot.jobs.store import Claimed, FailedJob
 
 log = logging.getLogger(__name__)
 
@@ -299,6 +299,22 @@ class RedisStore:
                 pipe.zcard(self._prefix + state)
             sizes = await pipe.execute()
         return {state: int(n) for state, n in zip(STATES, sizes, strict=True) if n}
+
+    async def failed(self, limit: int = 20) -> list[FailedJob]:
+        ids = await self._redis.zrevrange(self._prefix + "failed", 0, limit - 1)
+        jobs = []
+        for job_id in ids:
+            data = await self._redis.hgetall(self._prefix + "job:" + str(job_id))
+            jobs.append(
+                FailedJob(
+                    str(job_id),
+                    str(data.get("key", "")),
+                    str(data.get("kind", "")),
+                    int(data.get("attempts", 0)),
+                    str(data.get("last_error", "")),
+                )
+            )
+        return jobs
 
     async def next_due_in(self) -> float | None:
         """Return seconds until a queued job can be claimed (its PR free), None if none is queued.

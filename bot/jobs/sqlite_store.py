@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.jobs.model import Job, ReviewJob, dumps, kind_of, loads
-from bot.jobs.store import Claimed
+from bot.jobs.store import Claimed, FailedJob
 
 RETENTION_S = 7 * 24 * 3600
 
@@ -165,6 +165,16 @@ class SqliteStore:
             lambda: self._db.execute("SELECT state, COUNT(*) FROM jobs GROUP BY state").fetchall()
         )
         return {str(state): int(count) for state, count in rows}
+
+    async def failed(self, limit: int = 20) -> list[FailedJob]:
+        rows = await self._run(
+            lambda: self._db.execute(
+                "SELECT id, pr_key, kind, attempts, last_error FROM jobs WHERE state = 'failed' "
+                "ORDER BY updated_at DESC LIMIT ?",
+                (limit,),
+            ).fetchall()
+        )
+        return [FailedJob(str(r[0]), r[1], r[2], int(r[3]), r[4] or "") for r in rows]
 
     async def next_due_in(self) -> float | None:
         """Return seconds until a queued job of a free PR is due; None if there is none.

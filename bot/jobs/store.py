@@ -21,6 +21,17 @@ class Claimed:
     attempts: int
 
 
+@dataclass(frozen=True)
+class FailedJob:
+    """A job in the dead-letter state, for `readiness jobs`."""
+
+    id: str
+    key: str
+    kind: str
+    attempts: int
+    error: str
+
+
 class JobStore(Protocol):
     async def accept(self, delivery_id: str, event: str, jobs: list[Job]) -> bool: ...
 
@@ -38,6 +49,10 @@ class JobStore(Protocol):
 
     async def counts(self) -> dict[str, int]:
         """Return how many jobs are in each state: queued, running, done, failed."""
+        ...
+
+    async def failed(self, limit: int = 20) -> list[FailedJob]:
+        """Return the most recently failed jobs, newest first."""
         ...
 
     async def next_due_in(self) -> float | None:

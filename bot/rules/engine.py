@@ -16,6 +16,8 @@ from bot.rules.registry import PACKS
 
 log = logging.getLogger(__name__)
 
+# Checks awaiting file contents can be cut off; pure text checks are linear by design (benchmarks/).
+CHECK_TIMEOUT_S = 120.0
 SUPPRESSIONS = ("readiness:allow", "gitleaks:allow", "pragma: allowlist secret")
 
 
@@ -51,10 +53,15 @@ async def evaluate(
 
 
 async def _guarded(
-    pack: str, check: Check, ctx: RuleContext, problems: list[str]
+    pack: str, check: Check, ctx: RuleContext, problems: list[str], limit_s: float = CHECK_TIMEOUT_S
 ) -> Sequence[Finding]:
     try:
-        return await check(ctx)
+        return await asyncio.wait_for(check(ctx), limit_s)
+    except TimeoutError:
+        name = getattr(check, "__name__", repr(check))
+        log.error("rule check %s/%s timed out after %.0f s", pack, name, limit_s)
+        problems.append(f"rule check `{pack}/{name}` did not finish within {limit_s:.0f} s")
+        return []
     except Exception as exc:  # one broken rule must not cost the whole review
         name = getattr(check, "__name__", repr(check))
         log.exception("rule check %s/%s failed", pack, name)

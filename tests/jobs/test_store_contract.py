@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from bot.jobs.model import CommandJob, Job, ReviewJob
 from bot.jobs.redis_store import RedisStore
 from bot.jobs.sqlite_store import SqliteStore
-from bot.jobs.store import Claimed, JobStore
+from bot.jobs.store import Claimed, FailedJob, JobStore
 from tests.redis_server import redis_url
 
 ROOT = Path(__file__).parents[2]
@@ -162,6 +162,7 @@ async def test_a_retried_job_waits_for_its_delay(store: JobStore) -> None:
     assert due is not None and 3500 < due <= 3600
     await store.fail(claimed.id, "gone")
     assert await store.counts() == {"failed": 1}
+    assert await store.failed() == [FailedJob(claimed.id, "acme/shop#1", "review", 1, "gone")]
 
 
 async def test_attempts_count_every_claim(store: JobStore) -> None:

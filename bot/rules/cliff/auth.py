@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from bot.diff.model import ChangedFile, FileStatus, Line
 from bot.rules import paths
-from bot.rules.data_layer.code import (
+from bot.rules.code import (
     COMMENT_LINE,
     FUNCTION,
     OWNER,

@@ -7,7 +7,7 @@ import re
 from bot.diff.model import FileStatus
 from bot.rules import paths
 from bot.rules.cliff.failures import LOG_CALL
-from bot.rules.data_layer.code import (
+from bot.rules.code import (
     COMMENT_LINE,
     FUNCTION,
     HANDLER,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.rules import paths
-from bot.rules.data_layer.code import COMMENT_LINE, head_lines, make_finding, production_code
+from bot.rules.code import COMMENT_LINE, head_lines, make_finding, production_code
 from bot.rules.data_layer.fixtures import WORD, fixture_names
 from bot.rules.data_layer.literals import RETURN, returned_mock_names
 from bot.rules.model import Finding, RuleContext, Severity

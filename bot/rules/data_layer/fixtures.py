@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 
 from bot.rules import paths
-from bot.rules.data_layer.code import COMMENT_LINE, head_lines, make_finding, production_code
+from bot.rules.code import COMMENT_LINE, head_lines, make_finding, production_code
 from bot.rules.model import Finding, RuleContext, Severity
 
 PACK_ID = "data-layer"

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from bot.diff.model import ChangedFile, Line
 from bot.rules import paths
-from bot.rules.data_layer.code import (
+from bot.rules.code import (
     COMMENT_LINE,
     FUNCTION,
     OWNER,

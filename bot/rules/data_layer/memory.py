@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.rules.data_layer.code import (
+from bot.rules.code import (
     IO,
     head_lines,
     is_data_access,
