@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from unidiff.constants import LINE_TYPE_ADDED, LINE_TYPE_REMOVED
 from unidiff.errors import UnidiffParseError
 from unidiff.patch import PatchSet
 
@@ -98,8 +99,9 @@ def _parse_file(chunk: str) -> ChangedFile:
         status = FileStatus.RENAMED
     path = head["path"]
     old_path = head.get("old_path") if status is FileStatus.RENAMED else None
-    binary = any(line.startswith(("Binary files ", "GIT binary patch")) for line in lines)
     first_hunk = next((i for i, line in enumerate(lines) if line.startswith("@@")), None)
+    header = lines if first_hunk is None else lines[:first_hunk]
+    binary = any(line.startswith(("Binary files ", "GIT binary patch")) for line in header)
     if binary or first_hunk is None:
         return ChangedFile(path, status, old_path, binary=binary)
     return ChangedFile(path, status, old_path, **_parse_hunks("\n".join(lines[first_hunk:])))
@@ -118,18 +120,22 @@ def _parse_hunks(hunk_text: str) -> dict[str, Any]:
                 new_ranges.append((hunk.target_start, hunk.target_start + hunk.target_length - 1))
             if hunk.source_length:
                 old_ranges.append((hunk.source_start, hunk.source_start + hunk.source_length - 1))
-            for line in hunk:
-                text = line.value.rstrip("\n").removesuffix("\r")
-                if line.is_added and line.target_line_no is not None:
-                    added.append(Line(line.target_line_no, text))
-                elif line.is_removed and line.source_line_no is not None:
-                    removed.append(Line(line.source_line_no, text))
+            for line in hunk:  # the hot loop of a big review: plain attributes, no properties
+                kind = line.line_type
+                if kind == LINE_TYPE_ADDED and line.target_line_no is not None:
+                    added.append(Line(line.target_line_no, _text(line.value)))
+                elif kind == LINE_TYPE_REMOVED and line.source_line_no is not None:
+                    removed.append(Line(line.source_line_no, _text(line.value)))
     return {
         "added": tuple(added),
         "removed": tuple(removed),
         "new_ranges": tuple(new_ranges),
         "old_ranges": tuple(old_ranges),
     }
+
+
+def _text(value: str) -> str:
+    return value.rstrip("\n").removesuffix("\r")
 
 
 def _headers(lines: list[str]) -> dict[str, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import PurePosixPath
 
@@ -29,6 +30,7 @@ _SECRET_NAME = re.compile(r"SECRET|PRIVATE|PASSWORD|PASSWD|TOKEN|CREDENTIAL|(?:A
 _PUBLIC_VALUE_NAME = re.compile(r"PUBLISHABLE|PUBLIC_KEY|ANON_KEY|SITE_KEY|CLIENT_ID|_URL$")
 
 
+@functools.lru_cache(maxsize=4096)  # asked once per finding; a review has few distinct paths
 def is_client(path: str) -> bool:
     """Tell whether a file is bundled for the browser: a component, or a script in a web root."""
     folders = {part.lower() for part in paths.parts(path)[:-1]}
