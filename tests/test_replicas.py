@@ -20,7 +20,7 @@ from tests.conftest import deliver, open_pull
 from tests.fake_github import FakeGitHub
 from tests.redis_server import redis_url
 
-PULLS = 24
+PULLS = 100  # each delivered to both replicas: 200 deliveries
 
 
 @pytest.fixture

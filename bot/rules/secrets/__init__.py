@@ -132,6 +132,12 @@ def _committed(changed: ChangedFile) -> list[Finding]:
         "`.gitignore`, rotate the credentials it holds, and commit a template (such as "
         "`.env.example`) with placeholders instead."
     )
+    if severity is Severity.NOTICE:
+        message = (
+            f"This adds {what} to the repository. It holds no credentials now, but registry "
+            "tokens tend to be added to it later, where everyone with access to the repository "
+            "can read them: keep tokens in the environment (`${NPM_TOKEN}`) instead."
+        )
     line = changed.added[0].number if changed.added else 1
     rule = f"{PACK_ID}/committed-secret-file"
     return [_finding(rule, changed.path, line, severity, message, changed.path)]

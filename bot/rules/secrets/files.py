@@ -25,8 +25,10 @@ def committed(changed: ChangedFile) -> tuple[str, Severity] | None:
         return "a key store", Severity.ERROR
     if name in ALWAYS:
         return f"a `{name}` credentials file", Severity.ERROR
-    if name == ".npmrc" and any(auth in line.text for line in changed.added for auth in NPM_AUTH):
-        return "an `.npmrc` with registry credentials", Severity.ERROR
+    if name == ".npmrc":
+        if any(auth in line.text for line in changed.added for auth in NPM_AUTH):
+            return "an `.npmrc` with registry credentials", Severity.ERROR
+        return "an `.npmrc`", Severity.NOTICE  # no token yet: only a heads-up
     if (name == ".env" or name.startswith(".env.")) and not name.endswith(TEMPLATE_ENDINGS):
         return "an environment file", Severity.WARNING
     return None
