@@ -12,7 +12,7 @@ from pathlib import PurePosixPath
 
 from bot.diff.model import ChangedFile, Line
 from bot.rules import paths
-from bot.rules.model import Finding, RuleContext, Severity, Side, fingerprint
+from bot.rules.model import Finding, RuleContext, Severity, Side, finding
 
 CODE_SUFFIXES = paths.PYTHON_SUFFIXES | paths.SCRIPT_SUFFIXES
 DATA_ACCESS_WORDS = frozenset(
@@ -188,7 +188,6 @@ def indent(text: str) -> int:
 
 
 def make_finding(
-    pack: str,
     rule: str,
     path: str,
     line: Line,
@@ -197,5 +196,4 @@ def make_finding(
     side: Side = "RIGHT",
 ) -> Finding:
     """Build a finding whose fingerprint hangs on the line's text, never its number."""
-    content = fingerprint(rule, path, line.text)
-    return Finding(rule, pack, path, line.number, severity, message, content, side)
+    return finding(rule, path, line.number, severity, message, line.text, side)

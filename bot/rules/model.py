@@ -50,6 +50,22 @@ def fingerprint(rule: str, path: str, content: str) -> str:
     return digest[:20]
 
 
+def finding(
+    rule: str,
+    path: str,
+    line: int,
+    severity: Severity,
+    message: str,
+    matched: str,
+    side: Side = "RIGHT",
+) -> Finding:
+    """Build a finding: the pack comes from the rule id, the fingerprint from what matched."""
+    pack = rule.partition("/")[0]
+    return Finding(
+        rule, pack, path, line, severity, message, fingerprint(rule, path, matched), side
+    )
+
+
 class Contents(Protocol):
     """Reads whole files of the reviewed repository: GitHub's API in the server, git locally."""
 

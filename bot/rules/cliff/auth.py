@@ -84,9 +84,7 @@ async def check_auth_removed(ctx: RuleContext) -> list[Finding]:
                 "check back; if the endpoint must be public, make that explicit and say why."
             )
             findings.append(
-                make_finding(
-                    PACK_ID, AUTH_REMOVED, changed.path, line, Severity.ERROR, message, "LEFT"
-                )
+                make_finding(AUTH_REMOVED, changed.path, line, Severity.ERROR, message, "LEFT")
             )
     return findings
 
@@ -109,7 +107,7 @@ async def check_auth_bypassed(ctx: RuleContext) -> list[Finding]:
                 "be public, limit it to the endpoints that need it and say why."
             )
             findings.append(
-                make_finding(PACK_ID, AUTH_BYPASSED, changed.path, line, Severity.WARNING, message)
+                make_finding(AUTH_BYPASSED, changed.path, line, Severity.WARNING, message)
             )
     return findings
 

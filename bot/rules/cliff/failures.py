@@ -73,9 +73,7 @@ async def check_swallowed_errors(ctx: RuleContext) -> list[Finding]:
             )
             if verdict is not None:
                 rule, message = verdict
-                findings.append(
-                    make_finding(PACK_ID, rule, changed.path, line, Severity.WARNING, message)
-                )
+                findings.append(make_finding(rule, changed.path, line, Severity.WARNING, message))
     return findings
 
 

@@ -67,9 +67,7 @@ async def check_health_checks(ctx: RuleContext) -> list[Finding]:
                 "in the same pull request."
             )
             findings.append(
-                make_finding(
-                    PACK_ID, HEALTH_REMOVED, changed.path, line, Severity.ERROR, message, "LEFT"
-                )
+                make_finding(HEALTH_REMOVED, changed.path, line, Severity.ERROR, message, "LEFT")
             )
     return findings
 
@@ -110,9 +108,7 @@ async def check_error_logging(ctx: RuleContext) -> list[Finding]:
                 "(or let the error propagate)."
             )
             findings.append(
-                make_finding(
-                    PACK_ID, LOGGING_REMOVED, changed.path, line, Severity.WARNING, message, "LEFT"
-                )
+                make_finding(LOGGING_REMOVED, changed.path, line, Severity.WARNING, message, "LEFT")
             )
     return findings
 

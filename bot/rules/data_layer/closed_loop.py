@@ -57,6 +57,6 @@ async def check_closed_loop_tests(ctx: RuleContext) -> list[Finding]:
                 "records the test expects (factories, a test database) and assert against those."
             )
             findings.append(
-                make_finding(PACK_ID, CLOSED_LOOP, changed.path, line, Severity.WARNING, message)
+                make_finding(CLOSED_LOOP, changed.path, line, Severity.WARNING, message)
             )
     return findings

@@ -52,7 +52,7 @@ async def check_fixture_imports(ctx: RuleContext) -> list[Finding]:
                 "fixtures to tests, stories and seed scripts."
             )
             findings.append(
-                make_finding(PACK_ID, FIXTURE_IMPORT, changed.path, line, Severity.ERROR, message)
+                make_finding(FIXTURE_IMPORT, changed.path, line, Severity.ERROR, message)
             )
     return findings
 

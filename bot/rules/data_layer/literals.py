@@ -137,7 +137,7 @@ def _literal_return(
             "Let the error propagate (or return an explicit error state) and log it; keep "
             "canned records in tests."
         )
-        return make_finding(PACK_ID, CANNED_FALLBACK, path, line, Severity.ERROR, message)
+        return make_finding(CANNED_FALLBACK, path, line, Severity.ERROR, message)
     function = name(header[1]) if header else None
     owner = enclosing(head, header[0], OWNER, inclusive=False) if header else None
     route = (
@@ -157,7 +157,7 @@ def _literal_return(
             "the database holds, and nothing is read from it any more. Restore the store call; "
             "keep canned payloads in tests or a mock server."
         )
-        return make_finding(PACK_ID, CANNED_RESPONSE, path, line, Severity.ERROR, message)
+        return make_finding(CANNED_RESPONSE, path, line, Severity.ERROR, message)
     if queries:
         message = (
             f"{label} used to read its data (`{snippet(queries[0])}`) and now returns {detail}: "
@@ -165,7 +165,7 @@ def _literal_return(
             "API any more. Restore the query; keep sample records in tests, fixtures or a seed "
             "script."
         )
-        return make_finding(PACK_ID, QUERY_REPLACED, path, line, Severity.ERROR, message)
+        return make_finding(QUERY_REPLACED, path, line, Severity.ERROR, message)
     if not has_id or (route and not canned):
         return None
     message = (
@@ -174,7 +174,7 @@ def _literal_return(
         "Read the records from the data source; keep sample records in tests, fixtures or a "
         "seed script."
     )
-    return make_finding(PACK_ID, LITERAL_RECORDS, path, line, Severity.WARNING, message)
+    return make_finding(LITERAL_RECORDS, path, line, Severity.WARNING, message)
 
 
 def _is_route(path: str, lines: Sequence[str], header: int, function: str) -> bool:

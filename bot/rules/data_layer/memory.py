@@ -61,8 +61,6 @@ async def check_in_memory_stores(ctx: RuleContext) -> list[Finding]:
                 "the module as a demo in `.github/readiness.yml`)."
             )
             findings.append(
-                make_finding(
-                    PACK_ID, IN_MEMORY_STORE, changed.path, line, Severity.WARNING, message
-                )
+                make_finding(IN_MEMORY_STORE, changed.path, line, Severity.WARNING, message)
             )
     return findings

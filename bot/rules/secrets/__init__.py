@@ -7,7 +7,7 @@ a weak password cannot be recovered from a published fingerprint by guessing.
 from __future__ import annotations
 
 from bot.diff.model import ChangedFile, Line
-from bot.rules.model import Finding, Pack, RuleContext, Severity, Side, fingerprint
+from bot.rules.model import Finding, Pack, RuleContext, Severity, finding
 from bot.rules.secrets import client, files
 from bot.rules.secrets.detectors import Hit
 from bot.rules.secrets.scan import scan
@@ -83,9 +83,7 @@ def _added(path: str, line: Line, hit: Hit) -> Finding:
             f"Found {hit.what} (`{hit.shown}`) in plain text: anyone who can read this repository "
             f"or its history can use it. {advice}"
         )
-        return _finding(
-            f"{PACK_ID}/{hit.name}", path, line.number, hit.severity, message, hit.shown
-        )
+        return finding(f"{PACK_ID}/{hit.name}", path, line.number, hit.severity, message, hit.shown)
     message = (
         f"Found {hit.what} (`{hit.shown}`) where it ships to the browser: {why}, so every visitor "
         "can read it with the browser's developer tools, no repository access needed, and it "
@@ -93,7 +91,7 @@ def _added(path: str, line: Line, hit: Hit) -> Finding:
         "code and keep only publishable keys in the client."
     )
     rule = f"{PACK_ID}/client-exposed-secret"
-    return _finding(rule, path, line.number, Severity.ERROR, message, f"{hit.name}:{hit.shown}")
+    return finding(rule, path, line.number, Severity.ERROR, message, f"{hit.name}:{hit.shown}")
 
 
 def _env_reads(changed: ChangedFile) -> list[Finding]:
@@ -116,7 +114,7 @@ def _env_reads(changed: ChangedFile) -> list[Finding]:
                 "Read it in a server route or function and send the browser only the result."
             )
             findings.append(
-                _finding(rule, changed.path, line.number, Severity.WARNING, message, name)
+                finding(rule, changed.path, line.number, Severity.WARNING, message, name)
             )
     return findings
 
@@ -140,7 +138,7 @@ def _committed(changed: ChangedFile) -> list[Finding]:
         )
     line = changed.added[0].number if changed.added else 1
     rule = f"{PACK_ID}/committed-secret-file"
-    return [_finding(rule, changed.path, line, severity, message, changed.path)]
+    return [finding(rule, changed.path, line, severity, message, changed.path)]
 
 
 def _removed(path: str, line: Line, hit: Hit) -> Finding:
@@ -149,29 +147,8 @@ def _removed(path: str, line: Line, hit: Hit) -> Finding:
         f"it is still exposed: {hit.revoke} anyway."
     )
     rule = f"{PACK_ID}/removed-secret"
-    return _finding(
+    return finding(
         rule, path, line.number, Severity.NOTICE, message, f"{hit.name}:{hit.shown}", "LEFT"
-    )
-
-
-def _finding(
-    rule: str,
-    path: str,
-    line: int,
-    severity: Severity,
-    message: str,
-    shown: str,
-    side: Side = "RIGHT",
-) -> Finding:
-    return Finding(
-        rule=rule,
-        pack=PACK_ID,
-        path=path,
-        line=line,
-        severity=severity,
-        message=message,
-        fingerprint=fingerprint(rule, path, shown),
-        side=side,
     )
 
 

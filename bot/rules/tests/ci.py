@@ -8,7 +8,7 @@ from pathlib import PurePosixPath
 
 from bot.diff.model import Line
 from bot.rules import paths
-from bot.rules.model import Finding, RuleContext, Severity, Side, fingerprint
+from bot.rules.model import Finding, RuleContext, Severity, Side, finding
 
 PACK_ID = "tests"
 STEP_REMOVED = "tests/ci-test-step-removed"
@@ -82,10 +82,10 @@ async def check_test_steps(ctx: RuleContext) -> list[Finding]:
                     continue
                 reported.add(command)
                 findings.append(
-                    _finding(
+                    finding(
                         STEP_REMOVED,
                         changed.path,
-                        line,
+                        line.number,
                         Severity.ERROR,
                         f"This removes `{command}` from CI and no pipeline runs it any more, so "
                         "a regression in what it tested would merge green. Keep the step, or "
@@ -108,10 +108,10 @@ async def check_failure_switches(ctx: RuleContext) -> list[Finding]:
         for line in changed.added:
             if _IGNORE.search(line.text) and commands_in(line.text):
                 findings.append(
-                    _finding(
+                    finding(
                         IGNORED_FAILURE,
                         changed.path,
-                        line,
+                        line.number,
                         Severity.ERROR,
                         "This ignores the test command's exit status, so failing tests no "
                         "longer fail the build. Remove the `|| true`; mark known failures in "
@@ -126,10 +126,10 @@ async def check_failure_switches(ctx: RuleContext) -> list[Finding]:
         for line in changed.added:
             if _ALLOW.match(line.text) and _runs_tests(lines, line.number):
                 findings.append(
-                    _finding(
+                    finding(
                         ALLOWED_FAILURE,
                         changed.path,
-                        line,
+                        line.number,
                         Severity.ERROR,
                         "This lets the test job fail without failing the pipeline, so a red "
                         "test suite still merges. Fix or quarantine the failing tests instead.",
@@ -156,10 +156,10 @@ async def check_coverage(ctx: RuleContext) -> list[Finding]:
             at = new[0] if new else line
             now = f"to {new[1]:g}%" if new else "entirely"
             findings.append(
-                _finding(
+                finding(
                     COVERAGE,
                     changed.path,
-                    at,
+                    at.number,
                     Severity.WARNING,
                     f"This lowers the coverage threshold `{key}` from {value:g}% {now}, so "
                     "code can lose its tests and CI still passes. Add tests instead of lowering "
@@ -208,24 +208,3 @@ def _thresholds(lines: Sequence[Line], js: bool) -> dict[str, tuple[Line, float]
 
 def _indent(text: str) -> int:
     return len(text) - len(text.lstrip())
-
-
-def _finding(
-    rule: str,
-    path: str,
-    line: Line,
-    severity: Severity,
-    message: str,
-    content: str,
-    side: Side = "RIGHT",
-) -> Finding:
-    return Finding(
-        rule=rule,
-        pack=PACK_ID,
-        path=path,
-        line=line.number,
-        severity=severity,
-        message=message,
-        fingerprint=fingerprint(rule, path, content),
-        side=side,
-    )
