@@ -45,14 +45,6 @@ class ChangedFile:
         ranges = self.new_ranges if side == "RIGHT" else self.old_ranges
         return any(start <= line <= end for start, end in ranges)
 
-    @property
-    def added_text(self) -> str:
-        return "\n".join(line.text for line in self.added)
-
-    @property
-    def removed_text(self) -> str:
-        return "\n".join(line.text for line in self.removed)
-
 
 @dataclass(frozen=True)
 class Change:

@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from pathlib import PurePosixPath
 
-from bot.diff.model import Change, ChangedFile, FileStatus, Line
+from bot.diff.model import Line
 
 PYTHON_SUFFIXES = frozenset({".py"})
 SCRIPT_SUFFIXES = frozenset({".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts"})
@@ -82,11 +82,6 @@ def is_production(path: str) -> bool:
 
 def suffix(path: str) -> str:
     return PurePosixPath(path).suffix.lower()
-
-
-def added_files(change: Change) -> list[ChangedFile]:
-    """Return the files this change creates."""
-    return [f for f in change.files if f.status is FileStatus.ADDED]
 
 
 def from_diff(lines: Sequence[Line]) -> list[str]:

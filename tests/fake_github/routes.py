@@ -198,12 +198,6 @@ def check_run_json(gh: GitHubState, repo: Repo, run: dict[str, Any]) -> dict[str
 # -- app endpoints -----------------------------------------------------------------------------
 
 
-async def get_app(request: web.Request) -> web.StreamResponse:
-    """Describe the app to its own JWT."""
-    gh = app_auth(request)
-    return web.json_response(gh.app_json())
-
-
 async def create_token(request: web.Request) -> web.StreamResponse:
     """Mint an installation token, optionally narrowed to some repositories."""
     gh = app_auth(request)
@@ -235,16 +229,6 @@ async def create_token(request: web.Request) -> web.StreamResponse:
         },
         status=201,
     )
-
-
-async def get_repo_installation(request: web.Request) -> web.StreamResponse:
-    """Find the installation that covers a repository."""
-    gh = app_auth(request)
-    full_name = f"{request.match_info['owner']}/{request.match_info['repo']}"
-    for installation_id, repos in gh.installations.items():
-        if full_name.lower() in repos:
-            return web.json_response(gh.installation_json(installation_id, full_name))
-    raise not_found()
 
 
 # -- repository endpoints ----------------------------------------------------------------------

@@ -21,11 +21,9 @@ from .routes import STATE, Reply
 from .state import GitHubState
 
 ROUTES: list[tuple[str, str, routes.Handler]] = [
-    ("GET", "/app", routes.get_app),
     ("GET", "/app/hook/deliveries", hooks.list_deliveries),
     ("POST", "/app/hook/deliveries/{delivery_id}/attempts", hooks.redeliver),
     ("POST", "/app/installations/{installation_id}/access_tokens", routes.create_token),
-    ("GET", "/repos/{owner}/{repo}/installation", routes.get_repo_installation),
     ("GET", "/repos/{owner}/{repo}", routes.get_repo),
     ("GET", "/repos/{owner}/{repo}/pulls", routes.list_pulls),
     ("GET", "/repos/{owner}/{repo}/pulls/{pull_number}", routes.get_pull_request),
@@ -34,16 +32,12 @@ ROUTES: list[tuple[str, str, routes.Handler]] = [
     ("GET", "/repos/{owner}/{repo}/git/trees/{tree_sha}", routes.get_tree),
     ("GET", "/repos/{owner}/{repo}/collaborators/{username}/permission", routes.get_permission),
     ("POST", "/repos/{owner}/{repo}/check-runs", writes.create_check_run),
-    ("GET", "/repos/{owner}/{repo}/check-runs/{check_run_id}", writes.get_check_run),
     ("PATCH", "/repos/{owner}/{repo}/check-runs/{check_run_id}", writes.update_check_run),
     ("GET", "/repos/{owner}/{repo}/commits/{ref}/check-runs", writes.list_check_runs),
     ("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/reviews", writes.list_reviews),
     ("POST", "/repos/{owner}/{repo}/pulls/{pull_number}/reviews", writes.create_review),
     ("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/comments", writes.list_review_comments),
-    ("POST", "/repos/{owner}/{repo}/pulls/{pull_number}/comments", writes.create_review_comment),
-    ("GET", "/repos/{owner}/{repo}/issues/{issue_number}/comments", writes.list_issue_comments),
     ("POST", "/repos/{owner}/{repo}/issues/{issue_number}/comments", writes.create_issue_comment),
-    ("PATCH", "/repos/{owner}/{repo}/issues/comments/{comment_id}", writes.update_issue_comment),
     (
         "POST",
         "/repos/{owner}/{repo}/issues/comments/{comment_id}/reactions",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import itertools
 import logging
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -186,17 +185,6 @@ class GitHubState:
         spec = {"path": path, "line": line, "side": side, "body": body}
         return self.new_review_comment(pull, review, spec, f)
 
-    def add_issue_comment(
-        self, repo: str, number: int, body: str, user: str = "someone"
-    ) -> dict[str, Any]:
-        """Seed a conversation comment, e.g. a summary left by an earlier run."""
-        return self.new_issue_comment(self.repo(repo).pulls[number], body, login=user)
-
-    def expire_tokens(self) -> None:
-        """Expire every issued installation token, to test refresh after a 401."""
-        for token in self.tokens.values():
-            token.expires_at = time.time() - 1
-
     # -- views --------------------------------------------------------------------------------
 
     @property
@@ -338,36 +326,6 @@ class GitHubState:
             "permissions": dict(PERMISSIONS),
             "events": ["pull_request", "issue_comment"],
         }
-
-    def installation_json(self, installation_id: int, repo: str) -> dict[str, Any]:
-        """Return an installation object for the account that owns `repo`."""
-        url = f"{self.url}/app/installations/{installation_id}"
-        return {
-            "id": installation_id,
-            "app_id": self.app_id,
-            "app_slug": self.slug,
-            "account": payloads.user(repo.split("/")[0], self.url),
-            "target_type": "User",
-            "repository_selection": "selected",
-            "access_tokens_url": f"{url}/access_tokens",
-            "repositories_url": f"{self.url}/installation/repositories",
-            "html_url": f"{payloads.WEB}/settings/installations/{installation_id}",
-            "permissions": dict(PERMISSIONS),
-            "events": ["pull_request", "issue_comment"],
-            "created_at": "2024-01-01T00:00:00Z",
-            "updated_at": "2024-01-01T00:00:00Z",
-            "single_file_name": None,
-            "suspended_by": None,
-            "suspended_at": None,
-        }
-
-    def find_issue_comment(self, repo: str, comment_id: int) -> dict[str, Any] | None:
-        """Find a conversation comment of `repo` by id (the stored object, for editing)."""
-        for (name, _), comments in self._issue_comments.items():
-            for comment in comments:
-                if name == repo.lower() and comment["id"] == comment_id:
-                    return comment
-        return None
 
     def _set_head(self, r: Repo, pull: Pull, files: dict[str, bytes]) -> None:
         """Make the head commit's files readable by sha, and by branch for same-repo heads."""

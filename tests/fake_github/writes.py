@@ -31,7 +31,6 @@ RUN_FIELDS = (
     "completed_at",
     "actions",
 )
-THREAD = "pull_request_review_thread"
 
 
 # -- check runs --------------------------------------------------------------------------------
@@ -107,12 +106,6 @@ async def update_check_run(request: web.Request) -> web.StreamResponse:
     return web.json_response(check_run_json(gh, repo, run))
 
 
-async def get_check_run(request: web.Request) -> web.StreamResponse:
-    """Return one check run."""
-    gh, repo = repo_auth(request)
-    return web.json_response(check_run_json(gh, repo, _find_run(gh, repo, request)))
-
-
 async def list_check_runs(request: web.Request) -> web.StreamResponse:
     """List a commit's check runs; `filter=latest` (the default) keeps the newest per name."""
     gh, repo = repo_auth(request)
@@ -165,21 +158,6 @@ REVIEW_ERRORS = {
     "path": ["Path could not be resolved"],
     "line": ["Line could not be resolved"],
     "start": ["Start line could not be resolved"],
-}
-COMMENT_ERRORS = {
-    key: [
-        {
-            "resource": "PullRequestReviewComment",
-            "code": "custom",
-            "field": f"{THREAD}.{key}",
-            "message": f"{THREAD}.{key} {text}",
-        }
-    ]
-    for key, text in (
-        ("path", "could not be resolved"),
-        ("line", "must be part of the diff"),
-        ("start", "must precede the end line"),
-    )
 }
 
 
@@ -235,32 +213,6 @@ async def list_review_comments(request: web.Request) -> web.StreamResponse:
     return paginate(request, gh.review_comments(pull.repo, pull.number))
 
 
-async def create_review_comment(request: web.Request) -> web.StreamResponse:
-    """Create one review comment (GitHub wraps it in its own review), or a reply."""
-    gh, repo = repo_auth(request)
-    pull = get_pull(repo, request)
-    body = dict(await read_json(request))
-    check_body_length(body["body"], "PullRequestReviewComment")
-    commit_id = _commit(pull, body)
-    f = None
-    if "in_reply_to" in body:
-        parent = next(
-            (
-                c
-                for c in gh.review_comments(pull.repo, pull.number)
-                if c["id"] == body["in_reply_to"]
-            ),
-            None,
-        )
-        if parent is None:
-            raise not_found()
-        body.update(path=parent["path"], line=parent["line"], side=parent["side"])
-    else:
-        f = _place(pull, commit_id, body, COMMENT_ERRORS)
-    review = gh.new_review(pull, body="", event="COMMENT", commit_id=commit_id, login=gh.bot_login)
-    return web.json_response(gh.new_review_comment(pull, review, body, f), status=201)
-
-
 # -- issue comments and reactions --------------------------------------------------------------
 
 
@@ -273,26 +225,6 @@ async def create_issue_comment(request: web.Request) -> web.StreamResponse:
     return web.json_response(
         gh.new_issue_comment(pull, body["body"], login=gh.bot_login), status=201
     )
-
-
-async def list_issue_comments(request: web.Request) -> web.StreamResponse:
-    """List a pull request's conversation comments, oldest first."""
-    gh, repo = repo_auth(request)
-    pull = get_pull(repo, request, "issue_number")
-    return paginate(request, gh.issue_comments(pull.repo, pull.number))
-
-
-async def update_issue_comment(request: web.Request) -> web.StreamResponse:
-    """Edit a conversation comment of this repository."""
-    gh, repo = repo_auth(request)
-    comment_id = int(request.match_info["comment_id"])
-    body = await read_json(request)
-    check_body_length(body["body"], "IssueComment")
-    comment = gh.find_issue_comment(repo.full_name, comment_id)
-    if comment is None:
-        raise not_found()
-    comment.update(body=body["body"], updated_at=payloads.now())
-    return web.json_response(comment)
 
 
 async def create_reaction(request: web.Request) -> web.StreamResponse:
