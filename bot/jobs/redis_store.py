@@ -300,6 +300,9 @@ class RedisStore:
             sizes = await pipe.execute()
         return {state: int(n) for state, n in zip(STATES, sizes, strict=True) if n}
 
+    async def queued(self) -> int:
+        return int(await self._redis.zcard(self._prefix + "queued"))
+
     async def failed(self, limit: int = 20) -> list[FailedJob]:
         ids = await self._redis.zrevrange(self._prefix + "failed", 0, limit - 1)
         jobs = []

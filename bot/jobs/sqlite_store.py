@@ -166,6 +166,12 @@ class SqliteStore:
         )
         return {str(state): int(count) for state, count in rows}
 
+    async def queued(self) -> int:
+        row = await self._run(
+            lambda: self._db.execute("SELECT COUNT(*) FROM jobs WHERE state = 'queued'").fetchone()
+        )
+        return int(row[0])
+
     async def failed(self, limit: int = 20) -> list[FailedJob]:
         rows = await self._run(
             lambda: self._db.execute(

@@ -51,6 +51,10 @@ class JobStore(Protocol):
         """Return how many jobs are in each state: queued, running, done, failed."""
         ...
 
+    async def queued(self) -> int:
+        """Return how many jobs wait: asked on every delivery, so it must stay cheap."""
+        ...
+
     async def failed(self, limit: int = 20) -> list[FailedJob]:
         """Return the most recently failed jobs, newest first."""
         ...

@@ -75,7 +75,7 @@ def make_view(
                 log.warning("rejected a %s payload missing %s", event_name, exc)
                 return _error(400, f"the {event_name} payload lacks a field the app needs: {exc}")
             try:
-                if jobs and (await store.counts()).get("queued", 0) >= max_queued:
+                if jobs and await store.queued() >= max_queued:
                     # Refuse what cannot be kept: the delivery fails and is redelivered later.
                     log.error("queue full (%d jobs); delivery refused", max_queued)
                     return _error(429, "the review queue is full; redeliver later", RETRY_AFTER_S)

@@ -104,6 +104,7 @@ async def test_a_delivery_is_accepted_once(store: JobStore) -> None:
     assert not await store.seen("d1")
     assert await store.accept("d1", "pull_request", [review(1, "a" * 40)])
     assert await store.seen("d1") and not await store.seen("d2")
+    assert await store.queued() == 1
     assert not await store.accept("d1", "pull_request", [review(1, "a" * 40)])
     assert await store.counts() == {"queued": 1}
 
