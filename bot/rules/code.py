@@ -172,9 +172,9 @@ async def head_lines(ctx: RuleContext, changed: ChangedFile) -> list[str]:
     return text.splitlines() if text is not None else paths.from_diff(changed.added)
 
 
-def production_code(changed: ChangedFile) -> bool:
-    """Tell whether a changed file is Python or JS/TS code that ships to users."""
-    return paths.suffix(changed.path) in CODE_SUFFIXES and paths.is_production(changed.path)
+def production_code(changed: ChangedFile, suffixes: frozenset[str] = CODE_SUFFIXES) -> bool:
+    """Tell whether a changed file is code (Python or JS/TS by default) that ships to users."""
+    return paths.suffix(changed.path) in suffixes and paths.is_production(changed.path)
 
 
 def snippet(text: str) -> str:

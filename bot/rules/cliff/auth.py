@@ -15,6 +15,7 @@ from bot.rules.code import (
     indent,
     make_finding,
     name,
+    production_code,
 )
 from bot.rules.model import Finding, RuleContext, Severity
 
@@ -60,7 +61,7 @@ async def check_auth_removed(ctx: RuleContext) -> list[Finding]:
     """Flag auth decorators, dependencies and middleware removed from routes that still exist."""
     findings: list[Finding] = []
     for changed in ctx.change.files:
-        if not _production(changed) or changed.status is FileStatus.REMOVED:
+        if not production_code(changed, SUFFIXES) or changed.status is FileStatus.REMOVED:
             continue
         gates = [(r, m) for r in changed.removed if (m := AUTH.search(r.text))]
         if not gates or COMMENT_LINE.match(gates[0][0].text):
@@ -93,7 +94,7 @@ async def check_auth_bypassed(ctx: RuleContext) -> list[Finding]:
     """Flag AllowAny, permit_all and skipped authentication added outside public endpoints."""
     findings: list[Finding] = []
     for changed in ctx.change.files:
-        if not _production(changed):
+        if not production_code(changed, SUFFIXES):
             continue
         for line in changed.added:
             match = _BYPASS.search(line.text)
@@ -110,10 +111,6 @@ async def check_auth_bypassed(ctx: RuleContext) -> list[Finding]:
                 make_finding(AUTH_BYPASSED, changed.path, line, Severity.WARNING, message)
             )
     return findings
-
-
-def _production(changed: ChangedFile) -> bool:
-    return paths.suffix(changed.path) in SUFFIXES and paths.is_production(changed.path)
 
 
 def _unguarded_subject(

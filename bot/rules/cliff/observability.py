@@ -42,7 +42,7 @@ async def check_health_checks(ctx: RuleContext) -> list[Finding]:
     added = [line.text for changed in ctx.change.files for line in changed.added]
     findings: list[Finding] = []
     for changed in ctx.change.files:
-        if paths.suffix(changed.path) not in SUFFIXES or not paths.is_production(changed.path):
+        if not production_code(changed, SUFFIXES):
             continue
         head_text = None
         if changed.status is not FileStatus.REMOVED:
