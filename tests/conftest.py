@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -49,12 +49,24 @@ def settings(tmp_path: Path, github: FakeGitHub) -> Settings:
     )
 
 
+BotFactory = Callable[..., Awaitable[TestClient[Any, Any]]]
+
+
 @pytest.fixture
-async def bot(
-    aiohttp_client: Callable[[web.Application], Any], settings: Settings
-) -> TestClient[Any, Any]:
-    client: TestClient[Any, Any] = await aiohttp_client(await create_app(settings))
-    return client
+def start_bot(aiohttp_client: Callable[[web.Application], Any], settings: Settings) -> BotFactory:
+    """Start the bot over real HTTP, with some settings changed (`workers=1`, `redis_url=…`)."""
+
+    async def start(**overrides: Any) -> TestClient[Any, Any]:
+        app = await create_app(settings.model_copy(update=overrides))
+        client: TestClient[Any, Any] = await aiohttp_client(app)
+        return client
+
+    return start
+
+
+@pytest.fixture
+async def bot(start_bot: BotFactory) -> TestClient[Any, Any]:
+    return await start_bot()
 
 
 async def settle(bot: TestClient[Any, Any], timeout: float = 60.0) -> dict[str, int]:

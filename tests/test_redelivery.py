@@ -6,23 +6,16 @@ import asyncio
 import time
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
-from aiohttp.test_utils import TestClient
-
-from bot.app import create_app
-from bot.settings import Settings
-from tests.conftest import SECRET, deliver, open_pull, settle
+from tests.conftest import SECRET, BotFactory, deliver, open_pull, settle
 from tests.fake_github import FakeGitHub
 from tests.test_review_loop import BASE, HEAD
 
 
 async def test_failed_deliveries_are_redelivered_once_and_reviewed(
-    aiohttp_client: Any, settings: Settings, github: FakeGitHub, tmp_path: Path
+    start_bot: BotFactory, github: FakeGitHub, tmp_path: Path
 ) -> None:
-    bot: TestClient[Any, Any] = await aiohttp_client(
-        await create_app(settings.model_copy(update={"redeliver_interval": 0.2}))
-    )
+    bot = await start_bot(redeliver_interval=0.2)
     github.hooks.target = (str(bot.make_url("/webhook")), SECRET)
     data = open_pull(github, tmp_path / "repo", BASE, HEAD)
     other = open_pull(github, tmp_path / "repo8", BASE, {**HEAD, "NOTES.md": "n\n"}, number=8)

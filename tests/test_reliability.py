@@ -7,13 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import web
 from aiohttp.test_utils import TestClient
 from pydantic import SecretStr
 
-from bot.app import STORE, create_app
+from bot.app import STORE
 from bot.settings import Settings
-from tests.conftest import REPO, deliver, open_pull, settle
+from tests.conftest import REPO, BotFactory, deliver, open_pull, settle
 from tests.fake_github import FakeGitHub
 from tests.gitrepo import make_repo
 from tests.test_review_loop import BASE, HEAD
@@ -71,11 +70,8 @@ async def test_pull_request_gone_mid_review_ends_the_job_without_retries(
 
 
 @pytest.fixture
-async def small_queue_bot(aiohttp_client: Any, settings: Settings) -> TestClient[Any, Any]:
-    limited = settings.model_copy(update={"max_queued": 1, "workers": 1})
-    app: web.Application = await create_app(limited)
-    client: TestClient[Any, Any] = await aiohttp_client(app)
-    return client
+async def small_queue_bot(start_bot: BotFactory) -> TestClient[Any, Any]:
+    return await start_bot(max_queued=1, workers=1)
 
 
 async def test_a_full_queue_answers_429_with_retry_after(
@@ -101,11 +97,9 @@ def test_settings_for_limits_are_validated() -> None:
 
 
 async def test_a_github_request_that_hangs_is_timed_out_and_retried(
-    aiohttp_client: Any, settings: Settings, github: FakeGitHub, tmp_path: Path
+    start_bot: BotFactory, github: FakeGitHub, tmp_path: Path
 ) -> None:
-    bot: TestClient[Any, Any] = await aiohttp_client(
-        await create_app(settings.model_copy(update={"github_timeout": 0.5}))
-    )
+    bot = await start_bot(github_timeout=0.5)
     data = open_pull(github, tmp_path / "repo", BASE, HEAD)
     github.fail("GET", f"/repos/{REPO}/pulls/7", 500, delay=3)
     await deliver(bot, "pull_request", data)

@@ -14,9 +14,8 @@ import redis.asyncio as aioredis
 from aiohttp.test_utils import TestClient
 from pydantic import SecretStr
 
-from bot.app import STORE, create_app
-from bot.settings import Settings
-from tests.conftest import deliver, open_pull
+from bot.app import STORE
+from tests.conftest import BotFactory, deliver, open_pull
 from tests.fake_github import FakeGitHub
 from tests.redis_server import redis_url
 
@@ -25,14 +24,13 @@ PULLS = 100  # each delivered to both replicas: 200 deliveries
 
 @pytest.fixture
 async def replicas(
-    aiohttp_client: Any, settings: Settings, tmp_path: Path
+    start_bot: BotFactory, tmp_path: Path
 ) -> AsyncIterator[list[TestClient[Any, Any]]]:
     url = redis_url()
     prefix = f"readiness-test:{uuid.uuid4().hex}:"
-    shared = settings.model_copy(update={"redis_url": SecretStr(url), "redis_prefix": prefix})
     bots = [
-        await aiohttp_client(
-            await create_app(shared.model_copy(update={"data_dir": tmp_path / f"replica{n}"}))
+        await start_bot(
+            redis_url=SecretStr(url), redis_prefix=prefix, data_dir=tmp_path / f"replica{n}"
         )
         for n in range(2)
     ]
