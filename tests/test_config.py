@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+
+from aiohttp.test_utils import TestClient
 
 from bot.config import RepoConfig, parse
 from bot.rules.engine import evaluate
 from bot.rules.model import Finding, Severity
+from tests.conftest import REPO, deliver, open_pull, settle
+from tests.fake_github import FakeGitHub
 from tests.gitrepo import make_repo
+from tests.test_review_loop import BASE, HEAD
 
 LIVE_KEY = "sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc9Xk2LmQ"
 SETTINGS = f'STRIPE_API_KEY = "{LIVE_KEY}"\n'
@@ -87,3 +93,20 @@ async def test_invalid_config_is_a_problem_of_the_review(tmp_path: Path) -> None
     assert evaluation.problems == (
         "`.github/readiness.yml` is invalid: disable: Input should be a valid tuple; defaults used",
     )
+
+
+async def test_the_server_reads_the_config_from_the_base_commit_through_the_api(
+    bot: TestClient[Any, Any], github: FakeGitHub, tmp_path: Path
+) -> None:
+    """Through GitHub: main's config turns `tests` off; the PR's attempt to drop `secrets` fails."""
+    base = {**BASE, ".github/readiness.yml": "disable: [tests]\n"}
+    head = {**HEAD, ".github/readiness.yml": "disable: [tests, secrets]\n"}
+    data = open_pull(github, tmp_path / "repo", base, head)
+    await deliver(bot, "pull_request", data)
+    await settle(bot)
+    (run,) = github.check_runs
+    rules = {a["title"] for a in run["output"]["annotations"]}
+    assert any(rule.startswith("secrets/") for rule in rules)
+    assert not any(rule.startswith("tests/") for rule in rules)
+    reads = github.calls("GET", f"/repos/{REPO}/contents/.github*readiness.yml")
+    assert {call.query["ref"] for call in reads} == {data["pull_request"]["base"]["sha"]}
