@@ -105,8 +105,8 @@ def open_pull(
         head_sha=repo.head,
         base_sha=repo.base,
         diff=repo.diff,
-        files_at_head=_tree(repo.path, repo.head),
-        files_at_base=_tree(repo.path, repo.base),
+        files_at_head=repo.files(repo.head),
+        files_at_base=repo.files(repo.base),
         diff_too_large=too_large,
     )
     data = payload("pull_request/opened")
@@ -116,23 +116,3 @@ def open_pull(
     data["repository"]["full_name"] = REPO
     data["installation"] = {"id": INSTALLATION}
     return data
-
-
-def _tree(path: Path, commit: str) -> dict[str, bytes]:
-    import subprocess
-
-    names = (
-        subprocess.run(
-            ["git", "-C", str(path), "ls-tree", "-r", "--name-only", commit],
-            capture_output=True,
-            check=True,
-        )
-        .stdout.decode()
-        .splitlines()
-    )
-    return {
-        name: subprocess.run(
-            ["git", "-C", str(path), "show", f"{commit}:{name}"], capture_output=True, check=True
-        ).stdout
-        for name in names
-    }

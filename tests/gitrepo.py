@@ -45,6 +45,20 @@ class Repo:
     def context(self) -> RuleContext:
         return RuleContext(self.change, git.GitContents(self.path, self.base, self.head))
 
+    def files(self, commit: str) -> dict[str, bytes]:
+        """Return every file of a commit with its bytes, to publish on the GitHub double."""
+        names = _run(self.path, "ls-tree", "-r", "-z", "--name-only", commit).split("\0")
+        return {
+            name: subprocess.run(
+                ["git", "cat-file", "blob", f"{commit}:{name}"],
+                cwd=self.path,
+                capture_output=True,
+                check=True,
+            ).stdout
+            for name in names
+            if name
+        }
+
 
 def _run(repo: Path, *args: str) -> str:
     done = subprocess.run(["git", *args], cwd=repo, env=_ENV, capture_output=True, check=True)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
+
+from tests.payloads import signed
 
 
 @dataclass
@@ -52,13 +52,7 @@ class HookLog:
         status = 0
         if self.target is not None:
             url, secret = self.target
-            digest = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-            headers = {
-                "Content-Type": "application/json",
-                "X-GitHub-Event": event,
-                "X-GitHub-Delivery": guid,
-                "X-Hub-Signature-256": f"sha256={digest}",
-            }
+            headers = signed(body, secret, event, guid)
             async with (
                 aiohttp.ClientSession() as session,
                 session.post(url, data=body, headers=headers) as response,
