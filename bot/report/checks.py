@@ -16,6 +16,7 @@ ANNOTATIONS_PER_REQUEST = 50  # GitHub's limit per create/update request
 MAX_TEXT = 65_535  # output.summary and output.text
 MAX_TITLE = 255
 MAX_MESSAGE = 60_000  # annotation message: 64 KB
+REVIEWING = {"title": "Reviewing…", "summary": "Readiness is reviewing this change."}
 RERUN_HINT = "Comment `/readiness recheck` on the pull request to run the review again."
 
 _LEVEL = {Severity.ERROR: "failure", Severity.WARNING: "warning", Severity.NOTICE: "notice"}
@@ -45,16 +46,13 @@ def started(head_sha: str) -> dict[str, Any]:
         "head_sha": head_sha,
         "status": "in_progress",
         "started_at": _now(),
-        "output": {"title": "Reviewing…", "summary": "Readiness is reviewing this change."},
+        "output": REVIEWING,
     }
 
 
 def restarted() -> dict[str, Any]:
     """Take over a run a crashed or interrupted attempt left `in_progress`."""
-    return {
-        "status": "in_progress",
-        "output": {"title": "Reviewing…", "summary": "Readiness is reviewing this change."},
-    }
+    return {"status": "in_progress", "output": REVIEWING}
 
 
 def superseded(new_head: str) -> dict[str, Any]:
