@@ -17,9 +17,9 @@ from pydantic import ValidationError
 
 from bot import logs
 from bot.diff import git
-from bot.diff.parse import parse
-from bot.rules.engine import Evaluation, evaluate
-from bot.rules.model import Contents, NoContents, RuleContext, Severity
+from bot.local import scan_diff, scan_repo
+from bot.rules.engine import Evaluation
+from bot.rules.model import Severity
 from bot.settings import Settings
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -110,19 +110,16 @@ def _settings_errors(exc: ValidationError) -> str:
 def scan(args: argparse.Namespace, out: TextIO) -> int:
     """Run the rule engine on a local change and print the findings."""
     logging.basicConfig(level=logging.ERROR, format="readiness: %(message)s")
-    contents: Contents = NoContents()
     if args.repo is not None:
         if not args.base:
             raise UsageError("--repo needs --base (the branch or commit the change is based on)")
         try:
-            base, head = git.resolve(args.repo, args.base), git.resolve(args.repo, args.head)
-            data = git.diff(args.repo, base, head)
+            evaluation = asyncio.run(scan_repo(args.repo, args.base, args.head))
         except git.GitError as exc:
             raise UsageError(f"cannot read the change from {args.repo}: {exc}") from None
-        contents = git.GitContents(args.repo, base, head)
     else:
         data = _read_diff(args.diff)
-    evaluation = asyncio.run(evaluate(RuleContext(parse(data), contents)))
+        evaluation = asyncio.run(scan_diff(data))
     _print(evaluation, args.format, out)
     errors = any(f.severity is Severity.ERROR for f in evaluation.findings)
     return EXIT_FINDINGS if errors else EXIT_CLEAN
@@ -152,7 +149,12 @@ def _print(evaluation: Evaluation, fmt: str, out: TextIO) -> None:
             }
             for f in findings
         ]
-        json.dump({"findings": rows, "problems": list(evaluation.problems)}, out, indent=2)
+        report = {
+            "findings": rows,
+            "problems": list(evaluation.problems),
+            "skipped": list(evaluation.skipped),
+        }
+        json.dump(report, out, indent=2)
         out.write("\n")
         return
     for f in findings:
@@ -160,6 +162,8 @@ def _print(evaluation: Evaluation, fmt: str, out: TextIO) -> None:
         out.write(f"{where}: {f.severity.value} [{f.rule}] {f.message.splitlines()[0]}\n")
     for problem in evaluation.problems:
         out.write(f"not reviewed: {problem}\n")
+    for skipped in evaluation.skipped:
+        out.write(f"skipped by code rules: {skipped}\n")
     counts = {s: sum(f.severity is s for f in findings) for s in Severity}
     tally = ", ".join(f"{n} {s.value}" for s, n in counts.items() if n) or "no findings"
     out.write(f"{len(findings)} finding(s): {tally}\n" if findings else "No findings.\n")

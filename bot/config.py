@@ -7,12 +7,15 @@ defaults apply; it never stops a review.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from fnmatch import fnmatchcase
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from bot.rules.model import Contents, Finding
+from bot.diff.model import Change, Ref
+from bot.rules.model import Finding
+from bot.snapshot.model import Snapshot
 
 CONFIG_PATH = ".github/readiness.yml"
 
@@ -56,9 +59,14 @@ def parse(text: str | None) -> tuple[RepoConfig, str | None]:
         return RepoConfig(), f"`{CONFIG_PATH}` is invalid: {_explain(exc)}; defaults used"
 
 
-async def load(contents: Contents) -> tuple[RepoConfig, str | None]:
-    """Read and parse the config as it is on the base branch."""
-    return parse(await contents.read(CONFIG_PATH, "base"))
+def wanted(change: Change, listings: Mapping[Ref, frozenset[str] | None]) -> list[tuple[str, Ref]]:
+    """Name the config file for the snapshot: always on the base branch."""
+    return [(CONFIG_PATH, "base")]
+
+
+def from_snapshot(snap: Snapshot) -> tuple[RepoConfig, str | None]:
+    """Parse the config as it is on the base branch."""
+    return parse(snap.read(CONFIG_PATH, "base"))
 
 
 def _explain(exc: ValidationError | ValueError) -> str:

@@ -10,7 +10,8 @@ from pathlib import Path
 from bot.diff import git
 from bot.diff.model import Change
 from bot.diff.parse import parse
-from bot.rules.model import RuleContext
+from bot.rules.engine import snapshot
+from bot.snapshot.model import Snapshot
 
 _ENV = {
     "GIT_AUTHOR_NAME": "Dev",
@@ -41,9 +42,9 @@ class Repo:
     def change(self) -> Change:
         return parse(self.diff)
 
-    @property
-    def context(self) -> RuleContext:
-        return RuleContext(self.change, git.GitContents(self.path, self.base, self.head))
+    async def snapshot(self) -> Snapshot:
+        """Read the change as `readiness scan --repo` does: contents from git, extras included."""
+        return await snapshot(self.change, git.GitContents(self.path, self.base, self.head))
 
     def files(self, commit: str) -> dict[str, bytes]:
         """Return every file of a commit with its bytes, to publish on the GitHub double."""

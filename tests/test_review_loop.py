@@ -145,7 +145,9 @@ async def test_a_new_push_gets_a_new_run_and_no_repeated_comments(
         BASE,
         {**HEAD, "shop/config.py": pushed_config, "tests/test_checkout.py": pushed_tests},
     )
-    github.update_pull(REPO, 7, head_sha=again.head, diff=again.diff)
+    github.update_pull(
+        REPO, 7, head_sha=again.head, diff=again.diff, files_at_head=again.files(again.head)
+    )
     data["action"] = "synchronize"
     data["pull_request"]["head"]["sha"] = again.head
     assert (await deliver(bot, "pull_request", data)).status == 202

@@ -9,9 +9,10 @@ from __future__ import annotations
 import asyncio
 import os
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
 
-from bot.rules.model import Ref
+from bot.diff.model import Ref
 
 MAX_FILE_BYTES = 1_000_000
 
@@ -21,11 +22,20 @@ class GitError(RuntimeError):
 
 
 def _git(repo: Path, *args: str) -> bytes:
+    return _git_input(repo, None, *args)
+
+
+def _git_input(repo: Path, stdin: bytes | None, *args: str) -> bytes:
     # Never let git wander up to an enclosing repository when `repo` is not one itself.
     env = {**os.environ, "GIT_CEILING_DIRECTORIES": str(repo.resolve().parent)}
     try:
         done = subprocess.run(
-            ["git", "-C", str(repo), *args], capture_output=True, check=False, timeout=120, env=env
+            ["git", "-C", str(repo), *args],
+            input=stdin,
+            capture_output=True,
+            check=False,
+            timeout=120,
+            env=env,
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise GitError(f"git could not run: {exc}") from exc
@@ -64,6 +74,38 @@ class GitContents:
         return frozenset(
             name.decode("utf-8", errors="replace") for name in listing.split(b"\0") if name
         )
+
+    async def read_many(
+        self, wanted: Sequence[tuple[str, Ref]]
+    ) -> dict[tuple[str, Ref], str | None]:
+        """Read every file with one `git cat-file --batch` process."""
+        return await asyncio.to_thread(self._read_many, wanted)
+
+    def _read_many(self, wanted: Sequence[tuple[str, Ref]]) -> dict[tuple[str, Ref], str | None]:
+        texts: dict[tuple[str, Ref], str | None] = dict.fromkeys(wanted)
+        # The batch protocol is line-based: a path with a newline is read on its own.
+        batched = [(path, at) for path, at in wanted if "\n" not in path and "\r" not in path]
+        for path, at in wanted:
+            if (path, at) not in batched:
+                texts[(path, at)] = self._read(path, at)
+        if not batched:
+            return texts
+        specs = "".join(f"{self._refs[at]}:{path}\n" for path, at in batched).encode()
+        output = _git_input(self._repo, specs, "cat-file", "--batch")
+        offset = 0
+        for key in batched:
+            end = output.index(b"\n", offset)
+            header = output[offset:end].split()
+            offset = end + 1
+            if len(header) != 3 or header[1] != b"blob":  # "<spec> missing", a tree, a submodule
+                if len(header) == 3:
+                    offset += int(header[2]) + 1
+                continue
+            size = int(header[2])
+            if size <= MAX_FILE_BYTES:
+                texts[key] = output[offset : offset + size].decode("utf-8", errors="replace")
+            offset += size + 1
+        return texts
 
     def _read(self, path: str, at: Ref) -> str | None:
         spec = f"{self._refs[at]}:{path}"

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Literal
+
+Ref = Literal["head", "base"]
 
 
 class FileStatus(StrEnum):

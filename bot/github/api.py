@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 from urllib.parse import quote
 
 from gidgethub import BadRequest
 
+from bot.diff.model import Ref
 from bot.github.auth import AppAuth
 from bot.github.client import GitHubClient, json_of
-from bot.rules.model import Ref
 
 log = logging.getLogger(__name__)
 
 DIFF_MEDIA = "application/vnd.github.v3.diff"
 RAW_MEDIA = "application/vnd.github.raw"
 MAX_CONTENT_BYTES = 1_000_000
+MAX_CONCURRENT_READS = 8  # GitHub asks integrators not to fire many requests at once
 
 
 class DiffTooLarge(Exception):
@@ -145,16 +147,28 @@ class GitHubContents:
     def __init__(self, api: RepoAPI, base_sha: str, head_sha: str) -> None:
         self._api = api
         self._refs: dict[Ref, str] = {"base": base_sha, "head": head_sha}
-        self._cache: dict[tuple[str, Ref], str | None] = {}
+        self._reads: dict[tuple[str, Ref], asyncio.Task[str | None]] = {}
         self._trees: dict[Ref, frozenset[str]] = {}
+        self._limit = asyncio.Semaphore(MAX_CONCURRENT_READS)
 
     async def read(self, path: str, at: Ref = "head") -> str | None:
+        """Read one file; concurrent reads of the same file share one request."""
         key = (path, at)
-        if key not in self._cache:
+        if key not in self._reads:
+            self._reads[key] = asyncio.ensure_future(self._fetch(path, at))
+        return await asyncio.shield(self._reads[key])
+
+    async def read_many(
+        self, wanted: Sequence[tuple[str, Ref]]
+    ) -> dict[tuple[str, Ref], str | None]:
+        texts = await asyncio.gather(*(self.read(path, at) for path, at in wanted))
+        return dict(zip(wanted, texts, strict=True))
+
+    async def _fetch(self, path: str, at: Ref) -> str | None:
+        async with self._limit:
             data = await self._api.get_content(path, self._refs[at])
-            too_big = data is not None and len(data) > MAX_CONTENT_BYTES
-            self._cache[key] = None if data is None or too_big else data.decode(errors="replace")
-        return self._cache[key]
+        too_big = data is not None and len(data) > MAX_CONTENT_BYTES
+        return None if data is None or too_big else data.decode(errors="replace")
 
     async def files(self, at: Ref = "head") -> frozenset[str] | None:
         if at not in self._trees:

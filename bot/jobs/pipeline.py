@@ -23,8 +23,7 @@ from bot.jobs.model import CommandJob, Job
 from bot.logs import bind
 from bot.report import checks
 from bot.report.review import plan, posted
-from bot.rules.engine import Evaluation, evaluate
-from bot.rules.model import RuleContext
+from bot.rules.engine import Evaluation, evaluate, snapshot
 from bot.rules.registry import rule_table
 
 log = logging.getLogger(__name__)
@@ -106,7 +105,8 @@ async def review(api: RepoAPI, number: int, app_id: int, *, again: bool) -> Eval
         check_run = await api.create_check_run(checks.started(head))
     try:
         change = cap(await fetch_change(api, number))
-        evaluation = await evaluate(RuleContext(change, GitHubContents(api, base, head)))
+        snap = await snapshot(change, GitHubContents(api, base, head))
+        evaluation = await evaluate(snap)
         current = await api.get_pull(number)
         if current["head"]["sha"] != head:
             log.info(

@@ -30,6 +30,9 @@ class Conclusion(StrEnum):
     CANCELLED = "cancelled"
 
 
+SKIPPED = "Not reviewed by code rules: generated, vendored or minified (secrets still checked)"
+
+
 def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -89,6 +92,14 @@ def summary(evaluation: Evaluation) -> str:
     if evaluation.problems:
         lines += ["", "**Not fully reviewed**", ""]
         lines += [f"- {problem}" for problem in evaluation.problems]
+    if evaluation.skipped:
+        lines += [
+            "",
+            "<details><summary>Skipped by code rules (secrets still checked)</summary>",
+            "",
+        ]
+        lines += [f"- {skipped}" for skipped in evaluation.skipped]
+        lines += ["", "</details>"]
     lines += ["", f"<sub>{RERUN_HINT}</sub>"]
     return trim("\n".join(lines), MAX_TEXT)
 

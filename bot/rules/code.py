@@ -1,18 +1,25 @@
-"""Read source text without parsing it: function headers, blocks, owners, I/O calls.
+"""Read source code for the `data-layer` and `cliff` packs: calls, imports, functions, I/O.
 
-Shared by the `data-layer` and `cliff` packs. Everything here works on lines, so it also works on
-what a bare diff shows of a file, where a parser would fail.
+Rules judge parsed code (Python's `ast`, tree-sitter for JS/TS) through the helpers at the end of
+this module: what a call's name is, whether it reads or writes a database, an API, a file or a
+queue, and which function it sits in. The line helpers above them remain for what a bare diff
+shows of a file, where no parser sees the whole function.
 """
 
 from __future__ import annotations
 
+import ast
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import PurePosixPath
+
+import tree_sitter
 
 from bot.diff.model import ChangedFile, Line
 from bot.rules import paths
-from bot.rules.model import Finding, RuleContext, Severity, Side, finding
+from bot.rules.model import Finding, Severity, Side, finding
+from bot.snapshot.model import Snapshot
+from bot.snapshot.trees import text_of
 
 CODE_SUFFIXES = paths.PYTHON_SUFFIXES | paths.SCRIPT_SUFFIXES
 DATA_ACCESS_WORDS = frozenset(
@@ -53,6 +60,10 @@ _NOT_FUNCTIONS = frozenset(
     {"if", "for", "while", "switch", "catch", "with", "return", "elif", "super"}
 )
 _SPLIT_WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+_JS_NAMES = frozenset(
+    {"identifier", "property_identifier", "this", "super", "private_property_identifier"}
+)
+_NAME_WORDS = re.compile(r"[A-Z]+[0-9]*(?![a-z])|[A-Z]?[a-z]+[0-9]*|[0-9]+")
 
 
 def enclosing(
@@ -166,9 +177,9 @@ def io_lines(lines: Sequence[Line]) -> list[str]:
     return [r.text for r in lines if IO.search(r.text) and not COMMENT_LINE.match(r.text)]
 
 
-async def head_lines(ctx: RuleContext, changed: ChangedFile) -> list[str]:
+def head_lines(snap: Snapshot, changed: ChangedFile) -> list[str]:
     """Return the file at head, or what the diff shows of it on the right line numbers."""
-    text = await ctx.contents.read(changed.path, "head")
+    text = snap.read(changed.path, "head")
     return text.splitlines() if text is not None else paths.from_diff(changed.added)
 
 
@@ -197,3 +208,289 @@ def make_finding(
 ) -> Finding:
     """Build a finding whose fingerprint hangs on the line's text, never its number."""
     return finding(rule, path, line.number, severity, message, line.text, side)
+
+
+# --- Parsed code -------------------------------------------------------------------------------
+
+SCRIPT_LANGUAGES = frozenset({"javascript", "typescript", "tsx"})
+# Receivers, roots and modules whose calls reach a database, an HTTP API, a file store or a queue.
+IO_WORDS = frozenset(
+    {
+        *("requests", "httpx", "aiohttp", "urllib", "urllib3", "axios", "superagent", "fetch"),
+        *("prisma", "knex", "sequelize", "mongoose", "typeorm", "drizzle", "supabase", "firestore"),
+        *("db", "database", "cursor", "conn", "connection", "session", "engine", "objects"),
+        *("query", "pool", "client", "http", "api", "repository", "repositories", "repo"),
+        *("dao", "gateway", "redis", "s3", "boto3", "bucket", "fs", "queue", "producer"),
+        *("publisher", "smtp", "smtplib", "mailer", "kafka", "sqs", "sns", "stripe"),
+    }
+)
+# Words of an imported module that make what it exports an I/O call (`from shop.payments import
+# charge`, `import { getUser } from "@/queries"`).
+IO_MODULE_WORDS = IO_WORDS | {
+    *("payments", "payment", "billing", "queries", "sql", "orm", "storage"),
+    *("clients", "repos", "daos", "gateways", "datasource", "webhooks"),
+}
+# Call names that are I/O whatever they are called on.
+IO_FUNCTIONS = frozenset({"fetch", "open", "urlopen", "get_object_or_404", "get_list_or_404"})
+IO_METHODS = frozenset(
+    {
+        *("query", "execute", "executemany", "commit", "raise_for_status", "bulk_create"),
+        *("get_or_create", "update_or_create", "findmany", "findunique", "findfirst", "findone"),
+        *("insertone", "insertmany", "updateone", "updatemany", "deleteone", "deletemany"),
+        *("upsert", "read_text", "write_text", "read_bytes", "write_bytes", "readfile"),
+        *("writefile", "urlopen", "sendmail", "send_mail", "publish"),
+    }
+)
+IO_VERBS = frozenset({"fetch", "execute", "upload", "download", "publish"})
+# Roots whose calls never leave the process: the request being answered, the browser, builtins.
+LOCAL_ROOTS = frozenset(
+    {
+        *("request", "req", "res", "response", "resp", "ctx", "window", "document", "navigator"),
+        *("localStorage", "sessionStorage", "console", "JSON", "Math", "Object", "Array"),
+        *("Promise", "Intl", "Date", "URL", "String", "Number", "str", "int", "dict", "list"),
+    }
+)
+# Local variables often carry these names without being a connection (`query.searcher`).
+NAMED_LIKE_IO = frozenset({"query"})
+JS_FUNCTIONS = frozenset(
+    {
+        *("function_declaration", "generator_function_declaration", "function_expression"),
+        *("function", "generator_function", "arrow_function", "method_definition"),
+    }
+)
+_JS_CLASSES = frozenset({"class_declaration", "class", "abstract_class_declaration"})
+JS_WRAPPERS = frozenset(
+    {"parenthesized_expression", "as_expression", "satisfies_expression", "await_expression"}
+)
+
+
+def words(name: str) -> list[str]:
+    """Split an identifier or a module path into lower-case words (`getUser`: get, user)."""
+    return [w.lower() for w in _NAME_WORDS.findall(name)]
+
+
+def is_io_call(
+    callee: str, imports: Mapping[str, str] | None = None, local_io: frozenset[str] = frozenset()
+) -> bool:
+    """Tell whether a call (by dotted name) reads or writes a database, an API, a file or a queue.
+
+    `imports` maps names bound by imports to their module; `local_io` names the module's own
+    functions that do I/O themselves (without leading underscores), so `self._load()` counts
+    when `_load` queries.
+    """
+    segments = [s.strip("_$") for s in re.sub(r"\(\)|\[\]", "", callee).split(".") if s.strip("_$")]
+    own = segments[:1] in (["self"], ["this"], ["cls"])
+    if own:
+        segments = segments[1:]
+    if not segments or segments[0] in LOCAL_ROOTS:
+        return False
+    *receivers, method = segments
+    if receivers and receivers[0] in NAMED_LIKE_IO:
+        receivers = receivers[1:]
+    verbs = words(method)
+    if (
+        (not receivers and method in IO_FUNCTIONS)
+        or any(set(words(receiver)) & IO_WORDS for receiver in receivers)
+        or method.lower() in IO_METHODS
+        or (verbs[:1] and verbs[0] in IO_VERBS)
+        or ((own or not receivers) and method in local_io)
+    ):
+        return True
+    module = (imports or {}).get(segments[0])
+    return module is not None and bool(set(words(module)) & IO_MODULE_WORDS)
+
+
+def py_name(node: ast.expr) -> str:
+    """Return an expression's dotted name: `db.session.commit`, `connection().fetch_all`."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return f"{py_name(node.value)}.{node.attr}"
+    if isinstance(node, ast.Call):
+        return f"{py_name(node.func)}()"
+    if isinstance(node, ast.Subscript):
+        return f"{py_name(node.value)}[]"
+    if isinstance(node, ast.Await):
+        return py_name(node.value)
+    return "?"
+
+
+def py_calls(nodes: Sequence[ast.AST]) -> Iterator[ast.Call]:
+    """Yield the calls made by these statements, not those of functions they define."""
+    stack = list(nodes)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef):
+            continue
+        if isinstance(node, ast.Call):
+            yield node
+        stack.extend(ast.iter_child_nodes(node))
+
+
+def py_imports(module: ast.Module) -> dict[str, str]:
+    """Map each name a module imports to the module it comes from."""
+    found: dict[str, str] = {}
+    for node in ast.walk(module):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                found[alias.asname or alias.name.split(".")[0]] = alias.name
+        elif isinstance(node, ast.ImportFrom):
+            origin = "." * node.level + (node.module or "")
+            for alias in node.names:
+                found[alias.asname or alias.name] = f"{origin}.{alias.name}"
+    return found
+
+
+def py_local_io(module: ast.Module, imports: Mapping[str, str]) -> frozenset[str]:
+    """Name the module's functions and methods that call I/O themselves."""
+    return frozenset(
+        function.name.strip("_")
+        for function in ast.walk(module)
+        if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef)
+        if any(is_io_call(py_name(call.func), imports) for call in py_calls(function.body))
+    )
+
+
+def js_name(node: tree_sitter.Node) -> str:
+    """Return a JS/TS expression's dotted name: `prisma.user.findMany`, `fetch().then`."""
+    kind = node.type
+    if kind in (
+        "identifier",
+        "property_identifier",
+        "this",
+        "super",
+        "private_property_identifier",
+    ):
+        return text_of(node)
+    if kind == "member_expression":
+        target, field = node.child_by_field_name("object"), node.child_by_field_name("property")
+        return f"{js_name(target) if target else '?'}.{text_of(field) if field else '?'}"
+    if kind == "call_expression":
+        function = node.child_by_field_name("function")
+        return f"{js_name(function) if function else '?'}()"
+    if kind == "subscript_expression":
+        target = node.child_by_field_name("object")
+        return f"{js_name(target) if target else '?'}[]"
+    if kind in JS_WRAPPERS or kind == "non_null_expression":
+        inner = node.named_children[0] if node.named_children else None
+        return js_name(inner) if inner else "?"
+    return "?"
+
+
+def js_walk(node: tree_sitter.Node) -> Iterator[tree_sitter.Node]:
+    """Yield a node and what is under it, in source order, not entering functions defined inside."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current.type in JS_FUNCTIONS and current is not node:
+            continue
+        yield current
+        stack.extend(reversed(current.named_children))
+
+
+def js_calls(node: tree_sitter.Node) -> Iterator[tree_sitter.Node]:
+    """Yield the call expressions under a node, not those of functions defined inside it."""
+    return (n for n in js_walk(node) if n.type == "call_expression")
+
+
+def js_callee(call: tree_sitter.Node) -> str:
+    function = call.child_by_field_name("function")
+    return js_name(function) if function is not None else "?"
+
+
+def js_imports(tree: tree_sitter.Tree) -> dict[str, str]:
+    """Map each name a module imports (`import`, `require`) to the module it comes from."""
+    found: dict[str, str] = {}
+    for statement in tree.root_node.named_children:
+        if statement.type == "import_statement":
+            source = statement.child_by_field_name("source")
+            origin = text_of(source).strip("'\"`") if source else ""
+            for child in descendants(statement):
+                if child.type == "identifier" and child.parent and child.parent.type != "string":
+                    found[text_of(child)] = origin
+        elif statement.type in ("lexical_declaration", "variable_declaration"):
+            for declarator in statement.named_children:
+                value = declarator.child_by_field_name("value")
+                target = declarator.child_by_field_name("name")
+                if value is None or target is None or not text_of(value).startswith("require("):
+                    continue
+                origin = text_of(value)[len("require(") :].strip(")'\"` ")
+                for child in [target, *descendants(target)]:
+                    if child.type in ("identifier", "shorthand_property_identifier_pattern"):
+                        found[text_of(child)] = origin
+    return found
+
+
+def js_function_name(node: tree_sitter.Node) -> str | None:
+    """Name a function node: its own name, the variable or key it is bound to, or its route."""
+    named = node.child_by_field_name("name")
+    if named is not None:
+        return text_of(named)
+    parent = node.parent
+    while parent is not None and parent.type in JS_WRAPPERS:
+        parent = parent.parent
+    if parent is None:
+        return None
+    if parent.type == "variable_declarator":
+        bound = parent.child_by_field_name("name")
+        return text_of(bound) if bound else None
+    if parent.type in ("pair", "public_field_definition", "field_definition"):
+        key = parent.child_by_field_name("key") or parent.child_by_field_name("name")
+        return text_of(key) if key else None
+    if parent.type == "assignment_expression":
+        left = parent.child_by_field_name("left")
+        return text_of(left) if left else None
+    if parent.type == "arguments" and parent.parent is not None:
+        # A callback is named after what its call is bound to (`findAll: withAuth(async () =>`),
+        # else after the call and its path (`router.get("/orders")`).
+        binder = _binding(parent.parent)
+        first = parent.named_children[0] if parent.named_children else None
+        path = text_of(first) if first is not None and first.type == "string" else ""
+        return binder or f"{js_callee(parent.parent)}({path})"
+    return None
+
+
+def _binding(node: tree_sitter.Node) -> str | None:
+    """Return the variable, key or target an expression is bound to, if any."""
+    parent = node.parent
+    while parent is not None and parent.type in JS_WRAPPERS:
+        parent = parent.parent
+    field = {"variable_declarator": "name", "pair": "key", "assignment_expression": "left"}
+    target = (
+        parent.child_by_field_name(field[parent.type]) if parent and parent.type in field else None
+    )
+    return text_of(target) if target is not None else None
+
+
+def js_qualname(node: tree_sitter.Node) -> str:
+    """Return the dotted names of the classes and functions around a node, innermost last."""
+    names: list[str] = []
+    current = node.parent
+    while current is not None:
+        if current.type in JS_FUNCTIONS:
+            names.append(js_function_name(current) or "<anonymous>")
+        elif current.type in _JS_CLASSES:
+            named = current.child_by_field_name("name")
+            names.append(text_of(named) if named else "<class>")
+        current = current.parent
+    return ".".join(reversed(names))
+
+
+def js_local_io(tree: tree_sitter.Tree, imports: Mapping[str, str]) -> frozenset[str]:
+    """Name the module's functions and methods that call I/O themselves."""
+    found = set()
+    for function in (n for n in descendants(tree.root_node) if n.type in JS_FUNCTIONS):
+        name = js_function_name(function)
+        body = function.child_by_field_name("body")
+        if name and body and any(is_io_call(js_callee(c), imports) for c in js_calls(body)):
+            found.add(name.strip("_$"))
+    return frozenset(found)
+
+
+def descendants(node: tree_sitter.Node) -> Iterator[tree_sitter.Node]:
+    """Yield every named node under a node, in source order."""
+    stack = list(reversed(node.named_children))
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(current.named_children))

@@ -1,23 +1,31 @@
-"""Run every pack over a change, then drop suppressed findings and number repeats."""
+"""Run every pack over a snapshot, then drop suppressed findings and number repeats.
+
+Built-in rules are pure functions run in process, in a worker thread so a large review never
+blocks the event loop; the repository's own semgrep rules (if any apply) run concurrently as one
+subprocess.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 
-from bot.config import load as load_config
+from bot.config import from_snapshot as config_of
+from bot.diff.model import Change
 from bot.rules import semgrep
-from bot.rules.model import Check, Finding, Pack, RuleContext
-from bot.rules.registry import PACKS
+from bot.rules.model import Check, Finding, Pack
+from bot.rules.registry import EXTRAS, PACKS, RULES
+from bot.snapshot.model import Snapshot
+from bot.snapshot.read import Contents, build
 
 log = logging.getLogger(__name__)
 
-# Checks awaiting file contents can be cut off; pure text checks are linear by design (benchmarks/).
-CHECK_TIMEOUT_S = 120.0
+# A check that runs longer is reported; pure checks cannot be interrupted, so it is not cut off.
+CHECK_SLOW_S = 30.0
 SUPPRESSIONS = ("readiness:allow", "gitleaks:allow", "pragma: allowlist secret")
 
 
@@ -25,65 +33,74 @@ SUPPRESSIONS = ("readiness:allow", "gitleaks:allow", "pragma: allowlist secret")
 class Evaluation:
     findings: tuple[Finding, ...]
     problems: tuple[str, ...]
+    skipped: tuple[str, ...] = ()
 
 
-async def evaluate(
-    ctx: RuleContext,
-    packs: Sequence[Pack] = PACKS,
-    semgrep_rules: Path | None = semgrep.RULES_DIR,
-) -> Evaluation:
-    """Run all checks and semgrep concurrently; a failing check is reported, never fatal.
+async def snapshot(change: Change, contents: Contents) -> Snapshot:
+    """Read what the rules need (changed files and the registry's extras) into one snapshot."""
+    return await build(change, contents, EXTRAS)
+
+
+async def evaluate(snap: Snapshot, packs: Sequence[Pack] = PACKS) -> Evaluation:
+    """Run all checks and the repository's semgrep rules; a failing check is reported, not fatal.
 
     The repository's config (read from the base branch) turns packs off and drops findings on
     paths it ignores or allows.
     """
-    config, problem = await load_config(ctx.contents)
-    problems: list[str] = list(ctx.change.problems) + ([problem] if problem else [])
-    checks = [
-        (pack.id, check) for pack in packs if pack.id not in config.disable for check in pack.checks
-    ]
-    outcomes = await asyncio.gather(
-        *(_guarded(name, check, ctx, problems) for name, check in checks),
-        _semgrep(ctx, semgrep_rules, problems),
+    config, problem = config_of(snap)
+    problems: list[str] = [*snap.change.problems, *([problem] if problem else [])]
+    checks = [(p.id, c) for p in packs if p.id not in config.disable for c in p.checks]
+    built_in, repository = await asyncio.gather(
+        asyncio.to_thread(run_checks, snap, checks, problems),
+        _semgrep(snap, problems),
     )
-    findings = [finding for outcome in outcomes for finding in outcome if config.keeps(finding)]
-    kept = _number_repeats(_unsuppressed(findings, ctx))
+    findings = [f for f in (*built_in, *repository) if config.keeps(f)]
+    kept = _number_repeats(_unsuppressed(findings, snap))
     kept.sort(key=lambda f: (f.path, f.line, f.severity.rank, f.rule))
-    return Evaluation(tuple(kept), tuple(problems))
+    return Evaluation(tuple(kept), tuple(problems), snap.skipped)
 
 
-async def _guarded(
-    pack: str, check: Check, ctx: RuleContext, problems: list[str], limit_s: float = CHECK_TIMEOUT_S
-) -> Sequence[Finding]:
-    try:
-        return await asyncio.wait_for(check(ctx), limit_s)
-    except TimeoutError:
+def run_checks(
+    snap: Snapshot, checks: Sequence[tuple[str, Check]], problems: list[str]
+) -> list[Finding]:
+    """Run each check in turn; cap each finding at its rule's severity (the severity policy)."""
+    findings: list[Finding] = []
+    for pack, check in checks:
         name = getattr(check, "__name__", repr(check))
-        log.error("rule check %s/%s timed out after %.0f s", pack, name, limit_s)
-        problems.append(f"rule check `{pack}/{name}` did not finish within {limit_s:.0f} s")
-        return []
-    except Exception as exc:  # one broken rule must not cost the whole review
-        name = getattr(check, "__name__", repr(check))
-        log.exception("rule check %s/%s failed", pack, name)
-        problems.append(f"rule check `{pack}/{name}` failed: {type(exc).__name__}")
-        return []
+        started = time.monotonic()
+        try:
+            found = list(check(snap))
+        except Exception as exc:  # one broken rule must not cost the whole review
+            log.exception("rule check %s/%s failed", pack, name)
+            problems.append(f"rule check `{pack}/{name}` failed: {type(exc).__name__}")
+            continue
+        elapsed = time.monotonic() - started
+        if elapsed > CHECK_SLOW_S:
+            log.warning("rule check %s/%s took %.1f s", pack, name, elapsed)
+        findings.extend(_capped(f) for f in found)
+    return findings
 
 
-async def _semgrep(ctx: RuleContext, rules: Path | None, problems: list[str]) -> list[Finding]:
-    if rules is None:
-        return []
+def _capped(finding: Finding) -> Finding:
+    rule = RULES.get(finding.rule)
+    if rule is None or finding.severity.rank >= rule.severity.rank:
+        return finding
+    return replace(finding, severity=rule.severity)
+
+
+async def _semgrep(snap: Snapshot, problems: list[str]) -> list[Finding]:
     try:
-        return await semgrep.run(ctx, rules)
+        return await semgrep.run(snap)
     except (semgrep.SemgrepError, OSError) as exc:
         log.warning("semgrep failed: %s", exc)
-        problems.append(f"semgrep rules were not run: {exc}")
+        problems.append(f"the repository's semgrep rules were not run: {exc}")
         return []
 
 
-def _unsuppressed(findings: list[Finding], ctx: RuleContext) -> list[Finding]:
+def _unsuppressed(findings: list[Finding], snap: Snapshot) -> list[Finding]:
     """Drop findings whose line carries an inline allow marker."""
     texts: dict[tuple[str, str, int], str] = {}
-    for changed in ctx.change.files:
+    for changed in snap.change.files:
         for line in changed.added:
             texts[(changed.path, "RIGHT", line.number)] = line.text
         for line in changed.removed:

@@ -1,17 +1,22 @@
-"""What a rule sees (RuleContext) and what it yields (Finding)."""
+"""What a rule is (Rule, Pack, Check) and what it yields (Finding)."""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal
 
-from bot.diff.model import Change
+from bot.diff.model import Ref
+
+if TYPE_CHECKING:
+    from bot.snapshot.model import Snapshot
+    from bot.snapshot.read import Extras
+
+__all__ = ["Ref"]
 
 Side = Literal["RIGHT", "LEFT"]
-Ref = Literal["head", "base"]
 
 
 class Severity(StrEnum):
@@ -66,41 +71,39 @@ def finding(
     )
 
 
-class Contents(Protocol):
-    """Reads whole files of the reviewed repository: GitHub's API in the server, git locally."""
-
-    async def read(self, path: str, at: Ref = "head") -> str | None:
-        """Return the file's text at head or base, or None when absent or unreadable."""
-        ...
-
-    async def files(self, at: Ref = "head") -> frozenset[str] | None:
-        """Return every file path of the repository at head or base, or None when unknown."""
-        ...
-
-
-class NoContents:
-    """The contents of a bare diff file: nothing beyond the diff is known."""
-
-    async def read(self, path: str, at: Ref = "head") -> str | None:
-        return None
-
-    async def files(self, at: Ref = "head") -> frozenset[str] | None:
-        return None
-
-
 @dataclass(frozen=True)
-class RuleContext:
-    change: Change
-    contents: Contents
+class Rule:
+    """A rule as users meet it: in the README table, `/readiness explain`, and each finding.
+
+    `severity` is the highest severity the rule may report (the engine lowers anything above it),
+    so the severity policy in the registry holds for every finding. `languages` names the parsers
+    (`bot.snapshot.trees.language`) of the files it reads; empty when it reads any text file.
+    """
+
+    id: str
+    severity: Severity
+    description: str
+    fix: str
+    languages: frozenset[str] = frozenset()
+
+    @property
+    def pack(self) -> str:
+        return self.id.partition("/")[0]
 
 
-Check = Callable[[RuleContext], Awaitable[Sequence[Finding]]]
+# A check is a pure function of the snapshot: no I/O, no sleeping, no logging of matched text.
+Check = Callable[["Snapshot"], Iterable[Finding]]
 
 
 @dataclass(frozen=True)
 class Pack:
-    """A rule pack: its id, its checks, and a one-line description of every rule id it can emit."""
+    """A rule pack: its id, its checks, the rules they emit, and the extra files they read."""
 
     id: str
     checks: tuple[Check, ...]
-    rules: dict[str, str]
+    rules: tuple[Rule, ...]
+    extras: tuple[Extras, ...] = ()
+
+    @property
+    def ids(self) -> frozenset[str]:
+        return frozenset(rule.id for rule in self.rules)

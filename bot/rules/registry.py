@@ -1,31 +1,68 @@
-"""The rule packs the engine runs, in report order, and the table of every rule they emit."""
+"""Every built-in rule, registered in one place, and the severity policy they all obey.
+
+The README rule table and `/readiness help` are generated from here, so a rule cannot drift
+from its docs. Adding a rule is one declaration in its pack module and one function.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import yaml
-
-from bot.rules import cliff, data_layer, migrations, secrets, tests
-from bot.rules.model import Pack
-from bot.rules.semgrep import RULES_DIR
+from bot import config
+from bot.rules import cliff, data_layer, migrations, secrets, semgrep, tests
+from bot.rules.model import Pack, Rule, Severity
+from bot.snapshot.read import Extras
 
 PACKS: tuple[Pack, ...] = (secrets.PACK, tests.PACK, data_layer.PACK, migrations.PACK, cliff.PACK)
+RULES: dict[str, Rule] = {rule.id: rule for pack in PACKS for rule in pack.rules}
+# Every file a review reads beyond the changed files, listed up front for the snapshot.
+EXTRAS: tuple[Extras, ...] = (
+    config.wanted,
+    semgrep.wanted,
+    *(extra for pack in PACKS for extra in pack.extras),
+)
+
+# The severity policy (README, "Severity"): `error` fails a team's build, so only findings that
+# are near-certain and whose harm is real may be errors. Everything heuristic is a warning at most.
+ERROR_KINDS: dict[str, frozenset[str]] = {
+    "a live credential of a known provider, or a committed credential file": frozenset(
+        {f"secrets/{name}" for name in secrets.PROVIDERS} | {"secrets/committed-secret-file"}
+    ),
+    "a migration missing for a change that alters the database": frozenset(
+        {
+            migrations.DJANGO,
+            migrations.SQLALCHEMY,
+            migrations.SCHEMA_WITHOUT_MIGRATION,
+            migrations.PRISMA,
+            migrations.TYPEORM,
+            migrations.SEQUELIZE,
+        }
+    ),
+    "a migration already shipped whose operations are edited": frozenset({migrations.EDITED}),
+    # One test removed (`tests/removed-test`) is a warning: the suite stays, and tests retire
+    # for reasons a diff cannot show; a whole test file is the suite itself.
+    "a test suite or CI test step removed with nothing replacing it": frozenset(
+        {"tests/deleted-test-file", "tests/ci-test-step-removed"}
+    ),
+    "a focused test, which stops the rest of the suite from running": frozenset(
+        {"tests/focused-test"}
+    ),
+}
 
 
-def rules(semgrep_dir: Path = RULES_DIR) -> dict[str, str]:
-    """Return every rule id with its one-line description, Python and semgrep rules alike."""
-    table = {rule: text for pack in PACKS for rule, text in pack.rules.items()}
-    for config in sorted(semgrep_dir.glob("*.yml")):
-        for rule in yaml.safe_load(config.read_text(encoding="utf-8")).get("rules", []):
-            pack, _, name = str(rule["id"]).partition(".")
-            description = rule.get("metadata", {}).get("description") or rule.get("message", "")
-            table[f"{pack}/{name}"] = " ".join(str(description).split())
-    return dict(sorted(table.items()))
+def policy_violations() -> list[str]:
+    """Return the rules declared `error` that the severity policy does not allow to be."""
+    allowed = frozenset().union(*ERROR_KINDS.values())
+    return sorted(
+        rule.id
+        for rule in RULES.values()
+        if rule.severity is Severity.ERROR and rule.id not in allowed
+    )
 
 
 def rule_table() -> str:
     """Render the rules as a markdown table (for `/readiness help` and the README)."""
-    lines = ["| Rule | What it catches |", "|---|---|"]
-    lines += [f"| `{rule}` | {text[:1].upper()}{text[1:]} |" for rule, text in rules().items()]
+    lines = ["| Rule | Severity | What it catches |", "|---|---|---|"]
+    lines += [
+        f"| `{rule.id}` | {rule.severity.value} | {rule.description} |"
+        for rule in sorted(RULES.values(), key=lambda r: r.id)
+    ]
     return "\n".join(lines)

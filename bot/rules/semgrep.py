@@ -1,8 +1,10 @@
-"""Run the semgrep rule packs once per review over the changed files, offline.
+"""Run the repository's own semgrep rules, once per review, only when a changed file needs them.
 
-semgrep only parses the files; nothing from the pull request is executed. It runs as a
-subprocess (it has no supported Python API) over a temporary copy of the changed files, once per
-review, because its start-up dominates (PLATFORM.md: 1.7 s for 1 file, 2.3 s for 200).
+Teams bring rules in semgrep's format as `.github/readiness/semgrep/*.yml`, read from the **base**
+branch like the config, so a pull request cannot change the rules that judge it. Built-in rules run
+in process (bot/rules/); semgrep is started only when a changed file's language has a repository
+rule, because its start-up dominates (PLATFORM.md: ~1.7 s for one file). semgrep only parses the
+files: it runs as a subprocess (it has no supported Python API) over a temporary copy of them.
 """
 
 from __future__ import annotations
@@ -14,27 +16,138 @@ import os
 import shutil
 import sys
 import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from bot.diff.model import ChangedFile
+import yaml
+
+from bot.diff.model import Change, ChangedFile, Ref
 from bot.rules import paths
-from bot.rules.model import Finding, RuleContext, Severity, fingerprint
+from bot.rules.model import Finding, Severity, fingerprint
+from bot.snapshot.model import Snapshot
 
 log = logging.getLogger(__name__)
 
-RULES_DIR = Path(__file__).resolve().parents[2] / "rules" / "semgrep"
-EXTENSIONS = frozenset(
-    {".py", ".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".rb", ".go", ".java", ".kt"}
-)
+RULES_FOLDER = ".github/readiness/semgrep/"
+RULE_PACK = "repo"  # findings of repository rules are reported as `repo/<rule id>`
 MAX_FILES = 300
 MAX_BYTES = 1_000_000
 TIMEOUT_S = 180.0
 _SEVERITY = {"ERROR": Severity.ERROR, "WARNING": Severity.WARNING, "INFO": Severity.NOTICE}
+# semgrep's language names -> file suffixes; `generic` and `regex` rules read any text file.
+SUFFIXES: dict[str, frozenset[str]] = {
+    **dict.fromkeys(("python", "py", "python3"), frozenset({".py", ".pyi"})),
+    **dict.fromkeys(("javascript", "js"), frozenset({".js", ".jsx", ".mjs", ".cjs"})),
+    **dict.fromkeys(("typescript", "ts"), frozenset({".ts", ".tsx", ".mts", ".cts"})),
+    **dict.fromkeys(("go", "golang"), frozenset({".go"})),
+    **dict.fromkeys(("ruby", "rb"), frozenset({".rb"})),
+    "java": frozenset({".java"}),
+    **dict.fromkeys(("kotlin", "kt"), frozenset({".kt", ".kts"})),
+    "yaml": frozenset({".yml", ".yaml"}),
+    "json": frozenset({".json"}),
+    "php": frozenset({".php"}),
+    **dict.fromkeys(("rust", "rs"), frozenset({".rs"})),
+    **dict.fromkeys(("csharp", "c#", "cs"), frozenset({".cs"})),
+    **dict.fromkeys(("terraform", "hcl", "tf"), frozenset({".tf", ".hcl"})),
+    "dockerfile": frozenset({"Dockerfile"}),
+    **dict.fromkeys(("bash", "sh"), frozenset({".sh", ".bash"})),
+}
+ANY_TEXT = frozenset({"generic", "regex", "none"})
 
 
 class SemgrepError(RuntimeError):
-    """semgrep could not run or its output could not be read."""
+    """semgrep could not run, its output could not be read, or a rule file is invalid."""
+
+
+@dataclass(frozen=True)
+class RuleFile:
+    path: str
+    text: str
+    languages: frozenset[str]
+
+
+def wanted(change: Change, listings: Mapping[Ref, frozenset[str] | None]) -> list[tuple[str, Ref]]:
+    """Name the repository's rule files on the base branch, for the snapshot."""
+    return [(path, "base") for path in sorted(listings.get("base") or ()) if _is_rule_file(path)]
+
+
+def rule_files(snap: Snapshot) -> list[RuleFile]:
+    """Read the repository's rule files from the snapshot; raise SemgrepError on an invalid one."""
+    found = []
+    for path in sorted(snap.listing("base") or ()):
+        text = snap.read(path, "base") if _is_rule_file(path) else None
+        if text is None:
+            continue
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise SemgrepError(f"`{path}` is not valid YAML") from exc
+        rules = data.get("rules") if isinstance(data, dict) else None
+        if not isinstance(rules, list):
+            raise SemgrepError(f"`{path}` has no `rules:` list (semgrep's rule format)")
+        languages = {
+            str(lang).lower()
+            for rule in rules
+            if isinstance(rule, dict)
+            for lang in rule.get("languages") or ()
+        }
+        found.append(RuleFile(path, text, frozenset(languages)))
+    return found
+
+
+def targets(snap: Snapshot, files: list[RuleFile]) -> list[ChangedFile]:
+    """Pick the changed files a repository rule applies to: their language, with added lines."""
+    languages = frozenset().union(*(f.languages for f in files)) if files else frozenset()
+    any_text = bool(languages & ANY_TEXT)
+    suffixes = frozenset().union(*(SUFFIXES.get(lang, frozenset()) for lang in languages))
+
+    def applies(path: str) -> bool:
+        posix = PurePosixPath(path)
+        return any_text or posix.suffix.lower() in suffixes or posix.name in suffixes
+
+    picked = [
+        f
+        for f in snap.change.files
+        if f.added and not f.binary and applies(f.path) and _safe(f.path)
+    ]
+    return picked[:MAX_FILES]
+
+
+async def run(snap: Snapshot) -> list[Finding]:
+    """Scan the changed files with the repository's rules and keep findings on added lines."""
+    files = rule_files(snap)
+    changed = targets(snap, files) if files else []
+    if not changed:
+        return []
+    with tempfile.TemporaryDirectory(prefix="readiness-semgrep-") as tmp:
+        root = Path(tmp)
+        rules_dir = root / "rules"
+        rules_dir.mkdir()
+        for number, rule_file in enumerate(files):
+            (rules_dir / f"{number:03d}.yml").write_text(rule_file.text, encoding="utf-8")
+        src = root / "src"
+        texts: dict[str, list[str]] = {}
+        for f in changed:
+            text = snap.read(f.path, "head")
+            if text is None:  # a bare diff: what it shows of the file, on the right lines
+                text = "\n".join(paths.from_diff(f.added)) + "\n"
+            if len(text.encode("utf-8", errors="replace")) > MAX_BYTES:
+                continue
+            target = src / f.path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8", errors="replace")
+            texts[f.path] = text.splitlines()
+        if not texts:
+            return []
+        output = await _invoke(src, rules_dir, sorted(texts))
+    by_path = {f.path: f for f in changed}
+    return [
+        finding
+        for result in output.get("results", [])
+        if (finding := _finding(result, by_path, texts)) is not None
+    ]
 
 
 def semgrep_binary() -> str:
@@ -47,46 +160,7 @@ def semgrep_binary() -> str:
     return found
 
 
-def targets(ctx: RuleContext) -> list[ChangedFile]:
-    """Pick the files worth a semgrep pass: text files of a known language with added lines."""
-    picked = [
-        f
-        for f in ctx.change.files
-        if f.added and not f.binary and PurePosixPath(f.path).suffix in EXTENSIONS and _safe(f.path)
-    ]
-    return picked[:MAX_FILES]
-
-
-async def run(ctx: RuleContext, rules_dir: Path = RULES_DIR) -> list[Finding]:
-    """Scan the changed files with every semgrep rule and keep findings on added lines."""
-    files = targets(ctx)
-    if not files:
-        return []
-    with tempfile.TemporaryDirectory(prefix="readiness-semgrep-") as tmp:
-        root = Path(tmp)
-        texts: dict[str, list[str]] = {}
-        for changed in files:
-            text = await ctx.contents.read(changed.path, "head")
-            if text is None:  # a bare diff: what it shows of the file, on the right lines
-                text = "\n".join(paths.from_diff(changed.added)) + "\n"
-            if len(text.encode("utf-8", errors="replace")) > MAX_BYTES:
-                continue
-            target = root / changed.path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8", errors="replace")
-            texts[changed.path] = text.splitlines()
-        if not texts:
-            return []
-        output = await _invoke(root, rules_dir, sorted(texts))
-    by_path = {f.path: f for f in files}
-    return [
-        finding
-        for result in output.get("results", [])
-        if (finding := _finding(result, by_path, texts)) is not None
-    ]
-
-
-async def _invoke(root: Path, rules_dir: Path, paths: list[str]) -> dict[str, Any]:
+async def _invoke(root: Path, rules_dir: Path, targets: list[str]) -> dict[str, Any]:
     env = {**os.environ, "SEMGREP_ENABLE_VERSION_CHECK": "0", "SEMGREP_SEND_METRICS": "off"}
     command = [
         semgrep_binary(),
@@ -102,7 +176,7 @@ async def _invoke(root: Path, rules_dir: Path, paths: list[str]) -> dict[str, An
         "--timeout",
         "30",
         "--",
-        *paths,
+        *targets,
     ]
     proc = await asyncio.create_subprocess_exec(
         *command,
@@ -137,20 +211,23 @@ def _finding(
     line = int(result.get("start", {}).get("line", 0))
     if changed is None or line not in {added.number for added in changed.added}:
         return None
-    pack, _, name = str(result["check_id"]).partition(".")
     extra = result.get("extra", {})
-    rule = f"{pack}/{name}"
+    rule = f"{RULE_PACK}/{result['check_id']}"
     lines = texts.get(path, [])
     content = lines[line - 1] if 0 < line <= len(lines) else ""
     return Finding(
         rule=rule,
-        pack=pack,
+        pack=RULE_PACK,
         path=path,
         line=line,
         severity=_SEVERITY.get(str(extra.get("severity")), Severity.WARNING),
         message=str(extra.get("message", "")).strip(),
         fingerprint=fingerprint(rule, path, content),
     )
+
+
+def _is_rule_file(path: str) -> bool:
+    return path.startswith(RULES_FOLDER) and path.endswith((".yml", ".yaml"))
 
 
 def _safe(path: str) -> bool:

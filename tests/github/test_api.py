@@ -33,3 +33,32 @@ async def test_contents_and_trees_at_base_and_head(github: FakeGitHub) -> None:
         assert await contents.files("base") == {"shop/models.py"}
         await contents.files()
     assert len(github.calls("GET", f"/repos/{REPO}/git/trees/*")) == 2  # cached per side
+
+
+async def test_concurrent_reads_of_one_file_share_one_request(github: FakeGitHub) -> None:
+    """The snapshot reads many files at once; the same file asked twice is fetched once."""
+    github.add_pull(
+        repo=REPO,
+        number=4,
+        head_sha="d" * 40,
+        base_sha="c" * 40,
+        diff=b"",
+        files_at_base={"app.py": b"A = 1\n"},
+        files_at_head={"app.py": b"A = 2\n"},
+    )
+    private, _ = make_app_key()
+    async with aiohttp.ClientSession() as session:
+        client = GitHubClient(session, base_url=github.url)
+        token = await AppAuth(APP_ID, private, client).installation_token(INSTALLATION)
+        contents = GitHubContents(RepoAPI(client.for_token(token), REPO), "c" * 40, "d" * 40)
+        wanted = [("app.py", "head"), ("app.py", "base"), ("app.py", "head"), ("gone.py", "head")]
+        texts = await contents.read_many(wanted)
+        again = await contents.read("app.py", "head")
+    assert texts == {
+        ("app.py", "head"): "A = 2\n",
+        ("app.py", "base"): "A = 1\n",
+        ("gone.py", "head"): None,
+    }
+    assert again == "A = 2\n"
+    reads = github.calls("GET", f"/repos/{REPO}/contents/app.py")
+    assert sorted(call.query["ref"] for call in reads) == ["c" * 40, "d" * 40]

@@ -1,8 +1,10 @@
 """Precision and recall of the `data-layer` and `cliff` packs over a corpus of realistic changes.
 
 Every case of tests/corpus/<pack>/*.yml is committed under a folder of its own in one git
-repository, so the whole corpus costs one `git diff` and one semgrep run; each pack's Python
-checks then see one case at a time, with the folder stripped from the paths.
+repository, so the whole corpus costs one `git diff` and one snapshot; each pack's checks then
+see one case at a time, with the folder stripped from the paths. A look-alike case (`expect: []`)
+names in `quiet` the rules it imitates, chosen by reading it; none of them may fire on it, so
+each rule's precision rests on cases written against it.
 """
 
 from __future__ import annotations
@@ -17,9 +19,9 @@ import pytest
 import yaml
 
 from bot.diff.model import Change
-from bot.rules import cliff, data_layer, semgrep
-from bot.rules.model import Contents, Finding, Ref, RuleContext
-from bot.rules.registry import rules
+from bot.rules import cliff, data_layer
+from bot.rules.model import Finding
+from bot.snapshot.model import Snapshot
 from tests.gitrepo import make_repo
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
@@ -41,6 +43,7 @@ class Case:
     base: dict[str, str | None]
     head: dict[str, str | None]
     expect: tuple[dict[str, str], ...]
+    quiet: tuple[str, ...] = ()
 
     def expected(self) -> set[Key]:
         """Resolve each expected finding's `at` text to its line number on its side."""
@@ -55,21 +58,19 @@ class Case:
         return keys
 
 
-@dataclass(frozen=True)
-class Scoped:
-    """One case's view of the shared repository's contents."""
-
-    inner: Contents
-    prefix: str
-
-    async def read(self, path: str, at: Ref = "head") -> str | None:
-        return await self.inner.read(self.prefix + path, at)
-
-    async def files(self, at: Ref = "head") -> frozenset[str] | None:
-        found = await self.inner.files(at)
-        if found is None:
-            return None
-        return frozenset(p.removeprefix(self.prefix) for p in found if p.startswith(self.prefix))
+def scoped_snapshot(whole: Snapshot, prefix: str) -> Snapshot:
+    """One case's view of the shared repository's snapshot: its folder, as if at the root."""
+    texts = {
+        (path.removeprefix(prefix), at): text
+        for (path, at), text in whole.texts.items()
+        if path.startswith(prefix)
+    }
+    listings = {
+        at: frozenset(p.removeprefix(prefix) for p in found if p.startswith(prefix))
+        for at, found in whole.listings.items()
+        if found is not None
+    }
+    return Snapshot(scoped(whole.whole, prefix), texts, listings)
 
 
 @dataclass
@@ -88,7 +89,7 @@ class Score:
 
 
 def load() -> list[Case]:
-    cases = []
+    cases: list[Case] = []
     for pack in sorted(PACKS):
         for source in sorted((CORPUS / pack).glob("*.yml")):
             data: dict[str, Any] = yaml.safe_load(source.read_text(encoding="utf-8"))
@@ -102,6 +103,7 @@ def load() -> list[Case]:
                         raw.get("base") or {},
                         raw.get("head") or {},
                         tuple(raw.get("expect") or ()),
+                        tuple(raw.get("quiet") or ()),
                     )
                 )
     return cases
@@ -138,24 +140,14 @@ def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[tuple[C
         head=dict(prefixed(cases, "head")),
     )
 
-    async def run() -> dict[str, list[tuple[Case, set[Key]]]]:
-        whole = repo.context
-        scan = asyncio.create_task(semgrep.run(whole))  # the slow part; overlap it with the checks
-        results: dict[str, list[tuple[Case, set[Key]]]] = {pack: [] for pack in PACKS}
-        for case in cases:
-            pack = PACKS[case.pack]
-            ctx = RuleContext(
-                scoped(whole.change, case.prefix), Scoped(whole.contents, case.prefix)
-            )
-            findings = [f for check in pack.checks for f in await check(ctx)]
-            results[case.pack].append((case, {_key(f) for f in findings}))
-        for finding in await scan:
-            for case, found in results.get(finding.pack, []):
-                if finding.path.startswith(case.prefix):
-                    found.add(_key(replace(finding, path=finding.path.removeprefix(case.prefix))))
-        return results
-
-    return asyncio.run(run())
+    whole = asyncio.run(repo.snapshot())
+    results: dict[str, list[tuple[Case, set[Key]]]] = {pack: [] for pack in PACKS}
+    for case in cases:
+        pack = PACKS[case.pack]
+        snap = scoped_snapshot(whole, case.prefix)
+        findings = [f for check in pack.checks for f in check(snap)]
+        results[case.pack].append((case, {_key(f) for f in findings}))
+    return results
 
 
 def _key(finding: Finding) -> Key:
@@ -187,10 +179,36 @@ def test_precision_and_recall_meet_the_floors(
     assert score.recall >= floor["recall"], detail
 
 
-def test_every_rule_of_both_packs_is_exercised(
-    outcomes: dict[str, list[tuple[Case, set[Key]]]],
+@pytest.mark.parametrize("pack", sorted(PACKS))
+def test_every_look_alike_names_rules_the_pack_declares(pack: str) -> None:
+    """A case that expects nothing names the rules it imitates, all of them declared."""
+    cases = [case for case in load() if case.pack == pack]
+    untied = [case.name for case in cases if not case.expect and not case.quiet]
+    named = [(c.name, rule) for c in cases for rule in [*c.quiet, *(e["rule"] for e in c.expect)]]
+    unknown = [(name, rule) for name, rule in named if rule not in PACKS[pack].ids]
+    contradictory = [c.name for c in cases if {e["rule"] for e in c.expect} & set(c.quiet)]
+    assert untied == [], "look-alikes with no `quiet: [rule, ...]`"
+    assert unknown == [], f"rule ids the {pack} pack does not declare"
+    assert contradictory == [], "rules both expected and quiet in one case"
+
+
+@pytest.mark.parametrize("pack", sorted(PACKS))
+def test_every_rule_has_a_positive_and_a_tied_negative(pack: str) -> None:
+    """Each rule's recall and precision are measured on cases written for it, both ways."""
+    cases = [case for case in load() if case.pack == pack]
+    positive = {item["rule"] for case in cases for item in case.expect}
+    negative = {rule for case in cases if not case.expect for rule in case.quiet}
+    ids = PACKS[pack].ids
+    assert sorted(ids - positive) == [], "rules with no case that expects them"
+    assert sorted(ids - negative) == [], "rules with no look-alike case tied to them"
+
+
+@pytest.mark.parametrize("pack", sorted(PACKS))
+def test_look_alikes_keep_their_rules_quiet(
+    pack: str, outcomes: dict[str, list[tuple[Case, set[Key]]]]
 ) -> None:
-    """The corpus holds a positive case for every rule the two packs can emit."""
-    expected = {k[0] for cases in outcomes.values() for case, _ in cases for k in case.expected()}
-    ours = {rule for rule in rules() if rule.split("/")[0] in PACKS}
-    assert sorted(ours - expected) == []
+    """No rule a case names as `quiet` fires on it."""
+    loud = sorted(
+        (case.name, key) for case, found in outcomes[pack] for key in found if key[0] in case.quiet
+    )
+    assert loud == []

@@ -2,8 +2,9 @@
 
 Each case of tests/corpus/<pack>/ becomes a real pair of git commits (base and head, one orphan
 branch per case, all written by one `git fast-import`); the pack's checks run with the
-repository's contents, like `readiness scan --repo`. The semgrep half
-of the tests pack is measured by its own `semgrep --test` targets instead.
+repository's contents, like `readiness scan --repo`. A look-alike case (no finding expected but
+notices) names in `quiet` the rules it imitates, chosen by reading it; those rules must stay
+below warning on it, so each rule's precision rests on cases written against it.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import subprocess
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +20,25 @@ import pytest
 import yaml
 
 from bot.rules import migrations, tests
-from bot.rules.model import NoContents, Pack, RuleContext
+from bot.rules.model import Finding, Pack, Severity
+from bot.snapshot.model import Snapshot
 from tests.gitrepo import Repo
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 PACKS = {"tests": tests.PACK, "migrations": migrations.PACK}
 BARE_RECALL_FLOOR = 0.85
 FLOORS = {"tests": (0.99, 0.99), "migrations": (0.95, 0.95)}  # (precision, recall), ratchet up
+# Look-alikes on which a rule they name as `quiet` still warns or fails today: real false alarms,
+# kept as cases and listed here until the rule is fixed (then the entry must go).
+KNOWN_FALSE_ALARMS = {
+    # `operations: ClassVar[list[Operation]] = [...]` (an annotated assignment) is read as a
+    # change of the operations; the annotation changes nothing the database runs.
+    ("django-edited-migration-cosmetic-ok", "migrations/edited-migration"),
+    # Python 3.11 warns about the invalid escape `"\s"` with a DeprecationWarning, which the
+    # parser does not silence (only SyntaxWarning): under `filterwarnings = error` the base
+    # revision does not parse and the changed lines are compared as text instead.
+    ("alembic-edited-revision-raw-string-ok", "migrations/edited-migration"),
+}
 
 # (case, rule, path, severity); severity is None when the case does not pin it.
 Label = tuple[str, str, str, str | None]
@@ -35,6 +48,8 @@ Label = tuple[str, str, str, str | None]
 class Score:
     expected: frozenset[Label]
     found: frozenset[Label]
+    # Every case's findings by case name, for the checks on look-alikes.
+    by_case: dict[str, list[Finding]] = field(default_factory=dict)
 
     @property
     def true_positives(self) -> int:
@@ -52,6 +67,16 @@ class Score:
 def cases(pack: str) -> Iterator[tuple[str, dict[str, Any]]]:
     for path in sorted((CORPUS / pack).glob("*.yml")):
         yield path.stem, yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def positives(case: dict[str, Any]) -> set[str]:
+    """The rules a case expects to warn or fail: an expected notice is no alarm."""
+    return {e["rule"] for e in case.get("expect") or [] if e.get("severity") != "notice"}
+
+
+def quiet(case: dict[str, Any]) -> list[str]:
+    """The rules a look-alike case imitates and that must stay below warning on it."""
+    return list(case.get("quiet") or [])
 
 
 def files(pack: str, case: dict[str, Any]) -> tuple[dict[str, str], dict[str, str | None]]:
@@ -105,19 +130,20 @@ def build(
     return [Repo(root, shas[f":{2 * i + 1}"], shas[f":{2 * i + 2}"]) for i in range(len(trees))]
 
 
-async def findings(
-    repo: Repo, pack: Pack, name: str, case: dict[str, Any], bare: bool
-) -> set[Label]:
-    found: set[Label] = set()
-    expected = {(e["rule"], e["path"]): e.get("severity") for e in case.get("expect") or []}
-    context = await asyncio.to_thread(lambda: repo.context)
+async def findings(repo: Repo, pack: Pack, bare: bool) -> list[Finding]:
+    snap = await repo.snapshot()
     if bare:  # a `--diff` scan: nothing beyond the diff is known
-        context = RuleContext(context.change, NoContents())
-    for check in pack.checks:
-        for f in await check(context):
-            pinned = expected.get((f.rule, f.path))
-            found.add((name, f.rule, f.path, f.severity.value if pinned else None))
-    return found
+        snap = Snapshot(snap.whole)
+    return [f for check in pack.checks for f in check(snap)]
+
+
+def labels(name: str, case: dict[str, Any], found: list[Finding]) -> set[Label]:
+    """Label a case's findings; the severity counts only where the case pins it."""
+    expected = {(e["rule"], e["path"]): e.get("severity") for e in case.get("expect") or []}
+    return {
+        (name, f.rule, f.path, f.severity.value if expected.get((f.rule, f.path)) else None)
+        for f in found
+    }
 
 
 async def score(root: Path, pack: Pack, bare: bool = False) -> Score:
@@ -128,10 +154,14 @@ async def score(root: Path, pack: Pack, bare: bool = False) -> Score:
         for e in case.get("expect") or []
     }
     repos = build(root, [files(pack.id, case) for _, case in loaded])
-    results = await asyncio.gather(
-        *(findings(repo, pack, n, c, bare) for repo, (n, c) in zip(repos, loaded, strict=True))
-    )
-    return Score(frozenset(expected), frozenset(set().union(*results)))
+    results = await asyncio.gather(*(findings(repo, pack, bare) for repo in repos))
+    found = {
+        label
+        for (name, case), result in zip(loaded, results, strict=True)
+        for label in labels(name, case, result)
+    }
+    by_case = {name: result for (name, _), result in zip(loaded, results, strict=True)}
+    return Score(frozenset(expected), frozenset(found), by_case)
 
 
 @pytest.fixture(scope="module")
@@ -175,8 +205,46 @@ def test_precision_and_recall_meet_the_floor(
 
 
 @pytest.mark.parametrize("pack", sorted(PACKS))
-def test_every_rule_has_a_positive_case(pack: str, scores: dict[str, Score]) -> None:
-    """Every Python rule of the pack is exercised by at least one labelled case."""
-    covered = {label[1] for label in scores[pack].expected}
-    semgrep_only = {"tests/unconditional-skip"}
-    assert set(PACKS[pack].rules) - semgrep_only <= covered
+def test_every_look_alike_names_rules_the_pack_declares(pack: str) -> None:
+    """A case expecting no warning or error names the rules it imitates, all of them declared."""
+    ids = PACKS[pack].ids
+    untied = [name for name, case in cases(pack) if not positives(case) and not quiet(case)]
+    named = [
+        (name, rule)
+        for name, case in cases(pack)
+        for rule in [*quiet(case), *(e["rule"] for e in case.get("expect") or [])]
+    ]
+    unknown = [(name, rule) for name, rule in named if rule not in ids]
+    contradictory = [
+        (name, sorted(positives(case) & set(quiet(case))))
+        for name, case in cases(pack)
+        if positives(case) & set(quiet(case))
+    ]
+    assert untied == [], "look-alikes with no `quiet: [rule, ...]`"
+    assert unknown == [], f"rule ids the {pack} pack does not declare"
+    assert contradictory == [], "rules both expected and quiet in one case"
+
+
+@pytest.mark.parametrize("pack", sorted(PACKS))
+def test_every_rule_has_a_positive_and_a_tied_negative(pack: str) -> None:
+    """Each rule's recall and precision are measured on cases written for it, both ways."""
+    loaded = [case for _, case in cases(pack)]
+    positive = set().union(*(positives(case) for case in loaded))
+    negative = {rule for case in loaded if not positives(case) for rule in quiet(case)}
+    ids = PACKS[pack].ids
+    assert sorted(ids - positive) == [], "rules with no case that expects them"
+    assert sorted(ids - negative) == [], "rules with no look-alike case tied to them"
+
+
+@pytest.mark.parametrize("pack", sorted(PACKS))
+def test_look_alikes_keep_their_rules_quiet(pack: str, scores: dict[str, Score]) -> None:
+    """No rule a case names as `quiet` warns or fails on it (a notice the case expects is fine)."""
+    loud = {
+        (name, f.rule)
+        for name, case in cases(pack)
+        for f in scores[pack].by_case[name]
+        if f.rule in quiet(case) and f.severity is not Severity.NOTICE
+    }
+    known = {(name, rule) for name, rule in KNOWN_FALSE_ALARMS if rule.startswith(f"{pack}/")}
+    assert sorted(loud - known) == [], "look-alikes on which a rule they imitate warns or fails"
+    assert sorted(known - loud) == [], "fixed: remove these from KNOWN_FALSE_ALARMS"

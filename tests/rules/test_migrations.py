@@ -10,8 +10,8 @@ import pytest
 from bot.diff.parse import parse
 from bot.rules.engine import evaluate
 from bot.rules.migrations import DJANGO, PACK, SQLALCHEMY
-from bot.rules.model import Finding, NoContents, RuleContext
-from bot.rules.semgrep import RULES_DIR
+from bot.rules.model import Finding
+from bot.snapshot.model import Snapshot
 from tests.gitrepo import Repo, make_repo
 
 SHOP_MODELS = '''\
@@ -223,13 +223,13 @@ def summary(findings: list[Finding] | tuple[Finding, ...]) -> list[tuple[str, st
     return sorted((f.rule, f.path, f.line, f.severity.value, f.side) for f in findings)
 
 
-async def run_pack(ctx: RuleContext) -> list[Finding]:
-    return [finding for check in PACK.checks for finding in await check(ctx)]
+def run_pack(snap: Snapshot) -> list[Finding]:
+    return [finding for check in PACK.checks for finding in check(snap)]
 
 
 async def both_ways(repo: Repo) -> tuple[list[Finding], list[Finding]]:
     """Run the pack with the repository's contents and on the bare diff alone."""
-    return await run_pack(repo.context), await run_pack(RuleContext(parse(repo.diff), NoContents()))
+    return run_pack(await repo.snapshot()), run_pack(Snapshot(parse(repo.diff)))
 
 
 DJANGO_CASES: list[tuple[str, Files, list[tuple[str, str, int, str, str]]]] = [
@@ -276,9 +276,10 @@ DJANGO_CASES: list[tuple[str, Files, list[tuple[str, str, int, str, str]]]] = [
         [],
     ),
     (
-        "ordering is not a schema change",
+        # Not a schema change, but Django records it (AlterModelOptions): a warning, not an error.
+        "ordering changes migration state only",
         {"shop/models.py": SHOP_MODELS.replace('["-created_at"]', '["-created_at", "id"]')},
-        [],
+        [(DJANGO, "shop/models.py", line_of(SHOP_MODELS, "ordering ="), "warning", "RIGHT")],
     ),
     (
         "field re-wrapped and commented, same definition",
@@ -324,7 +325,7 @@ class Refund(models.Model):
     base = {**SHOP, "payments/__init__.py": "", "payments/models/__init__.py": ""}
     head = {"payments/models/refund.py": refund}
     repo = make_repo(tmp_path / "r", base=base, head=head)
-    [finding] = await run_pack(repo.context)
+    [finding] = run_pack(await repo.snapshot())
     assert summary([finding]) == [
         (DJANGO, "payments/models/refund.py", line_of(refund, "class Refund"), "error", "RIGHT")
     ]
@@ -339,7 +340,7 @@ class Refund(models.Model):
 async def test_django_message_names_model_fields_and_command(tmp_path: Path) -> None:
     """The message names the changed model field, the risk and the command to run."""
     repo = make_repo(tmp_path / "r", base=SHOP, head={"shop/models.py": WITH_DISCOUNT})
-    [finding] = await run_pack(repo.context)
+    [finding] = run_pack(await repo.snapshot())
     assert finding.pack == "migrations"
     assert finding.message == (
         "`Order.discount` changed in `shop/models.py`, but this change adds no migration under "
@@ -429,11 +430,11 @@ accounts = Table(
         base={"accounts/db/tables.py": tables, "migrations/versions/.keep": ""},
         head={"accounts/db/tables.py": head},
     )
-    [finding] = await run_pack(repo.context)
+    [finding] = run_pack(await repo.snapshot())
     assert summary([finding]) == [
         (SQLALCHEMY, "accounts/db/tables.py", line_of(head, '"plan"'), "error", "RIGHT")
     ]
-    assert finding.message.startswith("`accounts` changed in `accounts/db/tables.py`")
+    assert finding.message.startswith("`accounts.plan` changed in `accounts/db/tables.py`")
     assert "a database schema that does not have the new columns" in finding.message
     assert 'Run `alembic revision --autogenerate -m "<what changed>"`' in finding.message
 
@@ -446,15 +447,15 @@ async def test_table_that_is_not_sqlalchemy_is_ignored(tmp_path: Path) -> None:
     )
     head = report.replace("title='Orders'", "Column('Total', justify='right'), title='Orders'")
     repo = make_repo(tmp_path / "r", base={"cli/report.py": report}, head={"cli/report.py": head})
-    assert await run_pack(repo.context) == []
+    assert run_pack(await repo.snapshot()) == []
 
 
 async def test_engine_reports_missing_migration(tmp_path: Path) -> None:
-    """Through the engine, next to the other packs' semgrep rules, the finding is kept."""
+    """Through the engine (registry caps, suppressions), the finding is kept as an error."""
     repo = make_repo(tmp_path / "r", base=SHOP, head={"shop/models.py": WITH_DISCOUNT})
-    evaluation = await evaluate(repo.context, packs=[PACK], semgrep_rules=RULES_DIR)
+    evaluation = await evaluate(await repo.snapshot(), packs=[PACK])
     ours = [f for f in evaluation.findings if f.pack == PACK.id]
     assert summary(ours) == [
         (DJANGO, "shop/models.py", line_of(WITH_DISCOUNT, "discount ="), "error", "RIGHT")
     ]
-    assert ours[0].rule in PACK.rules
+    assert ours[0].rule in PACK.ids

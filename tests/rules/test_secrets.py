@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.diff.parse import parse
-from bot.rules import semgrep
 from bot.rules.engine import evaluate
-from bot.rules.model import Finding, NoContents, RuleContext, Severity
+from bot.rules.model import Finding, Severity
 from bot.rules.secrets import PACK, check_secrets
+from bot.snapshot.model import Snapshot
 from tests.gitrepo import make_repo
 
 # Fixture credentials are assembled from parts so that push protection and secret scanners do not
@@ -82,7 +82,7 @@ async def test_provider_credentials_in_a_settings_module_are_errors(tmp_path: Pa
         head={"app/settings.py": settings},
     )
 
-    findings = await check_secrets(repo.context)
+    findings = check_secrets(await repo.snapshot())
 
     path = "app/settings.py"
     assert summary(findings) == [
@@ -125,7 +125,7 @@ async def test_express_config_slack_and_generic_secrets(tmp_path: Path) -> None:
         tmp_path / "r", base={"server/index.js": server}, head={"server/config.js": config}
     )
 
-    findings = await check_secrets(repo.context)
+    findings = check_secrets(await repo.snapshot())
 
     path = "server/config.js"
     assert summary(findings) == [
@@ -162,7 +162,7 @@ async def test_private_key_env_yaml_and_json_assignments(tmp_path: Path) -> None
         },
     )
 
-    findings = await check_secrets(repo.context)
+    findings = check_secrets(await repo.snapshot())
 
     assert summary(findings) == [
         ("secrets/committed-secret-file", ".env", 1, "warning", "RIGHT"),
@@ -225,7 +225,7 @@ async def test_placeholders_lookups_and_documented_examples_are_left_alone(
         },
     )
 
-    assert await check_secrets(repo.context) == []
+    assert check_secrets(await repo.snapshot()) == []
 
 
 async def test_removed_secret_is_a_notice_on_the_old_line(tmp_path: Path) -> None:
@@ -234,7 +234,7 @@ async def test_removed_secret_is_a_notice_on_the_old_line(tmp_path: Path) -> Non
     head = SETTINGS_BASE + 'STRIPE_API_KEY = os.environ["STRIPE_API_KEY"]\n'
     repo = make_repo(tmp_path / "r", base={"app/settings.py": base}, head={"app/settings.py": head})
 
-    findings = await check_secrets(repo.context)
+    findings = check_secrets(await repo.snapshot())
 
     old_line = line_of(base, "STRIPE_API_KEY")
     assert summary(findings) == [
@@ -255,7 +255,7 @@ async def test_moved_secret_is_reported_where_added_only(tmp_path: Path) -> None
         head={"app/settings.py": SETTINGS_BASE, "app/github.py": config},
     )
 
-    findings = await check_secrets(repo.context)
+    findings = check_secrets(await repo.snapshot())
 
     assert summary(findings) == [("secrets/github-token", "app/github.py", 3, "error", "RIGHT")]
     assert_hidden(findings, GITHUB_TOKEN)
@@ -276,7 +276,7 @@ async def test_test_keys_and_test_fixtures_are_notices(tmp_path: Path) -> None:
         tmp_path / "r", base={"tests/__init__.py": ""}, head={"tests/conftest.py": conftest}
     )
 
-    findings = await check_secrets(repo.context)
+    findings = check_secrets(await repo.snapshot())
 
     assert summary(findings) == [
         ("secrets/generic-secret", "tests/conftest.py", 11, "notice", "RIGHT"),
@@ -291,9 +291,9 @@ async def test_bare_diff_gives_the_same_findings(tmp_path: Path) -> None:
     head = SETTINGS_BASE + f'AWS_ACCESS_KEY_ID = "{AWS_KEY_ID}"\n'
     repo = make_repo(tmp_path / "r", base={"app/settings.py": base}, head={"app/settings.py": head})
 
-    bare = await check_secrets(RuleContext(parse(repo.diff), NoContents()))
+    bare = check_secrets(Snapshot(parse(repo.diff)))
 
-    assert bare == await check_secrets(repo.context)
+    assert bare == check_secrets(await repo.snapshot())
     assert summary(bare) == [
         ("secrets/aws-access-key", "app/settings.py", 7, "error", "RIGHT"),
         ("secrets/removed-secret", "app/settings.py", 7, "notice", "LEFT"),
@@ -314,7 +314,7 @@ async def test_engine_runs_the_pack_and_honours_allow_markers(tmp_path: Path) ->
         head={"app/settings.py": head},
     )
 
-    evaluation = await evaluate(repo.context, packs=[PACK], semgrep_rules=semgrep.RULES_DIR)
+    evaluation = await evaluate(await repo.snapshot(), packs=[PACK])
 
     findings = [f for f in evaluation.findings if f.pack == "secrets"]
     assert summary(findings) == [("secrets/aws-access-key", "app/settings.py", 7, "error", "RIGHT")]
@@ -325,5 +325,6 @@ async def test_engine_runs_the_pack_and_honours_allow_markers(tmp_path: Path) ->
 def test_every_rule_id_is_described_in_one_line() -> None:
     """Every rule has a one-line description for the README and the check run."""
     assert len(PACK.rules) == 32
-    for rule, text in PACK.rules.items():
-        assert rule.startswith("secrets/") and text[0].isupper() and "\n" not in text
+    for rule in PACK.rules:
+        text = rule.description
+        assert rule.id.startswith("secrets/") and text[0].isupper() and "\n" not in text

@@ -1,5 +1,7 @@
 """Precision and recall of the secrets pack per rule family, on the labelled corpus.
 
+Every line that must stay silent names the rules it is a look-alike of (`-generic-secret | ...`),
+so each rule's precision rests on negatives written against it, chosen by reading the line.
 The floors only ever go up: raise them when the pack gets better, never lower them to pass.
 """
 
@@ -19,10 +21,10 @@ from pathlib import Path
 import pytest
 
 from bot.diff.model import Change, ChangedFile, FileStatus, Line
-from bot.rules.model import NoContents, RuleContext
+from bot.rules.model import Severity
 from bot.rules.secrets import PACK, check_secrets
-from bot.rules.secrets.generic import GENERIC_WORDS
-from bot.rules.secrets.values import placeholder
+from bot.rules.secrets.values import GENERIC_WORDS, placeholder
+from bot.snapshot.model import Snapshot
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "secrets" / "cases.txt"
 BASE62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
@@ -37,14 +39,29 @@ _TEMPLATE = re.compile(r"\{(?P<kind>[rdhub]|crc|jwt|nl)(?::(?P<arg>[^{}]*))?\}")
 # (recall floor, precision floor) per family: measured, then set a little below.
 FLOORS = {"generic": (0.95, 0.95)}
 DEFAULT_FLOOR = (1.0, 1.0)
-# False positives allowed on the corpus's negative lines, in total.
+# False positives (errors and warnings) allowed on the corpus's negative lines, in total.
 MAX_FALSE_POSITIVES = 0
+# Notices on negative lines, in total. A notice fails nothing and the issue's precision counts
+# errors and warnings only, so it is no false alarm, but each one is listed here by its line:
+# `.npmrc` holding only a scoped registry line gets committed-secret-file's "an `.npmrc`" notice
+# (a heads-up that a token may follow). Lower this when that notice goes.
+MAX_NOTICES_ON_NEGATIVES = 1
+# Rules the corpus cannot hold, with the reason; each has its own tests elsewhere.
+NOT_IN_CORPUS = {
+    # The corpus holds added lines only (each case is one added file), while this notice speaks
+    # on removed lines: neither a positive nor a look-alike can be written in this format. Its
+    # positive and negative tests are in tests/rules/test_secrets.py.
+    "secrets/removed-secret",
+}
 
 
 @dataclass(frozen=True)
 class Case:
+    """One labelled line: the rule it must raise, or (`expected` None) the rules it imitates."""
+
     number: int
     expected: str | None
+    quiet: tuple[str, ...]
     path: str
     lines: tuple[str, ...]
 
@@ -65,13 +82,14 @@ def load_cases(path: Path = CORPUS) -> list[Case]:
     for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not raw.strip() or raw.startswith("#"):
             continue
-        expected, file, text = (part.strip() for part in raw.split(" | ", 2))
+        label, file, text = (part.strip() for part in raw.split(" | ", 2))
         # Keep the line's own indentation: only the separator's space is dropped.
         text = raw.split(" | ", 2)[2]
         filled = _fill(text, random.Random(number)).replace("§", "")
-        cases.append(
-            Case(number, None if expected == "-" else expected, file, tuple(filled.split("\n")))
-        )
+        negative = label.startswith("-")
+        quiet = tuple(rule for rule in label[1:].split(",") if rule) if negative else ()
+        expected = None if negative else label
+        cases.append(Case(number, expected, quiet, file, tuple(filled.split("\n"))))
     return cases
 
 
@@ -110,26 +128,37 @@ def _random(alphabet: str, size: int, rng: random.Random) -> str:
             return value
 
 
-def score(cases: list[Case], rules_by_case: dict[int, set[str]]) -> dict[str, Counter[str]]:
-    """Count true positives, false negatives and false positives per family."""
+Found = dict[int, dict[str, Severity]]
+
+
+def alarms(found: dict[str, Severity]) -> set[str]:
+    """The rules that raised an error or a warning: what a false positive is made of."""
+    return {rule for rule, severity in found.items() if severity is not Severity.NOTICE}
+
+
+def score(cases: list[Case], rules_by_case: Found) -> dict[str, Counter[str]]:
+    """Count true positives, false negatives and false positives (errors, warnings) per family."""
     table: dict[str, Counter[str]] = {}
     for case in cases:
         found = rules_by_case[case.number]
         if case.expected is not None:
             outcome = "tp" if f"secrets/{case.expected}" in found else "fn"
             table.setdefault(family(case.expected), Counter())[outcome] += 1
-        for rule in found:
-            if case.expected is None:
+        else:
+            for rule in alarms(found):
                 table.setdefault(family(rule), Counter())["fp"] += 1
     return table
 
 
-async def run_pack(cases: list[Case]) -> dict[int, set[str]]:
-    """Run the pack on each case as its own one-file change."""
-    found = {}
+def run_pack(cases: list[Case]) -> Found:
+    """Run the pack on each case as its own one-file change; keep each rule's top severity."""
+    found: Found = {}
     for case in cases:
-        findings = await check_secrets(RuleContext(case.change, NoContents()))
-        found[case.number] = {f.rule for f in findings}
+        rules: dict[str, Severity] = {}
+        for f in check_secrets(Snapshot(case.change)):
+            if f.rule not in rules or f.severity.rank < rules[f.rule].rank:
+                rules[f.rule] = f.severity
+        found[case.number] = rules
     return found
 
 
@@ -144,7 +173,7 @@ def _iter_fields(table: dict[str, Counter[str]]) -> Iterator[tuple[str, float, f
 async def test_corpus_precision_and_recall_per_family(capsys: pytest.CaptureFixture[str]) -> None:
     """Every family keeps its recall and precision floor; negatives stay (almost) silent."""
     cases = load_cases()
-    found = await run_pack(cases)
+    found = run_pack(cases)
     table = score(cases, found)
     failures = []
     with capsys.disabled():
@@ -157,17 +186,36 @@ async def test_corpus_precision_and_recall_per_family(capsys: pytest.CaptureFixt
     missed = [
         c.number for c in cases if c.expected and f"secrets/{c.expected}" not in found[c.number]
     ]
-    noisy = [
-        (c.number, sorted(found[c.number])) for c in cases if c.expected is None and found[c.number]
-    ]
+    negatives = [(c, found[c.number]) for c in cases if c.expected is None]
+    noisy = [(c.number, c.quiet, sorted(alarms(f))) for c, f in negatives if alarms(f)]
+    notices = [(c.number, c.quiet, sorted(f)) for c, f in negatives if f and not alarms(f)]
     assert failures == [], (missed, noisy)
     assert len(noisy) <= MAX_FALSE_POSITIVES, noisy
+    assert len(notices) <= MAX_NOTICES_ON_NEGATIVES, notices
 
 
-async def test_corpus_covers_every_rule_and_emits_only_described_rules() -> None:
-    """Each rule id has a labelled case, and nothing the pack emits lacks a description."""
+def test_every_label_names_a_rule_the_pack_declares() -> None:
+    """A negative names the rule(s) it imitates; positives and negatives name declared rules."""
     cases = load_cases()
-    found = await run_pack(cases)
-    expected = {f"secrets/{c.expected}" for c in cases if c.expected}
-    assert set(PACK.rules) - expected == {"secrets/removed-secret"}
-    assert set().union(*found.values()) <= set(PACK.rules)
+    untied = [c.number for c in cases if c.expected is None and not c.quiet]
+    named = [(c.number, rule) for c in cases for rule in (c.expected, *c.quiet) if rule]
+    unknown = [(number, rule) for number, rule in named if f"secrets/{rule}" not in PACK.ids]
+    assert untied == [], "negatives with no rule id (write `-rule | path | line`)"
+    assert unknown == [], "rule ids the secrets pack does not declare"
+
+
+def test_every_rule_has_a_positive_and_a_tied_negative() -> None:
+    """Each rule's recall and precision are measured on cases written for it, both ways."""
+    cases = load_cases()
+    positives = {f"secrets/{c.expected}" for c in cases if c.expected}
+    negatives = {f"secrets/{rule}" for c in cases for rule in c.quiet}
+    assert PACK.ids >= NOT_IN_CORPUS
+    wanted = PACK.ids - NOT_IN_CORPUS
+    assert sorted(wanted - positives) == [], "rules without a positive line"
+    assert sorted(wanted - negatives) == [], "rules without a look-alike line tied to them"
+
+
+async def test_corpus_emits_only_described_rules() -> None:
+    """Nothing the pack emits on the corpus lacks a declaration (and so a description)."""
+    found = run_pack(load_cases())
+    assert set().union(*found.values()) <= set(PACK.ids)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from bot.diff.model import Change, ChangedFile, FileStatus, Line
-from bot.rules.model import Finding, NoContents, RuleContext
+from bot.rules.model import Finding
 from bot.rules.secrets import check_secrets
 from bot.rules.secrets.scan import scan
+from bot.snapshot.model import Snapshot
 
 # Assembled from parts so that push protection and scanners do not take this file for a leak.
 STRIPE_LIVE = "sk_live_" + "51HqLyjWDarjtT1zdp7d9f2c"
@@ -17,7 +18,7 @@ OPENAI = "sk-" + "Zq81LmVb3KxRt0PaWy7c" + "T3Blbk" + "FJ" + "Hn2Ds9GfQe4Jk6Lm1Xz
 async def run(path: str, *lines: str, status: FileStatus = FileStatus.ADDED) -> list[Finding]:
     added = tuple(Line(i, text) for i, text in enumerate(lines, 1))
     change = Change(files=(ChangedFile(path, status, added=added),))
-    return await check_secrets(RuleContext(change, NoContents()))
+    return check_secrets(Snapshot(change))
 
 
 def rules(findings: list[Finding]) -> list[tuple[str, int, str]]:

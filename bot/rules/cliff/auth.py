@@ -17,7 +17,8 @@ from bot.rules.code import (
     name,
     production_code,
 )
-from bot.rules.model import Finding, RuleContext, Severity
+from bot.rules.model import Finding, Severity
+from bot.snapshot.model import Snapshot
 
 PACK_ID = "cliff"
 AUTH_REMOVED = "cliff/auth-removed"
@@ -57,17 +58,17 @@ _PUBLIC = re.compile(
 _SIGNATURE_LINES = 12
 
 
-async def check_auth_removed(ctx: RuleContext) -> list[Finding]:
+def check_auth_removed(snap: Snapshot) -> list[Finding]:
     """Flag auth decorators, dependencies and middleware removed from routes that still exist."""
     findings: list[Finding] = []
-    for changed in ctx.change.files:
+    for changed in snap.change.files:
         if not production_code(changed, SUFFIXES) or changed.status is FileStatus.REMOVED:
             continue
         gates = [(r, m) for r in changed.removed if (m := AUTH.search(r.text))]
         if not gates or COMMENT_LINE.match(gates[0][0].text):
             continue
-        base_text = await ctx.contents.read(changed.old_path or changed.path, "base")
-        head_text = await ctx.contents.read(changed.path, "head")
+        base_text = snap.read(changed.old_path or changed.path, "base")
+        head_text = snap.read(changed.path, "head")
         if base_text is None or head_text is None:
             continue
         base, head = base_text.splitlines(), head_text.splitlines()
@@ -85,22 +86,22 @@ async def check_auth_removed(ctx: RuleContext) -> list[Finding]:
                 "check back; if the endpoint must be public, make that explicit and say why."
             )
             findings.append(
-                make_finding(AUTH_REMOVED, changed.path, line, Severity.ERROR, message, "LEFT")
+                make_finding(AUTH_REMOVED, changed.path, line, Severity.WARNING, message, "LEFT")
             )
     return findings
 
 
-async def check_auth_bypassed(ctx: RuleContext) -> list[Finding]:
+def check_auth_bypassed(snap: Snapshot) -> list[Finding]:
     """Flag AllowAny, permit_all and skipped authentication added outside public endpoints."""
     findings: list[Finding] = []
-    for changed in ctx.change.files:
+    for changed in snap.change.files:
         if not production_code(changed, SUFFIXES):
             continue
         for line in changed.added:
             match = _BYPASS.search(line.text)
             if match is None or COMMENT_LINE.match(line.text) or _IMPORT.match(line.text):
                 continue
-            if _PUBLIC.search(line.text) or _PUBLIC.search(await _around(ctx, changed, line)):
+            if _PUBLIC.search(line.text) or _PUBLIC.search(_around(snap, changed, line)):
                 continue
             message = (
                 f"`{match.group(0)}` lets anyone call this endpoint without signing in: its data "
@@ -171,9 +172,9 @@ def _still_there(function: str | None, head: Sequence[str], *, with_decorators: 
     return None if any(AUTH.search(t) for t in gates) else f"`{function}`"
 
 
-async def _around(ctx: RuleContext, changed: ChangedFile, line: Line) -> str:
+def _around(snap: Snapshot, changed: ChangedFile, line: Line) -> str:
     """Return the names of the function and class around an added line, and the file's name."""
-    text = await ctx.contents.read(changed.path, "head")
+    text = snap.read(changed.path, "head")
     lines = text.splitlines() if text is not None else paths.from_diff(changed.added)
     index = line.number - 1
     function = enclosing(lines, index, FUNCTION, inclusive=True)

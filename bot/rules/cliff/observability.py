@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
-from bot.diff.model import FileStatus
+from bot.diff.model import FileStatus, Line
 from bot.rules import paths
-from bot.rules.cliff.failures import LOG_CALL
+from bot.rules.cliff.handlers import LOG_CALL, Handler, handlers_of
 from bot.rules.code import (
     COMMENT_LINE,
     FUNCTION,
@@ -18,7 +19,8 @@ from bot.rules.code import (
     name,
     production_code,
 )
-from bot.rules.model import Finding, RuleContext, Severity
+from bot.rules.model import Finding, Severity
+from bot.snapshot.model import Snapshot
 
 PACK_ID = "cliff"
 HEALTH_REMOVED = "cliff/health-check-removed"
@@ -35,30 +37,23 @@ _ROUTE_CONTEXT = re.compile(
     |\b(?:re_)?path\(|\burl\(|^\s*get\s|HandleFunc\(|Handle\(|\.(?:GET|Any)\(""",
     re.VERBOSE,
 )
+_HANDLER_FOLLOWS = re.compile(r"\s*(?:,|=>)")
 
 
-async def check_health_checks(ctx: RuleContext) -> list[Finding]:
+def check_health_checks(snap: Snapshot) -> list[Finding]:
     """Flag health-check routes removed with no route for the same path left or added."""
-    added = [line.text for changed in ctx.change.files for line in changed.added]
+    added = [line.text for changed in snap.change.files for line in changed.added]
     findings: list[Finding] = []
-    for changed in ctx.change.files:
+    for changed in snap.change.files:
         if not production_code(changed, SUFFIXES):
             continue
         head_text = None
         if changed.status is not FileStatus.REMOVED:
-            head_text = await ctx.contents.read(changed.path, "head")
+            head_text = snap.read(changed.path, "head")
         kept = added + (head_text.splitlines() if head_text else [])
         for line in changed.removed:
-            match = _HEALTH_PATH.search(line.text)
-            if match is None or not _ROUTE_CONTEXT.search(line.text):
-                continue
-            probe = match["path"].strip("/")
-            if any(
-                _ROUTE_CONTEXT.search(t)
-                and (m := _HEALTH_PATH.search(t))
-                and m["path"].strip("/") == probe
-                for t in kept
-            ):
+            probe = _health_route(line.text)
+            if probe is None or any(_health_route(t) == probe for t in kept):
                 continue
             message = (
                 f"The health-check route `/{probe}` was removed and no route answers it any more: "
@@ -67,50 +62,113 @@ async def check_health_checks(ctx: RuleContext) -> list[Finding]:
                 "in the same pull request."
             )
             findings.append(
-                make_finding(HEALTH_REMOVED, changed.path, line, Severity.ERROR, message, "LEFT")
+                make_finding(HEALTH_REMOVED, changed.path, line, Severity.WARNING, message, "LEFT")
             )
     return findings
 
 
-async def check_error_logging(ctx: RuleContext) -> list[Finding]:
-    """Flag logging or metrics calls removed from an error handler that still catches the error."""
+def _health_route(text: str) -> str | None:
+    """Return the health path a line registers as a route: a decorator, or a path and a handler.
+
+    `cache.get("healthcheck")` names the path but registers nothing: no handler follows it.
+    """
+    match = _HEALTH_PATH.search(text)
+    if match is None or not _ROUTE_CONTEXT.search(text):
+        return None
+    registers = text.lstrip().startswith("@") or _HANDLER_FOLLOWS.match(text, match.end())
+    return match["path"].strip("/") if registers else None
+
+
+def check_error_logging(snap: Snapshot) -> list[Finding]:
+    """Flag log or metric calls removed from an error handler that stays and now leaves no trace.
+
+    Handlers are matched by the function around them and what they catch. A handler that now
+    re-raises, or still logs, reports or shows the error, still leaves a trace.
+    """
     findings: list[Finding] = []
-    for changed in ctx.change.files:
+    for changed in snap.change.files:
         if not production_code(changed) or changed.status is FileStatus.REMOVED:
             continue
         calls = [
             r for r in changed.removed if LOG_CALL.search(r.text) and not COMMENT_LINE.match(r.text)
         ]
-        if not calls:
+        before = snap.source(changed.old_path or changed.path, "base")
+        after = snap.source(changed.path, "head")
+        if not calls or before.text is None or after.text is None:
             continue
-        base_text = await ctx.contents.read(changed.old_path or changed.path, "base")
-        head_text = await ctx.contents.read(changed.path, "head")
-        if base_text is None or head_text is None:
-            continue
-        base, head = base_text.splitlines(), head_text.splitlines()
-        kept = {" ".join(t.split()) for t in head}
-        for line in calls:
-            index = line.number - 1
-            if " ".join(line.text.split()) in kept or not in_handler(base, index):
-                continue
-            header = enclosing(base, index, FUNCTION, inclusive=False)
-            function = name(header[1]) if header else None
-            before, after = function_span(base, function), function_span(head, function)
-            if before is None or after is None:
-                continue
-            handlers = [i for i in range(*after) if HANDLER.match(head[i])]
-            if not handlers or _logged(head, range(*after)) >= _logged(base, range(*before)):
-                continue
-            message = (
-                f"`{line.text.strip()}` was removed from the error path of `{function}`, which "
-                "still catches the error: failures there now leave no trace in logs or metrics, "
-                "so an outage is found by users first. Keep the log or metric call in the handler "
-                "(or let the error propagate)."
+        old, new = handlers_of(before), handlers_of(after)
+        kept = {" ".join(t.split()) for t in after.lines}
+        removed = [line for line in calls if " ".join(line.text.split()) not in kept]
+        if old is None or new is None:
+            found = _silenced_by_lines(before.lines, after.lines, removed)
+        else:
+            found = [
+                (line, function) for line in removed if (function := _silenced(line, old, new))
+            ]
+        findings += [
+            make_finding(
+                LOGGING_REMOVED,
+                changed.path,
+                line,
+                Severity.WARNING,
+                _message(line, function),
+                "LEFT",
             )
-            findings.append(
-                make_finding(LOGGING_REMOVED, changed.path, line, Severity.WARNING, message, "LEFT")
-            )
+            for line, function in found
+        ]
     return findings
+
+
+def _silenced(line: Line, old: Sequence[Handler], new: Sequence[Handler]) -> str | None:
+    """Name the function whose handler lost this log call and now leaves no trace, if any."""
+    around = [h for h in old if h.line < line.number <= h.end]
+    if not around:
+        return None
+    handler = max(around, key=lambda h: h.line)  # the innermost
+    twin = _twin(handler, old, new)
+    if twin is None or twin.raises or twin.reports or not twin.silent:
+        return None  # it still raises, tells someone, or records the failure in what it returns
+    return handler.function or "this module"
+
+
+def _twin(handler: Handler, old: Sequence[Handler], new: Sequence[Handler]) -> Handler | None:
+    """Find the head handler that is this base handler: same function, same catch, same rank."""
+
+    def same(h: Handler) -> bool:
+        return (h.function, h.caught) == (handler.function, handler.caught)
+
+    rank = [h for h in old if same(h)].index(handler)
+    matches = [h for h in new if same(h)]
+    return matches[rank] if rank < len(matches) else None
+
+
+def _message(line: Line, function: str) -> str:
+    return (
+        f"`{line.text.strip()}` was removed from the error path of `{function}`, which "
+        "still catches the error: failures there now leave no trace in logs or metrics, "
+        "so an outage is found by users first. Keep the log or metric call in the handler "
+        "(or let the error propagate)."
+    )
+
+
+def _silenced_by_lines(
+    base: list[str], head: list[str], removed: Sequence[Line]
+) -> list[tuple[Line, str]]:
+    """Judge by lines, for Python that does not parse: same function, fewer logged handlers."""
+    found: list[tuple[Line, str]] = []
+    for line in removed:
+        index = line.number - 1
+        if not in_handler(base, index):
+            continue
+        header = enclosing(base, index, FUNCTION, inclusive=False)
+        function = name(header[1]) if header else None
+        before, after = function_span(base, function), function_span(head, function)
+        if function is None or before is None or after is None:
+            continue
+        handlers = [i for i in range(*after) if HANDLER.match(head[i])]
+        if handlers and _logged(head, range(*after)) < _logged(base, range(*before)):
+            found.append((line, function))
+    return found
 
 
 def _logged(lines: list[str], span: range) -> int:

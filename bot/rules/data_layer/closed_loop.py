@@ -8,7 +8,8 @@ from bot.rules import paths
 from bot.rules.code import COMMENT_LINE, head_lines, make_finding, production_code
 from bot.rules.data_layer.fixtures import WORD, fixture_names
 from bot.rules.data_layer.literals import RETURN, returned_mock_names
-from bot.rules.model import Finding, RuleContext, Severity
+from bot.rules.model import Finding, Severity
+from bot.snapshot.model import Snapshot
 
 PACK_ID = "data-layer"
 CLOSED_LOOP = "data-layer/closed-loop-test"
@@ -20,27 +21,27 @@ _ASSERTION = re.compile(
 _IMPORT = re.compile(r"^\s*(?:from\s+\S+\s+import|import\b|(?:const|let|var)\s.*\brequire\()")
 
 
-async def check_closed_loop_tests(ctx: RuleContext) -> list[Finding]:
+def check_closed_loop_tests(snap: Snapshot) -> list[Finding]:
     """Flag test assertions against the fixture or mock data production code now returns."""
     served: dict[str, str] = {}
-    for changed in ctx.change.files:
+    for changed in snap.change.files:
         if not production_code(changed):
             continue
         returns = [line for line in changed.added if RETURN.search(line.text)]
         if returns:
-            head = await head_lines(ctx, changed)
+            head = head_lines(snap, changed)
             imported = fixture_names(head, paths.suffix(changed.path))
             for name in returned_mock_names(head, returns, imported):
                 served.setdefault(name, changed.path)
     if not served:
         return []
     findings: list[Finding] = []
-    for changed in ctx.change.files:
+    for changed in snap.change.files:
         if not paths.is_test(changed.path) or paths.suffix(changed.path) not in (
             paths.PYTHON_SUFFIXES | paths.SCRIPT_SUFFIXES
         ):
             continue
-        head = await head_lines(ctx, changed)
+        head = head_lines(snap, changed)
         imported = {
             word for text in head if _IMPORT.match(text) for word in WORD.findall(text)
         } & served.keys()

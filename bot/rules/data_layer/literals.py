@@ -1,7 +1,9 @@
 """Data access and endpoints that answer with literal records, mock constants or fixture data.
 
-The base version decides how loud a finding is: a function that used to query and now returns
-literals is an error; literal records in a data-access module with no such history a warning.
+The base version decides the finding: a function whose answer was fed by a call (a query, a
+client, any store function) and is now literal records replaced its data; literal records in a
+data-access module with no such history are only suspicious. Both sides are judged from their
+parse trees (`answers.py`); what a bare diff shows of a file is read line by line.
 """
 
 from __future__ import annotations
@@ -9,12 +11,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from bot.diff.model import ChangedFile, Line
+from bot.diff.model import ChangedFile, FileStatus, Line
 from bot.rules import paths
 from bot.rules.code import (
     COMMENT_LINE,
     FUNCTION,
     OWNER,
+    SCRIPT_LANGUAGES,
     enclosing,
     head_lines,
     in_handler,
@@ -28,8 +31,11 @@ from bot.rules.code import (
     shown,
     snippet,
 )
+from bot.rules.data_layer.answers import MOCK_NAME, Answer, Answers, fed_names, python_answers
 from bot.rules.data_layer.fixtures import WORD, fixture_names
-from bot.rules.model import Finding, RuleContext, Severity
+from bot.rules.data_layer.script_answers import script_answers
+from bot.rules.model import Finding, Severity
+from bot.snapshot.model import Snapshot, Source
 
 PACK_ID = "data-layer"
 LITERAL_RECORDS = "data-layer/literal-records"
@@ -51,9 +57,6 @@ RETURN = re.compile(
     r"|\b(?:res|response|reply)\s*(?:\.status\(\s*\d+\s*\))?\.(?:json|send)\(\s*"
     r"|\bctx\.body\s*=\s*"
 )
-MOCK_NAME = re.compile(
-    r"\b(?:MOCK|FAKE|SAMPLE|DUMMY|STUB)(?:_[A-Z0-9]+)+\b|\b(?:mock|fake|dummy|stub|sample)[A-Z]\w*"
-)
 _WRAPPER = re.compile(
     r"""^\s*(?:await\s+)?(?:Promise\.resolve|of|resolve|structuredClone|list|tuple
     |(?:copy\.)?deepcopy|jsonify|JsonResponse|JSONResponse|Response|(?:Next)?Response\.json
@@ -65,6 +68,15 @@ _TRAILING_COMMENT = re.compile(r"(?:#|//).*$")
 _KEY = re.compile(r"[A-Za-z_$][\w$]*\s*:")
 _KWARG = re.compile(r"\b\w+\s*=(?!=)")
 _ID_KEY = re.compile(r"""["']?\b(?:id|pk|uuid|guid|sku|email|\w+_id|\w+Id|\w+ID)\b["']?\s*:""")
+# An explicit error response: a 4xx/5xx status next to the body, or an error body.
+_ERROR_STATUS = (
+    r"(?:[45]\d\d\b|[\w.]*(?:HTTP_[45]|BAD_REQUEST|NOT_FOUND|UNAUTHORI[SZ]ED|FORBIDDEN))"
+)
+_ERROR_RESPONSE = re.compile(
+    rf"""\bstatus(?:_code|Code)?\s*[=:(]\s*{_ERROR_STATUS}|[)}}\]]\s*,\s*{_ERROR_STATUS}
+    |\{{\s*["']?errors?["']?\s*:|["']?(?:success|ok)["']?\s*:\s*(?:False|false)\b""",
+    re.VERBOSE,
+)
 _ROUTE_DECORATOR = re.compile(
     r"""^\s*@(?:\w+\.)*(?:get|post|put|patch|delete|route|api_route|websocket)\(
     |^\s*@(?:api_view|action|require_(?:GET|POST|safe|http_methods))\b""",
@@ -80,10 +92,10 @@ _STORE_CALL = re.compile(
 _DJANGO_VIEW = re.compile(r"^\s*(?:async\s+)?def\s+\w+\(\s*(?:self\s*,\s*)?request\b")
 
 
-async def check_literal_records(ctx: RuleContext) -> list[Finding]:
+def check_literal_records(snap: Snapshot) -> list[Finding]:
     """Flag data access and endpoints that now return literal records, mocks or fixture data."""
     findings: list[Finding] = []
-    for changed in ctx.change.files:
+    for changed in snap.change.files:
         if not production_code(changed):
             continue
         candidates = [
@@ -93,15 +105,78 @@ async def check_literal_records(ctx: RuleContext) -> list[Finding]:
         ]
         if not candidates:
             continue
-        head = await head_lines(ctx, changed)
-        base = await ctx.contents.read(changed.old_path or changed.path, "base")
+        head = head_lines(snap, changed)
         imported = fixture_names(head, paths.suffix(changed.path))
-        findings += [
-            finding
-            for line in candidates
-            if (finding := _literal_return(changed, line, head, base, imported)) is not None
-        ]
+        after = snap.source(changed.path, "head")
+        parsed = _answers(after, imported) if after.text is not None else None
+        if parsed is None:
+            base = snap.read(changed.old_path or changed.path, "base")
+            findings += [
+                finding
+                for line in candidates
+                if (finding := _literal_return(changed, line, head, base, imported)) is not None
+            ]
+            continue
+        before = snap.source(changed.old_path or changed.path, "base")
+        known = changed.status is not FileStatus.ADDED and before.text is not None
+        findings += _judge_answers(
+            changed, parsed, _answers(before, set()) if known else None, before
+        )
     return findings
+
+
+def _answers(source: Source, imported: set[str]) -> Answers | None:
+    """Parse one side's answers; None when it does not parse (Python) or is no code we read."""
+    if source.python is not None:
+        return python_answers(source.python, source.path, imported)
+    if source.language in SCRIPT_LANGUAGES and source.tree is not None:
+        return script_answers(source.tree, source.path, imported)
+    return None
+
+
+def _judge_answers(
+    changed: ChangedFile, head: Answers, base: Answers | None, before: Source
+) -> list[Finding]:
+    """Judge each literal answer on an added line against the function's answers at base."""
+    added = {line.number: line for line in changed.added}
+    findings: list[Finding] = []
+    seen: set[int] = set()
+    for answer in head.answers:
+        spanned = range(answer.first, answer.last + 1)
+        line = next((added[n] for n in spanned if n in added), None)
+        if answer.payload is None or line is None or line.number in seen:
+            continue
+        seen.add(line.number)
+        lost = [] if base is None else _lost(answer.function, head, base)
+        query = before.lines[lost[0] - 1] if lost and lost[0] <= len(before.lines) else None
+        finding = _decide(changed.path, line, answer, query)
+        if finding is not None:
+            findings.append(finding)
+    return findings
+
+
+def _lost(function: str, head: Answers, base: Answers) -> list[int]:
+    """Return the base lines of calls that fed the function's answers and feed none at head."""
+    kept = fed_names(head.fed, function)
+    return [number for callee, number in base.fed.get(function, []) if callee not in kept]
+
+
+def _decide(path: str, line: Line, answer: Answer, query: str | None) -> Finding | None:
+    """Pick the rule for a literal answer from where it sits and what fed it at base."""
+    assert answer.payload is not None
+    detail, has_id, canned = answer.payload.detail, answer.payload.has_id, answer.payload.canned
+    if answer.handler:
+        return _fallback(path, line, detail) if canned or has_id else None
+    owner, _, function = answer.function.rpartition(".")
+    if not answer.route and not is_data_access(path, owner or None):
+        return None
+    label = shown(function)
+    if query is not None:
+        make = _canned_response if answer.route else _query_replaced
+        return make(path, line, label, query, detail)
+    if not has_id or (answer.route and not canned):
+        return None
+    return _literal_records(path, line, label, detail)
 
 
 def returned_mock_names(
@@ -129,15 +204,7 @@ def _literal_return(
     detail, has_id, canned = returned
     path = changed.path
     if in_handler(head, index) or ".catch(" in line.text:
-        if not (canned or has_id):
-            return None
-        message = (
-            f"When the real call fails, this now answers with {detail}: users see plausible "
-            "records instead of an error, so an outage looks like data and nobody is alerted. "
-            "Let the error propagate (or return an explicit error state) and log it; keep "
-            "canned records in tests."
-        )
-        return make_finding(CANNED_FALLBACK, path, line, Severity.ERROR, message)
+        return _fallback(path, line, detail) if canned or has_id else None
     function = name(header[1]) if header else None
     owner = enclosing(head, header[0], OWNER, inclusive=False) if header else None
     route = (
@@ -150,24 +217,45 @@ def _literal_return(
         [r.text for r in removed if _STORE_CALL.search(r.text)] if route else []
     )
     label = shown(function) if function else "This function"
-    if queries and route:
-        message = (
-            f"The endpoint {label} used to read its data (`{snippet(queries[0])}`) and now "
-            f"answers with {detail}: every user gets the same records, whoever asks and whatever "
-            "the database holds, and nothing is read from it any more. Restore the store call; "
-            "keep canned payloads in tests or a mock server."
-        )
-        return make_finding(CANNED_RESPONSE, path, line, Severity.ERROR, message)
     if queries:
-        message = (
-            f"{label} used to read its data (`{snippet(queries[0])}`) and now returns {detail}: "
-            "every caller gets the same literal records, and nothing is read from the database or "
-            "API any more. Restore the query; keep sample records in tests, fixtures or a seed "
-            "script."
-        )
-        return make_finding(QUERY_REPLACED, path, line, Severity.ERROR, message)
+        make = _canned_response if route else _query_replaced
+        return make(path, line, label, queries[0], detail)
     if not has_id or (route and not canned):
         return None
+    return _literal_records(path, line, label, detail)
+
+
+def _fallback(path: str, line: Line, detail: str) -> Finding:
+    message = (
+        f"When the real call fails, this now answers with {detail}: users see plausible "
+        "records instead of an error, so an outage looks like data and nobody is alerted. "
+        "Let the error propagate (or return an explicit error state) and log it; keep "
+        "canned records in tests."
+    )
+    return make_finding(CANNED_FALLBACK, path, line, Severity.WARNING, message)
+
+
+def _canned_response(path: str, line: Line, label: str, query: str, detail: str) -> Finding:
+    message = (
+        f"The endpoint {label} used to read its data (`{snippet(query)}`) and now "
+        f"answers with {detail}: every user gets the same records, whoever asks and whatever "
+        "the database holds, and nothing is read from it any more. Restore the store call; "
+        "keep canned payloads in tests or a mock server."
+    )
+    return make_finding(CANNED_RESPONSE, path, line, Severity.WARNING, message)
+
+
+def _query_replaced(path: str, line: Line, label: str, query: str, detail: str) -> Finding:
+    message = (
+        f"{label} used to read its data (`{snippet(query)}`) and now returns {detail}: "
+        "every caller gets the same literal records, and nothing is read from the database or "
+        "API any more. Restore the query; keep sample records in tests, fixtures or a seed "
+        "script."
+    )
+    return make_finding(QUERY_REPLACED, path, line, Severity.WARNING, message)
+
+
+def _literal_records(path: str, line: Line, label: str, detail: str) -> Finding:
     message = (
         f"{label} returns {detail} from data-access code: every caller gets the same literal "
         "records and nothing is read from the database or API, so real data never shows up. "
@@ -216,6 +304,8 @@ def _returned(
         if literal is None:
             continue
         skeleton, raw = literal
+        if _ERROR_RESPONSE.search(text[:start] + raw):
+            continue
         while wrapper := _WRAPPER.match(skeleton):
             skeleton = skeleton[wrapper.end() :]
         skeleton = skeleton.strip()
@@ -247,7 +337,7 @@ def _literal(lines: Sequence[str], index: int, column: int) -> tuple[str, str] |
             depth += (char in "([{") - (char in ")]}")
             if depth <= 0 and char in ")]}":
                 code.append(blanked[: position + 1])
-                return "\n".join(code), "\n".join(raw)
+                return "\n".join(code), "\n".join(raw)  # raw keeps the line's tail: `}, 400`
         if depth == 0:
             return None
         code.append(blanked)

@@ -11,7 +11,8 @@ from bot.rules.code import (
     make_finding,
     production_code,
 )
-from bot.rules.model import Finding, RuleContext, Severity
+from bot.rules.model import Finding, Severity
+from bot.snapshot.model import Snapshot
 
 PACK_ID = "data-layer"
 IN_MEMORY_STORE = "data-layer/in-memory-store"
@@ -32,10 +33,10 @@ _WRITE = r"""(?:\[.+\]\s*=(?!=)|\.(?:append|push|set|add|insert|update|extend|se
     |unshift|splice)\()"""
 
 
-async def check_in_memory_stores(ctx: RuleContext) -> list[Finding]:
+def check_in_memory_stores(snap: Snapshot) -> list[Finding]:
     """Flag a store module that keeps its records in a module-level dict or list it writes to."""
     findings: list[Finding] = []
-    for changed in ctx.change.files:
+    for changed in snap.change.files:
         if not production_code(changed) or not is_data_access(changed.path, None):
             continue
         containers = [
@@ -45,7 +46,7 @@ async def check_in_memory_stores(ctx: RuleContext) -> list[Finding]:
         ]
         if not containers:
             continue
-        head = await head_lines(ctx, changed)
+        head = head_lines(snap, changed)
         names = [name for _, name in containers]
         # Array methods on the container itself (`users.find(`) are not I/O.
         if any(IO.search(text) and not any(n in text for n in names) for text in head):

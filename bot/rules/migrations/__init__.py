@@ -2,18 +2,20 @@
 
 Static analysis only: model files and migrations are read as text, never imported or run. Where
 the repository must be consulted (does this project keep migrations? is the file on the base
-branch?) the rules ask `ctx.contents`, and stay quiet or fall back when it cannot answer.
+branch?) the rules read the snapshot, and stay quiet or fall back when it cannot answer.
 """
 
 from __future__ import annotations
 
 from bot.rules.migrations import sql
+from bot.rules.migrations.context import context_files
 from bot.rules.migrations.edited import EDITED, check_edited
 from bot.rules.migrations.js_orms import SEQUELIZE, TYPEORM, check_sequelize, check_typeorm
 from bot.rules.migrations.prisma import PRISMA, check_prisma
 from bot.rules.migrations.python_orms import (
     DJANGO,
     SQLALCHEMY,
+    alembic_ini_files,
     check_django,
     check_sqlalchemy,
 )
@@ -21,13 +23,42 @@ from bot.rules.migrations.rails import (
     MIGRATION_WITHOUT_SCHEMA,
     SCHEMA_WITHOUT_MIGRATION,
     check_rails,
+    schema_dumps,
 )
-from bot.rules.model import Pack
+from bot.rules.model import Pack, Rule, Severity
 
-__all__ = ["DJANGO", "PACK", "SQLALCHEMY"]
+MISSING_FIX = (
+    "Generate the migration with the framework's own command (makemigrations, alembic revision "
+    "--autogenerate, rails generate migration, prisma migrate dev, …) and commit it."
+)
+DANGEROUS_FIX = (
+    "Split it into steps that old and new code both survive (expand, deploy, contract), or say in "
+    "the pull request why the table is small or unused."
+)
+
+
+def missing(rule: str, description: str) -> Rule:
+    return Rule(rule, Severity.ERROR, description, MISSING_FIX)
+
+
+def dangerous(rule: str, description: str) -> Rule:
+    return Rule(rule, Severity.WARNING, description, DANGEROUS_FIX)
+
+
+__all__ = [
+    "DJANGO",
+    "EDITED",
+    "PACK",
+    "PRISMA",
+    "SCHEMA_WITHOUT_MIGRATION",
+    "SEQUELIZE",
+    "SQLALCHEMY",
+    "TYPEORM",
+]
 
 PACK = Pack(
     id="migrations",
+    extras=(alembic_ini_files, schema_dumps, context_files),
     checks=(
         check_django,
         check_sqlalchemy,
@@ -38,20 +69,41 @@ PACK = Pack(
         check_edited,
         sql.check_dangerous,
     ),
-    rules={
-        DJANGO: "Django model fields or table options change without a migration for the app.",
-        SQLALCHEMY: "SQLAlchemy columns or tables change without a new Alembic revision.",
-        SCHEMA_WITHOUT_MIGRATION: "Rails schema.rb or structure.sql edited with no new migration.",
-        MIGRATION_WITHOUT_SCHEMA: "Rails migration added without updating the schema dump.",
-        PRISMA: "Prisma model or enum changes without a new migrations/*/migration.sql.",
-        TYPEORM: "TypeORM entity columns or tables change without a new migration.",
-        SEQUELIZE: "Sequelize model attributes change without a new migration.",
-        EDITED: "Migration already on the base branch edited instead of adding a new one.",
-        sql.DROP_TABLE: "New migration drops a table (SQL, Django, Rails, Alembic, Knex, Laravel).",
-        sql.DROP_COLUMN: "New migration drops a column the running code may still use.",
-        sql.RENAME: "New migration renames a table or column under the running code.",
-        sql.NOT_NULL: "New migration makes a column of an existing table NOT NULL without default.",
-        sql.INDEX: "New migration builds a Postgres index without CONCURRENTLY, blocking writes.",
-        sql.TYPE_CHANGE: "New migration changes a column's type, rewriting the table under lock.",
-    },
+    rules=(
+        missing(DJANGO, "Django model fields or table options change without a migration."),
+        missing(SQLALCHEMY, "SQLAlchemy columns or tables change without a new Alembic revision."),
+        missing(
+            SCHEMA_WITHOUT_MIGRATION, "Rails schema.rb or structure.sql edited with no migration."
+        ),
+        missing(PRISMA, "Prisma model or enum changes without a new migrations/*/migration.sql."),
+        missing(TYPEORM, "TypeORM entity columns or tables change without a new migration."),
+        missing(SEQUELIZE, "Sequelize model attributes change without a new migration."),
+        Rule(
+            MIGRATION_WITHOUT_SCHEMA,
+            Severity.WARNING,
+            "Rails migration added without updating the schema dump.",
+            "Run the migration and commit the regenerated db/schema.rb or structure.sql.",
+        ),
+        Rule(
+            EDITED,
+            Severity.ERROR,
+            "Migration already on the base branch edited so that its operations change.",
+            "Databases that ran the old version never see the edit: add a new migration instead.",
+        ),
+        dangerous(sql.DROP_TABLE, "New migration drops a table the running code may still use."),
+        dangerous(sql.DROP_COLUMN, "New migration drops a column the running code may still use."),
+        dangerous(sql.RENAME, "New migration renames a table or column under the running code."),
+        dangerous(
+            sql.NOT_NULL,
+            "New migration makes a column of an existing table NOT NULL without default.",
+        ),
+        dangerous(
+            sql.INDEX,
+            "New migration builds a Postgres index without CONCURRENTLY, blocking writes.",
+        ),
+        dangerous(
+            sql.TYPE_CHANGE,
+            "New migration changes a column's type, rewriting the table under lock.",
+        ),
+    ),
 )

@@ -1,32 +1,53 @@
-"""A migration already on the base branch has run somewhere: editing it changes nothing there."""
+"""A migration already on the base branch has run somewhere: editing what it runs misses it.
+
+Only an edit of what the database runs counts (`meaning`): reordered imports, type hints,
+formatting, comments, docstrings, raw-string fixes, `dependencies` re-pointed at a squashed
+migration, an operation made idempotent, a `change_table` block spelled as `add_column` calls,
+or a data step put before the schema step it lets succeed (a repaired migration) leave every
+database that ran it as it was. When a side does not
+parse (or a bare diff shows only the changed lines), the changed lines are compared instead,
+less comments and imports, so a pure reorder or re-wrap still says nothing.
+"""
 
 from __future__ import annotations
 
-from bot.diff.model import FileStatus
+import re
+from collections import Counter
+
+from bot.diff.model import ChangedFile, FileStatus, Line
+from bot.rules.migrations import context
 from bot.rules.migrations.files import is_migration_file
+from bot.rules.migrations.meaning import meaning, repair_step
 from bot.rules.migrations.orm import PACK_ID
-from bot.rules.model import Finding, RuleContext, Severity, fingerprint
+from bot.rules.model import Finding, Severity, fingerprint
+from bot.snapshot.model import Snapshot
 
 EDITED = "migrations/edited-migration"
 _COMMENTS = ("#", "--", "//", "/*", "*")
+DUMPS = ("db/schema.rb", "db/structure.sql")
+_IMPORT = re.compile(
+    r"^\s*(?:import\s|from\s+\S+\s+import\s|require[\s(]|(?:const|let|var)\s.*=\s*require\()"
+)
 
 
-async def check_edited(ctx: RuleContext) -> list[Finding]:
-    """Flag code changes to a committed migration: databases that ran it never see the edit."""
-    findings = []
-    for changed in ctx.change.files:
+def check_edited(snap: Snapshot) -> list[Finding]:
+    """Flag edits of what a committed migration runs: databases that ran it never see them."""
+    findings = _deleted(snap)
+    for changed in snap.change.files:
         if changed.binary or changed.status is not FileStatus.MODIFIED:
             continue
-        if not await is_migration_file(ctx, changed):
+        if not is_migration_file(snap, changed):
             continue
-        lines = [
-            line
-            for line in (*changed.added, *changed.removed)
-            if line.text.strip() and not line.text.strip().startswith(_COMMENTS)
-        ]
-        if not lines:
+        same = _same_meaning(snap, changed)
+        if same is True:
             continue
-        first = lines[0]
+        everything = [line for line in (*changed.added, *changed.removed) if line.text.strip()]
+        lines = [line for line in everything if _code(line)]
+        if same is None and (not lines or _only_moved(changed)):
+            continue
+        if not everything:
+            continue
+        first = (lines or everything)[0]
         findings.append(
             Finding(
                 rule=EDITED,
@@ -35,12 +56,98 @@ async def check_edited(ctx: RuleContext) -> list[Finding]:
                 line=first.number,
                 severity=Severity.ERROR,
                 message=(
-                    "This edits a migration that is already on the base branch: databases that "
-                    "ran it will never run the change, so environments drift apart. Revert the "
-                    "edit and add a new migration instead."
+                    "This edits what a migration that is already on the base branch runs: "
+                    "databases that ran it will never run the change, so environments drift "
+                    "apart. Revert the edit and add a new migration instead."
                 ),
                 fingerprint=fingerprint(EDITED, changed.path, "edited"),
                 side="RIGHT" if first in changed.added else "LEFT",
             )
         )
     return findings
+
+
+def _deleted(snap: Snapshot) -> list[Finding]:
+    """Flag committed migrations deleted without a migration that reverses them.
+
+    A revert that deletes shipped migrations and rolls the schema dump back leaves every
+    database that ran them with their tables and columns, and the dump disagrees with them: an
+    error. Deleting old Rails migrations whose effect stays in the dump is a known cleanup, and
+    a change that adds a migration (a squash, a reversal) is judged by the other rules: neither
+    is reported here; any other deletion is a warning.
+    """
+    removed = [
+        f
+        for f in snap.change.files
+        if f.status is FileStatus.REMOVED and not f.binary and is_migration_file(snap, f)
+    ]
+    if not removed:
+        return []
+    added = [f for f in snap.change.files if f.status is FileStatus.ADDED]
+    if any(is_migration_file(snap, f) for f in added):
+        return []  # a new migration may well reverse or squash them: other rules judge it
+    dumps = {f.path for f in snap.change.files if f.path.endswith(DUMPS)}
+    groups: dict[str, list[ChangedFile]] = {}
+    rolled: dict[str, bool] = {}
+    for changed in removed:
+        root = changed.path.split("db/migrate/")[0] if "db/migrate/" in changed.path else None
+        rolled_back = root is not None and any(root + dump in dumps for dump in DUMPS)
+        if root is not None and not rolled_back:
+            continue  # old Rails migrations pruned; the schema dump still holds their effect
+        key = root if root is not None else changed.path.rsplit("/", 1)[0]
+        groups.setdefault(key, []).append(changed)
+        rolled[key] = rolled_back
+    findings = []
+    for key, files in groups.items():
+        first_file = files[0]
+        first = next((line for line in first_file.removed if _code(line)), None)
+        what = (
+            "a migration that is"
+            if len(files) == 1
+            else f"{len(files)} migrations (`{first_file.path}` and the next) that are"
+        )
+        findings.append(
+            Finding(
+                rule=EDITED,
+                pack=PACK_ID,
+                path=first_file.path,
+                line=first.number if first else 1,
+                severity=Severity.ERROR if rolled[key] else Severity.WARNING,
+                message=(
+                    f"This deletes {what} already on the base branch"
+                    + (" and rolls the schema dump back" if rolled[key] else "")
+                    + ": databases that ran them keep their changes, so they no longer match the "
+                    "code. Keep the migrations and add a new one that reverses them."
+                ),
+                fingerprint=fingerprint(EDITED, key, "deleted"),
+                side="LEFT",
+            )
+        )
+    return findings
+
+
+def _same_meaning(snap: Snapshot, changed: ChangedFile) -> bool | None:
+    """Whether both sides run the same; None when either side cannot be read or parsed."""
+    before = snap.read(changed.old_path or changed.path, "base")
+    after = snap.read(changed.path, "head")
+    if before is None or after is None:
+        return None
+    dialect = context.dialect(snap, changed.path, after)
+    old, new = meaning(changed.path, before, dialect), meaning(changed.path, after, dialect)
+    if old is None or new is None:
+        return None
+    return old == new or (changed.path.endswith(".py") and repair_step(before, after))
+
+
+def _code(line: Line) -> bool:
+    text = line.text.strip()
+    return bool(text) and not text.startswith(_COMMENTS) and not _IMPORT.match(line.text)
+
+
+def _only_moved(changed: ChangedFile) -> bool:
+    """The diff's code lines, layout aside, are the same on both sides: a reorder or re-wrap."""
+
+    def code(lines: tuple[Line, ...]) -> Counter[str]:
+        return Counter("".join(line.text.split()).rstrip(",") for line in lines if _code(line))
+
+    return code(changed.added) == code(changed.removed)

@@ -6,7 +6,7 @@ import re
 
 from bot.diff.model import ChangedFile
 from bot.rules import paths
-from bot.rules.model import RuleContext
+from bot.snapshot.model import Snapshot
 
 _MIGRATION = re.compile(
     r"""(?:^|/)(?:
@@ -27,13 +27,13 @@ _ALEMBIC = re.compile(r"(?:^|/)versions/\w+\.py$")
 _REVISION = re.compile(r"^down_revision\b", re.MULTILINE)
 
 
-async def is_migration_file(ctx: RuleContext, changed: ChangedFile) -> bool:
+def is_migration_file(snap: Snapshot, changed: ChangedFile) -> bool:
     """Tell whether a changed file is a migration; an Alembic one may live in any `versions/`."""
     if is_migration(changed.path):
         return True
     if not _ALEMBIC.search(changed.path) or paths.is_test(changed.path):
         return False
-    text = await ctx.contents.read(changed.path, "head")
+    text = snap.read(changed.path, "head")
     if text is None:
         text = "\n".join(line.text for line in (*changed.added, *changed.removed))
     return bool(_REVISION.search(text))

@@ -15,7 +15,8 @@ from bot.rules.migrations.orm import (
     statement,
     statement_end,
 )
-from bot.rules.model import Finding, RuleContext
+from bot.rules.model import Finding
+from bot.snapshot.model import Snapshot
 
 TYPEORM = "migrations/typeorm-missing-migration"
 SEQUELIZE = "migrations/sequelize-missing-migration"
@@ -34,14 +35,14 @@ _TYPEORM_EVIDENCE = re.compile(r"\btypeorm\b|@Entity\(")
 _SEQUELIZE_EVIDENCE = re.compile(r"\bsequelize\b", re.IGNORECASE)
 
 
-async def check_typeorm(ctx: RuleContext) -> list[Finding]:
+def check_typeorm(snap: Snapshot) -> list[Finding]:
     """Flag TypeORM entity changes that come without a new migration."""
-    return await check(ctx, _TYPEORM)
+    return check(snap, _TYPEORM)
 
 
-async def check_sequelize(ctx: RuleContext) -> list[Finding]:
+def check_sequelize(snap: Snapshot) -> list[Finding]:
     """Flag Sequelize model changes that come without a new migration."""
-    return await check(ctx, _SEQUELIZE)
+    return check(snap, _SEQUELIZE)
 
 
 def _decorated(lines: Sequence[str]) -> dict[int, Statement]:
@@ -100,9 +101,9 @@ def _module(path: str) -> str | None:
     return None if not FOLDERS.isdisjoint(paths.parts(path)[:-1]) else ""
 
 
-async def _migrations(ctx: RuleContext) -> Migrated:
+def _migrations(snap: Snapshot) -> Migrated:
     """Accept a new script in the project's migrations folder, or any such folder if unknown."""
-    base = await ctx.contents.files("base")
+    base = snap.listing("base")
     known = {
         str(PurePosixPath(p).parent)
         for p in base or ()

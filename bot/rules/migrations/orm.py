@@ -1,21 +1,24 @@
 """Shared engine of the missing-migration rules: schema statements of model files, compared.
 
-Static analysis only: model files are read as text, never imported. A changed line counts when
-it falls inside a schema statement (a field, a column, a table option, a new model) of the whole
-file at head or base; on a bare diff, the diff's own lines are all there is. A statement that is
-only moved or re-wrapped (same text at head and base) is no change.
+Static analysis only: model files are read, never imported. A changed line counts when it falls
+inside a schema statement (a field, a column, a table option, a new model) of the whole file at
+head or base; on a bare diff, the diff's own lines are all there is. A statement that is only
+moved or re-wrapped (same key at head and base) is no change. A statement whose database key
+(`db_key`) is unchanged touched the ORM's migration state only: a warning where the framework
+still wants a migration for it (Django), nothing where it does not (SQLAlchemy).
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.diff.model import ChangedFile, FileStatus, Line
 from bot.rules import paths
-from bot.rules.model import Finding, Ref, RuleContext, Severity, Side, fingerprint
+from bot.rules.model import Finding, Ref, Severity, Side, fingerprint
+from bot.snapshot.model import Snapshot
 
 PACK_ID = "migrations"
 MAX_STATEMENT_LINES = 60
@@ -32,11 +35,21 @@ Migrated = Callable[[Sequence[str], str], bool]
 
 @dataclass(frozen=True)
 class Statement:
-    """One schema statement of a model file: the model it belongs to, its name, its text."""
+    """One schema statement of a model file: the model it belongs to, its name, its meaning.
+
+    `db_key` is what the database sees of it ("" when that is all of `key`); `anywhere` marks a
+    statement of an abstract model or mixin, migrated wherever its concrete models live.
+    """
 
     model: str | None
     name: str
     key: str
+    db_key: str = ""
+    anywhere: bool = False
+
+    @property
+    def database(self) -> str:
+        return self.db_key or self.key
 
     @property
     def label(self) -> str:
@@ -63,19 +76,30 @@ class Dialect:
     # On a bare diff the ORM's import is rarely in sight; a file name like `models.py` is enough.
     path_is_evidence: bool
     group: Callable[[str], str | None]
-    migrations: Callable[[RuleContext], Awaitable[Migrated]]
+    migrations: Callable[[Snapshot], Migrated]
     message: Callable[[str, str, str], str]
+    # The warning for a change of migration state only; None when such a change needs nothing.
+    state_only: Callable[[str, str, str], str] | None = None
+    # Whether deleting a whole model file is a schema change (not for a Prisma schema: deleting
+    # one drops a database this project no longer manages).
+    removal_counts: bool = True
 
 
-async def check(ctx: RuleContext, dialect: Dialect) -> list[Finding]:
+# The group of a statement that any migration of the change satisfies (abstract models, mixins).
+ANYWHERE = "*"
+
+
+def check(snap: Snapshot, dialect: Dialect) -> list[Finding]:
     """Collect each model file's schema edits, cancel moves, and report groups left unmigrated."""
     edits: list[Edit] = []
-    for changed in ctx.change.files:
+    for changed in snap.change.files:
         group = dialect.group(changed.path)
         if group is None or changed.binary:
             continue
-        head = await _lines(ctx, changed, "head", dialect)
-        base = await _lines(ctx, changed, "base", dialect)
+        if changed.status is FileStatus.REMOVED and not dialect.removal_counts:
+            continue
+        head = _lines(snap, changed, "head", dialect)
+        base = _lines(snap, changed, "base", dialect)
         added = _touched(changed.added, dialect.statements(head))
         removed = _touched(changed.removed, dialect.statements(base))
         if added or removed:
@@ -83,25 +107,53 @@ async def check(ctx: RuleContext, dialect: Dialect) -> list[Finding]:
     if not edits:
         return []
     # A statement re-wrapped, or moved between files of one group, keeps its key: no change.
-    new = Counter((e.group, s.key) for e in edits for s in set(e.added.values()))
-    gone = Counter((e.group, s.key) for e in edits for s in set(e.removed.values()))
-    new, gone = new - gone, gone - new
-    migrated = await dialect.migrations(ctx)
-    created = [f.path for f in ctx.change.files if f.status is FileStatus.ADDED]
+    new, gone = _uncancelled(edits, lambda s: s.key)
+    # What is left but cancels on the database key changed the ORM's migration state only.
+    new_db, gone_db = _uncancelled(edits, lambda s: s.database)
+    migrated = dialect.migrations(snap)
+    created = [f.path for f in snap.change.files if f.status is FileStatus.ADDED]
     findings = []
     for edit in edits:
-        if migrated(created, edit.group):
-            continue
-        added = {line: s for line, s in edit.added.items() if (edit.group, s.key) in new}
-        removed = {line: s for line, s in edit.removed.items() if (edit.group, s.key) in gone}
-        if added or removed:
-            findings.append(_finding(dialect, edit, added, removed))
+        left = {ANYWHERE: not migrated(created, ANYWHERE), "": not migrated(created, edit.group)}
+        added = {
+            n: s
+            for n, s in edit.added.items()
+            if (edit.group, s.key) in new and left[ANYWHERE if s.anywhere else ""]
+        }
+        removed = {
+            n: s
+            for n, s in edit.removed.items()
+            if (edit.group, s.key) in gone and left[ANYWHERE if s.anywhere else ""]
+        }
+        schema = {n: s for n, s in added.items() if (edit.group, s.database) in new_db}
+        dropped = {n: s for n, s in removed.items() if (edit.group, s.database) in gone_db}
+        if schema or dropped:
+            findings.append(_finding(dialect, edit, schema, dropped, dialect.message))
+        elif (added or removed) and dialect.state_only is not None:
+            findings.append(
+                _finding(dialect, edit, added, removed, dialect.state_only, Severity.WARNING)
+            )
     return findings
 
 
-def python_statements(start: re.Pattern[str]) -> Callable[[Sequence[str]], dict[int, Statement]]:
+def _uncancelled(
+    edits: Sequence[Edit], key: Callable[[Statement], str]
+) -> tuple[Counter[tuple[str, str]], Counter[tuple[str, str]]]:
+    """Count each group's new and gone statement keys, less those found on both sides."""
+    new = Counter((e.group, key(s)) for e in edits for s in set(e.added.values()))
+    gone = Counter((e.group, key(s)) for e in edits for s in set(e.removed.values()))
+    return new - gone, gone - new
+
+
+# Given a statement's model, name and lines: its (key, db_key), or None to keep the text key.
+Keys = Callable[[str | None, str, Sequence[str]], tuple[str, str] | None]
+
+
+def python_statements(
+    start: re.Pattern[str], keys: Keys | None = None
+) -> Callable[[Sequence[str]], dict[int, Statement]]:
     """Build a statement reader for Python models from the regex that starts a statement."""
-    return lambda lines: _python_statements(lines, start)
+    return lambda lines: _python_statements(lines, start, keys)
 
 
 def statement(model: str | None, name: str, lines: Sequence[str]) -> Statement:
@@ -122,7 +174,12 @@ def statement_end(lines: Sequence[str], index: int) -> int:
 
 
 def _finding(
-    dialect: Dialect, edit: Edit, added: dict[Line, Statement], removed: dict[Line, Statement]
+    dialect: Dialect,
+    edit: Edit,
+    added: dict[Line, Statement],
+    removed: dict[Line, Statement],
+    message: Callable[[str, str, str], str],
+    severity: Severity = Severity.ERROR,
 ) -> Finding:
     """Report one model file on its first changed schema line, added lines first."""
     side: Side = "RIGHT" if added else "LEFT"
@@ -137,17 +194,17 @@ def _finding(
         pack=PACK_ID,
         path=path,
         line=line.number,
-        severity=Severity.ERROR,
-        message=dialect.message(shown, path, edit.group),
+        severity=severity,
+        message=message(shown, path, edit.group),
         fingerprint=fingerprint(dialect.rule, path, f"no migration for {edit.group}"),
         side=side,
     )
 
 
-async def _lines(ctx: RuleContext, changed: ChangedFile, at: Ref, dialect: Dialect) -> list[str]:
+def _lines(snap: Snapshot, changed: ChangedFile, at: Ref, dialect: Dialect) -> list[str]:
     """Return the file on one side, or the diff's lines of it; nothing unless it uses the ORM."""
     path = (changed.old_path or changed.path) if at == "base" else changed.path
-    text = await ctx.contents.read(path, at)
+    text = snap.read(path, at)
     if text is not None:
         return text.splitlines() if dialect.evidence.search(text) else []
     lines = paths.from_diff(changed.added if at == "head" else changed.removed)
@@ -158,7 +215,9 @@ async def _lines(ctx: RuleContext, changed: ChangedFile, at: Ref, dialect: Diale
 _CLASS = re.compile(r"^(?P<indent>\s*)class\s+(?P<name>\w+)")
 
 
-def _python_statements(lines: Sequence[str], start: re.Pattern[str]) -> dict[int, Statement]:
+def _python_statements(
+    lines: Sequence[str], start: re.Pattern[str], keys: Keys | None
+) -> dict[int, Statement]:
     """Map each line number inside a Python schema statement to that statement."""
     found: dict[int, Statement] = {}
     index = 0
@@ -177,9 +236,11 @@ def _python_statements(lines: Sequence[str], start: re.Pattern[str]) -> dict[int
             model, name = (outer[1] if outer else None), f"Meta.{name}"
         if match.groupdict().get("model"):
             model = name
-        found.update(
-            dict.fromkeys(range(index + 1, end + 2), statement(model, name, lines[index : end + 1]))
-        )
+        found_keys = keys(model, name, lines[index : end + 1]) if keys else None
+        made = statement(model, name, lines[index : end + 1])
+        if found_keys is not None:
+            made = Statement(model, name, *found_keys)
+        found.update(dict.fromkeys(range(index + 1, end + 2), made))
         index = end + 1
     return found
 

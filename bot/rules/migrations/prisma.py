@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from pathlib import PurePosixPath
 
 from bot.rules.migrations.orm import Dialect, Migrated, Statement, check, statement
-from bot.rules.model import Finding, RuleContext
+from bot.rules.model import Finding
+from bot.snapshot.model import Snapshot
 
 PRISMA = "migrations/prisma-missing-migration"
 
@@ -15,9 +16,9 @@ _BLOCK = re.compile(r"^\s*(?:model|enum|view|type)\s+(\w+)\s*\{")
 _EVERYTHING = re.compile(r"")
 
 
-async def check_prisma(ctx: RuleContext) -> list[Finding]:
+def check_prisma(snap: Snapshot) -> list[Finding]:
     """Flag Prisma model and enum changes that come without a new migration."""
-    return await check(ctx, _PRISMA)
+    return check(snap, _PRISMA)
 
 
 def _statements(lines: Sequence[str]) -> dict[int, Statement]:
@@ -46,9 +47,9 @@ def _schema_folder(path: str) -> str | None:
     return str(folder)
 
 
-async def _migrations(ctx: RuleContext) -> Migrated:
+def _migrations(snap: Snapshot) -> Migrated:
     """Accept a new `migration.sql`; a project without migrations (`db push`) needs none."""
-    base = await ctx.contents.files("base")
+    base = snap.listing("base")
 
     def migrated(created: Sequence[str], folder: str) -> bool:
         prefix = f"{folder}/migrations/" if folder not in {"", "."} else "migrations/"
@@ -68,4 +69,15 @@ def _message(labels: str, path: str, folder: str) -> str:
     )
 
 
-_PRISMA = Dialect(PRISMA, _statements, _EVERYTHING, True, _schema_folder, _migrations, _message)
+# A deleted schema file takes a whole database out of the project (dropping MySQL support, say):
+# there is nothing left to migrate.
+_PRISMA = Dialect(
+    PRISMA,
+    _statements,
+    _EVERYTHING,
+    True,
+    _schema_folder,
+    _migrations,
+    _message,
+    removal_counts=False,
+)

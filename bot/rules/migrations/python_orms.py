@@ -1,14 +1,32 @@
-"""Django models need a migration in their app; SQLAlchemy tables need an Alembic revision."""
+"""Django models need a migration in their app; SQLAlchemy tables need an Alembic revision.
+
+Model modules are read with `ast` (`python_models`); a module that does not parse, or a bare diff
+that shows only some of its lines, falls back to line patterns.
+"""
 
 from __future__ import annotations
 
+import ast
 import configparser
+import dataclasses
 import re
+import textwrap
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import PurePosixPath
 
+from bot.diff.model import Change, FileStatus, Ref
 from bot.rules import paths
-from bot.rules.migrations.orm import Dialect, Migrated, check, python_statements
-from bot.rules.model import Finding, RuleContext
+from bot.rules.migrations import python_models
+from bot.rules.migrations.orm import (
+    ANYWHERE,
+    Dialect,
+    Migrated,
+    Statement,
+    check,
+    python_statements,
+)
+from bot.rules.model import Finding
+from bot.snapshot.model import Snapshot
 
 DJANGO = "migrations/django-missing-migration"
 SQLALCHEMY = "migrations/sqlalchemy-missing-migration"
@@ -19,9 +37,9 @@ DJANGO_META_MORE = ("index_together", "indexes", "constraints", "managed")
 
 _DJANGO_START = re.compile(
     r"""^(?P<indent>\s*)(?:
-      (?P<field>\w+)\s*(?::[^=]+)?=\s*(?:[\w.]+\.)?(?:\w+Field|ForeignKey|OneToOneField|ManyToManyField)\s*\(
+      (?P<field>\w+)(?:\s*:[^=]+)?\s+=\s*(?:[\w.]+\.)?(?:\w+Field|ForeignKey|OneToOneField|ManyToManyField)\s*\(
       |(?P<meta>"""
-    + "|".join(DJANGO_META + DJANGO_META_MORE)
+    + "|".join(DJANGO_META + DJANGO_META_MORE + tuple(sorted(python_models.DJANGO_META_STATE)))
     + r""")\s*=
       |class\s+(?P<model>\w+)\s*\([^)]*(?:Model|Abstract\w+)\b[^)]*\)\s*:)""",
     re.VERBOSE,
@@ -39,17 +57,80 @@ _SQLALCHEMY_EVIDENCE = re.compile(
     r"|\bmetadata\b|Column\(\s*(?:[\"']\w+[\"']\s*,\s*)?(?:Integer|String|Text|Boolean|DateTime|"
     r"Numeric|BigInteger|JSON|UUID|ForeignKey)\b"
 )
-_REVISION_NAME = re.compile(r"^\w+\.py$")
+_REVISION = re.compile(r"^down_revision\b.*^def\s+upgrade\b", re.MULTILINE | re.DOTALL)
 
 
-async def check_django(ctx: RuleContext) -> list[Finding]:
+def check_django(snap: Snapshot) -> list[Finding]:
     """Flag Django model changes that come without a migration in the app's migrations folder."""
-    return await check(ctx, _DJANGO)
+    return check(snap, _DJANGO)
 
 
-async def check_sqlalchemy(ctx: RuleContext) -> list[Finding]:
+def check_sqlalchemy(snap: Snapshot) -> list[Finding]:
     """Flag SQLAlchemy column and table changes that come without a new Alembic revision."""
-    return await check(ctx, _SQLALCHEMY)
+    aliases = _type_aliases(snap)
+    return check(snap, dataclasses.replace(_SQLALCHEMY, statements=_sqlalchemy_reader(aliases)))
+
+
+def _by_lines(found: Sequence[python_models.PyStatement]) -> dict[int, Statement]:
+    """Map every line of each parsed statement to it."""
+    lines: dict[int, Statement] = {}
+    for s in found:
+        made = Statement(s.model, s.name, s.key, s.db_key, s.anywhere)
+        lines.update(dict.fromkeys(range(s.first, s.last + 1), made))
+    return lines
+
+
+def _django_statements(lines: Sequence[str]) -> dict[int, Statement]:
+    tree = python_models.parse(lines)
+    if tree is None:
+        return _DJANGO_FALLBACK(lines)
+    return _by_lines(python_models.django(tree))
+
+
+def _django_keys(model: str | None, name: str, lines: Sequence[str]) -> tuple[str, str] | None:
+    """Keys of a statement seen on a bare diff, parsed alone, so state-only edits stay warnings."""
+    value = _lone_value(lines)
+    if value is None:
+        return None
+    if isinstance(value, ast.Call) and not name.startswith("Meta."):
+        key, db_key = python_models.django_field_keys(value)
+        return f"{model}:{key}", f"{model}:{db_key}"
+    # A Meta option; on a bare diff its `class Meta:` may be out of sight, its name is enough.
+    option = name.removeprefix("Meta.")
+    full = f"{model}:Meta.{option}={ast.dump(value)}"
+    return full, f"{model}:Meta.{option}" if option in python_models.DJANGO_META_STATE else full
+
+
+def _sqlalchemy_reader(
+    aliases: Mapping[str, str],
+) -> Callable[[Sequence[str]], dict[int, Statement]]:
+    def read(lines: Sequence[str]) -> dict[int, Statement]:
+        tree = python_models.parse(lines)
+        if tree is None:
+            return _SQLALCHEMY_FALLBACK(lines)
+        return _by_lines(python_models.sqlalchemy(tree, aliases))
+
+    return read
+
+
+def _lone_value(lines: Sequence[str]) -> ast.expr | None:
+    """Parse one `name = value` statement on its own; None when it is anything else."""
+    tree = python_models.parse(textwrap.dedent("\n".join(lines)).splitlines())
+    if tree is None or len(tree.body) != 1:
+        return None
+    stmt = tree.body[0]
+    return stmt.value if isinstance(stmt, ast.Assign | ast.AnnAssign) else None
+
+
+def _type_aliases(snap: Snapshot) -> dict[str, str]:
+    """Every TypeDecorator of the Python files the snapshot read, at head, by name."""
+    found: dict[str, str] = {}
+    for (path, at), text in sorted(snap.texts.items()):
+        if at == "head" and text and path.endswith(".py") and "TypeDecorator" in text:
+            tree = snap.source(path, "head").python
+            if tree is not None:
+                found.update(python_models.type_aliases(tree))
+    return found
 
 
 def _django_app(path: str) -> str | None:
@@ -70,33 +151,40 @@ def _sqlalchemy_module(path: str) -> str | None:
     return None if "versions" in paths.parts(path)[:-1] else ""
 
 
-async def _django_migrations(_ctx: RuleContext) -> Migrated:
+def _django_migrations(_snap: Snapshot) -> Migrated:
+    """A new migration module in the app; for an abstract model or mixin, in any app."""
     return lambda created, app: any(_is_django_migration(path, app) for path in created)
 
 
 def _is_django_migration(path: str, app: str) -> bool:
-    """Tell whether a new file is a migration module of the app."""
+    """Tell whether a new file is a migration module of the app (of any app for ANYWHERE)."""
     posix = PurePosixPath(path)
-    return (
-        posix.parent == PurePosixPath(app, "migrations")
-        and posix.suffix == ".py"
-        and posix.name != "__init__.py"
-    )
+    if posix.suffix != ".py" or posix.name == "__init__.py":
+        return False
+    if app == ANYWHERE:
+        return posix.parent.name == "migrations" and paths.is_production(str(posix.parent))
+    return posix.parent == PurePosixPath(app, "migrations")
 
 
-async def _alembic_migrations(ctx: RuleContext) -> Migrated:
-    """Find the Alembic versions folders from `alembic.ini`; any `versions/` folder if unknown."""
+def _alembic_migrations(snap: Snapshot) -> Migrated:
+    """Accept a new revision: in a versions folder `alembic.ini` names (Flask-Migrate's too), any
+    `versions/` folder when no ini says, or any new module that reads as a revision wherever it
+    is kept (a plugin's own migrations folder, a custom `file_template` name)."""
     folders: set[str] = set()
-    for ini in sorted(
-        p for p in await ctx.contents.files("head") or () if p.endswith("alembic.ini")
-    ):
-        folders.update(_version_folders(ini, await ctx.contents.read(ini, "head") or ""))
+    for ini in sorted(p for p in snap.listing("head") or () if _is_ini(p)):
+        folders.update(_version_folders(ini, snap.read(ini, "head") or ""))
+    added = {f.path: f for f in snap.change.files if f.status is FileStatus.ADDED}
 
     def revision(path: str) -> bool:
         posix = PurePosixPath(path)
-        if folders:
-            return str(posix.parent) in folders and bool(_REVISION_NAME.match(posix.name))
-        return "versions" in posix.parts[:-1] and posix.suffix == ".py"
+        if posix.suffix != ".py":
+            return False
+        if str(posix.parent) in folders or (not folders and "versions" in posix.parts[:-1]):
+            return True
+        text = snap.read(path, "head")
+        if text is None and path in added:
+            text = "\n".join(paths.from_diff(added[path].added))
+        return bool(text and _REVISION.search(text))
 
     return lambda created, _group: any(revision(path) for path in created)
 
@@ -112,7 +200,8 @@ def _version_folders(ini: str, text: str) -> set[str]:
         return set()
     here = str(PurePosixPath(ini).parent)
     section = parser["alembic"]
-    folders = [f"{section.get('script_location', 'alembic')}/versions"]
+    # Flask-Migrate's alembic.ini has no script_location: its revisions sit beside it.
+    folders = [f"{section.get('script_location', '%(here)s')}/versions"]
     folders += section.get("version_locations", "").replace(",", " ").split()
     return {_relative(here, folder) for folder in folders}
 
@@ -133,6 +222,19 @@ def _django_message(labels: str, path: str, app: str) -> str:
     )
 
 
+def _django_state_message(labels: str, path: str, app: str) -> str:
+    command = f"python manage.py makemigrations {PurePosixPath(app).name}".strip()
+    if app == ANYWHERE or not app:
+        command = "python manage.py makemigrations"
+    return (
+        f"{labels} changed in `{path}` only in options Django keeps in its migration state "
+        "(such as `choices`, `help_text`, `verbose_name`, `validators`, `blank`, `default` or "
+        "Meta `ordering`), and this change adds no migration for them. The database does not "
+        "change, but `makemigrations --check` fails and the next `makemigrations` folds this "
+        f"into an unrelated migration. Run `{command}` and commit the migration."
+    )
+
+
 def _sqlalchemy_message(labels: str, path: str, _group: str) -> str:
     return (
         f"{labels} changed in `{path}`, but this change adds no Alembic revision (no new file "
@@ -143,21 +245,35 @@ def _sqlalchemy_message(labels: str, path: str, _group: str) -> str:
     )
 
 
+_DJANGO_FALLBACK = python_statements(_DJANGO_START, _django_keys)
+_SQLALCHEMY_FALLBACK = python_statements(_SQLALCHEMY_START)
 _DJANGO = Dialect(
     DJANGO,
-    python_statements(_DJANGO_START),
+    _django_statements,
     _DJANGO_EVIDENCE,
     True,
     _django_app,
     _django_migrations,
     _django_message,
+    state_only=_django_state_message,
 )
 _SQLALCHEMY = Dialect(
     SQLALCHEMY,
-    python_statements(_SQLALCHEMY_START),
+    _sqlalchemy_reader({}),
     _SQLALCHEMY_EVIDENCE,
     False,
     _sqlalchemy_module,
     _alembic_migrations,
     _sqlalchemy_message,
 )
+
+
+def alembic_ini_files(
+    change: Change, listings: Mapping[Ref, frozenset[str] | None]
+) -> list[tuple[str, Ref]]:
+    """Name every alembic.ini at head, for the snapshot: they say where revisions live."""
+    return [(path, "head") for path in sorted(listings.get("head") or ()) if _is_ini(path)]
+
+
+def _is_ini(path: str) -> bool:
+    return path == "alembic.ini" or path.endswith("/alembic.ini")

@@ -1,49 +1,91 @@
-"""Rails: the schema dump and the migrations must change together."""
+"""Rails: the schema dump and the migrations must change together.
+
+A dump change is explained by any migration the change adds or deletes in that app (a revert
+deletes migrations and re-dumps the schema); editing an old migration explains nothing. A dump
+that only changes its version stamp or the order of its lines (Rails re-dumping columns sorted)
+says the same schema: no finding.
+"""
 
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from pathlib import PurePosixPath
 
-from bot.diff.model import ChangedFile, FileStatus
+from bot.diff.model import Change, ChangedFile, FileStatus, Ref
 from bot.rules.migrations.orm import PACK_ID
-from bot.rules.model import Finding, RuleContext, Severity, fingerprint
+from bot.rules.model import Finding, Severity, fingerprint
+from bot.snapshot.model import Snapshot
 
 SCHEMA_WITHOUT_MIGRATION = "migrations/rails-missing-migration"
 MIGRATION_WITHOUT_SCHEMA = "migrations/rails-schema-not-updated"
 DUMPS = ("db/schema.rb", "db/structure.sql")
 
 _MIGRATION = re.compile(r"(?:^|/)db/migrate/\d+_\w+\.rb$")
-_NOISE = re.compile(r"^\s*(?:#|--|$)|ActiveRecord::Schema(?:\[[\d.]+\])?\.define|schema_migrations")
+_NOISE = re.compile(
+    r"^\s*(?:#|--|$)|ActiveRecord::Schema(?:\[[\d.]+\])?\.define|schema_migrations"
+    r"|^\s*\(?'\d+'\)?[,;]?\s*$"
+)
+_TABLE = re.compile(r"^\s*(?:create_table|CREATE TABLE)\s+[\"'`]?([\w.\"]+)")
 
 
-async def check_rails(ctx: RuleContext) -> list[Finding]:
+def check_rails(snap: Snapshot) -> list[Finding]:
     """Flag a schema dump edited by hand, and a migration whose schema dump was not updated."""
-    added = [f.path for f in ctx.change.files if f.status is FileStatus.ADDED]
+    added = [f.path for f in snap.change.files if f.status is FileStatus.ADDED]
     migrations = [path for path in added if _MIGRATION.search(path)]
+    touched = [
+        f.path
+        for f in snap.change.files
+        if _MIGRATION.search(f.path) and f.status in {FileStatus.ADDED, FileStatus.REMOVED}
+    ]
     findings = []
     dumped: set[str] = set()
-    for changed in ctx.change.files:
+    for changed in snap.change.files:
         root = _root(changed.path)
         if root is None or changed.binary:
             continue
         dumped.add(root)
-        if any(path.startswith(f"{root}db/migrate/") for path in migrations):
+        if any(path.startswith(f"{root}db/migrate/") for path in touched):
             continue
         lines = [
             line for line in (*changed.added, *changed.removed) if not _NOISE.search(line.text)
         ]
-        if lines:
+        if lines and not _redumped(snap, changed):
             findings.append(_dump_finding(changed, lines[0] in changed.added, lines[0].number))
     for path in migrations:
         root = path[: path.index("db/migrate/")]
         if root in dumped:
             continue
         for dump in DUMPS:
-            if await ctx.contents.read(root + dump, "base") is not None:
+            if snap.read(root + dump, "base") is not None:
                 findings.append(_migration_finding(path, root + dump))
                 break
     return findings
+
+
+def _redumped(snap: Snapshot, changed: ChangedFile) -> bool:
+    """Both sides hold the same lines per table, order and version stamp aside."""
+    before = snap.read(changed.old_path or changed.path, "base")
+    after = snap.read(changed.path, "head")
+    if before is not None and after is not None:
+        return _content(before.splitlines()) == _content(after.splitlines())
+    return _content(line.text for line in changed.removed) == _content(
+        line.text for line in changed.added
+    )
+
+
+def _content(lines: Iterable[str]) -> Counter[tuple[str, str]]:
+    """Each meaningful line with the table it sits in, layout and trailing commas aside."""
+    found: Counter[tuple[str, str]] = Counter()
+    table = ""
+    for line in lines:
+        if _NOISE.search(line):
+            continue
+        if match := _TABLE.match(line):
+            table = match.group(1)
+        found[(table, " ".join(line.split()).rstrip(","))] += 1
+    return found
 
 
 def _root(path: str) -> str | None:
@@ -86,3 +128,13 @@ def _migration_finding(path: str, dump: str) -> Finding:
         ),
         fingerprint=fingerprint(MIGRATION_WITHOUT_SCHEMA, path, dump),
     )
+
+
+def schema_dumps(
+    change: Change, listings: Mapping[Ref, frozenset[str] | None]
+) -> list[tuple[str, Ref]]:
+    """Name the base schema dumps of the Rails apps that gain a migration, for the snapshot."""
+    roots = {
+        f.path[: f.path.index("db/migrate/")] for f in change.files if _MIGRATION.search(f.path)
+    }
+    return [(root + dump, "base") for root in sorted(roots) for dump in DUMPS]

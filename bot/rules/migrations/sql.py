@@ -1,27 +1,57 @@
-"""Dangerous operations in new migrations: raw SQL (Postgres, MySQL) and ORM migration calls.
+"""Dangerous operations in new migrations, judged in the context of the whole change.
 
-Each hazard locks or rewrites a table, or breaks the code still running during the deploy. The
-check reads the new migration files only; it never connects to a database.
+Every new migration is parsed (`sqlscript`, `python_ops`, `rails_ops`, `code_ops`) into the
+operations it runs. A hazard is then weighed against the change and the database:
+
+- a table or view created earlier in the change (in the same migrations folder: one database)
+  is new and empty: dropping, altering, renaming or indexing it blocks nothing the running
+  code uses;
+- a table renamed away and replaced under the same name in the same migration is swapped, and
+  its old copy is no longer used, so dropping it is safe;
+- a table dropped and created again as a view or materialized view is redefined;
+- advice holds for the dialect: CONCURRENTLY only on Postgres, a MySQL `ADD COLUMN ... NOT NULL`
+  fills existing rows with the type's default, ClickHouse alters columns as background mutations.
+
+The check never connects to a database.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from bot.diff.model import ChangedFile, FileStatus
 from bot.rules import paths
+from bot.rules.migrations import code_ops, context, python_ops, rails_ops, sqlscript
 from bot.rules.migrations.files import is_migration_file
-from bot.rules.migrations.orm import PACK_ID, statement_end
-from bot.rules.model import Finding, RuleContext, Severity, fingerprint
+from bot.rules.migrations.ops import (
+    CREATE_TABLE,
+    CREATE_VIEW,
+    DROP_COLUMN,
+    DROP_TABLE,
+    HAZARDS,
+    INDEX,
+    NOT_NULL,
+    RENAME,
+    TYPE_CHANGE,
+    Op,
+)
+from bot.rules.migrations.orm import PACK_ID
+from bot.rules.migrations.sqlscript import CLICKHOUSE, MYSQL, POSTGRES, SQLITE
+from bot.rules.model import Finding, Severity, fingerprint
+from bot.snapshot import trees
+from bot.snapshot.model import Snapshot
 
-DROP_TABLE = "migrations/drop-table"
-DROP_COLUMN = "migrations/drop-column"
-RENAME = "migrations/rename"
-NOT_NULL = "migrations/not-null-on-existing-table"
-INDEX = "migrations/index-not-concurrent"
-TYPE_CHANGE = "migrations/column-type-change"
+__all__ = [
+    "DROP_COLUMN",
+    "DROP_TABLE",
+    "INDEX",
+    "NOT_NULL",
+    "RENAME",
+    "RISKS",
+    "TYPE_CHANGE",
+    "check_dangerous",
+]
 
 RISKS = {
     DROP_TABLE: (
@@ -49,227 +79,131 @@ RISKS = {
         "`postgresql_concurrently=True`)."
     ),
     TYPE_CHANGE: (
-        "changes a column's type, which rewrites the table under an exclusive lock. Add a new "
-        "column of the new type, backfill it in batches, then switch over."
+        "changes a column's type, which rewrites or rescans the table under an exclusive lock. "
+        "Add a new column of the new type, backfill it in batches, then switch over."
     ),
 }
-
-_IDENT = r"[\"`\[]?(?:\w+[\"`\]]?\.[\"`\[]?)?(\w+)[\"`\]]?"
-_CREATE_TABLE = re.compile(rf"\bCREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?{_IDENT}", re.I)
-_ALTER_TABLE = re.compile(
-    rf"\bALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?{_IDENT}\s+(.*)", re.I | re.S
+_ADDED_NOT_NULL = (
+    "adds a NOT NULL column without a database default to an existing table: it fails on "
+    "existing rows, or (where a one-off default fills them and is then dropped, as Django's "
+    "`preserve_default=False` does) every insert by the code still running during the deploy "
+    "fails. Add it nullable or with a database default, backfill, then make it NOT NULL."
 )
-_CREATE_INDEX = re.compile(
-    rf"\bCREATE\s+(?:UNIQUE\s+)?INDEX\b(?P<rest>.*?)\bON\s+(?:ONLY\s+)?{_IDENT}", re.I | re.S
-)
-_MYSQL = re.compile(r"`|\bENGINE\s*=|\bAUTO_INCREMENT\b|\bMODIFY\s+COLUMN\b", re.I)
-_KEEP = r"(?:CONSTRAINT|INDEX|KEY|DEFAULT|NOT\b|FOREIGN|PRIMARY|CHECK|PARTITION|IDENTITY|UNIQUE)"
-_ACTIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    (DROP_COLUMN, re.compile(rf"^DROP\s+(?:COLUMN\s+)?(?!{_KEEP})", re.I)),
-    (RENAME, re.compile(r"^RENAME\b", re.I)),
-    (
-        TYPE_CHANGE,
-        re.compile(
-            r"^(?:ALTER\s+(?:COLUMN\s+)?\S+\s+(?:SET\s+DATA\s+)?TYPE\b|MODIFY\b|CHANGE\b)", re.I
-        ),
-    ),
-    (NOT_NULL, re.compile(r"^ALTER\s+(?:COLUMN\s+)?\S+\s+SET\s+NOT\s+NULL\b", re.I)),
-)
-_ADD_COLUMN = re.compile(rf"^ADD\s+(?:COLUMN\s+)?(?!{_KEEP})", re.I)
-_OPS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    (
-        DROP_TABLE,
-        re.compile(
-            r"\b(?:DeleteModel|drop_table|dropTable|dropTableIfExists)\s*[(\s]|Schema::drop(?:IfExists)?\("
-        ),
-    ),
-    (
-        DROP_COLUMN,
-        re.compile(
-            r"\b(?:RemoveField|remove_columns?|remove_reference|remove_belongs_to|drop_column|dropColumns?|removeColumn)\s*[(\s]"
-        ),
-    ),
-    (
-        RENAME,
-        re.compile(
-            r"\b(?:RenameField|RenameModel|rename_column|rename_table|renameColumn|renameTable)\s*[(\s]|Schema::rename\(|\bnew_column_name\s*="
-        ),
-    ),
-    (TYPE_CHANGE, re.compile(r"\bchange_column\s|\bchangeColumn\s*\(|\btype_\s*=")),
-    (
-        NOT_NULL,
-        re.compile(
-            r"\bchange_column_null\b.*,\s*false\b|\bop\.alter_column\(.*\bnullable\s*=\s*False"
-        ),
-    ),
-)
-_SQL = re.compile(r"\b(?:ALTER|DROP|RENAME)\s+TABLE\b|\bCREATE\s+(?:UNIQUE\s+)?INDEX\b", re.I)
-_DOWN = re.compile(
-    r"^\s*(?:def\s+(?:downgrade|down)\b|(?:public\s+)?(?:async\s+)?down\s*[(:]|exports\.down\b"
-    r"|(?:public\s+)?function\s+down\b|async\s+down\b)"
-)
-_CLOSER = re.compile(r"^\s*(?:[})\]];?,?\s*)+$|^\s*end\b")
-_ORM_ADD = re.compile(r"\b(?:add_column|op\.add_column)\b")
-_ORM_NOT_NULL = re.compile(r"\bnull:\s*false\b|\bnullable\s*=\s*False\b")
-_ORM_DEFAULT = re.compile(r"\bdefault:|\bserver_default\s*=")
-_ORM_INDEX = re.compile(r"\b(?:AddIndex|add_index|op\.create_index)\b")
-_ORM_CONCURRENT = re.compile(
-    r"algorithm:\s*:concurrently|postgresql_concurrently\s*=\s*True|Concurrently"
-)
-_ORM_CREATED = re.compile(
-    r"\b(?:create_table|op\.create_table|CreateModel)\b[\s(]*(?:name\s*=\s*)?[:\"']?(\w+)"
-)
-_ORM_TABLE = re.compile(
-    r"(?:model_name\s*=\s*|\b(?:add_column|add_index|op\.add_column)[\s(]+:?)[\"']?(\w+)|op\.create_index\(\s*[^,]+,\s*[\"'](\w+)"
-)
+Position = tuple[int, int]
+_FOLDERS = frozenset({"migrations", "migrate", "versions", "migration"})
 
 
-@dataclass(frozen=True)
-class Hit:
-    """One hazard at one line of a migration, with the text that shows it."""
+@dataclass(frozen=True, eq=False)
+class Script:
+    """One new migration: its file, the database it runs on, and what it does."""
 
-    rule: str
-    line: int
-    text: str
+    changed: ChangedFile
+    dialect: str | None
+    ops: list[Op]
 
 
-async def check_dangerous(ctx: RuleContext) -> list[Finding]:
+def check_dangerous(snap: Snapshot) -> list[Finding]:
     """Flag new migrations that lock, rewrite or break tables the running code still uses."""
-    findings: list[Finding] = []
-    for changed in ctx.change.files:
+    scripts = []
+    for changed in sorted(snap.change.files, key=lambda f: f.path):
         if changed.binary or changed.status is not FileStatus.ADDED:
             continue
-        if not await is_migration_file(ctx, changed):
+        if not is_migration_file(snap, changed):
             continue
-        text = await ctx.contents.read(changed.path, "head")
-        lines = text.splitlines() if text is not None else paths.from_diff(changed.added)
-        hits = sql_hits(lines) if paths.suffix(changed.path) == ".sql" else orm_hits(lines)
-        findings.extend(_finding(changed, hit) for hit in dict.fromkeys(hits))
-    return findings
+        text = snap.read(changed.path, "head")
+        if text is None:
+            text = "\n".join(paths.from_diff(changed.added))
+        dialect = context.dialect(snap, changed.path, text)
+        scripts.append(Script(changed, dialect, _ops(snap, changed.path, text, dialect)))
+    return [_finding(s.changed, op) for s, op in dict.fromkeys(_judge(scripts))]
 
 
-def sql_hits(lines: list[str]) -> list[Hit]:
-    """Find hazards in a SQL script, statement by statement."""
-    statements = list(_statements(lines))
-    created = {m.group(1).lower() for _, s in statements if (m := _CREATE_TABLE.search(s))}
-    mysql = any(_MYSQL.search(s) for _, s in statements)
-    return [hit for line, s in statements for hit in _sql_statement(line, s, created, mysql)]
+def _ops(snap: Snapshot, path: str, text: str, dialect: str | None) -> list[Op]:
+    """Parse one new migration with the parser of its language."""
+    suffix = paths.suffix(path)
+    if suffix == ".sql":
+        return sqlscript.ops(text, dialect)
+    if suffix == ".py":
+        tree = snap.source(path, "head").python or trees.parse_python(text)
+        if tree is not None and python_ops.is_django(tree):
+            return python_ops.django_ops(tree, text, context.base_fields(snap, path))
+        if tree is not None:
+            return python_ops.alembic_ops(tree, text, dialect)
+    if suffix == ".rb":
+        ruby = snap.source(path, "head").tree or trees.parse_tree_sitter("ruby", text)
+        if ruby is not None:
+            first = rails_ops.rails_ops(ruby, dialect, {})
+            drops = sorted({op.table for op in first if op.rule == DROP_COLUMN and op.table})
+            ignored = context.ignored(snap, path, drops)
+            return rails_ops.rails_ops(ruby, dialect, ignored) if ignored else first
+    return code_ops.ops(text.splitlines(), dialect)
 
 
-def orm_hits(lines: list[str]) -> list[Hit]:
-    """Find hazards in a migration written in code: ORM calls and the SQL strings it executes."""
-    text = "\n".join(lines)
-    created = {m.group(1).lower() for m in _ORM_CREATED.finditer(text)}
-    created |= {m.group(1).lower() for m in _CREATE_TABLE.finditer(text)}
-    hits = []
-    down = _down_lines(lines)
-    for index, raw in enumerate(lines):
-        code = raw.split("#", 1)[0] if not raw.lstrip().startswith("//") else ""
-        if not code.strip() or index in down:
-            continue
-        call = " ".join(lines[index : statement_end(lines, index) + 1])
-        number = index + 1
-        table = _ORM_TABLE.search(call)
-        fresh = table is not None and (table.group(1) or table.group(2) or "").lower() in created
-        hits += [Hit(rule, number, raw) for rule, pattern in _OPS if pattern.search(code)]
-        if (
-            _ORM_ADD.search(code)
-            and _ORM_NOT_NULL.search(call)
-            and not _ORM_DEFAULT.search(call)
-            and not fresh
-        ):
-            hits.append(Hit(NOT_NULL, number, raw))
-        if _ORM_INDEX.search(code) and not _ORM_CONCURRENT.search(call) and not fresh:
-            hits.append(Hit(INDEX, number, raw))
-        if _SQL.search(code):
-            hits += _sql_statement(number, call, created, bool(_MYSQL.search(call)))
-    return hits
+def _judge(scripts: list[Script]) -> Iterator[tuple[Script, Op]]:
+    """Yield each hazard that its context does not make safe."""
+    born: dict[tuple[str, str], Position] = {}
+    for index, script in enumerate(scripts):
+        for op in script.ops:
+            if op.rule in {CREATE_TABLE, CREATE_VIEW} and op.table:
+                born.setdefault((_scope(script.changed.path), op.table), (index, op.line))
+    for index, script in enumerate(scripts):
+        for op in script.ops:
+            if op.rule not in HAZARDS or not _applies(op, script.dialect):
+                continue
+            created = born.get((_scope(script.changed.path), op.table or ""))
+            fresh = created is not None and created < (index, op.line)
+            if not fresh and not _replaced(op, script):
+                yield script, op
 
 
-def _down_lines(lines: list[str]) -> set[int]:
-    """Return the indexes of the rollback half (`downgrade`, `down`): it runs only on rollback."""
-    down: set[int] = set()
-    for index, text in enumerate(lines):
-        if not _DOWN.match(text):
-            continue
-        indent = _indent(text)
-        for inner in range(index + 1, len(lines)):
-            if lines[inner].strip() and _indent(lines[inner]) <= indent:
-                if _CLOSER.match(lines[inner]):
-                    down.add(inner)
-                break
-            down.add(inner)
-    return down
+def _scope(path: str) -> str:
+    """The migrations folder a migration belongs to: one database, one history.
+
+    `db/postgresql/migrations/07_x/migration.sql` and `db/mysql/migrations/07_x/migration.sql`
+    create tables of the same name in two databases; neither makes the other's table new.
+    """
+    parts = paths.parts(path)[:-1]
+    for index in range(len(parts) - 1, -1, -1):
+        if parts[index].lower() in _FOLDERS:
+            return "/".join(parts[: index + 1])
+    return "/".join(parts)
 
 
-def _indent(text: str) -> int:
-    return len(text) - len(text.lstrip())
+def _replaced(op: Op, script: Script) -> bool:
+    """A table dropped then created again as a view, or renamed away then replaced: no loss."""
+    later = [o for o in script.ops if o.line > op.line]
+    if op.rule == DROP_TABLE:
+        # The old copy of a swapped table (`x` renamed to `x_old`, `x_new` to `x`) is unused.
+        earlier = [o for o in script.ops if o.line < op.line]
+        swapped = any(o.target == op.table and _replaced(o, script) for o in earlier)
+        return swapped or any(o.rule == CREATE_VIEW and o.table == op.table for o in later)
+    if op.rule == RENAME and op.target is not None:
+        return any(
+            (o.rule in {CREATE_TABLE, CREATE_VIEW} and o.table == op.table) or o.target == op.table
+            for o in later
+        )
+    return False
 
 
-def _sql_statement(line: int, statement: str, created: set[str], mysql: bool) -> Iterator[Hit]:
-    first = statement.strip().splitlines()[0] if statement.strip() else ""
-    if re.search(r"\bDROP\s+TABLE\b", statement, re.I):
-        yield Hit(DROP_TABLE, line, first)
-    if re.search(r"\bRENAME\s+TABLE\b", statement, re.I):
-        yield Hit(RENAME, line, first)
-    index = _CREATE_INDEX.search(statement)
-    concurrent = index is not None and "CONCURRENTLY" in index.group("rest").upper()
-    if index and not mysql and not concurrent and index.group(2).lower() not in created:
-        yield Hit(INDEX, line, first)
-    alter = _ALTER_TABLE.search(statement)
-    if alter is None or alter.group(1).lower() in created:
-        return
-    for action in _split(alter.group(2)):
-        for rule, pattern in _ACTIONS:
-            if pattern.search(action):
-                yield Hit(rule, line, first)
-        required = re.search(r"\bNOT\s+NULL\b", action, re.I)
-        if _ADD_COLUMN.search(action) and required and not re.search(r"\bDEFAULT\b", action, re.I):
-            yield Hit(NOT_NULL, line, first)
+def _applies(op: Op, dialect: str | None) -> bool:
+    """Whether the hazard exists on this database at all."""
+    if op.rule == INDEX:
+        return dialect in {POSTGRES, None}
+    if op.rule == TYPE_CHANGE:
+        return dialect not in {CLICKHOUSE, SQLITE}
+    if op.rule == NOT_NULL:
+        return dialect != CLICKHOUSE and not (dialect == MYSQL and op.added)
+    return True
 
 
-def _statements(lines: list[str]) -> Iterator[tuple[int, str]]:
-    """Split a SQL script at semicolons; yield each statement with the line it starts on."""
-    start, parts = 0, []
-    for number, raw in enumerate(lines, start=1):
-        code = raw.split("--", 1)[0]
-        for piece in code.split(";")[:-1] if ";" in code else []:
-            parts.append(piece)
-            yield from _emit(start or number, parts)
-            start, parts = 0, []
-        tail = code.split(";")[-1]
-        if tail.strip():
-            start = start or number
-            parts.append(tail)
-    yield from _emit(start, parts)
-
-
-def _emit(start: int, parts: list[str]) -> Iterator[tuple[int, str]]:
-    text = "\n".join(parts)
-    if text.strip():
-        yield start, text
-
-
-def _split(actions: str) -> list[str]:
-    """Split an ALTER TABLE's comma-separated actions, ignoring commas inside brackets."""
-    found, depth, current = [], 0, ""
-    for char in actions:
-        depth += (char == "(") - (char == ")")
-        if char == "," and depth == 0:
-            found.append(current.strip())
-            current = ""
-        else:
-            current += char
-    return [*found, current.strip()]
-
-
-def _finding(changed: ChangedFile, hit: Hit) -> Finding:
+def _finding(changed: ChangedFile, op: Op) -> Finding:
+    risk = _ADDED_NOT_NULL if op.rule == NOT_NULL and op.added else RISKS[op.rule]
     return Finding(
-        rule=hit.rule,
+        rule=op.rule,
         pack=PACK_ID,
         path=changed.path,
-        line=hit.line,
+        line=op.line,
         severity=Severity.WARNING,
-        message=f"This migration {RISKS[hit.rule]}",
-        fingerprint=fingerprint(hit.rule, changed.path, hit.text),
+        message=f"This migration {risk}",
+        fingerprint=fingerprint(op.rule, changed.path, op.text),
     )

@@ -7,56 +7,94 @@ a weak password cannot be recovered from a published fingerprint by guessing.
 from __future__ import annotations
 
 from bot.diff.model import ChangedFile, Line
-from bot.rules.model import Finding, Pack, RuleContext, Severity, finding
+from bot.rules.model import Finding, Pack, Rule, Severity, finding
 from bot.rules.secrets import client, files
 from bot.rules.secrets.detectors import Hit
 from bot.rules.secrets.scan import scan
+from bot.snapshot.model import Snapshot
 
 PACK_ID = "secrets"
 STORE_ADVICE = "then load the new one from a secret store or an environment variable"
 
-RULES = {
-    "secrets/aws-access-key": "AWS access key ID (AKIA…/ASIA…) added",
-    "secrets/aws-secret-key": "AWS secret access key assigned to an aws-secret-like name",
-    "secrets/github-token": "GitHub token (classic with a valid CRC32, fine-grained, app) added",
-    "secrets/gitlab-token": "GitLab token (glpat-, glrt-, gldt-, …) added",
-    "secrets/slack-token": "Slack token (xoxb-, xoxp-, xapp-, …) added",
-    "secrets/slack-webhook": "Slack incoming webhook URL added",
-    "secrets/stripe-key": "Stripe live secret, restricted or webhook signing key added",
-    "secrets/stripe-test-key": "Stripe test-mode key (sk_test_, rk_test_) added",
-    "secrets/twilio-key": "Twilio API key SID (SK…) added",
-    "secrets/sendgrid-key": "SendGrid API key (SG.…) added",
-    "secrets/mailgun-key": "Mailgun API key (key-…) added",
-    "secrets/openai-key": "OpenAI API key (sk-…T3BlbkFJ…) added",
-    "secrets/anthropic-key": "Anthropic API key (sk-ant-…) added",
-    "secrets/google-api-key": "Google API key (AIza…) added",
-    "secrets/gcp-service-account": "GCP service-account key JSON added",
-    "secrets/azure-storage-key": "Azure storage account key in a connection string added",
-    "secrets/npm-token": "Access token for npm (npm_, with a valid CRC32) added",
-    "secrets/pypi-token": "PyPI API token (pypi-…) added",
-    "secrets/shopify-token": "Shopify access token (shpat_, shpss_, …) added",
-    "secrets/square-token": "Square access token or application secret added",
-    "secrets/discord-token": "Discord bot token or webhook URL added",
-    "secrets/telegram-bot-token": "Telegram bot token added",
-    "secrets/jwt": "JSON Web Token with real-looking claims added",
-    "secrets/database-url": "Database URL with an inline password for a non-local host added",
-    "secrets/private-key": "Private key block (RSA, EC, OpenSSH, DSA, PGP, encrypted) added",
-    "secrets/django-secret-key": "Django SECRET_KEY literal added to a settings module",
-    "secrets/rails-secret-key-base": "Rails secret_key_base literal added",
-    "secrets/generic-secret": "Random-looking literal assigned to a password, secret, token or key",
-    "secrets/client-exposed-secret": "Secret placed where it ships to the browser bundle",
-    "secrets/client-env-read": "Server-only secret environment variable read in browser code",
-    "secrets/committed-secret-file": "Credential file (.env, .pypirc, .npmrc auth, id_rsa) added",
-    "secrets/removed-secret": "Credential removed: it stays in git history and must be rotated",
+ROTATE = (
+    "Revoke the credential with its provider, then load the new one from a secret store or an "
+    "environment variable."
+)
+PROVIDERS = {
+    "aws-access-key": "AWS access key ID (AKIA…/ASIA…) added",
+    "aws-secret-key": "AWS secret access key assigned to an aws-secret-like name",
+    "github-token": "GitHub token (classic with a valid CRC32, fine-grained, app) added",
+    "gitlab-token": "GitLab token (glpat-, glrt-, gldt-, …) added",
+    "slack-token": "Slack token (xoxb-, xoxp-, xapp-, …) added",
+    "slack-webhook": "Slack incoming webhook URL added",
+    "stripe-key": "Stripe live secret, restricted or webhook signing key added",
+    "twilio-key": "Twilio API key SID (SK…) added",
+    "sendgrid-key": "SendGrid API key (SG.…) added",
+    "mailgun-key": "Mailgun API key (key-…) added",
+    "openai-key": "OpenAI API key (sk-…T3BlbkFJ…) added",
+    "anthropic-key": "Anthropic API key (sk-ant-…) added",
+    "google-api-key": "Google API key (AIza…) added",
+    "gcp-service-account": "GCP service-account key JSON added",
+    "azure-storage-key": "Azure storage account key in a connection string added",
+    "npm-token": "Access token for npm (npm_, with a valid CRC32) added",
+    "pypi-token": "PyPI API token (pypi-…) added",
+    "shopify-token": "Shopify access token (shpat_, shpss_, …) added",
+    "square-token": "Square access token or application secret added",
+    "discord-token": "Discord bot token or webhook URL added",
+    "telegram-bot-token": "Telegram bot token added",
+    "private-key": "Private key block (RSA, EC, OpenSSH, DSA, PGP, encrypted) added",
 }
+# Heuristic detections: right often, but not near-certain, so never more than a warning.
+HEURISTIC = {
+    "stripe-test-key": "Stripe test-mode key (sk_test_, rk_test_) added",
+    "jwt": "JSON Web Token with real-looking claims added",
+    "database-url": (
+        "Database URL or connection string with an inline password for a non-local host added"
+    ),
+    "django-secret-key": "Django SECRET_KEY literal added to a settings module",
+    "rails-secret-key-base": "Rails secret_key_base literal added",
+    "generic-secret": (
+        "Random-looking literal assigned to a password, secret, token or key, or used as the "
+        "fallback of such an environment variable"
+    ),
+    "client-exposed-secret": "Secret placed where it ships to the browser bundle",
+}
+RULES = (
+    *(Rule(f"{PACK_ID}/{name}", Severity.ERROR, text, ROTATE) for name, text in PROVIDERS.items()),
+    *(
+        Rule(f"{PACK_ID}/{name}", Severity.WARNING, text, ROTATE)
+        for name, text in HEURISTIC.items()
+    ),
+    Rule(
+        f"{PACK_ID}/client-env-read",
+        Severity.WARNING,
+        "Server-only secret environment variable read in browser code",
+        "Read the variable in a server route or function and send the browser only the result.",
+        frozenset({"javascript", "typescript", "tsx"}),
+    ),
+    Rule(
+        f"{PACK_ID}/committed-secret-file",
+        Severity.ERROR,
+        "Credential file (.env, .pypirc, .npmrc auth, id_rsa) added",
+        "Remove the file, add it to `.gitignore`, rotate what it holds, and commit a template "
+        "with placeholders instead.",
+    ),
+    Rule(
+        f"{PACK_ID}/removed-secret",
+        Severity.NOTICE,
+        "Credential removed: it stays in git history and must be rotated",
+        "Revoke the credential with its provider: removing it from the code does not remove it "
+        "from the history.",
+    ),
+)
 
 
-async def check_secrets(ctx: RuleContext) -> list[Finding]:
+def check_secrets(snap: Snapshot) -> list[Finding]:
     """Flag credentials on added lines, and remind that removed ones must still be rotated."""
     findings: list[Finding] = []
     still_added: set[str] = set()
     removed: list[tuple[str, Line, Hit]] = []
-    for changed in ctx.change.files:
+    for changed in snap.whole.files:  # generated and vendored files leak secrets too
         findings.extend(_committed(changed))
         if changed.binary:
             continue

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from bot.rules.model import Severity
 from bot.rules.redact import redact
-from bot.rules.secrets.values import entropy, placeholder
+from bot.rules.secrets.values import GENERIC_WORDS, entropy, placeholder
 
 AWS_KEYS = "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_access-keys.html"
 GITHUB_REVOKE = (
@@ -97,11 +97,19 @@ def _jwt_ok(match: re.Match[str]) -> bool:
     )
 
 
+def _azure_ok(match: re.Match[str]) -> bool:
+    """Leave out the storage emulator's account, whose key Microsoft publishes (Azurite,
+    https://learn.microsoft.com/azure/storage/common/storage-use-azurite#connection-strings).
+    """
+    return "devstoreaccount1" not in match.string
+
+
 def _db_ok(match: re.Match[str]) -> bool:
     password = match["key"]
     return not (
         match["host"].lower() in LOCAL_HOSTS
         or password.lower() in DEV_PASSWORDS
+        or any(word in password.lower() for word in GENERIC_WORDS)  # `MyPassword`, `test123`
         or password.lower() == match["user"].lower()
         or placeholder(password)
     )
@@ -234,6 +242,7 @@ DETECTORS = (
         ("accountkey=",),
         "rotate the account key "
         "(https://learn.microsoft.com/azure/storage/common/storage-account-keys-manage)",
+        valid=_azure_ok,
     ),
     _detector(
         "npm-token",

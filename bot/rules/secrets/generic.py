@@ -8,13 +8,17 @@ from collections.abc import Iterator
 from bot.rules.model import Severity
 from bot.rules.redact import redact
 from bot.rules.secrets.detectors import AWS_KEYS, Hit
-from bot.rules.secrets.values import classes, placeholder, random_enough, uuid
+from bot.rules.secrets.values import (
+    GENERIC_WORDS,
+    classes,
+    identifier,
+    password_hash,
+    placeholder,
+    prose,
+    random_enough,
+    uuid,
+)
 
-# Generic assignments also carry labels and demo values that provider tokens never contain.
-GENERIC_WORDS = (
-    "test", "password", "passwd", "secret", "token", "demo", "mock", "1234", "abcd", "qwerty",
-    "asdf", "letmein", "welcome",
-)  # fmt: skip
 LOOKUP_STARTS = (
     "os.environ", "os.getenv", "process.env", "import.meta.env", "settings.", "config.", "env(",
     "ENV[", "ENV.fetch", "System.getenv", "Deno.env", "getenv(", "secrets.", "vault:", "ssm:",
@@ -26,10 +30,18 @@ PUBLIC_KEY_NAMES = (
     "range", "idempotency", "site", "bucket", "schema", "sequence", "object", "map", "route",
     "storage", "lookup", "dedupe", "i18n", "translation", "license", "ssh_pub", "recaptcha_site",
 )  # fmt: skip
-KEYWORDS = ("pass", "secret", "key", "token", "credential", "auth")
+KEYWORDS = ("pass", "pwd", "secret", "key", "token", "credential", "auth")
 MAX_NAME = 80
 
 _SEPARATORS = str.maketrans("", "", "_.-")
+# Syntax that ends an unquoted expression (`api_key: current_user.api_key,`), and brackets that
+# make one (`parts[0]`, `nil).all`): in templates and scripts an unquoted value is often code.
+_TRAILING_SYNTAX = ",;)"
+_EXPRESSION = frozenset("()[]{}")
+_SECRET_NAME = re.compile(
+    r"(?i)pass(?:word|wd|phrase)?(?![a-z])|pwd|secret|token|credential|(?<![a-z])auth(?![a-z])"
+    r"|(?:api|access|private|auth|signing|encryption|master)[_.-]?key|(?<=[a-z0-9])[_.-]?key$"
+)
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
 _AWS_SECRET = re.compile(r"[A-Za-z0-9/+]{40}")
 _ASSIGNMENT = re.compile(
@@ -57,9 +69,14 @@ def assignments(
     for match in _ASSIGNMENT.finditer(text):
         value = match["value"]
         start, end = match.span("value")
-        if not match["quote"] and (quoted_only or (match["op"] == ":" and not match["space"])):
-            # Unquoted `a:b` is a coordinate or a host:port (`io.jsonwebtoken:jjwt`), not YAML.
-            continue
+        if not match["quote"]:
+            if quoted_only or (match["op"] == ":" and not match["space"]):
+                # Unquoted `a:b` is a coordinate or a host:port (`io.jsonwebtoken:jjwt`), not YAML.
+                continue
+            value = value.rstrip(_TRAILING_SYNTAX)
+            end = start + len(value)
+            if not _EXPRESSION.isdisjoint(value):
+                continue
         if any(start < other_end and other_start < end for other_start, other_end in taken):
             continue
         before = _name_before(text, match.start())
@@ -79,7 +96,7 @@ def assignments(
                 (start, end),
             )
             continue
-        if not _random_enough(value):
+        if not random_literal(value):
             continue
         if _AWS_SECRET.fullmatch(value) and _aws_secret_name(name):
             yield Hit(
@@ -101,6 +118,16 @@ def assignments(
             "rotate it with whoever issued it",
             (start, end),
         )
+
+
+def secret_name(name: str) -> bool:
+    """Tell whether a variable or key name says it holds a credential (`DB_PASSWORD`,
+    `jwt.secret`, `STRIPE_KEY`), leaving out public ones (`PUBLIC_KEY`, `CSRF_TOKEN`, `CACHE_KEY`).
+    """
+    match = _SECRET_NAME.search(name)
+    if match is None:
+        return False
+    return not _public_name(name[: match.start()], match.group().lstrip("_.-"))
 
 
 def _public_name(before: str, keyword: str) -> bool:
@@ -136,11 +163,16 @@ def _looks_fake(value: str) -> bool:
     )
 
 
-def _random_enough(value: str) -> bool:
-    """Tell a generated secret from a placeholder, a lookup, a template or a plain word."""
+def random_literal(value: str) -> bool:
+    """Tell a generated secret from a placeholder, a lookup, a template, a plain word, a name made
+    of words (an identifier, a message id, a cache key, a path), translated text or a stored hash.
+    """
     lowered = value.lower()
     if (
-        placeholder(value)
+        prose(value)
+        or placeholder(value)
+        or password_hash(value)
+        or identifier(value)
         or uuid(value)
         or any(word in lowered for word in GENERIC_WORDS)
         or value.startswith(LOOKUP_STARTS)

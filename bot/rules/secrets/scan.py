@@ -10,7 +10,7 @@ from typing import Any
 from bot.diff.model import Line
 from bot.rules import paths
 from bot.rules.model import Severity
-from bot.rules.secrets import generic
+from bot.rules.secrets import connection, fallbacks, generic
 from bot.rules.secrets.detectors import DETECTORS, KEYWORDS, Hit, provider_hits
 
 PRIVATE_KEY = "private key"
@@ -31,6 +31,8 @@ MINIFIED = (".min.js", ".min.css", ".min.mjs", ".bundle.js", ".chunk.js", ".map"
 # A minified line is far longer than hand-written code; only provider formats are looked for.
 LONG_LINE = 1000
 KEY_WINDOW = 200
+PASSWORD_WORDS = frozenset({"pass", "pwd"})  # a connection string says `Password=` or `Pwd=`
+KEY_LINES = 4  # blank and `Name: value` lines a key block may open with
 
 ALL_KEYWORDS = frozenset({PRIVATE_KEY, *generic.KEYWORDS, *KEYWORDS})
 
@@ -64,14 +66,23 @@ _PRIVATE_KEY = re.compile(
     r"-----BEGIN (?:RSA |EC |OPENSSH |DSA |PGP |ENCRYPTED |SSH2 ENCRYPTED )?PRIVATE KEY"
     r"(?: BLOCK)?-----"
 )
-_KEY_BODY = re.compile(r"[A-Za-z0-9+/=]{32,}|Proc-Type:")
+# Key material starts right after its header, past whitespace, `\n` escapes and quotes; PGP and
+# encrypted PEM blocks put `Name: value` headers (`Version:`, `Proc-Type:`) first.
+_KEY_BODY = re.compile(r"(?:\s|\\[nr]|[\"'`])*[A-Za-z0-9+/=]{32,}")
+_HEADER_END = re.compile(r"(?:\s|\\[nr]|[\"'`,+])*")
+_ARMOR_HEADER = re.compile(r"\s*[A-Za-z][\w-]*: ")
 
 
-def skipped(path: str) -> bool:
-    """Tell whether a file is generated or vendored: lockfiles, minified bundles, dependencies."""
-    lowered = path.lower()
-    *folders, name = paths.parts(lowered) or ("",)
-    return name in LOCKFILES or name.endswith(MINIFIED) or not VENDOR_DIRS.isdisjoint(folders)
+def lockfile(path: str) -> bool:
+    """Tell whether a file is a lock file: its hashes are random by design, never credentials."""
+    return (paths.parts(path.lower()) or ("",))[-1] in LOCKFILES
+
+
+def providers_only(path: str) -> bool:
+    """Tell whether a file is minified, bundled or vendored: a leak there is as real, but its
+    random-looking literals are nobody's passwords, so only provider formats are looked for."""
+    *folders, name = paths.parts(path.lower()) or ("",)
+    return name.endswith(MINIFIED) or not VENDOR_DIRS.isdisjoint(folders)
 
 
 def example_path(path: str) -> bool:
@@ -87,8 +98,9 @@ def example_path(path: str) -> bool:
 
 def scan(path: str, lines: tuple[Line, ...]) -> Iterator[tuple[Line, Hit]]:
     """Yield every credential on the given lines of one file."""
-    if skipped(path):
+    if lockfile(path):
         return
+    generic_too = not providers_only(path)
     suffix = PurePosixPath(path).suffix.lower()
     quoted_only = suffix in QUOTED_SUFFIXES
     notebook = suffix == ".ipynb"
@@ -115,21 +127,58 @@ def scan(path: str, lines: tuple[Line, ...]) -> Iterator[tuple[Line, Hit]]:
         if PRIVATE_KEY in found:
             by_number = by_number or {other.number: other.text for other in lines}
             hits.extend(_private_key(text, line.number, by_number))
-        if len(text) <= LONG_LINE and not found.isdisjoint(generic.KEYWORDS):
+        if generic_too and len(text) <= LONG_LINE and not found.isdisjoint(generic.KEYWORDS):
             # A provider format that failed its checks is a fixture, not a generic secret.
             taken = [m.span() for d in detectors for m in d.pattern.finditer(text)]
             taken += [hit.span for hit in hits]
+            hits.extend(_contextual(text, example, taken, not found.isdisjoint(PASSWORD_WORDS)))
             hits.extend(generic.assignments(text, quoted_only, django, example, taken))
         yield from ((line, hit) for hit in hits)
 
 
+def _contextual(
+    text: str, example: bool, taken: list[tuple[int, int]], password: bool
+) -> list[Hit]:
+    """Find connection-string passwords and environment fallbacks, and mark their spans taken:
+    the generic rule would misjudge them, as plain literals or as placeholders. Both name a
+    password, secret, token or key, so the generic keywords (`pass`, `pwd`, …) gate them too.
+    """
+    hits = []
+    for pair in connection.passwords(text, example) if password else ():
+        if not _overlaps(pair.span, taken):
+            if pair.hit is not None:
+                hits.append(pair.hit)
+            taken.append(pair.span)
+    for hit in fallbacks.fallbacks(text, example, taken):
+        hits.append(hit)
+        taken.append(hit.span)
+    return hits
+
+
+def _key_follows(after: str, number: int, by_number: Mapping[int, str]) -> bool:
+    if _KEY_BODY.match(after):
+        return True
+    if not _HEADER_END.fullmatch(after):
+        return False  # code goes on after the header
+    for offset in range(1, KEY_LINES + 1):
+        following = by_number.get(number + offset, "")[:KEY_WINDOW]
+        if following.strip() and not _ARMOR_HEADER.match(following):
+            return _KEY_BODY.match(following) is not None
+    return False
+
+
+def _overlaps(span: tuple[int, int], taken: list[tuple[int, int]]) -> bool:
+    return any(span[0] < end and start < span[1] for start, end in taken)
+
+
 def _private_key(text: str, number: int, by_number: Mapping[int, str]) -> Iterator[Hit]:
-    """Report a key header only when key material follows, not where code merely mentions it."""
+    """Report a key header only when key material follows it, not where code mentions it
+    (`pemHeader = '-----BEGIN PRIVATE KEY-----';` followed by parsing code).
+    """
     for match in _PRIVATE_KEY.finditer(text):
         # A bounded window keeps a line of repeated headers linear, not quadratic.
         after = text[match.end() : match.end() + KEY_WINDOW]
-        following = [after, *(by_number.get(number + i, "")[:KEY_WINDOW] for i in (1, 2, 3))]
-        if any(_KEY_BODY.search(part) for part in following):
+        if _key_follows(after, number, by_number):
             header = match.group()
             yield Hit(
                 "private-key",

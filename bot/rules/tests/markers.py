@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from bot.diff.model import Line
-from bot.rules import paths
-from bot.rules.model import Finding, RuleContext, Severity, fingerprint
+from bot.rules.model import Finding, Severity, fingerprint
 from bot.rules.tests.languages import (
     GO,
     JVM,
@@ -19,6 +18,8 @@ from bot.rules.tests.languages import (
     is_test_file,
     language,
 )
+from bot.rules.tests.skips import Parsed, Spot
+from bot.snapshot.model import Snapshot
 
 PACK_ID = "tests"
 
@@ -68,36 +69,38 @@ _RB_FOCUS = re.compile(
 _RB_MODIFIER = re.compile(r"\s(?:if|unless)\s")
 _GO_SKIP = re.compile(r"\b\w+\.Skip(?:f|Now)?\(")
 _JVM_SKIP = re.compile(r"@(?:Disabled|Ignore)\b(?!\w)")
-_CONDITION = re.compile(r"^\s*(?:\}\s*)?(?:if|else|switch|case|default|for)\b")
 
 
-async def check_markers(ctx: RuleContext) -> list[Finding]:
-    """Flag added skip and focus markers: both stop tests from guarding the code in CI."""
+def check_markers(snap: Snapshot) -> list[Finding]:
+    """Flag added skip and focus markers: both stop tests from guarding the code in CI.
+
+    A line regex finds the markers; the file's parse tree then drops those that switch nothing
+    off: conditional skips, pending stubs, markers written in strings (`skips.py`).
+    """
     findings: list[Finding] = []
-    for changed in ctx.change.files:
+    for changed in snap.change.files:
         lang = language(changed.path)
         # conftest.py applies its markers to a whole folder of tests.
         test_side = is_test_file(changed.path) or PurePosixPath(changed.path).name == "conftest.py"
         if changed.binary or lang is None or not test_side:
             continue
-        head: list[str] | None = None
-        if lang is GO:
-            text = await ctx.contents.read(changed.path, "head")
-            head = text.splitlines() if text is not None else paths.from_diff(changed.added)
+        parsed: Parsed | None = None
         for line in changed.added:
-            findings.extend(
-                _finding(changed.path, line, marker, matched)
-                for marker, matched in markers(lang, line.text)
-                if head is None or not _conditional(head, line.number)
-            )
+            for marker, match in markers(lang, line.text):
+                parsed = parsed or Parsed.of(snap, changed)
+                found = match.group()
+                start = match.start() + len(found) - len(found.lstrip())
+                spot = Spot(line.number, start, start + len(found.strip()), line.text)
+                if parsed.turns_off(spot, skip=marker is SKIP):
+                    findings.append(_finding(changed.path, line, marker, match.group().strip()))
     return findings
 
 
-def markers(lang: Language, text: str) -> list[tuple[Marker, str]]:
+def markers(lang: Language, text: str) -> list[tuple[Marker, re.Match[str]]]:
     """Return the markers in the code part of a line; a marker in a comment changes nothing."""
     part = code(lang, text)
     if lang is PYTHON:
-        return [(SKIP, m.group()) for m in _PY_SKIP.finditer(part)]
+        return _found(SKIP, _PY_SKIP, part)
     if lang is RUBY:
         if _RB_MODIFIER.search(part):  # `skip "slow" if ENV["CI"]` only skips sometimes
             return []
@@ -111,20 +114,10 @@ def markers(lang: Language, text: str) -> list[tuple[Marker, str]]:
     return _found(SKIP, _JS_SKIP, part) + _found(FOCUS, _JS_FOCUS, part)
 
 
-def _found(marker: Marker, pattern: re.Pattern[str], text: str) -> list[tuple[Marker, str]]:
-    return [(marker, m.group().strip()) for m in pattern.finditer(text)]
-
-
-def _conditional(lines: list[str], number: int) -> bool:
-    """Tell whether a Go statement sits in an `if`/`switch` block rather than the test's body."""
-    if not 0 < number <= len(lines):
-        return False
-    indent = len(lines[number - 1]) - len(lines[number - 1].lstrip())
-    for above in range(number - 2, -1, -1):
-        text = lines[above]
-        if text.strip() and len(text) - len(text.lstrip()) < indent:
-            return bool(_CONDITION.match(text))
-    return False
+def _found(
+    marker: Marker, pattern: re.Pattern[str], text: str
+) -> list[tuple[Marker, re.Match[str]]]:
+    return [(marker, m) for m in pattern.finditer(text)]
 
 
 def _finding(path: str, line: Line, marker: Marker, text: str) -> Finding:

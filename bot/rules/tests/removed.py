@@ -1,28 +1,43 @@
-"""Deleted test files, removed tests and removed assertions: the safety net gets thinner."""
+"""Deleted test files, removed tests and removed assertions: the safety net gets thinner.
+
+Tests are read from each side's syntax tree (`suites`). A test that leaves a file is not lost when
+it reappears in the change: under the same name in any case, or with the same body under another
+name, in another file, split or merged (`similarity`). One removed with the code it tested is
+cleanup, a notice (`retired`). What is left is an error when production code changes in the same
+pull request (the tests went away just as they were needed) and a warning otherwise. Each side
+that cannot be read (a bare diff, a syntax error, Java) falls back to the diff's lines.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cached_property
+from weakref import WeakKeyDictionary
 
 from bot.diff.model import ChangedFile, FileStatus, Line
 from bot.rules import paths
-from bot.rules.model import Finding, RuleContext, Severity, fingerprint
-from bot.rules.tests.languages import (
-    assertions,
-    code,
-    definitions,
-    is_test_file,
-    language,
-    names,
-    spans,
-    subject,
-)
+from bot.rules.model import Finding, Severity, fingerprint
+from bot.rules.tests import fallback, similarity
+from bot.rules.tests.languages import is_test_file, language
+from bot.rules.tests.readers import read
+from bot.rules.tests.retired import Module, Retired, retired
+from bot.rules.tests.similarity import Weights, folded, tokens
+from bot.rules.tests.suites import Assertion, Suite, Test, count, from_lines
+from bot.snapshot.model import FileChange, Snapshot, Source
 
 PACK_ID = "tests"
 DELETED = "tests/deleted-test-file"
 REMOVED = "tests/removed-test"
 ASSERTION = "tests/removed-assertion"
 SHOWN_NAMES = 5
+# Templates render what tests check (a fragment's cache key, a field's label): code gone from one
+# retires the tests of it, though templates do not count as production code changing.
+TEMPLATE_SUFFIXES = frozenset({
+    ".html", ".htm", ".erb", ".haml", ".slim", ".jinja", ".j2", ".vue", ".svelte", ".hbs",
+    ".twig", ".liquid",
+})  # fmt: skip
 CODE_SUFFIXES = frozenset({
     ".py", ".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts", ".go", ".java", ".kt",
     ".rb", ".rs", ".php", ".cs", ".scala", ".swift", ".c", ".h", ".cc", ".cpp", ".hpp", ".ex",
@@ -35,142 +50,387 @@ def is_production(path: str) -> bool:
     return suffix in CODE_SUFFIXES and paths.is_production(path) and not is_test_file(path)
 
 
-async def check_removed_tests(ctx: RuleContext) -> list[Finding]:
+def check_removed_tests(snap: Snapshot) -> list[Finding]:
     """Flag tests that vanish without re-appearing elsewhere: what they checked goes unchecked."""
-    files = [f for f in ctx.change.files if not f.binary]
-    production = [f for f in ctx.change.files if is_production(f.path)]
-    deleted_modules = {subject(f.path) for f in production if f.status is FileStatus.REMOVED}
-    severity = Severity.ERROR if production else Severity.WARNING
-    replacements = Counter(name for f in files for name, _ in definitions(f.path, f.added))
+    view = _view(snap)
+    pool = Counter(view.new_names)
     findings: list[Finding] = []
-    for changed in files:
+    for side in view.test_files:
+        changed = side.changed
         if changed.status is FileStatus.ADDED or not is_test_file(changed.old_path or changed.path):
             continue
-        removed = definitions(changed.path, changed.removed)
-        gone = [(name, line) for name, line in removed if not _take(replacements, name)]
+        gone = view.gone(side)
         if not gone:
             continue
+        judged = view.judge(side, gone, pool)
         if changed.status is FileStatus.REMOVED:
-            retired = subject(changed.path) in deleted_modules
-            findings.append(_deleted_file(changed, gone, severity, bool(production), retired))
-            continue
-        gone = await _still_defined(ctx, changed, _renamed_in_place(changed, gone, removed))
-        findings.extend(
-            _removed_test(changed, name, line, severity, bool(production)) for name, line in gone
-        )
+            finding = _deleted_file(changed, judged, view.production)
+            findings.extend([finding] if finding else [])
+        else:
+            findings.extend(_removed_tests(changed, judged, view.production))
     return findings
 
 
-async def check_removed_assertions(ctx: RuleContext) -> list[Finding]:
-    """Flag a test that stays but asserts less: it still passes, and checks less than it did."""
+def check_removed_assertions(snap: Snapshot) -> list[Finding]:
+    """Flag a test that stays but asserts less: it still passes, and checks less than it did.
+
+    Assertions are syntax nodes, and a helper the test calls asserts for it; an assertion that
+    moves to another test of the change, or that checked code the change retires, is not lost.
+    """
+    view = _view(snap)
+    moved = list(view.added_assertions)
     findings: list[Finding] = []
-    for changed in ctx.change.files:
-        lang = language(changed.path)
-        if lang is None or changed.binary or changed.status is not FileStatus.MODIFIED:
+    for side in view.test_files:
+        changed = side.changed
+        if changed.status not in {FileStatus.MODIFIED, FileStatus.RENAMED}:
             continue
-        if not is_test_file(changed.path):
+        if not is_test_file(changed.path) or language(changed.path) is None:
             continue
-        lost = [line for line in changed.removed if lang.assertion.search(code(lang, line.text))]
-        if not lost:
-            continue
-        base = await ctx.contents.read(changed.path, "base")
-        head = await ctx.contents.read(changed.path, "head")
+        base, head = view.suite(side, "base"), view.suite(side, "head")
         if base is None or head is None:
-            net = assertions(lang, [line.text for line in lost]) - assertions(
-                lang, [line.text for line in changed.added]
+            findings.extend(
+                _weakened(changed.path, *weak) for weak in fallback.weakened(snap, changed)
             )
-            if net > 0 and not definitions(changed.path, changed.removed):
-                findings.append(_weakened(changed.path, None, lost[0], 0, net))
             continue
-        before, after = spans(lang, base), spans(lang, head)
-        base_lines, head_lines = base.splitlines(), head.splitlines()
-        for name, (start, end) in before.items():
-            if name not in after:
-                continue
-            old = assertions(lang, base_lines[start - 1 : end])
-            new_start, new_end = after[name]
-            new = assertions(lang, head_lines[new_start - 1 : new_end])
-            inside = [line for line in lost if start <= line.number <= end]
-            if inside and new < old:
-                findings.append(_weakened(changed.path, name, inside[0], new, old - new))
+        findings.extend(view.weakened(side, base, head, moved))
     return findings
+
+
+# One view per snapshot, shared by both checks: each test file is read into a suite once.
+_VIEWS: WeakKeyDictionary[Snapshot, _View] = WeakKeyDictionary()
+
+
+def _view(snap: Snapshot) -> _View:
+    view = _VIEWS.get(snap)
+    if view is None:
+        view = _VIEWS[snap] = _View(snap)
+    return view
+
+
+@dataclass(frozen=True)
+class _Added:
+    """An assertion the change adds: where, what it says and checks, and whether its test is new."""
+
+    path: str
+    text: str
+    subject: str
+    new_test: bool
+
+
+def _moved(pool: list[_Added], path: str, lost: Assertion) -> bool:
+    """Match a removed assertion with one the change adds, and use that one up."""
+    found = next((a for a in pool if a.text == lost.text), None) or next(
+        (a for a in pool if a.new_test and a.path == path and a.subject == lost.subject), None
+    )
+    if found is not None:
+        pool.remove(found)
+    return found is not None
+
+
+@dataclass(frozen=True)
+class _Judged:
+    """A removed test and what became of it: replaced, retired with its code, or lost."""
+
+    test: Test
+    fate: str  # "replaced" | "retired" | "lost"
+
+
+class _View:
+    """What every judgement of one change shares: its tests, their replacements, retired code."""
+
+    def __init__(self, snap: Snapshot) -> None:
+        kept = {changed.path for changed in snap.change.files if not changed.binary}
+        self.files = [f for f in snap.files if f.path in kept]
+        self.test_files = [f for f in self.files if _test_side(f.changed)]
+        self.production = any(is_production(f.path) for f in self.files)
+
+    @cached_property
+    def retired(self) -> Retired:
+        shipped = [f for f in self.files if _ships(f.path)]
+        return retired((f.changed, f.before, f.after) for f in shipped)
+
+    @cached_property
+    def _suites(self) -> dict[tuple[str, str], Suite | None]:
+        found: dict[tuple[str, str], Suite | None] = {}
+        for side in self.test_files:
+            for at in ("base", "head"):
+                found[side.path, at] = read(_side(side, at))
+        return found
+
+    def suite(self, side: FileChange, at: str) -> Suite | None:
+        return self._suites[side.path, at]
+
+    @cached_property
+    def _new(self) -> dict[str, list[Test]]:
+        """Each changed test file's tests the base did not have: where moved tests land."""
+        found: dict[str, list[Test]] = {}
+        for side in self.test_files:
+            if side.changed.status is FileStatus.REMOVED:
+                continue
+            head, base = self.suite(side, "head"), self.suite(side, "base")
+            if head is None:
+                found[side.path] = from_lines(side.path, side.changed.added)
+                continue
+            old = Counter(t.key for t in base.tests) if base else Counter[str]()
+            found[side.path] = [t for t in head.tests if not _take(old, t.key)]
+        return found
+
+    @cached_property
+    def new_names(self) -> Counter[str]:
+        """How many new tests of each (folded) name the change adds, anywhere."""
+        return Counter(_key(t.name) for tests in self._new.values() for t in tests)
+
+    @cached_property
+    def added_assertions(self) -> list[_Added]:
+        """Assertions the change adds to any test, each as often as it is added: one removed
+        elsewhere may have moved there, once."""
+        found: list[_Added] = []
+        for side in self.test_files:
+            head, base = self.suite(side, "head"), self.suite(side, "base")
+            if head is None:
+                continue
+            before = {t.key: _asserted(t) for t in base.tests} if base else {}
+            for test in head.tests:
+                had = before.get(test.key)
+                left = Counter(had) if had is not None else Counter[str]()
+                found += [
+                    _Added(side.path, a.text, a.subject, had is None)
+                    for a in test.assertions
+                    if not _take(left, a.text)
+                ]
+        return found
+
+    @cached_property
+    def _helpers(self) -> dict[str, dict[str, int]]:
+        """Asserting helpers defined in the change's non-production files, by side."""
+        helpers: dict[str, dict[str, int]] = {"base": {}, "head": {}}
+        for at, suite in self._support:
+            helpers[at].update(suite.helpers)
+        return helpers
+
+    @cached_property
+    def _rewritten_helpers(self) -> frozenset[str]:
+        """Asserting helpers the change adds or rewrites: checks a test drops may live there now."""
+        bodies: dict[str, dict[str, str]] = {"base": {}, "head": {}}
+        for at, suite in self._support:
+            bodies[at].update(suite.bodies)
+        return frozenset(
+            name
+            for name, body in bodies["head"].items()
+            if self._helpers["head"].get(name) and bodies["base"].get(name) != body
+        )
+
+    @cached_property
+    def _support(self) -> list[tuple[str, Suite]]:
+        """Both sides of every changed test, fixture or helper file, read as trees."""
+        found = []
+        for side in self.files:
+            if is_production(side.path):
+                continue
+            for at in ("base", "head"):
+                suite = self._suites.get((side.path, at)) or read(_side(side, at))
+                if suite is not None:
+                    found.append((at, suite))
+        return found
+
+    def gone(self, side: FileChange) -> list[Test]:
+        """Return the tests of a file's base that its head no longer has."""
+        changed = side.changed
+        base = self.suite(side, "base")
+        head = Suite(()) if changed.status is FileStatus.REMOVED else self.suite(side, "head")
+        if base is None or head is None:
+            return fallback.gone(side)
+        left = Counter(t.key for t in head.tests)
+        return [t for t in base.tests if not _take(left, t.key)]
+
+    def judge(self, side: FileChange, gone: list[Test], pool: Counter[str]) -> list[_Judged]:
+        """Tell for each removed test whether it was replaced, retired with its code, or lost.
+
+        `pool` holds the new tests' names not yet taken: each stands in for one removed test.
+        """
+        path = side.changed.old_path or side.path
+        base = self.suite(side, "base")
+        imports = base.imports if base else frozenset()
+        linked = self.retired.linked(path, _side(side, "base").text, imports)
+        whole_file = self.retired.file_retired(path, imports)
+        head_text = _side(side, "head").text
+        kept = folded(head_text or "\n".join(line.text for line in side.changed.added))
+        same_file = self._same_file(side)
+        pools = [tokens(t.body) for tests in self._new.values() for t in tests]
+        pools += [tokens(t.body) for t in same_file]
+        pools += [_union(tests) for tests in self._new.values()]
+        documents = [tokens(t.body) for t in (base.tests if base else gone)]
+        weights = Weights(documents + pools)
+        in_place = self._in_place(side, gone)
+        judged = []
+        for test in gone:
+            body = tokens(test.body)
+            same = similarity.best_match(body, pools, weights)
+            edited = any(
+                similarity.edited(test.name, new.name, weights.containment(body, tokens(new.body)))
+                for new in in_place.get(test.key, [])
+            )
+            if _take(pool, _key(test.name)) or same >= similarity.SAME_BODY or edited:
+                fate = "replaced"
+            elif whole_file or self.retired.covers(test.body, test.name, path, linked, kept):
+                fate = "retired"
+            else:
+                fate = "lost"
+            judged.append(_Judged(test, fate))
+        return judged
+
+    def _in_place(self, side: FileChange, gone: list[Test]) -> dict[str, list[Test]]:
+        """Pair each removed test with the new tests written where it was.
+
+        A test's place is the nearest test before it that both sides have: a new test in the
+        place of a removed one is most likely that test edited, renamed with its behaviour.
+        """
+        base, head = self.suite(side, "base"), self.suite(side, "head")
+        if base is None or head is None:
+            return {}
+        before = {t.key for t in base.tests}
+        after = {t.key for t in head.tests}
+        gone_keys = {t.key for t in gone}
+        slots: dict[str | None, list[Test]] = {}
+        place: str | None = None
+        for test in head.tests:
+            if test.key in before:
+                place = test.key
+            else:
+                slots.setdefault(place, []).append(test)
+        paired: dict[str, list[Test]] = {}
+        place = None
+        for test in base.tests:
+            if test.key in gone_keys:
+                paired[test.key] = slots.get(place, [])
+            elif test.key in after:
+                place = test.key
+        return paired
+
+    def weakened(
+        self, side: FileChange, base: Suite, head: Suite, moved: list[_Added]
+    ) -> Iterable[Finding]:
+        """Report each test of a file that stays but asserts less, counting helpers' checks.
+
+        `moved` holds the assertions added in the change not yet matched to a removed one: the
+        same assertion anywhere, or one on the same subject in a new test of this file (a test
+        split in two), takes over one removed check.
+        """
+        changed = side.changed
+        removed = {line.number: line for line in changed.removed}
+        after = {t.key: t for t in head.tests}
+        base_helpers = {**self._helpers["base"], **base.helpers}
+        head_helpers = {**self._helpers["head"], **head.helpers}
+        linked: list[Module] | None = None
+        kept = folded(side.after.text or "")
+        for test in base.tests:
+            new = after.get(test.key)
+            if new is None:
+                continue
+            old_count, new_count = count(test, base_helpers), count(new, head_helpers)
+            if new_count >= old_count or not self._rewritten_helpers.isdisjoint(new.calls):
+                continue
+            left = Counter(a.text for a in new.assertions)
+            lost = [a for a in test.assertions if not _take(left, a.text)]
+            if linked is None:
+                linked = self.retired.linked(
+                    changed.old_path or changed.path, side.before.text, base.imports
+                )
+            unexplained = [
+                a
+                for a in lost
+                if not _moved(moved, side.path, a)
+                and not self.retired.covers(a.text, "", changed.path, linked, kept)
+            ]
+            net = old_count - new_count - (len(lost) - len(unexplained))
+            where = [removed[a.line] for a in unexplained if a.line in removed] or [
+                removed[n] for n in range(test.start, test.end + 1) if n in removed
+            ]
+            if net > 0 and where:
+                yield _weakened(changed.path, test.name, where[0], new_count, net)
+
+    def _same_file(self, side: FileChange) -> list[Test]:
+        if side.changed.status is FileStatus.REMOVED:
+            return []
+        head = self.suite(side, "head")
+        return list(head.tests) if head else from_lines(side.path, side.changed.added)
+
+
+def _ships(path: str) -> bool:
+    """Tell whether a file is production code or a template: what retired code is read from."""
+    suffix = paths.suffix(path)
+    code = suffix in CODE_SUFFIXES or suffix in TEMPLATE_SUFFIXES
+    return code and paths.is_production(path) and not is_test_file(path)
+
+
+def _test_side(changed: ChangedFile) -> bool:
+    return is_test_file(changed.old_path or changed.path) or is_test_file(changed.path)
+
+
+def _side(side: FileChange, at: str) -> Source:
+    """Return one side of a file; a deleted or added file's diff shows that side whole."""
+    changed = side.changed
+    source = side.before if at == "base" else side.after
+    if source.text is not None or changed.patch_missing:
+        return source
+    if at == "base" and changed.status is FileStatus.REMOVED:
+        return Source(source.path, "\n".join(line.text for line in changed.removed))
+    if at == "head" and changed.status is FileStatus.ADDED:
+        return Source(source.path, "\n".join(line.text for line in changed.added))
+    return source
+
+
+def _asserted(test: Test) -> Counter[str]:
+    return Counter(a.text for a in test.assertions)
+
+
+def _union(tests: list[Test]) -> frozenset[str]:
+    """Return the tokens of several tests together: where one test was split into several."""
+    return frozenset().union(*(tokens(t.body) for t in tests))
+
+
+def _key(name: str) -> str:
+    """Fold a test's name so re-casing or re-punctuating it keeps it the same test."""
+    return "".join(ch for ch in name.lower() if ch.isalnum())
 
 
 def _take(pool: Counter[str], name: str) -> bool:
-    """Use up one added test of this name, if any: it replaces one removed test."""
+    """Use up one entry of this name, if any: it stands for one test."""
     if pool[name] <= 0:
         return False
     pool[name] -= 1
     return True
 
 
-def _renamed_in_place(
-    changed: ChangedFile, gone: list[tuple[str, Line]], removed: list[tuple[str, Line]]
-) -> list[tuple[str, Line]]:
-    """Drop tests whose header changed but whose body stayed: that is a rename, not a removal.
-
-    A removed definition whose next line is unchanged is paired with an added definition of a
-    new name whose next line is unchanged too.
-    """
-    removed_numbers = {line.number for line in changed.removed}
-    added_numbers = {line.number for line in changed.added}
-    old_names = {name for name, _ in removed}
-    new_headers = [
-        line
-        for name, line in definitions(changed.path, changed.added)
-        if name not in old_names and line.number + 1 not in added_numbers
-    ]
-    kept = []
-    for name, line in gone:
-        if line.number + 1 not in removed_numbers and new_headers:
-            new_headers.pop(0)
-        else:
-            kept.append((name, line))
-    return kept
+def _severity(production: bool) -> Severity:
+    """An error when production code changes too (the tests went just as they were needed)."""
+    return Severity.ERROR if production else Severity.WARNING
 
 
-async def _still_defined(
-    ctx: RuleContext, changed: ChangedFile, gone: list[tuple[str, Line]]
-) -> list[tuple[str, Line]]:
-    """Keep only tests that the head file defines fewer times than the base file did."""
-    lang = language(changed.path)
-    if not gone or lang is None:
-        return gone
-    head = await ctx.contents.read(changed.path, "head")
-    base = await ctx.contents.read(changed.old_path or changed.path, "base")
-    if head is None or base is None:
-        return gone
-    before = Counter(name for name, _ in names(lang, base))
-    after = Counter(name for name, _ in names(lang, head))
-    return [(name, line) for name, line in gone if after[name] < before[name]]
-
-
-def _deleted_file(
-    changed: ChangedFile,
-    gone: list[tuple[str, Line]],
-    severity: Severity,
-    production: bool,
-    retired: bool,
-) -> Finding:
-    shown = ", ".join(f"`{name}`" for name, _ in gone[:SHOWN_NAMES])
-    more = f" and {len(gone) - SHOWN_NAMES} more" if len(gone) > SHOWN_NAMES else ""
-    if retired:
-        severity = Severity.NOTICE
+def _deleted_file(changed: ChangedFile, judged: list[_Judged], production: bool) -> Finding | None:
+    lost = [j.test for j in judged if j.fate == "lost"]
+    gone = [j.test for j in judged if j.fate == "retired"]
+    if not lost and not gone:
+        return None
+    if lost:
+        severity = _severity(production)
         message = (
-            f"This deletes a test file ({len(gone)} test(s): {shown}{more}) together with the "
-            "module it tested; nothing is left untested, provided nothing else used that code."
-        )
-    else:
-        message = (
-            f"This deletes a test file whose {len(gone)} test(s) ({shown}{more}) do not "
+            f"This deletes a test file whose {len(lost)} test(s) ({_names(lost)}) do not "
             f"re-appear elsewhere in the change: {_why(production)} Restore them, or say in "
             "the pull request why they are obsolete."
         )
+    else:
+        severity = Severity.NOTICE
+        message = (
+            f"This deletes a test file ({len(gone)} test(s): {_names(gone)}) together with the "
+            "code it tested; nothing is left untested, provided nothing else used that code."
+        )
+    first = (lost or gone)[0]
     return Finding(
         rule=DELETED,
         pack=PACK_ID,
         path=changed.path,
-        line=gone[0][1].number,
+        line=first.line,
         severity=severity,
         message=message,
         fingerprint=fingerprint(DELETED, changed.path, "deleted"),
@@ -178,23 +438,42 @@ def _deleted_file(
     )
 
 
-def _removed_test(
-    changed: ChangedFile, name: str, line: Line, severity: Severity, production: bool
-) -> Finding:
-    message = (
-        f"This removes the test `{name}` and adds no test of that name back: {_why(production)} "
-        "Keep it, or say in the pull request why it is obsolete."
-    )
+def _removed_tests(changed: ChangedFile, judged: list[_Judged], production: bool) -> list[Finding]:
+    findings = []
+    for test in (j.test for j in judged if j.fate == "lost"):
+        message = (
+            f"This removes the test `{test.name}` and adds no test of that name or body back: "
+            f"{_why(production)} Keep it, or say in the pull request why it is obsolete."
+        )
+        # One test is not the suite: a warning at most (README, severity policy).
+        findings.append(_removal(changed.path, test, Severity.WARNING, message, test.key))
+    gone = [j.test for j in judged if j.fate == "retired"]
+    if gone:
+        message = (
+            f"This removes {len(gone)} test(s) ({_names(gone)}) together with the code they "
+            "tested; nothing is left untested, provided nothing else used that code."
+        )
+        findings.append(_removal(changed.path, gone[0], Severity.NOTICE, message, "retired"))
+    return findings
+
+
+def _removal(path: str, test: Test, severity: Severity, message: str, key: str) -> Finding:
     return Finding(
         rule=REMOVED,
         pack=PACK_ID,
-        path=changed.path,
-        line=line.number,
+        path=path,
+        line=test.line,
         severity=severity,
         message=message,
-        fingerprint=fingerprint(REMOVED, changed.path, name),
+        fingerprint=fingerprint(REMOVED, path, key),
         side="LEFT",
     )
+
+
+def _names(tests: list[Test]) -> str:
+    shown = ", ".join(f"`{t.name}`" for t in tests[:SHOWN_NAMES])
+    more = f" and {len(tests) - SHOWN_NAMES} more" if len(tests) > SHOWN_NAMES else ""
+    return shown + more
 
 
 def _weakened(path: str, name: str | None, line: Line, left: int, lost: int) -> Finding:

@@ -1,0 +1,445 @@
+"""Error handlers as parsed: what each `except`, `catch` or `.catch(...)` guards and what it does.
+
+Shared by the `cliff` rules on swallowed errors and on logging removed from error paths. Python is
+read with `ast`, JS/TS with tree-sitter; Python that does not parse (what a bare diff shows of a
+function) is read line by line, between `try:` and the handler.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+import tree_sitter
+
+from bot.diff.model import ChangedFile
+from bot.rules.code import (
+    COMMENT_LINE,
+    FUNCTION,
+    JS_FUNCTIONS,
+    JS_WRAPPERS,
+    SCRIPT_LANGUAGES,
+    descendants,
+    enclosing,
+    indent,
+    is_io_call,
+    js_callee,
+    js_calls,
+    js_imports,
+    js_local_io,
+    js_qualname,
+    js_walk,
+    name,
+    py_calls,
+    py_imports,
+    py_local_io,
+    py_name,
+    words,
+)
+from bot.snapshot.model import Source
+from bot.snapshot.trees import text_of
+
+LOG_CALL = re.compile(
+    r"""(?<![\w])(?:\w+\.)*(?:log|logger|logging|LOG|LOGGER|console|Sentry|sentry_sdk|structlog
+    |statsd|metrics|newrelic|bugsnag|rollbar)\.\w+\(|\b(?:capture_exception|captureException
+    |log_exception|report_error|reportError)\(""",
+    re.VERBOSE,
+)
+# Words of a call that tells someone about the failure: a log, a metric, a toast, an error state.
+REPORT_WORDS = frozenset(
+    {
+        *("log", "logger", "error", "errors", "warn", "warning", "exception", "report"),
+        *("notify", "notification", "toast", "alert", "flash", "capture", "message", "show"),
+        *("fail", "failure", "abort", "reject", "emit", "metric", "metrics", "increment"),
+        *("sentry", "track"),
+    }
+)
+LOG_WORDS = frozenset({"log", "logger", "logging"})  # `apiLogger.info`, `self.audit_log.error`
+BROAD = frozenset({"Exception", "BaseException"})
+# A call named for a check answers yes or no; a falsy fallback is its "no" (`isValid`, `verify`).
+VALIDATION_VERBS = frozenset(
+    {"verify", "validate", "parse", "decode", "decrypt", "check", "is", "has", "can"}
+)
+_PY_HANDLER = re.compile(r"^(?P<indent>\s*)except\b(?P<what>[^:]*):\s*(?P<inline>.*)$")
+_BROAD = re.compile(r"^\s*\(?\s*(?:Exception|BaseException)\s*\)?\s*(?:as\s+\w+)?\s*$")
+_DEFAULT = re.compile(
+    r"^(?:pass|\.\.\.|continue|return(?:\s+(?:None|null|undefined|\[\]|\{\}|False|false|0|''|\"\"))?"
+    r"|\w+\s*=\s*(?:None|null|undefined|\[\]|\{\})|)\s*;?$"
+)
+_RAISE = re.compile(r"\b(?:raise|throw|reject|abort|next\(\s*\w+\s*\))\b")
+_EMPTY_RETURN = re.compile(r"\breturn\s+(?:\[\s*\]|\{\s*\}|\(\s*\)|list\(\)|dict\(\))\s*;?$")
+_CALL_TEXT = re.compile(r"(?<!\w)([A-Za-z_$][\w$.]*)\s*\(")
+_STRING = re.compile(r""""(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*'""")
+_TRY = re.compile(r"^\s*try\s*:\s*$")
+_JS_FALSY = frozenset({"null", "undefined", "false"})
+
+
+@dataclass(frozen=True)
+class Handler:
+    """One error handler as parsed: what it guards, what it catches and what its body does."""
+
+    line: int  # the `except`, `catch` or `.catch(` line, where findings land
+    end: int
+    function: str  # dotted names of the functions and classes around it
+    caught: str  # the exception as written; "" for a bare except or a JS catch
+    bare: bool
+    broad: bool
+    guarded: frozenset[str]  # names of the calls in the guarded code
+    io: bool  # the guarded code reads or writes a database, an API, a file or a queue
+    raises: bool
+    logs: tuple[int, ...]  # lines of the log and metric calls in its body
+    reports: bool  # its body calls something that tells someone (log, toast, error state)
+    silent: bool  # apart from logging: only pass, comments and falsy defaults
+    empty: bool  # returns an empty collection
+    checked: bool = False  # a promise's fallback is tested by the very next statement
+
+
+def handlers_of(source: Source) -> list[Handler] | None:
+    """Return a source's handlers; None when it is Python that does not parse."""
+    if source.language == "python":
+        return python_handlers(source.python) if source.python is not None else None
+    if source.language in SCRIPT_LANGUAGES and source.tree is not None:
+        return script_handlers(source.tree)
+    return []
+
+
+# --- Python ------------------------------------------------------------------------------------
+
+
+def python_handlers(module: ast.Module) -> list[Handler]:
+    """Return every `except` clause of a module with what its `try` guards."""
+    imports = py_imports(module)
+    local_io = py_local_io(module, imports)
+    found: list[Handler] = []
+    for function, node in _py_tries(module):
+        guarded = frozenset(py_name(call.func) for call in py_calls(node.body))
+        io = any(_io(callee, imports, local_io) for callee in guarded)
+        found += [_py_handler(handler, function, guarded, io) for handler in node.handlers]
+    return found
+
+
+def _py_tries(module: ast.Module) -> Iterator[tuple[str, ast.Try | ast.TryStar]]:
+    stack: list[tuple[str, ast.AST]] = [("", module)]
+    while stack:
+        scope, node = stack.pop()
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.Try | ast.TryStar):
+                yield scope, child
+            inner = scope
+            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                inner = f"{scope}.{child.name}" if scope else child.name
+            stack.append((inner, child))
+
+
+def _py_handler(
+    handler: ast.ExceptHandler, function: str, guarded: frozenset[str], io: bool
+) -> Handler:
+    calls = list(py_calls(handler.body))
+    nodes = [n for s in handler.body for n in _py_nodes(s)]
+    rest = [s for s in handler.body if not _py_logs(s)]
+    return Handler(
+        line=handler.lineno,
+        end=handler.end_lineno or handler.lineno,
+        function=function,
+        caught=ast.unparse(handler.type) if handler.type else "",
+        bare=handler.type is None,
+        broad=_py_broad(handler.type),
+        guarded=guarded,
+        io=io,
+        raises=any(isinstance(n, ast.Raise) for n in nodes),
+        logs=tuple(c.lineno for c in calls if is_log(py_name(c.func))),
+        reports=any(reports(py_name(c.func)) for c in calls),
+        silent=all(_py_default(s) for s in rest),
+        empty=any(isinstance(n, ast.Return) and _py_empty(n.value) for n in nodes),
+    )
+
+
+def _py_nodes(node: ast.AST) -> Iterator[ast.AST]:
+    """Yield a statement and everything in it, not entering functions it defines."""
+    yield node
+    for child in ast.iter_child_nodes(node):
+        if not isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            yield from _py_nodes(child)
+
+
+def _py_broad(caught: ast.expr | None) -> bool:
+    if caught is None:
+        return True
+    if isinstance(caught, ast.Tuple):
+        return any(_py_broad(element) for element in caught.elts)
+    return py_name(caught).rsplit(".", 1)[-1] in BROAD
+
+
+def _py_logs(statement: ast.stmt) -> bool:
+    value = statement.value if isinstance(statement, ast.Expr) else None
+    if isinstance(value, ast.Await):
+        value = value.value
+    return isinstance(value, ast.Call) and is_log(py_name(value.func))
+
+
+def _py_default(statement: ast.stmt) -> bool:
+    """Tell whether a statement only passes, or hands back or stores a falsy default."""
+    if isinstance(statement, ast.Pass | ast.Continue | ast.Break):
+        return True
+    if isinstance(statement, ast.Expr):
+        return isinstance(statement.value, ast.Constant)
+    if isinstance(statement, ast.Return | ast.Assign | ast.AnnAssign):
+        return statement.value is None or _py_falsy(statement.value)
+    return False
+
+
+def _py_falsy(value: ast.expr) -> bool:
+    if isinstance(value, ast.Constant):
+        return not value.value
+    return _py_empty(value)
+
+
+def _py_empty(value: ast.expr | None) -> bool:
+    if isinstance(value, ast.List | ast.Tuple | ast.Set):
+        return not value.elts
+    if isinstance(value, ast.Dict):
+        return not value.keys
+    return (
+        isinstance(value, ast.Call)
+        and py_name(value.func) in ("list", "dict", "set", "tuple")
+        and not value.args
+    )
+
+
+# --- JavaScript and TypeScript -----------------------------------------------------------------
+
+
+def script_handlers(tree: tree_sitter.Tree) -> list[Handler]:
+    """Return every `catch` clause and promise `.catch(callback)` of a JS/TS module."""
+    imports = js_imports(tree)
+    local_io = js_local_io(tree, imports)
+    found: list[Handler] = []
+    for node in [tree.root_node, *descendants(tree.root_node)]:
+        parts = _js_parts(node)
+        if parts is None:
+            continue
+        at, guarded_node, body = parts
+        statements = body.named_children if body.type == "statement_block" else [body]
+        # A promise's `.catch` also guards the callbacks of its chain (`.then(r => r.json())`).
+        guarded_calls = (
+            js_calls(guarded_node)
+            if node.type == "catch_clause"
+            else (
+                n for n in [guarded_node, *descendants(guarded_node)] if n.type == "call_expression"
+            )
+        )
+        guarded = frozenset(js_callee(call) for call in guarded_calls)
+        calls = [js_callee(call) for call in js_calls(body)]
+        found.append(
+            Handler(
+                line=at.start_point.row + 1,
+                end=body.end_point.row + 1,
+                function=js_qualname(node),
+                caught="" if node.type == "catch_clause" else ".catch",
+                bare=False,
+                broad=True,
+                guarded=guarded,
+                io=any(_io(callee, imports, local_io) for callee in guarded),
+                raises=any(n.type == "throw_statement" for n in js_walk(body)),
+                logs=tuple(
+                    call.start_point.row + 1 for call in js_calls(body) if is_log(js_callee(call))
+                ),
+                reports=any(reports(callee) for callee in calls),
+                silent=all(_js_default(s) for s in statements if not _js_logs(s)),
+                empty=any(_js_empty(n) for n in js_walk(body) if n.type == "return_statement")
+                or (body.type != "statement_block" and _js_empty_value(body)),
+                checked=node.type == "call_expression" and _checked(node),
+            )
+        )
+    return found
+
+
+def _js_parts(
+    node: tree_sitter.Node,
+) -> tuple[tree_sitter.Node, tree_sitter.Node, tree_sitter.Node] | None:
+    """Return (where it starts, what it guards, its body) for a `catch` clause or `.catch(cb)`."""
+    if node.type == "catch_clause" and node.parent and node.parent.type == "try_statement":
+        guarded = node.parent.child_by_field_name("body")
+        body = node.child_by_field_name("body")
+        return (node, guarded, body) if guarded and body else None
+    callback = _promise_callback(node)
+    function = node.child_by_field_name("function") if callback else None
+    if callback is None or function is None:
+        return None
+    guarded = function.child_by_field_name("object")
+    at = function.child_by_field_name("property")
+    body = callback.child_by_field_name("body")
+    return (at, guarded, body) if at and guarded and body else None
+
+
+def _promise_callback(node: tree_sitter.Node) -> tree_sitter.Node | None:
+    """Return the callback of `promise.catch(callback)`, when node is such a call."""
+    function = node.child_by_field_name("function") if node.type == "call_expression" else None
+    prop = function.child_by_field_name("property") if function else None
+    if function is None or function.type != "member_expression" or prop is None:
+        return None
+    arguments = node.child_by_field_name("arguments")
+    first = arguments.named_children[0] if arguments and arguments.named_children else None
+    if text_of(prop) != "catch" or first is None:
+        return None
+    return first if first.type in ("arrow_function", "function_expression", "function") else None
+
+
+def _js_logs(statement: tree_sitter.Node) -> bool:
+    target = statement
+    if statement.type == "expression_statement" and statement.named_children:
+        target = statement.named_children[0]
+    while target.type in JS_WRAPPERS and target.named_children:
+        target = target.named_children[0]
+    return target.type == "call_expression" and is_log(js_callee(target))
+
+
+def _js_default(statement: tree_sitter.Node) -> bool:
+    """Tell whether a statement only passes, or hands back or stores a falsy default."""
+    kind = statement.type
+    if kind in ("comment", "empty_statement", "break_statement", "continue_statement"):
+        return True
+    values = [c for c in statement.named_children if c.type != "comment"]
+    if kind == "return_statement":
+        return not values or _js_falsy(values[0])
+    if kind == "expression_statement" and values and values[0].type == "assignment_expression":
+        right = values[0].child_by_field_name("right")
+        return right is not None and _js_falsy(right)
+    return _js_falsy(statement)  # an arrow's expression body: `.catch(() => null)`
+
+
+def _js_falsy(node: tree_sitter.Node) -> bool:
+    while node.type == "parenthesized_expression" and node.named_children:
+        node = node.named_children[0]
+    if node.type in _JS_FALSY or (node.type == "identifier" and text_of(node) == "undefined"):
+        return True
+    if node.type == "number":
+        return text_of(node) == "0"
+    if node.type == "unary_expression":
+        return text_of(node).startswith("void")
+    return node.type in ("string", "template_string", "array", "object") and not [
+        c for c in node.named_children if c.type != "comment"
+    ]
+
+
+def _js_empty(statement: tree_sitter.Node) -> bool:
+    values = [c for c in statement.named_children if c.type != "comment"]
+    return bool(values) and _js_empty_value(values[0])
+
+
+def _js_empty_value(node: tree_sitter.Node) -> bool:
+    while node.type == "parenthesized_expression" and node.named_children:
+        node = node.named_children[0]
+    return node.type in ("array", "object") and not node.named_children
+
+
+def _checked(call: tree_sitter.Node) -> bool:
+    """Tell whether `x = await p.catch(() => null)` is followed by a test of `x` (`if (!x)`)."""
+    node = call
+    while node.parent is not None and node.parent.type in JS_WRAPPERS:
+        node = node.parent
+    holder = node.parent
+    if holder is None or holder.type not in ("variable_declarator", "assignment_expression"):
+        return False
+    bound = holder.child_by_field_name("name" if holder.type == "variable_declarator" else "left")
+    following = _next_statement(holder.parent)
+    condition = following.child_by_field_name("condition") if following else None
+    if bound is None or following is None or following.type != "if_statement" or not condition:
+        return False
+    pattern = rf"(?<![\w$.]){re.escape(text_of(bound))}(?![\w$])"
+    return re.search(pattern, text_of(condition)) is not None
+
+
+def _next_statement(statement: tree_sitter.Node | None) -> tree_sitter.Node | None:
+    """Return the statement that runs next: the following sibling, or after the enclosing block."""
+    while statement is not None and statement.type not in JS_FUNCTIONS:
+        following = statement.next_named_sibling
+        while following is not None and following.type == "comment":
+            following = following.next_named_sibling
+        if following is not None:
+            return following
+        statement = statement.parent
+    return None
+
+
+# --- Lines, for Python that does not parse (a bare diff shows part of a function) --------------
+
+
+def line_handlers(lines: Sequence[str], changed: ChangedFile) -> list[Handler]:
+    """Read `except` clauses from lines: their body by indentation, what they guard up to `try:`."""
+    found: list[Handler] = []
+    for line in changed.added:
+        match = _PY_HANDLER.match(line.text)
+        if match is None or COMMENT_LINE.match(line.text):
+            continue
+        index = line.number - 1
+        body = [match["inline"]] if match["inline"].strip() else _indented_body(lines, index)
+        code = [t.strip() for t in body if t.strip() and not COMMENT_LINE.match(t)]
+        guarded = frozenset(
+            callee
+            for text in _guarded_lines(lines, index)
+            for callee in _CALL_TEXT.findall(_STRING.sub('""', text))
+        )
+        header = enclosing(lines, index, FUNCTION, inclusive=False)
+        found.append(
+            Handler(
+                line=line.number,
+                end=line.number + len(body),
+                function=(name(header[1]) if header else None) or "",
+                caught=match["what"].strip(),
+                bare=not match["what"].strip(),
+                broad=not match["what"].strip() or bool(_BROAD.match(match["what"])),
+                guarded=guarded,
+                io=any(_io(callee, {}, frozenset()) for callee in guarded),
+                raises=any(_RAISE.search(t) for t in code),
+                logs=tuple(line.number + i + 1 for i, t in enumerate(body) if LOG_CALL.search(t)),
+                reports=any(LOG_CALL.search(t) for t in code),
+                silent=all(_DEFAULT.match(t) for t in code if not LOG_CALL.search(t)),
+                empty=any(_EMPTY_RETURN.search(t) for t in code),
+            )
+        )
+    return found
+
+
+def _indented_body(lines: Sequence[str], index: int) -> list[str]:
+    """Return the lines indented under the header at `index`."""
+    depth = indent(lines[index])
+    body: list[str] = []
+    for text in lines[index + 1 :]:
+        if text.strip() and indent(text) <= depth:
+            break
+        body.append(text)
+    return body
+
+
+def _guarded_lines(lines: Sequence[str], index: int) -> list[str]:
+    """Return the lines between the handler at `index` and its `try:`, if the diff shows it."""
+    depth = indent(lines[index])
+    for above in range(index - 1, -1, -1):
+        text = lines[above]
+        if text.strip() and indent(text) < depth:
+            return []
+        if indent(text) == depth and _TRY.match(text):
+            return list(lines[above + 1 : index])
+    return []
+
+
+def _io(callee: str, imports: Mapping[str, str], local_io: frozenset[str]) -> bool:
+    """Tell whether a guarded call is I/O; a check by name (`verifyPasskey`) is a validation."""
+    checks = words(callee.replace("()", "").rsplit(".", 1)[-1])[:1]
+    return not (set(checks) & VALIDATION_VERBS) and is_io_call(callee, imports, local_io)
+
+
+def is_log(callee: str) -> bool:
+    """Tell whether a call (by its dotted name) logs, or records a metric or an error report."""
+    *receivers, _ = callee.replace("()", "").split(".")
+    named = {word for receiver in receivers for word in words(receiver)}
+    return LOG_CALL.search(f"{callee}(") is not None or bool(named & LOG_WORDS)
+
+
+def reports(callee: str) -> bool:
+    """Tell whether a call tells someone about a failure: a log, a metric, a toast, error state."""
+    last = callee.replace("()", "").rsplit(".", 1)[-1]
+    return is_log(callee) or bool(set(words(last)) & REPORT_WORDS)

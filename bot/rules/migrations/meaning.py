@@ -1,0 +1,268 @@
+"""What a migration makes the database do, as comparable values: the edited-migration rule's lens.
+
+Two versions of a migration with the same meaning run the same statements on every database.
+Each language is read with its parser, so layout and comments never count:
+
+- Python (`ast`): Django's `operations` list, or Alembic's `upgrade*`/`downgrade*` functions,
+  plus every module-level function, class or constant they use (a `RunPython` function's body
+  is what the database runs) and the imports of the names they use. Docstrings, type hints and
+  unused imports are no part of it; a raw-string fix leaves the same string value.
+- Ruby (tree-sitter): the tokens of the program, comments and optional punctuation aside.
+- JS/TS (tree-sitter): the tokens, comments, imports, type annotations and `;`/`,` aside.
+- SQL (sqlglot): each statement in sqlglot's own spelling.
+
+Making an operation idempotent (`IF EXISTS`, `if_not_exists: true`, `if_exists=True`) leaves
+every database as it was, so those options are no part of the meaning either.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+from collections import Counter
+
+import tree_sitter
+from sqlglot import exp
+
+from bot.rules.migrations import python_ops, sqlscript
+from bot.snapshot import trees
+from bot.snapshot.trees import text_of
+
+_IDEMPOTENT = frozenset({"if_exists", "if_not_exists"})
+_JS_SKIPPED = frozenset({"comment", "import_statement", "type_annotation", "html_comment"})
+_PUNCTUATION = frozenset({",", ";"})
+# `change_table` block calls and the top-level call each stands for (verb, type argument).
+_TABLE_VERBS = {
+    "remove": ("remove_column", ""),
+    "index": ("add_index", ""),
+    "remove_index": ("remove_index", ""),
+    "rename": ("rename_column", ""),
+    "references": ("add_reference", ""),
+    "belongs_to": ("add_reference", ""),
+    "remove_references": ("remove_reference", ""),
+    "timestamps": ("add_timestamps", ""),
+    "change": ("change_column", ""),
+    "change_default": ("change_column_default", ""),
+    "change_null": ("change_column_null", ""),
+    "column": ("add_column", ""),
+}
+
+Meaning = tuple[str, ...]
+_ROWS = (exp.Insert, exp.Update, exp.Delete, exp.Select)
+
+
+def meaning(path: str, text: str, dialect: str | None) -> Meaning | None:
+    """The meaning of one side of a migration; None when its language or syntax is not known."""
+    language = trees.language(path)
+    if path.lower().endswith(".sql"):
+        return sqlscript.meaning(text, dialect or sqlscript.guess_dialect(text))
+    if language == "python":
+        tree = trees.parse_python(text)
+        return _python(tree) if tree is not None else None
+    if language in {"ruby", "javascript", "typescript", "tsx"}:
+        parsed = trees.parse_tree_sitter(language, text)
+        if parsed is None or parsed.root_node.has_error:
+            return None
+        return tuple(_tokens(parsed.root_node, language))
+    return None
+
+
+def _python(tree: ast.Module) -> Meaning:
+    defs: dict[str, ast.stmt] = {}
+    imports: dict[str, str] = {}
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Import | ast.ImportFrom):
+            module = stmt.module if isinstance(stmt, ast.ImportFrom) else ""
+            for alias in stmt.names:
+                imports[alias.asname or alias.name.split(".")[0]] = f"{module}:{alias.name}"
+        elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            defs[stmt.name] = stmt
+        elif isinstance(stmt, ast.Assign):
+            for target in stmt.targets:
+                if isinstance(target, ast.Name):
+                    defs[target.id] = stmt
+    roots: list[ast.AST] = [call for calls in python_ops.operation_lists(tree) for call in calls]
+    if not roots:
+        roots = [d for n, d in defs.items() if n.startswith(("upgrade", "downgrade"))] or [
+            s for s in tree.body if not isinstance(s, ast.Import | ast.ImportFrom)
+        ]
+    found = [_normalised(node) for node in roots]
+    seen: set[str] = set()
+    queue = [name for node in roots for name in _names(node)]
+    while queue:
+        name = queue.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        if name in imports:
+            found.append(f"import {imports[name]} as {name}")
+        elif name in defs and defs[name] not in roots:
+            found.append(_normalised(defs[name]))
+            queue += _names(defs[name])
+    return tuple(found[: len(roots)]) + tuple(sorted(found[len(roots) :]))
+
+
+def repair_step(before: str, after: str) -> bool:
+    """Whether a Django migration only gained data steps, each placed just before a schema step.
+
+    That is the shape of a fix to a migration that fails on some databases (clamp or clean the
+    rows an `AlterField` would reject, then alter): where it already ran, the schema is the one
+    the fixed migration gives, and a new migration could not come before the failing one.
+    """
+    old_tree, new_tree = trees.parse_python(before), trees.parse_python(after)
+    if old_tree is None or new_tree is None:
+        return False
+    old = [c for ops in python_ops.operation_lists(old_tree) for c in ops]
+    new = [c for ops in python_ops.operation_lists(new_tree) for c in ops]
+    if not old or len(new) <= len(old) or Counter(_python(old_tree)) - Counter(_python(new_tree)):
+        return False
+    kept = 0
+    for index, call in enumerate(new):
+        if kept < len(old) and _normalised(call) == _normalised(old[kept]):
+            kept += 1
+            continue
+        following = new[index + 1] if index + 1 < len(new) else None
+        if not _data_step(call) or following is None or _data_step(following):
+            return False
+    return kept == len(old)
+
+
+def _data_step(call: ast.Call) -> bool:
+    """A `RunPython`, or a `RunSQL` that only reads or writes rows."""
+    kind = python_ops.callee(call)
+    if kind == "RunPython":
+        return True
+    if kind != "RunSQL" or not call.args:
+        return False
+    sql = call.args[0]
+    text = sql.value if isinstance(sql, ast.Constant) and isinstance(sql.value, str) else ""
+    parsed = [sqlscript.parse(s, None) for _, s in sqlscript.statements(text, None)]
+    return bool(parsed) and all(isinstance(p, _ROWS) for p in parsed)
+
+
+def _names(node: ast.AST) -> list[str]:
+    return [n.id for n in ast.walk(_stripped(node)) if isinstance(n, ast.Name)]
+
+
+def _normalised(node: ast.AST) -> str:
+    return ast.dump(_stripped(node))
+
+
+def _stripped(node: ast.AST) -> ast.AST:
+    """A copy without docstrings, bare string statements, type hints or idempotency options."""
+    stripped: ast.AST = _Strip().visit(copy.deepcopy(node))
+    return stripped
+
+
+class _Strip(ast.NodeTransformer):
+    def generic_visit(self, node: ast.AST) -> ast.AST:
+        for field in ("body", "orelse", "finalbody"):
+            body = getattr(node, field, None)
+            if isinstance(body, list):
+                kept = [s for s in body if not _bare_string(s)]
+                setattr(node, field, kept or [ast.Pass()])
+        return super().generic_visit(node)
+
+    def visit_arg(self, node: ast.arg) -> ast.AST:
+        node.annotation = None
+        return node
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> ast.AST:
+        node.returns = None
+        return self.generic_visit(node)
+
+    def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> ast.AST:
+        node.returns = None
+        return self.generic_visit(node)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> ast.AST | None:
+        if node.value is None:
+            return None
+        return self.generic_visit(ast.Assign(targets=[node.target], value=node.value, lineno=0))
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        kept = [k for k in node.keywords if k.arg not in _IDEMPOTENT]
+        # Keyword order means nothing (`**kwargs` keeps its place: it may override).
+        node.keywords = (
+            sorted(kept, key=lambda k: k.arg or "") if all(k.arg for k in kept) else kept
+        )
+        return self.generic_visit(node)
+
+
+def _bare_string(stmt: ast.stmt) -> bool:
+    return (
+        isinstance(stmt, ast.Expr)
+        and isinstance(stmt.value, ast.Constant)
+        and isinstance(stmt.value.value, str)
+    )
+
+
+def _tokens(node: tree_sitter.Node, language: str) -> list[str]:
+    """Leaf tokens in order, without comments and punctuation a formatter adds or removes."""
+    if node.type in _JS_SKIPPED:
+        return []
+    if node.type == "pair" and (_idempotent(node) or _option(node) == "bulk"):
+        return []
+    block = node.child_by_field_name("block") if node.type == "call" else None
+    if block is not None and language == "ruby" and _method(node) == "change_table":
+        return _change_table(node, block)
+    if node.type in {"string", "template_string"} and language != "ruby":
+        return [f"str:{text_of(node)[1:-1]}"]
+    if node.type == "string" and language == "ruby":
+        return [f"str:{''.join(text_of(c) for c in node.named_children)}"]
+    if not node.children:
+        text = text_of(node)
+        parent = node.parent.type if node.parent is not None else ""
+        if text in _PUNCTUATION or (text in {"(", ")"} and parent == "argument_list"):
+            return []
+        return [text]
+    return [token for child in node.children for token in _tokens(child, language)]
+
+
+def _change_table(call: tree_sitter.Node, block: tree_sitter.Node) -> list[str]:
+    """Spell `change_table :t do |t| t.string :x end` as `add_column :t, :x, :string`.
+
+    Both run the same statements (`bulk: true` only folds them into one ALTER TABLE), so a
+    migration rewritten from one form to the other runs the same.
+    """
+    args = call.child_by_field_name("arguments")
+    table = [t for a in args.named_children[:1] for t in _tokens(a, "ruby")] if args else []
+    params = next((c for c in block.named_children if c.type == "block_parameters"), None)
+    alias = text_of(params.named_children[0]) if params and params.named_children else None
+    found: list[str] = []
+    body = block.named_children
+    for inner in (
+        c for b in body if b.type in {"body_statement", "block_body"} for c in b.named_children
+    ):
+        receiver = inner.child_by_field_name("receiver")
+        if inner.type != "call" or receiver is None or text_of(receiver) != alias:
+            found += _tokens(inner, "ruby")
+            continue
+        method = _method(inner)
+        inner_args = inner.child_by_field_name("arguments")
+        parts = list(inner_args.named_children) if inner_args is not None else []
+        names = [p for p in parts if p.type in {"simple_symbol", "string"}]
+        rest = [t for p in parts if p not in names for t in _tokens(p, "ruby")]
+        verb, kind = _TABLE_VERBS.get(method, ("add_column", f":{method}"))
+        columns: list[tree_sitter.Node | None] = [*names] or [None]
+        for column in columns:
+            column_tokens = _tokens(column, "ruby") if column is not None else []
+            found += [verb, *table, *column_tokens, *([kind] if kind else []), *rest]
+    return found
+
+
+def _method(call: tree_sitter.Node) -> str:
+    method = call.child_by_field_name("method")
+    return text_of(method) if method is not None else ""
+
+
+def _option(pair: tree_sitter.Node) -> str:
+    key = pair.child_by_field_name("key")
+    return text_of(key).strip(":\"' ") if key is not None else ""
+
+
+def _idempotent(pair: tree_sitter.Node) -> bool:
+    key, value = pair.child_by_field_name("key"), pair.child_by_field_name("value")
+    if key is None or value is None:
+        return False
+    return text_of(key).strip(":\"' ") in _IDEMPOTENT and text_of(value) == "true"

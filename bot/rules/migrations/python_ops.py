@@ -1,0 +1,290 @@
+"""Django and Alembic migrations read with `ast`: the operations they run, in order.
+
+Django: each call of a `Migration.operations` list. `SeparateDatabaseAndState` runs only its
+`database_operations`; its `state_operations` are the safe way to stop using a field or model
+before dropping it, so they are no hazard. `AlterField` is judged against the field as the app's
+models declare it on the base branch: dropping `null=True` makes a column NOT NULL, and a field
+class of another database type rewrites the column.
+
+Alembic: the `op.*` and `batch_op.*` calls of `upgrade()`. Keyword arguments such as
+`type_="foreignkey"` of `op.drop_constraint` are no column type; `downgrade()` runs only on
+rollback.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator, Mapping
+
+from bot.rules.migrations import sqlscript
+from bot.rules.migrations.ops import (
+    CREATE_TABLE,
+    DROP_COLUMN,
+    DROP_TABLE,
+    INDEX,
+    NOT_NULL,
+    RENAME,
+    TYPE_CHANGE,
+    Op,
+    name,
+)
+
+# The database type family of Django's built-in fields; a field class not here is not judged.
+_FAMILY = {
+    **dict.fromkeys(("AutoField", "IntegerField", "PositiveIntegerField"), "integer"),
+    **dict.fromkeys(("SmallAutoField", "SmallIntegerField", "PositiveSmallIntegerField"), "small"),
+    **dict.fromkeys(("BigAutoField", "BigIntegerField", "PositiveBigIntegerField"), "bigint"),
+    **dict.fromkeys(("CharField", "SlugField", "EmailField", "URLField"), "varchar"),
+    **dict.fromkeys(("FileField", "ImageField", "FilePathField"), "varchar"),
+    **dict.fromkeys(("BooleanField", "NullBooleanField"), "boolean"),
+    **dict.fromkeys(("ForeignKey", "OneToOneField"), "key"),
+    "TextField": "text",
+    "DateField": "date",
+    "DateTimeField": "timestamp",
+    "TimeField": "time",
+    "DurationField": "interval",
+    "DecimalField": "numeric",
+    "FloatField": "float",
+    "UUIDField": "uuid",
+    "JSONField": "json",
+    "BinaryField": "binary",
+    "GenericIPAddressField": "inet",
+}
+# Type changes no database rewrites a table for: varchar to text.
+_FREE = {("varchar", "text")}
+Fields = Mapping[tuple[str, str], ast.Call]
+
+
+def is_django(tree: ast.Module) -> bool:
+    return any(True for _ in operation_lists(tree))
+
+
+def django_ops(tree: ast.Module, text: str, base_fields: Fields) -> list[Op]:
+    """What a Django migration runs, given the base branch's fields by (model, field)."""
+    lines = text.splitlines()
+    found: list[Op] = []
+    for operations in operation_lists(tree):
+        for call in operations:
+            found += _django_op(call, lines, base_fields)
+    return found
+
+
+def alembic_ops(tree: ast.Module, text: str, dialect: str | None) -> list[Op]:
+    """What an Alembic revision's `upgrade()` runs."""
+    lines = text.splitlines()
+    found: list[Op] = []
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name.startswith("upgrade"):
+            found += _alembic_body(node.body, {}, lines, dialect)
+    return found
+
+
+def operation_lists(tree: ast.Module) -> Iterator[list[ast.Call]]:
+    for cls in (n for n in tree.body if isinstance(n, ast.ClassDef)):
+        for stmt in cls.body:
+            if (
+                isinstance(stmt, ast.Assign)
+                and any(isinstance(t, ast.Name) and t.id == "operations" for t in stmt.targets)
+                and isinstance(stmt.value, ast.List | ast.Tuple)
+            ):
+                yield [e for e in stmt.value.elts if isinstance(e, ast.Call)]
+
+
+def _django_op(call: ast.Call, lines: list[str], base: Fields) -> Iterator[Op]:
+    kind = callee(call)
+    kw = {k.arg: k.value for k in call.keywords if k.arg}
+    text = lines[call.lineno - 1].strip() if call.lineno <= len(lines) else kind
+    model = _arg(call, kw, 0, "model_name", "name", "old_name")
+    table = name(model)
+    if kind == "SeparateDatabaseAndState":
+        database = kw.get("database_operations") or (call.args[0] if call.args else None)
+        for inner in database.elts if isinstance(database, ast.List | ast.Tuple) else []:
+            if isinstance(inner, ast.Call):
+                yield from _django_op(inner, lines, base)
+    elif kind == "CreateModel":
+        yield Op(CREATE_TABLE, table, call.lineno, text)
+    elif kind == "DeleteModel":
+        yield Op(DROP_TABLE, table, call.lineno, text)
+    elif kind == "RemoveField":
+        yield Op(DROP_COLUMN, table, call.lineno, text)
+    elif kind in {"RenameField", "RenameModel"}:
+        target = name(_string(kw.get("new_name"))) if kind == "RenameModel" else None
+        yield Op(RENAME, table, call.lineno, text, target=target)
+    elif kind == "AddIndex":
+        yield Op(INDEX, table, call.lineno, text)
+    elif kind == "AddField":
+        field = kw.get("field")
+        if _preserve_default_false(kw) and isinstance(field, ast.Call) and _required(field):
+            yield Op(NOT_NULL, table, call.lineno, text, added=True)
+    elif kind == "AlterField":
+        yield from _alter_field(call, kw, table, text, base)
+    elif kind == "RunSQL":
+        sql = kw.get("sql") or (call.args[0] if call.args else None)
+        for statement in _strings(sql):
+            yield from sqlscript.ops(statement, sqlscript.guess_dialect(statement), at=call.lineno)
+
+
+def _alter_field(
+    call: ast.Call, kw: dict[str, ast.expr], table: str | None, text: str, base: Fields
+) -> Iterator[Op]:
+    field = kw.get("field")
+    column = _string(kw.get("name")) or (_string(call.args[1]) if len(call.args) > 1 else None)
+    before = base.get((table or "", column or "")) or base.get(("", column or ""))
+    if not isinstance(field, ast.Call) or before is None:
+        return
+    if _nullable(before) and _required(field):
+        yield Op(NOT_NULL, table, call.lineno, text)
+    old, new = _FAMILY.get(callee(before)), _FAMILY.get(callee(field))
+    if old and new and old != new and (old, new) not in _FREE:
+        yield Op(TYPE_CHANGE, table, call.lineno, text)
+
+
+def _required(field: ast.Call) -> bool:
+    """A NOT NULL column without a database default (Django keeps defaults in Python)."""
+    kw = {k.arg: k.value for k in field.keywords if k.arg}
+    if callee(field) == "ManyToManyField" or "db_default" in kw:
+        return False
+    return not _nullable(field)
+
+
+def _nullable(field: ast.Call) -> bool:
+    value = next((k.value for k in field.keywords if k.arg == "null"), None)
+    return isinstance(value, ast.Constant) and value.value is True
+
+
+def _preserve_default_false(kw: dict[str, ast.expr]) -> bool:
+    value = kw.get("preserve_default")
+    return isinstance(value, ast.Constant) and value.value is False
+
+
+def _alembic_body(
+    body: list[ast.stmt], batches: dict[str, str], lines: list[str], dialect: str | None
+) -> list[Op]:
+    """Walk statements in order; `with op.batch_alter_table("t") as b:` binds `b` to `t`."""
+    found: list[Op] = []
+    for stmt in body:
+        if isinstance(stmt, ast.With):
+            inner = dict(batches)
+            for item in stmt.items:
+                call = item.context_expr
+                if (
+                    isinstance(call, ast.Call)
+                    and callee(call) == "batch_alter_table"
+                    and isinstance(item.optional_vars, ast.Name)
+                ):
+                    inner[item.optional_vars.id] = (
+                        _string(call.args[0] if call.args else None) or ""
+                    )
+            found += _alembic_body(stmt.body, inner, lines, dialect)
+            continue
+        for child in ast.iter_child_nodes(stmt):
+            if isinstance(child, ast.stmt):
+                found += _alembic_body([child], batches, lines, dialect)
+        for node in _own_calls(stmt):
+            found += _alembic_op(node, batches, lines, dialect)
+    return found
+
+
+def _own_calls(stmt: ast.stmt) -> Iterator[ast.Call]:
+    """The calls of a statement itself, not of the statements nested in it."""
+    stack: list[ast.AST] = [c for c in ast.iter_child_nodes(stmt) if not isinstance(c, ast.stmt)]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Call):
+            yield node
+        stack += [c for c in ast.iter_child_nodes(node) if not isinstance(c, ast.stmt)]
+
+
+def _alembic_op(
+    call: ast.Call, batches: dict[str, str], lines: list[str], dialect: str | None
+) -> Iterator[Op]:
+    func = call.func
+    if not isinstance(func, ast.Attribute) or not isinstance(func.value, ast.Name):
+        return
+    receiver, kind = func.value.id, func.attr
+    batch = batches.get(receiver)
+    if receiver != "op" and batch is None:
+        return
+    args = ([ast.Constant(batch)] if batch is not None else []) + list(call.args)
+    kw = {k.arg: k.value for k in call.keywords if k.arg}
+    text = lines[call.lineno - 1].strip() if call.lineno <= len(lines) else kind
+    table = name(_string(args[0]) if args else _string(kw.get("table_name")))
+    if kind == "create_table":
+        yield Op(CREATE_TABLE, table, call.lineno, text)
+    elif kind == "drop_table":
+        yield Op(DROP_TABLE, table, call.lineno, text)
+    elif kind == "drop_column":
+        yield Op(DROP_COLUMN, table, call.lineno, text)
+    elif kind == "rename_table":
+        target = name(_string(args[1]) if len(args) > 1 else _string(kw.get("new_table_name")))
+        yield Op(RENAME, table, call.lineno, text, target=target)
+    elif kind == "alter_column":
+        if "new_column_name" in kw:
+            yield Op(RENAME, table, call.lineno, text)
+        if "type_" in kw:
+            yield Op(TYPE_CHANGE, table, call.lineno, text)
+        if _false(kw.get("nullable")):
+            yield Op(NOT_NULL, table, call.lineno, text)
+    elif kind == "add_column":
+        column = next((a for a in args[1:] if isinstance(a, ast.Call)), kw.get("column"))
+        if isinstance(column, ast.Call) and _required_column(column):
+            yield Op(NOT_NULL, table, call.lineno, text, added=True)
+    elif kind == "create_index":
+        if batch is None:
+            table = name(_string(args[1]) if len(args) > 1 else _string(kw.get("table_name")))
+        if not _true(kw.get("postgresql_concurrently")):
+            yield Op(INDEX, table, call.lineno, text)
+    elif kind == "execute" and batch is None:
+        for statement in _strings(args[0] if args else kw.get("sqltext")):
+            yield from sqlscript.ops(
+                statement, dialect or sqlscript.guess_dialect(statement), at=call.lineno
+            )
+
+
+def _required_column(column: ast.Call) -> bool:
+    kw = {k.arg: k.value for k in column.keywords if k.arg}
+    if "server_default" in kw or _true(kw.get("primary_key")):
+        return False
+    return _false(kw.get("nullable"))
+
+
+def _strings(node: ast.expr | None) -> list[str]:
+    """The SQL text of `"..."`, `sa.text("...")` or a list of them; nothing for computed SQL."""
+    if isinstance(node, ast.Call) and callee(node) == "text" and node.args:
+        node = node.args[0]
+    if isinstance(node, ast.List | ast.Tuple):
+        return [s for e in node.elts for s in _strings(e)]
+    text = _string(node)
+    return [text] if text else []
+
+
+def _arg(call: ast.Call, kw: dict[str, ast.expr], index: int, *keys: str) -> str | None:
+    for key in keys:
+        if key in kw:
+            return _string(kw[key])
+    return _string(call.args[index]) if len(call.args) > index else None
+
+
+def callee(call: ast.expr) -> str:
+    if not isinstance(call, ast.Call):
+        return ""
+    func = call.func
+    return (
+        func.attr
+        if isinstance(func, ast.Attribute)
+        else func.id
+        if isinstance(func, ast.Name)
+        else ""
+    )
+
+
+def _string(node: ast.expr | None) -> str | None:
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+
+
+def _true(node: ast.expr | None) -> bool:
+    return isinstance(node, ast.Constant) and node.value is True
+
+
+def _false(node: ast.expr | None) -> bool:
+    return isinstance(node, ast.Constant) and node.value is False

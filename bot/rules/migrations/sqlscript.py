@@ -1,0 +1,292 @@
+"""SQL migrations read with a real SQL parser (sqlglot): statements, operations, meaning.
+
+Why sqlglot: it parses Postgres, MySQL/MariaDB, SQLite and ClickHouse in process, tolerates what
+it does not know (an unsupported statement becomes a `Command` instead of an error), and its
+tokenizer knows comments, quoted identifiers and dollar-quoted bodies, so a `;` inside a string
+or a comment does not split a statement. A statement it cannot parse falls back to a few
+patterns on that statement alone.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
+
+from bot.rules.migrations.ops import (
+    CREATE_TABLE,
+    CREATE_VIEW,
+    DROP_COLUMN,
+    DROP_TABLE,
+    INDEX,
+    NOT_NULL,
+    RENAME,
+    TYPE_CHANGE,
+    Op,
+    name,
+)
+
+# sqlglot logs a warning for every statement it parses as a `Command`; rules never log.
+logging.getLogger("sqlglot").setLevel(logging.CRITICAL)
+
+POSTGRES, MYSQL, SQLITE, CLICKHOUSE = "postgres", "mysql", "sqlite", "clickhouse"
+
+_CLICKHOUSE = re.compile(
+    r"\bENGINE\s*=\s*\w*MergeTree|\bLowCardinality\s*\(|\bPROJECTION\b|\bNullable\s*\(", re.I
+)
+_MYSQL = re.compile(r"`|\bENGINE\s*=\s*InnoDB\b|\bAUTO_INCREMENT\b|\bMODIFY\s+COLUMN\b", re.I)
+_POSTGRES = re.compile(r"::\w|\bJSONB\b|\bTIMESTAMPTZ\b|\bCONCURRENTLY\b|\bSERIAL\b|\$\$", re.I)
+_RENAME_TABLES = re.compile(r"^\s*RENAME\s+TABLES?\s+(.*)$", re.I | re.S)
+_RENAME_PAIR = re.compile(r"([\w.`\"]+)\s+TO\s+([\w.`\"]+)", re.I)
+_IDENT = r"[\"`\[]?(?:\w+[\"`\]]?\.[\"`\[]?)?(\w+)[\"`\]]?"
+_ALTER_TABLE = re.compile(
+    rf"^\s*ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?{_IDENT}\s+(.*)", re.I | re.S
+)
+_KEEP = (
+    r"(?:CONSTRAINT|INDEX|KEY|DEFAULT|NOT\b|FOREIGN|PRIMARY|CHECK|PARTITION|IDENTITY|UNIQUE"
+    r"|PROJECTION)"
+)
+_ACTIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (DROP_COLUMN, re.compile(rf"^DROP\s+(?:COLUMN\s+)?(?:IF\s+EXISTS\s+)?(?!{_KEEP})\S", re.I)),
+    (RENAME, re.compile(r"^RENAME\s+(?:COLUMN\b|(?!TO\b)\w)", re.I)),
+    (TYPE_CHANGE, re.compile(r"^(?:ALTER\s+(?:COLUMN\s+)?\S+\s+(?:SET\s+DATA\s+)?TYPE\b)", re.I)),
+    (NOT_NULL, re.compile(r"^ALTER\s+(?:COLUMN\s+)?\S+\s+SET\s+NOT\s+NULL\b", re.I)),
+)
+
+
+_FILLED = (
+    exp.DefaultColumnConstraint,
+    exp.PrimaryKeyColumnConstraint,
+    exp.GeneratedAsIdentityColumnConstraint,
+)
+
+
+def guess_dialect(text: str) -> str | None:
+    """Name the dialect a SQL text is written in from its own marks, or None when it shows none."""
+    if _CLICKHOUSE.search(text):
+        return CLICKHOUSE
+    if _MYSQL.search(text):
+        return MYSQL
+    if _POSTGRES.search(text):
+        return POSTGRES
+    return None
+
+
+def statements(text: str, dialect: str | None) -> list[tuple[int, str]]:
+    """Split a script into statements with the line each starts on (comments never split)."""
+    try:
+        tokens = sqlglot.tokenize(text, read=dialect or POSTGRES)
+    except SqlglotError:
+        return list(_naive_statements(text))
+    found: list[tuple[int, str]] = []
+    start: int | None = None
+    line = 1
+    for index, token in enumerate(tokens):
+        if token.token_type is sqlglot.TokenType.SEMICOLON:
+            if start is not None:
+                found.append((line, text[start : tokens[index - 1].end + 1]))
+            start = None
+            continue
+        if start is None:
+            start, line = token.start, token.line
+    if start is not None:
+        found.append((line, text[start : tokens[-1].end + 1]))
+    return found
+
+
+def ops(text: str, dialect: str | None, at: int | None = None) -> list[Op]:
+    """Return what a SQL script does, statement by statement; `at` pins every op to one line."""
+    found: list[Op] = []
+    for line, statement in statements(text, dialect):
+        where = at if at is not None else line
+        first = statement.strip().splitlines()[0] if statement.strip() else ""
+        parsed = parse(statement, dialect)
+        if parsed is None or (isinstance(parsed, exp.Command) and not _rename(parsed)):
+            found += _fallback(where, statement, first)
+        else:
+            found += _ops(parsed, where, first)
+    return found
+
+
+def parse(statement: str, dialect: str | None) -> exp.Expr | None:
+    """Parse one statement; None when sqlglot cannot."""
+    try:
+        parsed: exp.Expr = sqlglot.parse_one(statement, read=dialect or POSTGRES)
+        return parsed
+    except (SqlglotError, RecursionError, ValueError):
+        return None
+
+
+def meaning(text: str, dialect: str | None) -> tuple[str, ...]:
+    """What a script runs, comments and layout aside: each statement in sqlglot's own spelling.
+
+    `IF EXISTS` / `IF NOT EXISTS` are dropped (making a migration idempotent leaves every
+    database as it was), and so is MySQL's `ENGINE=InnoDB`, the engine MySQL uses anyway.
+    """
+    found = []
+    for _, statement in statements(text, dialect):
+        parsed = parse(statement, dialect)
+        if parsed is None or isinstance(parsed, exp.Command):
+            found.append(_tokens(statement, dialect))
+            continue
+        for node in parsed.walk():
+            if node.args.get("exists") is True:
+                node.set("exists", False)
+            if isinstance(node, exp.EngineProperty) and node.name.lower() == "innodb":
+                node.pop()
+        found.append(parsed.sql(dialect=dialect or POSTGRES, comments=False))
+    return tuple(found)
+
+
+def _tokens(statement: str, dialect: str | None) -> str:
+    try:
+        return " ".join(t.text for t in sqlglot.tokenize(statement, read=dialect or POSTGRES))
+    except SqlglotError:
+        return " ".join(statement.split())
+
+
+def _rename(parsed: exp.Command) -> list[tuple[str, str]]:
+    """Read MySQL/ClickHouse `RENAME TABLE a TO b, c TO d` (sqlglot keeps it as a Command)."""
+    match = _RENAME_TABLES.match(f"{parsed.this} {parsed.expression or ''}")
+    if match is None:
+        return []
+    return [(a, b) for a, b in _RENAME_PAIR.findall(match.group(1))]
+
+
+def _ops(parsed: exp.Expr, line: int, first: str) -> Iterator[Op]:
+    if isinstance(parsed, exp.Command):
+        for old, new in _rename(parsed):
+            yield Op(RENAME, name(old), line, first, target=name(new))
+        return
+    if isinstance(parsed, exp.Create):
+        yield from _create(parsed, line, first)
+    elif isinstance(parsed, exp.Drop) and str(parsed.args.get("kind")).upper() == "TABLE":
+        for table in parsed.expressions or parsed.args.get("tables") or []:
+            yield Op(DROP_TABLE, name(table.name), line, first)
+    elif isinstance(parsed, exp.Alter) and str(parsed.args.get("kind")).upper() == "TABLE":
+        table = name(parsed.this.name) if parsed.this else None
+        for action in parsed.args.get("actions") or []:
+            yield from _action(action, table, line, first)
+
+
+def _create(parsed: exp.Create, line: int, first: str) -> Iterator[Op]:
+    kind = str(parsed.args.get("kind")).upper()
+    target = parsed.this
+    if kind == "INDEX" and isinstance(target, exp.Index):
+        table = target.args.get("table")
+        if not parsed.args.get("concurrently"):
+            yield Op(INDEX, name(table.name) if table else None, line, first)
+    elif kind == "TABLE":
+        table = target.this if isinstance(target, exp.Schema) else target
+        yield Op(CREATE_TABLE, name(table.name) if table else None, line, first)
+    elif "VIEW" in kind and target is not None:
+        yield Op(CREATE_VIEW, name(target.name), line, first)
+
+
+def _action(action: exp.Expr, table: str | None, line: int, first: str) -> Iterator[Op]:
+    if isinstance(action, exp.ColumnDef):
+        kinds = [c.args.get("kind") for c in action.constraints]
+        required = any(
+            isinstance(k, exp.NotNullColumnConstraint) and not k.args.get("allow_null")
+            for k in kinds
+        )
+        filled = any(isinstance(k, _FILLED) for k in kinds)
+        if required and not filled:
+            yield Op(NOT_NULL, table, line, first, added=True)
+    elif isinstance(action, exp.Drop):
+        if str(action.args.get("kind")).upper() == "COLUMN":
+            yield Op(DROP_COLUMN, table, line, first)
+    elif isinstance(action, exp.RenameColumn):
+        yield Op(RENAME, table, line, first)
+    elif isinstance(action, exp.AlterRename):
+        yield Op(RENAME, table, line, first, target=name(action.this.name))
+    elif isinstance(action, exp.AlterColumn):
+        if action.args.get("dtype") is not None:
+            yield Op(TYPE_CHANGE, table, line, first)
+        if action.args.get("allow_null") is False and not action.args.get("drop"):
+            yield Op(NOT_NULL, table, line, first)
+    elif isinstance(action, exp.ModifyColumn):
+        renamed = action.args.get("rename_from")
+        if renamed is not None and renamed.name.lower() != action.this.name.lower():
+            yield Op(RENAME, table, line, first)
+        yield Op(TYPE_CHANGE, table, line, first)
+    elif isinstance(action, exp.Command):
+        yield from _fallback_action(f"{action.this} {action.expression or ''}", table, line, first)
+
+
+def _fallback(line: int, statement: str, first: str) -> Iterator[Op]:
+    """Patterns for a statement sqlglot cannot parse: only the plain, unambiguous forms."""
+    head = statement.strip()
+    if re.match(r"^DROP\s+TABLE\b", head, re.I):
+        tables = re.sub(r"^DROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?", "", head, flags=re.I)
+        for table in tables.split(","):
+            yield Op(DROP_TABLE, name(table.split()[0]) if table.split() else None, line, first)
+    if match := _RENAME_TABLES.match(head):
+        for old, new in _RENAME_PAIR.findall(match.group(1)):
+            yield Op(RENAME, name(old), line, first, target=name(new))
+    index = re.match(
+        rf"^CREATE\s+(?:UNIQUE\s+)?INDEX\b(.*?)\bON\s+(?:ONLY\s+)?{_IDENT}", head, re.I | re.S
+    )
+    if index and "CONCURRENTLY" not in index.group(1).upper():
+        yield Op(INDEX, name(index.group(2)), line, first)
+    if match := re.match(
+        rf"^CREATE\s+(?:OR\s+REPLACE\s+)?(?:MATERIALIZED\s+)?VIEW\s+(?:IF\s+NOT\s+EXISTS\s+)?{_IDENT}",
+        head,
+        re.I,
+    ):
+        yield Op(CREATE_VIEW, name(match.group(1)), line, first)
+    elif match := re.match(
+        rf"^CREATE\s+(?:TEMP\w*\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?{_IDENT}", head, re.I
+    ):
+        yield Op(CREATE_TABLE, name(match.group(1)), line, first)
+    if alter := _ALTER_TABLE.match(head):
+        for action in _split(alter.group(2)):
+            yield from _fallback_action(action, name(alter.group(1)), line, first)
+
+
+def _fallback_action(action: str, table: str | None, line: int, first: str) -> Iterator[Op]:
+    action = action.strip()
+    for rule, pattern in _ACTIONS:
+        if pattern.search(action):
+            yield Op(rule, table, line, first)
+    if re.match(r"^(?:MODIFY|CHANGE)\b", action, re.I):
+        yield Op(TYPE_CHANGE, table, line, first)
+    added = re.match(rf"^ADD\s+(?:COLUMN\s+)?(?!{_KEEP})", action, re.I)
+    required = re.search(r"\bNOT\s+NULL\b", action, re.I)
+    if added and required and not re.search(r"\bDEFAULT\b", action, re.I):
+        yield Op(NOT_NULL, table, line, first, added=True)
+
+
+def _naive_statements(text: str) -> Iterator[tuple[int, str]]:
+    """Split at semicolons outside `--` comments: for text the tokenizer rejects."""
+    start, parts = 0, []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        code = raw.split("--", 1)[0]
+        pieces = code.split(";")
+        for piece in pieces[:-1]:
+            parts.append(piece)
+            if "\n".join(parts).strip():
+                yield start or number, "\n".join(parts)
+            start, parts = 0, []
+        if pieces[-1].strip():
+            start = start or number
+            parts.append(pieces[-1])
+    if "\n".join(parts).strip():
+        yield start, "\n".join(parts)
+
+
+def _split(actions: str) -> list[str]:
+    """Split an ALTER TABLE's comma-separated actions, ignoring commas inside brackets."""
+    found, depth, current = [], 0, ""
+    for char in actions:
+        depth += (char == "(") - (char == ")")
+        if char == "," and depth == 0:
+            found.append(current.strip())
+            current = ""
+        else:
+            current += char
+    return [*found, current.strip()]

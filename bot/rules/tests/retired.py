@@ -1,0 +1,300 @@
+"""Which production code a change retires, and whether a removed test or assertion went with it.
+
+Deleting a function, class, endpoint, field or module together with its tests is cleanup, not a
+regression. A test goes with retired code when the code it tested vanishes in the same change:
+
+- its file imports, or is named after, a production module the change deletes;
+- it uses a name, key or route (`refund`, `runtime_js`, `"/presigned-post-url"`) that vanishes
+  from a module its file imports, is named after or names, and that no test left in its file
+  still uses;
+- it is named after a definition that vanishes (`test_refund_marks_order` and `def refund`).
+
+Names made of several words (`household_id`, `contentAddress`) belong to one feature, so one
+that vanishes from all the changed production code retires the tests using it wherever they
+are, unless a new name holds all its words (`new_tag_path` to `new_mod_tag_path` is a rename);
+single words (`status`) must vanish from a module the test is tied to. A name still used in any
+changed production file has moved, not gone, and so has a definition made anywhere else.
+"""
+
+from __future__ import annotations
+
+import ast
+import posixpath
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from pathlib import PurePosixPath
+
+import tree_sitter
+
+from bot.diff.model import ChangedFile, FileStatus
+from bot.rules.tests.languages import subject
+from bot.rules.tests.similarity import TOKEN, compound, fold, words
+from bot.snapshot.model import Source
+from bot.snapshot.trees import text_of
+
+MIN_NAME = 3
+# Subjects too general to tie a test file to every module sharing a word with them.
+GENERIC = frozenset({
+    "api", "app", "base", "common", "core", "helper", "helpers", "index", "init", "main",
+    "model", "models", "test", "tests", "util", "utils", "view", "views", "spec", "e2e",
+})  # fmt: skip
+# What a test name says a test does to its subject; not the feature it tests.
+ACTIONS = frozenset({
+    "create", "read", "update", "delete", "destroy", "edit", "new", "show", "index", "list",
+    "get", "set", "add", "remove", "save", "post", "put", "patch",
+})  # fmt: skip
+_STRING = re.compile(r""""(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'|`(?:\\.|[^`\\])*`""")
+_CALLED = re.compile(r"[A-Za-z_]\w*(?=\()")
+_DEFINITION = re.compile(r"\b(?:def|class|function|func|module)\s+([A-Za-z_$][\w$?!]*)")
+_TS_DEFINITIONS = frozenset({
+    "function_declaration", "generator_function_declaration", "method_definition",
+    "class_declaration", "method", "singleton_method", "class", "module",
+    "method_declaration", "type_spec",
+})  # fmt: skip
+# Top-level definitions a test file names when it uses a module (Ruby: its classes, modules).
+_TS_TOP = frozenset(
+    {"function_declaration", "class_declaration", "variable_declarator", "class", "module"}
+)
+_TS_CONTAINERS = frozenset(
+    {"program", "export_statement", "lexical_declaration", "class", "module"}
+)
+
+
+@dataclass(frozen=True)
+class Module:
+    """One changed production file: what it defined and what of it vanishes."""
+
+    path: str
+    deleted: bool
+    lost: frozenset[str]  # folded tokens of the base side that the head side no longer has
+    head: frozenset[str]  # folded tokens of the head side
+    lost_definitions: frozenset[str]  # names defined at base and no longer at head
+    names: frozenset[str]  # top-level names at base, which a test file using it mentions
+    added: frozenset[str] = frozenset()  # names the head side has and the base side had not
+    defined: frozenset[str] = frozenset()  # names the head side defines
+
+
+@dataclass(frozen=True)
+class Retired:
+    """The production code a change retires, to judge removed tests against."""
+
+    modules: tuple[Module, ...] = ()
+    compounds: dict[str, str] = field(default_factory=dict)  # folded -> as written
+
+    @cached_property
+    def _head(self) -> frozenset[str]:
+        return frozenset().union(*(m.head for m in self.modules))
+
+    def linked(self, test_path: str, base: str | None, imports: Iterable[str]) -> list[Module]:
+        """Return the changed production modules a test file is tied to."""
+        imported = list(imports)
+        mentioned = frozenset(TOKEN.findall(base or ""))
+        return [
+            m
+            for m in self.modules
+            if _named_after(test_path, m.path)
+            or _imports(test_path, imported, m.path)
+            or _same_package(test_path, m.path)
+            or not m.names.isdisjoint(mentioned)
+        ]
+
+    def file_retired(self, test_path: str, imports: Iterable[str]) -> bool:
+        """Tell whether a test file's own module is deleted: it imports or is named after it."""
+        imported = list(imports)
+        return any(
+            m.deleted and (_named_after(test_path, m.path) or _imports(test_path, imported, m.path))
+            for m in self.modules
+        )
+
+    def covers(
+        self, text: str, name: str, test_path: str, linked: list[Module], kept: frozenset[str]
+    ) -> bool:
+        """Tell whether code (a test or an assertion) checked something the change retires.
+
+        A name still used anywhere in the changed production code (moved to another module)
+        is not retired; nor is a word the tests left in the file (`kept`) still use. A test
+        named after a retired definition must name more than its file's subject and an action
+        (`update_tag` retires no test of tags that says "update").
+        """
+        lost_here = frozenset().union(*(m.lost for m in linked)) - self._head
+        for raw in {match for match in TOKEN.findall(text) if match[0].isalpha()}:
+            token = fold(raw)
+            if len(token) < MIN_NAME or token in kept:
+                continue
+            if token in lost_here or token in self.compounds:
+                return True
+        named = words(name)
+        plain = words(subject(test_path)) | ACTIONS
+        moved = frozenset().union(*(m.defined for m in self.modules))
+        definitions = {d for m in linked for d in m.lost_definitions if d not in moved}
+        definitions |= set(self.compounds.values())
+        return any(
+            len(fold(d)) > MIN_NAME and words(d) <= named and words(d) - plain for d in definitions
+        )
+
+
+def retired(files: Iterable[tuple[ChangedFile, Source, Source]]) -> Retired:
+    """Work out what production code the change retires, from both sides of each file.
+
+    Without a side's text (a bare diff) the diff's lines stand in: removed lines for the base,
+    added lines for the head, and only names of several words count as lost, as an unchanged
+    line elsewhere in the file may still use a single word.
+    """
+    modules = []
+    compounds: dict[str, str] = {}
+    for changed, before, after in files:
+        deleted = changed.status is FileStatus.REMOVED
+        base = before.text
+        head = "" if deleted else after.text
+        known = base is not None and head is not None
+        if base is None:
+            base = "\n".join(line.text for line in changed.removed)
+        if head is None:
+            head = "\n".join(line.text for line in changed.added)
+        raw_lost = {raw: fold(raw) for raw in _names_in(base)}
+        head_tokens = _folded(head)
+        lost = {
+            token
+            for raw, token in raw_lost.items()
+            if token not in head_tokens and (known or deleted or compound(raw))
+        }
+        for raw, token in raw_lost.items():
+            if token in lost and compound(raw):
+                compounds.setdefault(token, raw)
+        added = frozenset(_names_in(head)) - frozenset(raw_lost)
+        base_definitions = _definitions(before) if known else _line_definitions(base)
+        head_definitions = _definitions(after) if known else _line_definitions(head)
+        modules.append(
+            Module(
+                path=changed.path,
+                deleted=deleted,
+                lost=frozenset(lost),
+                head=head_tokens,
+                lost_definitions=frozenset(base_definitions - head_definitions),
+                names=_top_names(before) if known else frozenset(),
+                added=added,
+                defined=head_definitions,
+            )
+        )
+    everywhere = frozenset().union(*(m.head for m in modules))
+    new_names = [words(raw) for m in modules for raw in m.added if compound(raw)]
+    renamed = {t for t, raw in compounds.items() if any(words(raw) <= new for new in new_names)}
+    return Retired(
+        tuple(replace(m, lost=m.lost - renamed) for m in modules),
+        {
+            t: raw
+            for t, raw in compounds.items()
+            if len(t) > MIN_NAME and t not in everywhere and t not in renamed
+        },
+    )
+
+
+def _names_in(text: str) -> set[str]:
+    """Return the names code uses: identifiers, and the keys, ids and routes its strings hold.
+
+    A single word inside a string is a value (`"refunded"`): a test that checked it and goes
+    when it changes was not retired with its code, it was deleted instead of being updated. A
+    word called inside a string (`"lpad(name, 2)"`) is code, SQL most often: it counts.
+    """
+    literals = _STRING.findall(text)
+    called = {match for literal in literals for match in _CALLED.findall(literal)}
+    named = {raw for literal in literals for raw in TOKEN.findall(literal) if compound(raw)}
+    outside = TOKEN.findall(_STRING.sub(" ", text))
+    return {raw for raw in outside if raw[0].isalpha() or raw[0] == "_"} | called | named
+
+
+def _folded(text: str) -> frozenset[str]:
+    return frozenset(fold(raw) for raw in TOKEN.findall(text))
+
+
+def _same_package(test_path: str, production: str) -> bool:
+    """Go tests share their package (folder) with the code they test."""
+    same = posixpath.dirname(test_path) == posixpath.dirname(production)
+    return same and test_path.endswith(".go") and production.endswith(".go")
+
+
+def _named_after(test_path: str, production: str) -> bool:
+    """Tell whether a test file is named after a module: `test_cart.py` and `cart.py`."""
+    name = subject(test_path)
+    posix = PurePosixPath(production)
+    stem = posix.name.split(".")[0].lower()
+    if not name or len(name) < MIN_NAME:
+        return False
+    if name in {stem, posix.parent.name.lower()}:
+        return True
+    return name not in GENERIC and len(words(name)) > 1 and words(name) <= words(stem)
+
+
+def _imports(test_path: str, imported: list[str], production: str) -> bool:
+    """Tell whether a test file imports a module: `shop.refunds`, `'../refunds'`, `@/lib/ip`."""
+    stem = production.rsplit(".", 1)[0]
+    folder = posixpath.dirname(production)
+    targets = {stem, folder} if stem.endswith("/index") or stem.endswith("/__init__") else {stem}
+    dotted = {target.replace("/", ".") for target in targets}
+    for spec in imported:
+        if spec.startswith("."):
+            resolved = posixpath.normpath(posixpath.join(posixpath.dirname(test_path), spec))
+            if resolved in targets:
+                return True
+            continue
+        spec = re.sub(r"^[@~]/", "", spec)
+        if any(t == spec or t.endswith("/" + spec) for t in targets):
+            return True
+        if any(d == spec or d.endswith("." + spec) for d in dotted if "." in spec):
+            return True
+    return False
+
+
+def _definitions(source: Source) -> frozenset[str]:
+    """Names a production file defines: functions, methods, classes, modules, types."""
+    module = source.python
+    if module is not None:
+        return frozenset(
+            node.name
+            for node in ast.walk(module)
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+        )
+    tree = source.tree
+    if tree is None:
+        return _line_definitions(source.text or "")
+    found = set()
+    stack = [tree.root_node]
+    while stack:
+        node = stack.pop()
+        stack.extend(node.children)
+        if node.type in _TS_DEFINITIONS:
+            name = node.child_by_field_name("name")
+            if name is not None:
+                found.add(text_of(name))
+    return frozenset(found)
+
+
+def _line_definitions(text: str) -> frozenset[str]:
+    return frozenset(_DEFINITION.findall(text))
+
+
+def _top_names(source: Source) -> frozenset[str]:
+    """Names a test file mentions when it uses the module: its top-level definitions."""
+    names: set[str] = set()
+    module = source.python
+    if module is not None:
+        for statement in module.body:
+            if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                names.add(statement.name)
+            elif isinstance(statement, ast.Assign):
+                names.update(t.id for t in statement.targets if isinstance(t, ast.Name))
+            elif isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
+                names.add(statement.target.id)
+    stack: list[tree_sitter.Node] = []
+    if source.tree is not None and source.language != "go":
+        stack.append(source.tree.root_node)
+    while stack:
+        node = stack.pop()
+        if node.type in _TS_CONTAINERS:
+            stack.extend(node.named_children)
+        name = node.child_by_field_name("name")
+        if name is not None and node.type in _TS_TOP:
+            names.add(text_of(name))
+    return frozenset(name for name in names if len(name) > MIN_NAME)

@@ -1,0 +1,115 @@
+"""Is a removed test still there under another name, in another file, or split or merged?
+
+Two tests are the same when the removed one's body reappears in a test the change keeps or adds:
+its tokens (names, words of strings, numbers) are found there, each weighted by how rare it is
+among the tests compared (inverse document frequency). Words every test of the file shares
+(`client`, `assert`, `response`) count for little; what only this test said (`refund`,
+`"presigned-post-url"`) counts for much. So a test renamed, re-cased, moved, parametrized, split
+or merged into another still matches, and a test that checked something else does not, however
+alike their setup is.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+
+TOKEN = re.compile(r"[A-Za-z_$][\w$]*(?:-[A-Za-z_$0-9]+)*|\d+(?:\.\d+)*")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_WORD = re.compile(r"[a-z0-9]+")
+SAME_BODY = 0.7  # share of the removed test's weighted tokens a replacement must contain
+# A test written where a removed one was is that test edited when it keeps most of its name, or
+# half its name and some of its body, or much of its body.
+EDITED_NAME, EDITED_BOTH, EDITED_BODY = 0.75, (0.5, 0.4), 0.55
+MIN_TOKENS = 3  # a body with fewer distinct tokens says too little to be matched by body
+
+
+def tokens(text: str) -> frozenset[str]:
+    """Return the distinct tokens of a piece of code, case-folded."""
+    return frozenset(token.lower() for token in TOKEN.findall(text))
+
+
+def fold(token: str) -> str:
+    """Fold spellings of one name together: `household_id`, `householdId`, `household-id`."""
+    return re.sub(r"[_$-]", "", token.lower())
+
+
+def folded(text: str) -> frozenset[str]:
+    """Return the folded tokens of a piece of code."""
+    return frozenset(fold(token) for token in TOKEN.findall(text))
+
+
+def words(name: str) -> frozenset[str]:
+    """Split a name or title into words, singular: `test_refundsMarkOrder` -> refund, mark..."""
+    spaced = _CAMEL.sub(" ", name).lower()
+    return frozenset(_singular(word) for word in _WORD.findall(spaced))
+
+
+def same_name(a: str, b: str) -> bool:
+    """Tell whether two test names differ only in case, spacing or punctuation."""
+    return re.sub(r"[\W_]", "", a.lower()) == re.sub(r"[\W_]", "", b.lower())
+
+
+def compound(token: str) -> bool:
+    """Tell whether a name is made of several words (`runtime_js`, `householdId`, `x-api-key`).
+
+    Such names belong to one feature; single words (`status`, `order`) belong to many.
+    """
+    core = token.strip("_$-")
+    return bool(re.search(r"[A-Za-z0-9][_-][A-Za-z0-9]|[a-z][A-Z]", core))
+
+
+class Weights:
+    """Inverse document frequency of tokens over the tests being compared."""
+
+    def __init__(self, documents: Iterable[frozenset[str]]) -> None:
+        counts: Counter[str] = Counter()
+        total = 0
+        for document in documents:
+            counts.update(document)
+            total += 1
+        self._counts = counts
+        self._total = total
+
+    def of(self, token: str) -> float:
+        return math.log((self._total + 1) / (self._counts[token] or 1))
+
+    def containment(self, removed: frozenset[str], candidate: frozenset[str]) -> float:
+        """Return the weighted share of the removed test's tokens the candidate contains."""
+        whole = sum(self.of(token) for token in removed)
+        if not whole:
+            return 0.0
+        return sum(self.of(token) for token in removed & candidate) / whole
+
+
+def edited(removed: str, written: str, body: float) -> bool:
+    """Tell whether a test written in a removed test's place is that test edited in place."""
+    named = name_overlap(removed, written)
+    least_name, least_body = EDITED_BOTH
+    return (
+        named >= EDITED_NAME or (named >= least_name and body >= least_body) or body >= EDITED_BODY
+    )
+
+
+def name_overlap(a: str, b: str) -> float:
+    """Share of words two test names have in common (`test` itself left out)."""
+    first, second = words(a) - {"test"}, words(b) - {"test"}
+    union = first | second
+    return len(first & second) / len(union) if union else 0.0
+
+
+def best_match(
+    removed: frozenset[str], candidates: Sequence[frozenset[str]], weights: Weights
+) -> float:
+    """Return how much of the removed test the closest candidate contains (0 when none)."""
+    if len(removed) < MIN_TOKENS:
+        return 0.0
+    return max((weights.containment(removed, c) for c in candidates), default=0.0)
+
+
+def _singular(word: str) -> str:
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word

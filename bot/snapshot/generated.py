@@ -1,0 +1,71 @@
+"""Tell generated, minified, vendored and build-output files apart from code people wrote.
+
+Code rules do not review such files (a minified bundle's `catch{}` was not written by anyone in
+the pull request); the secrets pack still does, and the check-run summary lists what was skipped.
+Sources: GitHub Linguist's `linguist-generated` / `linguist-vendored` attributes in
+`.gitattributes`, the `@generated` and `DO NOT EDIT` header conventions (Go's
+`^// Code generated .* DO NOT EDIT\\.$`), and the folders build tools write to.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import PurePosixPath
+
+import pathspec
+
+GITATTRIBUTES = ".gitattributes"
+OUTPUT_DIRS = frozenset({"dist", "build", "out", ".next", "coverage", "__generated__"})
+VENDOR_DIRS = frozenset({"vendor", "vendored", "third_party", "node_modules", "bower_components"})
+MINIFIED = re.compile(r"[.-]min\.(?:js|css|mjs)$|\.bundle\.js$|\.map$", re.IGNORECASE)
+LOCKFILES = frozenset(
+    {
+        *("package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml", "bun.lockb"),
+        *("poetry.lock", "Pipfile.lock", "uv.lock", "Gemfile.lock", "Cargo.lock", "go.sum"),
+        "composer.lock",
+    }
+)
+HEADER = re.compile(r"@generated\b|\bDO NOT EDIT\b|^// Code generated .* DO NOT EDIT\.$", re.M)
+HEADER_LINES = 5
+LONG_LINE = 1_000  # characters: minified or machine-written
+_ATTRIBUTES = {"linguist-generated": "generated", "linguist-vendored": "vendored"}
+
+
+def attributes(text: str | None) -> list[tuple[pathspec.GitIgnoreSpec, str]]:
+    """Read `.gitattributes` into (pattern, "generated" | "vendored") pairs, in file order."""
+    found: list[tuple[pathspec.GitIgnoreSpec, str]] = []
+    for raw in (text or "").splitlines():
+        fields = raw.split()
+        if not fields or fields[0].startswith("#"):
+            continue
+        for attr in fields[1:]:
+            name, _, value = attr.partition("=")
+            if name in _ATTRIBUTES and value not in ("false", "0"):
+                spec = pathspec.GitIgnoreSpec.from_lines([fields[0]])
+                found.append((spec, _ATTRIBUTES[name]))
+    return found
+
+
+def reason(
+    path: str, text: str | None, added: list[str], marked: list[tuple[pathspec.GitIgnoreSpec, str]]
+) -> str | None:
+    """Say why a file is not reviewed by code rules, or None when it is code people wrote."""
+    posix = PurePosixPath(path)
+    folders = [part.lower() for part in posix.parts[:-1]]
+    for spec, kind in reversed(marked):  # the last matching line wins, as in git
+        if spec.match_file(path):
+            return f"marked `linguist-{kind}` in .gitattributes"
+    if posix.name in LOCKFILES:
+        return "lock file"
+    if MINIFIED.search(posix.name):
+        return "minified or bundled"
+    if any(part in VENDOR_DIRS for part in folders):
+        return "vendored"
+    if any(part in OUTPUT_DIRS for part in folders):
+        return "build output"
+    head = "\n".join((text or "").splitlines()[:HEADER_LINES])
+    if HEADER.search(head):
+        return "generated (its header says so)"
+    if any(len(line) > LONG_LINE for line in added):
+        return f"generated or minified (lines over {LONG_LINE:,} characters)"
+    return None

@@ -1,0 +1,142 @@
+"""What every rule sees: the change, each changed file's two sides, and the few extra files.
+
+A snapshot is built once per review (`bot.snapshot.read.build`) and never does I/O afterwards: a
+rule that asks for a file the snapshot did not read gets None, exactly as for a file that does not
+exist, so rules stay pure and can be tested with two strings.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import tree_sitter
+
+from bot.diff.model import Change, ChangedFile, FileStatus, Ref
+from bot.snapshot import generated, trees
+
+
+@dataclass(frozen=True, eq=False)
+class Source:
+    """One side of one file: its text (None when absent, binary or too large) and its trees."""
+
+    path: str
+    text: str | None
+
+    @cached_property
+    def lines(self) -> list[str]:
+        return self.text.splitlines() if self.text is not None else []
+
+    @cached_property
+    def language(self) -> str | None:
+        return trees.language(self.path)
+
+    @cached_property
+    def python(self) -> ast.Module | None:
+        """The Python module's syntax tree, parsed on first use; None unless it parses."""
+        if self.text is None or self.language != "python":
+            return None
+        return trees.parse_python(self.text)
+
+    @cached_property
+    def tree(self) -> tree_sitter.Tree | None:
+        """The tree-sitter tree for JS/TS/TSX, Ruby, Go or YAML, parsed on first use."""
+        if self.text is None or self.language in (None, "python"):
+            return None
+        return trees.parse_tree_sitter(str(self.language), self.text)
+
+
+@dataclass(frozen=True, eq=False)
+class FileChange:
+    """A changed file of the diff with its base (`before`) and head (`after`) sides."""
+
+    changed: ChangedFile
+    before: Source
+    after: Source
+
+    @property
+    def path(self) -> str:
+        return self.changed.path
+
+
+@dataclass(frozen=True, eq=False)
+class Snapshot:
+    """The change and every text a rule may read, keyed by (path, "base" | "head").
+
+    `whole` is the diff as read; `change` is what code rules review: `whole` without generated,
+    minified, vendored and build-output files (`skipped` says which and why). The secrets pack
+    reads `whole`. `listings` holds every path of the repository at base and head when known
+    (git trees API, `git ls-tree`); a bare diff knows neither listings nor any file beyond what
+    it shows.
+    """
+
+    whole: Change
+    texts: Mapping[tuple[str, Ref], str | None] = field(default_factory=dict)
+    listings: Mapping[Ref, frozenset[str] | None] = field(default_factory=dict)
+
+    @cached_property
+    def _reasons(self) -> dict[str, str]:
+        marked = generated.attributes(self.read(generated.GITATTRIBUTES, "head"))
+        found = {}
+        for changed in self.whole.files:
+            text = self.read(changed.path, "head")
+            added = [line.text for line in changed.added]
+            why = generated.reason(changed.path, text, added, marked)
+            if why is not None:
+                found[changed.path] = why
+        return found
+
+    @cached_property
+    def change(self) -> Change:
+        """The change code rules review: generated and vendored files left out."""
+        if not self._reasons:
+            return self.whole
+        kept = tuple(f for f in self.whole.files if f.path not in self._reasons)
+        return Change(files=kept, problems=self.whole.problems)
+
+    @property
+    def skipped(self) -> tuple[str, ...]:
+        """Each file code rules did not review, as "`path`: reason"."""
+        return tuple(f"`{path}`: {why}" for path, why in sorted(self._reasons.items()))
+
+    @cached_property
+    def files(self) -> tuple[FileChange, ...]:
+        """Every changed file of `whole` with both sides (rules filter by `change`)."""
+        return tuple(self._file_change(changed) for changed in self.whole.files)
+
+    @cached_property
+    def _by_path(self) -> dict[str, FileChange]:
+        return {f.path: f for f in self.files}
+
+    def file(self, path: str) -> FileChange | None:
+        """Return the changed file at this head path, if the change touches it."""
+        return self._by_path.get(path)
+
+    def read(self, path: str, at: Ref = "head") -> str | None:
+        """Return a file's text as read when the snapshot was built; None if absent or unread."""
+        return self.texts.get((path, at))
+
+    def listing(self, at: Ref = "head") -> frozenset[str] | None:
+        """Return every path of the repository at base or head, or None when unknown."""
+        return self.listings.get(at)
+
+    def source(self, path: str, at: Ref = "head") -> Source:
+        """Return a file's side with its shared trees (changed files' sides are built once)."""
+        found = self._by_path.get(path)
+        if found is not None and at == "head":
+            return found.after
+        for f in self.files:
+            if at == "base" and (f.changed.old_path or f.path) == path:
+                return f.before
+        return Source(path, self.read(path, at))
+
+    def __iter__(self) -> Iterator[FileChange]:
+        return iter(self.files)
+
+    def _file_change(self, changed: ChangedFile) -> FileChange:
+        old = changed.old_path or changed.path
+        before = None if changed.status is FileStatus.ADDED else self.read(old, "base")
+        after = None if changed.status is FileStatus.REMOVED else self.read(changed.path, "head")
+        return FileChange(changed, Source(old, before), Source(changed.path, after))

@@ -1,0 +1,248 @@
+"""Kind 5 of issue 9: missing migrations, found wherever projects keep them and judged by effect.
+
+Revisions live in Flask-Migrate's `migrations/versions/`, in folders named by a custom
+`file_template`, or in a plugin's own folder; an abstract model is migrated in its concrete
+models' apps; `output_field=` is no field; a TypeDecorator over the same type, `default=` and a
+re-dumped or deleted schema file change no database. State-only Django options are a warning.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from bot.rules.migrations import DJANGO, PACK, PRISMA, SCHEMA_WITHOUT_MIGRATION, SQLALCHEMY
+from tests.gitrepo import make_repo
+
+Hit = tuple[str, str, int, str]
+
+MODELS = """\
+from CTFd.models.types import SQLDateTime
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import DateTime
+
+db = SQLAlchemy()
+
+
+class Challenges(db.Model):
+    __tablename__ = "challenges"
+    id = db.Column(db.Integer, primary_key=True)
+    name = db.Column(db.String(80))
+    created = db.Column(DateTime, default=None)
+"""
+TYPES = """\
+from sqlalchemy.types import DateTime, TypeDecorator
+
+
+class SQLDateTime(TypeDecorator):
+    impl = DateTime
+    cache_ok = True
+"""
+FLASK_MIGRATE_INI = (
+    "# A generic, single database configuration.\n\n[alembic]\n\n[loggers]\nkeys = root\n"
+)
+REVISION = '''\
+"""add scheduled_at
+
+Revision ID: 8275865e5992
+Revises: 336b8c601b94
+"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = "8275865e5992"
+down_revision = "336b8c601b94"
+
+
+def upgrade():
+    op.add_column("challenges", sa.Column("scheduled_at", sa.DateTime(), nullable=True))
+
+
+def downgrade():
+    op.drop_column("challenges", "scheduled_at")
+'''
+FLASK = {
+    "CTFd/models/__init__.py": MODELS,
+    "CTFd/models/types.py": TYPES,
+    "migrations/alembic.ini": FLASK_MIGRATE_INI,
+    "migrations/env.py": "from alembic import context\n",
+    "migrations/versions/336b8c601b94_modules.py": REVISION.replace("8275865e5992", "336b8c601b94"),
+}
+WITH_COLUMN = MODELS.replace(
+    "    name = db.Column(db.String(80))\n",
+    "    name = db.Column(db.String(80))\n"
+    "    scheduled_at = db.Column(db.DateTime, nullable=True)\n",
+)
+
+
+def line_of(text: str, needle: str) -> int:
+    [number] = [n for n, line in enumerate(text.splitlines(), 1) if needle in line]
+    return number
+
+
+async def missing(
+    tmp_path: Path, base: Mapping[str, str], head: Mapping[str, str | None]
+) -> list[Hit]:
+    repo = make_repo(tmp_path / "r", base=base, head=head)
+    snap = await repo.snapshot()
+    rules = {DJANGO, SQLALCHEMY, PRISMA, SCHEMA_WITHOUT_MIGRATION}
+    found = [f for check in PACK.checks for f in check(snap) if f.rule in rules]
+    return sorted((f.rule, f.path, f.line, f.severity.value) for f in found)
+
+
+async def test_flask_migrate_revisions_sit_beside_alembic_ini(tmp_path: Path) -> None:
+    """`migrations/alembic.ini` without `script_location`: revisions are `migrations/versions/`."""
+    head = {
+        "CTFd/models/__init__.py": WITH_COLUMN,
+        "migrations/versions/8275865e5992_sched.py": REVISION,
+    }
+    assert await missing(tmp_path / "a", FLASK, head) == []
+    head = {"CTFd/models/__init__.py": WITH_COLUMN, "CTFd/versions/notes.py": "X = 1\n"}
+    assert await missing(tmp_path / "b", FLASK, head) == [
+        (SQLALCHEMY, "CTFd/models/__init__.py", line_of(WITH_COLUMN, "scheduled_at"), "error")
+    ]
+
+
+async def test_revision_with_a_dated_file_name_or_in_a_plugin_folder(tmp_path: Path) -> None:
+    base = {**FLASK, "migrations/alembic.ini": "[alembic]\nscript_location = migrations\n"}
+    dated = "migrations/versions/2024-10-20-09.47.46_8275865e5992_add_scheduled_at.py"
+    head = {"CTFd/models/__init__.py": WITH_COLUMN, dated: REVISION}
+    assert await missing(tmp_path / "a", base, head) == []
+    plugin = "CTFd/plugins/dynamic_challenges/migrations/8275865e5992_add_scheduled_at.py"
+    head = {"CTFd/models/__init__.py": WITH_COLUMN, plugin: REVISION}
+    assert await missing(tmp_path / "b", base, head) == []
+
+
+async def test_type_decorator_over_the_same_type_and_python_defaults(tmp_path: Path) -> None:
+    same = MODELS.replace(
+        "db.Column(DateTime, default=None)", "db.Column(SQLDateTime, default=utcnow)"
+    )
+    assert await missing(tmp_path / "a", FLASK, {"CTFd/models/__init__.py": same}) == []
+    other = MODELS.replace("db.Column(DateTime, default=None)", "db.Column(db.Date, default=None)")
+    assert await missing(tmp_path / "b", FLASK, {"CTFd/models/__init__.py": other}) == [
+        (SQLALCHEMY, "CTFd/models/__init__.py", line_of(other, "created ="), "error")
+    ]
+
+
+SHOP = """\
+from django.db import models
+from django.db.models import F, Value
+
+
+class Order(models.Model):
+    status = models.CharField(max_length=20, choices=[("new", "New")])
+    total = models.DecimalField(max_digits=10, decimal_places=2)
+
+    def with_label(self):
+        return Order.objects.annotate(
+            label=models.ExpressionWrapper(F("status"), output_field=models.CharField())
+        )
+"""
+CORE = """\
+from django.db import models
+
+
+class Timestamped(models.Model):
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+"""
+
+
+def django_app(app: str, models: str) -> dict[str, str]:
+    return {
+        f"{app}/__init__.py": "",
+        f"{app}/models.py": models,
+        f"{app}/migrations/__init__.py": "",
+        f"{app}/migrations/0001_initial.py": "from django.db import migrations\n",
+    }
+
+
+DJANGO_BASE = {**django_app("shop", SHOP), **django_app("core", CORE)}
+
+
+async def test_state_only_options_warn_and_database_changes_err(tmp_path: Path) -> None:
+    state = SHOP.replace('choices=[("new", "New")]', 'choices=[("new", "New"), ("paid", "Paid")]')
+    assert await missing(tmp_path / "a", DJANGO_BASE, {"shop/models.py": state}) == [
+        (DJANGO, "shop/models.py", line_of(state, "status ="), "warning")
+    ]
+    schema = SHOP.replace("max_length=20,", "max_length=40,")
+    assert await missing(tmp_path / "b", DJANGO_BASE, {"shop/models.py": schema}) == [
+        (DJANGO, "shop/models.py", line_of(schema, "status ="), "error")
+    ]
+
+
+async def test_state_only_message_says_what_fails(tmp_path: Path) -> None:
+    state = SHOP.replace("max_length=20,", 'max_length=20, help_text="Where it is",')
+    repo = make_repo(tmp_path / "r", base=DJANGO_BASE, head={"shop/models.py": state})
+    [finding] = [f for check in PACK.checks for f in check(await repo.snapshot())]
+    assert "The database does not change, but `makemigrations --check` fails" in finding.message
+    assert "Run `python manage.py makemigrations shop`" in finding.message
+
+
+async def test_query_expression_output_field_is_no_model_field(tmp_path: Path) -> None:
+    head = SHOP.replace("output_field=models.CharField()", "output_field=models.TextField()")
+    assert await missing(tmp_path, DJANGO_BASE, {"shop/models.py": head}) == []
+
+
+async def test_abstract_model_is_migrated_in_any_concrete_app(tmp_path: Path) -> None:
+    core = CORE.replace("(auto_now_add=True)", "(auto_now_add=True, db_index=True)")
+    migration = (
+        "from django.db import migrations\n\n\n"
+        "class Migration(migrations.Migration):\n    operations = []\n"
+    )
+    head = {"core/models.py": core, "shop/migrations/0002_order_created_idx.py": migration}
+    assert await missing(tmp_path / "a", DJANGO_BASE, head) == []
+    assert await missing(tmp_path / "b", DJANGO_BASE, {"core/models.py": core}) == [
+        (DJANGO, "core/models.py", line_of(core, "created ="), "error")
+    ]
+
+
+SCHEMA_RB = """\
+ActiveRecord::Schema[8.1].define(version: 2026_08_17_080444) do
+  create_table "versions", force: :cascade do |t|
+    t.string "number"
+    t.string "platform"
+    t.integer "rubygem_id"
+  end
+end
+"""
+
+
+async def test_schema_dump_redumped_or_reverted_with_its_migrations(tmp_path: Path) -> None:
+    redumped = SCHEMA_RB.replace("2026_08_17_080444", "2026_08_18_000001").replace(
+        '    t.string "number"\n    t.string "platform"\n',
+        '    t.string "platform"\n    t.string "number"\n',
+    )
+    assert (
+        await missing(tmp_path / "a", {"db/schema.rb": SCHEMA_RB}, {"db/schema.rb": redumped}) == []
+    )
+    migration = "db/migrate/20260818000001_add_ruby_abi.rb"
+    base = {
+        "db/schema.rb": SCHEMA_RB.replace(
+            '    t.integer "rubygem_id"\n', '    t.integer "rubygem_id"\n    t.string "ruby_abi"\n'
+        ),
+        migration: "class AddRubyAbi < ActiveRecord::Migration[8.1]\nend\n",
+    }
+    reverted = {"db/schema.rb": SCHEMA_RB, migration: None}
+    assert await missing(tmp_path / "b", base, reverted) == []
+    edited = SCHEMA_RB.replace(
+        '    t.integer "rubygem_id"\n', '    t.integer "rubygem_id"\n    t.string "sha"\n'
+    )
+    assert await missing(tmp_path / "c", {"db/schema.rb": SCHEMA_RB}, {"db/schema.rb": edited}) == [
+        (SCHEMA_WITHOUT_MIGRATION, "db/schema.rb", line_of(edited, '"sha"'), "error")
+    ]
+
+
+async def test_deleted_prisma_schema_needs_no_migration(tmp_path: Path) -> None:
+    schema = 'datasource db {\n  provider = "mysql"\n}\n\nmodel User {\n  id String @id\n}\n'
+    base = {
+        "db/mysql/schema.prisma": schema,
+        "db/mysql/migrations/01_init/migration.sql": "SELECT 1;\n",
+    }
+    assert await missing(tmp_path / "a", base, {"db/mysql/schema.prisma": None}) == []
+    changed = schema.replace("  id String @id\n", "  id String @id\n  name String\n")
+    assert await missing(tmp_path / "b", base, {"db/mysql/schema.prisma": changed}) == [
+        (PRISMA, "db/mysql/schema.prisma", line_of(changed, "name String"), "error")
+    ]

@@ -1,0 +1,76 @@
+"""Repository semgrep rules: run from the base branch, reported as `repo/<id>`, started only when
+a changed file's language has a rule."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.rules import semgrep
+from bot.rules.engine import evaluate
+from bot.rules.model import Severity
+from tests.gitrepo import make_repo
+
+NO_PRINT = """\
+rules:
+  - id: no-print
+    languages: [python]
+    severity: WARNING
+    message: Log through the logger, not print().
+    pattern: print(...)
+"""
+JOB = "def run(order: dict) -> int:\n    return order['id']\n"
+JOB_HEAD = "def run(order: dict) -> int:\n    print(order)\n    return order['id']\n"
+
+
+async def test_a_repository_rule_is_run_and_reported_under_repo(tmp_path: Path) -> None:
+    """A rule in `.github/readiness/semgrep/` on the base branch finds its match on an added
+    line, reported as `repo/<id>` with the rule's severity and message."""
+    repo = make_repo(
+        tmp_path / "r",
+        base={".github/readiness/semgrep/x.yml": NO_PRINT, "shop/jobs.py": JOB},
+        head={"shop/jobs.py": JOB_HEAD},
+    )
+    evaluation = await evaluate(await repo.snapshot())
+    found = [
+        (f.rule, f.pack, f.path, f.line, f.severity, f.message)
+        for f in evaluation.findings
+        if f.pack == "repo"
+    ]
+    assert found == [
+        (
+            "repo/no-print",
+            "repo",
+            "shop/jobs.py",
+            2,
+            Severity.WARNING,
+            "Log through the logger, not print().",
+        )
+    ]
+    assert evaluation.problems == ()
+
+
+async def test_without_repository_rules_semgrep_is_not_started(tmp_path: Path) -> None:
+    """Built-in rules run in process; with no rule files there is nothing for semgrep to do."""
+    repo = make_repo(tmp_path / "r", base={"shop/jobs.py": JOB}, head={"shop/jobs.py": JOB_HEAD})
+    snap = await repo.snapshot()
+    assert semgrep.rule_files(snap) == []
+    evaluation = await evaluate(snap)
+    assert [f for f in evaluation.findings if f.pack == "repo"] == []
+    assert evaluation.problems == ()
+
+
+async def test_a_rule_for_another_language_does_not_start_semgrep(tmp_path: Path) -> None:
+    """A Go rule and a change to Python files only: no file to scan, so semgrep is not run."""
+    go_rule = NO_PRINT.replace("[python]", "[go]").replace("print(...)", "fmt.Println(...)")
+    repo = make_repo(
+        tmp_path / "r",
+        base={".github/readiness/semgrep/x.yml": go_rule, "shop/jobs.py": JOB},
+        head={"shop/jobs.py": JOB_HEAD},
+    )
+    snap = await repo.snapshot()
+    files = semgrep.rule_files(snap)
+    assert [f.path for f in files] == [".github/readiness/semgrep/x.yml"]
+    assert semgrep.targets(snap, files) == []
+    evaluation = await evaluate(snap)
+    assert [f for f in evaluation.findings if f.pack == "repo"] == []
+    assert evaluation.problems == ()

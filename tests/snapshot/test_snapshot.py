@@ -1,0 +1,96 @@
+"""The snapshot: each side read once before any rule, parsed once, generated files set aside."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.diff import git
+from bot.diff.model import FileStatus
+from bot.local import scan_repo
+from bot.snapshot.model import Source
+from tests.gitrepo import make_repo
+
+MODELS = "from django.db import models\n\n\nclass Order(models.Model):\n    total = 1\n"
+BUNDLE = "(function(){try{fetch('/a')}catch(e){}})();" + " " * 1_200 + "\n"
+
+
+async def test_both_sides_of_every_changed_file_are_read_once_with_git(tmp_path: Path) -> None:
+    repo = make_repo(
+        tmp_path / "r",
+        base={"shop/models.py": MODELS, "old.py": "x = 1\n", "gone.py": "y = 1\n"},
+        head={"shop/models.py": MODELS + "    note = 2\n", "old.py": None, "new.py": "z = 1\n"},
+    )
+    snap = await repo.snapshot()
+
+    models = snap.file("shop/models.py")
+    assert models is not None
+    assert models.before.text == MODELS
+    assert models.after.text == MODELS + "    note = 2\n"
+    assert snap.read("gone.py", "base") is None  # unchanged files are not read
+    assert snap.listing("base") == {"shop/models.py", "old.py", "gone.py"}
+    removed = snap.file("old.py")
+    assert removed is not None and removed.changed.status is FileStatus.REMOVED
+    assert removed.after.text is None and removed.before.text == "x = 1\n"
+
+
+async def test_git_reads_every_file_with_one_batch(tmp_path: Path) -> None:
+    """`git cat-file --batch` answers many specs at once, missing ones as None."""
+    repo = make_repo(tmp_path / "r", base={"a.py": "a\n"}, head={"a.py": "b\n", "é t.py": "c\n"})
+    contents = git.GitContents(repo.path, repo.base, repo.head)
+    texts = await contents.read_many(
+        [("a.py", "base"), ("a.py", "head"), ("é t.py", "head"), ("nope.py", "head")]
+    )
+    assert texts == {
+        ("a.py", "base"): "a\n",
+        ("a.py", "head"): "b\n",
+        ("é t.py", "head"): "c\n",
+        ("nope.py", "head"): None,
+    }
+
+
+async def test_a_parse_tree_is_built_once_and_shared(tmp_path: Path) -> None:
+    repo = make_repo(
+        tmp_path / "r", base={"app.ts": "let a = 1;\n"}, head={"app.ts": "let a = 2;\n"}
+    )
+    snap = await repo.snapshot()
+    changed = snap.file("app.ts")
+    assert changed is not None
+    tree = changed.after.tree
+    assert tree is not None and tree.root_node.type == "program"
+    assert changed.after.tree is tree
+    assert snap.source("app.ts", "head") is changed.after
+
+
+def test_python_that_does_not_parse_has_no_tree() -> None:
+    assert Source("a.py", "def f(:\n").python is None
+    assert Source("a.py", "def f(): pass\n").python is not None
+    assert Source("a.txt", "anything").python is None
+
+
+async def test_generated_and_vendored_files_are_skipped_by_code_rules_not_secrets(
+    tmp_path: Path,
+) -> None:
+    """A minified bundle's empty catch is nobody's code; its secrets still count."""
+    key = "sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc9Xk2LmQ"
+    repo = make_repo(
+        tmp_path / "r",
+        base={".gitattributes": "api/schema.ts linguist-generated=true\n", "app.py": "x = 1\n"},
+        head={
+            "static/app.min.js": BUNDLE,
+            "api/schema.ts": "export const a = 1;\n",
+            "vendor/lib/client.py": f'KEY = "{key}"\n',
+            "app.py": "x = 2\n",
+        },
+    )
+    snap = await repo.snapshot()
+    assert [f.path for f in snap.change.files] == ["app.py"]
+    assert snap.skipped == (
+        "`api/schema.ts`: marked `linguist-generated` in .gitattributes",
+        "`static/app.min.js`: minified or bundled",
+        "`vendor/lib/client.py`: vendored",
+    )
+    evaluation = await scan_repo(repo.path, repo.base, repo.head)
+    assert [(f.rule, f.path) for f in evaluation.findings] == [
+        ("secrets/stripe-key", "vendor/lib/client.py")
+    ]
+    assert evaluation.skipped == snap.skipped
