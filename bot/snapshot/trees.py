@@ -43,7 +43,9 @@ def parse_python(text: str) -> ast.Module | None:
         return None
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", SyntaxWarning)  # invalid escapes in old code
+            # Invalid escapes in old code warn (SyntaxWarning, DeprecationWarning before 3.12).
+            warnings.simplefilter("ignore", SyntaxWarning)
+            warnings.simplefilter("ignore", DeprecationWarning)
             return ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None

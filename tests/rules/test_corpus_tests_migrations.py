@@ -30,15 +30,7 @@ BARE_RECALL_FLOOR = 0.85
 FLOORS = {"tests": (0.99, 0.99), "migrations": (0.95, 0.95)}  # (precision, recall), ratchet up
 # Look-alikes on which a rule they name as `quiet` still warns or fails today: real false alarms,
 # kept as cases and listed here until the rule is fixed (then the entry must go).
-KNOWN_FALSE_ALARMS = {
-    # `operations: ClassVar[list[Operation]] = [...]` (an annotated assignment) is read as a
-    # change of the operations; the annotation changes nothing the database runs.
-    ("django-edited-migration-cosmetic-ok", "migrations/edited-migration"),
-    # Python 3.11 warns about the invalid escape `"\s"` with a DeprecationWarning, which the
-    # parser does not silence (only SyntaxWarning): under `filterwarnings = error` the base
-    # revision does not parse and the changed lines are compared as text instead.
-    ("alembic-edited-revision-raw-string-ok", "migrations/edited-migration"),
-}
+KNOWN_FALSE_ALARMS: set[tuple[str, str]] = set()  # look-alikes a rule still fires on
 
 # (case, rule, path, severity); severity is None when the case does not pin it.
 Label = tuple[str, str, str, str | None]

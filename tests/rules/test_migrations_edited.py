@@ -395,3 +395,17 @@ async def test_a_deleted_django_migration_with_nothing_replacing_it_is_a_warning
     assert [(f.path, f.severity.value) for f in found] == [
         ("shop/migrations/0002_order_note.py", "warning")
     ]
+
+
+async def test_a_deleted_data_only_migration_is_quiet(tmp_path: Path) -> None:
+    """A clamp folded back into the migration it prepared leaves no schema to reverse."""
+    clamp = EMPTY_DJANGO.replace(
+        "    operations = []",
+        "    operations = [migrations.RunPython(clamp, migrations.RunPython.noop)]",
+    ).replace("\n\nclass", "\n\ndef clamp(apps, schema_editor):\n    pass\n\n\nclass")
+    repo = make_repo(
+        tmp_path / "r",
+        base={"shop/migrations/0002_clamp.py": clamp},
+        head={"shop/migrations/0002_clamp.py": None},
+    )
+    assert [f for f in pack_findings(await repo.snapshot()) if f.rule == EDITED] == []

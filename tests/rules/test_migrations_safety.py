@@ -378,3 +378,17 @@ async def test_django_runsql_is_parsed(tmp_path: Path) -> None:
     assert await hazards(tmp_path, shop(), {path: migration}) == [
         (sql.DROP_COLUMN, path, line_of(migration, "RunSQL"))
     ]
+
+
+async def test_one_migration_dropping_several_columns_is_one_finding(tmp_path: Path) -> None:
+    """One comment per migration and hazard, naming every line: the review stays readable."""
+    migration = (
+        "ALTER TABLE session DROP COLUMN subdivision2;\n"
+        "ALTER TABLE session DROP COLUMN hostname;\n"
+        "ALTER TABLE session DROP COLUMN city;\n"
+    )
+    path = "db/postgresql/migrations/09_regions/migration.sql"
+    repo = make_repo(tmp_path / "r", base={"README.md": "x\n"}, head={path: migration})
+    found = sql.check_dangerous(await repo.snapshot())
+    assert [(f.rule, f.path, f.line) for f in found] == [(sql.DROP_COLUMN, path, 1)]
+    assert found[0].message.endswith("The same holds on line(s) 2, 3.")

@@ -78,7 +78,8 @@ PACK = Pack(
         Rule(
             SWALLOWED,
             Severity.WARNING,
-            "A broad error handler around I/O swallows the error, or logs it and returns an empty result.",
+            "A broad error handler around I/O swallows the error, or logs it and returns an "
+            "empty result.",
             "Let the error propagate, or log it and return an error the caller can see.",
         ),
         Rule(

@@ -17,7 +17,7 @@ from collections import Counter
 from bot.diff.model import ChangedFile, FileStatus, Line
 from bot.rules.migrations import context
 from bot.rules.migrations.files import is_migration_file
-from bot.rules.migrations.meaning import meaning, repair_step
+from bot.rules.migrations.meaning import data_only, meaning, repair_step
 from bot.rules.migrations.orm import PACK_ID
 from bot.rules.model import Finding, Severity, fingerprint
 from bot.snapshot.model import Snapshot
@@ -90,6 +90,9 @@ def _deleted(snap: Snapshot) -> list[Finding]:
     groups: dict[str, list[ChangedFile]] = {}
     rolled: dict[str, bool] = {}
     for changed in removed:
+        before = snap.read(changed.old_path or changed.path, "base")
+        if before is not None and changed.path.endswith(".py") and data_only(before):
+            continue  # a data step (clamp, backfill) leaves no schema to reverse
         root = changed.path.split("db/migrate/")[0] if "db/migrate/" in changed.path else None
         rolled_back = root is not None and any(root + dump in dumps for dump in DUMPS)
         if root is not None and not rolled_back:

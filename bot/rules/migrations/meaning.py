@@ -127,6 +127,15 @@ def repair_step(before: str, after: str) -> bool:
     return kept == len(old)
 
 
+def data_only(text: str) -> bool:
+    """Whether a Django migration only runs data steps: deleting it leaves no schema behind."""
+    tree = trees.parse_python(text)
+    if tree is None:
+        return False
+    calls = [c for ops in python_ops.operation_lists(tree) for c in ops]
+    return bool(calls) and all(_data_step(call) for call in calls)
+
+
 def _data_step(call: ast.Call) -> bool:
     """A `RunPython`, or a `RunSQL` that only reads or writes rows."""
     kind = python_ops.callee(call)

@@ -82,12 +82,19 @@ def alembic_ops(tree: ast.Module, text: str, dialect: str | None) -> list[Op]:
 def operation_lists(tree: ast.Module) -> Iterator[list[ast.Call]]:
     for cls in (n for n in tree.body if isinstance(n, ast.ClassDef)):
         for stmt in cls.body:
-            if (
-                isinstance(stmt, ast.Assign)
-                and any(isinstance(t, ast.Name) and t.id == "operations" for t in stmt.targets)
-                and isinstance(stmt.value, ast.List | ast.Tuple)
-            ):
-                yield [e for e in stmt.value.elts if isinstance(e, ast.Call)]
+            # `operations = [...]`, or annotated: `operations: ClassVar[list[...]] = [...]`
+            targets = (
+                stmt.targets
+                if isinstance(stmt, ast.Assign)
+                else [stmt.target]
+                if isinstance(stmt, ast.AnnAssign)
+                else []
+            )
+            value = stmt.value if isinstance(stmt, ast.Assign | ast.AnnAssign) else None
+            if any(
+                isinstance(t, ast.Name) and t.id == "operations" for t in targets
+            ) and isinstance(value, ast.List | ast.Tuple):
+                yield [e for e in value.elts if isinstance(e, ast.Call)]
 
 
 def _django_op(call: ast.Call, lines: list[str], base: Fields) -> Iterator[Op]:

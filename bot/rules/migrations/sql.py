@@ -115,7 +115,12 @@ def check_dangerous(snap: Snapshot) -> list[Finding]:
             text = "\n".join(paths.from_diff(changed.added))
         dialect = context.dialect(snap, changed.path, text)
         scripts.append(Script(changed, dialect, _ops(snap, changed.path, text, dialect)))
-    return [_finding(s.changed, op) for s, op in dict.fromkeys(_judge(scripts))]
+    # One finding per migration and hazard: a migration that drops five columns is one comment.
+    grouped: dict[tuple[str, str, bool], tuple[ChangedFile, list[Op]]] = {}
+    for script, op in dict.fromkeys(_judge(scripts)):
+        key = (script.changed.path, op.rule, op.rule == NOT_NULL and op.added)
+        grouped.setdefault(key, (script.changed, []))[1].append(op)
+    return [_finding(changed, ops) for changed, ops in grouped.values()]
 
 
 def _ops(snap: Snapshot, path: str, text: str, dialect: str | None) -> list[Op]:
@@ -196,14 +201,17 @@ def _applies(op: Op, dialect: str | None) -> bool:
     return True
 
 
-def _finding(changed: ChangedFile, op: Op) -> Finding:
+def _finding(changed: ChangedFile, ops: list[Op]) -> Finding:
+    op = ops[0]
     risk = _ADDED_NOT_NULL if op.rule == NOT_NULL and op.added else RISKS[op.rule]
+    others = sorted({o.line for o in ops[1:]} - {op.line})
+    also = f" The same holds on line(s) {', '.join(map(str, others))}." if others else ""
     return Finding(
         rule=op.rule,
         pack=PACK_ID,
         path=changed.path,
         line=op.line,
         severity=Severity.WARNING,
-        message=f"This migration {risk}",
+        message=f"This migration {risk}{also}",
         fingerprint=fingerprint(op.rule, changed.path, op.text),
     )
