@@ -15,6 +15,7 @@ from functools import cached_property
 import tree_sitter
 
 from bot.diff.model import Change, ChangedFile, FileStatus, Ref
+from bot.rules import paths
 from bot.snapshot import generated, trees
 
 
@@ -131,6 +132,13 @@ class Snapshot:
             if at == "base" and (f.changed.old_path or f.path) == path:
                 return f.before
         return Source(path, self.read(path, at))
+
+    def head_or_diff(self, changed: ChangedFile) -> Source:
+        """Return a changed file at head, or (a bare diff) its added lines on their line numbers."""
+        source = self.source(changed.path, "head")
+        if source.text is not None:
+            return source
+        return Source(changed.path, "\n".join(paths.from_diff(changed.added)))
 
     def __iter__(self) -> Iterator[FileChange]:
         return iter(self.files)

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import ast
 import warnings
-from collections.abc import Callable
+from bisect import bisect_left
+from collections.abc import Callable, Iterator, Sequence
 from functools import cache
 from pathlib import PurePosixPath
 
@@ -112,3 +113,36 @@ _GRAMMARS: dict[str, Callable[[], object]] = {
 def text_of(node: tree_sitter.Node) -> str:
     """Return a tree-sitter node's source text."""
     return (node.text or b"").decode("utf-8", errors="replace")
+
+
+def py_touches(node: ast.AST, rows: Sequence[int]) -> bool:
+    """Tell whether a Python node's lines, its decorators' included, include one of `rows`.
+
+    Nodes without positions (the module, `arguments`, `match_case`...) always do.
+    """
+    start, end = getattr(node, "lineno", None), getattr(node, "end_lineno", None)
+    if start is None or end is None:
+        return True
+    start = min([start, *(d.lineno for d in getattr(node, "decorator_list", ()))])
+    index = bisect_left(rows, start)
+    return index < len(rows) and rows[index] <= end
+
+
+def descendants(root: tree_sitter.Node, rows: Sequence[int]) -> Iterator[tree_sitter.Node]:
+    """Yield the named nodes under `root` that span one of `rows` (sorted 1-based lines).
+
+    Depth first and without recursion; subtrees away from the change are not visited, which
+    keeps a large file cheap.
+    """
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if touches(node, rows):
+            yield node
+            stack.extend(reversed(node.named_children))
+
+
+def touches(node: tree_sitter.Node, rows: Sequence[int]) -> bool:
+    """Tell whether a node's lines include one of `rows` (sorted 1-based line numbers)."""
+    index = bisect_left(rows, node.start_point[0] + 1)
+    return index < len(rows) and rows[index] <= node.end_point[0] + 1

@@ -10,19 +10,17 @@ from __future__ import annotations
 
 import ast
 import re
-from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 
 import tree_sitter
 
-from bot.diff.model import ChangedFile
 from bot.rules import paths
 from bot.rules.code import make_finding, snippet
 from bot.rules.model import Finding, Severity
 from bot.snapshot.model import Snapshot, Source
-from bot.snapshot.trees import text_of
+from bot.snapshot.trees import descendants, py_touches, text_of
 
 TLS_OFF = "cliff/tls-verify-disabled"
 TLS_OFF_JS = "cliff/tls-verify-disabled-js"
@@ -94,7 +92,7 @@ def check_guards(snap: Snapshot) -> list[Finding]:
     for changed in snap.change.files:
         if changed.binary or not changed.added or not production(changed.path):
             continue
-        source = head_source(snap, changed)
+        source = snap.head_or_diff(changed)
         added = {line.number: line for line in changed.added}
         reported: set[tuple[str, int]] = set()
         for hit in hits(source, sorted(added)):
@@ -118,14 +116,6 @@ def hits(source: Source, rows: Sequence[int]) -> Iterator[Hit]:
         yield from _script(descendants(source.tree.root_node, rows))
     elif source.tree is not None and source.language == "go":
         yield from _go(descendants(source.tree.root_node, rows))
-
-
-def head_source(snap: Snapshot, changed: ChangedFile) -> Source:
-    """Return the file at head, or (bare diff) what the diff shows of it on the right lines."""
-    source = snap.source(changed.path, "head")
-    if source.text is not None:
-        return source
-    return Source(changed.path, "\n".join(paths.from_diff(changed.added)))
 
 
 def production(path: str) -> bool:
@@ -192,19 +182,6 @@ def _django_cors(module: ast.Module) -> Iterator[Hit]:
 
 def _dev_class(node: ast.ClassDef) -> bool:
     return not {w.lower() for w in _WORDS.findall(node.name)}.isdisjoint(DEV_WORDS)
-
-
-def py_touches(node: ast.AST, rows: Sequence[int]) -> bool:
-    """Tell whether a Python node's lines, its decorators' included, include one of `rows`.
-
-    Nodes without positions (the module, `arguments`, `match_case`...) always do.
-    """
-    start, end = getattr(node, "lineno", None), getattr(node, "end_lineno", None)
-    if start is None or end is None:
-        return True
-    start = min([start, *(d.lineno for d in getattr(node, "decorator_list", ()))])
-    index = bisect_left(rows, start)
-    return index < len(rows) and rows[index] <= end
 
 
 def _python_call(call: ast.Call) -> Iterator[Hit]:
@@ -364,26 +341,6 @@ def _insecure(key: tree_sitter.Node, value: tree_sitter.Node) -> bool:
 
 
 # Shared tree-sitter helpers --------------------------------------------------------------------
-
-
-def descendants(root: tree_sitter.Node, rows: Sequence[int]) -> Iterator[tree_sitter.Node]:
-    """Yield the named nodes under `root` that span one of `rows` (sorted 1-based lines).
-
-    Depth first and without recursion; subtrees away from the change are not visited, which
-    keeps a large file cheap.
-    """
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if touches(node, rows):
-            yield node
-            stack.extend(reversed(node.named_children))
-
-
-def touches(node: tree_sitter.Node, rows: Sequence[int]) -> bool:
-    """Tell whether a node's lines include one of `rows` (sorted 1-based line numbers)."""
-    index = bisect_left(rows, node.start_point[0] + 1)
-    return index < len(rows) and rows[index] <= node.end_point[0] + 1
 
 
 def key_of(node: tree_sitter.Node | None) -> str | None:

@@ -13,11 +13,11 @@ from collections.abc import Iterator, Sequence
 
 import tree_sitter
 
-from bot.rules.cliff.guards import SCRIPTS, head_source, py_touches, touches
+from bot.rules.cliff.guards import SCRIPTS
 from bot.rules.code import make_finding, production_code, snippet
 from bot.rules.model import Finding, Severity
 from bot.snapshot.model import Snapshot, Source
-from bot.snapshot.trees import text_of
+from bot.snapshot.trees import py_touches, text_of, touches
 
 FIXTURE_READ = "data-layer/fixture-read"
 FIXTURE_READ_JS = "data-layer/fixture-read-js"
@@ -39,7 +39,7 @@ def check_fixture_reads(snap: Snapshot) -> list[Finding]:
     for changed in snap.change.files:
         if changed.binary or not changed.added or not production_code(changed):
             continue
-        source = head_source(snap, changed)
+        source = snap.head_or_diff(changed)
         rule = FIXTURE_READ if source.language == "python" else FIXTURE_READ_JS
         added = {line.number: line for line in changed.added}
         reported: set[int] = set()

@@ -18,12 +18,11 @@ from pathlib import PurePosixPath
 import tree_sitter
 
 from bot.diff.model import ChangedFile
-from bot.rules.cliff.guards import head_source, py_touches
 from bot.rules.code import make_finding
 from bot.rules.model import Finding, Severity
 from bot.rules.tests.languages import is_test_file
 from bot.snapshot.model import Snapshot, Source
-from bot.snapshot.trees import text_of
+from bot.snapshot.trees import py_touches, text_of
 
 UNCONDITIONAL = "tests/unconditional-skip"
 # Functions that run around every test of a class or module: a skip there skips them all.
@@ -90,7 +89,7 @@ class Parsed:
 
     @classmethod
     def of(cls, snap: Snapshot, changed: ChangedFile) -> Parsed:
-        return cls(head_source(snap, changed), snap.read(changed.path, "head") is None)
+        return cls(snap.head_or_diff(changed), snap.read(changed.path, "head") is None)
 
     def turns_off(self, spot: Spot, skip: bool) -> bool:
         """Tell whether the marker at `spot` switches a test off (or focuses one).
@@ -139,7 +138,7 @@ def check_unconditional_skips(snap: Snapshot) -> list[Finding]:
         test_side = is_test_file(changed.path) or path.name == "conftest.py"
         if changed.binary or path.suffix != ".py" or not changed.added or not test_side:
             continue
-        module = head_source(snap, changed).python
+        module = snap.head_or_diff(changed).python
         added = {line.number: line for line in changed.added}
         for call, function in unconditional_skips(module, sorted(added)) if module else ():
             if call.lineno not in added:
