@@ -142,6 +142,21 @@ async def test_a_test_removed_while_its_function_stays_is_a_warning(tmp_path: Pa
     assert summary(findings) == [("tests/removed-test", TESTS, line, Severity.WARNING)]
 
 
+async def test_several_tests_removed_from_one_file_are_one_finding(tmp_path: Path) -> None:
+    """One comment per file, naming each removed test, on the first one's line."""
+    tests = without(
+        without(TEST_PAYMENTS, "def test_refund_marks_payment", 5),
+        "def test_charge_rejects_zero",
+        5,
+    )
+
+    findings = await removals(tmp_path, PY, {"shop/payments.py": STRICTER, TESTS: tests})
+
+    line = line_of(TEST_PAYMENTS, "def test_charge_rejects_zero")
+    assert summary(findings) == [("tests/removed-test", TESTS, line, Severity.WARNING)]
+    assert "`test_charge_rejects_zero`, `test_refund_marks_payment`" in findings[0].message
+
+
 async def test_a_test_whose_function_moved_to_another_module_is_a_warning(tmp_path: Path) -> None:
     """`refund` moves from shop.payments to shop.refunds: its test going is no cleanup."""
     payments = without(PAYMENTS, "def refund(", 4)

@@ -440,13 +440,23 @@ def _deleted_file(changed: ChangedFile, judged: list[_Judged], production: bool)
 
 def _removed_tests(changed: ChangedFile, judged: list[_Judged], production: bool) -> list[Finding]:
     findings = []
-    for test in (j.test for j in judged if j.fate == "lost"):
+    # One comment per file: a change that drops twenty tests of a file is one thing to discuss.
+    lost = [j.test for j in judged if j.fate == "lost"]
+    if len(lost) == 1:
         message = (
-            f"This removes the test `{test.name}` and adds no test of that name or body back: "
+            f"This removes the test `{lost[0].name}` and adds no test of that name or body back: "
             f"{_why(production)} Keep it, or say in the pull request why it is obsolete."
         )
+    elif lost:
+        message = (
+            f"This removes {len(lost)} tests ({_names(lost)}) and adds none of their names or "
+            f"bodies back: {_why(production)} Keep them, or say in the pull request why they are "
+            "obsolete."
+        )
+    if lost:
+        key = lost[0].key if len(lost) == 1 else "lost"
         # One test is not the suite: a warning at most (README, severity policy).
-        findings.append(_removal(changed.path, test, Severity.WARNING, message, test.key))
+        findings.append(_removal(changed.path, lost[0], Severity.WARNING, message, key))
     gone = [j.test for j in judged if j.fate == "retired"]
     if gone:
         message = (
