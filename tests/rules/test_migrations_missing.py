@@ -246,3 +246,20 @@ async def test_deleted_prisma_schema_needs_no_migration(tmp_path: Path) -> None:
     assert await missing(tmp_path / "b", base, {"db/mysql/schema.prisma": changed}) == [
         (PRISMA, "db/mysql/schema.prisma", line_of(changed, "name String"), "error")
     ]
+
+
+async def test_prisma_client_side_attributes_need_no_migration(tmp_path: Path) -> None:
+    """`@updatedAt` and `@default(uuid())` are applied by Prisma Client: the table is unchanged."""
+    schema = "model Report {\n  id String @id\n  updatedAt DateTime?\n  name String\n}\n"
+    base = {
+        "prisma/schema.prisma": schema,
+        "prisma/migrations/01_init/migration.sql": "CREATE TABLE report (id text);\n",
+    }
+    client_side = schema.replace("DateTime?", "DateTime? @updatedAt").replace(
+        "@id", "@id @default(uuid())"
+    )
+    assert await missing(tmp_path / "a", base, {"prisma/schema.prisma": client_side}) == []
+    typed = schema.replace("name String", "name String @db.VarChar(50)")
+    assert await missing(tmp_path / "b", base, {"prisma/schema.prisma": typed}) == [
+        (PRISMA, "prisma/schema.prisma", line_of(typed, "name String"), "error")
+    ]

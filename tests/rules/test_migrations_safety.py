@@ -392,3 +392,16 @@ async def test_one_migration_dropping_several_columns_is_one_finding(tmp_path: P
     found = sql.check_dangerous(await repo.snapshot())
     assert [(f.rule, f.path, f.line) for f in found] == [(sql.DROP_COLUMN, path, 1)]
     assert found[0].message.endswith("The same holds on line(s) 2, 3.")
+
+
+async def test_a_rails_project_s_database_yml_template_names_its_database(tmp_path: Path) -> None:
+    """Projects that commit `database.yml.sample` get advice for the database it names."""
+    migration = (
+        "class IndexStories < ActiveRecord::Migration[8.0]\n"
+        "  def change\n    add_index :stories, :title\n  end\nend\n"
+    )
+    path = "db/migrate/20260801000000_index_stories.rb"
+    for adapter, expected in (("sqlite3", []), ("postgresql", [(sql.INDEX, path, 3)])):
+        sample = {"config/database.yml.sample": f"production:\n  adapter: {adapter}\n"}
+        found = await hazards(tmp_path / adapter, sample, {path: migration})
+        assert found == expected, adapter

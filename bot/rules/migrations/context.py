@@ -142,7 +142,7 @@ def _for_migration(
         yield from ((p, "head") for p in _settings(head))
     elif rails := _RAILS_MIGRATION.match(path):
         root = rails.group("root")
-        yield f"{root}config/database.yml", "head"
+        yield from ((f"{root}{config}", "head") for config in _DATABASE_YML)
         yield f"{root}Gemfile", "head"
         for table in {m.group(1) for line in added for m in _REMOVE.finditer(line.text)}:
             yield from ((p, "base") for p in _model_paths(root, table) if p in base)
@@ -150,6 +150,13 @@ def _for_migration(
         folder = prisma.group("folder")
         yield f"{folder}migrations/migration_lock.toml", "head"
         yield f"{folder}schema.prisma", "head"
+
+
+_DATABASE_YML = (
+    "config/database.yml",
+    "config/database.yml.sample",
+    "config/database.yml.example",
+)
 
 
 def _configured(snap: Snapshot, path: str) -> str | None:
@@ -162,10 +169,11 @@ def _configured(snap: Snapshot, path: str) -> str | None:
                     return _PROVIDERS[provider]
     if rails := _RAILS_MIGRATION.match(path):
         root = rails.group("root")
-        adapters = {
-            _ADAPTERS.get(a)
-            for a in _ADAPTER.findall(snap.read(f"{root}config/database.yml", "head") or "")
-        }
+        # The first of database.yml and the templates projects commit instead of it.
+        config = next(
+            (t for c in _DATABASE_YML if (t := snap.read(f"{root}{c}", "head")) is not None), ""
+        )
+        adapters = {_ADAPTERS.get(a) for a in _ADAPTER.findall(config)}
         gems: set[str | None] = {
             _GEMS[g] for g in _GEM.findall(snap.read(f"{root}Gemfile", "head") or "")
         }

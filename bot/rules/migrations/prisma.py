@@ -14,6 +14,11 @@ PRISMA = "migrations/prisma-missing-migration"
 
 _BLOCK = re.compile(r"^\s*(?:model|enum|view|type)\s+(\w+)\s*\{")
 _EVERYTHING = re.compile(r"")
+# Attributes Prisma Client applies itself, which leave the database schema as it is (Prisma's
+# schema reference: `@updatedAt`, and `@default` of `uuid()`, `cuid()`, `nanoid()`, `ulid()`).
+_CLIENT_ONLY = re.compile(
+    r"\s*@updatedAt\b|\s*@default\(\s*(?:uuid|cuid|nanoid|ulid)\([^)]*\)\s*\)"
+)
 
 
 def check_prisma(snap: Snapshot) -> list[Finding]:
@@ -27,7 +32,7 @@ def _statements(lines: Sequence[str]) -> dict[int, Statement]:
     model: str | None = None
     for number, text in enumerate(lines, start=1):
         header = _BLOCK.match(text)
-        code = text.split("//", 1)[0].strip()
+        code = _CLIENT_ONLY.sub("", text.split("//", 1)[0]).strip()
         if header:
             model = header.group(1)
             found[number] = statement(model, model, [code])
