@@ -17,7 +17,9 @@ async def scan_repo(repo: Path, base: str, head: str) -> Evaluation:
     """
     base_sha, head_sha = git.resolve(repo, base), git.resolve(repo, head)
     change = parse(git.diff(repo, base_sha, head_sha))
-    return await evaluate(await snapshot(change, git.GitContents(repo, base_sha, head_sha)))
+    # The diff starts at the merge base, so the base side of each file is read there too.
+    fork = git.merge_base(repo, base_sha, head_sha)
+    return await evaluate(await snapshot(change, git.GitContents(repo, fork, head_sha)))
 
 
 async def scan_diff(data: bytes) -> Evaluation:

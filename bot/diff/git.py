@@ -45,6 +45,11 @@ def _git_input(repo: Path, stdin: bytes | None, *args: str) -> bytes:
     return done.stdout
 
 
+def merge_base(repo: Path, base: str, head: str) -> str:
+    """Return the commit a pull request from `head` into `base` is compared against."""
+    return _git(repo, "merge-base", base, head).decode().strip()
+
+
 def resolve(repo: Path, ref: str) -> str:
     """Return the commit id a ref names, or raise GitError with git's reason."""
     return _git(repo, "rev-parse", "--verify", f"{ref}^{{commit}}").decode().strip()
@@ -97,9 +102,12 @@ class GitContents:
             end = output.index(b"\n", offset)
             header = output[offset:end].split()
             offset = end + 1
-            if len(header) != 3 or header[1] != b"blob":  # "<spec> missing", a tree, a submodule
-                if len(header) == 3:
-                    offset += int(header[2]) + 1
+            # "<spec> missing" (the spec may hold spaces) carries no body; "<sha> <type> <size>"
+            # does, whatever its type (a tree, a submodule).
+            if header[-1:] in ([b"missing"], [b"ambiguous"]) or len(header) != 3:
+                continue
+            if header[1] != b"blob":
+                offset += int(header[2]) + 1
                 continue
             size = int(header[2])
             if size <= MAX_FILE_BYTES:

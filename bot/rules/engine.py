@@ -15,10 +15,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from bot.config import from_snapshot as config_of
-from bot.diff.model import Change
+from bot.diff.model import Change, Line
 from bot.rules import semgrep
 from bot.rules.model import Check, Finding, Pack
+from bot.rules.redact import redact
 from bot.rules.registry import EXTRAS, PACKS, RULES
+from bot.rules.secrets.scan import lockfile, scan
 from bot.snapshot.model import Snapshot
 from bot.snapshot.read import Contents, build
 
@@ -55,7 +57,7 @@ async def evaluate(snap: Snapshot, packs: Sequence[Pack] = PACKS) -> Evaluation:
         _semgrep(snap, problems),
     )
     findings = [f for f in (*built_in, *repository) if config.keeps(f)]
-    kept = _number_repeats(_unsuppressed(findings, snap))
+    kept = _number_repeats(_unsuppressed([_scrubbed(f) for f in findings], snap))
     kept.sort(key=lambda f: (f.path, f.line, f.severity.rank, f.rule))
     return Evaluation(tuple(kept), tuple(problems), snap.skipped)
 
@@ -97,10 +99,24 @@ async def _semgrep(snap: Snapshot, problems: list[str]) -> list[Finding]:
         return []
 
 
+def _scrubbed(finding: Finding) -> Finding:
+    """Redact any credential a message quotes (a removed log line, a snippet of code).
+
+    Every rule's text passes here, so a rule that quotes code cannot post a secret the secrets
+    pack would have redacted; fingerprints already hash what matched, never the message.
+    """
+    message = finding.message
+    path = "message.txt" if lockfile(finding.path) else finding.path
+    for row in message.splitlines():
+        for _, hit in scan(path, (Line(1, row),)):
+            message = message.replace(hit.value, redact(hit.value))
+    return finding if message == finding.message else replace(finding, message=message)
+
+
 def _unsuppressed(findings: list[Finding], snap: Snapshot) -> list[Finding]:
     """Drop findings whose line carries an inline allow marker."""
     texts: dict[tuple[str, str, int], str] = {}
-    for changed in snap.change.files:
+    for changed in snap.whole.files:  # secrets are reported on skipped files too
         for line in changed.added:
             texts[(changed.path, "RIGHT", line.number)] = line.text
         for line in changed.removed:

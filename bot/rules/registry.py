@@ -24,7 +24,8 @@ EXTRAS: tuple[Extras, ...] = (
 # are near-certain and whose harm is real may be errors. Everything heuristic is a warning at most.
 ERROR_KINDS: dict[str, frozenset[str]] = {
     "a live credential of a known provider, or a committed credential file": frozenset(
-        {f"secrets/{name}" for name in secrets.PROVIDERS} | {"secrets/committed-secret-file"}
+        {f"secrets/{name}" for name in secrets.PROVIDERS}
+        | {"secrets/committed-secret-file", "secrets/client-exposed-secret"}
     ),
     "a migration missing for a change that alters the database": frozenset(
         {

@@ -79,7 +79,7 @@ class Snapshot:
 
     @cached_property
     def _reasons(self) -> dict[str, str]:
-        marked = generated.attributes(self.read(generated.GITATTRIBUTES, "head"))
+        marked = generated.attributes(self.read(generated.GITATTRIBUTES, "base"))
         found = {}
         for changed in self.whole.files:
             text = self.read(changed.path, "head")

@@ -68,7 +68,9 @@ async def build(change: Change, contents: Contents, extras: Iterable[Extras] = (
     base, head = await asyncio.gather(contents.files("base"), contents.files("head"))
     listings: dict[Ref, frozenset[str] | None] = {"base": base, "head": head}
     wanted = changed_sides(change)
-    wanted.add((generated.GITATTRIBUTES, "head"))
+    wanted.add(
+        (generated.GITATTRIBUTES, "base")
+    )  # like the config: a PR cannot mark itself generated
     for extra in extras:
         wanted.update(extra(change, listings))
     texts = await contents.read_many(sorted(wanted))

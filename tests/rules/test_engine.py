@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 from bot.diff.parse import parse
 from bot.rules import engine
 from bot.rules.model import Finding, Pack, Severity, fingerprint
 from bot.snapshot.model import Snapshot
+from tests.gitrepo import make_repo
 
 DIFF = (
     b"diff --git a/app/views.py b/app/views.py\n--- a/app/views.py\n+++ b/app/views.py\n"
@@ -50,3 +52,27 @@ async def test_a_finding_never_exceeds_its_rule_severity() -> None:
         Snapshot(parse(DIFF)), packs=[Pack("x", (overreaching,), ())]
     )
     assert [f.severity for f in evaluation.findings] == [Severity.WARNING]
+
+
+LIVE_KEY = "sk_live_" + "51HqLyjWDarjtT1zdp7dc9Xk2LmQ9jkl"
+
+
+async def test_a_rule_that_quotes_a_removed_line_never_posts_its_secret(tmp_path: Path) -> None:
+    """Every message passes one redaction step, whichever pack wrote it."""
+    base = (
+        "import logging\n\nlog = logging.getLogger(__name__)\n\n\n"
+        "def pay(client):\n    try:\n        client.charge()\n    except Exception:\n"
+        f'        log.error("charge failed with key {LIVE_KEY}")\n        raise\n'
+    )
+    head = base.replace(f'        log.error("charge failed with key {LIVE_KEY}")\n', "")
+    repo = make_repo(tmp_path / "r", base={"shop/pay.py": base}, head={"shop/pay.py": head})
+    evaluation = await engine.evaluate(await repo.snapshot())
+    assert evaluation.findings, "the removed log line is reported"
+    assert all(LIVE_KEY not in f.message for f in evaluation.findings)
+
+
+async def test_an_allow_marker_silences_a_secret_in_a_vendored_file(tmp_path: Path) -> None:
+    line = f'KEY = "{LIVE_KEY}"  # readiness:allow\n'
+    repo = make_repo(tmp_path / "r", base={}, head={"vendor/lib.py": line, "app/lib.py": line})
+    evaluation = await engine.evaluate(await repo.snapshot())
+    assert evaluation.findings == ()

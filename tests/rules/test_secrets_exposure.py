@@ -94,3 +94,15 @@ def test_pathological_lines_finish_and_find_nothing() -> None:
     ]
     found = list(scan("src/app.py", tuple(Line(i, t) for i, t in enumerate(lines, 1))))
     assert [hit.name for _, hit in found] == []
+
+
+async def test_a_client_exposed_provider_key_stays_an_error_through_the_engine() -> None:
+    """The registry's cap keeps the pack's severity: a live key in the bundle fails the check."""
+    from bot.rules.engine import evaluate
+
+    added = (Line(1, f'const stripe = Stripe("{STRIPE_LIVE}");'),)
+    change = Change(files=(ChangedFile("src/components/Pay.tsx", FileStatus.ADDED, added=added),))
+    evaluation = await evaluate(Snapshot(change))
+    assert [(f.rule, f.severity.value) for f in evaluation.findings] == [
+        ("secrets/client-exposed-secret", "error")
+    ]

@@ -15,6 +15,7 @@ import pytest
 
 from bot.diff.parse import parse
 from bot.rules.model import Finding, Severity
+from bot.rules.tests import ci
 from bot.rules.tests.ci import check_test_steps, commands_in
 from bot.snapshot.model import Snapshot
 from tests.gitrepo import make_repo
@@ -173,3 +174,10 @@ async def test_a_gitlab_script_renamed_and_a_job_dropped(tmp_path: Path) -> None
 def test_commands_in_a_line(line: str, commands: list[str]) -> None:
     """Each part of a chain is judged alone; installing a runner is not running it."""
     assert commands_in(line) == commands
+
+
+def test_nested_yaml_aliases_cost_linear_time() -> None:
+    """A few hundred bytes of nested aliases ("billion laughs") must not stall a worker."""
+    lines = ['a0: &a0 {run: "pytest"}']
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 12)]
+    assert ci._pipeline("\n".join(lines) + "\n") == ["pytest"]

@@ -8,6 +8,7 @@ from bot.diff import git
 from bot.diff.model import FileStatus
 from bot.local import scan_repo
 from bot.snapshot.model import Source
+from tests import gitrepo
 from tests.gitrepo import make_repo
 
 MODELS = "from django.db import models\n\n\nclass Order(models.Model):\n    total = 1\n"
@@ -94,3 +95,42 @@ async def test_generated_and_vendored_files_are_skipped_by_code_rules_not_secret
         ("secrets/stripe-key", "vendor/lib/client.py")
     ]
     assert evaluation.skipped == snap.skipped
+
+
+async def test_a_pull_request_cannot_mark_its_own_code_generated(tmp_path: Path) -> None:
+    """`.gitattributes` is read from the base, like the config: a PR cannot hide its code."""
+    focused = "it.only('pays', () => { expect(pay()).toBe(true); });\n"
+    repo = make_repo(
+        tmp_path / "r",
+        base={"web/pay.test.ts": "it('pays', () => { expect(pay()).toBe(true); });\n"},
+        head={"web/pay.test.ts": focused, ".gitattributes": "* linguist-generated\n"},
+    )
+    evaluation = await scan_repo(repo.path, repo.base, repo.head)
+    assert ("tests/focused-test", "web/pay.test.ts") in {
+        (f.rule, f.path) for f in evaluation.findings
+    }
+    assert evaluation.skipped == ()
+
+
+async def test_a_missing_path_with_a_space_reads_as_absent(tmp_path: Path) -> None:
+    """git's `<spec> missing` answer is told apart however many spaces the path holds."""
+    repo = make_repo(tmp_path / "r", base={"a.py": "a\n"}, head={"my file.py": "b\n"})
+    contents = git.GitContents(repo.path, repo.base, repo.head)
+    texts = await contents.read_many([("my file.py", "base"), ("my file.py", "head")])
+    assert texts == {("my file.py", "base"): None, ("my file.py", "head"): "b\n"}
+
+
+async def test_the_base_side_is_read_at_the_merge_base(tmp_path: Path) -> None:
+    """A test the base branch gained after the fork is not one the pull request removed."""
+    tests = "def test_a():\n    assert True\n"
+    repo = make_repo(
+        tmp_path / "r",
+        base={"tests/test_x.py": tests},
+        head={"tests/test_x.py": tests.replace("True", "True  # edited")},
+    )
+    # main moves on after the fork: it gains test_g in the same file.
+    gitrepo._run(repo.path, "checkout", "-q", "main")
+    gitrepo._write(repo.path, {"tests/test_x.py": "def test_g():\n    assert 1\n\n\n" + tests})
+    gitrepo._run(repo.path, "commit", "-q", "-am", "main moves on")
+    evaluation = await scan_repo(repo.path, "main", "feature")
+    assert [f.rule for f in evaluation.findings] == []

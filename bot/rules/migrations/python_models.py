@@ -15,7 +15,7 @@ tables of the concrete models that inherit it, in whatever app they are.
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.snapshot import trees
@@ -325,11 +325,3 @@ def _dump_args(call: ast.Call) -> str:
 def _dump(node: ast.AST | None) -> str:
     """Dump a node without positions, so layout and comments never count."""
     return ast.dump(node) if node is not None else ""
-
-
-def statements_of(
-    build: Callable[[ast.Module], list[PyStatement]], lines: Sequence[str]
-) -> list[PyStatement] | None:
-    """Parse a whole module and read its statements; None when it does not parse."""
-    tree = parse(lines)
-    return build(tree) if tree is not None else None

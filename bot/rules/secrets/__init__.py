@@ -57,13 +57,18 @@ HEURISTIC = {
         "Random-looking literal assigned to a password, secret, token or key, or used as the "
         "fallback of such an environment variable"
     ),
-    "client-exposed-secret": "Secret placed where it ships to the browser bundle",
 }
 RULES = (
     *(Rule(f"{PACK_ID}/{name}", Severity.ERROR, text, ROTATE) for name, text in PROVIDERS.items()),
     *(
         Rule(f"{PACK_ID}/{name}", Severity.WARNING, text, ROTATE)
         for name, text in HEURISTIC.items()
+    ),
+    Rule(
+        f"{PACK_ID}/client-exposed-secret",
+        Severity.ERROR,
+        "Secret placed where it ships to the browser bundle (an error for a provider credential)",
+        ROTATE,
     ),
     Rule(
         f"{PACK_ID}/client-env-read",
@@ -129,7 +134,7 @@ def _added(path: str, line: Line, hit: Hit) -> Finding:
         "code and keep only publishable keys in the client."
     )
     rule = f"{PACK_ID}/client-exposed-secret"
-    return finding(rule, path, line.number, Severity.ERROR, message, f"{hit.name}:{hit.shown}")
+    return finding(rule, path, line.number, hit.severity, message, f"{hit.name}:{hit.shown}")
 
 
 def _env_reads(changed: ChangedFile) -> list[Finding]:

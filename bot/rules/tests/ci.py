@@ -189,17 +189,28 @@ def _pipeline(text: str | None) -> list[str] | None:
     return _commands(_scripts(document))
 
 
-def _scripts(node: object, under_command: bool = False) -> Iterator[str]:
-    """Yield each line of shell a pipeline runs: `run:`, `script:`, `command:` and their lists."""
+def _scripts(
+    node: object, under_command: bool = False, seen: set[tuple[int, bool]] | None = None
+) -> Iterator[str]:
+    """Yield each line of shell a pipeline runs: `run:`, `script:`, `command:` and their lists.
+
+    YAML aliases share one object: each container is walked once, so a few hundred bytes of
+    nested aliases (a "billion laughs" file) cost linear time, not exponential.
+    """
+    seen = set() if seen is None else seen
     if isinstance(node, str):
         if under_command:
             yield from node.splitlines()
-    elif isinstance(node, dict):
+        return
+    if not isinstance(node, dict | list) or (id(node), under_command) in seen:
+        return
+    seen.add((id(node), under_command))
+    if isinstance(node, dict):
         for key, value in node.items():
-            yield from _scripts(value, under_command or str(key) in _COMMAND_KEYS)
-    elif isinstance(node, list):
+            yield from _scripts(value, under_command or str(key) in _COMMAND_KEYS, seen)
+    else:
         for item in node:
-            yield from _scripts(item, under_command)
+            yield from _scripts(item, under_command, seen)
 
 
 def check_failure_switches(snap: Snapshot) -> list[Finding]:

@@ -3,9 +3,10 @@
 Tests are read from each side's syntax tree (`suites`). A test that leaves a file is not lost when
 it reappears in the change: under the same name in any case, or with the same body under another
 name, in another file, split or merged (`similarity`). One removed with the code it tested is
-cleanup, a notice (`retired`). What is left is an error when production code changes in the same
-pull request (the tests went away just as they were needed) and a warning otherwise. Each side
-that cannot be read (a bare diff, a syntax error, Java) falls back to the diff's lines.
+cleanup, a notice (`retired`). A deleted test file left is an error when production code changes
+in the same pull request (the suite went away just as it was needed), a warning otherwise; removed
+tests of a file that stays are one warning per file. A side that cannot be read (a bare diff, a
+syntax error, Java) falls back to the diff's lines.
 """
 
 from __future__ import annotations
@@ -403,7 +404,7 @@ def _take(pool: Counter[str], name: str) -> bool:
 
 
 def _severity(production: bool) -> Severity:
-    """An error when production code changes too (the tests went just as they were needed)."""
+    """A deleted suite is an error when production code changes too (gone just when needed)."""
     return Severity.ERROR if production else Severity.WARNING
 
 

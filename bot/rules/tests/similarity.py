@@ -47,11 +47,6 @@ def words(name: str) -> frozenset[str]:
     return frozenset(_singular(word) for word in _WORD.findall(spaced))
 
 
-def same_name(a: str, b: str) -> bool:
-    """Tell whether two test names differ only in case, spacing or punctuation."""
-    return re.sub(r"[\W_]", "", a.lower()) == re.sub(r"[\W_]", "", b.lower())
-
-
 def compound(token: str) -> bool:
     """Tell whether a name is made of several words (`runtime_js`, `householdId`, `x-api-key`).
 
