@@ -405,3 +405,18 @@ async def test_a_rails_project_s_database_yml_template_names_its_database(tmp_pa
         sample = {"config/database.yml.sample": f"production:\n  adapter: {adapter}\n"}
         found = await hazards(tmp_path / adapter, sample, {path: migration})
         assert found == expected, adapter
+
+
+async def test_mysql_modify_restating_a_new_column_s_type_only_adds_not_null(
+    tmp_path: Path,
+) -> None:
+    """MySQL's MODIFY restates the whole column: the same type is no type change."""
+    migration = (
+        "ALTER TABLE website_event ADD COLUMN visit_id VARCHAR(36) NULL;\n"
+        "UPDATE website_event SET visit_id = session_id;\n"
+        "ALTER TABLE website_event MODIFY visit_id VARCHAR(36) NOT NULL;\n"
+        "ALTER TABLE website_event MODIFY referrer VARCHAR(100) NULL;\n"
+    )
+    path = "db/mysql/migrations/05_add_visit_id/migration.sql"
+    found = await hazards(tmp_path, {}, {path: migration})
+    assert found == [(sql.TYPE_CHANGE, path, 4), (sql.NOT_NULL, path, 3)]

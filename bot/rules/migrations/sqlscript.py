@@ -101,6 +101,7 @@ def statements(text: str, dialect: str | None) -> list[tuple[int, str]]:
 def ops(text: str, dialect: str | None, at: int | None = None) -> list[Op]:
     """Return what a SQL script does, statement by statement; `at` pins every op to one line."""
     found: list[Op] = []
+    typed: Typed = {}  # columns this script adds, with their type: a later MODIFY may restate it
     for line, statement in statements(text, dialect):
         where = at if at is not None else line
         first = statement.strip().splitlines()[0] if statement.strip() else ""
@@ -108,7 +109,7 @@ def ops(text: str, dialect: str | None, at: int | None = None) -> list[Op]:
         if parsed is None or (isinstance(parsed, exp.Command) and not _rename(parsed)):
             found += _fallback(where, statement, first)
         else:
-            found += _ops(parsed, where, first)
+            found += _ops(parsed, where, first, typed)
     return found
 
 
@@ -157,7 +158,11 @@ def _rename(parsed: exp.Command) -> list[tuple[str, str]]:
     return [(a, b) for a, b in _RENAME_PAIR.findall(match.group(1))]
 
 
-def _ops(parsed: exp.Expr, line: int, first: str) -> Iterator[Op]:
+# (table, column) -> the column's type as this script added it, in sqlglot's spelling.
+Typed = dict[tuple[str | None, str], str]
+
+
+def _ops(parsed: exp.Expr, line: int, first: str, typed: Typed) -> Iterator[Op]:
     if isinstance(parsed, exp.Command):
         for old, new in _rename(parsed):
             yield Op(RENAME, name(old), line, first, target=name(new))
@@ -170,7 +175,7 @@ def _ops(parsed: exp.Expr, line: int, first: str) -> Iterator[Op]:
     elif isinstance(parsed, exp.Alter) and str(parsed.args.get("kind")).upper() == "TABLE":
         table = name(parsed.this.name) if parsed.this else None
         for action in parsed.args.get("actions") or []:
-            yield from _action(action, table, line, first)
+            yield from _action(action, table, line, first, typed)
 
 
 def _create(parsed: exp.Create, line: int, first: str) -> Iterator[Op]:
@@ -187,8 +192,12 @@ def _create(parsed: exp.Create, line: int, first: str) -> Iterator[Op]:
         yield Op(CREATE_VIEW, name(target.name), line, first)
 
 
-def _action(action: exp.Expr, table: str | None, line: int, first: str) -> Iterator[Op]:
+def _action(
+    action: exp.Expr, table: str | None, line: int, first: str, typed: Typed
+) -> Iterator[Op]:
     if isinstance(action, exp.ColumnDef):
+        if action.args.get("kind") is not None:
+            typed[(table, action.name.lower())] = action.args["kind"].sql()
         kinds = [c.args.get("kind") for c in action.constraints]
         required = any(
             isinstance(k, exp.NotNullColumnConstraint) and not k.args.get("allow_null")
@@ -213,7 +222,17 @@ def _action(action: exp.Expr, table: str | None, line: int, first: str) -> Itera
         renamed = action.args.get("rename_from")
         if renamed is not None and renamed.name.lower() != action.this.name.lower():
             yield Op(RENAME, table, line, first)
-        yield Op(TYPE_CHANGE, table, line, first)
+        column = action.this
+        kind = column.args.get("kind") if isinstance(column, exp.ColumnDef) else None
+        if kind is None or typed.get((table, column.name.lower())) != kind.sql():
+            yield Op(TYPE_CHANGE, table, line, first)
+        elif any(
+            isinstance(c.args.get("kind"), exp.NotNullColumnConstraint)
+            and not c.args["kind"].args.get("allow_null")
+            for c in column.constraints
+        ):
+            # The same type restated, as MySQL's MODIFY must: only NOT NULL changes.
+            yield Op(NOT_NULL, table, line, first)
     elif isinstance(action, exp.Command):
         yield from _fallback_action(f"{action.this} {action.expression or ''}", table, line, first)
 
