@@ -18,8 +18,7 @@ import tree_sitter
 from bot.diff.model import ChangedFile, Line
 from bot.rules import paths
 from bot.rules.model import Finding, Severity, Side, finding
-from bot.snapshot.model import Snapshot
-from bot.snapshot.trees import text_of
+from bot.snapshot.trees import text_of, walk
 
 CODE_SUFFIXES = paths.PYTHON_SUFFIXES | paths.SCRIPT_SUFFIXES
 DATA_ACCESS_WORDS = frozenset(
@@ -175,12 +174,6 @@ def is_data_access(path: str, owner: str | None) -> bool:
 def io_lines(lines: Sequence[Line]) -> list[str]:
     """Return the texts of the lines that read or write a database, an API or a store."""
     return [r.text for r in lines if IO.search(r.text) and not COMMENT_LINE.match(r.text)]
-
-
-def head_lines(snap: Snapshot, changed: ChangedFile) -> list[str]:
-    """Return the file at head, or what the diff shows of it on the right line numbers."""
-    text = snap.read(changed.path, "head")
-    return text.splitlines() if text is not None else paths.from_diff(changed.added)
 
 
 def production_code(changed: ChangedFile, suffixes: frozenset[str] = CODE_SUFFIXES) -> bool:
@@ -405,7 +398,7 @@ def js_imports(tree: tree_sitter.Tree) -> dict[str, str]:
         if statement.type == "import_statement":
             source = statement.child_by_field_name("source")
             origin = text_of(source).strip("'\"`") if source else ""
-            for child in descendants(statement):
+            for child in walk(statement):
                 if child.type == "identifier" and child.parent and child.parent.type != "string":
                     found[text_of(child)] = origin
         elif statement.type in ("lexical_declaration", "variable_declaration"):
@@ -415,7 +408,7 @@ def js_imports(tree: tree_sitter.Tree) -> dict[str, str]:
                 if value is None or target is None or not text_of(value).startswith("require("):
                     continue
                 origin = text_of(value)[len("require(") :].strip(")'\"` ")
-                for child in [target, *descendants(target)]:
+                for child in walk(target):
                     if child.type in ("identifier", "shorthand_property_identifier_pattern"):
                         found[text_of(child)] = origin
     return found
@@ -479,18 +472,9 @@ def js_qualname(node: tree_sitter.Node) -> str:
 def js_local_io(tree: tree_sitter.Tree, imports: Mapping[str, str]) -> frozenset[str]:
     """Name the module's functions and methods that call I/O themselves."""
     found = set()
-    for function in (n for n in descendants(tree.root_node) if n.type in JS_FUNCTIONS):
+    for function in (n for n in walk(tree.root_node) if n.type in JS_FUNCTIONS):
         name = js_function_name(function)
         body = function.child_by_field_name("body")
         if name and body and any(is_io_call(js_callee(c), imports) for c in js_calls(body)):
             found.add(name.strip("_$"))
     return frozenset(found)
-
-
-def descendants(node: tree_sitter.Node) -> Iterator[tree_sitter.Node]:
-    """Yield every named node under a node, in source order."""
-    stack = list(reversed(node.named_children))
-    while stack:
-        current = stack.pop()
-        yield current
-        stack.extend(reversed(current.named_children))

@@ -24,7 +24,6 @@ from typing import Any
 import yaml
 
 from bot.diff.model import Change, ChangedFile, Ref
-from bot.rules import paths
 from bot.rules.model import Finding, Severity, fingerprint
 from bot.snapshot.model import Snapshot
 
@@ -130,9 +129,7 @@ async def run(snap: Snapshot) -> list[Finding]:
         src = root / "src"
         texts: dict[str, list[str]] = {}
         for f in changed:
-            text = snap.read(f.path, "head")
-            if text is None:  # a bare diff: what it shows of the file, on the right lines
-                text = "\n".join(paths.from_diff(f.added)) + "\n"
+            text = snap.head_or_diff(f).text or ""  # a bare diff: what it shows, in place
             if len(text.encode("utf-8", errors="replace")) > MAX_BYTES:
                 continue
             target = src / f.path

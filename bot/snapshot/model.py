@@ -133,12 +133,17 @@ class Snapshot:
                 return f.before
         return Source(path, self.read(path, at))
 
+    def head_lines(self, changed: ChangedFile) -> list[str]:
+        """Return a changed file's lines at head, or (a bare diff) its added lines in place."""
+        source = self.source(changed.path, "head")
+        return source.lines if source.text is not None else paths.from_diff(changed.added)
+
     def head_or_diff(self, changed: ChangedFile) -> Source:
         """Return a changed file at head, or (a bare diff) its added lines on their line numbers."""
         source = self.source(changed.path, "head")
         if source.text is not None:
             return source
-        return Source(changed.path, "\n".join(paths.from_diff(changed.added)))
+        return Source(changed.path, "\n".join(self.head_lines(changed)))
 
     def __iter__(self) -> Iterator[FileChange]:
         return iter(self.files)

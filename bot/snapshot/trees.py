@@ -128,6 +128,15 @@ def py_touches(node: ast.AST, rows: Sequence[int]) -> bool:
     return index < len(rows) and rows[index] <= end
 
 
+def walk(node: tree_sitter.Node, *, named: bool = True) -> Iterator[tree_sitter.Node]:
+    """Yield a node and every node under it, in source order (named ones only, by default)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(current.named_children if named else current.children))
+
+
 def descendants(root: tree_sitter.Node, rows: Sequence[int]) -> Iterator[tree_sitter.Node]:
     """Yield the named nodes under `root` that span one of `rows` (sorted 1-based lines).
 

@@ -174,8 +174,7 @@ def _still_there(function: str | None, head: Sequence[str], *, with_decorators: 
 
 def _around(snap: Snapshot, changed: ChangedFile, line: Line) -> str:
     """Return the names of the function and class around an added line, and the file's name."""
-    text = snap.read(changed.path, "head")
-    lines = text.splitlines() if text is not None else paths.from_diff(changed.added)
+    lines = snap.head_lines(changed)
     index = line.number - 1
     function = enclosing(lines, index, FUNCTION, inclusive=True)
     owner = enclosing(lines, index, OWNER, inclusive=False)

@@ -12,11 +12,10 @@ from __future__ import annotations
 from functools import cached_property
 
 from bot.diff.model import ChangedFile, FileStatus
-from bot.rules import paths
 from bot.rules.cliff.handlers import Handler, handlers_of, line_handlers
 from bot.rules.code import COMMENT_LINE, make_finding, production_code, words
 from bot.rules.model import Finding, Severity
-from bot.snapshot.model import Snapshot, Source
+from bot.snapshot.model import Snapshot
 
 PACK_ID = "cliff"
 SWALLOWED = "cliff/swallowed-error"
@@ -74,9 +73,7 @@ def judge(handler: Handler) -> tuple[str, str] | None:
 
 def head_handlers(snap: Snapshot, changed: ChangedFile) -> list[Handler]:
     """Parse the head side of a file (or what the diff shows of it) into its handlers."""
-    source = snap.source(changed.path, "head")
-    if source.text is None:
-        source = Source(changed.path, "\n".join(paths.from_diff(changed.added)))
+    source = snap.head_or_diff(changed)
     found = handlers_of(source)
     if found is None and source.text is not None:
         return line_handlers(source.text.splitlines(), changed)

@@ -21,7 +21,6 @@ from bot.rules.code import (
     JS_FUNCTIONS,
     JS_WRAPPERS,
     SCRIPT_LANGUAGES,
-    descendants,
     enclosing,
     indent,
     is_io_call,
@@ -39,7 +38,7 @@ from bot.rules.code import (
     words,
 )
 from bot.snapshot.model import Source
-from bot.snapshot.trees import text_of
+from bot.snapshot.trees import text_of, walk
 
 LOG_CALL = re.compile(
     r"""(?<![\w])(?:\w+\.)*(?:log|logger|logging|LOG|LOGGER|console|Sentry|sentry_sdk|structlog
@@ -216,7 +215,7 @@ def script_handlers(tree: tree_sitter.Tree) -> list[Handler]:
     imports = js_imports(tree)
     local_io = js_local_io(tree, imports)
     found: list[Handler] = []
-    for node in [tree.root_node, *descendants(tree.root_node)]:
+    for node in walk(tree.root_node):
         parts = _js_parts(node)
         if parts is None:
             continue
@@ -226,9 +225,7 @@ def script_handlers(tree: tree_sitter.Tree) -> list[Handler]:
         guarded_calls = (
             js_calls(guarded_node)
             if node.type == "catch_clause"
-            else (
-                n for n in [guarded_node, *descendants(guarded_node)] if n.type == "call_expression"
-            )
+            else (n for n in walk(guarded_node) if n.type == "call_expression")
         )
         guarded = frozenset(js_callee(call) for call in guarded_calls)
         calls = [js_callee(call) for call in js_calls(body)]

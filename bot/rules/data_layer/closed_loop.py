@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.rules import paths
-from bot.rules.code import COMMENT_LINE, head_lines, make_finding, production_code
+from bot.rules.code import COMMENT_LINE, make_finding, production_code
 from bot.rules.data_layer.fixtures import WORD, fixture_names
 from bot.rules.data_layer.literals import RETURN, returned_mock_names
 from bot.rules.model import Finding, Severity
@@ -29,7 +29,7 @@ def check_closed_loop_tests(snap: Snapshot) -> list[Finding]:
             continue
         returns = [line for line in changed.added if RETURN.search(line.text)]
         if returns:
-            head = head_lines(snap, changed)
+            head = snap.head_lines(changed)
             imported = fixture_names(head, paths.suffix(changed.path))
             for name in returned_mock_names(head, returns, imported):
                 served.setdefault(name, changed.path)
@@ -41,7 +41,7 @@ def check_closed_loop_tests(snap: Snapshot) -> list[Finding]:
             paths.PYTHON_SUFFIXES | paths.SCRIPT_SUFFIXES
         ):
             continue
-        head = head_lines(snap, changed)
+        head = snap.head_lines(changed)
         imported = {
             word for text in head if _IMPORT.match(text) for word in WORD.findall(text)
         } & served.keys()

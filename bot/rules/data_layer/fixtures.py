@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 
 from bot.rules import paths
-from bot.rules.code import COMMENT_LINE, head_lines, make_finding, production_code
+from bot.rules.code import COMMENT_LINE, make_finding, production_code
 from bot.rules.model import Finding, Severity
 from bot.snapshot.model import Snapshot
 
@@ -43,7 +43,7 @@ def check_fixture_imports(snap: Snapshot) -> list[Finding]:
             target = fixture_target(line.text, paths.suffix(changed.path))
             if target is None:
                 continue
-            source = source or head_lines(snap, changed)
+            source = source or snap.head_lines(changed)
             if _dev_only(source, line.number):
                 continue
             message = (

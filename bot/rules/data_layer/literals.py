@@ -19,7 +19,6 @@ from bot.rules.code import (
     OWNER,
     SCRIPT_LANGUAGES,
     enclosing,
-    head_lines,
     in_handler,
     indent,
     io_lines,
@@ -105,7 +104,7 @@ def check_literal_records(snap: Snapshot) -> list[Finding]:
         ]
         if not candidates:
             continue
-        head = head_lines(snap, changed)
+        head = snap.head_lines(changed)
         imported = fixture_names(head, paths.suffix(changed.path))
         after = snap.source(changed.path, "head")
         parsed = _answers(after, imported) if after.text is not None else None

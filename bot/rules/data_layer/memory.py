@@ -6,7 +6,6 @@ import re
 
 from bot.rules.code import (
     IO,
-    head_lines,
     is_data_access,
     make_finding,
     production_code,
@@ -46,7 +45,7 @@ def check_in_memory_stores(snap: Snapshot) -> list[Finding]:
         ]
         if not containers:
             continue
-        head = head_lines(snap, changed)
+        head = snap.head_lines(changed)
         names = [name for _, name in containers]
         # Array methods on the container itself (`users.find(`) are not I/O.
         if any(IO.search(text) and not any(n in text for n in names) for text in head):

@@ -15,7 +15,6 @@ import tree_sitter
 from bot.rules.code import (
     JS_FUNCTIONS,
     JS_WRAPPERS,
-    descendants,
     js_callee,
     js_calls,
     js_function_name,
@@ -36,7 +35,7 @@ from bot.rules.data_layer.answers import (
     feeds,
     record_list,
 )
-from bot.snapshot.trees import text_of
+from bot.snapshot.trees import text_of, walk
 
 _NEXT_ROUTE = re.compile(r"(?:^|/)(?:app/(?:.*/)?route\.[cm]?[jt]sx?$|pages/api/)")
 _NEXT_VERB = re.compile(r"^(?:GET|POST|PUT|PATCH|DELETE|handler)$")
@@ -47,7 +46,7 @@ def script_answers(tree: tree_sitter.Tree, path: str, imported: set[str]) -> Ans
     """Read every function's returned or sent payloads and the calls that fed them."""
     found = Answers([], {})
     keys: dict[str, int] = {}
-    for function in (n for n in descendants(tree.root_node) if n.type in JS_FUNCTIONS):
+    for function in (n for n in walk(tree.root_node) if n.type in JS_FUNCTIONS):
         name = js_function_name(function)
         key = ".".join(filter(None, [js_qualname(function), name or "<anonymous>"]))
         keys[key] = keys.get(key, 0) + 1
@@ -58,7 +57,7 @@ def script_answers(tree: tree_sitter.Tree, path: str, imported: set[str]) -> Ans
         )
         params = {
             text_of(n)
-            for n in ([parameters, *descendants(parameters)] if parameters else [])
+            for n in (walk(parameters) if parameters else [])
             if n.type in ("identifier", "shorthand_property_identifier_pattern")
         }
         route = _js_route(path, function, name)
@@ -110,7 +109,7 @@ def _js_assigned(function: tree_sitter.Node) -> dict[str, list[tree_sitter.Node]
             continue
         if target is None or value is None:
             continue
-        for named in [target, *descendants(target)]:
+        for named in walk(target):
             if named.type in ("identifier", "shorthand_property_identifier_pattern"):
                 assigned.setdefault(text_of(named), []).append(value)
     return assigned
@@ -125,7 +124,7 @@ def _js_fed(
         for call in js_calls(value)
         if feeds(callee := js_callee(call))
     ]
-    for node in [value, *descendants(value)]:
+    for node in walk(value):
         word = text_of(node)
         if node.type in ("identifier", "shorthand_property_identifier") and word not in seen:
             seen.add(word)
@@ -170,7 +169,7 @@ def _js_payload(value: tree_sitter.Node, params: set[str], imported: set[str]) -
     inner, error = _js_unwrap(value)
     if error or inner is None:
         return None
-    names = sorted({text_of(n) for n in [inner, *descendants(inner)] if n.type == "identifier"})
+    names = sorted({text_of(n) for n in walk(inner) if n.type == "identifier"})
     if fixture := [n for n in names if n in imported]:
         return Payload(f"`{fixture[0]}`, imported from fixture code", True, True)
     if mock := [n for n in names if MOCK_NAME.fullmatch(n)]:
@@ -181,7 +180,7 @@ def _js_payload(value: tree_sitter.Node, params: set[str], imported: set[str]) -
         n.type == "pair"
         and (key := n.child_by_field_name("key")) is not None
         and ID_KEY.fullmatch(text_of(key).strip("'\"`"))
-        for n in descendants(inner)
+        for n in walk(inner)
     )
     if inner.type == "array":
         return record_list(sum(child.type == "object" for child in inner.named_children), has_id)

@@ -26,7 +26,7 @@ from bot.rules.migrations.ops import (
     Op,
     name,
 )
-from bot.snapshot.trees import text_of
+from bot.snapshot.trees import text_of, walk
 
 _DROPS = frozenset({"remove_column", "remove_columns", "remove_reference", "remove_belongs_to"})
 _TABLE_DROPS = frozenset({"remove", "remove_references", "remove_belongs_to"})
@@ -196,10 +196,4 @@ def _parameter(block: tree_sitter.Node) -> str | None:
 
 
 def _all(node: tree_sitter.Node, *types: str) -> list[tree_sitter.Node]:
-    found, stack = [], [node]
-    while stack:
-        current = stack.pop()
-        if current.type in types:
-            found.append(current)
-        stack.extend(current.children)
-    return found
+    return [n for n in walk(node, named=False) if n.type in types]

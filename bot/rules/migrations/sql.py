@@ -110,9 +110,7 @@ def check_dangerous(snap: Snapshot) -> list[Finding]:
             continue
         if not is_migration_file(snap, changed):
             continue
-        text = snap.read(changed.path, "head")
-        if text is None:
-            text = "\n".join(paths.from_diff(changed.added))
+        text = snap.head_or_diff(changed).text or ""
         dialect = context.dialect(snap, changed.path, text)
         scripts.append(Script(changed, dialect, _ops(snap, changed.path, text, dialect)))
     # One finding per migration and hazard: a migration that drops five columns is one comment.

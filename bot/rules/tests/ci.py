@@ -237,8 +237,7 @@ def check_failure_switches(snap: Snapshot) -> list[Finding]:
                 )
         if not ci or not any(_ALLOW.match(line.text) for line in changed.added):
             continue
-        text = snap.read(changed.path, "head")
-        lines = text.splitlines() if text is not None else paths.from_diff(changed.added)
+        lines = snap.head_lines(changed)
         for line in changed.added:
             if _ALLOW.match(line.text) and _runs_tests(lines, line.number):
                 findings.append(

@@ -12,7 +12,7 @@ import tree_sitter
 
 from bot.rules.tests.suites import Assertion, Suite, Test, normalise, resolve
 from bot.snapshot.model import Source
-from bot.snapshot.trees import text_of
+from bot.snapshot.trees import text_of, walk
 
 
 def read(source: Source) -> Suite | None:
@@ -114,14 +114,6 @@ def _callee(call: ast.Call) -> str:
 
 
 # --- tree-sitter: shared walking ----------------------------------------------------------------
-
-
-def _walk(node: tree_sitter.Node) -> Iterator[tree_sitter.Node]:
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        stack.extend(reversed(current.children))
 
 
 def _line(node: tree_sitter.Node) -> int:
@@ -230,7 +222,7 @@ def _js_callee_name(call: tree_sitter.Node) -> str:
 
 def _js_body(node: tree_sitter.Node) -> tuple[list[Assertion], list[str]]:
     found, calls = [], []
-    for child in _walk(node):
+    for child in walk(node, named=False):
         if child.type != "call_expression":
             continue
         if _js_is_assertion(child):
@@ -271,7 +263,7 @@ def _javascript(root: tree_sitter.Node) -> Suite:
     helpers: dict[str, tuple[int, tuple[str, ...]]] = {}
     bodies: dict[str, str] = {}
     imports: set[str] = set()
-    for node in _walk(root):
+    for node in walk(root, named=False):
         if node.type == "import_statement":
             spec = _string(node.child_by_field_name("source"))
             imports.update([spec] if spec else [])
@@ -343,7 +335,7 @@ def _rb_is_assertion(node: tree_sitter.Node) -> bool:
 
 def _rb_body(node: tree_sitter.Node) -> tuple[list[Assertion], list[str]]:
     found, calls = [], []
-    for child in _walk(node):
+    for child in walk(node, named=False):
         if _rb_is_assertion(child):
             top = _chain_top(child, _RB_CHAIN)
             args = _arguments(child)
@@ -371,7 +363,7 @@ def _ruby(root: tree_sitter.Node) -> Suite:
     helpers: dict[str, tuple[int, tuple[str, ...]]] = {}
     bodies: dict[str, str] = {}
     imports: set[str] = set()
-    for node in _walk(root):
+    for node in walk(root, named=False):
         if node.type == "method":
             name_node = node.child_by_field_name("name")
             name = text_of(name_node) if name_node is not None else ""
@@ -435,7 +427,7 @@ def _go(root: tree_sitter.Node) -> Suite:
         name_node = node.child_by_field_name("name")
         name = text_of(name_node) if name_node is not None else ""
         found, calls = [], []
-        for child in _walk(node):
+        for child in walk(node, named=False):
             if child.type != "call_expression":
                 continue
             operand, callee = _go_callee(child)
