@@ -111,3 +111,39 @@ async def test_the_server_reads_the_config_from_the_base_commit_through_the_api(
     reads = github.calls("GET", f"/repos/{REPO}/contents/.github*readiness.yml")
     # Read at base for the config; the head side is read too, as a changed file rules review.
     assert data["pull_request"]["base"]["sha"] in {call.query["ref"] for call in reads}
+
+
+async def test_the_server_runs_the_base_branch_s_semgrep_rules_through_the_api(
+    bot: TestClient[Any, Any], github: FakeGitHub, tmp_path: Path
+) -> None:
+    """Through GitHub: main's rule reports as `repo/no-print`; a rule the PR adds does not run."""
+    from tests.rules.test_repository_semgrep import JOB, JOB_HEAD, NO_PRINT
+
+    own_rule = NO_PRINT.replace("no-print", "pr-own-rule").replace("print(...)", "int(...)")
+    base = {**BASE, ".github/readiness/semgrep/x.yml": NO_PRINT, "shop/jobs.py": JOB}
+    head = {
+        **HEAD,
+        "shop/jobs.py": JOB_HEAD + "COUNT = int('3')\n",
+        ".github/readiness/semgrep/own.yml": own_rule,
+    }
+    data = open_pull(github, tmp_path / "repo", base, head)
+    await deliver(bot, "pull_request", data)
+    await settle(bot)
+    (run,) = github.check_runs
+    found = {(a["title"], a["path"], a["start_line"]) for a in run["output"]["annotations"]}
+    assert ("repo/no-print", "shop/jobs.py", 2) in found
+    assert not any(title == "repo/pr-own-rule" for title, _, _ in found)
+
+
+async def test_the_server_reads_gitattributes_from_the_base_through_the_api(
+    bot: TestClient[Any, Any], github: FakeGitHub, tmp_path: Path
+) -> None:
+    """Through GitHub: a PR that marks everything generated is still reviewed by code rules."""
+    head = {**HEAD, ".gitattributes": "* linguist-generated\n"}
+    data = open_pull(github, tmp_path / "repo", BASE, head)
+    await deliver(bot, "pull_request", data)
+    await settle(bot)
+    (run,) = github.check_runs
+    rules = {a["title"] for a in run["output"]["annotations"]}
+    assert "tests/skipped-test" in rules
+    assert "Not reviewed by code rules" not in run["output"]["summary"]
