@@ -20,7 +20,8 @@ from bot.rules import semgrep
 from bot.rules.model import Check, Finding, Pack
 from bot.rules.redact import redact
 from bot.rules.registry import EXTRAS, PACKS, RULES
-from bot.rules.secrets.scan import lockfile, scan
+from bot.rules.secrets.scan import scan
+from bot.snapshot.generated import lockfile
 from bot.snapshot.model import Snapshot
 from bot.snapshot.read import Contents, build
 

@@ -17,14 +17,13 @@ import pathspec
 GITATTRIBUTES = ".gitattributes"
 OUTPUT_DIRS = frozenset({"dist", "build", "out", ".next", "coverage", "__generated__"})
 VENDOR_DIRS = frozenset({"vendor", "vendored", "third_party", "node_modules", "bower_components"})
-MINIFIED = re.compile(r"[.-]min\.(?:js|css|mjs)$|\.bundle\.js$|\.map$", re.IGNORECASE)
-LOCKFILES = frozenset(
-    {
-        *("package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml", "bun.lockb"),
-        *("poetry.lock", "Pipfile.lock", "uv.lock", "Gemfile.lock", "Cargo.lock", "go.sum"),
-        "composer.lock",
-    }
-)
+MINIFIED = re.compile(r"[.-]min\.(?:js|css|mjs)$|\.(?:bundle|chunk)\.js$|\.map$", re.IGNORECASE)
+# Lock files, lower-cased: their hashes and integrity strings look random by design.
+LOCKFILES = frozenset({
+    "package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml", "bun.lockb",
+    "bun.lock", "poetry.lock", "pipfile.lock", "uv.lock", "pdm.lock", "gemfile.lock", "cargo.lock",
+    "go.sum", "composer.lock", "flake.lock", "packages.lock.json", "podfile.lock", "mix.lock",
+})  # fmt: skip
 HEADER = re.compile(r"@generated\b|\bDO NOT EDIT\b|^// Code generated .* DO NOT EDIT\.$", re.M)
 HEADER_LINES = 5
 LONG_LINE = 1_000  # characters: minified or machine-written
@@ -55,7 +54,7 @@ def reason(
     for spec, kind in reversed(marked):  # the last matching line wins, as in git
         if spec.match_file(path):
             return f"marked `linguist-{kind}` in .gitattributes"
-    if posix.name in LOCKFILES:
+    if lockfile(path):
         return "lock file"
     if MINIFIED.search(posix.name):
         return "minified or bundled"
@@ -69,3 +68,15 @@ def reason(
     if any(len(line) > LONG_LINE for line in added):
         return f"generated or minified (lines over {LONG_LINE:,} characters)"
     return None
+
+
+def lockfile(path: str) -> bool:
+    """Tell whether a path is a package manager's lock file."""
+    return PurePosixPath(path).name.lower() in LOCKFILES
+
+
+def minified_or_vendored(path: str) -> bool:
+    """Tell whether a path is a minified or bundled file, or lives in a vendored folder."""
+    posix = PurePosixPath(path)
+    folders = {part.lower() for part in posix.parts[:-1]}
+    return bool(MINIFIED.search(posix.name)) or not VENDOR_DIRS.isdisjoint(folders)

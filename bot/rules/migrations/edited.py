@@ -19,12 +19,12 @@ from bot.rules.migrations import context
 from bot.rules.migrations.files import is_migration_file
 from bot.rules.migrations.meaning import data_only, meaning, repair_step
 from bot.rules.migrations.orm import PACK_ID
+from bot.rules.migrations.rails import DUMPS
 from bot.rules.model import Finding, Severity, fingerprint
 from bot.snapshot.model import Snapshot
 
 EDITED = "migrations/edited-migration"
 _COMMENTS = ("#", "--", "//", "/*", "*")
-DUMPS = ("db/schema.rb", "db/structure.sql")
 _IMPORT = re.compile(
     r"^\s*(?:import\s|from\s+\S+\s+import\s|require[\s(]|(?:const|let|var)\s.*=\s*require\()"
 )

@@ -12,6 +12,7 @@ from bot.rules import paths
 from bot.rules.model import Severity
 from bot.rules.secrets import connection, fallbacks, generic
 from bot.rules.secrets.detectors import DETECTORS, KEYWORDS, Hit, provider_hits
+from bot.snapshot.generated import lockfile, minified_or_vendored
 
 PRIVATE_KEY = "private key"
 # In these languages an unquoted value is an expression (a lookup, a call), never a literal.
@@ -20,14 +21,6 @@ QUOTED_SUFFIXES = frozenset({
     ".kt", ".php", ".cs", ".rs", ".swift", ".scala", ".c", ".h", ".cc", ".cpp", ".hpp", ".json",
     ".toml", ".tf", ".tfvars", ".hcl", ".ipynb", ".vue", ".svelte",
 })  # fmt: skip
-# Generated files whose hashes and integrity strings look random by design.
-LOCKFILES = frozenset({
-    "package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml", "poetry.lock",
-    "pipfile.lock", "go.sum", "cargo.lock", "composer.lock", "gemfile.lock", "uv.lock",
-    "pdm.lock", "bun.lock", "flake.lock", "packages.lock.json", "podfile.lock", "mix.lock",
-})  # fmt: skip
-VENDOR_DIRS = frozenset({"node_modules", "vendor", "third_party", "bower_components"})
-MINIFIED = (".min.js", ".min.css", ".min.mjs", ".bundle.js", ".chunk.js", ".map")
 # A minified line is far longer than hand-written code; only provider formats are looked for.
 LONG_LINE = 1000
 KEY_WINDOW = 200
@@ -73,18 +66,6 @@ _HEADER_END = re.compile(r"(?:\s|\\[nr]|[\"'`,+])*")
 _ARMOR_HEADER = re.compile(r"\s*[A-Za-z][\w-]*: ")
 
 
-def lockfile(path: str) -> bool:
-    """Tell whether a file is a lock file: its hashes are random by design, never credentials."""
-    return (paths.parts(path.lower()) or ("",))[-1] in LOCKFILES
-
-
-def providers_only(path: str) -> bool:
-    """Tell whether a file is minified, bundled or vendored: a leak there is as real, but its
-    random-looking literals are nobody's passwords, so only provider formats are looked for."""
-    *folders, name = paths.parts(path.lower()) or ("",)
-    return name.endswith(MINIFIED) or not VENDOR_DIRS.isdisjoint(folders)
-
-
 def example_path(path: str) -> bool:
     """Tell whether a file is a test, fixture, doc or template, where secrets are mostly fake."""
     name = PurePosixPath(path).name.lower()
@@ -100,7 +81,9 @@ def scan(path: str, lines: tuple[Line, ...]) -> Iterator[tuple[Line, Hit]]:
     """Yield every credential on the given lines of one file."""
     if lockfile(path):
         return
-    generic_too = not providers_only(path)
+    # A leak in a minified or vendored file is as real, but its random-looking literals are
+    # nobody's passwords: only provider formats are looked for there.
+    generic_too = not minified_or_vendored(path)
     suffix = PurePosixPath(path).suffix.lower()
     quoted_only = suffix in QUOTED_SUFFIXES
     notebook = suffix == ".ipynb"
