@@ -69,9 +69,6 @@ class GitContents:
         self._repo = repo
         self._refs: dict[Ref, str] = {"base": base, "head": head}
 
-    async def read(self, path: str, at: Ref = "head") -> str | None:
-        return await asyncio.to_thread(self._read, path, at)
-
     async def files(self, at: Ref = "head") -> frozenset[str] | None:
         listing = await asyncio.to_thread(
             _git, self._repo, "ls-tree", "-r", "-z", "--name-only", self._refs[at]

@@ -16,10 +16,6 @@ Wanted = tuple[str, Ref]
 class Contents(Protocol):
     """Reads whole files of the reviewed repository: GitHub's API in the server, git locally."""
 
-    async def read(self, path: str, at: Ref = "head") -> str | None:
-        """Return the file's text at head or base, or None when absent or unreadable."""
-        ...
-
     async def files(self, at: Ref = "head") -> frozenset[str] | None:
         """Return every file path of the repository at head or base, or None when unknown."""
         ...
@@ -31,9 +27,6 @@ class Contents(Protocol):
 
 class NoContents:
     """The contents of a bare diff file: nothing beyond the diff is known."""
-
-    async def read(self, path: str, at: Ref = "head") -> str | None:
-        return None
 
     async def files(self, at: Ref = "head") -> frozenset[str] | None:
         return None

@@ -17,9 +17,12 @@ async def test_contents_and_file_lists_at_base_and_head(tmp_path: Path) -> None:
         head={"app/models.py": "X = 2\n", "docs/naïve name.md": "# Hi\n"},
     )
     contents = git.GitContents(repo.path, repo.base, repo.head)
-    assert await contents.read("app/models.py") == "X = 2\n"
-    assert await contents.read("app/models.py", "base") == "X = 1\n"
-    assert await contents.read("docs/naïve name.md", "base") is None
+    texts = await contents.read_many(
+        [("app/models.py", "head"), ("app/models.py", "base"), ("docs/naïve name.md", "base")]
+    )
+    assert texts[("app/models.py", "head")] == "X = 2\n"
+    assert texts[("app/models.py", "base")] == "X = 1\n"
+    assert texts[("docs/naïve name.md", "base")] is None
     assert await contents.files("base") == {"app/models.py", "app/migrations/0001_initial.py"}
     assert await contents.files() == {
         "app/models.py",
