@@ -20,6 +20,7 @@ from bot.jobs.redis_store import RedisStore
 from bot.jobs.sqlite_store import SqliteStore
 from bot.jobs.store import JobStore
 from bot.jobs.worker import Workers
+from bot.redaction import scrub
 from bot.settings import Settings
 from bot.webhook.view import MAX_BODY_BYTES, make_view
 
@@ -84,7 +85,7 @@ async def readyz(request: web.Request) -> web.Response:
         counts = await request.app[STORE].counts()
     except Exception as exc:  # noqa: BLE001 - any database failure means "not ready"
         log.error("readiness probe failed: %s", exc)
-        return web.json_response({"status": "unavailable", "error": str(exc)}, status=503)
+        return web.json_response({"status": "unavailable", "error": scrub(str(exc))}, status=503)
     return web.json_response({"status": "ok", "jobs": counts})
 
 

@@ -1,6 +1,8 @@
 """`readiness serve` runs the app; `readiness scan` runs the same rules on a local change.
 
-Exit codes: 0 no error finding, 1 at least one error finding, 2 usage, input or settings error.
+Exit codes: 0 no error finding, 1 at least one error finding, 2 usage, input or settings error,
+or a change that was not fully reviewed (a file that could not be read, an invalid repository
+config, the repository's semgrep rules failing) unless `--allow-partial` is given.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pydantic import ValidationError
 from bot import logs
 from bot.diff import git
 from bot.local import scan_diff, scan_repo
+from bot.redaction import scrub
 from bot.rules.engine import Evaluation
 from bot.rules.model import Severity
 from bot.settings import Settings
@@ -39,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(jobs(args.limit, sys.stdout))
         return scan(args, sys.stdout)
     except UsageError as exc:
-        print(f"readiness: {exc}", file=sys.stderr)  # noqa: T201
+        print(f"readiness: {scrub(str(exc))}", file=sys.stderr)  # noqa: T201
         return EXIT_USAGE
 
 
@@ -58,6 +61,11 @@ def _parser() -> argparse.ArgumentParser:
     scan_cmd.add_argument("--base", help="the base ref the change is compared with")
     scan_cmd.add_argument("--head", default="HEAD", help="the head ref (default: HEAD)")
     scan_cmd.add_argument("--format", choices=("text", "json"), default="text")
+    scan_cmd.add_argument(
+        "--allow-partial",
+        action="store_true",
+        help="exit 0 or 1 by the findings even when part of the change could not be reviewed",
+    )
     return parser
 
 
@@ -110,6 +118,8 @@ def _settings_errors(exc: ValidationError) -> str:
 def scan(args: argparse.Namespace, out: TextIO) -> int:
     """Run the rule engine on a local change and print the findings."""
     logging.basicConfig(level=logging.ERROR, format="readiness: %(message)s")
+    for handler in logging.getLogger().handlers:
+        logs.redacted(handler)
     if args.repo is not None:
         if not args.base:
             raise UsageError("--repo needs --base (the branch or commit the change is based on)")
@@ -121,6 +131,8 @@ def scan(args: argparse.Namespace, out: TextIO) -> int:
         data = _read_diff(args.diff)
         evaluation = asyncio.run(scan_diff(data))
     _print(evaluation, args.format, out)
+    if evaluation.problems and not args.allow_partial:
+        return EXIT_USAGE  # a clean exit must mean the whole change was read
     errors = any(f.severity is Severity.ERROR for f in evaluation.findings)
     return EXIT_FINDINGS if errors else EXIT_CLEAN
 

@@ -1,6 +1,8 @@
 """Structured logs: every line carries the job's context (delivery, installation, repo, PR, head).
 
-Never pass tokens, the private key, raw payloads or matched secret values to a logger.
+Never pass tokens, the private key, raw payloads or matched secret values to a logger. Should one
+slip through anyway (a library's error quoting a line of the PR, a URL in an exception), every
+record is scrubbed by `bot.redaction` before any handler writes it, traceback included.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
+
+from bot.redaction import scrub
 
 _context: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
     "log_context", default=None
@@ -37,6 +41,30 @@ def bind(**fields: Any) -> None:
     _context.set({**_fields(), **{k: v for k, v in fields.items() if v is not None}})
 
 
+_TRACEBACKS = logging.Formatter()
+
+
+class Redacting(logging.Filter):
+    """Scrub a record's message and traceback in place, whatever formatter writes it next."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = scrub(record.getMessage()), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = _TRACEBACKS.formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = scrub(record.exc_text)
+        if record.stack_info:
+            record.stack_info = scrub(record.stack_info)
+        return True
+
+
+def redacted(handler: logging.Handler) -> logging.Handler:
+    """Return the handler with the redaction filter attached (once)."""
+    if not any(isinstance(f, Redacting) for f in handler.filters):
+        handler.addFilter(Redacting())
+    return handler
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per line, with the bound context."""
 
@@ -49,7 +77,7 @@ class JsonFormatter(logging.Formatter):
             **_fields(),
         }
         if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
+            entry["exception"] = record.exc_text or self.formatException(record.exc_info)
         return json.dumps(entry, default=str)
 
 
@@ -57,5 +85,5 @@ def configure(level: str = "INFO") -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    root.handlers[:] = [redacted(handler)]
     root.setLevel(level.upper())

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from bot.rules.registry import rule_table
+from tests.gitrepo import make_repo
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "fixtures" / "demo-shop.git"
@@ -150,3 +151,17 @@ def test_jobs_lists_counts_and_the_dead_letter_queue(tmp_path: Path) -> None:
         "failed review acme/shop#7 (job 1, 1 attempts): "
         "PermanentError: GitHub refused: 403 Resource not accessible\n"
     )
+
+
+def test_a_change_not_fully_reviewed_exits_two_unless_partial_is_allowed(tmp_path: Path) -> None:
+    """An invalid repository config means the review ran on defaults: not a clean pass."""
+    repo = make_repo(
+        tmp_path / "repo",
+        {".github/readiness.yml": "disable: [secrets\n", "README.md": "# Shop\n"},
+        {".github/readiness.yml": "disable: [secrets\n", "README.md": "# Shop\n\nRun it.\n"},
+    )
+    scan = ("scan", "--repo", str(repo.path), "--base", repo.base)
+    done = readiness(*scan)
+    assert done.returncode == 2, done.stdout
+    assert "not reviewed: `.github/readiness.yml` is not valid YAML" in done.stdout
+    assert readiness(*scan, "--allow-partial").returncode == 0

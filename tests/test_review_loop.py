@@ -293,3 +293,17 @@ async def test_rate_limits_and_server_errors_are_retried(
     assert len(github.calls("POST", f"/repos/{REPO}/check-runs")) == 2
     (run,) = github.check_runs
     assert run["conclusion"] == "failure"
+
+
+async def test_a_review_that_could_not_read_everything_completes_neutral(
+    bot: TestClient[Any, Any], github: FakeGitHub, tmp_path: Path
+) -> None:
+    """An invalid config on the base branch: no finding, yet the check is not green, and the
+    summary says what was not reviewed."""
+    base = {".github/readiness.yml": "allow: [", "README.md": "# Shop\n"}
+    data = open_pull(github, tmp_path / "repo", base, {**base, "README.md": "# Shop\n\nHi.\n"})
+    await deliver(bot, "pull_request", data)
+    assert await settle(bot) == {"done": 1}
+    (run,) = github.check_runs
+    assert (run["conclusion"], run["output"]["title"]) == ("neutral", "Not fully reviewed")
+    assert "`.github/readiness.yml` is not valid YAML" in run["output"]["summary"]

@@ -55,9 +55,7 @@ def parse(data: bytes | str) -> Change:
             log.warning("skipping unparsable diff of %r: %s", name, type(exc).__name__)
             problems.append(f"`{name}`: the diff of this file could not be parsed")
             continue
-        files.append(changed)
-        if changed.binary:
-            problems.append(f"`{changed.path}`: binary file, not reviewed")
+        files.append(changed)  # a binary file is listed as skipped, not as a problem
     return Change(files=tuple(files), problems=tuple(problems))
 
 
@@ -71,8 +69,12 @@ def from_files_api(entries: Iterable[Mapping[str, Any]]) -> Change:
         old_path = entry.get("previous_filename")
         patch = entry.get("patch")
         if patch is None:
-            files.append(ChangedFile(path, status, old_path, patch_missing=True))
-            problems.append(f"`{path}`: GitHub sent no patch (binary or too large); not reviewed")
+            # GitHub counts no changed lines in a binary file; a text file's patch is left out
+            # when it is too large, and that file was not reviewed.
+            binary = not entry.get("changes")
+            files.append(ChangedFile(path, status, old_path, binary=binary, patch_missing=True))
+            if not binary:
+                problems.append(f"`{path}`: GitHub sent no patch (too large); not reviewed")
             continue
         try:
             hunks = _parse_hunks(str(patch))

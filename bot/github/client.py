@@ -18,10 +18,12 @@ from typing import Any
 
 import aiohttp
 from gidgethub import GitHubBroken, HTTPException, sansio
+from gidgethub.abc import JSON_CONTENT_TYPE
 from gidgethub.aiohttp import GitHubAPI
 from yarl import URL
 
 from bot.errors import TransientError
+from bot.redaction import scrub_data
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +92,31 @@ class GitHubClient(GitHubAPI):
         )
         await self.sleep(delay)
         return True
+
+    async def _make_request(
+        self,
+        method: str,
+        url: str,
+        url_vars: Mapping[str, Any] | None,
+        data: Any,
+        accept: str,
+        jwt: str | None = None,
+        oauth_token: str | None = None,
+        content_type: str = JSON_CONTENT_TYPE,
+        extra_headers: dict[str, str] | None = None,
+    ) -> tuple[bytes, str | None, int]:
+        """Send every JSON body through the one redaction step: nothing posted holds a secret."""
+        return await super()._make_request(
+            method,
+            url,
+            url_vars,
+            scrub_data(data),
+            accept,
+            jwt=jwt,
+            oauth_token=oauth_token,
+            content_type=content_type,
+            extra_headers=extra_headers,
+        )
 
     async def _request(
         self, method: str, url: str, headers: Mapping[str, str], body: bytes = b""

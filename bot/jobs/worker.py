@@ -15,6 +15,7 @@ from bot.errors import PermanentError, TransientError
 from bot.jobs.model import Job
 from bot.jobs.store import Claimed, JobStore
 from bot.logs import bound
+from bot.redaction import scrub
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +102,7 @@ class Workers:
                 raise
             except PermanentError as exc:
                 log.error("job failed for good: %s", exc)
-                await self._store.fail(claimed.id, str(exc))
+                await self._store.fail(claimed.id, scrub(str(exc)))
             except TransientError as exc:
                 await self._retry_or_fail(claimed, exc, exc.retry_after)
             except Exception as exc:  # a bug in one job must not kill the worker
@@ -112,7 +113,7 @@ class Workers:
                 log.info("job done")
 
     async def _retry_or_fail(self, claimed: Claimed, exc: Exception, hint: float | None) -> None:
-        error = f"{type(exc).__name__}: {exc}"
+        error = scrub(f"{type(exc).__name__}: {exc}")
         if claimed.attempts >= MAX_ATTEMPTS:
             log.error("job failed after %d attempts: %s", claimed.attempts, error)
             await self._store.fail(claimed.id, error)

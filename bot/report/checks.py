@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -30,17 +29,19 @@ class Conclusion(StrEnum):
     CANCELLED = "cancelled"
 
 
-SKIPPED = "Not reviewed by code rules: generated, vendored or minified (secrets still checked)"
-
-
 def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def conclusion(findings: Sequence[Finding]) -> Conclusion:
-    if any(f.severity is Severity.ERROR for f in findings):
+def conclusion(evaluation: Evaluation) -> Conclusion:
+    """`failure` on an error finding; `neutral` on other findings or when part of the change
+    could not be reviewed (a green check must mean the whole change was read); else `success`.
+    """
+    if any(f.severity is Severity.ERROR for f in evaluation.findings):
         return Conclusion.FAILURE
-    return Conclusion.NEUTRAL if findings else Conclusion.SUCCESS
+    if evaluation.findings or evaluation.problems:
+        return Conclusion.NEUTRAL
+    return Conclusion.SUCCESS
 
 
 def started(head_sha: str) -> dict[str, Any]:
@@ -71,18 +72,23 @@ def superseded(new_head: str) -> dict[str, Any]:
     }
 
 
-def title(findings: Sequence[Finding]) -> str:
-    if not findings:
-        return "No readiness regressions found"
+def title(evaluation: Evaluation) -> str:
+    """Say what was found, and that the review is partial when it is: `2 warnings; not fully
+    reviewed`, `No readiness regressions found`.
+    """
+    findings = evaluation.findings
     counts = Counter(f.severity for f in findings)
     parts = [f"{counts[s]} {s.value}{'s' if counts[s] > 1 else ''}" for s in Severity if counts[s]]
-    return ", ".join(parts)
+    found = ", ".join(parts)
+    if evaluation.problems:
+        return f"{found}; not fully reviewed" if found else "Not fully reviewed"
+    return found or "No readiness regressions found"
 
 
 def summary(evaluation: Evaluation) -> str:
     """Write the markdown summary: counts, a findings table, and what was not reviewed."""
     findings = evaluation.findings
-    lines = [f"**{title(findings)}**", ""]
+    lines = [f"**{title(evaluation)}**", ""]
     if findings:
         lines += ["| | Rule | Where | Finding |", "|---|---|---|---|"]
         for f in findings:
@@ -95,7 +101,8 @@ def summary(evaluation: Evaluation) -> str:
     if evaluation.skipped:
         lines += [
             "",
-            "<details><summary>Skipped by code rules (secrets still checked)</summary>",
+            "<details><summary>Skipped by code rules (secrets are still checked in all but "
+            "binary files)</summary>",
             "",
         ]
         lines += [f"- {skipped}" for skipped in evaluation.skipped]
@@ -126,13 +133,13 @@ def completed(evaluation: Evaluation) -> list[dict[str, Any]]:
         annotations[i : i + ANNOTATIONS_PER_REQUEST]
         for i in range(0, len(annotations), ANNOTATIONS_PER_REQUEST)
     ] or [[]]
-    output = {"title": title(evaluation.findings), "summary": summary(evaluation)}
+    output = {"title": title(evaluation), "summary": summary(evaluation)}
     bodies: list[dict[str, Any]] = [
         {"output": {**output, "annotations": batch}} for batch in batches
     ]
     bodies[-1].update(
         status="completed",
-        conclusion=conclusion(evaluation.findings).value,
+        conclusion=conclusion(evaluation).value,
         completed_at=_now(),
     )
     return bodies

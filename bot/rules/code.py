@@ -16,6 +16,7 @@ from pathlib import PurePosixPath
 import tree_sitter
 
 from bot.diff.model import ChangedFile, Line
+from bot.redaction import scrub
 from bot.rules import paths
 from bot.rules.model import Finding, Severity, Side, finding
 from bot.snapshot.trees import text_of, walk
@@ -182,8 +183,11 @@ def production_code(changed: ChangedFile, suffixes: frozenset[str] = CODE_SUFFIX
 
 
 def snippet(text: str) -> str:
-    """Shorten a quoted line of code so the message stays readable."""
-    text = text.strip()
+    """Shorten a quoted line of code so the message stays readable.
+
+    Credentials are masked first: cut short, a secret would no longer match its detector.
+    """
+    text = scrub(text.strip())
     return text if len(text) <= MAX_SNIPPET else text[: MAX_SNIPPET - 1] + "…"
 
 

@@ -15,13 +15,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from bot.config import from_snapshot as config_of
-from bot.diff.model import Change, Line
+from bot.diff.model import Change
+from bot.redaction import scrub
 from bot.rules import semgrep
 from bot.rules.model import Check, Finding, Pack
-from bot.rules.redact import redact
 from bot.rules.registry import EXTRAS, PACKS, RULES
-from bot.rules.secrets.scan import scan
-from bot.snapshot.generated import lockfile
 from bot.snapshot.model import Snapshot
 from bot.snapshot.read import Contents, build
 
@@ -60,7 +58,7 @@ async def evaluate(snap: Snapshot, packs: Sequence[Pack] = PACKS) -> Evaluation:
     findings = [f for f in (*built_in, *repository) if config.keeps(f)]
     kept = _number_repeats(_unsuppressed([_scrubbed(f) for f in findings], snap))
     kept.sort(key=lambda f: (f.path, f.line, f.severity.rank, f.rule))
-    return Evaluation(tuple(kept), tuple(problems), snap.skipped)
+    return Evaluation(tuple(kept), tuple(scrub(p) for p in problems), snap.skipped)
 
 
 def run_checks(
@@ -103,15 +101,11 @@ async def _semgrep(snap: Snapshot, problems: list[str]) -> list[Finding]:
 def _scrubbed(finding: Finding) -> Finding:
     """Redact any credential a message quotes (a removed log line, a snippet of code).
 
-    Every rule's text passes here, so a rule that quotes code cannot post a secret the secrets
-    pack would have redacted; fingerprints already hash what matched, never the message.
+    Every rule's text passes here, before any report trims it, so a rule that quotes code cannot
+    post a secret; fingerprints already hash what matched, never the message.
     """
-    message = finding.message
-    path = "message.txt" if lockfile(finding.path) else finding.path
-    for row in message.splitlines():
-        for _, hit in scan(path, (Line(1, row),)):
-            message = message.replace(hit.value, redact(hit.value))
-    return finding if message == finding.message else replace(finding, message=message)
+    message = scrub(finding.message)
+    return finding if message is finding.message else replace(finding, message=message)
 
 
 def _unsuppressed(findings: list[Finding], snap: Snapshot) -> list[Finding]:

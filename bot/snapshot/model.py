@@ -82,6 +82,9 @@ class Snapshot:
         marked = generated.attributes(self.read(generated.GITATTRIBUTES, "base"))
         found = {}
         for changed in self.whole.files:
+            if changed.binary:
+                found[changed.path] = "binary file (no rule reads binary content, secrets included)"
+                continue
             text = self.read(changed.path, "head")
             added = [line.text for line in changed.added]
             why = generated.reason(changed.path, text, added, marked)

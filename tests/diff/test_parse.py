@@ -59,7 +59,7 @@ def test_parses_git_edge_cases_from_a_real_repository(tmp_path: Path) -> None:
     change = repo.change
     by_path = {f.path: f for f in change.files}
 
-    assert change.problems == ("`logo.png`: binary file, not reviewed",)
+    assert change.problems == ()  # a binary file is skipped (the snapshot says so), not a problem
     service = by_path["app/service.py"]
     assert service.status is FileStatus.MODIFIED
     assert service.added == (
@@ -163,7 +163,8 @@ def test_files_api_entries_become_a_change() -> None:
                 "status": "modified",
                 "patch": "@@ -1,2 +1,3 @@\n import os\n+import sys\n print(os)",
             },
-            {"filename": "big.min.js", "status": "added"},
+            {"filename": "big.min.js", "status": "added", "changes": 40_000},
+            {"filename": "logo.png", "status": "added", "changes": 0},
             {
                 "filename": "new/name.py",
                 "status": "renamed",
@@ -172,14 +173,13 @@ def test_files_api_entries_become_a_change() -> None:
             },
         ]
     )
-    api, big, renamed = change.files
+    api, big, logo, renamed = change.files
     assert api.added == (Line(2, "import sys"),) and api.commentable(3)
-    assert big.patch_missing and big.status is FileStatus.ADDED
+    assert big.patch_missing and big.status is FileStatus.ADDED and not big.binary
+    assert logo.patch_missing and logo.binary
     assert (renamed.status, renamed.old_path, renamed.removed) == (
         FileStatus.RENAMED,
         "old/name.py",
         (Line(1, "a"),),
     )
-    assert change.problems == (
-        "`big.min.js`: GitHub sent no patch (binary or too large); not reviewed",
-    )
+    assert change.problems == ("`big.min.js`: GitHub sent no patch (too large); not reviewed",)

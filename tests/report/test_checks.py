@@ -21,9 +21,25 @@ def finding(n: int, severity: Severity = Severity.WARNING, side: str = "RIGHT") 
 
 
 def test_conclusion_follows_the_worst_severity() -> None:
-    assert checks.conclusion([]) is checks.Conclusion.SUCCESS
-    assert checks.conclusion([finding(1, Severity.NOTICE)]) is checks.Conclusion.NEUTRAL
-    assert checks.conclusion([finding(1), finding(2, Severity.ERROR)]) is checks.Conclusion.FAILURE
+    def conclusion(*findings: Finding) -> checks.Conclusion:
+        return checks.conclusion(Evaluation(findings, ()))
+
+    assert conclusion() is checks.Conclusion.SUCCESS
+    assert conclusion(finding(1, Severity.NOTICE)) is checks.Conclusion.NEUTRAL
+    assert conclusion(finding(1), finding(2, Severity.ERROR)) is checks.Conclusion.FAILURE
+
+
+def test_a_partial_review_is_never_green() -> None:
+    """A change the engine could not read in full completes neutral and says why; an error
+    finding still fails it."""
+    problem = "`big.sql`: GitHub sent no patch (too large); not reviewed"
+    (body,) = checks.completed(Evaluation((), (problem,)))
+    assert body["conclusion"] == "neutral"
+    assert body["output"]["title"] == "Not fully reviewed"
+    assert f"**Not fully reviewed**\n\n- {problem}" in body["output"]["summary"]
+    (body,) = checks.completed(Evaluation((finding(1, Severity.ERROR),), (problem,)))
+    assert body["conclusion"] == "failure"
+    assert body["output"]["title"] == "1 error; not fully reviewed"
 
 
 def test_annotations_go_in_batches_of_fifty_and_the_last_request_completes() -> None:
@@ -45,10 +61,11 @@ def test_annotations_go_in_batches_of_fifty_and_the_last_request_completes() -> 
 
 
 def test_a_clean_review_still_sends_one_completing_request() -> None:
-    (body,) = checks.completed(Evaluation((), ("`x.bin`: binary, not reviewed",)))
+    skipped = "`x.bin`: binary file (no rule reads binary content, secrets included)"
+    (body,) = checks.completed(Evaluation((), (), (skipped,)))
     assert body["conclusion"] == "success"
     assert body["output"]["title"] == "No readiness regressions found"
-    assert "`x.bin`: binary, not reviewed" in body["output"]["summary"]
+    assert skipped in body["output"]["summary"]
 
 
 def test_summary_is_trimmed_to_github_limit() -> None:

@@ -85,7 +85,7 @@ def load_cases(path: Path = CORPUS) -> list[Case]:
         label, file, text = (part.strip() for part in raw.split(" | ", 2))
         # Keep the line's own indentation: only the separator's space is dropped.
         text = raw.split(" | ", 2)[2]
-        filled = _fill(text, random.Random(number)).replace("§", "")
+        filled = fill(text, random.Random(number)).replace("§", "")
         negative = label.startswith("-")
         quiet = tuple(rule for rule in label[1:].split(",") if rule) if negative else ()
         expected = None if negative else label
@@ -93,7 +93,7 @@ def load_cases(path: Path = CORPUS) -> list[Case]:
     return cases
 
 
-def _fill(text: str, rng: random.Random) -> str:
+def fill(text: str, rng: random.Random) -> str:
     return _TEMPLATE.sub(lambda match: _value(match["kind"], match["arg"] or "", rng), text)
 
 

@@ -18,6 +18,7 @@ from bot.rules.code import (
     make_finding,
     name,
     production_code,
+    snippet,
 )
 from bot.rules.model import Finding, Severity
 from bot.snapshot.model import Snapshot
@@ -144,7 +145,7 @@ def _twin(handler: Handler, old: Sequence[Handler], new: Sequence[Handler]) -> H
 
 def _message(line: Line, function: str) -> str:
     return (
-        f"`{line.text.strip()}` was removed from the error path of `{function}`, which "
+        f"`{snippet(line.text)}` was removed from the error path of `{function}`, which "
         "still catches the error: failures there now leave no trace in logs or metrics, "
         "so an outage is found by users first. Keep the log or metric call in the handler "
         "(or let the error propagate)."

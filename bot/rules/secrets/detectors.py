@@ -81,7 +81,7 @@ def _crc_ok(match: re.Match[str]) -> bool:
 
 def _jwt_ok(match: re.Match[str]) -> bool:
     """Keep JWTs whose payload decodes to claims, except jwt.io's sample and public anon keys."""
-    part = match["key"]
+    part = match["key"].partition(".")[0]
     try:
         claims = json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
     except (ValueError, binascii.Error):
@@ -292,7 +292,8 @@ DETECTORS = (
     _detector(
         "jwt",
         "a JSON Web Token",
-        r"\beyJ[A-Za-z0-9_-]{10,}\.(?P<key>eyJ[A-Za-z0-9_-]{10,})\.[A-Za-z0-9_-]{16,}",
+        # The header is public; the claims and the signature together are the bearer token.
+        r"\beyJ[A-Za-z0-9_-]{10,}\.(?P<key>eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{16,})",
         ("eyj",),
         "revoke the session or rotate the signing key that issued it",
         Severity.WARNING,
