@@ -7,9 +7,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import json
 import logging
+import os
 import sys
+from collections.abc import Callable
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TextIO
 
@@ -17,6 +21,7 @@ from pydantic import ValidationError
 
 from bot import logs
 from bot.diff import git
+from bot.diff.parse import NotADiff
 from bot.local import scan_diff, scan_repo
 from bot.rules.engine import Evaluation
 from bot.rules.model import Severity
@@ -36,17 +41,34 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "serve":
             return serve()
         if args.command == "jobs":
-            return asyncio.run(jobs(args.limit, sys.stdout))
-        return scan(args, sys.stdout)
+            return _to_stdout(lambda out: asyncio.run(jobs(args.limit, out)))
+        return _to_stdout(lambda out: scan(args, out))
     except UsageError as exc:
         print(f"readiness: {exc}", file=sys.stderr)  # noqa: T201
         return EXIT_USAGE
+
+
+def _to_stdout(command: Callable[[TextIO], int]) -> int:
+    """Run a command, then print what it wrote; a reader that stops early (`| head`) is no error.
+
+    The exit code stays the command's: the findings are what they are, read or not.
+    """
+    out = io.StringIO()
+    code = command(out)
+    try:
+        sys.stdout.write(out.getvalue())
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Python's recipe: point stdout at devnull, or the flush at exit raises again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return code
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="readiness", description="Review changes for production-readiness regressions."
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("serve", help="run the GitHub App: webhook server and workers")
     jobs_cmd = commands.add_parser("jobs", help="show job counts and the dead-letter queue")
@@ -59,6 +81,13 @@ def _parser() -> argparse.ArgumentParser:
     scan_cmd.add_argument("--head", default="HEAD", help="the head ref (default: HEAD)")
     scan_cmd.add_argument("--format", choices=("text", "json"), default="text")
     return parser
+
+
+def _version() -> str:
+    try:
+        return version("readiness")  # the installed distribution's, i.e. pyproject.toml's
+    except PackageNotFoundError:  # a source tree run without being installed
+        return "unknown (not installed)"
 
 
 def serve() -> int:
@@ -119,7 +148,11 @@ def scan(args: argparse.Namespace, out: TextIO) -> int:
             raise UsageError(f"cannot read the change from {args.repo}: {exc}") from None
     else:
         data = _read_diff(args.diff)
-        evaluation = asyncio.run(scan_diff(data))
+        try:
+            evaluation = asyncio.run(scan_diff(data, Path.cwd()))
+        except NotADiff as exc:
+            where = "on standard input" if args.diff == "-" else args.diff
+            raise UsageError(f"cannot read the diff {where}: {exc}") from None
     _print(evaluation, args.format, out)
     errors = any(f.severity is Severity.ERROR for f in evaluation.findings)
     return EXIT_FINDINGS if errors else EXIT_CLEAN
@@ -142,7 +175,9 @@ def _print(evaluation: Evaluation, fmt: str, out: TextIO) -> None:
                 "rule": f.rule,
                 "pack": f.pack,
                 "path": f.path,
+                "side": f.side,
                 "line": f.line,
+                "end_line": f.line,  # a finding is one line; the shape allows a range
                 "severity": f.severity.value,
                 "message": f.message,
                 "fingerprint": f.fingerprint,
