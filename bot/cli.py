@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import json
 import logging
+import os
 import sys
+from collections.abc import Callable
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TextIO
 
@@ -19,6 +23,7 @@ from pydantic import ValidationError
 
 from bot import logs
 from bot.diff import git
+from bot.diff.parse import NotADiff
 from bot.local import scan_diff, scan_repo
 from bot.redaction import scrub
 from bot.rules.engine import Evaluation
@@ -39,17 +44,34 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "serve":
             return serve()
         if args.command == "jobs":
-            return asyncio.run(jobs(args.limit, sys.stdout))
-        return scan(args, sys.stdout)
+            return _to_stdout(lambda out: asyncio.run(jobs(args.limit, out)))
+        return _to_stdout(lambda out: scan(args, out))
     except UsageError as exc:
         print(f"readiness: {scrub(str(exc))}", file=sys.stderr)  # noqa: T201
         return EXIT_USAGE
+
+
+def _to_stdout(command: Callable[[TextIO], int]) -> int:
+    """Run a command, then print what it wrote; a reader that stops early (`| head`) is no error.
+
+    The exit code stays the command's: the findings are what they are, read or not.
+    """
+    out = io.StringIO()
+    code = command(out)
+    try:
+        sys.stdout.write(out.getvalue())
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Python's recipe: point stdout at devnull, or the flush at exit raises again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return code
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="readiness", description="Review changes for production-readiness regressions."
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("serve", help="run the GitHub App: webhook server and workers")
     jobs_cmd = commands.add_parser("jobs", help="show job counts and the dead-letter queue")
@@ -67,6 +89,13 @@ def _parser() -> argparse.ArgumentParser:
         help="exit 0 or 1 by the findings even when part of the change could not be reviewed",
     )
     return parser
+
+
+def _version() -> str:
+    try:
+        return version("readiness")  # the installed distribution's, i.e. pyproject.toml's
+    except PackageNotFoundError:  # a source tree run without being installed
+        return "unknown (not installed)"
 
 
 def serve() -> int:
@@ -129,7 +158,11 @@ def scan(args: argparse.Namespace, out: TextIO) -> int:
             raise UsageError(f"cannot read the change from {args.repo}: {exc}") from None
     else:
         data = _read_diff(args.diff)
-        evaluation = asyncio.run(scan_diff(data))
+        try:
+            evaluation = asyncio.run(scan_diff(data, Path.cwd()))
+        except NotADiff as exc:
+            where = "on standard input" if args.diff == "-" else args.diff
+            raise UsageError(f"cannot read the diff {where}: {exc}") from None
     _print(evaluation, args.format, out)
     if evaluation.problems and not args.allow_partial:
         return EXIT_USAGE  # a clean exit must mean the whole change was read
@@ -154,7 +187,9 @@ def _print(evaluation: Evaluation, fmt: str, out: TextIO) -> None:
                 "rule": f.rule,
                 "pack": f.pack,
                 "path": f.path,
+                "side": f.side,
                 "line": f.line,
+                "end_line": f.line,  # a finding is one line; the shape allows a range
                 "severity": f.severity.value,
                 "message": f.message,
                 "fingerprint": f.fingerprint,

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
+from bot.config import CONFIG_PATH
 from bot.diff import git
+from bot.diff.model import Ref
 from bot.diff.parse import parse
 from bot.rules.engine import Evaluation, evaluate, snapshot
-from bot.snapshot.read import NoContents
+from bot.snapshot.generated import GITATTRIBUTES
+from bot.snapshot.read import Contents, NoContents, Wanted
+
+# The repository's own settings: the server reads them from the base branch.
+SETTINGS: frozenset[Wanted] = frozenset({(CONFIG_PATH, "base"), (GITATTRIBUTES, "base")})
 
 
 async def scan_repo(repo: Path, base: str, head: str) -> Evaluation:
@@ -22,6 +29,46 @@ async def scan_repo(repo: Path, base: str, head: str) -> Evaluation:
     return await evaluate(await snapshot(change, git.GitContents(repo, fork, head_sha)))
 
 
-async def scan_diff(data: bytes) -> Evaluation:
-    """Evaluate a bare diff: nothing beyond what it shows is known."""
-    return await evaluate(await snapshot(parse(data), NoContents()))
+async def scan_diff(data: bytes, where: Path) -> Evaluation:
+    """Evaluate a bare diff: nothing beyond what it shows is known but the repository's settings.
+
+    When `where` lies in a git work tree, that repository's committed settings apply (see
+    CommittedSettings). Raises NotADiff when `data` holds no file diff.
+    """
+    change = parse(data, strict=True)
+    return await evaluate(await snapshot(change, settings_around(where)))
+
+
+def settings_around(where: Path) -> Contents:
+    """Serve the settings of the repository checked out around `where`, if any, at HEAD."""
+    top = git.work_tree(where)
+    if top is None:
+        return NoContents()
+    try:
+        head = git.resolve(top, "HEAD")
+    except git.GitError:  # a repository with no commit yet has no committed settings
+        return NoContents()
+    return CommittedSettings(git.GitContents(top, head, head))
+
+
+class CommittedSettings:
+    """The contents of a bare diff scanned in a work tree: the repository's settings at HEAD.
+
+    The server reads `.github/readiness.yml` and `.gitattributes` from the base branch, so a pull
+    request cannot silence its own review. Locally the commit checked out plays the base: an
+    uncommitted edit of the config, which the diff may well show, does not count. Nothing else is
+    served, since the diff need not start at HEAD.
+    """
+
+    def __init__(self, repo: git.GitContents) -> None:
+        self._repo = repo
+
+    async def files(self, at: Ref = "head") -> frozenset[str] | None:
+        return None
+
+    async def read_many(self, wanted: Sequence[Wanted]) -> dict[Wanted, str | None]:
+        texts: dict[Wanted, str | None] = dict.fromkeys(wanted)
+        settings = [key for key in wanted if key in SETTINGS]
+        if settings:
+            texts.update(await self._repo.read_many(settings))
+        return texts

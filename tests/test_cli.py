@@ -6,7 +6,10 @@ import json
 import os
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
+
+import pytest
 
 from bot.rules.registry import rule_table
 from tests.gitrepo import make_repo
@@ -16,19 +19,26 @@ DEMO = ROOT / "fixtures" / "demo-shop.git"
 
 
 def readiness(
-    *args: str, stdin: bytes = b"", env: dict[str, str] | None = None
+    *args: str, stdin: bytes = b"", env: dict[str, str] | None = None, cwd: Path = ROOT
 ) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("READINESS_")}
-    return subprocess.run(
+    done = subprocess.run(
         [sys.executable, "-m", "bot.cli", *args],
-        input=stdin.decode(),
+        input=stdin,
         capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**clean, **(env or {})},
+        cwd=cwd,
+        env=_env(env),
         timeout=300,
         check=False,
     )
+    return subprocess.CompletedProcess(
+        done.args, done.returncode, done.stdout.decode(), done.stderr.decode()
+    )
+
+
+def _env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("READINESS_")}
+    # Run from ROOT or a temporary folder, `python -m bot.cli` must import this checkout.
+    return {**clean, "PYTHONPATH": str(ROOT), **(extra or {})}
 
 
 def test_readme_quick_start_scan_finds_every_pack_in_the_demo_repository() -> None:
@@ -52,11 +62,35 @@ def test_readme_quick_start_scan_finds_every_pack_in_the_demo_repository() -> No
             "rule",
             "pack",
             "path",
+            "side",
             "line",
+            "end_line",
             "severity",
             "message",
             "fingerprint",
         }
+
+
+def test_json_findings_say_which_side_of_the_diff_their_lines_are_on() -> None:
+    """`side` LEFT: `line`..`end_line` are in the base file (a removed line); RIGHT: the head's."""
+    done = readiness("scan", "--repo", str(DEMO), "--base", "main", "--format", "json")
+    findings = json.loads(done.stdout)["findings"]
+    commits = {"LEFT": "main", "RIGHT": "feature"}
+    sides = set()
+    for finding in findings:
+        shown = subprocess.run(
+            ["git", "-C", str(DEMO), "show", f"{commits[finding['side']]}:{finding['path']}"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.splitlines()
+        assert 1 <= finding["line"] <= finding["end_line"] <= len(shown)
+        sides.add(finding["side"])
+    deleted = next(f for f in findings if f["rule"] == "tests/deleted-test-file")
+    assert deleted["side"] == "LEFT"  # the file is gone at head: its lines exist only at base
+    key = next(f for f in findings if f["pack"] == "secrets")
+    assert key["side"] == "RIGHT"
+    assert sides == {"LEFT", "RIGHT"}
 
 
 def test_text_output_and_diff_from_stdin() -> None:
@@ -165,3 +199,113 @@ def test_a_change_not_fully_reviewed_exits_two_unless_partial_is_allowed(tmp_pat
     assert done.returncode == 2, done.stdout
     assert "not reviewed: `.github/readiness.yml` is not valid YAML" in done.stdout
     assert readiness(*scan, "--allow-partial").returncode == 0
+
+
+LIVE_KEY = "sk_live_51Hx9QkLmZ3vT8pR2wYcN4dFgJ7sA0eBqU6iO"
+
+
+def _gnu_diff(cwd: Path, *args: str) -> bytes:
+    done = subprocess.run(["diff", *args], cwd=cwd, capture_output=True, check=False)
+    assert done.returncode == 1, done.stderr  # 1: the inputs differ
+    return done.stdout
+
+
+@pytest.mark.parametrize("options", ["-u", "-ruN"])
+def test_scan_reads_plain_diff_output(tmp_path: Path, options: str) -> None:
+    """`diff -u` and `diff -ruN` output are reviewed like `git diff` output: the key is found."""
+    for tree, text in (("old", "DEBUG = False\n"), ("new", f'DEBUG = False\nKEY = "{LIVE_KEY}"\n')):
+        (tmp_path / tree / "shop").mkdir(parents=True)
+        (tmp_path / tree / "shop" / "settings.py").write_text(text)
+    names = (
+        ["old", "new"] if options == "-ruN" else ["old/shop/settings.py", "new/shop/settings.py"]
+    )
+    (tmp_path / "change.diff").write_bytes(_gnu_diff(tmp_path, options, *names))
+    done = readiness("scan", "--diff", str(tmp_path / "change.diff"))
+    assert done.returncode == 1, done.stderr
+    assert done.stdout.startswith("shop/settings.py:2: error [secrets/stripe-key]")
+    assert LIVE_KEY not in done.stdout
+
+
+NOT_DIFFS = {
+    "garbage": b"this is not a diff\n",
+    "binary junk": bytes(range(256)) * 8,
+    "context diff": b"*** a.py\n--- b.py\n***************\n*** 1 ****\n! a = 1\n",
+}
+
+
+@pytest.mark.parametrize("data", NOT_DIFFS.values(), ids=NOT_DIFFS.keys())
+def test_input_that_is_not_a_diff_is_an_input_error(tmp_path: Path, data: bytes) -> None:
+    """Anything but `git diff` or `diff -u` output: one line on stderr and exit 2."""
+    (tmp_path / "input").write_bytes(data)
+    expected = "no file diff found; expected `git diff` or `diff -u` output\n"
+    piped = readiness("scan", "--diff", "-", stdin=data)
+    assert (piped.returncode, piped.stdout) == (2, "")
+    assert piped.stderr == f"readiness: cannot read the diff on standard input: {expected}"
+    named = readiness("scan", "--diff", str(tmp_path / "input"))
+    assert (named.returncode, named.stdout) == (2, "")
+    assert named.stderr == f"readiness: cannot read the diff {tmp_path / 'input'}: {expected}"
+
+
+def test_an_empty_diff_has_no_findings() -> None:
+    """`git diff` of no change writes nothing: a clean scan, not an error."""
+    done = readiness("scan", "--diff", "-", stdin=b"")
+    assert (done.returncode, done.stdout, done.stderr) == (0, "No findings.\n", "")
+
+
+def test_a_diff_scanned_in_a_work_tree_follows_the_committed_settings(tmp_path: Path) -> None:
+    """In a work tree, `--diff` applies the repository's `.github/readiness.yml` and
+    `.gitattributes` as committed at HEAD; an uncommitted edit of the config does not count."""
+    committed = {
+        ".github/readiness.yml": 'ignore: ["scratch/*"]\n',
+        ".gitattributes": "gen/** linguist-generated=true\n",
+    }
+    repo = make_repo(tmp_path / "repo", base=committed, head={"src/app.py": "VALUE = 1\n"})
+    (repo.path / ".github" / "readiness.yml").write_text("ignore: []\n")  # not committed
+    diff = (
+        "diff --git a/scratch/keys.py b/scratch/keys.py\nnew file mode 100644\n"
+        "--- /dev/null\n+++ b/scratch/keys.py\n@@ -0,0 +1 @@\n"
+        f'+KEY = "{LIVE_KEY}"\n'
+        "diff --git a/gen/api.py b/gen/api.py\nnew file mode 100644\n"
+        "--- /dev/null\n+++ b/gen/api.py\n@@ -0,0 +1 @@\n+VALUE = 1\n"
+    ).encode()
+
+    inside = readiness("scan", "--diff", "-", stdin=diff, cwd=repo.path / "src")
+    assert (inside.returncode, inside.stderr) == (0, "")
+    assert inside.stdout == (
+        "skipped by code rules: `gen/api.py`: marked `linguist-generated` in .gitattributes\n"
+        "No findings.\n"
+    )
+
+    outside_env = {"GIT_CEILING_DIRECTORIES": str(tmp_path)}  # no enclosing repository
+    outside = readiness("scan", "--diff", "-", stdin=diff, cwd=tmp_path, env=outside_env)
+    assert outside.returncode == 1, outside.stderr
+    assert outside.stdout.startswith("scratch/keys.py:1: error [secrets/stripe-key]")
+    assert "skipped" not in outside.stdout
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_a_reader_that_stops_early_is_not_an_error(fmt: str) -> None:
+    """`readiness scan | head`: no traceback when the pipe closes; the exit code is the scan's."""
+    command = ["scan", "--repo", str(DEMO), "--base", "main", "--format", fmt]
+    with subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", *command],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+        env=_env(),
+    ) as scan:
+        assert scan.stdout is not None and scan.stderr is not None
+        scan.stdout.close()  # the reader is gone before a byte is written, as `head` may be
+        stderr = scan.stderr.read().decode()
+        assert scan.wait(timeout=300) == 1  # the demo's change has error findings
+    assert stderr == ""
+
+
+def test_version_comes_from_the_package_metadata() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    done = readiness("--version")
+    assert (done.returncode, done.stdout, done.stderr) == (
+        0,
+        f"readiness {project['version']}\n",
+        "",
+    )

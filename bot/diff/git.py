@@ -21,13 +21,15 @@ class GitError(RuntimeError):
     """git refused: not a repository, unknown revision, or git missing."""
 
 
-def _git(repo: Path, *args: str) -> bytes:
-    return _git_input(repo, None, *args)
+def _git(repo: Path, *args: str, search_up: bool = False) -> bytes:
+    return _git_input(repo, None, *args, search_up=search_up)
 
 
-def _git_input(repo: Path, stdin: bytes | None, *args: str) -> bytes:
-    # Never let git wander up to an enclosing repository when `repo` is not one itself.
-    env = {**os.environ, "GIT_CEILING_DIRECTORIES": str(repo.resolve().parent)}
+def _git_input(repo: Path, stdin: bytes | None, *args: str, search_up: bool = False) -> bytes:
+    env = dict(os.environ)
+    if not search_up:
+        # Never let git wander up to an enclosing repository when `repo` is not one itself.
+        env["GIT_CEILING_DIRECTORIES"] = str(repo.resolve().parent)
     try:
         done = subprocess.run(
             ["git", "-C", str(repo), *args],
@@ -43,6 +45,15 @@ def _git_input(repo: Path, stdin: bytes | None, *args: str) -> bytes:
         message = done.stderr.decode(errors="replace").strip().splitlines()
         raise GitError(message[-1] if message else f"git {args[0]} failed")
     return done.stdout
+
+
+def work_tree(path: Path) -> Path | None:
+    """Return the top folder of the git work tree `path` lies in; None outside one or when bare."""
+    try:
+        top = _git(path, "rev-parse", "--show-toplevel", search_up=True)
+    except GitError:
+        return None
+    return Path(os.fsdecode(top.rstrip(b"\n")))
 
 
 def merge_base(repo: Path, base: str, head: str) -> str:

@@ -1,15 +1,20 @@
-"""Parse a git diff into a Change, one file at a time so that one odd file cannot sink the review.
+"""Parse a diff into a Change, one file at a time so that one odd file cannot sink the review.
+
+Two formats are read: `git diff` output, and the unified format of `diff -u` / `diff -ruN` (which
+`hg diff` and `svn diff` also write). Anything else is not a diff.
 
 unidiff fails a whole patch on some inputs (a path containing " b/", CRLF line endings) and keeps
-git's C-quoted file names (PLATFORM.md). So the diff is split at `diff --git` boundaries, file names
-are read from the header lines here, and unidiff only ever sees a sanitised header plus the hunks.
+git's C-quoted file names (PLATFORM.md). So the diff is split into files here (at `diff --git`
+lines, or at the `---`/`+++`/`@@` header of each file of `diff -u` output), file names are read
+from the header lines here, and unidiff only ever sees a sanitised header plus the hunks.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
 from typing import Any
 
 from unidiff.constants import LINE_TYPE_ADDED, LINE_TYPE_REMOVED
@@ -20,7 +25,13 @@ from bot.diff.model import Change, ChangedFile, FileStatus, Line
 
 log = logging.getLogger(__name__)
 
+DEV_NULL = "/dev/null"
 _FILE_START = re.compile(r"^diff --git ", re.MULTILINE)
+_HUNK = re.compile(r"^@@ -\d+(?:,(\d+))? \+\d+(?:,(\d+))? @@")
+_BINARY = re.compile(r"^Binary files (.+) and (.+) differ$")
+_ONLY_IN = re.compile(r"^Only in (.+): (.+)$")
+# GNU diff's timestamp; `diff -N` gives a missing file the epoch's ("1970-01-01 00:00:00.0 +0000").
+_STAMP = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)(?:\.\d+)? ([+-]\d{4})$")
 _C_ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}
 _FILES_API_STATUS = {
     "added": FileStatus.ADDED,
@@ -30,33 +41,35 @@ _FILES_API_STATUS = {
 }
 
 
+class NotADiff(ValueError):
+    """The input holds no file diff: it is neither `git diff` nor `diff -u` output."""
+
+    def __init__(self) -> None:
+        super().__init__("no file diff found; expected `git diff` or `diff -u` output")
+
+
 def decode(data: bytes | str) -> str:
     """Decode diff bytes leniently: a non-UTF-8 file must not stop the review of the others."""
     return data if isinstance(data, str) else data.decode("utf-8", errors="replace")
 
 
-def parse(data: bytes | str) -> Change:
-    """Parse a whole `git diff` (bytes or text) into a Change."""
+def parse(data: bytes | str, *, strict: bool = False) -> Change:
+    """Parse `git diff` or `diff -u` / `diff -ruN` output (bytes or text) into a Change.
+
+    Input of nothing but white space is an empty diff (`git diff` of no change writes nothing).
+    Other input that holds no file diff raises NotADiff when `strict` (the CLI's input error),
+    and is otherwise a problem of the returned Change (the server reports it).
+    """
     text = decode(data)
-    starts = [m.start() for m in _FILE_START.finditer(text)]
-    if not starts:
-        return Change(
-            problems=("the diff has no `diff --git` file headers",) if text.strip() else ()
-        )
-    files: list[ChangedFile] = []
-    problems: list[str] = []
-    for begin, end in zip(starts, [*starts[1:], len(text)], strict=True):
-        chunk = text[begin:end]
-        try:
-            changed = _parse_file(chunk)
-        except (UnidiffParseError, ValueError) as exc:
-            # unidiff's message quotes the offending line, which may hold a secret: not shown.
-            name = _headers(chunk.split("\n")).get("path", "?")
-            log.warning("skipping unparsable diff of %r: %s", name, type(exc).__name__)
-            problems.append(f"`{name}`: the diff of this file could not be parsed")
-            continue
-        files.append(changed)  # a binary file is listed as skipped, not as a problem
-    return Change(files=tuple(files), problems=tuple(problems))
+    if _FILE_START.search(text):
+        files, problems = _git_files(text)
+    else:
+        files, problems = _unified_files(text)
+    if files or problems or not text.strip():
+        return Change(files=tuple(files), problems=tuple(problems))
+    if strict:
+        raise NotADiff
+    return Change(problems=(f"the diff could not be read: {NotADiff()}",))
 
 
 def from_files_api(entries: Iterable[Mapping[str, Any]]) -> Change:
@@ -86,11 +99,55 @@ def from_files_api(entries: Iterable[Mapping[str, Any]]) -> Change:
     return Change(files=tuple(files), problems=tuple(problems))
 
 
-def _parse_file(chunk: str) -> ChangedFile:
-    lines = chunk.rstrip("\n").split("\n")  # not splitlines(): \x1c or U+2028 are not line ends
+def _git_files(text: str) -> tuple[list[ChangedFile], list[str]]:
+    starts = [m.start() for m in _FILE_START.finditer(text)]
+    chunks = (text[a:b] for a, b in zip(starts, [*starts[1:], len(text)], strict=True))
+    return _read_files((_lines(chunk) for chunk in chunks), _git_file, _git_name)
+
+
+def _unified_files(text: str) -> tuple[list[ChangedFile], list[str]]:
+    sections, only = _unified_sections(_lines(text))
+    files, problems = _read_files(sections, _unified_file, _unified_name)
+    # `diff -r` without -N names a file one tree lacks instead of showing its lines.
+    problems += [
+        f"`{name}`: only in one of the trees, not reviewed (`diff -N` shows it)" for name in only
+    ]
+    return files, problems
+
+
+def _lines(text: str) -> list[str]:
+    lines = text.rstrip("\n").split("\n")  # not splitlines(): \x1c or U+2028 are not line ends
     if lines and lines[0].endswith("\r"):
         # A diff saved with CRLF throughout; content CRs of a CRLF file are kept otherwise.
         lines = [line.removesuffix("\r") for line in lines]
+    return lines
+
+
+def _read_files(
+    sections: Iterable[list[str]],
+    read: Callable[[list[str]], ChangedFile],
+    name: Callable[[list[str]], str],
+) -> tuple[list[ChangedFile], list[str]]:
+    """Read each file's section; a section that does not parse becomes a problem, not a crash."""
+    files: list[ChangedFile] = []
+    problems: list[str] = []
+    for lines in sections:
+        try:
+            changed = read(lines)
+        except (UnidiffParseError, ValueError) as exc:
+            # unidiff's message quotes the offending line, which may hold a secret: not shown.
+            log.warning("skipping unparsable diff of %r: %s", name(lines), type(exc).__name__)
+            problems.append(f"`{name(lines)}`: the diff of this file could not be parsed")
+            continue
+        files.append(changed)  # a binary file is listed as skipped, not as a problem
+    return files, problems
+
+
+def _git_name(lines: list[str]) -> str:
+    return _headers(lines).get("path", "?")
+
+
+def _git_file(lines: list[str]) -> ChangedFile:
     head = _headers(lines)
     status = FileStatus.MODIFIED
     if "new file mode" in head:
@@ -107,6 +164,113 @@ def _parse_file(chunk: str) -> ChangedFile:
     if binary or first_hunk is None:
         return ChangedFile(path, status, old_path, binary=binary)
     return ChangedFile(path, status, old_path, **_parse_hunks("\n".join(lines[first_hunk:])))
+
+
+def _unified_sections(lines: list[str]) -> tuple[list[list[str]], list[str]]:
+    """Split `diff -u` output into one section per file; name the files only one tree has.
+
+    A file's diff starts at a `--- `, `+++ `, `@@` triple outside any hunk, and each hunk's body
+    is counted out by the lengths in its header: a removed `-- comment` line reads `--- comment`
+    and must not be taken for the next file's header. Other lines (`diff -ruN a b` commands,
+    `Index:` lines, a mail's text) are not part of any file.
+    """
+    sections: list[list[str]] = []
+    only: list[str] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if (
+            line.startswith("--- ")
+            and i + 2 < len(lines)
+            and lines[i + 1].startswith("+++ ")
+            and _HUNK.match(lines[i + 2])
+        ):
+            end = _hunks_end(lines, i + 2)
+            sections.append(lines[i:end])
+            i = end
+            continue
+        if _BINARY.match(line):
+            sections.append([line])
+        elif found := _ONLY_IN.match(line):
+            only.append(f"{found[1].rstrip('/')}/{found[2]}")
+        i += 1
+    return sections, only
+
+
+def _hunks_end(lines: list[str], i: int) -> int:
+    """Return the index just past the hunks that start at `lines[i]`."""
+    while i < len(lines) and (hunk := _HUNK.match(lines[i])):
+        old, new = (1 if length is None else int(length) for length in hunk.groups())
+        i += 1
+        while i < len(lines) and (old > 0 or new > 0 or lines[i].startswith("\\")):
+            tag = lines[i][:1]
+            if tag == "-":
+                old -= 1
+            elif tag == "+":
+                new -= 1
+            elif tag in (" ", ""):  # "": a context line whose space an editor trimmed
+                old, new = old - 1, new - 1
+            elif tag != "\\":  # "\ No newline at end of file"
+                break
+            i += 1
+    return i
+
+
+def _unified_name(lines: list[str]) -> str:
+    binary = _BINARY.match(lines[0])
+    if binary:
+        return _tree_path(binary[1], binary[2])
+    return _tree_path(_header_name(lines[0]), _header_name(lines[1]))
+
+
+def _unified_file(lines: list[str]) -> ChangedFile:
+    path = _unified_name(lines)
+    if _BINARY.match(lines[0]):
+        return ChangedFile(path, FileStatus.MODIFIED, binary=True)
+    hunks = _parse_hunks("\n".join(lines[2:]))
+    status = FileStatus.MODIFIED
+    if not hunks["old_ranges"] and _absent(lines[0]):
+        status = FileStatus.ADDED
+    elif not hunks["new_ranges"] and _absent(lines[1]):
+        status = FileStatus.REMOVED
+    return ChangedFile(path, status, **hunks)
+
+
+def _header_name(line: str) -> str:
+    return _unquote(line[4:].split("\t")[0])
+
+
+def _absent(header: str) -> bool:
+    """Tell whether a `---`/`+++` line names a missing file: /dev/null, or `diff -N`'s epoch."""
+    if _header_name(header) == DEV_NULL:
+        return True
+    stamp = _STAMP.match(header[4:].partition("\t")[2].strip())
+    if stamp is None:
+        return False
+    return datetime.strptime(f"{stamp[1]} {stamp[2]}", "%Y-%m-%d %H:%M:%S %z").timestamp() == 0
+
+
+def _tree_path(old: str, new: str) -> str:
+    """Name a file of `diff -u` output by its path inside the trees compared.
+
+    `diff -ruN old new` writes `old/src/x.py` and `new/src/x.py`: the same file under two roots,
+    so the path is what the two names share at their ends (`src/x.py`), as `patch -p1` drops
+    `a/` and `b/`. Names that are equal, or share no ending, are kept as the new side wrote them
+    (`diff -u x.py.orig x.py` names `x.py`). Facing /dev/null, a name loses the `a/` or `b/`
+    that `hg diff` and quilt put on both sides.
+    """
+    if DEV_NULL in (old, new):
+        named = new if old == DEV_NULL else old
+        return _strip_prefix(_strip_prefix(named, "a/" if new == DEV_NULL else "b/"), "./")
+    old_parts, new_parts = old.split("/"), new.split("/")
+    shared = 0
+    while shared < min(len(old_parts), len(new_parts)) - 1 and (
+        old_parts[-1 - shared] == new_parts[-1 - shared]
+    ):
+        shared += 1
+    if shared == 0 or old_parts == new_parts:
+        return new.removeprefix("./")
+    return "/".join(new_parts[-shared:])
 
 
 def _parse_hunks(hunk_text: str) -> dict[str, Any]:

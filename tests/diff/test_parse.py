@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
-from bot.diff.model import FileStatus, Line
-from bot.diff.parse import from_files_api, parse
+import pytest
+
+from bot.diff.model import Change, ChangedFile, FileStatus, Line
+from bot.diff.parse import NotADiff, from_files_api, parse
 from tests.gitrepo import make_repo
 
 SERVICE_BASE = """\
@@ -152,6 +155,122 @@ def test_a_broken_file_is_reported_and_the_others_kept() -> None:
 def test_text_without_file_headers_is_a_problem_not_a_crash() -> None:
     assert parse(b"\xff\xfe random bytes").problems
     assert parse(b"").files == () and parse(b"").problems == ()
+
+
+TREE_BASE: dict[str, str | bytes | None] = {
+    "app/service.py": SERVICE_BASE,
+    "app/legacy.py": "def old():\n    return 1\n",
+    "db/notes.sql": "-- owner: data team\nSELECT 1;\n",
+    "logo.png": b"\x89PNG\r\n\x1a\n\x00\x00\x00\x01",
+}
+TREE_HEAD: dict[str, str | bytes | None] = {
+    "app/service.py": SERVICE_HEAD,
+    "app/legacy.py": None,
+    "app/new.py": 'KEY = "value"\n',
+    "db/notes.sql": "SELECT 1;\n",
+    "logo.png": b"\x89PNG\r\n\x1a\n\x00\x00\x00\x02",
+}
+
+
+def _write_tree(root: Path, files: dict[str, str | bytes | None]) -> None:
+    for name, content in files.items():
+        if content is None:
+            continue
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        data = content.encode() if isinstance(content, str) else content
+        (root / name).write_bytes(data)
+
+
+def _gnu_diff(cwd: Path, *args: str) -> bytes:
+    done = subprocess.run(["diff", *args], cwd=cwd, capture_output=True, check=False)
+    assert done.returncode == 1, done.stderr  # 1: the inputs differ
+    return done.stdout
+
+
+def _shape(changed: ChangedFile) -> tuple[object, ...]:
+    return (changed.path, changed.status, changed.added, changed.removed, changed.binary)
+
+
+def test_diff_ruN_of_two_trees_reads_as_git_diff_of_the_same_change(tmp_path: Path) -> None:
+    """`diff -ruN old new` gives the files, statuses and lines `git diff` gives for that change."""
+    _write_tree(tmp_path / "old", TREE_BASE)
+    _write_tree(tmp_path / "new", {**TREE_BASE, **TREE_HEAD})  # None: not in the new tree
+    unified = parse(_gnu_diff(tmp_path, "-ruN", "old", "new"))
+    git = make_repo(tmp_path / "repo", base=TREE_BASE, head=TREE_HEAD).change
+
+    assert sorted(map(_shape, unified.files)) == sorted(map(_shape, git.files))
+    assert unified.problems == git.problems == ()  # the binary file is skipped, not a problem
+    by_path = {f.path: f for f in unified.files}
+    assert by_path["app/new.py"].status is FileStatus.ADDED
+    assert by_path["app/legacy.py"].status is FileStatus.REMOVED
+    assert by_path["db/notes.sql"].removed == (Line(1, "-- owner: data team"),)
+    assert by_path["app/service.py"].commentable(7, "LEFT")
+
+
+def test_diff_without_N_names_files_only_one_tree_has(tmp_path: Path) -> None:
+    """`diff -ru` says "Only in" instead of showing a new file's lines: not reviewed, and said."""
+    _write_tree(tmp_path / "old", {"x.py": "a = 1\n"})
+    _write_tree(tmp_path / "new", {"x.py": "a = 2\n", "added.py": "b = 1\n"})
+    change = parse(_gnu_diff(tmp_path, "-ru", "old", "new"))
+    assert [(f.path, f.added) for f in change.files] == [("x.py", (Line(1, "a = 2"),))]
+    assert change.problems == (
+        "`new/added.py`: only in one of the trees, not reviewed (`diff -N` shows it)",
+    )
+
+
+def test_diff_u_of_two_files_is_named_by_the_new_file(tmp_path: Path) -> None:
+    (tmp_path / "settings.py.orig").write_text("DEBUG = False\n")
+    (tmp_path / "settings.py").write_text("DEBUG = True\n")
+    data = _gnu_diff(tmp_path, "-u", "settings.py.orig", "settings.py")
+    for diff in (data, data.replace(b"\n", b"\r\n")):  # also as saved with CRLF endings
+        (changed,) = parse(diff).files
+        assert (changed.path, changed.status) == ("settings.py", FileStatus.MODIFIED)
+        assert (changed.removed, changed.added) == (
+            (Line(1, "DEBUG = False"),),
+            (Line(1, "DEBUG = True"),),
+        )
+
+
+def test_hunk_lines_that_look_like_file_headers_stay_in_their_hunk() -> None:
+    """With no context (`diff -U0`), a removed `-- x` and an added `++ y` precede the next `@@`."""
+    diff = (
+        b"--- a/query.hs\t2026-11-01 12:00:00.000000000 +0000\n"
+        b"+++ b/query.hs\t2026-11-01 12:00:00.000000000 +0000\n"
+        b"@@ -1 +1 @@\n"
+        b"--- old comment\n"
+        b"+++ suffix\n"
+        b"@@ -9,0 +10 @@\n"
+        b"+main = pure ()\n"
+    )
+    (changed,) = parse(diff).files
+    assert changed.path == "query.hs"
+    assert changed.removed == (Line(1, "-- old comment"),)
+    assert changed.added == (Line(1, "++ suffix"), Line(10, "main = pure ()"))
+
+
+NOT_DIFFS = {
+    "text": b"Please review my change to the settings.\n",
+    "binary junk": bytes(range(256)) * 4,
+    "context diff (diff -c)": b"*** a.py\t2026\n--- b.py\t2026\n***************\n*** 1 ****\n! a\n",
+    "normal diff": b"1c1\n< a = 1\n---\n> a = 2\n",
+    "headers without hunks": b"--- a.py\n+++ b.py\nno hunk here\n",
+}
+
+
+@pytest.mark.parametrize("data", NOT_DIFFS.values(), ids=NOT_DIFFS.keys())
+def test_input_that_is_not_a_unified_diff_is_refused(data: bytes) -> None:
+    """The CLI refuses it (strict); the server reports it; neither reads it as an empty diff."""
+    with pytest.raises(NotADiff):
+        parse(data, strict=True)
+    assert parse(data).problems == (
+        "the diff could not be read: no file diff found; expected `git diff` or `diff -u` output",
+    )
+
+
+@pytest.mark.parametrize("data", [b"", b"\n", b" \r\n\t\n"])
+def test_empty_input_is_an_empty_diff(data: bytes) -> None:
+    """`git diff` of no change writes nothing: that is a clean diff, not an error."""
+    assert parse(data, strict=True) == parse(data) == Change()
 
 
 def test_files_api_entries_become_a_change() -> None:

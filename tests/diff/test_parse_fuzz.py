@@ -49,6 +49,46 @@ def test_any_file_name_and_content_round_trip(
         assert [line.text for line in changed.removed] == removed
 
 
+# Lines that, behind their `-` or `+`, read like the header of a file or a hunk.
+header_like = st.lists(
+    st.one_of(st.sampled_from(["-- x", "++ y", "-- ", "++ ", "@ -1 +1 @@"]), st.text(max_size=20)),
+    max_size=12,
+)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(header_like, header_like, lines)
+def test_unified_diff_lines_never_leak_into_the_next_file(
+    added: list[str], removed: list[str], after: list[str]
+) -> None:
+    """`diff -ruN` output with lines of any text (`-- x` reads `--- x`): each file keeps its own."""
+    added, removed, after = (
+        [s.replace("\n", " ").replace("\r", " ") for s in x] for x in (added, removed, after)
+    )
+    after = ["first", *after]  # a hunk holds a line at least
+    first = " same\n" + "".join(f"-{s}\n" for s in removed) + "".join(f"+{s}\n" for s in added)
+    first += "@@ -50 +50 @@\n-last\n+last!\n"  # a second hunk: the `@@` after `--- x`, `+++ y`
+    second = "".join(f"+{s}\n" for s in after)
+    old_count, new_count = len(removed) + 1, len(added) + 1
+    diff = (
+        f"--- old/one.sql\n+++ new/one.sql\n@@ -1,{old_count} +1,{new_count} @@\n{first}"
+        f"--- old/two.sql\n+++ new/two.sql\n@@ -0,0 +1,{len(after)} @@\n{second}"
+    )
+    change = parse(diff)
+    assert change.problems == ()
+    one, two = change.files
+    assert (one.path, two.path) == ("one.sql", "two.sql")
+    assert [line.text for line in one.added] == [*added, "last!"]
+    assert [line.text for line in one.removed] == [*removed, "last"]
+    assert [line.text for line in two.added] == after
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=2048))
+def test_random_bytes_after_a_unified_header_never_crash(tail: bytes) -> None:
+    parse(b"--- a/x.py\n+++ b/x.py\n@@ -1 +1 @@\n" + tail, strict=True)
+
+
 @pytest.mark.parametrize("name", ["../../etc/passwd", "a\x00b.py", 'quo"te.py', "x b/y.py"])
 def test_hostile_names_are_kept_as_text(name: str) -> None:
     (changed,) = parse(diff_of(name, ["print(1)"], [])).files
