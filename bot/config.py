@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 import pathspec
 import yaml
+from pathspec.patterns.gitignore.spec import GitIgnoreSpecPattern
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 
 from bot.diff.model import Change, Ref
@@ -122,6 +123,16 @@ def from_snapshot(snap: Snapshot, packs: Sequence[Pack]) -> tuple[RepoConfig, li
     except semgrep.SemgrepError:
         known |= {i for _, i in config.named() if i.startswith(f"{semgrep.RULE_PACK}/")}
     return config, config.unknown_ids(frozenset(known))
+
+
+def allow_entry(rule: str, path: str) -> str:
+    """Write the `.github/readiness.yml` lines that allow one rule on exactly one path.
+
+    The path is anchored (`/`) and escaped, so it matches that file and nothing else.
+    """
+    stripped = path.rstrip(" ")
+    pattern = "/" + GitIgnoreSpecPattern.escape(stripped) + "\\ " * (len(path) - len(stripped))
+    return yaml.safe_dump({"allow": {rule: [pattern]}}, sort_keys=False, allow_unicode=True)
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):

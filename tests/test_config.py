@@ -16,7 +16,8 @@ from bot.rules.registry import PACKS
 from tests.conftest import REPO, deliver, open_pull, settle
 from tests.fake_github import FakeGitHub
 from tests.gitrepo import make_repo
-from tests.test_review_loop import BASE, HEAD
+from tests.report.test_review import allow_snippet
+from tests.test_review_loop import BASE, HEAD, TESTS_HEAD
 
 LIVE_KEY = "sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc9Xk2LmQ"
 SETTINGS = f'STRIPE_API_KEY = "{LIVE_KEY}"\n'
@@ -280,6 +281,40 @@ def test_a_setting_given_twice_is_a_config_error() -> None:
         "`.github/readiness.yml` is not valid YAML (key `allow` given twice (line 4)); "
         "defaults used"
     )
+
+
+async def test_the_allow_entry_a_removed_line_s_comment_shows_silences_it_on_the_base(
+    bot: TestClient[Any, Any], github: FakeGitHub, tmp_path: Path
+) -> None:
+    """Through GitHub: a removed test's comment gives YAML instead of the marker it cannot
+    carry; committed to the base branch, those lines silence that finding and nothing else."""
+    checkout = "def charge(user, cents):\n    return stripe.charge(user, cents)\n"
+    base = {**BASE, "shop/checkout.py": checkout}
+    head = {
+        **HEAD,
+        "shop/checkout.py": checkout,
+        "tests/test_checkout.py": TESTS_HEAD.split("\n\ndef test_charge_succeeds")[0] + "\n",
+    }
+    await deliver(bot, "pull_request", open_pull(github, tmp_path / "first", base, head))
+    await settle(bot)
+    comments = {c["side"]: c for c in github.review_comments(REPO, 7)}
+    assert "add `readiness:allow` in a comment on this line" in comments["RIGHT"]["body"]
+    removed = comments["LEFT"]
+    assert removed["path"] == "tests/test_checkout.py"
+    assert "`tests/removed-test`" in removed["body"]
+    assert "cannot carry `readiness:allow`" in removed["body"]
+    snippet = allow_snippet(removed["body"])
+    assert snippet is not None
+
+    base_with_config = {**base, ".github/readiness.yml": snippet}
+    data = open_pull(github, tmp_path / "second", base_with_config, head, number=8)
+    await deliver(bot, "pull_request", data)
+    await settle(bot)
+    (run,) = [r for r in github.check_runs if r["head_sha"] == data["pull_request"]["head"]["sha"]]
+    assert "tests/removed-test" not in run["output"]["summary"]
+    assert "tests/skipped-test" in run["output"]["summary"]
+    assert "readiness.yml" not in run["output"]["summary"]  # the config is valid
+    assert [c["side"] for c in github.review_comments(REPO, 8)] == ["RIGHT", "RIGHT"]
 
 
 def test_the_readme_example_is_a_valid_config_naming_only_known_ids() -> None:
