@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
+import pytest
 from aiohttp.test_utils import TestClient
 
 from bot.config import RepoConfig, parse
 from bot.rules.engine import evaluate
 from bot.rules.model import Finding, Severity
+from bot.rules.registry import PACKS
 from tests.conftest import REPO, deliver, open_pull, settle
 from tests.fake_github import FakeGitHub
 from tests.gitrepo import make_repo
-from tests.test_review_loop import BASE, HEAD
+from tests.report.test_review import allow_snippet
+from tests.test_review_loop import BASE, HEAD, TESTS_HEAD
 
 LIVE_KEY = "sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc9Xk2LmQ"
 SETTINGS = f'STRIPE_API_KEY = "{LIVE_KEY}"\n'
@@ -147,3 +151,178 @@ async def test_the_server_reads_gitattributes_from_the_base_through_the_api(
     rules = {a["title"] for a in run["output"]["annotations"]}
     assert "tests/skipped-test" in rules
     assert "Not reviewed by code rules" not in run["output"]["summary"]
+
+
+VENDOR_PATHS = ("vendor/lib/x.py", "vendor/x.py", "src/vendor/x.py", "vendorish/x.py")
+
+
+@pytest.mark.parametrize(
+    ("pattern", "dropped"),
+    [
+        ("vendor/", {"vendor/lib/x.py", "vendor/x.py", "src/vendor/x.py"}),
+        ("/vendor/**", {"vendor/lib/x.py", "vendor/x.py"}),
+        ("**/vendor/**", {"vendor/lib/x.py", "vendor/x.py", "src/vendor/x.py"}),
+        ("/vendor/*", {"vendor/lib/x.py", "vendor/x.py"}),
+        ("*.min.js", set()),
+    ],
+)
+def test_paths_are_matched_as_gitignore_lines(pattern: str, dropped: set[str]) -> None:
+    """`vendor/`, `/vendor/**` and `**/vendor/**` mean what they mean in `.gitignore`."""
+    config, problem = parse(f"ignore: [{pattern!r}]\nallow:\n  secrets: [{pattern!r}]\n")
+    assert problem is None
+    ignored = {p for p in VENDOR_PATHS if not config.keeps(finding("tests/removed-test", p))}
+    allowed = {p for p in VENDOR_PATHS if not config.keeps(finding("secrets/stripe-key", p))}
+    assert ignored == allowed == dropped
+
+
+def test_a_pattern_without_a_slash_matches_at_any_depth_and_one_with_a_slash_is_anchored() -> None:
+    config, _ = parse("ignore: ['*.min.js', 'docs/*.md']\n")
+    assert not config.keeps(finding("secrets/stripe-key", "web/static/app.min.js"))
+    assert not config.keeps(finding("secrets/stripe-key", "docs/setup.md"))
+    assert config.keeps(finding("secrets/stripe-key", "docs/ops/setup.md"))
+    assert config.keeps(finding("secrets/stripe-key", "guide/docs/setup.md"))
+
+
+def test_a_negated_pattern_brings_a_path_back() -> None:
+    """`!` re-includes, and the last matching line wins, in `ignore` and in `allow` lists."""
+    config, problem = parse(
+        "ignore: ['vendor/', '!vendor/our-fork/']\n"
+        "allow:\n  data-layer: ['demo/**', '!demo/shop/live.py']\n"
+    )
+    assert problem is None
+    assert not config.keeps(finding("secrets/stripe-key", "vendor/lib/x.py"))
+    assert config.keeps(finding("secrets/stripe-key", "vendor/our-fork/x.py"))
+    assert not config.keeps(finding("data-layer/fixture-import", "demo/shop/repo.py"))
+    assert config.keeps(finding("data-layer/fixture-import", "demo/shop/live.py"))
+
+
+def test_a_pattern_git_rejects_is_a_config_error() -> None:
+    config, problem = parse("ignore: ['vendor/']\nallow:\n  secrets: ['!']\n")
+    assert config == RepoConfig()
+    assert problem == (
+        "`.github/readiness.yml` is invalid: allow.secrets: Value error, Invalid git pattern: "
+        "'!'; defaults used"
+    )
+
+
+async def test_a_gitignore_style_path_is_ignored_by_the_engine(tmp_path: Path) -> None:
+    """On the base branch, `/vendor/` drops the vendored copy and keeps `shop/vendor/`."""
+    repo = make_repo(
+        tmp_path / "r",
+        base={".github/readiness.yml": "ignore: [/vendor/]\n"},
+        head={"vendor/stripe/settings.py": SETTINGS, "shop/vendor/settings.py": SETTINGS},
+    )
+    evaluation = await evaluate(await repo.snapshot())
+    assert {(f.rule, f.path) for f in evaluation.findings} == {
+        ("secrets/stripe-key", "shop/vendor/settings.py")
+    }
+    assert evaluation.problems == ()
+
+
+KNOWN = frozenset({"secrets", "secrets/stripe-key", "data-layer", "data-layer/fixture-import"})
+
+
+def test_an_unknown_id_is_reported_with_the_closest_known_one() -> None:
+    config, problem = parse(
+        "disable: [secret, data-layer]\n"
+        "allow:\n  secrets/stripe-keys: [docs/]\n  data-layer: [demo/]\n  zzz: [x/]\n"
+    )
+    assert problem is None
+    assert config.unknown_ids(KNOWN) == [
+        "`.github/readiness.yml`: `disable` names `secret`, which is no pack or rule id "
+        "(did you mean `secrets`?); that entry has no effect",
+        "`.github/readiness.yml`: `allow` names `secrets/stripe-keys`, which is no pack or rule "
+        "id (did you mean `secrets/stripe-key`?); that entry has no effect",
+        "`.github/readiness.yml`: `allow` names `zzz`, which is no pack or rule id "
+        "(`/readiness help` lists them); that entry has no effect",
+    ]
+
+
+async def test_a_typo_in_disable_is_a_problem_of_the_review_and_the_rest_applies(
+    tmp_path: Path,
+) -> None:
+    """`disable: [secret]` turns nothing off, and says so; the valid `ignore` still applies."""
+    repo = make_repo(
+        tmp_path / "r",
+        base={".github/readiness.yml": "disable: [secret]\nignore: [vendor/]\n"},
+        head={"shop/settings.py": SETTINGS, "vendor/settings.py": SETTINGS},
+    )
+    evaluation = await evaluate(await repo.snapshot())
+    assert [(f.rule, f.path) for f in evaluation.findings] == [
+        ("secrets/stripe-key", "shop/settings.py")
+    ]
+    assert evaluation.problems == (
+        "`.github/readiness.yml`: `disable` names `secret`, which is no pack or rule id "
+        "(did you mean `secrets`?); that entry has no effect",
+    )
+
+
+async def test_the_server_reports_an_unknown_id_in_the_check_run(
+    bot: TestClient[Any, Any], github: FakeGitHub, tmp_path: Path
+) -> None:
+    """Through GitHub: a misspelt rule id in `allow` reaches the check run's summary."""
+    base = {**BASE, ".github/readiness.yml": "allow:\n  tests/skiped-test: [tests/]\n"}
+    data = open_pull(github, tmp_path / "repo", base, HEAD)
+    await deliver(bot, "pull_request", data)
+    await settle(bot)
+    (run,) = github.check_runs
+    assert "tests/skipped-test" in {a["title"] for a in run["output"]["annotations"]}
+    assert (
+        "`allow` names `tests/skiped-test`, which is no pack or rule id (did you mean "
+        "`tests/skipped-test`?)" in run["output"]["summary"]
+    )
+
+
+def test_a_setting_given_twice_is_a_config_error() -> None:
+    """PyYAML would keep the second `allow:` silently and drop the first one's entries."""
+    config, problem = parse("allow:\n  secrets: [docs/]\nignore: [x/]\nallow:\n  cliff: [demo/]\n")
+    assert config == RepoConfig()
+    assert problem == (
+        "`.github/readiness.yml` is not valid YAML (key `allow` given twice (line 4)); "
+        "defaults used"
+    )
+
+
+async def test_the_allow_entry_a_removed_line_s_comment_shows_silences_it_on_the_base(
+    bot: TestClient[Any, Any], github: FakeGitHub, tmp_path: Path
+) -> None:
+    """Through GitHub: a removed test's comment gives YAML instead of the marker it cannot
+    carry; committed to the base branch, those lines silence that finding and nothing else."""
+    checkout = "def charge(user, cents):\n    return stripe.charge(user, cents)\n"
+    base = {**BASE, "shop/checkout.py": checkout}
+    head = {
+        **HEAD,
+        "shop/checkout.py": checkout,
+        "tests/test_checkout.py": TESTS_HEAD.split("\n\ndef test_charge_succeeds")[0] + "\n",
+    }
+    await deliver(bot, "pull_request", open_pull(github, tmp_path / "first", base, head))
+    await settle(bot)
+    comments = {c["side"]: c for c in github.review_comments(REPO, 7)}
+    assert "add `readiness:allow` in a comment on this line" in comments["RIGHT"]["body"]
+    removed = comments["LEFT"]
+    assert removed["path"] == "tests/test_checkout.py"
+    assert "`tests/removed-test`" in removed["body"]
+    assert "cannot carry `readiness:allow`" in removed["body"]
+    snippet = allow_snippet(removed["body"])
+    assert snippet is not None
+
+    base_with_config = {**base, ".github/readiness.yml": snippet}
+    data = open_pull(github, tmp_path / "second", base_with_config, head, number=8)
+    await deliver(bot, "pull_request", data)
+    await settle(bot)
+    (run,) = [r for r in github.check_runs if r["head_sha"] == data["pull_request"]["head"]["sha"]]
+    assert "tests/removed-test" not in run["output"]["summary"]
+    assert "tests/skipped-test" in run["output"]["summary"]
+    assert "readiness.yml" not in run["output"]["summary"]  # the config is valid
+    assert [c["side"] for c in github.review_comments(REPO, 8)] == ["RIGHT", "RIGHT"]
+
+
+def test_the_readme_example_is_a_valid_config_naming_only_known_ids() -> None:
+    """The commented YAML in the README parses, and every id in it exists."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    match = re.search(r"```yaml\n(# Paths no rule reports on\..*?)```", readme, re.DOTALL)
+    assert match is not None
+    config, problem = parse(match.group(1))
+    assert problem is None and config.ignore and config.allow and config.disable
+    known = {"repo", *(i for pack in PACKS for i in (pack.id, *pack.ids))}
+    assert config.unknown_ids(frozenset(known)) == []

@@ -40,7 +40,8 @@ HELP = (
     "Commands (for users with write access):\n"
     "- `/readiness recheck` — run the review again on the current head\n"
     "- `/readiness help` — show this message\n\n"
-    "Silence a finding with `readiness:allow` in a comment on its line.\n\n"
+    "Silence a finding on an added line with `readiness:allow` in a comment on it; on a removed "
+    "line, with an `allow:` entry in `.github/readiness.yml` on the base branch.\n\n"
     "<details><summary>Rules</summary>\n\n{rules}\n</details>"
 )
 NOT_ALLOWED = (

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bot.config import CONFIG_PATH, allow_entry
 from bot.diff.model import Change
 from bot.report.checks import MAX_TEXT, RERUN_HINT, trim
 from bot.rules.model import Finding, Severity
@@ -82,9 +83,29 @@ def plan(findings: Sequence[Finding], change: Change, already: set[str]) -> Revi
 
 
 def comment_body(finding: Finding) -> str:
-    message = trim(finding.message, MAX_TEXT - 1_000)  # room for the heading and the marker
+    heading = f"**{_HEADING[finding.severity]}: `{finding.rule}`**\n\n"
+    tail = f"\n\n{silencing(finding)}\n{_MARKER.format(finding.fingerprint)}"
+    return heading + trim(finding.message, MAX_TEXT - len(heading) - len(tail)) + tail
+
+
+def silencing(finding: Finding) -> str:
+    """Say how this finding can be silenced if it is intended.
+
+    An added line can carry the inline marker; a removed line (side LEFT) is gone from the head,
+    so only an `allow:` entry for the rule and path can silence it, and the config is read from
+    the base branch: the pull request's own edit of it does not count.
+    """
+    if finding.side == "RIGHT":
+        return "<sub>If this is intended, add `readiness:allow` in a comment on this line.</sub>\n"
     return (
-        f"**{_HEADING[finding.severity]}: `{finding.rule}`**\n\n{message}\n\n"
-        f"<sub>If this is intended, add `readiness:allow` in a comment on this line.</sub>\n"
-        f"{_MARKER.format(finding.fingerprint)}"
+        "<sub>If this is intended: a removed line cannot carry `readiness:allow`; add this to "
+        f"`{CONFIG_PATH}` on the base branch (a pull request cannot change its own config):"
+        "</sub>\n\n"
+        f"{_fenced(allow_entry(finding.rule, finding.path), 'yaml')}\n"
     )
+
+
+def _fenced(text: str, language: str) -> str:
+    """Fence a code block with more backticks than any run inside it (CommonMark)."""
+    fence = "`" * max(3, 1 + max((len(run) for run in re.findall("`+", text)), default=0))
+    return f"{fence}{language}\n{text}{fence}"

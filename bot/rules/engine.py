@@ -11,7 +11,7 @@ import asyncio
 import logging
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from bot.config import from_snapshot as config_of
@@ -45,15 +45,18 @@ async def snapshot(change: Change, contents: Contents) -> Snapshot:
 async def evaluate(snap: Snapshot, packs: Sequence[Pack] = PACKS) -> Evaluation:
     """Run all checks and the repository's semgrep rules; a failing check is reported, not fatal.
 
-    The repository's config (read from the base branch) turns packs off and drops findings on
-    paths it ignores or allows.
+    The repository's config (read from the base branch) turns packs and rules off and drops
+    findings on paths it ignores or allows; ids it names that do not exist are problems.
     """
-    config, problem = config_of(snap)
-    problems: list[str] = [*snap.change.problems, *([problem] if problem else [])]
-    checks = [(p.id, c) for p in packs if p.id not in config.disable for c in p.checks]
+    config, config_problems = config_of(snap, packs)
+    problems: list[str] = [*snap.change.problems, *config_problems]
+    # A check runs while any rule it reports is enabled; a disabled rule costs no work.
+    checks = [
+        (p.id, c) for p in packs for c, rules in p.checks.items() if any(map(config.enables, rules))
+    ]
     built_in, repository = await asyncio.gather(
         asyncio.to_thread(run_checks, snap, checks, problems),
-        _semgrep(snap, problems),
+        _semgrep(snap, problems, config.enables),
     )
     findings = [f for f in (*built_in, *repository) if config.keeps(f)]
     kept = _number_repeats(_unsuppressed([_scrubbed(f) for f in findings], snap))
@@ -89,9 +92,11 @@ def _capped(finding: Finding) -> Finding:
     return replace(finding, severity=rule.severity)
 
 
-async def _semgrep(snap: Snapshot, problems: list[str]) -> list[Finding]:
+async def _semgrep(
+    snap: Snapshot, problems: list[str], enabled: Callable[[str], bool]
+) -> list[Finding]:
     try:
-        return await semgrep.run(snap)
+        return await semgrep.run(snap, enabled)
     except (semgrep.SemgrepError, OSError) as exc:
         log.warning("semgrep failed: %s", exc)
         problems.append(f"the repository's semgrep rules were not run: {exc}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Literal
@@ -97,10 +97,14 @@ Check = Callable[["Snapshot"], Iterable[Finding]]
 
 @dataclass(frozen=True)
 class Pack:
-    """A rule pack: its id, its checks, the rules they emit, and the extra files they read."""
+    """A rule pack: its id, its checks, the rules they emit, and the extra files they read.
+
+    `checks` maps each check to the ids of the rules it reports, so the engine can skip a check
+    whose rules are all disabled by the repository instead of running it and dropping its work.
+    """
 
     id: str
-    checks: tuple[Check, ...]
+    checks: Mapping[Check, tuple[str, ...]]
     rules: tuple[Rule, ...]
     extras: tuple[Extras, ...] = ()
 

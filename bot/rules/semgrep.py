@@ -16,7 +16,7 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -64,7 +64,8 @@ class SemgrepError(RuntimeError):
 class RuleFile:
     path: str
     text: str
-    languages: frozenset[str]
+    rules: Mapping[str, frozenset[str]]
+    """Each rule's id (as semgrep reports it) -> its languages, lower-cased."""
 
 
 def wanted(change: Change, listings: Mapping[Ref, frozenset[str] | None]) -> list[tuple[str, Ref]]:
@@ -86,19 +87,32 @@ def rule_files(snap: Snapshot) -> list[RuleFile]:
         rules = data.get("rules") if isinstance(data, dict) else None
         if not isinstance(rules, list):
             raise SemgrepError(f"`{path}` has no `rules:` list (semgrep's rule format)")
-        languages = {
-            str(lang).lower()
+        languages_of = {
+            str(rule.get("id")): frozenset(
+                str(lang).lower() for lang in rule.get("languages") or ()
+            )
             for rule in rules
             if isinstance(rule, dict)
-            for lang in rule.get("languages") or ()
         }
-        found.append(RuleFile(path, text, frozenset(languages)))
+        found.append(RuleFile(path, text, languages_of))
     return found
 
 
-def targets(snap: Snapshot, files: list[RuleFile]) -> list[ChangedFile]:
-    """Pick the changed files a repository rule applies to: their language, with added lines."""
-    languages = frozenset().union(*(f.languages for f in files)) if files else frozenset()
+def rule_ids(snap: Snapshot) -> frozenset[str]:
+    """Return the ids of the repository's rules as findings carry them (`repo/<id>`).
+
+    Raises SemgrepError when a rule file is invalid, as `run` does.
+    """
+    return frozenset(f"{RULE_PACK}/{rule}" for f in rule_files(snap) for rule in f.rules)
+
+
+def targets(
+    snap: Snapshot, files: list[RuleFile], enabled: Callable[[str], bool] = lambda _: True
+) -> list[ChangedFile]:
+    """Pick the changed files an enabled repository rule applies to: its language, added lines."""
+    languages = frozenset().union(
+        *(langs for f in files for rule, langs in f.rules.items() if enabled(f"{RULE_PACK}/{rule}"))
+    )
     any_text = bool(languages & ANY_TEXT)
     suffixes = frozenset().union(*(SUFFIXES.get(lang, frozenset()) for lang in languages))
 
@@ -114,12 +128,17 @@ def targets(snap: Snapshot, files: list[RuleFile]) -> list[ChangedFile]:
     return picked[:MAX_FILES]
 
 
-async def run(snap: Snapshot) -> list[Finding]:
-    """Scan the changed files with the repository's rules and keep findings on added lines."""
+async def run(snap: Snapshot, enabled: Callable[[str], bool]) -> list[Finding]:
+    """Scan the changed files with the repository's rules and keep findings on added lines.
+
+    `enabled` tells whether a rule (`repo/<id>`) runs: semgrep is told to skip the others, and
+    is not started at all when no enabled rule applies to a changed file.
+    """
     files = rule_files(snap)
-    changed = targets(snap, files) if files else []
+    changed = targets(snap, files, enabled) if files else []
     if not changed:
         return []
+    skipped = sorted({r for f in files for r in f.rules if not enabled(f"{RULE_PACK}/{r}")})
     with tempfile.TemporaryDirectory(prefix="readiness-semgrep-") as tmp:
         root = Path(tmp)
         rules_dir = root / "rules"
@@ -138,7 +157,7 @@ async def run(snap: Snapshot) -> list[Finding]:
             texts[f.path] = text.splitlines()
         if not texts:
             return []
-        output = await _invoke(src, rules_dir, sorted(texts))
+        output = await _invoke(src, rules_dir, sorted(texts), skipped)
     by_path = {f.path: f for f in changed}
     return [
         finding
@@ -157,7 +176,9 @@ def semgrep_binary() -> str:
     return found
 
 
-async def _invoke(root: Path, rules_dir: Path, targets: list[str]) -> dict[str, Any]:
+async def _invoke(
+    root: Path, rules_dir: Path, targets: list[str], skipped: list[str]
+) -> dict[str, Any]:
     env = {**os.environ, "SEMGREP_ENABLE_VERSION_CHECK": "0", "SEMGREP_SEND_METRICS": "off"}
     command = [
         semgrep_binary(),
@@ -172,6 +193,7 @@ async def _invoke(root: Path, rules_dir: Path, targets: list[str]) -> dict[str, 
         "--no-git-ignore",
         "--timeout",
         "30",
+        *(f"--exclude-rule={rule}" for rule in skipped),
         "--",
         *targets,
     ]

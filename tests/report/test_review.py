@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+
+import pytest
+
+from bot.config import parse
 from bot.diff.model import Change, ChangedFile, FileStatus, Line
 from bot.report.review import MAX_COMMENTS, comment_body, plan, posted
 from bot.rules.model import Finding, Severity
@@ -66,3 +72,52 @@ def test_comment_body_names_rule_and_carries_the_marker() -> None:
     body = comment_body(finding(10, "0123456789abcdef0123-2"))
     assert body.startswith("**🔴 Error: `secrets/generic-secret`**")
     assert posted([body]) == {"0123456789abcdef0123-2"}
+
+
+def allow_snippet(body: str) -> str | None:
+    """Return the YAML block of a comment, as a user would copy it."""
+    match = re.search(r"^(`{3,})yaml\n(.*?)^\1$", body, re.DOTALL | re.MULTILINE)
+    return match.group(2) if match else None
+
+
+def test_an_added_line_is_silenced_by_the_inline_marker() -> None:
+    body = comment_body(finding(10, "a1"))
+    assert "add `readiness:allow` in a comment on this line" in body
+    assert allow_snippet(body) is None
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "tests/test_orders.py",
+        "tests/a b/[x]*?.py",
+        "!odd/#name.py",
+        "tests/trailing space.py ",
+        "docs/```x```.md",
+        "tésts/cödé.py",
+        "tests/test: yes.py",
+    ],
+)
+def test_a_removed_line_is_silenced_by_the_allow_entry_its_comment_shows(path: str) -> None:
+    """A removed line cannot carry a marker: the comment shows the config lines that silence
+    exactly this rule on exactly this path."""
+    gone = replace(finding(3, "d4", "LEFT"), rule="tests/removed-test", pack="tests", path=path)
+    body = comment_body(gone)
+    assert "cannot carry `readiness:allow`" in body and "on the base branch" in body
+    snippet = allow_snippet(body)
+    assert snippet is not None
+    config, problem = parse(snippet)
+    assert problem is None
+    assert not config.keeps(gone)
+    assert config.keeps(replace(gone, path=f"{path}x"))
+    assert config.keeps(replace(gone, path=f"other/{path}"))
+    assert config.keeps(replace(gone, rule="tests/removed-assertion"))
+    assert posted([body]) == {"d4"}
+
+
+def test_a_long_message_is_cut_and_the_hint_and_marker_stay() -> None:
+    long = replace(finding(3, "d4", "LEFT"), message="x" * 70_000, path="a/" * 2_000 + "t.py")
+    body = comment_body(long)
+    assert len(body) <= 65_535
+    assert "truncated" in body and allow_snippet(body) is not None
+    assert posted([body]) == {"d4"}

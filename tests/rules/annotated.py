@@ -14,6 +14,7 @@ from pathlib import Path
 from bot.diff.model import Change, ChangedFile, FileStatus, Line
 from bot.rules.model import Pack
 from bot.snapshot.model import Snapshot
+from tests.rules import declared
 
 TARGETS = Path(__file__).resolve().parent / "guards"
 ANNOTATION = re.compile(r"^\s*(?:#|//)\s*(ruleid|ok):\s*(\S.*?)\s*$")
@@ -46,8 +47,7 @@ def found(pack: Pack, target: str, path: str, *, contents: bool) -> tuple[Lines,
     snap = Snapshot(Change((added,)), {(path, "head"): text} if contents else {})
     ruleid, ok = expected(text)
     reported: Lines = {rule: set() for rule in ruleid.keys() | ok.keys()}
-    for check in pack.checks:
-        for finding in check(snap):
-            if finding.rule in reported and finding.path == path:
-                reported[finding.rule].add(finding.line)
+    for finding in declared.findings(pack, snap):
+        if finding.rule in reported and finding.path == path:
+            reported[finding.rule].add(finding.line)
     return reported, ruleid, ok

@@ -23,7 +23,7 @@ from bot.rules.engine import evaluate
 from bot.rules.model import Finding, Severity
 from bot.snapshot.model import Snapshot
 from tests.gitrepo import make_repo
-from tests.rules import annotated
+from tests.rules import annotated, declared
 
 VIEW_BASE = """\
 from flask import Blueprint
@@ -50,7 +50,7 @@ def push(order, client):
 
 
 def run_pack(snap: Snapshot) -> list[Finding]:
-    return [finding for check in PACK.checks for finding in check(snap)]
+    return declared.findings(PACK, snap)
 
 
 def line_of(text: str, needle: str) -> int:

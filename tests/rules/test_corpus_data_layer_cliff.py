@@ -23,6 +23,7 @@ from bot.rules import cliff, data_layer
 from bot.rules.model import Finding
 from bot.snapshot.model import Snapshot
 from tests.gitrepo import make_repo
+from tests.rules import declared
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 PACKS = {"data-layer": data_layer.PACK, "cliff": cliff.PACK}
@@ -145,7 +146,7 @@ def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[tuple[C
     for case in cases:
         pack = PACKS[case.pack]
         snap = scoped_snapshot(whole, case.prefix)
-        findings = [f for check in pack.checks for f in check(snap)]
+        findings = declared.findings(pack, snap)
         results[case.pack].append((case, {_key(f) for f in findings}))
     return results
 

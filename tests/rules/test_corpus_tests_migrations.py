@@ -23,6 +23,7 @@ from bot.rules import migrations, tests
 from bot.rules.model import Finding, Pack, Severity
 from bot.snapshot.model import Snapshot
 from tests.gitrepo import Repo
+from tests.rules import declared
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 PACKS = {"tests": tests.PACK, "migrations": migrations.PACK}
@@ -126,7 +127,7 @@ async def findings(repo: Repo, pack: Pack, bare: bool) -> list[Finding]:
     snap = await repo.snapshot()
     if bare:  # a `--diff` scan: nothing beyond the diff is known
         snap = Snapshot(snap.whole)
-    return [f for check in pack.checks for f in check(snap)]
+    return declared.findings(pack, snap)
 
 
 def labels(name: str, case: dict[str, Any], found: list[Finding]) -> set[Label]:

@@ -21,7 +21,7 @@ from bot.rules.engine import evaluate
 from bot.rules.model import Finding
 from bot.snapshot.model import Snapshot
 from tests.gitrepo import Repo, make_repo
-from tests.rules import annotated
+from tests.rules import annotated, declared
 
 REPOSITORY_BASE = '''\
 """Orders, read from Postgres through SQLAlchemy."""
@@ -238,7 +238,7 @@ def summary(findings: list[Finding] | tuple[Finding, ...]) -> list[tuple[str, st
 
 
 def run_pack(snap: Snapshot) -> list[Finding]:
-    return [finding for check in PACK.checks for finding in check(snap)]
+    return declared.findings(PACK, snap)
 
 
 def expected() -> list[tuple[str, str, int, str]]:

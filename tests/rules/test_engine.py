@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+import pytest
+
 from bot.diff.parse import parse
-from bot.rules import engine
-from bot.rules.model import Finding, Pack, Severity, fingerprint
+from bot.rules import cliff, engine
+from bot.rules.model import Check, Finding, Pack, Severity, fingerprint
 from bot.snapshot.model import Snapshot
 from tests.gitrepo import make_repo
 
@@ -40,7 +43,7 @@ def overreaching(snap: Snapshot) -> Iterator[Finding]:
 
 async def test_a_broken_check_is_reported_and_the_rest_kept() -> None:
     evaluation = await engine.evaluate(
-        Snapshot(parse(DIFF)), packs=[Pack("x", (broken, working), ())]
+        Snapshot(parse(DIFF)), packs=[Pack("x", {broken: ("x/y",), working: ("x/y",)}, ())]
     )
     assert [f.rule for f in evaluation.findings] == ["x/y"]
     assert evaluation.problems == ("rule check `x/broken` failed: ValueError",)
@@ -49,7 +52,7 @@ async def test_a_broken_check_is_reported_and_the_rest_kept() -> None:
 async def test_a_finding_never_exceeds_its_rule_severity() -> None:
     """The severity policy holds even when a check gets it wrong: the registry caps it."""
     evaluation = await engine.evaluate(
-        Snapshot(parse(DIFF)), packs=[Pack("x", (overreaching,), ())]
+        Snapshot(parse(DIFF)), packs=[Pack("x", {overreaching: ("cliff/swallowed-error",)}, ())]
     )
     assert [f.severity for f in evaluation.findings] == [Severity.WARNING]
 
@@ -76,3 +79,62 @@ async def test_an_allow_marker_silences_a_secret_in_a_vendored_file(tmp_path: Pa
     repo = make_repo(tmp_path / "r", base={}, head={"vendor/lib.py": line, "app/lib.py": line})
     evaluation = await engine.evaluate(await repo.snapshot())
     assert evaluation.findings == ()
+
+
+CLIFF_CHECKS = {check: check.__name__ for check in cliff.PACK.checks}
+SWALLOWING = """\
+import requests
+
+
+def fetch(url):
+    try:
+        return requests.get(url).json()
+    except Exception:
+        return None
+
+
+def quantity(text):
+    try:
+        return int(text)
+    except:
+        return 0
+"""
+
+
+@pytest.mark.parametrize(
+    ("disable", "not_run", "reported"),
+    [
+        ([], set(), {cliff.SWALLOWED, cliff.BARE_EXCEPT}),
+        ([cliff.SWALLOWED], set(), {cliff.BARE_EXCEPT}),
+        ([cliff.SWALLOWED, cliff.BARE_EXCEPT], {"check_swallowed_errors"}, set()),
+        (["cliff"], set(CLIFF_CHECKS.values()), set()),
+    ],
+)
+async def test_a_disabled_rule_costs_no_work(
+    tmp_path: Path, disable: list[str], not_run: set[str], reported: set[str]
+) -> None:
+    """A check runs while any rule it reports is enabled, and is not called once all are off."""
+    calls: Counter[str] = Counter()
+
+    def counted(check: Check) -> Check:
+        def run(snap: Snapshot) -> Iterable[Finding]:
+            calls[CLIFF_CHECKS[check]] += 1
+            return check(snap)
+
+        return run
+
+    pack = Pack(
+        cliff.PACK.id,
+        {counted(check): rules for check, rules in cliff.PACK.checks.items()},
+        cliff.PACK.rules,
+    )
+    repo = make_repo(
+        tmp_path / "r",
+        base={".github/readiness.yml": f"disable: {disable}\n", "shop/feed.py": "X = 1\n"},
+        head={"shop/feed.py": SWALLOWING},
+    )
+    evaluation = await engine.evaluate(await repo.snapshot(), packs=[pack])
+    assert {name for name in CLIFF_CHECKS.values() if not calls[name]} == not_run
+    assert all(calls[name] == 1 for name in CLIFF_CHECKS.values() if name not in not_run)
+    assert {f.rule for f in evaluation.findings} == reported
+    assert evaluation.problems == ()

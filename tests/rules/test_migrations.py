@@ -13,6 +13,7 @@ from bot.rules.migrations import DJANGO, PACK, SQLALCHEMY
 from bot.rules.model import Finding
 from bot.snapshot.model import Snapshot
 from tests.gitrepo import Repo, make_repo
+from tests.rules import declared
 
 SHOP_MODELS = '''\
 """Orders placed in the web shop."""
@@ -224,7 +225,7 @@ def summary(findings: list[Finding] | tuple[Finding, ...]) -> list[tuple[str, st
 
 
 def run_pack(snap: Snapshot) -> list[Finding]:
-    return [finding for check in PACK.checks for finding in check(snap)]
+    return declared.findings(PACK, snap)
 
 
 async def both_ways(repo: Repo) -> tuple[list[Finding], list[Finding]]:

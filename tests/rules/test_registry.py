@@ -29,3 +29,16 @@ def test_every_rule_is_declared_once_with_its_docs() -> None:
         assert rule.pack in {pack.id for pack in PACKS}, rule.id
         assert rule.description.strip(), rule.id
         assert rule.fix.strip(), rule.id
+
+
+def test_every_check_declares_the_rules_it_reports() -> None:
+    """The engine skips a check once all its declared rules are disabled, so each check
+    declares at least one rule, only rules of its pack, and every rule has a check.
+
+    That a check reports nothing beyond its declaration is held by `tests.rules.declared`,
+    which the pack and corpus tests run every check through.
+    """
+    for pack in PACKS:
+        assert all(pack.checks.values()), pack.id
+        declared = [rule for rules in pack.checks.values() for rule in rules]
+        assert sorted(declared) == sorted(pack.ids), pack.id

@@ -74,3 +74,84 @@ async def test_a_rule_for_another_language_does_not_start_semgrep(tmp_path: Path
     evaluation = await evaluate(snap)
     assert [f for f in evaluation.findings if f.pack == "repo"] == []
     assert evaluation.problems == ()
+
+
+# semgrep rejects this pattern when it loads the rule: a run that includes it fails.
+BROKEN = """\
+  - id: unparsable
+    languages: [python]
+    severity: WARNING
+    message: never loads
+    pattern: "print(("
+"""
+
+
+async def test_a_disabled_repository_rule_is_not_run(tmp_path: Path) -> None:
+    """semgrep is told to skip a disabled rule (it is not even loaded), and runs the others."""
+    repo = make_repo(
+        tmp_path / "r",
+        base={
+            ".github/readiness/semgrep/x.yml": NO_PRINT + BROKEN,
+            ".github/readiness.yml": "disable: [repo/unparsable]\n",
+            "shop/jobs.py": JOB,
+        },
+        head={"shop/jobs.py": JOB_HEAD},
+    )
+    evaluation = await evaluate(await repo.snapshot())
+    assert [f.rule for f in evaluation.findings if f.pack == "repo"] == ["repo/no-print"]
+    assert evaluation.problems == ()
+
+
+async def test_with_every_repository_rule_disabled_semgrep_is_not_started(tmp_path: Path) -> None:
+    """`disable: [repo]` turns the pack off: the broken rule would fail the run if it started."""
+    repo = make_repo(
+        tmp_path / "r",
+        base={
+            ".github/readiness/semgrep/x.yml": "rules:\n" + BROKEN,
+            ".github/readiness.yml": "disable: [repo]\n",
+            "shop/jobs.py": JOB,
+        },
+        head={"shop/jobs.py": JOB_HEAD},
+    )
+    evaluation = await evaluate(await repo.snapshot())
+    assert [f for f in evaluation.findings if f.pack == "repo"] == []
+    assert evaluation.problems == ()
+
+
+async def test_a_misspelt_repository_rule_id_is_reported(tmp_path: Path) -> None:
+    """Repository rule ids are known from the base branch's rule files, like built-in ones."""
+    repo = make_repo(
+        tmp_path / "r",
+        base={
+            ".github/readiness/semgrep/x.yml": NO_PRINT,
+            ".github/readiness.yml": "allow:\n  repo/no-prnt: [shop/]\n  repo/no-print: [docs/]\n",
+            "shop/jobs.py": JOB,
+        },
+        head={"shop/jobs.py": JOB_HEAD},
+    )
+    evaluation = await evaluate(await repo.snapshot())
+    assert [f.rule for f in evaluation.findings if f.pack == "repo"] == ["repo/no-print"]
+    assert evaluation.problems == (
+        "`.github/readiness.yml`: `allow` names `repo/no-prnt`, which is no pack or rule id "
+        "(did you mean `repo/no-print`?); that entry has no effect",
+    )
+
+
+async def test_repository_rule_ids_are_taken_on_trust_when_the_rule_files_are_invalid(
+    tmp_path: Path,
+) -> None:
+    """The invalid rule file is the problem to report; its ids cannot be known, so no guessing."""
+    repo = make_repo(
+        tmp_path / "r",
+        base={
+            ".github/readiness/semgrep/x.yml": "rules: [unclosed\n",
+            ".github/readiness.yml": "disable: [repo/no-print]\n",
+            "shop/jobs.py": JOB,
+        },
+        head={"shop/jobs.py": JOB_HEAD},
+    )
+    evaluation = await evaluate(await repo.snapshot())
+    assert evaluation.problems == (
+        "the repository's semgrep rules were not run: "
+        "`.github/readiness/semgrep/x.yml` is not valid YAML",
+    )

@@ -54,14 +54,14 @@ SCRIPTS = frozenset({"javascript", "typescript", "tsx"})
 
 PACK = Pack(
     id="cliff",
-    checks=(
-        check_auth_removed,
-        check_auth_bypassed,
-        check_swallowed_errors,
-        check_health_checks,
-        check_error_logging,
-        check_guards,
-    ),
+    checks={
+        check_auth_removed: (AUTH_REMOVED,),
+        check_auth_bypassed: (AUTH_BYPASSED,),
+        check_swallowed_errors: (SWALLOWED, BARE_EXCEPT),
+        check_health_checks: (HEALTH_REMOVED,),
+        check_error_logging: (LOGGING_REMOVED,),
+        check_guards: (TLS_OFF, TLS_OFF_JS, TLS_OFF_GO, DEBUG_ON, ANY_HOST, CORS_ANY, CORS_ANY_JS),
+    },
     rules=(
         Rule(
             AUTH_REMOVED,

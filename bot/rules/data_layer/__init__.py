@@ -37,13 +37,13 @@ CODE = frozenset({"python", "javascript", "typescript", "tsx"})
 
 PACK = Pack(
     id=PACK_ID,
-    checks=(
-        check_fixture_imports,
-        check_fixture_reads,
-        check_literal_records,
-        check_in_memory_stores,
-        check_closed_loop_tests,
-    ),
+    checks={
+        check_fixture_imports: (FIXTURE_IMPORT,),
+        check_fixture_reads: (FIXTURE_READ, FIXTURE_READ_JS),
+        check_literal_records: (LITERAL_RECORDS, QUERY_REPLACED, CANNED_RESPONSE, CANNED_FALLBACK),
+        check_in_memory_stores: (IN_MEMORY_STORE,),
+        check_closed_loop_tests: (CLOSED_LOOP,),
+    },
     rules=(
         Rule(
             FIXTURE_IMPORT,

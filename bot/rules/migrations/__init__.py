@@ -59,16 +59,23 @@ __all__ = [
 PACK = Pack(
     id="migrations",
     extras=(alembic_ini_files, schema_dumps, context_files),
-    checks=(
-        check_django,
-        check_sqlalchemy,
-        check_rails,
-        check_prisma,
-        check_typeorm,
-        check_sequelize,
-        check_edited,
-        sql.check_dangerous,
-    ),
+    checks={
+        check_django: (DJANGO,),
+        check_sqlalchemy: (SQLALCHEMY,),
+        check_rails: (SCHEMA_WITHOUT_MIGRATION, MIGRATION_WITHOUT_SCHEMA),
+        check_prisma: (PRISMA,),
+        check_typeorm: (TYPEORM,),
+        check_sequelize: (SEQUELIZE,),
+        check_edited: (EDITED,),
+        sql.check_dangerous: (
+            sql.DROP_TABLE,
+            sql.DROP_COLUMN,
+            sql.RENAME,
+            sql.NOT_NULL,
+            sql.INDEX,
+            sql.TYPE_CHANGE,
+        ),
+    },
     rules=(
         missing(DJANGO, "Django model fields or table options change without a migration."),
         missing(SQLALCHEMY, "SQLAlchemy columns or tables change without a new Alembic revision."),

@@ -195,4 +195,4 @@ def _removed(path: str, line: Line, hit: Hit) -> Finding:
     )
 
 
-PACK = Pack(id=PACK_ID, checks=(check_secrets,), rules=RULES)
+PACK = Pack(id=PACK_ID, checks={check_secrets: tuple(rule.id for rule in RULES)}, rules=RULES)

@@ -8,9 +8,10 @@ text and their parse trees, never by importing or running anything.
 from __future__ import annotations
 
 from bot.rules.model import Pack, Rule, Severity
+from bot.rules.tests import ci, removed
 from bot.rules.tests.ci import check_coverage, check_failure_switches, check_test_steps, ci_files
 from bot.rules.tests.languages import is_test_file
-from bot.rules.tests.markers import check_markers
+from bot.rules.tests.markers import FOCUS, SKIP, check_markers
 from bot.rules.tests.removed import check_removed_assertions, check_removed_tests
 from bot.rules.tests.skips import UNCONDITIONAL, check_unconditional_skips
 
@@ -99,14 +100,14 @@ RULES = (
 PACK = Pack(
     id="tests",
     extras=(ci_files,),
-    checks=(
-        check_removed_tests,
-        check_removed_assertions,
-        check_markers,
-        check_unconditional_skips,
-        check_test_steps,
-        check_failure_switches,
-        check_coverage,
-    ),
+    checks={
+        check_removed_tests: (removed.DELETED, removed.REMOVED),
+        check_removed_assertions: (removed.ASSERTION,),
+        check_markers: (SKIP.rule, FOCUS.rule),
+        check_unconditional_skips: (UNCONDITIONAL,),
+        check_test_steps: (ci.STEP_REMOVED,),
+        check_failure_switches: (ci.ALLOWED_FAILURE, ci.IGNORED_FAILURE),
+        check_coverage: (ci.COVERAGE,),
+    },
     rules=RULES,
 )
