@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 
@@ -16,38 +14,32 @@ from bot.github.auth import AppAuth
 from bot.github.client import GitHubClient
 from bot.jobs import redeliver
 from bot.jobs.pipeline import Pipeline
-from bot.jobs.redis_store import RedisStore
-from bot.jobs.sqlite_store import SqliteStore
 from bot.jobs.store import JobStore
+from bot.jobs.stores import open_store
 from bot.jobs.worker import Workers
 from bot.redaction import scrub
 from bot.settings import Settings
+from bot.supervisor import Supervised
 from bot.webhook.view import MAX_BODY_BYTES, make_view
 
 log = logging.getLogger(__name__)
 
 STORE = web.AppKey[JobStore]("store")
-
-
-async def open_store(settings: Settings) -> JobStore:
-    """Use the shared Redis store when READINESS_REDIS_URL is set, else the embedded SQLite one."""
-    if settings.redis_url is not None:
-        log.info("job store: Redis")
-        return await RedisStore.connect(
-            settings.redis_url.get_secret_value(), prefix=settings.redis_prefix
-        )
-    log.info("job store: SQLite at %s", settings.database)
-    return SqliteStore(settings.database)
+BACKGROUND = web.AppKey[list[Supervised]]("background")  # tasks /readyz checks are running
 
 
 async def create_app(settings: Settings) -> web.Application:
-    """Build the application; the GitHub session, workers and sweeper live in its cleanup ctx."""
+    """Build the application; the GitHub session, workers and sweeper live in its cleanup ctx.
+
+    Raises SettingError when the job store cannot be opened.
+    """
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     store = await open_store(settings)
     app[STORE] = store
     workers = Workers(store, settings.workers)
     secret = settings.webhook_secret.get_secret_value()
     webhook = make_view(secret, settings.app_id, router, store, workers.wake, settings.max_queued)
+    app[BACKGROUND] = []
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         timeout = aiohttp.ClientTimeout(total=settings.github_timeout, connect=10)
@@ -55,15 +47,18 @@ async def create_app(settings: Settings) -> web.Application:
             client = GitHubClient(session, base_url=settings.github_api_url)
             auth = AppAuth(settings.app_id, settings.private_key_pem(), client)
             workers.start(Pipeline(auth, client, settings.app_id))
-            sweeper = asyncio.create_task(
-                redeliver.run_forever(AppAPI(client, auth), store, settings.redeliver_interval),
-                name="redelivery-sweeper",
+            api = AppAPI(client, auth)
+            interval = settings.redeliver_interval
+            sweeper = Supervised(
+                "redelivery sweep",
+                lambda: redeliver.run_forever(api, store, interval),
+                max_delay=interval,  # a failing sweep is retried, but never less often than usual
             )
+            app[BACKGROUND].append(sweeper)
+            sweeper.start()
             log.info("readiness started with %d workers", settings.workers)
             yield
-            sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sweeper
+            await sweeper.stop()
             await workers.stop(settings.shutdown_timeout)
         await store.close()
 
@@ -80,12 +75,20 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def readyz(request: web.Request) -> web.Response:
+    """Answer 200 with job counts; 503 with the reason when the store or a background task is down.
+
+    Shape: `{"status": "ok", "jobs": {state: n}}` or `{"status": "unavailable", "error": "..."}`.
+    """
+    problems = [task.problem for task in request.app[BACKGROUND] if task.problem is not None]
     try:
         await request.app[STORE].ping()
         counts = await request.app[STORE].counts()
     except Exception as exc:  # noqa: BLE001 - any database failure means "not ready"
-        log.error("readiness probe failed: %s", exc)
-        return web.json_response({"status": "unavailable", "error": scrub(str(exc))}, status=503)
+        problems.insert(0, f"job store: {exc}")
+    if problems:
+        error = "; ".join(problems)
+        log.error("readiness probe failed: %s", error)
+        return web.json_response({"status": "unavailable", "error": scrub(error)}, status=503)
     return web.json_response({"status": "ok", "jobs": counts})
 
 

@@ -15,9 +15,8 @@ import logging
 import os
 import sys
 from collections.abc import Callable
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, TypeVar
 
 from pydantic import ValidationError
 
@@ -28,9 +27,11 @@ from bot.local import scan_diff, scan_repo
 from bot.redaction import scrub
 from bot.rules.engine import Evaluation
 from bot.rules.model import Severity
-from bot.settings import Settings
+from bot.settings import Settings, StoreSettings
+from bot.version import VERSION
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+SettingsT = TypeVar("SettingsT", bound=StoreSettings)
 
 
 class UsageError(Exception):
@@ -71,7 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="readiness", description="Review changes for production-readiness regressions."
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {VERSION}")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("serve", help="run the GitHub App: webhook server and workers")
     jobs_cmd = commands.add_parser("jobs", help="show job counts and the dead-letter queue")
@@ -91,36 +92,44 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _version() -> str:
-    try:
-        return version("readiness")  # the installed distribution's, i.e. pyproject.toml's
-    except PackageNotFoundError:  # a source tree run without being installed
-        return "unknown (not installed)"
-
-
 def serve() -> int:
-    from aiohttp import web
+    """Check every setting, bind the port, open the store, then serve until SIGTERM.
 
-    from bot.app import create_app
+    A setting that cannot work (bad value, port in use, data directory not writable, Redis not
+    answering) is one line naming the variable, and exit code 2.
+    """
+    from bot import server
+    from bot.errors import SettingError
 
-    settings = _settings()
+    settings = _settings(Settings)
     logs.configure(settings.log_level)
-    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
+    try:
+        with server.listen(settings.host, settings.port) as sock:
+            asyncio.run(server.serve(settings, sock))
+    except SettingError as exc:
+        raise UsageError(str(exc)) from None
     return EXIT_CLEAN
 
 
-def _settings() -> Settings:
+def _settings(model: type[SettingsT]) -> SettingsT:
     try:
-        return Settings()  # type: ignore[call-arg]  # filled from the environment
+        return model()
     except ValidationError as exc:
-        raise UsageError(f"invalid settings: {_settings_errors(exc)}") from None
+        raise UsageError(_settings_errors(exc)) from None
 
 
 async def jobs(limit: int, out: TextIO) -> int:
-    """Print job counts per state and the most recent failed jobs with their last error."""
-    from bot.app import open_store
+    """Print job counts per state and the most recent failed jobs with their last error.
 
-    store = await open_store(_settings())
+    Needs only the store's location; reads a store a server made and changes nothing in it.
+    """
+    from bot.errors import SettingError
+    from bot.jobs.stores import open_store
+
+    try:
+        store = await open_store(_settings(StoreSettings), create=False)
+    except SettingError as exc:
+        raise UsageError(str(exc)) from None
     try:
         counts = await store.counts()
         failed = await store.failed(limit)
@@ -139,8 +148,9 @@ def _settings_errors(exc: ValidationError) -> str:
     parts = []
     for error in exc.errors():
         field = "_".join(str(part) for part in error["loc"]).upper()
-        name = f"READINESS_{field}" if field else "settings"
-        parts.append(f"{name}: {error['msg']}")
+        problem = "not set" if error["type"] == "missing" else error["msg"]
+        # An error of the whole model (loc empty) names its variables in its own message.
+        parts.append(f"READINESS_{field}: {problem}" if field else problem)
     return "; ".join(parts)
 
 

@@ -17,3 +17,15 @@ class TransientError(ReadinessError):
 
 class PermanentError(ReadinessError):
     """Will fail the same way again: the PR is gone, access was revoked, input is invalid."""
+
+
+class SettingError(ReadinessError):
+    """A setting that cannot work (port in use, Redis unreachable, no job store there).
+
+    The text is `READINESS_<NAME>: <problem>`, one line that never repeats the setting's value;
+    the CLI prints it and exits 2.
+    """
+
+    def __init__(self, variable: str, problem: str) -> None:
+        super().__init__(f"{variable}: {problem}")
+        self.variable = variable

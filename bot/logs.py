@@ -22,6 +22,10 @@ _context: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar
 )
 
 
+# What every LogRecord has; anything else on a record came from `extra=` and becomes a field.
+_RECORD_ATTRIBUTES = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+
+
 def _fields() -> dict[str, Any]:
     return _context.get() or {}
 
@@ -66,7 +70,7 @@ def redacted(handler: logging.Handler) -> logging.Handler:
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object per line, with the bound context."""
+    """One JSON object per line, with the bound context and the fields given as `extra=`."""
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
@@ -75,6 +79,7 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
             **_fields(),
+            **{k: v for k, v in vars(record).items() if k not in _RECORD_ATTRIBUTES},
         }
         if record.exc_info:
             entry["exception"] = record.exc_text or self.formatException(record.exc_info)

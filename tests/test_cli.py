@@ -137,7 +137,7 @@ def test_input_errors_exit_two_with_one_line() -> None:
 def test_serve_with_missing_settings_names_the_variables_and_exits_two() -> None:
     done = readiness("serve", env={"READINESS_WEBHOOK_SECRET": "s3cr3t-value"})
     assert done.returncode == 2
-    assert done.stderr == "readiness: invalid settings: READINESS_APP_ID: Field required\n"
+    assert done.stderr == "readiness: READINESS_APP_ID: not set\n"
     assert "Traceback" not in done.stderr
 
 

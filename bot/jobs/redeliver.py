@@ -55,7 +55,11 @@ async def sweep(app: AppAPI, store: JobStore, now: datetime | None = None) -> in
 
 
 async def run_forever(app: AppAPI, store: JobStore, interval: float = INTERVAL_S) -> None:
-    """Sweep now and every `interval` seconds; a failed sweep is logged and tried next time."""
+    """Sweep now and every `interval` seconds; a sweep GitHub failed is logged and tried next time.
+
+    Anything else (the store failing, an unexpected answer) ends the loop: the app runs it
+    under `Supervised`, which logs why and restarts it.
+    """
     while True:
         with contextlib.suppress(asyncio.TimeoutError):
             try:

@@ -13,27 +13,30 @@ what `XAUTOCLAIM` would: a job whose claimer fell silent for `lease_s` is handed
 
 Keys under the prefix: `delivery:<id>` (seen, 7-day expiry), `seq`, `job:<id>` (hash),
 `queued` (zset by due time), `running` (zset by lease deadline), `done` and `failed` (zsets by
-time, 7-day retention), `reviews` (PR key -> its queued review, for coalescing), `lock:<PR key>`.
+time, 7-day retention), `reviews` (PR key -> its queued review, for coalescing), `lock:<PR key>`,
+`created` (when a server first used the prefix: a reader connects only where it is set).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import socket
+import time
 from typing import Any
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from bot.jobs.model import Job, dumps, kind_of, loads
-from bot.jobs.store import Claimed, FailedJob
+from bot.jobs.store import Claimed, FailedJob, StoreNotFound
+from bot.supervisor import Supervised
 
 log = logging.getLogger(__name__)
 
 RETENTION_S = 7 * 24 * 3600
+CONNECT_TIMEOUT_S = 5.0  # start-up fails fast on an unreachable Redis instead of hanging
 STATES = ("queued", "running", "done", "failed")
 
 # Job ids are zero-padded so that jobs due in the same millisecond leave the zset in id order.
@@ -219,7 +222,11 @@ class RedisStore:
         self._renew = client.register_script(_PRELUDE + _RENEW)
         self._release = client.register_script(_PRELUDE + _RELEASE)
         self._next_due = client.register_script(_PRELUDE + _NEXT_DUE)
-        self._renewer = asyncio.create_task(self._renew_leases(lease_s / 3), name="lease-renewal")
+        every = lease_s / 3
+        self._renewer = Supervised(
+            "job lease renewal", lambda: self._renew_leases(every), max_delay=every
+        )
+        self._renewer.start()
 
     @classmethod
     async def connect(
@@ -229,13 +236,27 @@ class RedisStore:
         prefix: str = "readiness:",
         consumer: str | None = None,
         lease_s: float = 300.0,
+        create: bool = True,
     ) -> RedisStore:
-        """Connect and check that Redis answers; `lease_s` is how long a claim may stay silent."""
+        """Connect and check that Redis answers within CONNECT_TIMEOUT_S.
+
+        `lease_s` is how long a claim may stay silent. With `create` False (a reader), raise
+        StoreNotFound unless a server has used this prefix before. Raises ValueError for a URL
+        that is not a Redis URL, RedisError or TimeoutError when Redis does not answer.
+        """
         client = Redis.from_url(
-            url, decode_responses=True, socket_connect_timeout=5, socket_timeout=30
+            url,
+            decode_responses=True,
+            socket_connect_timeout=CONNECT_TIMEOUT_S,
+            socket_timeout=30,
         )  # a hung connection must surface as an error, not stall the workers
         try:
-            await client.ping()
+            async with asyncio.timeout(CONNECT_TIMEOUT_S):
+                await client.ping()
+            if create:
+                await client.set(prefix + "created", int(time.time()), nx=True)
+            elif not await client.exists(prefix + "created"):
+                raise StoreNotFound("no job store under this prefix")
         except BaseException:
             await client.aclose()
             raise
@@ -243,9 +264,7 @@ class RedisStore:
 
     async def close(self) -> None:
         """Stop renewing, hand back jobs cut short (other replicas take them now), disconnect."""
-        self._renewer.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._renewer
+        await self._renewer.stop()
         try:
             if self._held:
                 await self._release(args=[self._prefix, *_pairs(self._held)])
@@ -329,8 +348,10 @@ class RedisStore:
         return None if ms is None else max(0.0, int(ms) / 1000)
 
     async def ping(self) -> None:
-        """Raise if Redis does not answer."""
+        """Raise if Redis does not answer, or if leases are not being renewed."""
         await self._redis.ping()
+        if self._renewer.problem is not None:
+            raise RuntimeError(self._renewer.problem)
 
     async def _renew_leases(self, every: float) -> None:
         """Extend the leases of the jobs we run: a live replica's jobs are never reclaimed."""

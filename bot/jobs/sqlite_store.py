@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.jobs.model import Job, ReviewJob, dumps, kind_of, loads
-from bot.jobs.store import Claimed, FailedJob
+from bot.jobs.store import Claimed, FailedJob, StoreNotFound
 
 RETENTION_S = 7 * 24 * 3600
 
@@ -45,11 +45,31 @@ CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state, not_before);
 class SqliteStore:
     """The embedded job store: one process, one SQLite file; statements run off the event loop."""
 
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
+        """Open the store at `path`, creating it, and queue again what a dead process left running.
+
+        `read_only` opens an existing store and changes nothing in it (`readiness jobs` may run
+        beside a live server, whose running jobs must stay running); it raises sqlite3.Error
+        when the file is not a job store, StoreNotFound when there is no file.
+        """
+        if read_only:
+            if not path.is_file():
+                raise StoreNotFound(f"no {path.name}")
+            uri = f"{path.resolve().as_uri()}?mode=ro"
+            self._db = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.row_factory = sqlite3.Row
         self._lock = threading.Lock()
+        if read_only:
+            try:
+                self._db.execute("PRAGMA busy_timeout=5000")
+                self._db.execute("SELECT 1 FROM jobs LIMIT 0")
+            except sqlite3.Error:
+                self._db.close()
+                raise
+            return
         with self._lock:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")  # a 202 promises the job is on disk

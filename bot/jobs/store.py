@@ -14,6 +14,10 @@ from typing import Protocol
 from bot.jobs.model import Job
 
 
+class StoreNotFound(LookupError):
+    """No job store where the settings point: a reader (`readiness jobs`) must not make one."""
+
+
 @dataclass(frozen=True)
 class Claimed:
     id: str
