@@ -15,6 +15,13 @@ class TransientError(ReadinessError):
         self.retry_after = retry_after
 
 
+class OutcomeUnknown(TransientError):
+    """A creating request may or may not have been applied: GitHub's answer was lost (a 5xx, a
+    timeout or a reset connection after the request was sent). Retrying it blindly could create
+    a second review or repeat annotations, so the caller first looks for what it may have made.
+    """
+
+
 class PermanentError(ReadinessError):
     """Will fail the same way again: the PR is gone, access was revoked, input is invalid."""
 

@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -120,6 +121,48 @@ async def test_sigterm_requeues_the_running_job_and_exits_zero(
     try:
         await wait_for(lambda: [r["status"] for r in github.check_runs] == ["completed"], 60, "run")
         assert len(github.reviews_of(REPO, 7)) == 1
+    finally:
+        second.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(second.wait(), 30) == 0
+
+
+async def test_killed_after_the_first_annotation_batch_repeats_no_annotation(
+    server_env: dict[str, str], github: FakeGitHub, tmp_path: Path
+) -> None:
+    """120 findings go out in three batches; the process dies after the first. GitHub cannot take
+    annotations back, so the next process closes that run and gives a new one each annotation
+    once (not 170)."""
+    keys = "".join(f'KEY_{n} = "sk_live_{n:04d}Zq81LmVb3KxRt0PaWy7cT3Bl"\n' for n in range(120))
+    data = open_pull(github, tmp_path / "repo", BASE, {**HEAD, "shop/keys.py": keys})
+    patches = 0
+
+    async def hold_the_second_batch(_: Any) -> None:
+        nonlocal patches
+        patches += 1
+        if patches == 2:  # held from here on: the first batch went through
+            github.fail("PATCH", f"/repos/{REPO}/check-runs/*", 503, delay=60)
+
+    github.before("PATCH", f"/repos/{REPO}/check-runs/*", hold_the_second_batch)
+    first = await start(server_env)
+    await post_delivery(server_env, data)
+    await wait_for(lambda: patches >= 2, 60, "the second annotation batch")
+    first.send_signal(signal.SIGKILL)
+    await first.wait()
+    github.before("PATCH", f"/repos/{REPO}/check-runs/*", None)
+    (interrupted,) = github.check_runs
+    assert interrupted["output"]["annotations_count"] == 50
+
+    second = await start(server_env)
+    try:
+        await wait_for(
+            lambda: [r["status"] for r in github.check_runs] == ["completed", "completed"],
+            60,
+            "both runs completed",
+        )
+        old, new = sorted(github.check_runs, key=lambda r: r["id"])
+        assert old["conclusion"] == "cancelled" and new["conclusion"] == "failure"
+        places = [(a["path"], a["start_line"]) for a in new["output"]["annotations"]]
+        assert len(places) == len(set(places)) >= 120
     finally:
         second.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(second.wait(), 30) == 0

@@ -11,6 +11,7 @@ from urllib.parse import quote
 from gidgethub import BadRequest
 
 from bot.diff.model import Ref
+from bot.errors import OutcomeUnknown, TransientError
 from bot.github.auth import AppAuth
 from bot.github.client import GitHubClient, json_of
 
@@ -20,6 +21,7 @@ DIFF_MEDIA = "application/vnd.github.v3.diff"
 RAW_MEDIA = "application/vnd.github.raw"
 MAX_CONTENT_BYTES = 1_000_000
 MAX_CONCURRENT_READS = 8  # GitHub asks integrators not to fire many requests at once
+WRITE_ATTEMPTS = 3  # a creating request whose answer was lost: look, then send again
 
 
 class DiffTooLarge(Exception):
@@ -31,6 +33,7 @@ class RepoAPI:
 
     def __init__(self, gh: GitHubClient, repo: str) -> None:
         self.gh = gh
+        self._writes = gh.writer()
         self.repo = repo
         self._base = f"/repos/{repo}"
 
@@ -83,13 +86,52 @@ class RepoAPI:
         runs = data.get("check_runs") or []
         return dict(runs[0]) if runs else None
 
-    async def create_check_run(self, body: dict[str, Any]) -> int:
-        """Create a check run and return its id."""
-        return int(json_of(await self.gh.post(f"{self._base}/check-runs", data=body))["id"])
+    async def get_check_run(self, check_run_id: int) -> dict[str, Any]:
+        """Fetch one check run: its status and `output.annotations_count`."""
+        return json_of(await self.gh.getitem(f"{self._base}/check-runs/{check_run_id}"))
 
-    async def update_check_run(self, check_run_id: int, body: dict[str, Any]) -> None:
-        """Update a check run; annotations sent are appended to the run's."""
-        await self.gh.patch(f"{self._base}/check-runs/{check_run_id}", data=body)
+    async def create_check_run(self, body: dict[str, Any], app_id: int) -> int:
+        """Create a check run and return its id.
+
+        A run is only created when the head has no unfinished run of this app, so when GitHub's
+        answer is lost, an unfinished run found on the head is the one that request created.
+        Raises TransientError when every answer was lost and nothing was found.
+        """
+        for _ in range(WRITE_ATTEMPTS):
+            try:
+                created = await self._writes.post(f"{self._base}/check-runs", data=body)
+                return int(json_of(created)["id"])
+            except OutcomeUnknown as exc:
+                log.warning("%s; looking for the run it may have created", exc)
+                found = await self.latest_check_run(body["head_sha"], body["name"], app_id)
+                if found is not None and found["status"] != "completed":
+                    return int(found["id"])
+        raise TransientError("no check run could be created: GitHub's answers were lost")
+
+    async def update_check_run(
+        self, check_run_id: int, body: dict[str, Any], *, annotations_before: int = 0
+    ) -> None:
+        """Update a check run; annotations sent are appended to the run's.
+
+        An update without annotations replaces fields and is simply sent again. One with
+        annotations is not: when GitHub's answer is lost, the run's annotation count (compared
+        with `annotations_before`, the count before this request) tells whether it was applied.
+        """
+        url = f"{self._base}/check-runs/{check_run_id}"
+        sent = len((body.get("output") or {}).get("annotations") or ())
+        if not sent:
+            await self.gh.patch(url, data=body)
+            return
+        for _ in range(WRITE_ATTEMPTS):
+            try:
+                await self._writes.patch(url, data=body)
+                return
+            except OutcomeUnknown as exc:
+                log.warning("%s; reading the run's annotation count", exc)
+                run = await self.get_check_run(check_run_id)
+                if int(run["output"]["annotations_count"]) >= annotations_before + sent:
+                    return
+        raise TransientError("the check run could not be updated: GitHub's answers were lost")
 
     def list_review_comments(self, number: int) -> AsyncIterator[dict[str, Any]]:
         """Iterate over every review comment of the PR, all pages."""
@@ -99,9 +141,22 @@ class RepoAPI:
         """Iterate over every review of the PR, all pages."""
         return self.gh.getiter(f"{self._base}/pulls/{number}/reviews?per_page=100")
 
-    async def create_review(self, number: int, body: dict[str, Any]) -> None:
-        """Post one review with its line comments."""
-        await self.gh.post(f"{self._base}/pulls/{number}/reviews", data=body)
+    async def create_review(self, number: int, body: dict[str, Any], marker: str) -> None:
+        """Post one review with its line comments.
+
+        `marker` is a hidden line of the review's body: when GitHub's answer is lost, a review
+        carrying it is the one that request created, and it is not posted again.
+        """
+        for _ in range(WRITE_ATTEMPTS):
+            try:
+                await self._writes.post(f"{self._base}/pulls/{number}/reviews", data=body)
+                return
+            except OutcomeUnknown as exc:
+                log.warning("%s; looking for the review it may have created", exc)
+                async for review in self.list_reviews(number):
+                    if marker in (review.get("body") or ""):
+                        return
+        raise TransientError("the review could not be posted: GitHub's answers were lost")
 
     async def get_permission(self, username: str) -> str:
         """Return the user's permission on the repository: admin, maintain, write, read or none."""

@@ -43,6 +43,11 @@ class AppAuth:
             app_id=self._app_id, private_key=self._private_key, expiration=JWT_LIFETIME_S
         )
 
+    def forget(self, installation_id: int) -> None:
+        """Drop the cached token: GitHub refused it (401) before its announced expiry, because it
+        was revoked or the installation's access changed. The next call fetches a new one."""
+        self._tokens.pop(installation_id, None)
+
     async def installation_token(self, installation_id: int) -> str:
         """Return a valid token, fetching at most one at a time per installation."""
         cached = self._tokens.get(installation_id)

@@ -4,6 +4,11 @@ gidgethub retries nothing by itself (PLATFORM.md): 5xx answers, connection error
 rate limits (403/429 with `Retry-After` or `x-ratelimit-reset`) are retried here, a few times,
 with exponential backoff and jitter. Anything that would wait too long becomes a TransientError
 so the job is retried later instead of holding a worker.
+
+A request that creates something (a review, a check run, appended annotations) is not idempotent:
+through `writer()`, a failure after which GitHub may have applied it (a 5xx, a timeout, a reset
+connection) raises OutcomeUnknown instead of being sent again, and the caller reconciles.
+Rate limits (the request was refused, not applied) and failures to connect are still retried.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from gidgethub.abc import JSON_CONTENT_TYPE
 from gidgethub.aiohttp import GitHubAPI
 from yarl import URL
 
-from bot.errors import TransientError
+from bot.errors import OutcomeUnknown, TransientError
 from bot.redaction import scrub_data
 
 log = logging.getLogger(__name__)
@@ -63,13 +68,21 @@ class GitHubClient(GitHubAPI):
         *,
         base_url: str,
         oauth_token: str | None = None,
+        resend_unsure: bool = True,
     ) -> None:
         super().__init__(session, USER_AGENT, oauth_token=oauth_token, base_url=base_url)
         self.session = session
+        self._resend_unsure = resend_unsure
 
     def for_token(self, token: str) -> GitHubClient:
         """Return a client for one installation token, sharing the session."""
         return GitHubClient(self.session, base_url=self.base_url, oauth_token=token)
+
+    def writer(self) -> GitHubClient:
+        """Return a client for non-idempotent writes: an unsure outcome raises OutcomeUnknown."""
+        return GitHubClient(
+            self.session, base_url=self.base_url, oauth_token=self.oauth_token, resend_unsure=False
+        )
 
     async def handle_rate_limit_error(
         self, *, method: str, url: str, exception: HTTPException, attempt: int
@@ -77,6 +90,11 @@ class GitHubClient(GitHubAPI):
         delay = retry_delay(exception, attempt)
         if delay is None:
             return False
+        if not self._resend_unsure and _maybe_applied(exception):
+            raise OutcomeUnknown(
+                f"GitHub answered {int(exception.status_code)} to {method} {_path(url)}; "
+                "it may have been applied"
+            ) from exception
         if attempt >= MAX_ATTEMPTS or delay > MAX_WAIT_S:
             raise TransientError(
                 f"GitHub answered {int(exception.status_code)} to {method} {_path(url)}",
@@ -125,6 +143,9 @@ class GitHubClient(GitHubAPI):
             try:
                 return await super()._request(method, url, headers, body)
             except (aiohttp.ClientConnectionError, TimeoutError) as exc:
+                if not self._resend_unsure and not isinstance(exc, aiohttp.ClientConnectorError):
+                    # Sent, then lost: GitHub may have applied it (a connect failure sent nothing).
+                    raise OutcomeUnknown(f"{method} {_path(url)}: {type(exc).__name__}") from exc
                 if attempt == MAX_ATTEMPTS:
                     raise TransientError(f"{method} {_path(url)}: {type(exc).__name__}") from exc
                 await self.sleep(BACKOFF_BASE_S * 2.0 ** (attempt - 1) * (1 + random.random()))
@@ -156,6 +177,11 @@ class GitHubClient(GitHubAPI):
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
+
+
+def _maybe_applied(exc: HTTPException) -> bool:
+    """Tell a failure GitHub may have applied the request before (5xx) from a refusal (429)."""
+    return isinstance(exc, GitHubBroken) or int(exc.status_code) >= 500
 
 
 def _path(url: str) -> str:

@@ -10,6 +10,7 @@ its run is completed as `cancelled`.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from gidgethub import BadRequest, HTTPException
 
@@ -19,7 +20,7 @@ from bot.errors import PermanentError, TransientError
 from bot.github.api import DiffTooLarge, GitHubContents, RepoAPI
 from bot.github.auth import AppAuth
 from bot.github.client import GitHubClient
-from bot.jobs.model import CommandJob, Job
+from bot.jobs.model import CommandJob, Job, ReviewJob
 from bot.logs import bind
 from bot.report import checks
 from bot.report.review import plan, posted
@@ -29,6 +30,7 @@ from bot.rules.registry import rule_table
 log = logging.getLogger(__name__)
 
 WRITE_ROLES = frozenset({"admin", "maintain", "write"})
+UNAUTHORIZED = 401
 GONE = frozenset({404, 410, 422})  # the PR, repo or commit is gone: retrying cannot help
 PUSH_TRIGGERS = frozenset(
     f"pull_request.{action}" for action in ("opened", "reopened", "synchronize", "ready_for_review")
@@ -61,12 +63,30 @@ class Pipeline:
 
     async def __call__(self, job: Job) -> None:
         try:
-            await self._run(job)
+            try:
+                await self._run(job)
+            except BadRequest as exc:
+                if int(exc.status_code) != UNAUTHORIZED:
+                    raise
+                # A revoked or rejected token is not fixed by waiting: fetch a new one, once.
+                log.warning("GitHub refused the installation token (401); retrying with a new one")
+                self._auth.forget(job.installation_id)
+                await self._run(job)
         except BadRequest as exc:
             if int(exc.status_code) in GONE:
                 log.warning("job ended: GitHub answered %s (%s)", int(exc.status_code), exc)
                 return
             raise PermanentError(f"GitHub refused: {int(exc.status_code)} {exc}") from exc
+
+    async def abandon(self, job: Job, reason: str) -> None:
+        """Finish what a job given up for good left in progress (its check run), best effort."""
+        try:
+            token = await self._auth.installation_token(job.installation_id)
+            await abandon(
+                RepoAPI(self._client.for_token(token), job.repo), job, self._app_id, reason
+            )
+        except (HTTPException, TransientError) as exc:
+            log.warning("could not complete the run of an abandoned job: %s", exc)
 
     async def _run(self, job: Job) -> None:
         token = await self._auth.installation_token(job.installation_id)
@@ -99,31 +119,32 @@ async def review(api: RepoAPI, number: int, app_id: int, *, again: bool) -> Eval
     if latest is not None and latest["status"] == "completed" and not again:
         log.info("head already reviewed (check run %s); skipping", latest["id"])
         return None
-    if latest is not None and latest["status"] != "completed":
-        check_run = int(latest["id"])
-        await api.update_check_run(check_run, checks.restarted())
-    else:
-        check_run = await api.create_check_run(checks.started(head))
+    check_run = await _open_run(api, head, latest, app_id)
     try:
         change = cap(await fetch_change(api, number))
         snap = await snapshot(change, GitHubContents(api, base, head))
         evaluation = await evaluate(snap)
-        current = await api.get_pull(number)
-        if current["head"]["sha"] != head:
-            log.info(
-                "head superseded by %s while reviewing; not publishing", current["head"]["sha"]
-            )
-            await api.update_check_run(check_run, checks.superseded(current["head"]["sha"]))
-            return None
         already = posted([c.get("body") async for c in api.list_review_comments(number)])
         already |= posted([r.get("body") async for r in api.list_reviews(number)])
         review_plan = plan(evaluation.findings, change, already)
+        # The last read, right before the first publishing write: a push during the review
+        # means this head's review must not reach the conversation.
+        current = str((await api.get_pull(number))["head"]["sha"])
+        if current != head:
+            log.info("head superseded by %s while reviewing; not publishing", current)
+            await api.update_check_run(check_run, checks.superseded(current))
+            return None
         if review_plan is not None:
-            await api.create_review(number, review_plan.request(head))
+            await api.create_review(number, review_plan.request(head), review_plan.marker(head))
+        sent = 0
         for body in checks.completed(evaluation):
-            await api.update_check_run(check_run, body)
+            await api.update_check_run(check_run, body, annotations_before=sent)
+            sent += len(body["output"]["annotations"])
     except Exception as exc:
-        await _give_up(api, check_run, exc)
+        if _retried(exc):
+            await _wait(api, check_run, exc)
+        else:
+            await _give_up(api, check_run, exc)
         raise
     log.info(
         "review published: %d findings, %d new comments",
@@ -133,11 +154,48 @@ async def review(api: RepoAPI, number: int, app_id: int, *, again: bool) -> Eval
     return evaluation
 
 
+async def _open_run(api: RepoAPI, head: str, latest: dict[str, Any] | None, app_id: int) -> int:
+    """Take over this head's unfinished run, or create one.
+
+    GitHub appends annotations and cannot remove them, so a run an interrupted attempt already
+    sent annotations to is not reused (its repeats would double them): it is closed as cancelled
+    and a new run gets each annotation once.
+    """
+    if latest is not None and latest["status"] != "completed":
+        if not int((latest.get("output") or {}).get("annotations_count") or 0):
+            await api.update_check_run(int(latest["id"]), checks.restarted())
+            return int(latest["id"])
+        await api.update_check_run(int(latest["id"]), checks.interrupted())
+    return await api.create_check_run(checks.started(head), app_id)
+
+
+def _retried(exc: Exception) -> bool:
+    """Tell a failure the job is retried for (GitHub unavailable, a refused token) from a bug."""
+    unauthorized = isinstance(exc, BadRequest) and int(exc.status_code) == UNAUTHORIZED
+    return isinstance(exc, TransientError) or unauthorized
+
+
+async def _wait(api: RepoAPI, check_run: int, exc: Exception) -> None:
+    """Keep the run in progress, saying the review waits for GitHub; the retry takes it over."""
+    try:
+        await api.update_check_run(check_run, checks.waiting())
+    except (HTTPException, TransientError) as update_error:
+        log.warning("could not mark check run %s as waiting: %s", check_run, update_error)
+
+
+async def abandon(api: RepoAPI, job: Job, app_id: int, reason: str) -> None:
+    """Complete the unfinished run of a review job given up for good, so none stays in
+    progress: `neutral`, with the reason and how to run the review again."""
+    if not isinstance(job, ReviewJob) or not job.head_sha:
+        return
+    latest = await api.latest_check_run(job.head_sha, checks.CHECK_NAME, app_id)
+    if latest is not None and latest["status"] != "completed":
+        await api.update_check_run(int(latest["id"]), checks.crashed(reason))
+
+
 async def _give_up(api: RepoAPI, check_run: int, exc: Exception) -> None:
     """Complete the run with the reason, best effort: the original error is what gets reported."""
-    reason = "GitHub is unavailable or rate-limited; the review will be retried automatically."
-    if not isinstance(exc, TransientError):
-        reason = f"The review failed ({type(exc).__name__})."
+    reason = f"The review failed ({type(exc).__name__})."
     try:
         await api.update_check_run(check_run, checks.crashed(reason))
     except (HTTPException, TransientError) as update_error:

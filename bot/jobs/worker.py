@@ -20,6 +20,7 @@ from bot.redaction import scrub
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Job], Awaitable[None]]
+Abandon = Callable[[Job, str], Awaitable[None]]  # finish what a job given up for good left open
 MAX_ATTEMPTS = 5
 IDLE_POLL_S = 5.0
 STORE_BACKOFF_S = 2.0
@@ -39,11 +40,14 @@ class Workers:
         self._wakeup = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
+        self._abandon: Abandon | None = None
 
     def wake(self) -> None:
         self._wakeup.set()
 
-    def start(self, handler: Handler) -> None:
+    def start(self, handler: Handler, abandon: Abandon | None = None) -> None:
+        """Start the workers; `abandon` is told of each job given up for good, with the reason."""
+        self._abandon = abandon
         self._tasks = [
             asyncio.create_task(self._loop(handler), name=f"worker-{n}")
             for n in range(self._concurrency)
@@ -94,6 +98,14 @@ class Workers:
             head_sha=getattr(job, "head_sha", None),
             job=claimed.id,
         ):
+            if claimed.attempts > MAX_ATTEMPTS:
+                # Attempts are counted when a job is claimed, so a job whose every attempt killed
+                # the process (or was cut off) still reaches the limit and stops here.
+                error = f"gave up after {MAX_ATTEMPTS} attempts that ended without a result"
+                log.error("job dead-lettered: %s", error)
+                await self._store.fail(claimed.id, error)
+                await self._abandoned(job, error)
+                return
             log.info("job started (attempt %d): %s", claimed.attempts, type(job).__name__)
             try:
                 await handler(job)
@@ -117,9 +129,15 @@ class Workers:
         if claimed.attempts >= MAX_ATTEMPTS:
             log.error("job failed after %d attempts: %s", claimed.attempts, error)
             await self._store.fail(claimed.id, error)
+            await self._abandoned(claimed.job, error)
             return
         delay = backoff(claimed.attempts, hint)
         log.warning(
             "job attempt %d failed (%s); retrying in %.0f s", claimed.attempts, error, delay
         )
         await self._store.retry(claimed.id, delay, error)
+
+    async def _abandoned(self, job: Job, error: str) -> None:
+        if self._abandon is not None:
+            reason = f"Readiness gave up on this review: {error}"
+            await self._abandon(job, reason)

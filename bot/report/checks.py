@@ -59,6 +59,31 @@ def restarted() -> dict[str, Any]:
     return {"status": "in_progress", "output": REVIEWING}
 
 
+def waiting() -> dict[str, Any]:
+    """Say the review waits for GitHub (an outage, a rate limit) and will resume by itself."""
+    return {
+        "status": "in_progress",
+        "output": {
+            "title": "Waiting for GitHub",
+            "summary": "GitHub is unavailable or rate-limited; the review resumes automatically "
+            "when it answers again.",
+        },
+    }
+
+
+def interrupted() -> dict[str, Any]:
+    """Close a run an interrupted attempt had sent annotations to: a new run replaces it."""
+    return {
+        "status": "completed",
+        "conclusion": Conclusion.CANCELLED.value,
+        "completed_at": _now(),
+        "output": {
+            "title": "Interrupted",
+            "summary": "This review was interrupted and runs again in a new check run.",
+        },
+    }
+
+
 def superseded(new_head: str) -> dict[str, Any]:
     """Close a run whose head was replaced by a newer push while it was reviewed."""
     return {

@@ -9,6 +9,7 @@ secondary rate limits; the rest are listed in the review body.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -21,6 +22,8 @@ from bot.rules.model import Finding, Severity
 
 MAX_COMMENTS = 30
 _MARKER = "<!-- readiness:fingerprint={} -->"
+_REVIEW_MARKER = "<!-- readiness:review={} -->"
+MARKER_ROOM = 64
 _MARKER_RE = re.compile(r"<!-- readiness:fingerprint=([0-9a-f]+(?:-\d+)?) -->")
 _HEADING = {
     Severity.ERROR: "🔴 Error",
@@ -39,12 +42,21 @@ class ReviewPlan:
     comments: tuple[Finding, ...]
     overflow: tuple[Finding, ...]
 
+    def marker(self, head_sha: str) -> str:
+        """A hidden line naming this review: the head it judged and the findings it posts.
+
+        Found in the PR's reviews, it proves a request whose answer was lost created the review.
+        """
+        findings = "\n".join(sorted(f.fingerprint for f in (*self.comments, *self.overflow)))
+        digest = hashlib.sha256(f"{head_sha}\n{findings}".encode()).hexdigest()[:20]
+        return _REVIEW_MARKER.format(digest)
+
     def request(self, head_sha: str) -> dict[str, Any]:
-        """Build the `POST /pulls/{n}/reviews` body."""
+        """Build the `POST /pulls/{n}/reviews` body, for the head it judged (`commit_id`)."""
         return {
             "commit_id": head_sha,
             "event": "COMMENT",
-            "body": self.body(),
+            "body": f"{self.body()}\n{self.marker(head_sha)}",
             "comments": [
                 {"path": f.path, "line": f.line, "side": f.side, "body": comment_body(f)}
                 for f in self.comments
@@ -64,7 +76,7 @@ class ReviewPlan:
                 for f in self.overflow
             ]
         lines += ["", f"<sub>See the **Readiness** check for the full report. {RERUN_HINT}</sub>"]
-        return trim("\n".join(lines), MAX_TEXT)
+        return trim("\n".join(lines), MAX_TEXT - MARKER_ROOM)  # room for the review's marker
 
 
 def plan(findings: Sequence[Finding], change: Change, already: set[str]) -> ReviewPlan | None:

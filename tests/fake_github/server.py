@@ -8,6 +8,7 @@ import fnmatch
 import json
 import secrets
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from types import TracebackType
@@ -32,6 +33,7 @@ ROUTES: list[tuple[str, str, routes.Handler]] = [
     ("GET", "/repos/{owner}/{repo}/git/trees/{tree_sha}", routes.get_tree),
     ("GET", "/repos/{owner}/{repo}/collaborators/{username}/permission", routes.get_permission),
     ("POST", "/repos/{owner}/{repo}/check-runs", writes.create_check_run),
+    ("GET", "/repos/{owner}/{repo}/check-runs/{check_run_id}", writes.get_check_run),
     ("PATCH", "/repos/{owner}/{repo}/check-runs/{check_run_id}", writes.update_check_run),
     ("GET", "/repos/{owner}/{repo}/commits/{ref}/check-runs", writes.list_check_runs),
     ("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/reviews", writes.list_reviews),
@@ -58,9 +60,17 @@ class Call:
     json: Any | None
 
 
+RESET = 0  # a fault status: close the connection instead of answering
+Hook = Callable[["Call"], Awaitable[None]]
+
+
 @dataclass
 class Fault:
-    """A scripted answer for the next `times` matching requests."""
+    """A scripted answer for the next `times` matching requests.
+
+    `applied`: GitHub does what was asked, then the answer is lost (replaced by `status`, by a
+    reset connection when `status` is RESET, or held past the client's timeout by `delay`).
+    """
 
     method: str
     path_pattern: str
@@ -69,6 +79,7 @@ class Fault:
     headers: dict[str, str] = field(default_factory=dict)
     json: Any | None = None
     delay: float = 0.0
+    applied: bool = False
 
 
 class FakeGitHub(GitHubState):
@@ -79,6 +90,7 @@ class FakeGitHub(GitHubState):
         self.errors: list[str] = []
         self._calls: list[Call] = []
         self._faults: list[Fault] = []
+        self._hooks: dict[tuple[str, str], Hook] = {}
         self._runner: web.AppRunner | None = None
         self._closing = asyncio.Event()
         self._rate_used = 0
@@ -132,11 +144,35 @@ class FakeGitHub(GitHubState):
         headers: dict[str, str] | None = None,
         json: Any | None = None,
         delay: float = 0.0,
+        applied: bool = False,
     ) -> None:
-        """Answer the next `times` matching requests with `status`, to test retries and timeouts."""
+        """Answer the next `times` matching requests with `status`, to test retries and timeouts;
+        with `applied`, after doing what they ask (a write whose answer is lost)."""
         self._faults.append(
-            Fault(method.upper(), path_pattern, status, times, dict(headers or {}), json, delay)
+            Fault(
+                method.upper(),
+                path_pattern,
+                status,
+                times,
+                dict(headers or {}),
+                json,
+                delay,
+                applied,
+            )
         )
+
+    def before(self, method: str, path_pattern: str, hook: Hook | None) -> None:
+        """Run `hook(call)` before serving each matching request (a push, a revocation arriving
+        mid-review); None removes it."""
+        key = (method.upper(), path_pattern)
+        if hook is None:
+            self._hooks.pop(key, None)
+        else:
+            self._hooks[key] = hook
+
+    def revoke_tokens(self) -> None:
+        """Revoke every installation token issued so far: GitHub answers 401 to each from now."""
+        self.tokens.clear()
 
     def calls(self, method: str | None = None, path: str | None = None) -> list[Call]:
         """Return recorded requests, filtered by method and an fnmatch pattern on the path."""
@@ -168,7 +204,10 @@ class FakeGitHub(GitHubState):
         self._calls.append(call)
         try:
             self._validate(request, call)
-            response = await self._fault(call) or await handler(request)
+            for (method, pattern), hook in list(self._hooks.items()):
+                if method == call.method and fnmatch.fnmatchcase(call.path, pattern):
+                    await hook(call)
+            response = await self._fault(call, request, handler) or await handler(request)
         except Reply as reply:
             response = web.json_response(reply.body, status=reply.status)
         except Exception as exc:
@@ -197,7 +236,9 @@ class FakeGitHub(GitHubState):
             self._error(call, "in GitHub's API description but not served by the double")
             raise Reply(404, payloads.error("Not Found"))
 
-    async def _fault(self, call: Call) -> web.StreamResponse | None:
+    async def _fault(
+        self, call: Call, request: web.Request, handler: routes.Handler
+    ) -> web.StreamResponse | None:
         """Return the scripted answer for this call, if one is due."""
         fault = next(
             (
@@ -212,6 +253,12 @@ class FakeGitHub(GitHubState):
         fault.times -= 1
         if fault.times <= 0:
             self._faults.remove(fault)
+        if fault.applied:
+            await handler(request)  # GitHub applies the write; its answer is what gets lost
+        if fault.status == RESET:
+            if request.transport is not None:
+                request.transport.close()
+            return web.Response(status=HTTPStatus.INTERNAL_SERVER_ERROR)  # never reaches the bot
         if fault.delay:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._closing.wait(), fault.delay)

@@ -98,6 +98,12 @@ def _find_run(gh: GitHubState, repo: Repo, request: web.Request) -> dict[str, An
     return run
 
 
+async def get_check_run(request: web.Request) -> web.StreamResponse:
+    """Answer one check run of this repository."""
+    gh, repo = repo_auth(request)
+    return web.json_response(check_run_json(gh, repo, _find_run(gh, repo, request)))
+
+
 async def update_check_run(request: web.Request) -> web.StreamResponse:
     """Update a check run, appending any annotations."""
     gh, repo = repo_auth(request)
