@@ -131,3 +131,26 @@ async def test_a_storm_of_5xx_waits_for_github_then_publishes(
     assert "Waiting for GitHub" in titles
     assert "Readiness could not finish this review" not in titles
     one_review_with_each_comment_once(github)
+
+
+async def test_a_comment_github_will_not_place_costs_only_that_comment(
+    bot: TestClient[Any, Any], github: FakeGitHub, tmp_path: Path
+) -> None:
+    """GitHub refuses the review (422, without saying which comment) and then the first comment
+    on its own: every other comment is posted, and the review's body lists the refused one."""
+    data = open_pull(github, tmp_path / "repo", BASE, HEAD)
+    refusal = {"message": "Unprocessable Entity", "errors": ["Line could not be resolved"]}
+    github.fail("POST", REVIEWS, 422, json=refusal)
+    github.fail("POST", f"/repos/{REPO}/pulls/7/comments", 422, json=refusal)
+    await deliver(bot, "pull_request", data)
+    assert await settle(bot) == {"done": 1}
+    comments = github.review_comments(REPO, 7)
+    tried = github.calls("POST", f"/repos/{REPO}/pulls/7/comments")
+    assert len(tried) >= 2 and len(comments) == len(tried) - 1
+    refused = tried[0].json
+    assert (refused["path"], refused["line"]) not in {(c["path"], c["line"]) for c in comments}
+    summary = next(r for r in github.reviews_of(REPO, 7) if r["body"])
+    assert "would not place on their lines" in summary["body"]
+    assert f"`{refused['path']}`:{refused['line']}" in summary["body"]
+    (run,) = github.check_runs
+    assert run["conclusion"] == "failure"

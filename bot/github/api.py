@@ -158,6 +158,24 @@ class RepoAPI:
                         return
         raise TransientError("the review could not be posted: GitHub's answers were lost")
 
+    async def create_review_comment(self, number: int, body: dict[str, Any], marker: str) -> None:
+        """Post one review comment on its own (GitHub wraps it in a review of its own).
+
+        `marker` is the comment's hidden fingerprint line: when GitHub's answer is lost, a
+        comment carrying it is the one that request created. A 422 (GitHub will not place it on
+        that line) is raised to the caller.
+        """
+        for _ in range(WRITE_ATTEMPTS):
+            try:
+                await self._writes.post(f"{self._base}/pulls/{number}/comments", data=body)
+                return
+            except OutcomeUnknown as exc:
+                log.warning("%s; looking for the comment it may have created", exc)
+                async for comment in self.list_review_comments(number):
+                    if marker in (comment.get("body") or ""):
+                        return
+        raise TransientError("the comment could not be posted: GitHub's answers were lost")
+
     async def get_permission(self, username: str) -> str:
         """Return the user's permission on the repository: admin, maintain, write, read or none."""
         url = f"{self._base}/collaborators/{quote(username)}/permission"

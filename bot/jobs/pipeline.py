@@ -10,6 +10,7 @@ its run is completed as `cancelled`.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 from gidgethub import BadRequest, HTTPException
@@ -23,7 +24,7 @@ from bot.github.client import GitHubClient
 from bot.jobs.model import CommandJob, Job, ReviewJob
 from bot.logs import bind
 from bot.report import checks
-from bot.report.review import plan, posted
+from bot.report.review import ReviewPlan, marker, plan, posted
 from bot.rules.engine import Evaluation, evaluate, snapshot
 from bot.rules.registry import rule_table
 
@@ -31,6 +32,7 @@ log = logging.getLogger(__name__)
 
 WRITE_ROLES = frozenset({"admin", "maintain", "write"})
 UNAUTHORIZED = 401
+UNPROCESSABLE = 422
 GONE = frozenset({404, 410, 422})  # the PR, repo or commit is gone: retrying cannot help
 PUSH_TRIGGERS = frozenset(
     f"pull_request.{action}" for action in ("opened", "reopened", "synchronize", "ready_for_review")
@@ -135,7 +137,7 @@ async def review(api: RepoAPI, number: int, app_id: int, *, again: bool) -> Eval
             await api.update_check_run(check_run, checks.superseded(current))
             return None
         if review_plan is not None:
-            await api.create_review(number, review_plan.request(head), review_plan.marker(head))
+            await _post_review(api, number, review_plan, head)
         sent = 0
         for body in checks.completed(evaluation):
             await api.update_check_run(check_run, body, annotations_before=sent)
@@ -152,6 +154,32 @@ async def review(api: RepoAPI, number: int, app_id: int, *, again: bool) -> Eval
         len(review_plan.comments) if review_plan else 0,
     )
     return evaluation
+
+
+async def _post_review(api: RepoAPI, number: int, review_plan: ReviewPlan, head: str) -> None:
+    """Post the review; if GitHub refuses it (a 422: one comment it will not place, and it does
+    not say which), post its comments one at a time and then the review's body, which lists the
+    ones refused, rather than nothing."""
+    try:
+        await api.create_review(number, review_plan.request(head), review_plan.marker(head))
+        return
+    except BadRequest as exc:
+        if int(exc.status_code) != UNPROCESSABLE or not review_plan.comments:
+            raise
+        log.warning("GitHub refused the review (%s); posting its comments one at a time", exc)
+    refused = []
+    for finding in review_plan.comments:
+        try:
+            await api.create_review_comment(
+                number, review_plan.single(finding, head), marker(finding)
+            )
+        except BadRequest as exc:
+            if int(exc.status_code) != UNPROCESSABLE:
+                raise
+            log.warning("GitHub refused the comment on %s:%d", finding.path, finding.line)
+            refused.append(finding)
+    rest = replace(review_plan, alone=True, refused=tuple(refused))
+    await api.create_review(number, rest.request(head), rest.marker(head))
 
 
 async def _open_run(api: RepoAPI, head: str, latest: dict[str, Any] | None, app_id: int) -> int:

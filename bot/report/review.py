@@ -39,8 +39,17 @@ def posted(bodies: Iterable[str | None]) -> set[str]:
 
 @dataclass(frozen=True)
 class ReviewPlan:
+    """What one review posts: `comments` inline, `overflow` listed in its body.
+
+    After GitHub refused the review (a 422 for one comment it would not place), the comments
+    are posted one at a time (`alone`): the review then carries only the body, which lists the
+    comments GitHub `refused` too.
+    """
+
     comments: tuple[Finding, ...]
     overflow: tuple[Finding, ...]
+    alone: bool = False
+    refused: tuple[Finding, ...] = ()
 
     def marker(self, head_sha: str) -> str:
         """A hidden line naming this review: the head it judged and the findings it posts.
@@ -57,11 +66,12 @@ class ReviewPlan:
             "commit_id": head_sha,
             "event": "COMMENT",
             "body": f"{self.body()}\n{self.marker(head_sha)}",
-            "comments": [
-                {"path": f.path, "line": f.line, "side": f.side, "body": comment_body(f)}
-                for f in self.comments
-            ],
+            "comments": [] if self.alone else [_inline(f) for f in self.comments],
         }
+
+    def single(self, finding: Finding, head_sha: str) -> dict[str, Any]:
+        """Build the `POST /pulls/{n}/comments` body that posts one comment on its own."""
+        return {"commit_id": head_sha, **_inline(finding)}
 
     def body(self) -> str:
         count = len(self.comments) + len(self.overflow)
@@ -70,13 +80,35 @@ class ReviewPlan:
         ]
         if self.overflow:
             lines += ["", f"{len(self.overflow)} more, not commented inline to limit noise:", ""]
-            lines += [
-                f"- {_HEADING[f.severity]} `{f.rule}` at `{f.path}`:{f.line}: "
-                f"{f.message.splitlines()[0] if f.message else ''} {_MARKER.format(f.fingerprint)}"
-                for f in self.overflow
-            ]
+            lines += [_listed(f) for f in self.overflow]
+        if self.refused:
+            lines += ["", f"{len(self.refused)} GitHub would not place on their lines:", ""]
+            lines += [_listed(f) for f in self.refused]
         lines += ["", f"<sub>See the **Readiness** check for the full report. {RERUN_HINT}</sub>"]
         return trim("\n".join(lines), MAX_TEXT - MARKER_ROOM)  # room for the review's marker
+
+
+def _inline(finding: Finding) -> dict[str, Any]:
+    return {
+        "path": finding.path,
+        "line": finding.line,
+        "side": finding.side,
+        "body": comment_body(finding),
+    }
+
+
+def _listed(finding: Finding) -> str:
+    """One line of the review body for a finding not commented inline, with its marker."""
+    first = finding.message.splitlines()[0] if finding.message else ""
+    return (
+        f"- {_HEADING[finding.severity]} `{finding.rule}` at `{finding.path}`:{finding.line}: "
+        f"{first} {marker(finding)}"
+    )
+
+
+def marker(finding: Finding) -> str:
+    """The hidden line that tells a posted finding apart, in a comment or a review body."""
+    return _MARKER.format(finding.fingerprint)
 
 
 def plan(findings: Sequence[Finding], change: Change, already: set[str]) -> ReviewPlan | None:
@@ -96,7 +128,7 @@ def plan(findings: Sequence[Finding], change: Change, already: set[str]) -> Revi
 
 def comment_body(finding: Finding) -> str:
     heading = f"**{_HEADING[finding.severity]}: `{finding.rule}`**\n\n"
-    tail = f"\n\n{silencing(finding)}\n{_MARKER.format(finding.fingerprint)}"
+    tail = f"\n\n{silencing(finding)}\n{marker(finding)}"
     return heading + trim(finding.message, MAX_TEXT - len(heading) - len(tail)) + tail
 
 

@@ -39,6 +39,7 @@ ROUTES: list[tuple[str, str, routes.Handler]] = [
     ("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/reviews", writes.list_reviews),
     ("POST", "/repos/{owner}/{repo}/pulls/{pull_number}/reviews", writes.create_review),
     ("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/comments", writes.list_review_comments),
+    ("POST", "/repos/{owner}/{repo}/pulls/{pull_number}/comments", writes.create_review_comment),
     ("POST", "/repos/{owner}/{repo}/issues/{issue_number}/comments", writes.create_issue_comment),
     (
         "POST",

@@ -212,6 +212,19 @@ async def list_reviews(request: web.Request) -> web.StreamResponse:
     return paginate(request, gh.reviews_of(pull.repo, pull.number))
 
 
+async def create_review_comment(request: web.Request) -> web.StreamResponse:
+    """Create one review comment on its own: GitHub wraps it in a review of its own."""
+    gh, repo = repo_auth(request)
+    pull = get_pull(repo, request)
+    body = await read_json(request)
+    commit_id = _commit(pull, body)
+    check_body_length(body["body"], "PullRequestReviewComment")
+    spec = dict(body)
+    placed = _place(pull, commit_id, spec, REVIEW_ERRORS)
+    review = gh.new_review(pull, body="", event="COMMENT", commit_id=commit_id, login=gh.bot_login)
+    return web.json_response(gh.new_review_comment(pull, review, spec, placed), status=201)
+
+
 async def list_review_comments(request: web.Request) -> web.StreamResponse:
     """List a pull request's review comments, oldest first."""
     gh, repo = repo_auth(request)
