@@ -18,6 +18,7 @@ import pytest
 
 from tests.conftest import APP_ID, REPO, SECRET, open_pull
 from tests.fake_github import FakeGitHub, make_app_key
+from tests.gitrepo import make_repo
 from tests.payloads import signed
 from tests.test_review_loop import BASE, HEAD
 
@@ -163,6 +164,43 @@ async def test_killed_after_the_first_annotation_batch_repeats_no_annotation(
         assert old["conclusion"] == "cancelled" and new["conclusion"] == "failure"
         places = [(a["path"], a["start_line"]) for a in new["output"]["annotations"]]
         assert len(places) == len(set(places)) >= 120
+    finally:
+        second.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(second.wait(), 30) == 0
+
+
+async def test_killed_then_pushed_before_the_restart_leaves_no_run_in_progress(
+    server_env: dict[str, str], github: FakeGitHub, tmp_path: Path
+) -> None:
+    """The process dies mid-review of head A; the PR is pushed to B before it restarts. The run
+    on A is closed as superseded and B gets its own review; no run stays in progress."""
+    data = open_pull(github, tmp_path / "repo", BASE, HEAD)
+    old = data["pull_request"]["head"]["sha"]
+    github.fail("POST", f"/repos/{REPO}/pulls/7/reviews", 503, delay=60)
+    first = await start(server_env)
+    await post_delivery(server_env, data)
+    await wait_for(lambda: bool(github.calls("POST", f"/repos/{REPO}/pulls/7/reviews")), 60, "job")
+    first.send_signal(signal.SIGKILL)
+    await first.wait()
+
+    newer = make_repo(tmp_path / "repo2", BASE, {**HEAD, "README.md": "# Shop\n"})
+    github.update_pull(
+        REPO, 7, head_sha=newer.head, diff=newer.diff, files_at_head=newer.files(newer.head)
+    )
+    data["action"] = "synchronize"
+    data["pull_request"]["head"]["sha"] = newer.head
+    second = await start(server_env)
+    try:
+        await post_delivery(server_env, data)
+        await wait_for(
+            lambda: sorted(r["status"] for r in github.check_runs) == ["completed"] * 2,
+            60,
+            "both runs completed",
+        )
+        by_head = {run["head_sha"]: run for run in github.check_runs}
+        assert by_head[old]["conclusion"] == "cancelled"
+        assert by_head[newer.head]["conclusion"] == "failure"
+        assert [r["commit_id"] for r in github.reviews_of(REPO, 7)] == [newer.head]
     finally:
         second.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(second.wait(), 30) == 0

@@ -17,6 +17,9 @@ class ReviewJob:
     head_sha: str | None
     trigger: str
     delivery_id: str
+    superseded: tuple[str, ...] = ()
+    """Earlier heads of the PR whose review this job replaced after it had started: their
+    unfinished check runs are closed as `cancelled` when this job runs."""
 
     @property
     def key(self) -> str:
@@ -25,6 +28,18 @@ class ReviewJob:
             if self.number is not None
             else f"{self.repo}@{self.head_sha}"
         )
+
+    def replacing(self, waiting: ReviewJob, started: bool) -> ReviewJob:
+        """Take the place of a waiting review of the same PR (coalescing to the newest head).
+
+        A waiting review that had started (a retry, or a job a dead process left) may have left
+        a run in progress on its head: that head is handed on, so the run gets closed.
+        """
+        heads = [*waiting.superseded, *self.superseded]
+        if started and waiting.head_sha:
+            heads.append(waiting.head_sha)
+        kept = tuple(dict.fromkeys(h for h in heads if h != self.head_sha))
+        return ReviewJob(**{**asdict(self), "superseded": kept})
 
 
 @dataclass(frozen=True)
@@ -58,4 +73,6 @@ def dumps(job: Job) -> str:
 
 def loads(kind: str, payload: str) -> Job:
     data: dict[str, Any] = json.loads(payload)
+    if isinstance(data.get("superseded"), list | dict):  # JSON has no tuples; Lua's cjson
+        data["superseded"] = tuple(data["superseded"])  # writes an empty list as {}
     return _KINDS[kind](**data)

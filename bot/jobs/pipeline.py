@@ -101,15 +101,22 @@ class Pipeline:
             numbers = await api.find_pulls(job.head_sha)
             if not numbers:
                 log.info("no open pull request has head %s; nothing to review", job.head_sha)
+        # Heads this job was queued for, or replaced, whose runs may still be in progress.
+        earlier = tuple(h for h in (*job.superseded, job.head_sha) if h)
         for number in numbers:
-            await review(api, number, self._app_id, again=job.trigger not in PUSH_TRIGGERS)
+            again = job.trigger not in PUSH_TRIGGERS
+            await review(api, number, self._app_id, again=again, earlier=earlier)
 
 
-async def review(api: RepoAPI, number: int, app_id: int, *, again: bool) -> Evaluation | None:
+async def review(
+    api: RepoAPI, number: int, app_id: int, *, again: bool, earlier: tuple[str, ...] = ()
+) -> Evaluation | None:
     """Review the PR's current head and publish the result; None when there was nothing to do.
 
     `again` is a user's explicit request (recheck, Re-run): it reviews a head even if a finished
-    run already exists for it.
+    run already exists for it. `earlier` heads are ones this job was queued for or replaced:
+    a run an attempt on one of them left in progress is closed as superseded, so no run stays
+    in progress after a push (a process killed, the PR pushed before it restarted).
     """
     pull = await api.get_pull(number)
     if pull.get("state") != "open":
@@ -117,6 +124,11 @@ async def review(api: RepoAPI, number: int, app_id: int, *, again: bool) -> Eval
         return None
     head, base = str(pull["head"]["sha"]), str(pull["base"]["sha"])
     bind(pr=number, head_sha=head)
+    for old in dict.fromkeys(h for h in earlier if h != head):
+        stale = await api.latest_check_run(old, checks.CHECK_NAME, app_id)
+        if stale is not None and stale["status"] != "completed":
+            log.info("closing the run left in progress on superseded head %s", old)
+            await api.update_check_run(int(stale["id"]), checks.superseded(head))
     latest = await api.latest_check_run(head, checks.CHECK_NAME, app_id)
     if latest is not None and latest["status"] == "completed" and not again:
         log.info("head already reviewed (check run %s); skipping", latest["id"])

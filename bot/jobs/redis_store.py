@@ -79,7 +79,25 @@ for i = 5, #ARGV, 3 do
     target = false
   end
   if target then
-    redis.call('HSET', p .. 'job:' .. target, 'payload', payload, 'updated_at', now)
+    -- Coalesce to the newest head; hand on heads a started review may have left a run on
+    -- (ReviewJob.replacing does the same for SQLite).
+    local job = p .. 'job:' .. target
+    local old, new = cjson.decode(redis.call('HGET', job, 'payload')), cjson.decode(payload)
+    local heads, seen = {}, {}
+    local function add(head)
+      if type(head) == 'string' and head ~= new.head_sha and not seen[head] then
+        seen[head] = true
+        heads[#heads + 1] = head
+      end
+    end
+    for _, head in ipairs(type(old.superseded) == 'table' and old.superseded or {}) do add(head) end
+    for _, head in ipairs(type(new.superseded) == 'table' and new.superseded or {}) do add(head) end
+    if tonumber(redis.call('HGET', job, 'attempts')) > 0 then add(old.head_sha) end
+    if #heads > 0 then
+      new.superseded = heads
+      payload = cjson.encode(new)
+    end
+    redis.call('HSET', job, 'payload', payload, 'updated_at', now)
   else
     local id = string.format('%012d', redis.call('INCR', p .. 'seq'))
     redis.call('HSET', p .. 'job:' .. id, 'kind', kind, 'key', key, 'payload', payload,

@@ -118,12 +118,19 @@ class SqliteStore:
 
     def _enqueue(self, job: Job, now: float) -> None:
         if isinstance(job, ReviewJob):
-            updated = self._db.execute(
-                "UPDATE jobs SET payload = ?, updated_at = ? "
+            waiting = self._db.execute(
+                "SELECT id, payload, attempts FROM jobs "
                 "WHERE kind = 'review' AND pr_key = ? AND state = 'queued'",
-                (dumps(job), now, job.key),
-            ).rowcount
-            if updated:
+                (job.key,),
+            ).fetchone()
+            if waiting is not None:
+                old = loads("review", waiting["payload"])
+                assert isinstance(old, ReviewJob)
+                merged = job.replacing(old, started=waiting["attempts"] > 0)
+                self._db.execute(
+                    "UPDATE jobs SET payload = ?, updated_at = ? WHERE id = ?",
+                    (dumps(merged), now, waiting["id"]),
+                )
                 return
         self._db.execute(
             "INSERT INTO jobs (kind, pr_key, payload, state, not_before, created_at, updated_at) "

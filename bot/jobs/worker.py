@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from bot.errors import PermanentError, TransientError
 from bot.jobs.model import Job
@@ -24,6 +25,7 @@ Abandon = Callable[[Job, str], Awaitable[None]]  # finish what a job given up fo
 MAX_ATTEMPTS = 5
 IDLE_POLL_S = 5.0
 STORE_BACKOFF_S = 2.0
+SETTLE_TRIES = 30  # a minute of refusals, on top of the store's own wait (SQLite: 5 s busy)
 
 
 def backoff(attempts: int, hint: float | None) -> float:
@@ -103,7 +105,7 @@ class Workers:
                 # the process (or was cut off) still reaches the limit and stops here.
                 error = f"gave up after {MAX_ATTEMPTS} attempts that ended without a result"
                 log.error("job dead-lettered: %s", error)
-                await self._store.fail(claimed.id, error)
+                await self._settle(self._store.fail, claimed.id, error)
                 await self._abandoned(job, error)
                 return
             log.info("job started (attempt %d): %s", claimed.attempts, type(job).__name__)
@@ -114,28 +116,43 @@ class Workers:
                 raise
             except PermanentError as exc:
                 log.error("job failed for good: %s", exc)
-                await self._store.fail(claimed.id, scrub(str(exc)))
+                await self._settle(self._store.fail, claimed.id, scrub(str(exc)))
             except TransientError as exc:
                 await self._retry_or_fail(claimed, exc, exc.retry_after)
             except Exception as exc:  # a bug in one job must not kill the worker
                 log.exception("job crashed")
                 await self._retry_or_fail(claimed, exc, None)
             else:
-                await self._store.finish(claimed.id)
+                await self._settle(self._store.finish, claimed.id)
                 log.info("job done")
 
     async def _retry_or_fail(self, claimed: Claimed, exc: Exception, hint: float | None) -> None:
         error = scrub(f"{type(exc).__name__}: {exc}")
         if claimed.attempts >= MAX_ATTEMPTS:
             log.error("job failed after %d attempts: %s", claimed.attempts, error)
-            await self._store.fail(claimed.id, error)
+            await self._settle(self._store.fail, claimed.id, error)
             await self._abandoned(claimed.job, error)
             return
         delay = backoff(claimed.attempts, hint)
         log.warning(
             "job attempt %d failed (%s); retrying in %.0f s", claimed.attempts, error, delay
         )
-        await self._store.retry(claimed.id, delay, error)
+        await self._settle(self._store.retry, claimed.id, delay, error)
+
+    async def _settle(self, write: Callable[..., Awaitable[None]], *args: Any) -> None:
+        """Record a job's outcome, waiting out a store that refuses for a while (a locked
+        database, a Redis failover): a job left `running` would block every later push of its
+        PR until a restart. After SETTLE_TRIES refusals the error goes to the loop, which logs
+        it; the job then runs again when its lease or the next start frees it."""
+        for attempt in range(1, SETTLE_TRIES + 1):
+            try:
+                await write(*args)
+                return
+            except Exception as exc:  # any store failure: wait and try again
+                if attempt == SETTLE_TRIES or self._stopping:
+                    raise
+                log.warning("job store refused the job's outcome (%s); retrying", exc)
+                await asyncio.sleep(STORE_BACKOFF_S)
 
     async def _abandoned(self, job: Job, error: str) -> None:
         if self._abandon is not None:

@@ -15,6 +15,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -181,7 +182,8 @@ async def test_a_waiting_retry_of_a_review_takes_the_newest_head(store: JobStore
     await store.retry(claimed.id, 0, "GitHub answered 502")
     await store.accept("d2", "pull_request", [review(1, "b" * 40, "d2")])
     again = await claim(store)
-    assert (again.id, again.job, again.attempts) == (claimed.id, review(1, "b" * 40, "d2"), 2)
+    newest = replace(review(1, "b" * 40, "d2"), superseded=("a" * 40,))
+    assert (again.id, again.job, again.attempts) == (claimed.id, newest, 2)
 
 
 @settings(
@@ -408,3 +410,25 @@ async def test_next_due_waits_for_a_pr_busy_on_another_replica(replicas: Replica
     await busy.accept("d2", "issue_comment", [command(1, "d2")])
     due = await idle.next_due_in()
     assert due is not None and 50 < due <= 60
+
+
+async def test_a_started_review_replaced_by_a_newer_head_hands_its_head_on(
+    store: JobStore,
+) -> None:
+    """A review that had started (it may have a run in progress on its head) and waits to run
+    again is replaced by newer pushes: the job that runs names the old heads to close. (Heads
+    that replaced it before it ran again are named too: the store cannot tell them apart, and
+    a head without a run costs one look.)"""
+    await store.accept("d1", "pull_request", [review(1, "a" * 40, "d1")])
+    claimed = await claim(store)
+    await store.retry(claimed.id, 0, "GitHub answered 502")
+    await store.accept("d2", "pull_request", [review(1, "b" * 40, "d2")])
+    await store.accept("d3", "pull_request", [review(1, "c" * 40, "d3")])
+    again = await claim(store)
+    assert isinstance(again.job, ReviewJob)
+    assert (again.job.head_sha, again.job.superseded) == ("c" * 40, ("a" * 40, "b" * 40))
+    await store.retry(again.id, 0, "GitHub answered 502")
+    await store.accept("d4", "pull_request", [review(1, "d" * 40, "d4")])
+    last = await claim(store)
+    assert isinstance(last.job, ReviewJob)
+    assert last.job.superseded == ("a" * 40, "b" * 40, "c" * 40)
