@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -116,3 +118,26 @@ def open_pull(
     data["repository"]["full_name"] = REPO
     data["installation"] = {"id": INSTALLATION}
     return data
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+async def server_env(tmp_path: Path, github: FakeGitHub) -> AsyncIterator[dict[str, str]]:
+    """The environment of a real `readiness serve` process talking to the GitHub double."""
+    private, _ = make_app_key()
+    yield {
+        **os.environ,
+        "READINESS_APP_ID": str(APP_ID),
+        "READINESS_PRIVATE_KEY": private,
+        "READINESS_WEBHOOK_SECRET": SECRET,
+        "READINESS_GITHUB_API_URL": github.url,
+        "READINESS_DATA_DIR": str(tmp_path / "data"),
+        "READINESS_HOST": "127.0.0.1",
+        "READINESS_PORT": str(free_port()),
+    }

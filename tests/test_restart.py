@@ -4,30 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
-import socket
 import sys
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-import pytest
 
-from tests.conftest import APP_ID, REPO, SECRET, open_pull
-from tests.fake_github import FakeGitHub, make_app_key
+from tests.conftest import REPO, SECRET, open_pull
+from tests.fake_github import FakeGitHub
 from tests.gitrepo import make_repo
 from tests.payloads import signed
 from tests.test_review_loop import BASE, HEAD
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 async def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
@@ -36,21 +26,6 @@ async def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> 
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         await asyncio.sleep(0.05)
-
-
-@pytest.fixture
-async def server_env(tmp_path: Path, github: FakeGitHub) -> AsyncIterator[dict[str, str]]:
-    private, _ = make_app_key()
-    yield {
-        **os.environ,
-        "READINESS_APP_ID": str(APP_ID),
-        "READINESS_PRIVATE_KEY": private,
-        "READINESS_WEBHOOK_SECRET": SECRET,
-        "READINESS_GITHUB_API_URL": github.url,
-        "READINESS_DATA_DIR": str(tmp_path / "data"),
-        "READINESS_HOST": "127.0.0.1",
-        "READINESS_PORT": str(free_port()),
-    }
 
 
 async def start(env: dict[str, str]) -> asyncio.subprocess.Process:

@@ -92,6 +92,7 @@ class FakeGitHub(GitHubState):
         self._calls: list[Call] = []
         self._faults: list[Fault] = []
         self._hooks: dict[tuple[str, str], Hook] = {}
+        self.latency = 0.0  # seconds added to every answer, to spread a review out in time
         self._runner: web.AppRunner | None = None
         self._closing = asyncio.Event()
         self._rate_used = 0
@@ -205,6 +206,8 @@ class FakeGitHub(GitHubState):
         self._calls.append(call)
         try:
             self._validate(request, call)
+            if self.latency:
+                await asyncio.sleep(self.latency)
             for (method, pattern), hook in list(self._hooks.items()):
                 if method == call.method and fnmatch.fnmatchcase(call.path, pattern):
                     await hook(call)
