@@ -30,6 +30,9 @@ class StoreSettings(BaseSettings):
     data_dir: Path = Path("./data")
     redis_url: SecretStr | None = None  # shared store for replicas; a URL may carry a password
     redis_prefix: str = "readiness:"  # key prefix, so several apps can share one Redis
+    # Seconds a replica's claim may stay silent before another replica takes its job over (a
+    # replica that died mid-review); live replicas renew every third of it.
+    redis_lease: float = Field(default=300.0, gt=0)
 
     @property
     def database(self) -> Path:

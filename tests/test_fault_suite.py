@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import uuid
 from pathlib import Path
 
 import pytest
+import redis.asyncio as aioredis
 
-from tests.conftest import REPO, open_pull
+from tests.conftest import REPO, free_port, open_pull
 from tests.fake_github import FakeGitHub
+from tests.redis_server import redis_url
 from tests.test_restart import post_delivery, start, wait_for
 from tests.test_review_loop import BASE, HEAD
 
@@ -60,3 +63,39 @@ async def test_kill_9_anywhere_in_a_review_shows_each_effect_once(
     bodies = [c["body"] for c in github.review_comments(REPO, 7)]
     assert len(bodies) == len(set(bodies))
     assert all(c["pull_request_review_id"] == review["id"] for c in github.review_comments(REPO, 7))
+
+
+async def test_a_replica_killed_mid_review_is_taken_over_by_the_other(
+    server_env: dict[str, str], github: FakeGitHub, tmp_path: Path
+) -> None:
+    """Two replicas on one Redis; the one reviewing is killed with its review held by GitHub.
+    The other takes the job over when the lease runs out and finishes it, once."""
+    prefix = f"readiness-test:{uuid.uuid4().hex}:"
+    shared = {"READINESS_REDIS_URL": redis_url(), "READINESS_REDIS_PREFIX": prefix}
+    shared["READINESS_REDIS_LEASE"] = "2"
+    data = open_pull(github, tmp_path / "repo", BASE, HEAD)
+    github.fail("POST", f"/repos/{REPO}/pulls/7/reviews", 503, delay=60)
+    first = await start({**server_env, **shared})
+    await post_delivery(server_env, data)
+    await wait_for(lambda: bool(github.calls("POST", f"/repos/{REPO}/pulls/7/reviews")), 60, "job")
+    other = {**server_env, **shared, "READINESS_PORT": str(free_port())}
+    other["READINESS_DATA_DIR"] = str(tmp_path / "other")
+    second = await start(other)
+    first.send_signal(signal.SIGKILL)
+    await first.wait()
+    try:
+        await wait_for(
+            lambda: [r["status"] for r in github.check_runs] == ["completed"], 60, "takeover"
+        )
+        await asyncio.sleep(0.5)
+        (run,) = github.check_runs
+        assert run["conclusion"] == "failure"
+        assert len(github.reviews_of(REPO, 7)) == 1
+    finally:
+        second.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(second.wait(), 30) == 0
+        cleaner = aioredis.Redis.from_url(redis_url())
+        keys = [key async for key in cleaner.scan_iter(match=prefix + "*")]
+        if keys:
+            await cleaner.delete(*keys)
+        await cleaner.aclose()

@@ -30,7 +30,10 @@ async def open_store(settings: StoreSettings, *, create: bool = True) -> JobStor
     """
     if settings.redis_url is not None:
         store: JobStore = await _open_redis(
-            settings.redis_url.get_secret_value(), settings.redis_prefix, create
+            settings.redis_url.get_secret_value(),
+            settings.redis_prefix,
+            create,
+            settings.redis_lease,
         )
         log.info("job store: Redis")
     else:
@@ -39,10 +42,10 @@ async def open_store(settings: StoreSettings, *, create: bool = True) -> JobStor
     return store
 
 
-async def _open_redis(url: str, prefix: str, create: bool) -> RedisStore:
+async def _open_redis(url: str, prefix: str, create: bool, lease_s: float) -> RedisStore:
     # Error texts are ours: a Redis URL may carry a password, so the variable's value is not shown.
     try:
-        return await RedisStore.connect(url, prefix=prefix, create=create)
+        return await RedisStore.connect(url, prefix=prefix, create=create, lease_s=lease_s)
     except ValueError:
         problem = "not a Redis URL (redis://, rediss:// or unix://)"
         raise SettingError("READINESS_REDIS_URL", problem) from None
