@@ -46,6 +46,8 @@ def main(argv: list[str] | None = None) -> int:
             return serve()
         if args.command == "jobs":
             return _to_stdout(lambda out: asyncio.run(jobs(args.limit, out)))
+        if args.command == "config":
+            return _to_stdout(lambda out: config(args, out))
         return _to_stdout(lambda out: scan(args, out))
     except UsageError as exc:
         print(f"readiness: {scrub(str(exc))}", file=sys.stderr)  # noqa: T201
@@ -77,6 +79,13 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("serve", help="run the GitHub App: webhook server and workers")
     jobs_cmd = commands.add_parser("jobs", help="show job counts and the dead-letter queue")
     jobs_cmd.add_argument("--limit", type=int, default=20, help="failed jobs to list")
+    config_cmd = commands.add_parser("config", help="check the repository config, or its schema")
+    config_actions = config_cmd.add_subparsers(dest="action", required=True)
+    check_cmd = config_actions.add_parser("check", help="validate a config file, print it")
+    check_cmd.add_argument(
+        "file", nargs="?", type=Path, default=Path(".github/readiness.yml"), help="the file"
+    )
+    config_actions.add_parser("schema", help="print the config file's JSON Schema")
     scan_cmd = commands.add_parser("scan", help="review a local git change or a diff file")
     source = scan_cmd.add_mutually_exclusive_group(required=True)
     source.add_argument("--repo", type=Path, help="a git repository (with --base)")
@@ -90,6 +99,22 @@ def _parser() -> argparse.ArgumentParser:
         help="exit 0 or 1 by the findings even when part of the change could not be reviewed",
     )
     return parser
+
+
+def config(args: argparse.Namespace, out: TextIO) -> int:
+    """Validate a repository config (exit 2 with one line per problem) or print the schema."""
+    from bot import config_check
+
+    if args.action == "schema":
+        out.write(config_check.schema_text())
+        return EXIT_CLEAN
+    try:
+        problems = config_check.check(args.file, out)
+    except OSError as exc:
+        raise UsageError(f"cannot read the config {args.file}: {exc.strerror}") from None
+    if problems:
+        raise UsageError("; ".join(problems))
+    return EXIT_CLEAN
 
 
 def serve() -> int:

@@ -45,7 +45,7 @@ Patterns = Annotated[tuple[str, ...], AfterValidator(_compiled)]
 class RepoConfig(BaseModel):
     """What a repository can tune. Each path list is read like a `.gitignore` file of its own."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
     ignore: Patterns = ()
     """Paths no rule reports on (vendored code, generated files)."""
