@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -147,16 +147,8 @@ class RepoAPI:
         `marker` is a hidden line of the review's body: when GitHub's answer is lost, a review
         carrying it is the one that request created, and it is not posted again.
         """
-        for _ in range(WRITE_ATTEMPTS):
-            try:
-                await self._writes.post(f"{self._base}/pulls/{number}/reviews", data=body)
-                return
-            except OutcomeUnknown as exc:
-                log.warning("%s; looking for the review it may have created", exc)
-                async for review in self.list_reviews(number):
-                    if marker in (review.get("body") or ""):
-                        return
-        raise TransientError("the review could not be posted: GitHub's answers were lost")
+        url = f"{self._base}/pulls/{number}/reviews"
+        await self._post_once(url, body, marker, lambda: self.list_reviews(number))
 
     async def create_review_comment(self, number: int, body: dict[str, Any], marker: str) -> None:
         """Post one review comment on its own (GitHub wraps it in a review of its own).
@@ -165,16 +157,28 @@ class RepoAPI:
         comment carrying it is the one that request created. A 422 (GitHub will not place it on
         that line) is raised to the caller.
         """
+        url = f"{self._base}/pulls/{number}/comments"
+        await self._post_once(url, body, marker, lambda: self.list_review_comments(number))
+
+    async def _post_once(
+        self,
+        url: str,
+        body: dict[str, Any],
+        marker: str,
+        listing: Callable[[], AsyncIterator[dict[str, Any]]],
+    ) -> None:
+        """POST something whose body carries `marker`; when GitHub's answer is lost, look for
+        it in `listing` before sending again. Raises TransientError when every answer is lost."""
         for _ in range(WRITE_ATTEMPTS):
             try:
-                await self._writes.post(f"{self._base}/pulls/{number}/comments", data=body)
+                await self._writes.post(url, data=body)
                 return
             except OutcomeUnknown as exc:
-                log.warning("%s; looking for the comment it may have created", exc)
-                async for comment in self.list_review_comments(number):
-                    if marker in (comment.get("body") or ""):
+                log.warning("%s; looking for what it may have created", exc)
+                async for made in listing():
+                    if marker in (made.get("body") or ""):
                         return
-        raise TransientError("the comment could not be posted: GitHub's answers were lost")
+        raise TransientError(f"POST {url} did not go through: GitHub's answers were lost")
 
     async def get_permission(self, username: str) -> str:
         """Return the user's permission on the repository: admin, maintain, write, read or none."""
