@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 
@@ -12,6 +13,7 @@ from bot.events import router
 from bot.github.api import AppAPI
 from bot.github.auth import AppAuth
 from bot.github.client import GitHubClient
+from bot.home import AppIdentity, identify, page
 from bot.jobs import redeliver
 from bot.jobs.pipeline import Pipeline
 from bot.jobs.store import JobStore
@@ -26,6 +28,7 @@ log = logging.getLogger(__name__)
 
 STORE = web.AppKey[JobStore]("store")
 BACKGROUND = web.AppKey[list[Supervised]]("background")  # tasks /readyz checks are running
+IDENTITY = web.AppKey[list[AppIdentity]]("identity")  # what GitHub says the app is, once read
 
 
 async def create_app(settings: Settings) -> web.Application:
@@ -40,6 +43,7 @@ async def create_app(settings: Settings) -> web.Application:
     secret = settings.webhook_secret.get_secret_value()
     webhook = make_view(secret, settings.app_id, router, store, workers.wake, settings.max_queued)
     app[BACKGROUND] = []
+    app[IDENTITY] = []
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         timeout = aiohttp.ClientTimeout(total=settings.github_timeout, connect=10)
@@ -49,6 +53,11 @@ async def create_app(settings: Settings) -> web.Application:
             pipeline = Pipeline(auth, client, settings.app_id)
             workers.start(pipeline, pipeline.abandon)
             api = AppAPI(client, auth)
+
+            async def remember_identity() -> None:  # in the background: start-up never waits
+                app[IDENTITY].append(await identify(api))
+
+            identity = asyncio.create_task(remember_identity(), name="app-identity")
             interval = settings.redeliver_interval
             sweeper = Supervised(
                 "redelivery sweep",
@@ -59,11 +68,13 @@ async def create_app(settings: Settings) -> web.Application:
             sweeper.start()
             log.info("readiness started with %d workers", settings.workers)
             yield
+            identity.cancel()
             await sweeper.stop()
             await workers.stop(settings.shutdown_timeout)
         await store.close()
 
     app.cleanup_ctx.append(lifecycle)
+    app.router.add_get("/", home)
     app.router.add_post("/webhook", webhook)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
@@ -75,17 +86,31 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
+async def home(request: web.Request) -> web.Response:
+    """A page for people: the app's name, version, health and install link."""
+    identity = request.app[IDENTITY][0] if request.app[IDENTITY] else AppIdentity()
+    problems, _ = await _health(request.app)
+    return page(identity, [scrub(p) for p in problems])
+
+
+async def _health(app: web.Application) -> tuple[list[str], dict[str, int]]:
+    """Return what keeps the app from being ready (store, background tasks) and job counts."""
+    problems = [task.problem for task in app[BACKGROUND] if task.problem is not None]
+    counts: dict[str, int] = {}
+    try:
+        await app[STORE].ping()
+        counts = await app[STORE].counts()
+    except Exception as exc:  # noqa: BLE001 - any database failure means "not ready"
+        problems.insert(0, f"job store: {exc}")
+    return problems, counts
+
+
 async def readyz(request: web.Request) -> web.Response:
     """Answer 200 with job counts; 503 with the reason when the store or a background task is down.
 
     Shape: `{"status": "ok", "jobs": {state: n}}` or `{"status": "unavailable", "error": "..."}`.
     """
-    problems = [task.problem for task in request.app[BACKGROUND] if task.problem is not None]
-    try:
-        await request.app[STORE].ping()
-        counts = await request.app[STORE].counts()
-    except Exception as exc:  # noqa: BLE001 - any database failure means "not ready"
-        problems.insert(0, f"job store: {exc}")
+    problems, counts = await _health(request.app)
     if problems:
         error = "; ".join(problems)
         log.error("readiness probe failed: %s", error)

@@ -208,6 +208,10 @@ class AppAPI:
         self.gh = gh
         self._auth = auth
 
+    async def get_app(self) -> dict[str, Any]:
+        """Describe this app: its name, slug and `html_url` (the install page is under it)."""
+        return json_of(await self.gh.getitem("/app", jwt=self._auth.app_jwt()))
+
     def list_deliveries(self) -> AsyncIterator[dict[str, Any]]:
         """Iterate over the app's webhook deliveries, newest first."""
         return self.gh.getiter("/app/hook/deliveries?per_page=100", jwt=self._auth.app_jwt())

@@ -234,6 +234,11 @@ async def create_token(request: web.Request) -> web.StreamResponse:
 # -- repository endpoints ----------------------------------------------------------------------
 
 
+async def get_app(request: web.Request) -> web.StreamResponse:
+    """Describe the authenticated app (its JWT says which)."""
+    return web.json_response(app_auth(request).app_json())
+
+
 async def get_repo(request: web.Request) -> web.StreamResponse:
     """Describe a repository."""
     gh, repo = repo_auth(request)

@@ -25,6 +25,7 @@ ROUTES: list[tuple[str, str, routes.Handler]] = [
     ("GET", "/app/hook/deliveries", hooks.list_deliveries),
     ("POST", "/app/hook/deliveries/{delivery_id}/attempts", hooks.redeliver),
     ("POST", "/app/installations/{installation_id}/access_tokens", routes.create_token),
+    ("GET", "/app", routes.get_app),
     ("GET", "/repos/{owner}/{repo}", routes.get_repo),
     ("GET", "/repos/{owner}/{repo}/pulls", routes.list_pulls),
     ("GET", "/repos/{owner}/{repo}/pulls/{pull_number}", routes.get_pull_request),
