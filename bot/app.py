@@ -40,8 +40,10 @@ async def create_app(settings: Settings) -> web.Application:
     store = await open_store(settings)
     app[STORE] = store
     workers = Workers(store, settings.workers)
-    secret = settings.webhook_secret.get_secret_value()
-    webhook = make_view(secret, settings.app_id, router, store, workers.wake, settings.max_queued)
+    secrets = [settings.webhook_secret.get_secret_value()]
+    if settings.webhook_secret_previous is not None:
+        secrets.append(settings.webhook_secret_previous.get_secret_value())
+    webhook = make_view(secrets, settings.app_id, router, store, workers.wake, settings.max_queued)
     app[BACKGROUND] = []
     app[IDENTITY] = []
 

@@ -46,6 +46,8 @@ class Settings(StoreSettings):
     private_key: SecretStr | None = None
     private_key_path: Path | None = None
     webhook_secret: SecretStr = Field(min_length=1)
+    # During a rotation: deliveries signed with this older secret are accepted too.
+    webhook_secret_previous: SecretStr | None = None
     github_api_url: str = "https://api.github.com"
     host: str = "0.0.0.0"  # a server in a container listens on all interfaces
     port: int = Field(default=8080, ge=0, le=65535)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from aiohttp import web
@@ -33,15 +33,30 @@ def _error(status: int, message: str, retry_after: int | None = None) -> web.Res
     return web.json_response({"error": message}, status=status, headers=headers)
 
 
+def _signed_with(body: bytes, signature: str, secrets: Sequence[str]) -> int | None:
+    """Return the index of the secret that signed the body, or None when none did."""
+    for index, secret in enumerate(secrets):
+        try:
+            sansio.validate_event(body, signature=signature, secret=secret)
+        except ValidationFailure:
+            continue
+        return index
+    return None
+
+
 def make_view(
-    secret: str,
+    secrets: Sequence[str],
     app_id: int,
     router: Router,
     store: JobStore,
     wake: Callable[[], None],
     max_queued: int,
 ) -> Handler:
-    """Build the webhook handler over its collaborators."""
+    """Build the webhook handler over its collaborators.
+
+    `secrets` holds the webhook secret, then during a rotation the previous one: a delivery
+    signed with either is accepted, so GitHub and the server can switch at different moments.
+    """
 
     async def webhook(request: web.Request) -> web.StreamResponse:
         body = await request.read()
@@ -52,11 +67,12 @@ def make_view(
             if not signature:
                 log.warning("rejected a delivery without X-Hub-Signature-256")
                 return _error(401, "missing X-Hub-Signature-256 signature")
-            try:
-                sansio.validate_event(body, signature=signature, secret=secret)
-            except ValidationFailure:
+            signed_with = _signed_with(body, signature, secrets)
+            if signed_with is None:
                 log.warning("rejected a delivery with a wrong signature")
                 return _error(401, "invalid X-Hub-Signature-256 signature")
+            if signed_with > 0:
+                log.info("delivery signed with the previous webhook secret; finish the rotation")
             if not delivery or not event_name:
                 return _error(400, "missing X-GitHub-Event or X-GitHub-Delivery header")
             try:

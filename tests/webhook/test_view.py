@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
+from pydantic import SecretStr
 
 from tests.conftest import INSTALLATION, SECRET, deliver, settle
 from tests.payloads import payload, signed
@@ -92,3 +94,26 @@ async def test_body_over_the_cap_is_a_413(bot: TestClient[Any, Any]) -> None:
     assert response.status == 413
     await assert_still_serving(bot)
     assert await settle(bot) == {}
+
+
+async def test_a_webhook_secret_rotates_without_refusing_deliveries(
+    start_bot: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """During a rotation both secrets sign valid deliveries; afterwards only the new one does."""
+    caplog.set_level(logging.INFO)
+    old, new = "old-webhook-secret", "new-webhook-secret"
+    rotating = await start_bot(
+        webhook_secret=SecretStr(new), webhook_secret_previous=SecretStr(old)
+    )
+    body = json.dumps(opened()).encode()
+    for secret, delivery in ((old, "d-old"), (new, "d-new")):
+        headers = signed(body, secret, "pull_request", delivery)
+        assert (await rotating.post("/webhook", data=body, headers=headers)).status == 202
+    assert "signed with the previous webhook secret" in caplog.text
+    assert (
+        await rotating.post("/webhook", data=body, headers=signed(body, "other", "pull_request"))
+    ).status == 401
+
+    rotated = await start_bot(webhook_secret=SecretStr(new))
+    headers = signed(body, old, "pull_request", "d-late")
+    assert (await rotated.post("/webhook", data=body, headers=headers)).status == 401
