@@ -46,6 +46,16 @@ class Repo:
         """Read the change as `readiness scan --repo` does: contents from git, extras included."""
         return await snapshot(self.change, git.GitContents(self.path, self.base, self.head))
 
+    def advance_base(self, files: Files) -> str:
+        """Commit `files` on `main` after the feature branched off; return the new tip."""
+        _run(self.path, "checkout", "-q", "main")
+        _write(self.path, files)
+        _run(self.path, "add", "-A")
+        _run(self.path, "commit", "-q", "-m", "main moves on")
+        tip = _run(self.path, "rev-parse", "HEAD")
+        _run(self.path, "checkout", "-q", "feature")
+        return tip
+
     def files(self, commit: str) -> dict[str, bytes]:
         """Return every file of a commit with its bytes, to publish on the GitHub double."""
         names = _run(self.path, "ls-tree", "-r", "-z", "--name-only", commit).split("\0")

@@ -15,7 +15,7 @@ from bot.rules.model import Finding, Severity
 from bot.rules.registry import PACKS
 from tests.conftest import REPO, deliver, open_pull, settle
 from tests.fake_github import FakeGitHub
-from tests.gitrepo import make_repo
+from tests.gitrepo import Repo, make_repo
 from tests.report.test_review import allow_snippet
 from tests.test_review_loop import BASE, HEAD, TESTS_HEAD
 
@@ -326,3 +326,30 @@ def test_the_readme_example_is_a_valid_config_naming_only_known_ids() -> None:
     assert problem is None and config.ignore and config.allow and config.disable
     known = {"repo", *(i for pack in PACKS for i in (pack.id, *pack.ids))}
     assert config.unknown_ids(frozenset(known)) == []
+
+
+async def test_the_server_reads_the_base_side_where_the_head_branched_off(
+    bot: TestClient[Any, Any], github: FakeGitHub, tmp_path: Path
+) -> None:
+    """main gains a test after the PR branched off; the PR adds its own test to that file. Read
+    at main's tip, main's new test would look removed by the PR; read at the merge base (what
+    the PR's diff is against), nothing is removed."""
+    tests_base = "def test_orders():\n    assert True\n"
+    data = open_pull(
+        github,
+        tmp_path / "repo",
+        {"tests/test_orders.py": tests_base, "shop/orders.py": "X = 1\n"},
+        {"tests/test_orders.py": tests_base + "\n\ndef test_refunds():\n    assert True\n"},
+    )
+    pull = data["pull_request"]
+    repo = Repo(tmp_path / "repo", pull["base"]["sha"], pull["head"]["sha"])
+    on_main = tests_base + "\n\ndef test_totals():\n    assert 1 + 1 == 2\n"
+    tip = repo.advance_base({"tests/test_orders.py": on_main})
+    github.move_base(REPO, 7, tip, repo.files(tip))
+    data["pull_request"]["base"]["sha"] = tip
+    await deliver(bot, "pull_request", data)
+    await settle(bot)
+    (run,) = github.check_runs
+    assert run["conclusion"] == "success", run["output"]["summary"]
+    (compare,) = github.calls("GET", f"/repos/{REPO}/compare/*")
+    assert compare.path.endswith(f"/compare/{tip}...{data['pull_request']['head']['sha']}")

@@ -62,6 +62,15 @@ class RepoAPI:
         """Iterate over every changed file of the PR, page by page (at most 3,000)."""
         return self.gh.getiter(f"{self._base}/pulls/{number}/files?per_page=100")
 
+    async def merge_base(self, base_sha: str, head_sha: str) -> str:
+        """Return where head branched off base: the base side of the PR's diff.
+
+        A PR's `base.sha` is the base branch's tip, which moves on; files read there would hold
+        changes the diff does not show (a test added on main would look removed by the PR).
+        """
+        url = f"{self._base}/compare/{base_sha}...{head_sha}?per_page=1"
+        return str(json_of(await self.gh.getitem(url))["merge_base_commit"]["sha"])
+
     async def get_content(self, path: str, ref: str) -> bytes | None:
         """Return a file's raw bytes at a ref, or None when it does not exist there."""
         url = f"{self._base}/contents/{quote(path, safe='/')}"

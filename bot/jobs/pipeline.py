@@ -136,7 +136,8 @@ async def review(
     check_run = await _open_run(api, head, latest, app_id)
     try:
         change = cap(await fetch_change(api, number))
-        snap = await snapshot(change, GitHubContents(api, base, head))
+        fork = await api.merge_base(base, head)  # the diff's base side, as `scan --repo` reads
+        snap = await snapshot(change, GitHubContents(api, fork, head))
         evaluation = await evaluate(snap)
         already = posted([c.get("body") async for c in api.list_review_comments(number)])
         already |= posted([r.get("body") async for r in api.list_reviews(number)])

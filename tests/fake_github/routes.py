@@ -287,6 +287,31 @@ async def list_files(request: web.Request) -> web.StreamResponse:
     return paginate(request, entries)
 
 
+async def compare(request: web.Request) -> web.StreamResponse:
+    """Compare two commits of a PR (`base...head`): the merge base is where head branched off."""
+    gh, repo = repo_auth(request)
+    base, _, head = request.match_info["basehead"].partition("...")
+    pull = next((p for p in repo.pulls.values() if p.base_sha == base and head in p.diffs), None)
+    if pull is None:
+        raise not_found()
+    fork = pull.merge_base or pull.base_sha
+    url = f"{gh.url}/repos/{repo.full_name}/compare/{base}...{head}"
+    return web.json_response(
+        {
+            "url": url,
+            "html_url": f"{payloads.WEB}/{repo.full_name}/compare/{base}...{head}",
+            "status": "ahead" if fork == base else "diverged",
+            "ahead_by": 1,
+            "behind_by": 0 if fork == base else 1,
+            "total_commits": 1,
+            "base_commit": {"sha": base},
+            "merge_base_commit": {"sha": fork},
+            "commits": [],
+            "files": [],
+        }
+    )
+
+
 async def get_content(request: web.Request) -> web.StreamResponse:
     """Serve a file at a ref or sha from the trees the pull requests brought."""
     gh, repo = repo_auth(request)

@@ -31,6 +31,7 @@ ROUTES: list[tuple[str, str, routes.Handler]] = [
     ("GET", "/repos/{owner}/{repo}/pulls/{pull_number}", routes.get_pull_request),
     ("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/files", routes.list_files),
     ("GET", "/repos/{owner}/{repo}/contents/{path:.+}", routes.get_content),
+    ("GET", "/repos/{owner}/{repo}/compare/{basehead}", routes.compare),
     ("GET", "/repos/{owner}/{repo}/git/trees/{tree_sha}", routes.get_tree),
     ("GET", "/repos/{owner}/{repo}/collaborators/{username}/permission", routes.get_permission),
     ("POST", "/repos/{owner}/{repo}/check-runs", writes.create_check_run),

@@ -40,6 +40,7 @@ class Pull:
     diff_too_large: bool
     diffs: dict[str, bytes] = field(default_factory=dict)
     files: dict[str, list[FileDiff]] = field(default_factory=dict)
+    merge_base: str = ""  # where head branched off base; the base's tip until the base moves
     created_at: str = field(default_factory=payloads.now)
     updated_at: str = field(default_factory=payloads.now)
 
@@ -159,6 +160,16 @@ class GitHubState:
         if diff_too_large is not None:
             pull.diff_too_large = diff_too_large
         self._set_head(r, pull, previous if files_at_head is None else files_at_head)
+
+    def move_base(self, repo: str, number: int, base_sha: str, files: dict[str, bytes]) -> None:
+        """The base branch moves on after the PR branched off: `base.sha` is the new tip, the
+        merge base (and so the PR's diff) stays where the head branched off."""
+        r = self.repo(repo)
+        pull = r.pulls[number]
+        pull.merge_base = pull.merge_base or pull.base_sha
+        pull.base_sha = base_sha
+        r.refs[pull.base_ref] = base_sha
+        r.trees[base_sha] = files
 
     def set_permission(self, repo: str, username: str, role: str) -> None:
         """Give `username` a repository role, as the collaborator-permission endpoint reports it."""
