@@ -76,8 +76,10 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
             **_fields(),
         }
-        if record.exc_info:
-            entry["exception"] = record.exc_text or self.formatException(record.exc_info)
+        if record.exc_text:  # set by the redaction filter, or sent by the rules' child process
+            entry["exception"] = record.exc_text
+        elif record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, default=str)
 
 

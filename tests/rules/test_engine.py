@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
 from bot.diff.parse import parse
+from bot.report import checks
 from bot.rules import engine
 from bot.rules.model import Finding, Pack, Severity, fingerprint
 from bot.snapshot.model import Snapshot
@@ -19,6 +25,18 @@ DIFF = (
 
 def broken(snap: Snapshot) -> list[Finding]:
     raise ValueError("bug in a rule")
+
+
+def stalling(snap: Snapshot) -> list[Finding]:
+    """A runaway rule: it writes its process id where the snapshot says, then never returns."""
+    Path(str(snap.read("pid-file"))).write_text(str(os.getpid()))
+    time.sleep(120)  # deliberately longer than the limit the test gives the review
+    return []
+
+
+def dying(snap: Snapshot) -> list[Finding]:
+    """A rule whose process dies under it (a crashing parser, the OOM killer)."""
+    os._exit(3)
 
 
 def working(snap: Snapshot) -> Iterator[Finding]:
@@ -44,6 +62,48 @@ async def test_a_broken_check_is_reported_and_the_rest_kept() -> None:
     )
     assert [f.rule for f in evaluation.findings] == ["x/y"]
     assert evaluation.problems == ("rule check `x/broken` failed: ValueError",)
+
+
+async def test_rules_past_the_time_limit_are_stopped_and_the_review_completes(
+    tmp_path: Path,
+) -> None:
+    """A review whose rules run past the limit ends "not fully reviewed", keeping what finished,
+    and the runaway rule's process is killed rather than left running."""
+    pid_file = tmp_path / "pid"
+    snap = Snapshot(parse(DIFF), texts={("pid-file", "head"): str(pid_file)})
+    started = time.monotonic()
+    evaluation = await engine.evaluate(
+        snap, packs=[Pack("x", (working, stalling, broken), ())], limit=5.0
+    )
+    assert time.monotonic() - started < 60
+    assert [f.rule for f in evaluation.findings] == ["x/y"]
+    assert evaluation.problems == (
+        "the built-in rules were stopped after 5 s: `x/stalling`, `x/broken` did not finish",
+    )
+    assert checks.title(evaluation) == "1 notice; not fully reviewed"
+    with pytest.raises(ProcessLookupError):
+        os.kill(int(pid_file.read_text()), 0)
+
+
+async def test_a_rule_process_that_dies_leaves_a_partial_review() -> None:
+    evaluation = await engine.evaluate(
+        Snapshot(parse(DIFF)), packs=[Pack("x", (working, dying, broken), ())]
+    )
+    assert [f.rule for f in evaluation.findings] == ["x/y"]
+    assert evaluation.problems == (
+        "the built-in rules stopped unexpectedly: `x/dying`, `x/broken` did not finish",
+    )
+
+
+async def test_a_rule_s_log_lines_reach_this_process_s_logs(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Rules run in a child process; what they log is written here, traceback included."""
+    caplog.set_level(logging.INFO)
+    await engine.evaluate(Snapshot(parse(DIFF)), packs=[Pack("x", (broken,), ())])
+    [record] = [r for r in caplog.records if r.getMessage() == "rule check x/broken failed"]
+    assert record.levelno == logging.ERROR
+    assert "ValueError: bug in a rule" in str(record.exc_text)
 
 
 async def test_a_finding_never_exceeds_its_rule_severity() -> None:
