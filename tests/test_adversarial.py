@@ -21,8 +21,7 @@ from tests.test_review_loop import BASE, runs_for
 # A real-looking OpenAI key, built from parts so that scanners do not flag this file.
 OPENAI_KEY = "sk-proj-" + "A1b2C3d4E5f6G7h8J9k0" + "T3Blbk" + "FJ" + "Z9y8X7w6V5u4T3s2R1q0"
 HOSTILE_KEYS = (
-    f'OPENAI = "{"sk-" * 66_000}T3BlbkFJ" or "{OPENAI_KEY}"\n'
-    f'SESSION = "{"eyJ-" * 50_000}."\n'
+    f'OPENAI = "{"sk-" * 66_000}T3BlbkFJ" or "{OPENAI_KEY}"\nSESSION = "{"eyJ-" * 50_000}."\n'
 )
 HOSTILE_SCRIPT = "\n".join([";Pwd=" * 200] * 30) + "\n"  # slow for tree-sitter, not endless
 PROMPT_S = 1.0  # generous: an idle server answers in milliseconds

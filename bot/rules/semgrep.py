@@ -1,10 +1,11 @@
 """Run the repository's own semgrep rules, once per review, only when a changed file needs them.
 
 Teams bring rules in semgrep's format as `.github/readiness/semgrep/*.yml`, read from the **base**
-branch like the config, so a pull request cannot change the rules that judge it. Built-in rules run
-in process (bot/rules/); semgrep is started only when a changed file's language has a repository
-rule, because its start-up dominates (PLATFORM.md: ~1.7 s for one file). semgrep only parses the
-files: it runs as a subprocess (it has no supported Python API) over a temporary copy of them.
+branch like the config, so a pull request cannot change the rules that judge it. Built-in rules
+are Python (bot/rules/runner.py); semgrep is started only when a changed file's language has a
+repository rule, because its start-up dominates (PLATFORM.md: ~1.7 s for one file). semgrep only
+parses the files: it runs as a subprocess (it has no supported Python API) over a temporary copy
+of them. Its error text quotes those files, so only a summary of it is ever logged or reported.
 """
 
 from __future__ import annotations
