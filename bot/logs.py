@@ -81,8 +81,10 @@ class JsonFormatter(logging.Formatter):
             **_fields(),
             **{k: v for k, v in vars(record).items() if k not in _RECORD_ATTRIBUTES},
         }
-        if record.exc_info:
-            entry["exception"] = record.exc_text or self.formatException(record.exc_info)
+        if record.exc_text:  # set by the redaction filter, or sent by the rules' child process
+            entry["exception"] = record.exc_text
+        elif record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, default=str)
 
 

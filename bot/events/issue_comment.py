@@ -7,6 +7,7 @@ from typing import Any
 from gidgethub.routing import Router
 from gidgethub.sansio import Event
 
+from bot.events.payloads import IssueCommentEvent
 from bot.jobs.model import CommandJob, Job
 
 router = Router()
@@ -23,21 +24,22 @@ def parse_command(body: str) -> str | None:
 
 @router.register("issue_comment", action="created")
 async def on_issue_comment_created(event: Event, jobs: list[Job], **_: Any) -> None:
-    issue, comment = event.data["issue"], event.data["comment"]
-    if not issue.get("pull_request") or comment.get("performed_via_github_app"):
+    data = IssueCommentEvent.model_validate(event.data)
+    issue, comment = data.issue, data.comment
+    if issue.pull_request is None or comment.performed_via_github_app or comment.user is None:
         return
-    if comment.get("user", {}).get("type") == "Bot":  # never answer bots, ourselves included
+    if comment.user.type == "Bot":  # never answer bots, ourselves included
         return
-    command = parse_command(str(comment.get("body") or ""))
+    command = parse_command(comment.body or "")
     if command is None:
         return
     jobs.append(
         CommandJob(
-            installation_id=int(event.data["installation"]["id"]),
-            repo=str(event.data["repository"]["full_name"]),
-            number=int(issue["number"]),
-            comment_id=int(comment["id"]),
-            user=str(comment["user"]["login"]),
+            installation_id=data.installation.id,
+            repo=data.repository.full_name,
+            number=issue.number,
+            comment_id=comment.id,
+            user=comment.user.login,
             command=command,
             delivery_id=event.delivery_id,
         )

@@ -7,6 +7,7 @@ from typing import Any
 from gidgethub.routing import Router
 from gidgethub.sansio import Event
 
+from bot.events.payloads import PullRequestEvent
 from bot.jobs.model import Job, ReviewJob
 
 router = Router()
@@ -17,14 +18,14 @@ router = Router()
 @router.register("pull_request", action="synchronize")
 @router.register("pull_request", action="ready_for_review")
 async def on_pull_request_changed(event: Event, jobs: list[Job], **_: Any) -> None:
-    pull = event.data["pull_request"]
+    data = PullRequestEvent.model_validate(event.data)
     jobs.append(
         ReviewJob(
-            installation_id=int(event.data["installation"]["id"]),
-            repo=str(event.data["repository"]["full_name"]),
-            number=int(pull["number"]),
-            head_sha=str(pull["head"]["sha"]),
-            trigger=f"pull_request.{event.data['action']}",
+            installation_id=data.installation.id,
+            repo=data.repository.full_name,
+            number=data.pull_request.number,
+            head_sha=data.pull_request.head.sha,
+            trigger=f"pull_request.{data.action}",
             delivery_id=event.delivery_id,
         )
     )

@@ -1,7 +1,8 @@
 """Recover deliveries GitHub failed to make: it never retries a failed delivery by itself.
 
 On start and then periodically, the app's recent delivery log is read; an event whose every
-attempt failed, and which the store never accepted, is redelivered — a bounded number per sweep.
+attempt failed, which the store never accepted and the webhook did not refuse as unusable (a
+400: the same payload would be refused again), is redelivered — a bounded number per sweep.
 Redeliveries keep their delivery id, so the webhook's dedupe makes a repeat harmless.
 """
 
@@ -46,8 +47,8 @@ async def sweep(app: AppAPI, store: JobStore, now: datetime | None = None) -> in
                 "more failed deliveries than %d; the rest wait for the next sweep", redelivered
             )
             break
-        if guid in succeeded or await store.seen(guid):
-            continue
+        if guid in succeeded or await store.seen(guid) or await store.refused(guid):
+            continue  # accepted since, or refused as unusable: redelivering cannot help
         await app.redeliver(delivery_id)
         redelivered += 1
         log.info("asked GitHub to redeliver %s", guid)

@@ -14,7 +14,8 @@ what `XAUTOCLAIM` would: a job whose claimer fell silent for `lease_s` is handed
 Keys under the prefix: `delivery:<id>` (seen, 7-day expiry), `seq`, `job:<id>` (hash),
 `queued` (zset by due time), `running` (zset by lease deadline), `done` and `failed` (zsets by
 time, 7-day retention), `reviews` (PR key -> its queued review, for coalescing), `lock:<PR key>`,
-`created` (when a server first used the prefix: a reader connects only where it is set).
+`created` (when a server first used the prefix: a reader connects only where it is set),
+`refused:<id>` (a delivery answered 400, 7-day expiry).
 """
 
 from __future__ import annotations
@@ -303,6 +304,13 @@ class RedisStore:
 
     async def seen(self, delivery_id: str) -> bool:
         return bool(await self._redis.exists(f"{self._prefix}delivery:{delivery_id}"))
+
+    async def refuse(self, delivery_id: str, event: str, reason: str) -> None:
+        key = f"{self._prefix}refused:{delivery_id}"
+        await self._redis.set(key, f"{event}: {reason}", ex=RETENTION_S)
+
+    async def refused(self, delivery_id: str) -> bool:
+        return bool(await self._redis.exists(f"{self._prefix}refused:{delivery_id}"))
 
     async def claim(self) -> Claimed | None:
         """Take the oldest due job whose PR is free, locking the PR for the lease."""

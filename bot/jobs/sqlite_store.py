@@ -39,6 +39,12 @@ CREATE TABLE IF NOT EXISTS jobs (
     last_error TEXT
 );
 CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state, not_before);
+CREATE TABLE IF NOT EXISTS refused (
+    delivery_id TEXT PRIMARY KEY,
+    event TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    received_at REAL NOT NULL
+);
 """
 
 
@@ -80,6 +86,7 @@ class SqliteStore:
                 "UPDATE jobs SET state = 'queued', updated_at = ? WHERE state = 'running'", (now,)
             )
             self._db.execute("DELETE FROM deliveries WHERE received_at < ?", (now - RETENTION_S,))
+            self._db.execute("DELETE FROM refused WHERE received_at < ?", (now - RETENTION_S,))
             self._db.execute(
                 "DELETE FROM jobs WHERE state IN ('done', 'failed') AND updated_at < ?",
                 (now - RETENTION_S,),
@@ -142,6 +149,22 @@ class SqliteStore:
         row = await self._run(
             lambda: self._db.execute(
                 "SELECT 1 FROM deliveries WHERE delivery_id = ?", (delivery_id,)
+            ).fetchone()
+        )
+        return row is not None
+
+    async def refuse(self, delivery_id: str, event: str, reason: str) -> None:
+        await self._run(
+            lambda: self._db.execute(
+                "INSERT OR REPLACE INTO refused VALUES (?, ?, ?, ?)",
+                (delivery_id, event, reason, time.time()),
+            )
+        )
+
+    async def refused(self, delivery_id: str) -> bool:
+        row = await self._run(
+            lambda: self._db.execute(
+                "SELECT 1 FROM refused WHERE delivery_id = ?", (delivery_id,)
             ).fetchone()
         )
         return row is not None

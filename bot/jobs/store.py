@@ -1,6 +1,7 @@
 """What the workers and the webhook need from a durable job store, SQLite or Redis alike.
 
-`accept` records a delivery and queues its jobs atomically (False for a repeat delivery).
+`accept` records a delivery and queues its jobs atomically (False for a repeat delivery);
+`refuse` records one answered 400, so that the redelivery sweep leaves it alone.
 Queued reviews of one PR coalesce to the newest head; at most one job per PR runs at a time; a
 job claimed by a process that died is handed out again. `retry` re-queues after a delay;
 `fail` parks a job in the dead-letter state.
@@ -41,6 +42,14 @@ class JobStore(Protocol):
 
     async def seen(self, delivery_id: str) -> bool:
         """Tell whether this delivery was accepted before (to skip needless redeliveries)."""
+        ...
+
+    async def refuse(self, delivery_id: str, event: str, reason: str) -> None:
+        """Record a delivery answered 400 (a payload the app cannot use): never redeliver it."""
+        ...
+
+    async def refused(self, delivery_id: str) -> bool:
+        """Tell whether this delivery was refused as unusable (redelivering cannot help)."""
         ...
 
     async def claim(self) -> Claimed | None: ...

@@ -1,15 +1,15 @@
 """Run every pack over a snapshot, then drop suppressed findings and number repeats.
 
-Built-in rules are pure functions run in process, in a worker thread so a large review never
-blocks the event loop; the repository's own semgrep rules (if any apply) run concurrently as one
-subprocess.
+Built-in rules are pure functions run in a child process (`bot.rules.runner`), so neither a
+large review nor a crafted line can stall the server, and a review whose rules run past the
+time limit is cut off and reported as not fully reviewed; the repository's own semgrep rules (if
+any apply) run concurrently as one subprocess.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -17,16 +17,14 @@ from dataclasses import dataclass, replace
 from bot.config import from_snapshot as config_of
 from bot.diff.model import Change
 from bot.redaction import scrub
-from bot.rules import semgrep
-from bot.rules.model import Check, Finding, Pack
-from bot.rules.registry import EXTRAS, PACKS, RULES
+from bot.rules import runner, semgrep
+from bot.rules.model import Finding, Pack
+from bot.rules.registry import EXTRAS, PACKS
 from bot.snapshot.model import Snapshot
 from bot.snapshot.read import Contents, build
 
 log = logging.getLogger(__name__)
 
-# A check that runs longer is reported; pure checks cannot be interrupted, so it is not cut off.
-CHECK_SLOW_S = 30.0
 SUPPRESSIONS = ("readiness:allow", "gitleaks:allow", "pragma: allowlist secret")
 
 
@@ -42,11 +40,15 @@ async def snapshot(change: Change, contents: Contents) -> Snapshot:
     return await build(change, contents, EXTRAS)
 
 
-async def evaluate(snap: Snapshot, packs: Sequence[Pack] = PACKS) -> Evaluation:
+async def evaluate(
+    snap: Snapshot, packs: Sequence[Pack] = PACKS, limit: float = runner.TIME_LIMIT_S
+) -> Evaluation:
     """Run all checks and the repository's semgrep rules; a failing check is reported, not fatal.
 
     The repository's config (read from the base branch) turns packs and rules off and drops
     findings on paths it ignores or allows; ids it names that do not exist are problems.
+    Built-in checks still running after `limit` seconds are stopped and named in the problems;
+    the findings of those that finished are kept.
     """
     config, config_problems = config_of(snap, packs)
     problems: list[str] = [*snap.change.problems, *config_problems]
@@ -54,42 +56,15 @@ async def evaluate(snap: Snapshot, packs: Sequence[Pack] = PACKS) -> Evaluation:
     checks = [
         (p.id, c) for p in packs for c, rules in p.checks.items() if any(map(config.enables, rules))
     ]
-    built_in, repository = await asyncio.gather(
-        asyncio.to_thread(run_checks, snap, checks, problems),
+    (built_in, unfinished), repository = await asyncio.gather(
+        runner.run(snap, checks, limit),
         _semgrep(snap, problems, config.enables),
     )
+    problems.extend(unfinished)
     findings = [f for f in (*built_in, *repository) if config.keeps(f)]
     kept = _number_repeats(_unsuppressed([_scrubbed(f) for f in findings], snap))
     kept.sort(key=lambda f: (f.path, f.line, f.severity.rank, f.rule))
     return Evaluation(tuple(kept), tuple(scrub(p) for p in problems), snap.skipped)
-
-
-def run_checks(
-    snap: Snapshot, checks: Sequence[tuple[str, Check]], problems: list[str]
-) -> list[Finding]:
-    """Run each check in turn; cap each finding at its rule's severity (the severity policy)."""
-    findings: list[Finding] = []
-    for pack, check in checks:
-        name = getattr(check, "__name__", repr(check))
-        started = time.monotonic()
-        try:
-            found = list(check(snap))
-        except Exception as exc:  # one broken rule must not cost the whole review
-            log.exception("rule check %s/%s failed", pack, name)
-            problems.append(f"rule check `{pack}/{name}` failed: {type(exc).__name__}")
-            continue
-        elapsed = time.monotonic() - started
-        if elapsed > CHECK_SLOW_S:
-            log.warning("rule check %s/%s took %.1f s", pack, name, elapsed)
-        findings.extend(_capped(f) for f in found)
-    return findings
-
-
-def _capped(finding: Finding) -> Finding:
-    rule = RULES.get(finding.rule)
-    if rule is None or finding.severity.rank >= rule.severity.rank:
-        return finding
-    return replace(finding, severity=rule.severity)
 
 
 async def _semgrep(

@@ -1,10 +1,11 @@
 """Run the repository's own semgrep rules, once per review, only when a changed file needs them.
 
 Teams bring rules in semgrep's format as `.github/readiness/semgrep/*.yml`, read from the **base**
-branch like the config, so a pull request cannot change the rules that judge it. Built-in rules run
-in process (bot/rules/); semgrep is started only when a changed file's language has a repository
-rule, because its start-up dominates (PLATFORM.md: ~1.7 s for one file). semgrep only parses the
-files: it runs as a subprocess (it has no supported Python API) over a temporary copy of them.
+branch like the config, so a pull request cannot change the rules that judge it. Built-in rules
+are Python (bot/rules/runner.py); semgrep is started only when a changed file's language has a
+repository rule, because its start-up dominates (PLATFORM.md: ~1.7 s for one file). semgrep only
+parses the files: it runs as a subprocess (it has no supported Python API) over a temporary copy
+of them. Its error text quotes those files, so only a summary of it is ever logged or reported.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import os
 import shutil
 import sys
 import tempfile
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -34,6 +36,7 @@ RULE_PACK = "repo"  # findings of repository rules are reported as `repo/<rule i
 MAX_FILES = 300
 MAX_BYTES = 1_000_000
 TIMEOUT_S = 180.0
+KIND_CHARS = 60  # an error's kind is semgrep's own name for it; anything longer is cut
 _SEVERITY = {"ERROR": Severity.ERROR, "WARNING": Severity.WARNING, "INFO": Severity.NOTICE}
 # semgrep's language names -> file suffixes; `generic` and `regex` rules read any text file.
 SUFFIXES: dict[str, frozenset[str]] = {
@@ -213,13 +216,45 @@ async def _invoke(
     try:
         output: dict[str, Any] = json.loads(stdout)
     except json.JSONDecodeError as exc:
-        tail = stderr.decode(errors="replace")[-300:]
-        raise SemgrepError(f"semgrep exited {proc.returncode} without JSON: {tail}") from exc
-    for error in output.get("errors", []):
-        if error.get("level") == "error":
-            raise SemgrepError(f"semgrep: {error.get('type')}: {error.get('message') or error}")
-        log.info("semgrep warning: %s", error.get("message") or error.get("type"))
+        # Its error output may quote the files it read: say how much there was, not what.
+        raise SemgrepError(
+            f"semgrep exited {proc.returncode} without JSON output ({len(stderr)} bytes of errors)"
+        ) from exc
+    errors = [e for e in output.get("errors") or () if isinstance(e, dict)]
+    fatal = [e for e in errors if e.get("level") == "error"]
+    if fatal:
+        raise SemgrepError(f"semgrep failed: {summary(fatal)}")
+    if errors:
+        log.info("semgrep reported %d warning(s): %s", len(errors), summary(errors))
     return output
+
+
+def summary(errors: list[dict[str, Any]]) -> str:
+    """Summarise semgrep's errors as kind, rule and path with a count, never their message.
+
+    A message quotes what semgrep could not read ("Syntax error at line x.py:3: `KEY = '…'`
+    was unexpected"): the pull request's code, secrets included, has no place in our logs.
+    Shape: "PartialParsing in `shop/jobs.py` (2); Rule parse error in rule `no-print`".
+    """
+    counts = Counter(
+        (_kind(error), str(error.get("rule_id") or ""), str(error.get("path") or ""))
+        for error in errors
+    )
+    parts = []
+    for (kind, rule, path), count in sorted(counts.items()):
+        where = " ".join(([f"rule `{rule}`"] if rule else []) + ([f"`{path}`"] if path else []))
+        parts.append(
+            kind + (f" in {where}" if where else "") + (f" ({count})" if count > 1 else "")
+        )
+    return "; ".join(parts)
+
+
+def _kind(error: dict[str, Any]) -> str:
+    """Name the error's type: a string, or the first item of `[name, spans]`."""
+    kind = error.get("type")
+    if isinstance(kind, list) and kind:
+        kind = kind[0]
+    return kind[:KIND_CHARS] if isinstance(kind, str) else "error"
 
 
 def _finding(

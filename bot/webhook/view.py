@@ -2,7 +2,9 @@
 
 Order matters: the signature is checked on the raw bytes before anything is parsed, so an
 unsigned body is never even read as JSON. aiohttp's `client_max_size` answers 413 to bodies above
-the cap (GitHub never sends more than 25 MB).
+the cap (GitHub never sends more than 25 MB). A signed delivery we cannot use (not JSON, or a
+payload whose fields `bot.events.payloads` refuses) is answered 400 in one log line and recorded
+as refused, so that the redelivery sweep does not ask GitHub for it again.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from typing import Any
 from aiohttp import web
 from gidgethub import ValidationFailure, sansio
 from gidgethub.routing import Router
+from pydantic import ValidationError
 
+from bot.events.payloads import Envelope, reason
 from bot.jobs.model import Job
 from bot.jobs.store import JobStore
 from bot.logs import bound
@@ -78,18 +82,20 @@ def make_view(
             try:
                 data = json.loads(body)
             except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-                log.warning("rejected a delivery whose body is not JSON")
-                return _error(400, "the body is not valid JSON")
+                return await refuse(delivery, event_name, "the body is not valid JSON")
+            except ValueError:  # an integer longer than CPython converts (4,300 digits)
+                return await refuse(delivery, event_name, "the body holds a number too long")
             if not isinstance(data, dict):
-                return _error(400, "the body is not a JSON object")
+                return await refuse(delivery, event_name, "the body is not a JSON object")
             event = sansio.Event(data, event=event_name, delivery_id=delivery)
             jobs: list[Job] = []
             try:
+                Envelope.model_validate(data)  # the router looks the action up
                 if "installation" in data:  # only an installation's events can be acted on
                     await router.dispatch(event, jobs=jobs, app_id=app_id)
-            except (KeyError, TypeError, ValueError) as exc:
-                log.warning("rejected a %s payload missing %s", event_name, exc)
-                return _error(400, f"the {event_name} payload lacks a field the app needs: {exc}")
+            except ValidationError as exc:
+                why = f"the {event_name} payload cannot be used: {reason(exc)}"
+                return await refuse(delivery, event_name, why)
             try:
                 if jobs and await store.queued() >= max_queued:
                     # Refuse what cannot be kept: the delivery fails and is redelivered later.
@@ -106,6 +112,15 @@ def make_view(
                 wake()
             log.info("delivery accepted with %d job(s)", len(jobs))
             return web.json_response(_ack(event, jobs), status=202)
+
+    async def refuse(delivery: str, event_name: str, why: str) -> web.Response:
+        """Answer 400 and record the refusal, so that the redelivery sweep leaves it alone."""
+        log.warning("refused a delivery: %s", why)
+        try:
+            await store.refuse(delivery, event_name, why)
+        except Exception as exc:  # noqa: BLE001 - the answer stands; the sweep may retry it once
+            log.warning("could not record the refused delivery: %s", exc)
+        return _error(400, why)
 
     return webhook
 

@@ -110,6 +110,15 @@ async def test_a_delivery_is_accepted_once(store: JobStore) -> None:
     assert await store.counts() == {"queued": 1}
 
 
+async def test_a_refused_delivery_is_remembered_apart_from_accepted_ones(store: JobStore) -> None:
+    """The redelivery sweep skips a delivery answered 400; it was never accepted, nothing runs."""
+    assert not await store.refused("d1")
+    await store.refuse("d1", "issue_comment", "comment.user: Input should be a valid dictionary")
+    assert await store.refused("d1") and not await store.refused("d2")
+    assert not await store.seen("d1")
+    assert await store.counts() == {}
+
+
 async def test_a_delivery_without_jobs_is_still_remembered(store: JobStore) -> None:
     assert await store.accept("d1", "ping", [])
     assert not await store.accept("d1", "ping", [])

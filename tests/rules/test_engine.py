@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bot.diff.parse import parse
-from bot.rules import cliff, engine
-from bot.rules.model import Check, Finding, Pack, Severity, fingerprint
+from bot.report import checks
+from bot.rules import cliff, engine, runner
+from bot.rules.model import Finding, Pack, Severity, fingerprint
 from bot.snapshot.model import Snapshot
 from tests.gitrepo import make_repo
 
@@ -22,6 +27,18 @@ DIFF = (
 
 def broken(snap: Snapshot) -> list[Finding]:
     raise ValueError("bug in a rule")
+
+
+def stalling(snap: Snapshot) -> list[Finding]:
+    """A runaway rule: it writes its process id where the snapshot says, then never returns."""
+    Path(str(snap.read("pid-file"))).write_text(str(os.getpid()))
+    time.sleep(120)  # deliberately longer than the limit the test gives the review
+    return []
+
+
+def dying(snap: Snapshot) -> list[Finding]:
+    """A rule whose process dies under it (a crashing parser, the OOM killer)."""
+    os._exit(3)
 
 
 def working(snap: Snapshot) -> Iterator[Finding]:
@@ -47,6 +64,51 @@ async def test_a_broken_check_is_reported_and_the_rest_kept() -> None:
     )
     assert [f.rule for f in evaluation.findings] == ["x/y"]
     assert evaluation.problems == ("rule check `x/broken` failed: ValueError",)
+
+
+async def test_rules_past_the_time_limit_are_stopped_and_the_review_completes(
+    tmp_path: Path,
+) -> None:
+    """A review whose rules run past the limit ends "not fully reviewed", keeping what finished,
+    and the runaway rule's process is killed rather than left running."""
+    pid_file = tmp_path / "pid"
+    snap = Snapshot(parse(DIFF), texts={("pid-file", "head"): str(pid_file)})
+    started = time.monotonic()
+    evaluation = await engine.evaluate(
+        snap,
+        packs=[Pack("x", {working: ("x/y",), stalling: ("x/y",), broken: ("x/y",)}, ())],
+        limit=5.0,
+    )
+    assert time.monotonic() - started < 60
+    assert [f.rule for f in evaluation.findings] == ["x/y"]
+    assert evaluation.problems == (
+        "the built-in rules were stopped after 5 s: `x/stalling`, `x/broken` did not finish",
+    )
+    assert checks.title(evaluation) == "1 notice; not fully reviewed"
+    with pytest.raises(ProcessLookupError):
+        os.kill(int(pid_file.read_text()), 0)
+
+
+async def test_a_rule_process_that_dies_leaves_a_partial_review() -> None:
+    evaluation = await engine.evaluate(
+        Snapshot(parse(DIFF)),
+        packs=[Pack("x", {working: ("x/y",), dying: ("x/y",), broken: ("x/y",)}, ())],
+    )
+    assert [f.rule for f in evaluation.findings] == ["x/y"]
+    assert evaluation.problems == (
+        "the built-in rules stopped unexpectedly: `x/dying`, `x/broken` did not finish",
+    )
+
+
+async def test_a_rule_s_log_lines_reach_this_process_s_logs(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Rules run in a child process; what they log is written here, traceback included."""
+    caplog.set_level(logging.INFO)
+    await engine.evaluate(Snapshot(parse(DIFF)), packs=[Pack("x", {broken: ("x/y",)}, ())])
+    [record] = [r for r in caplog.records if r.getMessage() == "rule check x/broken failed"]
+    assert record.levelno == logging.ERROR
+    assert "ValueError: bug in a rule" in str(record.exc_text)
 
 
 async def test_a_finding_never_exceeds_its_rule_severity() -> None:
@@ -111,29 +173,28 @@ def quantity(text):
     ],
 )
 async def test_a_disabled_rule_costs_no_work(
-    tmp_path: Path, disable: list[str], not_run: set[str], reported: set[str]
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    disable: list[str],
+    not_run: set[str],
+    reported: set[str],
 ) -> None:
-    """A check runs while any rule it reports is enabled, and is not called once all are off."""
+    """A check runs while any rule it reports is enabled, and is not sent to run once all are
+    off (the rules run in a child process: what the engine hands the runner is what runs)."""
     calls: Counter[str] = Counter()
+    real_run = runner.run
 
-    def counted(check: Check) -> Check:
-        def run(snap: Snapshot) -> Iterable[Finding]:
-            calls[CLIFF_CHECKS[check]] += 1
-            return check(snap)
+    async def recording(snap: Snapshot, checks: runner.Checks, limit: float) -> Any:
+        calls.update(CLIFF_CHECKS[check] for _, check in checks)
+        return await real_run(snap, checks, limit)
 
-        return run
-
-    pack = Pack(
-        cliff.PACK.id,
-        {counted(check): rules for check, rules in cliff.PACK.checks.items()},
-        cliff.PACK.rules,
-    )
+    monkeypatch.setattr(runner, "run", recording)
     repo = make_repo(
         tmp_path / "r",
         base={".github/readiness.yml": f"disable: {disable}\n", "shop/feed.py": "X = 1\n"},
         head={"shop/feed.py": SWALLOWING},
     )
-    evaluation = await engine.evaluate(await repo.snapshot(), packs=[pack])
+    evaluation = await engine.evaluate(await repo.snapshot(), packs=[cliff.PACK])
     assert {name for name in CLIFF_CHECKS.values() if not calls[name]} == not_run
     assert all(calls[name] == 1 for name in CLIFF_CHECKS.values() if name not in not_run)
     assert {f.rule for f in evaluation.findings} == reported

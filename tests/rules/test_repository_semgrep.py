@@ -3,7 +3,10 @@ a changed file's language has a rule."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
+
+import pytest
 
 from bot.rules import semgrep
 from bot.rules.engine import evaluate
@@ -155,3 +158,50 @@ async def test_repository_rule_ids_are_taken_on_trust_when_the_rule_files_are_in
         "the repository's semgrep rules were not run: "
         "`.github/readiness/semgrep/x.yml` is not valid YAML",
     )
+
+
+# A live-looking key, built from parts so that scanners do not flag this file.
+LIVE_KEY = "sk_" + "live_" + "51MzQ8vKpT3xR7wYbN2cD4fG6hJ9kL0mA"
+UNPARSABLE = (
+    f'def run(order: dict) -> int:\n    return order["id"]\n\n\nx = ("{LIVE_KEY}" print(1)\n'
+)
+
+
+async def test_semgrep_errors_are_logged_as_a_summary_never_as_its_text(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """semgrep's syntax-error warning quotes the line it could not parse; the log says what
+    went wrong where (kind, path, count), so a key on that line never reaches the logs."""
+    caplog.set_level(logging.DEBUG)
+    repo = make_repo(
+        tmp_path / "r",
+        base={".github/readiness/semgrep/x.yml": NO_PRINT, "shop/jobs.py": JOB},
+        head={"shop/jobs.py": UNPARSABLE},
+    )
+    evaluation = await evaluate(await repo.snapshot())
+    assert evaluation.problems == ()
+    logged = [(r.getMessage(), r.exc_text or "") for r in caplog.records]
+    assert ("semgrep reported 1 warning(s): PartialParsing in `shop/jobs.py`", "") in logged
+    assert LIVE_KEY not in caplog.text
+    assert not any("print(1)" in message or "print(1)" in trace for message, trace in logged)
+
+
+async def test_a_broken_repository_rule_is_named_not_quoted(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A rule semgrep cannot parse is reported by its id; its text stays out of the logs."""
+    caplog.set_level(logging.DEBUG)
+    broken = NO_PRINT.replace("id: no-print", "id: broken-rule").replace(
+        "pattern: print(...)", "pattern: print(zzq_marker"
+    )
+    repo = make_repo(
+        tmp_path / "r",
+        base={".github/readiness/semgrep/x.yml": broken, "shop/jobs.py": JOB},
+        head={"shop/jobs.py": JOB_HEAD},
+    )
+    evaluation = await evaluate(await repo.snapshot())
+    assert evaluation.problems == (
+        "the repository's semgrep rules were not run: semgrep failed: "
+        "Rule parse error in rule `broken-rule`",
+    )
+    assert "zzq_marker" not in caplog.text

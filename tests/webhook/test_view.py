@@ -83,7 +83,9 @@ async def test_payload_missing_a_needed_field_is_a_400(bot: TestClient[Any, Any]
     del data["pull_request"]["head"]
     response = await deliver(bot, "pull_request", data)
     assert response.status == 400
-    assert "pull_request payload lacks a field" in (await response.json())["error"]
+    assert (await response.json())["error"] == (
+        "the pull_request payload cannot be used: pull_request.head: Field required"
+    )
     await assert_still_serving(bot)
 
 

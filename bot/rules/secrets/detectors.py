@@ -1,4 +1,10 @@
-"""Provider credential formats: each a keyword pre-filter, one compiled regex and a validator."""
+"""Provider credential formats: each a keyword pre-filter, one compiled regex and a validator.
+
+Every pattern is linear on any line, however crafted (benchmarks/adversarial_lines.py): each
+quantifier has an upper bound (no credential is longer than a few hundred characters), a pattern
+cannot start again inside the run its own quantifier consumed (`sk-sk-sk-…`), and it only looks
+at windows of `reach` characters around its keywords, never at a whole 10 MB line.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ import re
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 
 from bot.rules.model import Severity
 from bot.rules.redact import redact
@@ -21,6 +28,9 @@ GITHUB_REVOKE = (
 )
 STRIPE_ROLL = "https://docs.stripe.com/keys#rolling-keys"
 PROVIDER_MIN_ENTROPY = 3.0
+# How far from a keyword a detector's match may end: its longest match, or for a keyword that
+# only names the provider (`twilio`, `discord`), the distance to the credential too.
+REACH = 300
 BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 # Hosts where an inline database password is a local development default, not a credential.
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "0.0.0.0", "::1", "host.docker.internal"})
@@ -56,6 +66,12 @@ class Detector:
     revoke: str
     valid: Callable[[re.Match[str]], bool] = lambda match: True
     min_entropy: float = PROVIDER_MIN_ENTROPY
+    reach: int = REACH
+
+    @cached_property
+    def trigger(self) -> re.Pattern[str]:
+        """Find the keywords in the text as written (positions of `text.lower()` can shift)."""
+        return re.compile("|".join(map(re.escape, self.keywords)), re.IGNORECASE)
 
 
 def _base62(number: int) -> str:
@@ -124,8 +140,11 @@ def _detector(
     severity: Severity = Severity.ERROR,
     valid: Callable[[re.Match[str]], bool] = lambda match: True,
     min_entropy: float = PROVIDER_MIN_ENTROPY,
+    reach: int = REACH,
 ) -> Detector:
-    return Detector(name, what, re.compile(pattern), keywords, severity, revoke, valid, min_entropy)
+    return Detector(
+        name, what, re.compile(pattern), keywords, severity, revoke, valid, min_entropy, reach
+    )
 
 
 DETECTORS = (
@@ -148,7 +167,7 @@ DETECTORS = (
     _detector(
         "gitlab-token",
         "a GitLab token",
-        r"\bgl(?:pat|dt|rt|ptt|cbt|oas|soat|ft|imt)-[A-Za-z0-9_-]{20,}",
+        r"\bgl(?:pat|dt|rt|ptt|cbt|oas|soat|ft|imt)-[A-Za-z0-9_-]{20,255}",
         ("glpat-", "gldt-", "glrt-", "glptt-", "glcbt-", "gloas-", "glsoat-", "glft-", "glimt-"),
         "revoke it under User Settings > Access tokens "
         "(https://docs.gitlab.com/user/profile/personal_access_tokens/#revoke-a-personal-access-token)",
@@ -156,14 +175,14 @@ DETECTORS = (
     _detector(
         "slack-token",
         "a Slack token",
-        r"\b(?:xox[abposre]|xapp)-\d+-[A-Za-z0-9-]{8,}",
+        r"\b(?:xox[abposre]|xapp)-\d{1,20}-[A-Za-z0-9-]{8,255}",
         ("xox", "xapp-"),
         "revoke it (https://api.slack.com/methods/auth.revoke)",
     ),
     _detector(
         "slack-webhook",
         "a Slack webhook URL",
-        r"https://hooks\.slack\.com/(?:services|workflows|triggers)/(?P<key>[\w/-]{20,})",
+        r"https://hooks\.slack\.com/(?:services|workflows|triggers)/(?P<key>[\w/-]{20,255})",
         ("hooks.slack.com",),
         "delete the webhook in the Slack app settings and create a new one "
         "(https://api.slack.com/messaging/webhooks)",
@@ -171,14 +190,14 @@ DETECTORS = (
     _detector(
         "stripe-key",
         "a Stripe live-mode key",
-        r"\b(?:[sr]k_live|whsec)_[A-Za-z0-9]{20,}",
+        r"\b(?:[sr]k_live|whsec)_[A-Za-z0-9]{20,255}",
         ("k_live_", "whsec_"),
         f"roll it in the Stripe dashboard ({STRIPE_ROLL})",
     ),
     _detector(
         "stripe-test-key",
         "a Stripe test-mode key",
-        r"\b[sr]k_test_[A-Za-z0-9]{20,}",
+        r"\b[sr]k_test_[A-Za-z0-9]{20,255}",
         ("k_test_",),
         f"it only reaches test data, but roll it too ({STRIPE_ROLL})",
         Severity.NOTICE,
@@ -207,14 +226,16 @@ DETECTORS = (
     _detector(
         "openai-key",
         "an OpenAI API key",
-        r"\bsk-(?:(?:proj|svcacct|admin)-)?[A-Za-z0-9_-]{16,}T3BlbkFJ[A-Za-z0-9_-]{16,}",
+        # Starts only where a run of key characters starts: `sk-sk-sk-…T3BlbkFJ` is one attempt.
+        r"(?<![\w-])sk-(?:(?:proj|svcacct|admin)-)?[A-Za-z0-9_-]{16,128}T3BlbkFJ"
+        r"[A-Za-z0-9_-]{16,128}",
         ("t3blbkfj",),
         "revoke it (https://platform.openai.com/api-keys)",
     ),
     _detector(
         "anthropic-key",
         "an Anthropic API key",
-        r"\bsk-ant-(?:api|admin)\d\d-[A-Za-z0-9_-]{80,}",
+        r"\bsk-ant-(?:api|admin)\d\d-[A-Za-z0-9_-]{80,255}",
         ("sk-ant-",),
         "delete it in the Anthropic console (https://console.anthropic.com/settings/keys)",
     ),
@@ -230,7 +251,7 @@ DETECTORS = (
     _detector(
         "gcp-service-account",
         "a GCP service-account key",
-        r"\"private_key_id\"\s*:\s*\"(?P<key>[0-9a-f]{40})\"",
+        r"\"private_key_id\"\s{0,16}:\s{0,16}\"(?P<key>[0-9a-f]{40})\"",
         ("private_key_id",),
         "delete the key on the service account "
         "(https://cloud.google.com/iam/docs/keys-create-delete#deleting)",
@@ -255,9 +276,10 @@ DETECTORS = (
     _detector(
         "pypi-token",
         "a PyPI API token",
-        r"\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}",
+        r"\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,512}",
         ("pypi-ageichlwas5vcmc",),
         "remove it under Account settings > API tokens (https://pypi.org/manage/account/token/)",
+        reach=540,
     ),
     _detector(
         "shopify-token",
@@ -277,7 +299,7 @@ DETECTORS = (
         "discord-token",
         "a Discord bot token or webhook",
         r"\b(?:[MNO][A-Za-z0-9_-]{23,25}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,38}"
-        r"|discord(?:app)?\.com/api/webhooks/\d+/(?P<key>[A-Za-z0-9_-]{60,}))",
+        r"|discord(?:app)?\.com/api/webhooks/\d{1,20}/(?P<key>[A-Za-z0-9_-]{60,128}))",
         ("discord",),
         "reset the bot token or delete the webhook in the Discord developer portal "
         "(https://discord.com/developers/applications)",
@@ -293,11 +315,14 @@ DETECTORS = (
         "jwt",
         "a JSON Web Token",
         # The header is public; the claims and the signature together are the bearer token.
-        r"\beyJ[A-Za-z0-9_-]{10,}\.(?P<key>eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{16,})",
+        # Possessive runs: none of them can give back a `.`, so backtracking would only cost.
+        r"(?<![\w-])eyJ[A-Za-z0-9_-]{10,512}+\."
+        r"(?P<key>eyJ[A-Za-z0-9_-]{10,2048}+\.[A-Za-z0-9_-]{16,1024}+)",
         ("eyj",),
         "revoke the session or rotate the signing key that issued it",
         Severity.WARNING,
         _jwt_ok,
+        reach=3600,
     ),
     _detector(
         "database-url",
@@ -308,23 +333,44 @@ DETECTORS = (
         "change the database user's password",
         valid=_db_ok,
         min_entropy=0.0,
+        reach=470,
     ),
     _detector(
         "rails-secret-key-base",
         "a Rails secret_key_base",
-        r"secret_key_base[\"']?\s*[:=]\s*[\"']?(?P<key>[0-9a-f]{64,})",
+        r"secret_key_base[\"']?\s{0,16}[:=]\s{0,16}[\"']?(?P<key>[0-9a-f]{64,512})",
         ("secret_key_base",),
         "generate a new one with `bin/rails secret` and load it from credentials or the "
         "environment",
+        reach=570,
     ),
 )
 
 KEYWORDS = frozenset(keyword for detector in DETECTORS for keyword in detector.keywords)
 
 
+def matches(detector: Detector, text: str) -> Iterator[re.Match[str]]:
+    """Yield the detector's matches on one line, searched only near its keywords.
+
+    Each keyword found opens a window of `reach` characters on both sides (one more at the end,
+    so a lookahead sees the character after a match); overlapping windows merge, so a match
+    that contains a keyword is found exactly as on the whole line.
+    """
+    start = end = -1
+    for hit in detector.trigger.finditer(text):
+        low, high = max(0, hit.start() - detector.reach), hit.end() + detector.reach + 1
+        if low > end:
+            if end > start:
+                yield from detector.pattern.finditer(text, start, end)
+            start = low
+        end = min(len(text), high)
+    if end > start:
+        yield from detector.pattern.finditer(text, start, end)
+
+
 def provider_hits(detector: Detector, text: str) -> Iterator[Hit]:
     """Yield the detector's credentials on one line, without placeholders and fixtures."""
-    for match in detector.pattern.finditer(text):
+    for match in matches(detector, text):
         # Only the `key` group is secret; the scheme, user and host around it are public.
         start, end = match.span("key") if _has_key(match) else match.span()
         secret = text[start:end]

@@ -11,7 +11,7 @@ from bot.diff.model import Line
 from bot.rules import paths
 from bot.rules.model import Severity
 from bot.rules.secrets import connection, fallbacks, generic
-from bot.rules.secrets.detectors import DETECTORS, KEYWORDS, Hit, provider_hits
+from bot.rules.secrets.detectors import DETECTORS, KEYWORDS, Hit, matches, provider_hits
 from bot.snapshot.generated import lockfile, minified_or_vendored
 
 PRIVATE_KEY = "private key"
@@ -112,7 +112,7 @@ def scan(path: str, lines: tuple[Line, ...]) -> Iterator[tuple[Line, Hit]]:
             hits.extend(_private_key(text, line.number, by_number))
         if generic_too and len(text) <= LONG_LINE and not found.isdisjoint(generic.KEYWORDS):
             # A provider format that failed its checks is a fixture, not a generic secret.
-            taken = [m.span() for d in detectors for m in d.pattern.finditer(text)]
+            taken = [m.span() for d in detectors for m in matches(d, text)]
             taken += [hit.span for hit in hits]
             hits.extend(_contextual(text, example, taken, not found.isdisjoint(PASSWORD_WORDS)))
             hits.extend(generic.assignments(text, quoted_only, django, example, taken))

@@ -1,0 +1,218 @@
+"""Run the built-in checks in a child process, so that no rule can stall the server or run forever.
+
+A pure-Python rule holds the GIL even in a worker thread, and some inputs make a parser or a
+regex superlinear (tree-sitter's JavaScript grammar needs minutes for 200 KB of `;Pwd=`): in
+the server's process that stops `/healthz` and the webhook's acknowledgements. So a review's
+checks run in one child process, forked from a forkserver that has every pack imported
+(a fork costs milliseconds), which sends each check's findings as soon as it finishes. When the
+review's time limit passes, the child is killed: the review keeps what finished and says which
+checks did not, so it is reported "not fully reviewed" instead of hanging.
+
+Why not `concurrent.futures.ProcessPoolExecutor`: a running task cannot be stopped (before
+Python 3.14's `terminate_workers`), and killing one worker breaks the whole pool, failing every
+other review in flight. One child per review, at most `READINESS_WORKERS` at once, has neither
+problem. The child rebuilds the snapshot from what was read (the change, the texts, the
+listings); trees are parsed there, never pickled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import multiprocessing
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from multiprocessing.connection import Connection
+from multiprocessing.context import ForkServerContext
+
+from bot.diff.model import Change, Ref
+from bot.rules.model import Check, Finding
+from bot.rules.registry import RULES
+from bot.snapshot.model import Snapshot
+
+log = logging.getLogger(__name__)
+
+# A review's built-in checks that run longer are stopped; a large review needs a few seconds.
+TIME_LIMIT_S = 300.0
+# A check that runs longer is named in the logs.
+CHECK_SLOW_S = 30.0
+JOIN_S = 5.0
+
+Checks = Sequence[tuple[str, Check]]
+
+
+@dataclass(frozen=True)
+class Work:
+    """What the child needs: the snapshot as read, the checks, and the parent's log level."""
+
+    whole: Change
+    texts: Mapping[tuple[str, Ref], str | None]
+    listings: Mapping[Ref, frozenset[str] | None]
+    checks: tuple[tuple[str, Check], ...]
+    log_level: int
+
+
+@dataclass(frozen=True)
+class Report:
+    """One check's outcome, sent from the child when it finishes, with what it logged."""
+
+    check: str
+    findings: list[Finding]
+    problem: str | None
+    records: list[logging.LogRecord] = field(default_factory=list)
+
+
+def name(pack: str, check: Check) -> str:
+    return f"{pack}/{getattr(check, '__name__', repr(check))}"
+
+
+def run_check(snap: Snapshot, pack: str, check: Check) -> Report:
+    """Run one check; cap each finding at its rule's severity; a failure becomes a problem."""
+    label = name(pack, check)
+    started = time.monotonic()
+    try:
+        found = list(check(snap))
+    except Exception as exc:  # one broken rule must not cost the whole review
+        log.exception("rule check %s failed", label)
+        return Report(label, [], f"rule check `{label}` failed: {type(exc).__name__}")
+    elapsed = time.monotonic() - started
+    if elapsed > CHECK_SLOW_S:
+        log.warning("rule check %s took %.1f s", label, elapsed)
+    return Report(label, [_capped(f) for f in found], None)
+
+
+def run_checks(snap: Snapshot, checks: Checks) -> Iterator[Report]:
+    """Run each check in turn, in this process (the child's loop, and tests of one rule)."""
+    for pack, check in checks:
+        yield run_check(snap, pack, check)
+
+
+async def run(
+    snap: Snapshot, checks: Checks, limit: float = TIME_LIMIT_S
+) -> tuple[list[Finding], list[str]]:
+    """Run the checks in a child process within `limit` seconds; return findings and problems.
+
+    Shape: the findings of every check that finished, and one problem per failed check plus one
+    naming the checks cut off by the limit (or lost when the child died). The child's log
+    records are written here, through this process's handlers and their redaction.
+    """
+    if not checks:
+        return [], []
+    context = _context()
+    reader, writer = context.Pipe(duplex=False)
+    work = Work(
+        snap.whole,
+        dict(snap.texts),
+        dict(snap.listings),
+        tuple(checks),
+        logging.getLogger().getEffectiveLevel(),
+    )
+    child = context.Process(target=_child, args=(writer, work), name="readiness-rules", daemon=True)
+    findings: list[Finding] = []
+    problems: list[str] = []
+    pending = [name(pack, check) for pack, check in checks]
+    try:
+        await asyncio.to_thread(child.start)  # pickling a large snapshot takes a moment
+        writer.close()
+        async with asyncio.timeout(limit):
+            while pending:
+                report = await _receive(reader)
+                _replay(report.records)
+                pending.remove(report.check)
+                findings.extend(report.findings)
+                problems.extend([report.problem] if report.problem else [])
+    except TimeoutError:
+        log.warning("rule checks stopped after %.0f s; unfinished: %s", limit, ", ".join(pending))
+        problems.append(
+            f"the built-in rules were stopped after {limit:.0f} s: {_listed(pending)} did not "
+            "finish"
+        )
+    except EOFError:
+        log.error("the rule checks' process died (exit code %s)", child.exitcode)
+        problems.append(
+            f"the built-in rules stopped unexpectedly: {_listed(pending)} did not finish"
+        )
+    finally:
+        reader.close()
+        writer.close()
+        if child.is_alive():
+            child.kill()
+        if child.pid is not None:
+            child.join(JOIN_S)
+    return findings, problems
+
+
+@functools.cache
+def _context() -> ForkServerContext:
+    """Fork children from a server that imported every pack once (started on first use)."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["bot.rules.registry"])
+    return context
+
+
+async def _receive(reader: Connection) -> Report:
+    """Wait without blocking the loop until the child sends; raise EOFError when it died."""
+    loop = asyncio.get_running_loop()
+    ready: asyncio.Future[None] = loop.create_future()
+
+    def readable() -> None:
+        if not ready.done():
+            ready.set_result(None)
+
+    loop.add_reader(reader.fileno(), readable)
+    try:
+        await ready
+    finally:
+        loop.remove_reader(reader.fileno())
+    report: Report = reader.recv()  # the child is writing it now: this does not wait long
+    return report
+
+
+def _replay(records: list[logging.LogRecord]) -> None:
+    for record in records:
+        logger = logging.getLogger(record.name)
+        if logger.isEnabledFor(record.levelno):
+            logger.handle(record)
+
+
+def _listed(checks: list[str]) -> str:
+    return ", ".join(f"`{check}`" for check in checks)
+
+
+def _capped(finding: Finding) -> Finding:
+    rule = RULES.get(finding.rule)
+    if rule is None or finding.severity.rank >= rule.severity.rank:
+        return finding
+    return replace(finding, severity=rule.severity)
+
+
+class _Collected(logging.Handler):
+    """Keep the child's log records, made picklable (message merged, traceback as text)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        record.msg, record.args, record.exc_info = record.getMessage(), None, None
+        self.records.append(record)
+
+    def drain(self) -> list[logging.LogRecord]:
+        drained, self.records = self.records, []
+        return drained
+
+
+def _child(writer: Connection, work: Work) -> None:
+    """Run the checks and send a report after each; nothing is written to the terminal."""
+    collected = _Collected()
+    root = logging.getLogger()
+    root.handlers[:] = [collected]
+    root.setLevel(work.log_level)
+    snap = Snapshot(work.whole, work.texts, work.listings)
+    with writer:
+        for report in run_checks(snap, work.checks):
+            writer.send(replace(report, records=collected.drain()))
