@@ -14,9 +14,11 @@ generic assignments, connection strings, environment fallbacks and data URIs. Fo
   SQL migration and a Ruby file (tree-sitter's JavaScript grammar is superlinear in the size of
   such a file, so the default keeps it at 20 KB);
 - `engine.evaluate` reviews that diff as the server does: rules in a child process, within
-  their time limit.
+  their time limit, while a heartbeat measures how long the event loop is held (how long
+  `/healthz` and webhook acknowledgements would wait).
 
-Prints the slowest line per detector, per check and for the whole engine, in seconds. Nothing
+Prints the slowest line per detector, per check and for the whole engine, and the longest hold
+of the event loop, in seconds. Nothing
 to install beyond the project:
 
     python benchmarks/adversarial_lines.py [--size 200000] [--code-lines 20] [--top 15]
@@ -74,6 +76,7 @@ OTHER_SEEDS: dict[str, tuple[str, ...]] = {
     "environment-fallback": ("${DB_PASSWORD:-", 'os.getenv("SECRET", "', "process.env.TOKEN || '"),
     "data-uri": ("data:a;base64,",),
 }
+TICK_S = 0.01  # the heartbeat that measures how long the event loop is held
 FILES = (
     "app/settings.py",
     "web/src/app.js",
@@ -149,11 +152,33 @@ def timed_checks(diff: bytes) -> dict[str, float]:
     return times
 
 
-def timed_review(diff: bytes) -> tuple[float, int]:
-    """Review the diff with the engine as the server does; seconds and problems reported."""
-    started = time.perf_counter()
-    evaluation = asyncio.run(engine.evaluate(Snapshot(parse(diff))))
-    return time.perf_counter() - started, len(evaluation.problems)
+def timed_review(diff: bytes) -> tuple[float, float, int]:
+    """Review the diff with the engine as the server does; return its seconds, the longest the
+    event loop went without running anything else (what `/healthz` would wait), and how many
+    problems it reported.
+    """
+
+    async def review() -> tuple[float, float, int]:
+        stalls = [0.0]
+        done = asyncio.Event()
+
+        async def heartbeat() -> None:
+            last = time.perf_counter()
+            while not done.is_set():
+                await asyncio.sleep(TICK_S)
+                now = time.perf_counter()
+                stalls.append(now - last - TICK_S)
+                last = now
+
+        beating = asyncio.create_task(heartbeat())
+        started = time.perf_counter()
+        evaluation = await engine.evaluate(Snapshot(parse(diff)))
+        seconds = time.perf_counter() - started
+        done.set()
+        await beating
+        return seconds, max(stalls), len(evaluation.problems)
+
+    return asyncio.run(review())
 
 
 def table(title: str, rows: dict[str, tuple[float, str]], top: int) -> list[str]:
@@ -178,6 +203,7 @@ def main() -> None:
     scans: dict[str, tuple[float, str]] = {}
     checks: dict[str, tuple[float, str]] = {}
     reviews: dict[str, tuple[float, str]] = {}
+    stalls: dict[str, tuple[float, str]] = {}
     started = time.perf_counter()
     for name, description, line in cases(args.size):
         seconds = timed_scan(line, args.repeat)
@@ -187,16 +213,19 @@ def main() -> None:
         for check, check_seconds in timed_checks(diff).items():
             if check_seconds > checks.get(check, (-1.0, ""))[0]:
                 checks[check] = (check_seconds, f"{name}: {description}")
-        review_seconds, problems = timed_review(diff)
+        review_seconds, stall, problems = timed_review(diff)
         if review_seconds > reviews.get(name, (-1.0, ""))[0]:
-            partial = f" ({problems} problems)" if problems else ""
-            reviews[name] = (review_seconds, description + partial)
+            partial = f", {problems} problems" if problems else ""
+            reviews[name] = (review_seconds, f"{description} (loop held {stall:.3f} s{partial})")
+        if stall > stalls.get(name, (-1.0, ""))[0]:
+            stalls[name] = (stall, description)
     total = time.perf_counter() - started
 
     out = [f"Adversarial lines of {args.size:,} characters ({total:.1f} s in all)"]
     out += table("secrets scan: slowest line per detector", scans, args.top)
     out += table("rule check: slowest line", checks, args.top)
-    out += table("engine.evaluate: slowest line per detector", reviews, args.top)
+    out += table("engine.evaluate: slowest review per detector", reviews, args.top)
+    out += table("event loop held during a review, longest", stalls, args.top)
     sys.stdout.write("\n".join(out) + "\n")
 
 

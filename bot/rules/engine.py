@@ -61,8 +61,9 @@ async def evaluate(
         _semgrep(snap, problems, config.enables),
     )
     problems.extend(unfinished)
-    findings = [f for f in (*built_in, *repository) if config.keeps(f)]
-    kept = _number_repeats(_unsuppressed([_scrubbed(f) for f in findings], snap))
+    # Built-in findings come redacted from the child; the repository's rules are redacted here.
+    findings = [f for f in (*built_in, *map(runner.redacted, repository)) if config.keeps(f)]
+    kept = _number_repeats(_unsuppressed(findings, snap))
     kept.sort(key=lambda f: (f.path, f.line, f.severity.rank, f.rule))
     return Evaluation(tuple(kept), tuple(scrub(p) for p in problems), snap.skipped)
 
@@ -78,16 +79,6 @@ async def _semgrep(
         return []
 
 
-def _scrubbed(finding: Finding) -> Finding:
-    """Redact any credential a message quotes (a removed log line, a snippet of code).
-
-    Every rule's text passes here, before any report trims it, so a rule that quotes code cannot
-    post a secret; fingerprints already hash what matched, never the message.
-    """
-    message = scrub(finding.message)
-    return finding if message is finding.message else replace(finding, message=message)
-
-
 def _unsuppressed(findings: list[Finding], snap: Snapshot) -> list[Finding]:
     """Drop findings whose line carries an inline allow marker."""
     texts: dict[tuple[str, str, int], str] = {}
@@ -96,11 +87,10 @@ def _unsuppressed(findings: list[Finding], snap: Snapshot) -> list[Finding]:
             texts[(changed.path, "RIGHT", line.number)] = line.text
         for line in changed.removed:
             texts[(changed.path, "LEFT", line.number)] = line.text
-    return [
-        f
-        for f in findings
-        if not any(m in texts.get((f.path, f.side, f.line), "") for m in SUPPRESSIONS)
-    ]
+    # Each line is read once, however many findings it has (a crafted line can have thousands).
+    reported = {(f.path, f.side, f.line) for f in findings}
+    allowed = {key for key in reported if any(m in texts.get(key, "") for m in SUPPRESSIONS)}
+    return [f for f in findings if (f.path, f.side, f.line) not in allowed]
 
 
 def _number_repeats(findings: list[Finding]) -> list[Finding]:

@@ -28,6 +28,7 @@ from multiprocessing.connection import Connection
 from multiprocessing.context import ForkServerContext
 
 from bot.diff.model import Change, Ref
+from bot.redaction import scrub
 from bot.rules.model import Check, Finding
 from bot.rules.registry import RULES
 from bot.snapshot.model import Snapshot
@@ -69,7 +70,8 @@ def name(pack: str, check: Check) -> str:
 
 
 def run_check(snap: Snapshot, pack: str, check: Check) -> Report:
-    """Run one check; cap each finding at its rule's severity; a failure becomes a problem."""
+    """Run one check; cap each finding at its rule's severity and redact its message; a failure
+    becomes a problem."""
     label = name(pack, check)
     started = time.monotonic()
     try:
@@ -80,7 +82,7 @@ def run_check(snap: Snapshot, pack: str, check: Check) -> Report:
     elapsed = time.monotonic() - started
     if elapsed > CHECK_SLOW_S:
         log.warning("rule check %s took %.1f s", label, elapsed)
-    return Report(label, [_capped(f) for f in found], None)
+    return Report(label, [redacted(_capped(f)) for f in found], None)
 
 
 def run_checks(snap: Snapshot, checks: Checks) -> Iterator[Report]:
@@ -179,6 +181,17 @@ def _replay(records: list[logging.LogRecord]) -> None:
 
 def _listed(checks: list[str]) -> str:
     return ", ".join(f"`{check}`" for check in checks)
+
+
+def redacted(finding: Finding) -> Finding:
+    """Redact any credential a message quotes (a removed log line, a snippet of code).
+
+    Every rule's text passes here, before any report trims it, so a rule that quotes code cannot
+    post a secret; fingerprints already hash what matched, never the message. Built-in checks'
+    findings are redacted in the child process, which keeps the cost off the server's loop.
+    """
+    message = scrub(finding.message)
+    return finding if message is finding.message else replace(finding, message=message)
 
 
 def _capped(finding: Finding) -> Finding:
