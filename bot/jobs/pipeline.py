@@ -29,7 +29,6 @@ from bot.rules.registry import rule_table
 
 log = logging.getLogger(__name__)
 
-WRITE_ROLES = frozenset({"admin", "maintain", "write"})
 UNAUTHORIZED = 401
 GONE = frozenset({404, 410, 422})  # the PR, repo or commit is gone: retrying cannot help
 PUSH_TRIGGERS = frozenset(
@@ -242,7 +241,7 @@ async def command(api: RepoAPI, job: CommandJob, app_id: int) -> None:
         await api.comment(job.number, UNKNOWN.format(user=job.user, command=job.command))
         await api.react(job.comment_id, "confused")
         return
-    if await api.get_permission(job.user) not in WRITE_ROLES:
+    if not await api.has_write_access(job.user):
         log.info("recheck refused: %s has no write access", job.user)
         await api.comment(job.number, NOT_ALLOWED.format(user=job.user))
         return
