@@ -20,23 +20,32 @@ time, 7-day retention), `reviews` (PR key -> its queued review, for coalescing),
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import logging
 import os
 import socket
 import time
-from typing import Any
+from collections.abc import Callable, Coroutine
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import OutOfMemoryError, ReadOnlyError, RedisError, ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from bot.jobs.model import Job, dumps, kind_of, loads
-from bot.jobs.store import Claimed, FailedJob, StoreNotFound
+from bot.jobs.store import CALL_TIMEOUT_S, Claimed, FailedJob, StoreNotFound, StoreUnavailable
 from bot.supervisor import Supervised
 
 log = logging.getLogger(__name__)
 
 RETENTION_S = 7 * 24 * 3600
 CONNECT_TIMEOUT_S = 5.0  # start-up fails fast on an unreachable Redis instead of hanging
+# Redis down, silent past the socket timeout, out of memory, or a replica after a failover.
+UNAVAILABLE = (RedisConnectionError, RedisTimeoutError, OutOfMemoryError, ReadOnlyError)
+P = ParamSpec("P")
+T = TypeVar("T")
 STATES = ("queued", "running", "done", "failed")
 
 # Job ids are zero-padded so that jobs due in the same millisecond leave the zset in id order.
@@ -206,6 +215,35 @@ return false
 """
 
 
+def redis_problem(exc: RedisError) -> str:
+    """Say why Redis cannot be used, without redis-py's message (which names the host)."""
+    reason = exc.__cause__ or exc.__context__
+    if isinstance(exc, RedisTimeoutError):
+        return f"Redis did not answer within {CALL_TIMEOUT_S:g} s"
+    if isinstance(exc, RedisConnectionError):
+        if isinstance(reason, OSError) and reason.errno:
+            return f"cannot connect to Redis ({os.strerror(reason.errno)})"
+        return "lost the connection to Redis"
+    if isinstance(exc, ResponseError):
+        return f"Redis refused: {exc}"  # the server's answer, e.g. "DB index is out of range"
+    return f"cannot use that Redis ({type(exc).__name__})"
+
+
+def _unavailable(
+    call: Callable[Concatenate[RedisStore, P], Coroutine[Any, Any, T]],
+) -> Callable[Concatenate[RedisStore, P], Coroutine[Any, Any, T]]:
+    """Raise StoreUnavailable, saying why, when Redis cannot answer the call."""
+
+    @functools.wraps(call)
+    async def guarded(store: RedisStore, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return await call(store, *args, **kwargs)
+        except UNAVAILABLE as exc:
+            raise StoreUnavailable(redis_problem(exc)) from exc
+
+    return guarded
+
+
 class RedisStore:
     """The shared job store: replicas claim from one Redis, so each job runs once at a time."""
 
@@ -248,8 +286,8 @@ class RedisStore:
             url,
             decode_responses=True,
             socket_connect_timeout=CONNECT_TIMEOUT_S,
-            socket_timeout=30,
-        )  # a hung connection must surface as an error, not stall the workers
+            socket_timeout=CALL_TIMEOUT_S,
+        )  # a hung connection must surface as an error, not stall deliveries and workers
         try:
             async with asyncio.timeout(CONNECT_TIMEOUT_S):
                 await client.ping()
@@ -263,19 +301,27 @@ class RedisStore:
         return cls(client, prefix, consumer or f"{socket.gethostname()}-{os.getpid()}", lease_s)
 
     async def close(self) -> None:
-        """Stop renewing, hand back jobs cut short (other replicas take them now), disconnect."""
+        """Stop renewing, hand back jobs cut short (other replicas take them now), disconnect.
+
+        Never raises: a Redis that cannot be reached is one log line, and jobs not handed back
+        are handed out again when their lease runs out.
+        """
         await self._renewer.stop()
         try:
             if self._held:
                 await self._release(args=[self._prefix, *_pairs(self._held)])
         except RedisError as exc:
             log.warning(
-                "could not hand back %d jobs; their leases will run out: %s", len(self._held), exc
+                "could not hand back %d jobs (%s); their leases will run out",
+                len(self._held),
+                redis_problem(exc),
             )
         finally:
             self._held.clear()
-            await self._redis.aclose()
+            with contextlib.suppress(RedisError, OSError):  # a connection already lost is closed
+                await self._redis.aclose()
 
+    @_unavailable
     async def accept(self, delivery_id: str, event: str, jobs: list[Job]) -> bool:
         """Record a delivery and queue its jobs in one script; False for a repeat delivery."""
         args: list[Any] = [self._prefix, delivery_id, event, RETENTION_S]
@@ -283,9 +329,11 @@ class RedisStore:
             args += [kind_of(job), job.key, dumps(job)]
         return bool(await self._accept(args=args))
 
+    @_unavailable
     async def seen(self, delivery_id: str) -> bool:
         return bool(await self._redis.exists(f"{self._prefix}delivery:{delivery_id}"))
 
+    @_unavailable
     async def claim(self) -> Claimed | None:
         """Take the oldest due job whose PR is free, locking the PR for the lease."""
         row = await self._claim(args=[self._prefix, self._lease_ms, self._consumer])
@@ -304,6 +352,7 @@ class RedisStore:
     async def fail(self, job_id: str, error: str) -> None:
         await self._set(job_id, "failed", 0.0, error)
 
+    @_unavailable
     async def _set(self, job_id: str, state: str, delay: float, error: str) -> None:
         fence = self._held.pop(job_id, "")
         args = [self._prefix, job_id, fence, state, round(delay * 1000), error, RETENTION_S * 1000]
@@ -311,6 +360,7 @@ class RedisStore:
             # Our lease ran out and another replica runs the job now: its outcome wins.
             log.warning("job %s is no longer ours; not marking it %s", job_id, state)
 
+    @_unavailable
     async def counts(self) -> dict[str, int]:
         """Return the number of jobs in each state, for /readyz and the logs."""
         async with self._redis.pipeline(transaction=True) as pipe:
@@ -319,9 +369,11 @@ class RedisStore:
             sizes = await pipe.execute()
         return {state: int(n) for state, n in zip(STATES, sizes, strict=True) if n}
 
+    @_unavailable
     async def queued(self) -> int:
         return int(await self._redis.zcard(self._prefix + "queued"))
 
+    @_unavailable
     async def failed(self, limit: int = 20) -> list[FailedJob]:
         ids = await self._redis.zrevrange(self._prefix + "failed", 0, limit - 1)
         jobs = []
@@ -338,6 +390,7 @@ class RedisStore:
             )
         return jobs
 
+    @_unavailable
     async def next_due_in(self) -> float | None:
         """Return seconds until a queued job can be claimed (its PR free), None if none is queued.
 
@@ -347,6 +400,7 @@ class RedisStore:
         ms = await self._next_due(args=[self._prefix])
         return None if ms is None else max(0.0, int(ms) / 1000)
 
+    @_unavailable
     async def ping(self) -> None:
         """Raise if Redis does not answer, or if leases are not being renewed."""
         await self._redis.ping()
@@ -363,7 +417,7 @@ class RedisStore:
             try:
                 lost = await self._renew(args=[self._prefix, self._lease_ms, *_pairs(sent)])
             except RedisError as exc:
-                log.warning("could not renew job leases: %s", exc)
+                log.warning("could not renew job leases: %s", redis_problem(exc))
                 continue
             for job_id in lost:
                 if job_id in self._held and self._held[job_id] == sent.get(job_id):

@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from bot.jobs.model import Job, ReviewJob, dumps, kind_of, loads
-from bot.jobs.store import Claimed, FailedJob, StoreNotFound
+from bot.jobs.store import CALL_TIMEOUT_S, Claimed, FailedJob, StoreNotFound, StoreUnavailable
 
 RETENTION_S = 7 * 24 * 3600
+BUSY_TIMEOUT = f"PRAGMA busy_timeout={round(CALL_TIMEOUT_S * 1000)}"  # wait for a lock, then fail
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS deliveries (
@@ -64,7 +65,7 @@ class SqliteStore:
         self._lock = threading.Lock()
         if read_only:
             try:
-                self._db.execute("PRAGMA busy_timeout=5000")
+                self._db.execute(BUSY_TIMEOUT)
                 self._db.execute("SELECT 1 FROM jobs LIMIT 0")
             except sqlite3.Error:
                 self._db.close()
@@ -73,7 +74,7 @@ class SqliteStore:
         with self._lock:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")  # a 202 promises the job is on disk
-            self._db.execute("PRAGMA busy_timeout=5000")
+            self._db.execute(BUSY_TIMEOUT)
             self._db.executescript(_SCHEMA)
             now = time.time()
             self._db.execute(
@@ -89,7 +90,12 @@ class SqliteStore:
         await self._run(self._db.close)
 
     async def _run(self, fn: Any, *args: Any) -> Any:
-        return await asyncio.to_thread(self._locked, fn, *args)
+        """Run `fn` in a thread, one at a time; raise StoreUnavailable when SQLite cannot (the
+        database locked past the busy timeout, a disk error, a table gone)."""
+        try:
+            return await asyncio.to_thread(self._locked, fn, *args)
+        except sqlite3.OperationalError as exc:
+            raise StoreUnavailable(f"SQLite: {exc}") from exc
 
     def _locked(self, fn: Any, *args: Any) -> Any:
         with self._lock:

@@ -4,6 +4,9 @@
 Queued reviews of one PR coalesce to the newest head; at most one job per PR runs at a time; a
 job claimed by a process that died is handed out again. `retry` re-queues after a delay;
 `fail` parks a job in the dead-letter state.
+
+A store that cannot answer (Redis down or silent, SQLite locked) raises StoreUnavailable from
+any call, within about CALL_TIMEOUT_S: callers answer 503, wait and try again, or log one line.
 """
 
 from __future__ import annotations
@@ -12,6 +15,16 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.jobs.model import Job
+
+CALL_TIMEOUT_S = 5.0  # the longest a call waits for Redis to answer or SQLite's write lock
+
+
+class StoreUnavailable(Exception):
+    """The store could not answer now: Redis down or silent, SQLite locked or unusable.
+
+    A fault of the moment, not of the caller's data: worth trying again later. The text says
+    what failed, never where: a Redis URL may hold a password.
+    """
 
 
 class StoreNotFound(LookupError):
