@@ -16,7 +16,6 @@ import signal
 import sqlite3
 import sys
 import time
-import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
@@ -24,7 +23,6 @@ from typing import Any
 
 import aiohttp
 import pytest
-import redis.asyncio as aioredis
 from aiohttp.test_utils import TestClient
 from pydantic import SecretStr
 
@@ -35,7 +33,7 @@ from tests.conftest import APP_ID, REPO, SECRET, BotFactory, deliver, open_pull,
 from tests.fake_github import FakeGitHub, make_app_key
 from tests.payloads import signed
 from tests.redis_proxy import RedisProxy, redis_proxy
-from tests.redis_server import redis_url
+from tests.redis_server import redis_prefix, redis_url
 from tests.test_restart import free_port, wait_for
 from tests.test_review_loop import BASE, HEAD
 
@@ -48,20 +46,6 @@ class Outage:
     def __init__(self, down: Callable[[], None], up: Callable[[], None]) -> None:
         self.down = down
         self.up = up
-
-
-@asynccontextmanager
-async def redis_prefix(url: str) -> AsyncIterator[str]:
-    """Yield a fresh key prefix in the test Redis; delete its keys afterwards."""
-    prefix = f"readiness-test:{uuid.uuid4().hex}:"
-    try:
-        yield prefix
-    finally:
-        cleaner = aioredis.Redis.from_url(url)
-        keys = [key async for key in cleaner.scan_iter(match=prefix + "*")]
-        if keys:
-            await cleaner.delete(*keys)
-        await cleaner.aclose()
 
 
 @pytest.fixture
@@ -87,7 +71,7 @@ def bot_on(
         kind: str, *, silent: bool = False, **overrides: Any
     ) -> AsyncIterator[tuple[TestClient[Any, Any], Outage]]:
         if kind == "redis":
-            async with redis_prefix(redis_url()) as prefix:
+            async with redis_prefix() as prefix:
                 bot = await start_bot(
                     redis_url=SecretStr(proxy.url), redis_prefix=prefix, **overrides
                 )
@@ -204,7 +188,7 @@ async def test_sigterm_while_redis_fails_exits_zero_with_one_line(
     github.fail("GET", f"/repos/{REPO}/pulls/7", 503, delay=60)  # the review stays running
     private, _ = make_app_key()
     port = free_port()
-    async with redis_prefix(redis_url()) as prefix:
+    async with redis_prefix() as prefix:
         env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("READINESS_")},
             "READINESS_APP_ID": str(APP_ID),

@@ -11,7 +11,8 @@ or re-add entries of a busy PR, keep payloads on the side and delay retries in a
 arq has no per-PR exclusion or coalescing and would replace our workers. The lease below gives
 what `XAUTOCLAIM` would: a job whose claimer fell silent for `lease_s` is handed out again.
 
-Keys under the prefix: `delivery:<id>` (seen, 7-day expiry), `seq`, `job:<id>` (hash),
+Keys under the prefix: `delivery:<id>` (seen, 7-day expiry), `command:<comment id>` (queued
+once; how it was answered, 7-day expiry), `seq`, `job:<id>` (hash),
 `queued` (zset by due time), `running` (zset by lease deadline), `done` and `failed` (zsets by
 time, 7-day retention), `reviews` (PR key -> its queued review, for coalescing), `lock:<PR key>`,
 `created` (when a server first used the prefix: a reader connects only where it is set).
@@ -34,7 +35,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import OutOfMemoryError, ReadOnlyError, RedisError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from bot.jobs.model import Job, dumps, kind_of, loads
+from bot.jobs.model import Job, comment_of, dumps, kind_of, loads
 from bot.jobs.store import CALL_TIMEOUT_S, Claimed, FailedJob, StoreNotFound, StoreUnavailable
 from bot.supervisor import Supervised
 
@@ -76,25 +77,30 @@ local function requeue(id, now)
 end
 """
 
-# ARGV: prefix, delivery id, event, retention s, then (kind, PR key, payload) per job.
+# ARGV: prefix, delivery id, event, retention s, then (kind, PR key, payload, comment id or '')
+# per job. A command's comment is marked after its job is queued: Redis does not roll back.
 _ACCEPT = """
 local seen = p .. 'delivery:' .. ARGV[2]
 if redis.call('EXISTS', seen) == 1 then return 0 end
 local now = now_ms()
-for i = 5, #ARGV, 3 do
-  local kind, key, payload = ARGV[i], ARGV[i + 1], ARGV[i + 2]
-  local target = kind == 'review' and redis.call('HGET', p .. 'reviews', key)
-  if target and redis.call('HGET', p .. 'job:' .. target, 'state') ~= 'queued' then
-    target = false
-  end
-  if target then
-    redis.call('HSET', p .. 'job:' .. target, 'payload', payload, 'updated_at', now)
-  else
-    local id = string.format('%012d', redis.call('INCR', p .. 'seq'))
-    redis.call('HSET', p .. 'job:' .. id, 'kind', kind, 'key', key, 'payload', payload,
-      'state', 'queued', 'attempts', 0, 'not_before', now, 'created_at', now, 'updated_at', now)
-    redis.call('ZADD', p .. 'queued', now, id)
-    if kind == 'review' then redis.call('HSET', p .. 'reviews', key, id) end
+for i = 5, #ARGV, 4 do
+  local kind, key, payload, comment = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+  local once = comment ~= '' and p .. 'command:' .. comment
+  if not (once and redis.call('EXISTS', once) == 1) then
+    local target = kind == 'review' and redis.call('HGET', p .. 'reviews', key)
+    if target and redis.call('HGET', p .. 'job:' .. target, 'state') ~= 'queued' then
+      target = false
+    end
+    if target then
+      redis.call('HSET', p .. 'job:' .. target, 'payload', payload, 'updated_at', now)
+    else
+      local id = string.format('%012d', redis.call('INCR', p .. 'seq'))
+      redis.call('HSET', p .. 'job:' .. id, 'kind', kind, 'key', key, 'payload', payload,
+        'state', 'queued', 'attempts', 0, 'not_before', now, 'created_at', now, 'updated_at', now)
+      redis.call('ZADD', p .. 'queued', now, id)
+      if kind == 'review' then redis.call('HSET', p .. 'reviews', key, id) end
+    end
+    if once then redis.call('SET', once, '', 'EX', ARGV[4]) end
   end
 end
 -- Marked seen last: Redis does not roll back, and a redelivery beats a lost job.
@@ -326,8 +332,18 @@ class RedisStore:
         """Record a delivery and queue its jobs in one script; False for a repeat delivery."""
         args: list[Any] = [self._prefix, delivery_id, event, RETENTION_S]
         for job in jobs:
-            args += [kind_of(job), job.key, dumps(job)]
+            comment = comment_of(job)
+            args += [kind_of(job), job.key, dumps(job), "" if comment is None else comment]
         return bool(await self._accept(args=args))
+
+    @_unavailable
+    async def answered(self, comment_id: int) -> str | None:
+        outcome = await self._redis.get(f"{self._prefix}command:{comment_id}")
+        return str(outcome) if outcome else None  # '' until answered
+
+    @_unavailable
+    async def answer(self, comment_id: int, outcome: str) -> None:
+        await self._redis.set(f"{self._prefix}command:{comment_id}", outcome, ex=RETENTION_S)
 
     @_unavailable
     async def seen(self, delivery_id: str) -> bool:

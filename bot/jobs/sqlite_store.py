@@ -4,6 +4,7 @@ A job is `queued` until a worker claims it (`running`), then `done`, re-`queued`
 or `failed`. Jobs left `running` by a process that died are queued again when the store opens,
 so a crash or restart loses nothing. Review jobs coalesce per PR: a queued review for the same
 PR takes the newest head instead of queueing twice. At most one job per PR runs at a time.
+A command is queued once per comment (`commands`, which also keeps how it was answered).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bot.jobs.model import Job, ReviewJob, dumps, kind_of, loads
+from bot.jobs.model import Job, ReviewJob, comment_of, dumps, kind_of, loads
 from bot.jobs.store import CALL_TIMEOUT_S, Claimed, FailedJob, StoreNotFound, StoreUnavailable
 
 RETENTION_S = 7 * 24 * 3600
@@ -40,6 +41,11 @@ CREATE TABLE IF NOT EXISTS jobs (
     last_error TEXT
 );
 CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state, not_before);
+CREATE TABLE IF NOT EXISTS commands (
+    comment_id INTEGER PRIMARY KEY,
+    outcome TEXT,
+    received_at REAL NOT NULL
+);
 """
 
 
@@ -81,6 +87,7 @@ class SqliteStore:
                 "UPDATE jobs SET state = 'queued', updated_at = ? WHERE state = 'running'", (now,)
             )
             self._db.execute("DELETE FROM deliveries WHERE received_at < ?", (now - RETENTION_S,))
+            self._db.execute("DELETE FROM commands WHERE received_at < ?", (now - RETENTION_S,))
             self._db.execute(
                 "DELETE FROM jobs WHERE state IN ('done', 'failed') AND updated_at < ?",
                 (now - RETENTION_S,),
@@ -123,6 +130,15 @@ class SqliteStore:
         return bool(inserted)
 
     def _enqueue(self, job: Job, now: float) -> None:
+        comment = comment_of(job)
+        if (
+            comment is not None
+            and not self._db.execute(
+                "INSERT OR IGNORE INTO commands (comment_id, received_at) VALUES (?, ?)",
+                (comment, now),
+            ).rowcount
+        ):
+            return  # this comment's command was queued before, under another delivery
         if isinstance(job, ReviewJob):
             updated = self._db.execute(
                 "UPDATE jobs SET payload = ?, updated_at = ? "
@@ -135,6 +151,22 @@ class SqliteStore:
             "INSERT INTO jobs (kind, pr_key, payload, state, not_before, created_at, updated_at) "
             "VALUES (?, ?, ?, 'queued', ?, ?, ?)",
             (kind_of(job), job.key, dumps(job), now, now, now),
+        )
+
+    async def answered(self, comment_id: int) -> str | None:
+        row = await self._run(
+            lambda: self._db.execute(
+                "SELECT outcome FROM commands WHERE comment_id = ?", (comment_id,)
+            ).fetchone()
+        )
+        return None if row is None or row[0] is None else str(row[0])
+
+    async def answer(self, comment_id: int, outcome: str) -> None:
+        await self._run(
+            self._db.execute,
+            "INSERT INTO commands (comment_id, outcome, received_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (comment_id) DO UPDATE SET outcome = excluded.outcome",
+            (comment_id, outcome, time.time()),
         )
 
     async def seen(self, delivery_id: str) -> bool:

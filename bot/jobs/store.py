@@ -1,9 +1,11 @@
 """What the workers and the webhook need from a durable job store, SQLite or Redis alike.
 
 `accept` records a delivery and queues its jobs atomically (False for a repeat delivery).
-Queued reviews of one PR coalesce to the newest head; at most one job per PR runs at a time; a
+Queued reviews of one PR coalesce to the newest head; a command is queued once per comment, even
+when the comment comes again under a new delivery id; at most one job per PR runs at a time; a
 job claimed by a process that died is handed out again. `retry` re-queues after a delay;
-`fail` parks a job in the dead-letter state.
+`fail` parks a job in the dead-letter state. `answer` records how a command was answered, so a
+retried command resumes after its answer instead of answering twice.
 
 A store that cannot answer (Redis down or silent, SQLite locked) raises StoreUnavailable from
 any call, within about CALL_TIMEOUT_S: callers answer 503, wait and try again, or log one line.
@@ -51,6 +53,14 @@ class FailedJob:
 
 class JobStore(Protocol):
     async def accept(self, delivery_id: str, event: str, jobs: list[Job]) -> bool: ...
+
+    async def answered(self, comment_id: int) -> str | None:
+        """Return the outcome `answer` recorded for this comment's command, or None."""
+        ...
+
+    async def answer(self, comment_id: int, outcome: str) -> None:
+        """Record how this comment's command was answered (a non-empty word), kept 7 days."""
+        ...
 
     async def seen(self, delivery_id: str) -> bool:
         """Tell whether this delivery was accepted before (to skip needless redeliveries)."""
