@@ -16,16 +16,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from bot.errors import TransientError
 from bot.jobs.model import Job
 
 CALL_TIMEOUT_S = 5.0  # the longest a call waits for Redis to answer or SQLite's write lock
 
 
-class StoreUnavailable(Exception):
+class StoreUnavailable(TransientError):
     """The store could not answer now: Redis down or silent, SQLite locked or unusable.
 
-    A fault of the moment, not of the caller's data: worth trying again later. The text says
-    what failed, never where: a Redis URL may hold a password.
+    A fault of the moment, not of the caller's data: worth trying again later (a job that meets
+    it is retried like one GitHub failed). The text says what failed, never where: a Redis URL
+    may hold a password.
     """
 
 
