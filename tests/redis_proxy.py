@@ -55,7 +55,8 @@ class RedisProxy:
             await self._server.wait_closed()
 
     def forward(self) -> None:
-        """Pass traffic through again (new connections; silenced ones stay out of step)."""
+        """Pass traffic through again; a connection whose requests were swallowed stays out of
+        step, which clients notice when they time out and drop it."""
         self.mode = Mode.FORWARD
 
     def silence(self) -> None:

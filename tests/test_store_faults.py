@@ -57,7 +57,7 @@ async def proxy() -> AsyncIterator[RedisProxy]:
 
 @pytest.fixture
 def bot_on(
-    start_bot: BotFactory, settings: Settings, proxy: RedisProxy
+    start_bot: BotFactory, settings: Settings
 ) -> Callable[..., AbstractAsyncContextManager[tuple[TestClient[Any, Any], Outage]]]:
     """Start a bot on the given store and say how to make that store fail under it.
 
@@ -71,7 +71,7 @@ def bot_on(
         kind: str, *, silent: bool = False, **overrides: Any
     ) -> AsyncIterator[tuple[TestClient[Any, Any], Outage]]:
         if kind == "redis":
-            async with redis_prefix() as prefix:
+            async with redis_proxy(redis_url()) as proxy, redis_prefix() as prefix:
                 bot = await start_bot(
                     redis_url=SecretStr(proxy.url), redis_prefix=prefix, **overrides
                 )
