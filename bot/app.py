@@ -52,7 +52,7 @@ async def create_app(settings: Settings) -> web.Application:
         async with aiohttp.ClientSession(timeout=timeout) as session:
             client = GitHubClient(session, base_url=settings.github_api_url)
             auth = AppAuth(settings.app_id, settings.private_key_pem(), client)
-            pipeline = Pipeline(auth, client, settings.app_id)
+            pipeline = Pipeline(auth, client, settings.app_id, store)
             workers.start(pipeline, pipeline.abandon)
             api = AppAPI(client, auth)
 

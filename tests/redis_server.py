@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import functools
 import os
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import pytest
 import redis
+import redis.asyncio as aioredis
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
 
@@ -32,3 +36,18 @@ def redis_url() -> str:
             pytest.fail(problem, pytrace=False)
         pytest.skip(problem)
     return url
+
+
+@asynccontextmanager
+async def redis_prefix() -> AsyncIterator[str]:
+    """Yield a fresh key prefix in the test Redis; delete its keys afterwards."""
+    url = redis_url()
+    prefix = f"readiness-test:{uuid.uuid4().hex}:"
+    try:
+        yield prefix
+    finally:
+        cleaner = aioredis.Redis.from_url(url)
+        keys = [key async for key in cleaner.scan_iter(match=prefix + "*")]
+        if keys:
+            await cleaner.delete(*keys)
+        await cleaner.aclose()

@@ -12,7 +12,7 @@ import pytest
 from gidgethub import apps
 from gidgethub.aiohttp import GitHubAPI
 
-from tests.fake_github import FakeGitHub, make_app_key
+from tests.fake_github import FakeGitHub, make_app_key, spec
 
 APP_ID = 4242
 INSTALLATION = 77
@@ -275,4 +275,39 @@ async def test_scripted_fault_then_recovery(
     assert [json.loads(c.body) for c in calls] == [body, body]
     assert calls[0].headers["authorization"].startswith("token ghs_")
     assert len(fake.check_runs) == 1
+    fake.assert_no_errors()
+
+
+async def test_permissions_are_reported_as_github_computes_them(
+    fake: FakeGitHub, session: aiohttp.ClientSession
+) -> None:
+    """Every grant counts and the highest wins; a custom role keeps its name in `role_name` while
+    `permission` and the flags give its base role; each answer matches GitHub's description."""
+    fake.add_custom_role("octo", "security-engineer", base="write")
+    fake.add_custom_role("octo", "release-triager", base="triage")
+    fake.set_permission(REPO, "custom-writer", "security-engineer")
+    fake.set_permission(REPO, "custom-triager", "release-triager")
+    fake.add_team(REPO, "backend", "write", members=["team-writer", "custom-triager"])
+    fake.add_org_owner("octo", "owner")
+    fake.set_permission(REPO, "owner", "read")  # a lower repository grant does not hide it
+    fake.set_permission(REPO, "maintainer", "maintain")
+    gh = await installation_api(fake, session)
+
+    async def answer(user: str) -> tuple[str, str, dict[str, bool]]:
+        url = f"/repos/{REPO}/collaborators/{user}/permission"
+        data = await gh.getitem(url)
+        spec.check_response("GET", url, 200, json.dumps(data).encode())
+        assert data["user"]["role_name"] == data["role_name"]
+        flags = data["user"]["permissions"]
+        return data["permission"], data["role_name"], {k: v for k, v in flags.items() if v}
+
+    pull, triage, push, maintain, admin = "pull", "triage", "push", "maintain", "admin"
+    writer = dict.fromkeys([pull, triage, push], True)
+    assert await answer("custom-writer") == ("write", "security-engineer", writer)
+    assert await answer("team-writer") == ("write", "write", writer)
+    assert (await answer("custom-triager"))[:2] == ("write", "write")  # the team's grant is higher
+    everything = dict.fromkeys([pull, triage, push, maintain, admin], True)
+    assert await answer("owner") == ("admin", "admin", everything)
+    assert (await answer("maintainer"))[:2] == ("write", "maintain")
+    assert await answer("passer-by") == ("read", "read", {pull: True})
     fake.assert_no_errors()

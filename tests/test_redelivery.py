@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 import time
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from bot.settings import Settings
 from tests.conftest import SECRET, BotFactory, deliver, open_pull, settle
 from tests.fake_github import FakeGitHub
 from tests.test_review_loop import BASE, HEAD
@@ -52,18 +50,17 @@ async def test_failed_deliveries_are_redelivered_once_and_reviewed(
 async def test_a_sweep_that_dies_is_logged_restarted_and_reported_by_readyz(
     start_bot: BotFactory,
     github: FakeGitHub,
-    settings: Settings,
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """The store fails under the sweep: /readyz says so, and once the store is back the
-    restarted sweep redelivers what was missed."""
+    """An answer the sweep does not expect (a log entry without `delivered_at`) kills it: /readyz
+    says so, and once the answer is sane again the restarted sweep redelivers what was missed.
+    (A store outage does not kill it: tests/test_store_faults.py.)"""
     bot = await start_bot(redeliver_interval=0.2)
     github.hooks.target = (str(bot.make_url("/webhook")), SECRET)
     data = open_pull(github, tmp_path / "repo", BASE, HEAD)
-    database = sqlite3.connect(settings.database, isolation_level=None)
-    database.execute("ALTER TABLE deliveries RENAME TO deliveries_away")  # store.seen() fails
     github.hooks.record("guid-missed", "pull_request", data, 502)
+    github.hooks.deliveries.insert(0, {"id": 1, "guid": "guid-odd", "status_code": 502})
 
     deadline = time.monotonic() + 30
     while (ready := await bot.get("/readyz")).status == 200:
@@ -72,14 +69,12 @@ async def test_a_sweep_that_dies_is_logged_restarted_and_reported_by_readyz(
     assert ready.status == 503
     error = (await ready.json())["error"]
     assert error.startswith(
-        "redelivery sweep is not running (OperationalError: no such table: deliveries); "
-        "restarting in 0.2 s"
+        "redelivery sweep is not running (KeyError: 'delivered_at'); restarting in 0.2 s"
     )
     died = [r for r in caplog.records if r.name == "bot.supervisor"]
     assert died and died[0].levelno == logging.ERROR and died[0].exc_info is not None
 
-    database.execute("ALTER TABLE deliveries_away RENAME TO deliveries")
-    database.close()
+    del github.hooks.deliveries[0]
     head = data["pull_request"]["head"]["sha"]
     while not any(run["head_sha"] == head for run in github.check_runs):
         assert time.monotonic() < deadline + 30, "the restarted sweep did not redeliver"

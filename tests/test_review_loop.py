@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -198,6 +199,58 @@ async def test_recheck_by_a_reader_gets_a_polite_reply_and_no_review(
     (reply,) = github.issue_comments(REPO, 7)
     assert "@visitor" in reply["body"] and "write access" in reply["body"]
     assert (555, "eyes") in github.reactions
+
+
+def custom_writer(github: FakeGitHub) -> None:
+    github.add_custom_role("acme", "security-engineer", base="write")
+    github.set_permission(REPO, "mona", "security-engineer")
+
+
+def org_owner(github: FakeGitHub) -> None:
+    github.add_org_owner("acme", "mona")
+
+
+def team_writer(github: FakeGitHub) -> None:
+    github.add_team(REPO, "backend", "write", members=["mona"])
+
+
+def custom_triager(github: FakeGitHub) -> None:
+    github.add_custom_role("acme", "release-triager", base="triage")
+    github.set_permission(REPO, "mona", "release-triager")
+
+
+def team_reader(github: FakeGitHub) -> None:
+    github.add_team(REPO, "everyone", "read", members=["mona"])
+
+
+@pytest.mark.parametrize(
+    ("grant", "allowed"),
+    [
+        (custom_writer, True),
+        (org_owner, True),
+        (team_writer, True),
+        (custom_triager, False),
+        (team_reader, False),
+    ],
+)
+async def test_recheck_is_decided_by_the_base_permission_github_reports(
+    bot: TestClient[Any, Any],
+    github: FakeGitHub,
+    tmp_path: Path,
+    grant: Callable[[FakeGitHub], None],
+    allowed: bool,
+) -> None:
+    """Write access however granted (a custom role based on write, owning the organization, a
+    team) may recheck; a custom role's name is not a permission, and read or triage may not."""
+    open_pull(github, tmp_path / "repo", BASE, HEAD)
+    grant(github)
+    recheck = _comment("mona", "/readiness recheck")
+    assert (await deliver(bot, "issue_comment", recheck)).status == 202
+    await settle(bot)
+    assert len(github.check_runs) == (1 if allowed else 0)
+    replies = [c["body"] for c in github.issue_comments(REPO, 7)]
+    assert (replies == []) == allowed
+    assert [r for r in github.reactions if r[0] == 555][-1] == (555, "+1" if allowed else "eyes")
 
 
 async def test_help_lists_the_commands(

@@ -22,6 +22,7 @@ RAW_MEDIA = "application/vnd.github.raw"
 MAX_CONTENT_BYTES = 1_000_000
 MAX_CONCURRENT_READS = 8  # GitHub asks integrators not to fire many requests at once
 WRITE_ATTEMPTS = 3  # a creating request whose answer was lost: look, then send again
+WRITE_PERMISSIONS = frozenset({"admin", "write"})  # the base permissions that may push
 
 
 class DiffTooLarge(Exception):
@@ -189,16 +190,22 @@ class RepoAPI:
                         return
         raise TransientError(f"POST {url} did not go through: GitHub's answers were lost")
 
-    async def get_permission(self, username: str) -> str:
-        """Return the user's permission on the repository: admin, maintain, write, read or none."""
+    async def has_write_access(self, username: str) -> bool:
+        """Tell whether the user may push to the repository, however it was granted.
+
+        Decided by the base permission GitHub computes over every grant (repository, team,
+        organization): `permission` (admin or write; maintain maps to write) or the `push`
+        flag. Not by `role_name`, which is a custom role's own name.
+        """
         url = f"{self._base}/collaborators/{quote(username)}/permission"
         try:
             data = json_of(await self.gh.getitem(url))
         except BadRequest as exc:
             if int(exc.status_code) == 404:
-                return "none"
+                return False
             raise
-        return str(data.get("role_name") or data.get("permission") or "none")
+        flags = (data.get("user") or {}).get("permissions") or {}
+        return data.get("permission") in WRITE_PERMISSIONS or flags.get("push") is True
 
     async def react(self, comment_id: int, content: str) -> None:
         """Add a reaction (`eyes`, `+1`, `confused`) to an issue comment."""

@@ -60,6 +60,13 @@ class CommandJob:
 
 
 Job = ReviewJob | CommandJob
+
+
+def comment_of(job: Job) -> int | None:
+    """Return the comment a command answers (queued once per comment), None for a review."""
+    return job.comment_id if isinstance(job, CommandJob) else None
+
+
 _KINDS: dict[str, type[ReviewJob] | type[CommandJob]] = {"review": ReviewJob, "command": CommandJob}
 
 

@@ -4,14 +4,15 @@ Effects are idempotent so that a job run twice (a redelivery, a crash and restar
 an unfinished `Readiness` run on the same head is taken over instead of a second one created,
 a push review of a head that already has a finished run is skipped, and comments are deduped by
 fingerprint. A review whose head was superseded by a newer push while it ran is not published;
-its run is completed as `cancelled`.
+its run is completed as `cancelled`. A command is queued once per comment, and a retried one
+resumes after its recorded answer.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from typing import Any
+from typing import Any, Protocol
 
 from gidgethub import BadRequest, HTTPException
 
@@ -30,7 +31,6 @@ from bot.rules.registry import rule_table
 
 log = logging.getLogger(__name__)
 
-WRITE_ROLES = frozenset({"admin", "maintain", "write"})
 UNAUTHORIZED = 401
 UNPROCESSABLE = 422
 GONE = frozenset({404, 410, 422})  # the PR, repo or commit is gone: retrying cannot help
@@ -53,15 +53,25 @@ NOT_ALLOWED = (
     "re-run. A maintainer can comment `/readiness recheck`, or push a new commit."
 )
 UNKNOWN = "Sorry @{user}, I don't know `/readiness {command}`. Try `/readiness help`."
+NO_REACTION = "none"  # a command answered by its reply alone (a refused recheck)
+
+
+class Answers(Protocol):
+    """Where a command's answer is recorded before its last reaction (the job store)."""
+
+    async def answered(self, comment_id: int) -> str | None: ...
+
+    async def answer(self, comment_id: int, outcome: str) -> None: ...
 
 
 class Pipeline:
     """Run one job against GitHub with the job's installation token."""
 
-    def __init__(self, auth: AppAuth, client: GitHubClient, app_id: int) -> None:
+    def __init__(self, auth: AppAuth, client: GitHubClient, app_id: int, answers: Answers) -> None:
         self._auth = auth
         self._client = client
         self._app_id = app_id
+        self._answers = answers
 
     async def __call__(self, job: Job) -> None:
         try:
@@ -94,7 +104,7 @@ class Pipeline:
         token = await self._auth.installation_token(job.installation_id)
         api = RepoAPI(self._client.for_token(token), job.repo)
         if isinstance(job, CommandJob):
-            await command(api, job, self._app_id)
+            await command(api, job, self._app_id, self._answers)
             return
         numbers = [job.number] if job.number is not None else []
         if job.number is None and job.head_sha:
@@ -271,25 +281,39 @@ def cap(change: Change) -> Change:
     return Change(files=tuple(kept), problems=(*change.problems, note))
 
 
-async def command(api: RepoAPI, job: CommandJob, app_id: int) -> None:
-    """Answer a `/readiness` comment: 👀 at once, then 👍 when done or 😕 when it failed."""
+async def command(api: RepoAPI, job: CommandJob, app_id: int, answers: Answers) -> None:
+    """Answer a `/readiness` comment: 👀 at once, then 👍 when done or 😕 when it failed.
+
+    The answer (a reply, or the recheck's review) is recorded before the last reaction, so a job
+    retried after it (the reaction failed) only reacts: nothing is answered twice.
+    """
     bind(pr=job.number)
-    await api.react(job.comment_id, "eyes")
+    reaction = await answers.answered(job.comment_id)
+    if reaction is None:
+        await api.react(job.comment_id, "eyes")
+        reaction = await _answer(api, job, app_id)
+        await answers.answer(job.comment_id, reaction)
+    else:
+        log.info("command already answered; resuming at its reaction")
+    if reaction != NO_REACTION:
+        await api.react(job.comment_id, reaction)
+
+
+async def _answer(api: RepoAPI, job: CommandJob, app_id: int) -> str:
+    """Reply to the command or run the review it asks for; return the reaction that ends it."""
     if job.command == "help":
         await api.comment(job.number, HELP.format(rules=rule_table()))
-        await api.react(job.comment_id, "+1")
-        return
+        return "+1"
     if job.command != "recheck":
         await api.comment(job.number, UNKNOWN.format(user=job.user, command=job.command))
-        await api.react(job.comment_id, "confused")
-        return
-    if await api.get_permission(job.user) not in WRITE_ROLES:
+        return "confused"
+    if not await api.has_write_access(job.user):
         log.info("recheck refused: %s has no write access", job.user)
         await api.comment(job.number, NOT_ALLOWED.format(user=job.user))
-        return
+        return NO_REACTION
     try:
         evaluation = await review(api, job.number, app_id, again=True)
     except PermanentError:
         await api.react(job.comment_id, "confused")
         raise
-    await api.react(job.comment_id, "+1" if evaluation is not None else "confused")
+    return "+1" if evaluation is not None else "confused"

@@ -11,7 +11,8 @@ or re-add entries of a busy PR, keep payloads on the side and delay retries in a
 arq has no per-PR exclusion or coalescing and would replace our workers. The lease below gives
 what `XAUTOCLAIM` would: a job whose claimer fell silent for `lease_s` is handed out again.
 
-Keys under the prefix: `delivery:<id>` (seen, 7-day expiry), `seq`, `job:<id>` (hash),
+Keys under the prefix: `delivery:<id>` (seen, 7-day expiry), `command:<comment id>` (queued
+once; how it was answered, 7-day expiry), `seq`, `job:<id>` (hash),
 `queued` (zset by due time), `running` (zset by lease deadline), `done` and `failed` (zsets by
 time, 7-day retention), `reviews` (PR key -> its queued review, for coalescing), `lock:<PR key>`,
 `created` (when a server first used the prefix: a reader connects only where it is set),
@@ -21,23 +22,32 @@ time, 7-day retention), `reviews` (PR key -> its queued review, for coalescing),
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import logging
 import os
 import socket
 import time
-from typing import Any
+from collections.abc import Callable, Coroutine
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import OutOfMemoryError, ReadOnlyError, RedisError, ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from bot.jobs.model import Job, dumps, kind_of, loads
-from bot.jobs.store import Claimed, FailedJob, StoreNotFound
+from bot.jobs.model import Job, comment_of, dumps, kind_of, loads
+from bot.jobs.store import CALL_TIMEOUT_S, Claimed, FailedJob, StoreNotFound, StoreUnavailable
 from bot.supervisor import Supervised
 
 log = logging.getLogger(__name__)
 
 RETENTION_S = 7 * 24 * 3600
 CONNECT_TIMEOUT_S = 5.0  # start-up fails fast on an unreachable Redis instead of hanging
+# Redis down, silent past the socket timeout, out of memory, or a replica after a failover.
+UNAVAILABLE = (RedisConnectionError, RedisTimeoutError, OutOfMemoryError, ReadOnlyError)
+P = ParamSpec("P")
+T = TypeVar("T")
 STATES = ("queued", "running", "done", "failed")
 
 # Job ids are zero-padded so that jobs due in the same millisecond leave the zset in id order.
@@ -68,43 +78,52 @@ local function requeue(id, now)
 end
 """
 
-# ARGV: prefix, delivery id, event, retention s, then (kind, PR key, payload) per job.
+# ARGV: prefix, delivery id, event, retention s, then (kind, PR key, payload, comment id or '')
+# per job. A command's comment is marked after its job is queued: Redis does not roll back.
 _ACCEPT = """
 local seen = p .. 'delivery:' .. ARGV[2]
 if redis.call('EXISTS', seen) == 1 then return 0 end
 local now = now_ms()
-for i = 5, #ARGV, 3 do
-  local kind, key, payload = ARGV[i], ARGV[i + 1], ARGV[i + 2]
-  local target = kind == 'review' and redis.call('HGET', p .. 'reviews', key)
-  if target and redis.call('HGET', p .. 'job:' .. target, 'state') ~= 'queued' then
-    target = false
-  end
-  if target then
-    -- Coalesce to the newest head; hand on heads a started review may have left a run on
-    -- (ReviewJob.replacing does the same for SQLite).
-    local job = p .. 'job:' .. target
-    local old, new = cjson.decode(redis.call('HGET', job, 'payload')), cjson.decode(payload)
-    local heads, seen = {}, {}
-    local function add(head)
-      if type(head) == 'string' and head ~= new.head_sha and not seen[head] then
-        seen[head] = true
-        heads[#heads + 1] = head
+for i = 5, #ARGV, 4 do
+  local kind, key, payload, comment = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+  local once = comment ~= '' and p .. 'command:' .. comment
+  if not (once and redis.call('EXISTS', once) == 1) then
+    local target = kind == 'review' and redis.call('HGET', p .. 'reviews', key)
+    if target and redis.call('HGET', p .. 'job:' .. target, 'state') ~= 'queued' then
+      target = false
+    end
+    if target then
+      -- Coalesce to the newest head; hand on heads a started review may have left a run on
+      -- (ReviewJob.replacing does the same for SQLite).
+      local job = p .. 'job:' .. target
+      local old, new = cjson.decode(redis.call('HGET', job, 'payload')), cjson.decode(payload)
+      local heads, seen = {}, {}
+      local function add(head)
+        if type(head) == 'string' and head ~= new.head_sha and not seen[head] then
+          seen[head] = true
+          heads[#heads + 1] = head
+        end
       end
+      for _, head in ipairs(type(old.superseded) == 'table' and old.superseded or {}) do
+        add(head)
+      end
+      for _, head in ipairs(type(new.superseded) == 'table' and new.superseded or {}) do
+        add(head)
+      end
+      if tonumber(redis.call('HGET', job, 'attempts')) > 0 then add(old.head_sha) end
+      if #heads > 0 then
+        new.superseded = heads
+        payload = cjson.encode(new)
+      end
+      redis.call('HSET', job, 'payload', payload, 'updated_at', now)
+    else
+      local id = string.format('%012d', redis.call('INCR', p .. 'seq'))
+      redis.call('HSET', p .. 'job:' .. id, 'kind', kind, 'key', key, 'payload', payload,
+        'state', 'queued', 'attempts', 0, 'not_before', now, 'created_at', now, 'updated_at', now)
+      redis.call('ZADD', p .. 'queued', now, id)
+      if kind == 'review' then redis.call('HSET', p .. 'reviews', key, id) end
     end
-    for _, head in ipairs(type(old.superseded) == 'table' and old.superseded or {}) do add(head) end
-    for _, head in ipairs(type(new.superseded) == 'table' and new.superseded or {}) do add(head) end
-    if tonumber(redis.call('HGET', job, 'attempts')) > 0 then add(old.head_sha) end
-    if #heads > 0 then
-      new.superseded = heads
-      payload = cjson.encode(new)
-    end
-    redis.call('HSET', job, 'payload', payload, 'updated_at', now)
-  else
-    local id = string.format('%012d', redis.call('INCR', p .. 'seq'))
-    redis.call('HSET', p .. 'job:' .. id, 'kind', kind, 'key', key, 'payload', payload,
-      'state', 'queued', 'attempts', 0, 'not_before', now, 'created_at', now, 'updated_at', now)
-    redis.call('ZADD', p .. 'queued', now, id)
-    if kind == 'review' then redis.call('HSET', p .. 'reviews', key, id) end
+    if once then redis.call('SET', once, '', 'EX', ARGV[4]) end
   end
 end
 -- Marked seen last: Redis does not roll back, and a redelivery beats a lost job.
@@ -225,6 +244,35 @@ return false
 """
 
 
+def redis_problem(exc: RedisError) -> str:
+    """Say why Redis cannot be used, without redis-py's message (which names the host)."""
+    reason = exc.__cause__ or exc.__context__
+    if isinstance(exc, RedisTimeoutError):
+        return f"Redis did not answer within {CALL_TIMEOUT_S:g} s"
+    if isinstance(exc, RedisConnectionError):
+        if isinstance(reason, OSError) and reason.errno:
+            return f"cannot connect to Redis ({os.strerror(reason.errno)})"
+        return "lost the connection to Redis"
+    if isinstance(exc, ResponseError):
+        return f"Redis refused: {exc}"  # the server's answer, e.g. "DB index is out of range"
+    return f"cannot use that Redis ({type(exc).__name__})"
+
+
+def _unavailable(
+    call: Callable[Concatenate[RedisStore, P], Coroutine[Any, Any, T]],
+) -> Callable[Concatenate[RedisStore, P], Coroutine[Any, Any, T]]:
+    """Raise StoreUnavailable, saying why, when Redis cannot answer the call."""
+
+    @functools.wraps(call)
+    async def guarded(store: RedisStore, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return await call(store, *args, **kwargs)
+        except UNAVAILABLE as exc:
+            raise StoreUnavailable(redis_problem(exc)) from exc
+
+    return guarded
+
+
 class RedisStore:
     """The shared job store: replicas claim from one Redis, so each job runs once at a time."""
 
@@ -267,8 +315,8 @@ class RedisStore:
             url,
             decode_responses=True,
             socket_connect_timeout=CONNECT_TIMEOUT_S,
-            socket_timeout=30,
-        )  # a hung connection must surface as an error, not stall the workers
+            socket_timeout=CALL_TIMEOUT_S,
+        )  # a hung connection must surface as an error, not stall deliveries and workers
         try:
             async with asyncio.timeout(CONNECT_TIMEOUT_S):
                 await client.ping()
@@ -282,36 +330,58 @@ class RedisStore:
         return cls(client, prefix, consumer or f"{socket.gethostname()}-{os.getpid()}", lease_s)
 
     async def close(self) -> None:
-        """Stop renewing, hand back jobs cut short (other replicas take them now), disconnect."""
+        """Stop renewing, hand back jobs cut short (other replicas take them now), disconnect.
+
+        Never raises: a Redis that cannot be reached is one log line, and jobs not handed back
+        are handed out again when their lease runs out.
+        """
         await self._renewer.stop()
         try:
             if self._held:
                 await self._release(args=[self._prefix, *_pairs(self._held)])
         except RedisError as exc:
             log.warning(
-                "could not hand back %d jobs; their leases will run out: %s", len(self._held), exc
+                "could not hand back %d jobs (%s); their leases will run out",
+                len(self._held),
+                redis_problem(exc),
             )
         finally:
             self._held.clear()
-            await self._redis.aclose()
+            with contextlib.suppress(RedisError, OSError):  # a connection already lost is closed
+                await self._redis.aclose()
 
+    @_unavailable
     async def accept(self, delivery_id: str, event: str, jobs: list[Job]) -> bool:
         """Record a delivery and queue its jobs in one script; False for a repeat delivery."""
         args: list[Any] = [self._prefix, delivery_id, event, RETENTION_S]
         for job in jobs:
-            args += [kind_of(job), job.key, dumps(job)]
+            comment = comment_of(job)
+            args += [kind_of(job), job.key, dumps(job), "" if comment is None else comment]
         return bool(await self._accept(args=args))
 
+    @_unavailable
+    async def answered(self, comment_id: int) -> str | None:
+        outcome = await self._redis.get(f"{self._prefix}command:{comment_id}")
+        return str(outcome) if outcome else None  # '' until answered
+
+    @_unavailable
+    async def answer(self, comment_id: int, outcome: str) -> None:
+        await self._redis.set(f"{self._prefix}command:{comment_id}", outcome, ex=RETENTION_S)
+
+    @_unavailable
     async def seen(self, delivery_id: str) -> bool:
         return bool(await self._redis.exists(f"{self._prefix}delivery:{delivery_id}"))
 
+    @_unavailable
     async def refuse(self, delivery_id: str, event: str, reason: str) -> None:
         key = f"{self._prefix}refused:{delivery_id}"
         await self._redis.set(key, f"{event}: {reason}", ex=RETENTION_S)
 
+    @_unavailable
     async def refused(self, delivery_id: str) -> bool:
         return bool(await self._redis.exists(f"{self._prefix}refused:{delivery_id}"))
 
+    @_unavailable
     async def claim(self) -> Claimed | None:
         """Take the oldest due job whose PR is free, locking the PR for the lease."""
         row = await self._claim(args=[self._prefix, self._lease_ms, self._consumer])
@@ -330,6 +400,7 @@ class RedisStore:
     async def fail(self, job_id: str, error: str) -> None:
         await self._set(job_id, "failed", 0.0, error)
 
+    @_unavailable
     async def _set(self, job_id: str, state: str, delay: float, error: str) -> None:
         fence = self._held.pop(job_id, "")
         args = [self._prefix, job_id, fence, state, round(delay * 1000), error, RETENTION_S * 1000]
@@ -337,6 +408,7 @@ class RedisStore:
             # Our lease ran out and another replica runs the job now: its outcome wins.
             log.warning("job %s is no longer ours; not marking it %s", job_id, state)
 
+    @_unavailable
     async def counts(self) -> dict[str, int]:
         """Return the number of jobs in each state, for /readyz and the logs."""
         async with self._redis.pipeline(transaction=True) as pipe:
@@ -345,9 +417,11 @@ class RedisStore:
             sizes = await pipe.execute()
         return {state: int(n) for state, n in zip(STATES, sizes, strict=True) if n}
 
+    @_unavailable
     async def queued(self) -> int:
         return int(await self._redis.zcard(self._prefix + "queued"))
 
+    @_unavailable
     async def failed(self, limit: int = 20) -> list[FailedJob]:
         ids = await self._redis.zrevrange(self._prefix + "failed", 0, limit - 1)
         jobs = []
@@ -364,6 +438,7 @@ class RedisStore:
             )
         return jobs
 
+    @_unavailable
     async def next_due_in(self) -> float | None:
         """Return seconds until a queued job can be claimed (its PR free), None if none is queued.
 
@@ -373,6 +448,7 @@ class RedisStore:
         ms = await self._next_due(args=[self._prefix])
         return None if ms is None else max(0.0, int(ms) / 1000)
 
+    @_unavailable
     async def ping(self) -> None:
         """Raise if Redis does not answer, or if leases are not being renewed."""
         await self._redis.ping()
@@ -389,7 +465,7 @@ class RedisStore:
             try:
                 lost = await self._renew(args=[self._prefix, self._lease_ms, *_pairs(sent)])
             except RedisError as exc:
-                log.warning("could not renew job leases: %s", exc)
+                log.warning("could not renew job leases: %s", redis_problem(exc))
                 continue
             for job_id in lost:
                 if job_id in self._held and self._held[job_id] == sent.get(job_id):

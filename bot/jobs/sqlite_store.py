@@ -4,6 +4,7 @@ A job is `queued` until a worker claims it (`running`), then `done`, re-`queued`
 or `failed`. Jobs left `running` by a process that died are queued again when the store opens,
 so a crash or restart loses nothing. Review jobs coalesce per PR: a queued review for the same
 PR takes the newest head instead of queueing twice. At most one job per PR runs at a time.
+A command is queued once per comment (`commands`, which also keeps how it was answered).
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bot.jobs.model import Job, ReviewJob, dumps, kind_of, loads
-from bot.jobs.store import Claimed, FailedJob, StoreNotFound
+from bot.jobs.model import Job, ReviewJob, comment_of, dumps, kind_of, loads
+from bot.jobs.store import CALL_TIMEOUT_S, Claimed, FailedJob, StoreNotFound, StoreUnavailable
 
 RETENTION_S = 7 * 24 * 3600
+BUSY_TIMEOUT = f"PRAGMA busy_timeout={round(CALL_TIMEOUT_S * 1000)}"  # wait for a lock, then fail
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS deliveries (
@@ -43,6 +45,11 @@ CREATE TABLE IF NOT EXISTS refused (
     delivery_id TEXT PRIMARY KEY,
     event TEXT NOT NULL,
     reason TEXT NOT NULL,
+    received_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS commands (
+    comment_id INTEGER PRIMARY KEY,
+    outcome TEXT,
     received_at REAL NOT NULL
 );
 """
@@ -70,7 +77,7 @@ class SqliteStore:
         self._lock = threading.Lock()
         if read_only:
             try:
-                self._db.execute("PRAGMA busy_timeout=5000")
+                self._db.execute(BUSY_TIMEOUT)
                 self._db.execute("SELECT 1 FROM jobs LIMIT 0")
             except sqlite3.Error:
                 self._db.close()
@@ -79,7 +86,7 @@ class SqliteStore:
         with self._lock:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")  # a 202 promises the job is on disk
-            self._db.execute("PRAGMA busy_timeout=5000")
+            self._db.execute(BUSY_TIMEOUT)
             self._db.executescript(_SCHEMA)
             now = time.time()
             self._db.execute(
@@ -87,6 +94,7 @@ class SqliteStore:
             )
             self._db.execute("DELETE FROM deliveries WHERE received_at < ?", (now - RETENTION_S,))
             self._db.execute("DELETE FROM refused WHERE received_at < ?", (now - RETENTION_S,))
+            self._db.execute("DELETE FROM commands WHERE received_at < ?", (now - RETENTION_S,))
             self._db.execute(
                 "DELETE FROM jobs WHERE state IN ('done', 'failed') AND updated_at < ?",
                 (now - RETENTION_S,),
@@ -96,7 +104,12 @@ class SqliteStore:
         await self._run(self._db.close)
 
     async def _run(self, fn: Any, *args: Any) -> Any:
-        return await asyncio.to_thread(self._locked, fn, *args)
+        """Run `fn` in a thread, one at a time; raise StoreUnavailable when SQLite cannot (the
+        database locked past the busy timeout, a disk error, a table gone)."""
+        try:
+            return await asyncio.to_thread(self._locked, fn, *args)
+        except sqlite3.OperationalError as exc:
+            raise StoreUnavailable(f"SQLite: {exc}") from exc
 
     def _locked(self, fn: Any, *args: Any) -> Any:
         with self._lock:
@@ -124,6 +137,15 @@ class SqliteStore:
         return bool(inserted)
 
     def _enqueue(self, job: Job, now: float) -> None:
+        comment = comment_of(job)
+        if (
+            comment is not None
+            and not self._db.execute(
+                "INSERT OR IGNORE INTO commands (comment_id, received_at) VALUES (?, ?)",
+                (comment, now),
+            ).rowcount
+        ):
+            return  # this comment's command was queued before, under another delivery
         if isinstance(job, ReviewJob):
             waiting = self._db.execute(
                 "SELECT id, payload, attempts FROM jobs "
@@ -143,6 +165,22 @@ class SqliteStore:
             "INSERT INTO jobs (kind, pr_key, payload, state, not_before, created_at, updated_at) "
             "VALUES (?, ?, ?, 'queued', ?, ?, ?)",
             (kind_of(job), job.key, dumps(job), now, now, now),
+        )
+
+    async def answered(self, comment_id: int) -> str | None:
+        row = await self._run(
+            lambda: self._db.execute(
+                "SELECT outcome FROM commands WHERE comment_id = ?", (comment_id,)
+            ).fetchone()
+        )
+        return None if row is None or row[0] is None else str(row[0])
+
+    async def answer(self, comment_id: int, outcome: str) -> None:
+        await self._run(
+            self._db.execute,
+            "INSERT INTO commands (comment_id, outcome, received_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (comment_id) DO UPDATE SET outcome = excluded.outcome",
+            (comment_id, outcome, time.time()),
         )
 
     async def seen(self, delivery_id: str) -> bool:

@@ -2,9 +2,14 @@
 
 `accept` records a delivery and queues its jobs atomically (False for a repeat delivery);
 `refuse` records one answered 400, so that the redelivery sweep leaves it alone.
-Queued reviews of one PR coalesce to the newest head; at most one job per PR runs at a time; a
+Queued reviews of one PR coalesce to the newest head; a command is queued once per comment, even
+when the comment comes again under a new delivery id; at most one job per PR runs at a time; a
 job claimed by a process that died is handed out again. `retry` re-queues after a delay;
-`fail` parks a job in the dead-letter state.
+`fail` parks a job in the dead-letter state. `answer` records how a command was answered, so a
+retried command resumes after its answer instead of answering twice.
+
+A store that cannot answer (Redis down or silent, SQLite locked) raises StoreUnavailable from
+any call, within about CALL_TIMEOUT_S: callers answer 503, wait and try again, or log one line.
 """
 
 from __future__ import annotations
@@ -12,7 +17,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from bot.errors import TransientError
 from bot.jobs.model import Job
+
+CALL_TIMEOUT_S = 5.0  # the longest a call waits for Redis to answer or SQLite's write lock
+
+
+class StoreUnavailable(TransientError):
+    """The store could not answer now: Redis down or silent, SQLite locked or unusable.
+
+    A fault of the moment, not of the caller's data: worth trying again later (a job that meets
+    it is retried like one GitHub failed). The text says what failed, never where: a Redis URL
+    may hold a password.
+    """
 
 
 class StoreNotFound(LookupError):
@@ -39,6 +56,14 @@ class FailedJob:
 
 class JobStore(Protocol):
     async def accept(self, delivery_id: str, event: str, jobs: list[Job]) -> bool: ...
+
+    async def answered(self, comment_id: int) -> str | None:
+        """Return the outcome `answer` recorded for this comment's command, or None."""
+        ...
+
+    async def answer(self, comment_id: int, outcome: str) -> None:
+        """Record how this comment's command was answered (a non-empty word), kept 7 days."""
+        ...
 
     async def seen(self, delivery_id: str) -> bool:
         """Tell whether this delivery was accepted before (to skip needless redeliveries)."""

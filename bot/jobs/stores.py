@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import logging
-import os
 import sqlite3
 import tempfile
 from pathlib import Path
 
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import RedisError, ResponseError
+from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from bot.errors import SettingError
-from bot.jobs.redis_store import CONNECT_TIMEOUT_S, RedisStore
+from bot.jobs.redis_store import CONNECT_TIMEOUT_S, RedisStore, redis_problem
 from bot.jobs.sqlite_store import SqliteStore
 from bot.jobs.store import JobStore, StoreNotFound
 from bot.settings import StoreSettings
@@ -53,20 +51,10 @@ async def _open_redis(url: str, prefix: str, create: bool, lease_s: float) -> Re
         problem = f"Redis did not answer within {CONNECT_TIMEOUT_S:g} s"
         raise SettingError("READINESS_REDIS_URL", problem) from None
     except RedisError as exc:
-        raise SettingError("READINESS_REDIS_URL", _redis_problem(exc)) from None
+        raise SettingError("READINESS_REDIS_URL", redis_problem(exc)) from None
     except StoreNotFound:
         problem = "no job store under this prefix in that Redis (a server has never used it)"
         raise SettingError("READINESS_REDIS_PREFIX", problem) from None
-
-
-def _redis_problem(exc: RedisError) -> str:
-    """Say why Redis cannot be used, without redis-py's message (which names the host)."""
-    reason = exc.__cause__ or exc.__context__
-    if isinstance(exc, RedisConnectionError) and isinstance(reason, OSError) and reason.errno:
-        return f"cannot connect to Redis ({os.strerror(reason.errno)})"
-    if isinstance(exc, ResponseError):
-        return f"Redis refused: {exc}"  # the server's answer, e.g. "DB index is out of range"
-    return f"cannot use that Redis ({type(exc).__name__})"
 
 
 def _open_sqlite(path: Path, create: bool) -> SqliteStore:

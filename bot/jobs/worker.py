@@ -1,7 +1,8 @@
 """A bounded pool of workers that take jobs from the store and run them through a handler.
 
 A job failure is logged and recorded, never fatal to a worker: transient errors are retried
-with growing delays up to MAX_ATTEMPTS, permanent ones fail the job at once.
+with growing delays up to MAX_ATTEMPTS, permanent ones fail the job at once. A store outage is
+logged once when it starts and once when it ends; workers wait it out.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 from bot.errors import PermanentError, TransientError
 from bot.jobs.model import Job
-from bot.jobs.store import Claimed, JobStore
+from bot.jobs.store import Claimed, JobStore, StoreUnavailable
 from bot.logs import bound
 from bot.redaction import scrub
 
@@ -43,6 +44,9 @@ class Workers:
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
         self._abandon: Abandon | None = None
+        self._outage: str | None = None  # why the store last failed, until it answers again
+        self._cut_short = 0  # jobs stopped by shutdown
+        self._not_requeued: list[str] = []  # why the store could not take such a job back
 
     def wake(self) -> None:
         self._wakeup.set()
@@ -56,7 +60,11 @@ class Workers:
         ]
 
     async def stop(self, deadline: float) -> None:
-        """Stop claiming, give running jobs `deadline` seconds, then re-queue what is left."""
+        """Stop claiming, give running jobs `deadline` seconds, then re-queue what is left.
+
+        Logs one line for the jobs cut short; when the store cannot take them back, it says so
+        and they run again when their claim lapses (Redis: the lease; SQLite: the next start).
+        """
         self._stopping = True
         self.wake()
         _, pending = await asyncio.wait(self._tasks, timeout=deadline) if self._tasks else ((), ())
@@ -65,23 +73,50 @@ class Workers:
         for task in pending:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        if pending:
-            log.warning("shutdown: %d job(s) cut short and queued again", len(pending))
+        if self._not_requeued:
+            log.warning(
+                "shutdown: %d job(s) cut short, %d not queued again as the job store is "
+                "unavailable (%s); those run again when their claim lapses",
+                self._cut_short,
+                len(self._not_requeued),
+                self._not_requeued[-1],
+            )
+        elif self._cut_short:
+            log.warning("shutdown: %d job(s) cut short and queued again", self._cut_short)
         self._tasks = []
 
     async def _loop(self, handler: Handler) -> None:
         while not self._stopping:
             try:
                 claimed = await self._store.claim()
+                self._store_answered()
                 if claimed is None:
                     await self._idle()
                     continue
                 await self._process(claimed, handler)
-            except Exception:  # the store itself failed (Redis or disk): wait, then try again
-                log.exception("job store unavailable; retrying in %.0f s", STORE_BACKOFF_S)
+            except StoreUnavailable as exc:
+                if self._stopping:
+                    return  # shutting down: nothing to wait for
+                self._store_failed(exc)
+                await asyncio.sleep(STORE_BACKOFF_S)
+                continue
+            except Exception:  # the store failed in a way it should not: log it all, go on
+                log.exception("job store failed; retrying in %.0f s", STORE_BACKOFF_S)
                 await asyncio.sleep(STORE_BACKOFF_S)
                 continue
             self.wake()  # a job of the same PR may have waited for this one
+
+    def _store_failed(self, exc: StoreUnavailable) -> None:
+        if self._outage is None:
+            log.warning(
+                "job store unavailable (%s); workers try again every %g s", exc, STORE_BACKOFF_S
+            )
+        self._outage = str(exc)
+
+    def _store_answered(self) -> None:
+        if self._outage is not None:
+            self._outage = None
+            log.info("job store available again")
 
     async def _idle(self) -> None:
         due = await self._store.next_due_in()
@@ -112,7 +147,11 @@ class Workers:
             try:
                 await handler(job)
             except asyncio.CancelledError:
-                await self._store.retry(claimed.id, 0.0, "interrupted by shutdown")
+                self._cut_short += 1
+                try:
+                    await self._store.retry(claimed.id, 0.0, "interrupted by shutdown")
+                except StoreUnavailable as exc:
+                    self._not_requeued.append(str(exc))
                 raise
             except PermanentError as exc:
                 log.error("job failed for good: %s", exc)

@@ -9,6 +9,7 @@ as refused, so that the redelivery sweep does not ask GitHub for it again.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
@@ -21,13 +22,16 @@ from pydantic import ValidationError
 
 from bot.events.payloads import Envelope, reason
 from bot.jobs.model import Job
-from bot.jobs.store import JobStore
+from bot.jobs.store import CALL_TIMEOUT_S, JobStore, StoreUnavailable
 from bot.logs import bound
 
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 26 * 1024 * 1024 - 1  # a little above GitHub's 25 MB payload cap
 RETRY_AFTER_S = 60
+# GitHub gives up on a delivery after 10 s. A store call fails by itself after CALL_TIMEOUT_S
+# (5 s), storing nothing; this bounds the whole exchange (a reconnect, then a call) above that.
+STORE_DEADLINE_S = CALL_TIMEOUT_S + 1.0
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -97,14 +101,18 @@ def make_view(
                 why = f"the {event_name} payload cannot be used: {reason(exc)}"
                 return await refuse(delivery, event_name, why)
             try:
-                if jobs and await store.queued() >= max_queued:
-                    # Refuse what cannot be kept: the delivery fails and is redelivered later.
-                    log.error("queue full (%d jobs); delivery refused", max_queued)
-                    return _error(429, "the review queue is full; redeliver later", RETRY_AFTER_S)
-                fresh = await store.accept(delivery, event_name, jobs)
-            except Exception:  # SQLite or Redis failed: say so, GitHub logs a failed delivery
-                log.exception("could not store the delivery")
+                async with asyncio.timeout(STORE_DEADLINE_S):
+                    full = bool(jobs) and await store.queued() >= max_queued
+                    fresh = not full and await store.accept(delivery, event_name, jobs)
+            except (StoreUnavailable, TimeoutError) as exc:
+                # GitHub records a failed delivery, which the redelivery sweep asks for again.
+                why = str(exc) or f"no answer within {STORE_DEADLINE_S:g} s"
+                log.error("delivery refused: the job store is unavailable (%s)", why)
                 return _error(503, "the job store is unavailable; redeliver later", RETRY_AFTER_S)
+            if full:
+                # Refuse what cannot be kept: the delivery fails and is redelivered later.
+                log.error("queue full (%d jobs); delivery refused", max_queued)
+                return _error(429, "the review queue is full; redeliver later", RETRY_AFTER_S)
             if not fresh:
                 log.info("duplicate delivery ignored")
                 return web.json_response({"status": "duplicate", "jobs": 0}, status=200)

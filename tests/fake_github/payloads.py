@@ -43,7 +43,13 @@ def user(login: str, base: str) -> dict[str, Any]:
         "html_url": f"{WEB}/{quote(login)}",
         "avatar_url": f"https://avatars.githubusercontent.com/u/{stable_id(login)}",
         "gravatar_id": "",
-        **{f"{k}_url": f"{url}/{k}" for k in ("followers", "repos", "events", "organizations")},
+        **{f"{k}_url": f"{url}/{k}" for k in ("followers", "repos", "organizations")},
+        "events_url": f"{url}/events{{/privacy}}",
+        "received_events_url": f"{url}/received_events",
+        "following_url": f"{url}/following{{/other_user}}",
+        "gists_url": f"{url}/gists{{/gist_id}}",
+        "starred_url": f"{url}/starred{{/owner}}{{/repo}}",
+        "subscriptions_url": f"{url}/subscriptions",
     }
 
 

@@ -14,7 +14,7 @@ from aiohttp import web
 
 from . import payloads
 from .auth import Token, jwt_problem, new_token
-from .state import PERMISSIONS, GitHubState, Pull, Repo
+from .state import BASE_ROLES, PERMISSIONS, GitHubState, Pull, Repo
 
 STATE = web.AppKey("state", GitHubState)
 MAX_BODY = 65536
@@ -348,13 +348,14 @@ async def get_tree(request: web.Request) -> web.StreamResponse:
 
 
 async def get_permission(request: web.Request) -> web.StreamResponse:
-    """Report a user's role; users never set get "read", as anyone has on a public repository."""
+    """Report a user's access as GitHub does: `permission` is the legacy base role of the
+    highest grant, `role_name` its name (a custom role's own name), and the flags follow the
+    base role."""
     gh, repo = repo_auth(request)
     username = request.match_info["username"]
-    role = repo.roles.get(username.lower(), "read")
+    base, role_name = gh.permission_of(repo.full_name, username)
     user = payloads.user(username, gh.url)
-    order = ["read", "triage", "write", "maintain", "admin"]
-    rank = order.index(role) if role in order else -1
+    rank = BASE_ROLES.index(base) if base in BASE_ROLES else -1
     user["permissions"] = {
         "pull": rank >= 0,
         "triage": rank >= 1,
@@ -362,5 +363,6 @@ async def get_permission(request: web.Request) -> web.StreamResponse:
         "maintain": rank >= 3,
         "admin": rank >= 4,
     }
-    user["role_name"] = role
-    return web.json_response({"permission": LEGACY[role], "role_name": role, "user": user})
+    user["role_name"] = role_name
+    body = {"permission": LEGACY[base], "role_name": role_name, "user": user}
+    return web.json_response(body)

@@ -10,7 +10,7 @@ from jsonschema.exceptions import best_match  # type: ignore[import-untyped]
 from openapi_core import OpenAPI
 from openapi_core.exceptions import OpenAPIError
 from openapi_core.templating.paths.exceptions import PathError
-from openapi_core.testing import MockRequest
+from openapi_core.testing import MockRequest, MockResponse
 from openapi_core.validation.request.exceptions import ParameterValidationError
 
 SPEC_PATH = Path(__file__).resolve().parent.parent / "github_api" / "openapi-subset.json"
@@ -55,7 +55,17 @@ def check(method: str, path: str, query: dict[str, str], body: bytes, content_ty
         raise ValueError(_describe(exc)) from None
 
 
-def _describe(exc: Exception) -> str:
+def check_response(method: str, path: str, status: int, body: bytes) -> None:
+    """Raise ValueError(message) unless the double's JSON answer matches GitHub's description."""
+    request = MockRequest(SPEC_HOST, method, path)
+    response = MockResponse(body, status_code=status, content_type="application/json")
+    try:
+        api().validate_response(request, response)
+    except OpenAPIError as exc:
+        raise ValueError(_describe(exc, "Invalid response body")) from None
+
+
+def _describe(exc: Exception, what: str = "Invalid request body") -> str:
     """Name the failing field and rule; jsonschema's own text repeats whole request bodies."""
     cause = exc.__cause__
     errors: tuple[Any, ...] = getattr(cause, "schema_errors", None) or ()
@@ -70,5 +80,5 @@ def _describe(exc: Exception) -> str:
         if len(message) > 160:
             message = f"fails {error.validator}={error.validator_value!r}"
         parts.append(f"{where}: {message}" if where else message)
-    head = str(exc) if isinstance(exc, ParameterValidationError) else "Invalid request body"
+    head = str(exc) if isinstance(exc, ParameterValidationError) else what
     return f"{head}: " + "; ".join(parts)

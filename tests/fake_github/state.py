@@ -20,7 +20,8 @@ PERMISSIONS = {
     "metadata": "read",
     "pull_requests": "write",
 }
-ROLES = ("admin", "maintain", "write", "triage", "read", "none")
+BASE_ROLES = ("read", "triage", "write", "maintain", "admin")  # lowest to highest
+ROLES = (*BASE_ROLES, "none")
 
 
 @dataclass
@@ -65,7 +66,8 @@ class Repo:
     refs: dict[str, str] = field(default_factory=dict)
     trees: dict[str, dict[str, bytes]] = field(default_factory=dict)
     pulls: dict[int, Pull] = field(default_factory=dict)
-    roles: dict[str, str] = field(default_factory=dict)
+    roles: dict[str, str] = field(default_factory=dict)  # user -> base or custom role given here
+    teams: dict[str, tuple[str, set[str]]] = field(default_factory=dict)  # slug -> role, members
 
 
 class GitHubState:
@@ -84,6 +86,8 @@ class GitHubState:
         self.reactions: list[tuple[int, str]] = []
         self._ids = itertools.count(1)
         self.installations: dict[int, set[str]] = {}
+        self.custom_roles: dict[str, dict[str, str]] = {}  # org -> role name -> its base role
+        self.org_owners: dict[str, set[str]] = {}  # org -> owners, admins of every repository
         self._repos: dict[str, Repo] = {}
         self.tokens: dict[str, Token] = {}
         self.runs: dict[int, tuple[str, dict[str, Any]]] = {}
@@ -172,10 +176,46 @@ class GitHubState:
         r.trees[base_sha] = files
 
     def set_permission(self, repo: str, username: str, role: str) -> None:
-        """Give `username` a repository role, as the collaborator-permission endpoint reports it."""
-        if role not in ROLES:
-            raise ValueError(f"role must be one of {ROLES}")
+        """Give `username` a role on the repository: a base role, "none", or a custom role of
+        the repository's organization (`add_custom_role`)."""
+        if role not in ROLES and role not in self._custom_roles_of(repo):
+            raise ValueError(f"role must be one of {ROLES} or a custom role of the organization")
         self.repo(repo).roles[username.lower()] = role
+
+    def add_custom_role(self, org: str, name: str, base: str) -> None:
+        """Define an organization's custom repository role; GitHub bases it on read, triage,
+        write or maintain."""
+        if base not in BASE_ROLES[:-1]:
+            raise ValueError(f"a custom role is based on one of {BASE_ROLES[:-1]}")
+        self.custom_roles.setdefault(org.lower(), {})[name] = base
+
+    def add_team(self, repo: str, slug: str, role: str, members: list[str]) -> None:
+        """Grant a team of the organization a base role on the repository."""
+        if role not in BASE_ROLES:
+            raise ValueError(f"a team's role is one of {BASE_ROLES}")
+        self.repo(repo).teams[slug] = (role, {m.lower() for m in members})
+
+    def add_org_owner(self, org: str, username: str) -> None:
+        """Make `username` an owner of the organization: admin of each of its repositories."""
+        self.org_owners.setdefault(org.lower(), set()).add(username.lower())
+
+    def permission_of(self, repo: str, username: str) -> tuple[str, str]:
+        """Return (base role, role name) as GitHub computes it: the highest of every grant (the
+        repository, its teams, the organization); people with none read a public repository."""
+        r, user = self.repo(repo), username.lower()
+        org = r.full_name.split("/", 1)[0].lower()
+        custom = self._custom_roles_of(repo)
+        grants = []  # (base, name), the repository's own grant first: it wins a tie
+        if user in r.roles:
+            name = r.roles[user]
+            grants.append((custom.get(name, name), name))
+        grants += [(role, role) for role, members in r.teams.values() if user in members]
+        if user in self.org_owners.get(org, set()):
+            grants.append(("admin", "admin"))
+        if not grants:
+            return "read", "read"
+        rank = {role: n for n, role in enumerate(("none", *BASE_ROLES))}
+        return max(grants, key=lambda grant: rank[grant[0]])
 
     def add_review_comment(
         self,
@@ -337,6 +377,10 @@ class GitHubState:
             "permissions": dict(PERMISSIONS),
             "events": ["pull_request", "issue_comment"],
         }
+
+    def _custom_roles_of(self, repo: str) -> dict[str, str]:
+        """Return the custom roles of the organization owning `repo`."""
+        return self.custom_roles.get(repo.split("/", 1)[0].lower(), {})
 
     def _set_head(self, r: Repo, pull: Pull, files: dict[str, bytes]) -> None:
         """Make the head commit's files readable by sha, and by branch for same-repo heads."""

@@ -1,10 +1,11 @@
-"""SQLite-only: jobs and seen deliveries outlive a restart (shared cases: test_store_contract)."""
+"""SQLite-only: jobs, seen deliveries and commands outlive a restart (shared cases:
+test_store_contract)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from bot.jobs.model import ReviewJob
+from bot.jobs.model import CommandJob, ReviewJob
 from bot.jobs.sqlite_store import SqliteStore
 
 
@@ -38,4 +39,20 @@ async def test_a_repeat_delivery_is_recognised_after_a_restart(tmp_path: Path) -
     reopened = SqliteStore(path)
     assert not await reopened.accept("d1", "pull_request", [review(1, "a" * 40)])
     assert await reopened.counts() == {"queued": 1}
+    await reopened.close()
+
+
+async def test_a_queued_and_answered_command_is_remembered_after_a_restart(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite3"
+    recheck = CommandJob(7, "acme/shop", 1, 555, "mona", "recheck", "d1")
+    store = SqliteStore(path)
+    assert await store.accept("d1", "issue_comment", [recheck])
+    await store.answer(555, "+1")
+    await store.close()
+
+    reopened = SqliteStore(path)
+    again = CommandJob(7, "acme/shop", 1, 555, "mona", "recheck", "d2")
+    assert await reopened.accept("d2", "issue_comment", [again])
+    assert await reopened.counts() == {"queued": 1}
+    assert await reopened.answered(555) == "+1"
     await reopened.close()

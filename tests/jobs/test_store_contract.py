@@ -13,6 +13,7 @@ import sys
 import tempfile
 import time
 import uuid
+import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import replace
@@ -38,8 +39,10 @@ def review(number: int, head: str, delivery: str = "d1") -> ReviewJob:
     return ReviewJob(7, "acme/shop", number, head, "pull_request.opened", delivery)
 
 
-def command(number: int, delivery: str) -> CommandJob:
-    return CommandJob(7, "acme/shop", number, 99, "mona", "recheck", delivery)
+def command(number: int, delivery: str, comment: int | None = None) -> CommandJob:
+    """A recheck; each delivery is its own comment unless `comment` says otherwise."""
+    comment_id = zlib.crc32(delivery.encode()) if comment is None else comment
+    return CommandJob(7, "acme/shop", number, comment_id, "mona", "recheck", delivery)
 
 
 @asynccontextmanager
@@ -153,6 +156,31 @@ async def test_commands_and_running_reviews_do_not_coalesce(store: JobStore) -> 
     assert await store.counts() == {"done": 4}
 
 
+async def test_a_command_is_queued_once_per_comment(store: JobStore) -> None:
+    """The same comment under new delivery ids (GitHub's redeliver, the sweep) queues nothing
+    more, whether its job still waits, runs or is done."""
+    assert await store.accept("d1", "issue_comment", [command(1, "d1", comment=555)])
+    assert await store.accept("d2", "issue_comment", [command(1, "d2", comment=555)])
+    first = await claim(store)
+    assert await store.accept("d3", "issue_comment", [command(1, "d3", comment=555)])
+    await store.finish(first.id)
+    assert await store.accept("d4", "issue_comment", [command(1, "d4", comment=555)])
+    assert await store.accept("d5", "issue_comment", [command(1, "d5", comment=556)])
+    assert first.job == command(1, "d1", comment=555)
+    assert (await claim(store)).job == command(1, "d5", comment=556)
+    assert await store.claim() is None
+
+
+async def test_a_commands_answer_is_kept_for_its_retry(store: JobStore) -> None:
+    assert await store.answered(555) is None
+    await store.accept("d1", "issue_comment", [command(1, "d1", comment=555)])
+    assert await store.answered(555) is None  # queued, not answered yet
+    await store.answer(555, "+1")
+    assert await store.answered(555) == "+1"
+    assert await store.answered(556) is None
+    assert not await store.accept("d1", "issue_comment", [command(1, "d1", comment=555)])
+
+
 async def test_one_pr_never_runs_two_jobs_at_once(store: JobStore) -> None:
     recheck = command(1, "d2")
     await store.accept("d1", "pull_request", [review(1, "a" * 40)])
@@ -235,6 +263,17 @@ async def test_draining_yields_each_delivery_once_in_order_newest_head_per_pr(
 
 
 # Redis across replicas.
+
+
+async def test_replicas_share_which_comments_were_queued_and_answered(
+    replicas: Replicas,
+) -> None:
+    first, second = await replicas(), await replicas()
+    assert await first.accept("d1", "issue_comment", [command(1, "d1", comment=555)])
+    assert await second.accept("d2", "issue_comment", [command(1, "d2", comment=555)])
+    assert await second.counts() == {"queued": 1}
+    await first.answer(555, "confused")
+    assert await second.answered(555) == "confused"
 
 
 async def test_two_replicas_never_share_a_job_or_run_two_jobs_of_one_pr(

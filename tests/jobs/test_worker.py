@@ -11,6 +11,7 @@ import pytest
 from bot.jobs import worker
 from bot.jobs.model import Job, ReviewJob
 from bot.jobs.sqlite_store import SqliteStore
+from bot.jobs.store import StoreUnavailable
 from bot.jobs.worker import MAX_ATTEMPTS, Workers
 
 
@@ -88,3 +89,34 @@ async def _done(store: SqliteStore) -> int:
         return (await store.counts()).get("done", 0)
     except sqlite3.OperationalError:  # locked: ask again
         return 0
+
+
+async def test_a_job_that_meets_a_store_outage_is_retried_like_a_transient_failure(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A command's own store call (recording its answer) fails: the job waits and runs again,
+    logged in one line, not as a crash with a traceback."""
+    store = SqliteStore(tmp_path / "db.sqlite3")
+    job = ReviewJob(7, "acme/shop", 1, "a" * 40, "pull_request.opened", "d1")
+    await store.accept("d1", "pull_request", [job])
+
+    async def handler(job: Job) -> None:
+        raise StoreUnavailable("SQLite: database is locked")
+
+    workers = Workers(store, 1)
+    workers.start(handler)
+    try:
+        for _ in range(200):
+            if (await store.next_due_in() or 0) > 1:  # queued again, with its backoff
+                break
+            await asyncio.sleep(0.01)
+    finally:
+        await workers.stop(5)
+    await store.close()
+    lines = [r for r in caplog.records if r.name == "bot.jobs.worker" and r.levelno >= 30]
+    assert [(r.getMessage(), r.exc_info) for r in lines] == [
+        (
+            "job attempt 1 failed (StoreUnavailable: SQLite: database is locked); retrying in 10 s",
+            None,
+        )
+    ]
