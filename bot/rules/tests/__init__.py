@@ -8,7 +8,7 @@ text and their parse trees, never by importing or running anything.
 from __future__ import annotations
 
 from bot.rules.model import Pack, Rule, Severity
-from bot.rules.tests import ci, removed
+from bot.rules.tests import ci, verdicts
 from bot.rules.tests.ci import check_coverage, check_failure_switches, check_test_steps, ci_files
 from bot.rules.tests.languages import is_test_file
 from bot.rules.tests.markers import FOCUS, SKIP, check_markers
@@ -101,8 +101,8 @@ PACK = Pack(
     id="tests",
     extras=(ci_files,),
     checks={
-        check_removed_tests: (removed.DELETED, removed.REMOVED),
-        check_removed_assertions: (removed.ASSERTION,),
+        check_removed_tests: (verdicts.DELETED, verdicts.REMOVED),
+        check_removed_assertions: (verdicts.ASSERTION,),
         check_markers: (SKIP.rule, FOCUS.rule),
         check_unconditional_skips: (UNCONDITIONAL,),
         check_test_steps: (ci.STEP_REMOVED,),
