@@ -32,7 +32,8 @@ RULES = (
         "tests/removed-test",
         Severity.WARNING,
         "Test removed with no test of its name or body left in the change (renamed, moved, "
-        "split, merged or edited in place) while the code it tested stays.",
+        "split, merged, edited in place or rewritten into a new file) while the code it tested "
+        "stays and no kept snapshot test of an updated snapshot covers it.",
         "Keep the test, or say in the pull request why the behaviour it checked is gone.",
         ANY_TEST,
     ),
@@ -40,7 +41,8 @@ RULES = (
         "tests/removed-assertion",
         Severity.WARNING,
         "Assertion removed from a test that stays (counted as syntax nodes, helpers included) "
-        "that moved nowhere in the change and checked code that stays.",
+        "that moved nowhere in the change and checked code that stays (not a field the change "
+        "replaces, nor a thing the test now asserts is absent).",
         "Keep the check, or replace it with a better one.",
         ANY_TEST,
     ),
