@@ -517,7 +517,7 @@ def test_create_rule(client, category):
 
 
 def test_categories_are_listed(client, category):
-    assert client.get("/categories").json() == [category]
+    assert client.get("/categories").json()[0]["slug"] == category["slug"]
 """
 
 
@@ -733,3 +733,59 @@ async def test_sql_checks_removed_while_application_code_keeps_the_query(tmp_pat
 
     line = line_of(SQL_SPEC, 'it "pads one byte')
     assert summary(findings) == [("tests/removed-test", "spec/sql_spec.rb", line, Severity.WARNING)]
+
+
+# --- A check of an attribute the code stops setting ---------------------------------------------
+
+AFTER_WRITE = """from app.gem_info import GemInfo
+
+
+def after_version_write(version) -> None:
+    info = GemInfo(version.rubygem_name)
+    version.info_checksum = info.info_checksum(compact=1)
+    version.info_checksum_v2 = info.info_checksum(compact=2)
+    version.save()
+"""
+
+PUSH_TEST = """from app.jobs import after_version_write
+
+
+def test_push_records_checksums(version, info_body):
+    after_version_write(version)
+    assert version.info_checksum == md5(info_body(compact=1))
+    assert version.info_checksum_v2 == md5(info_body(compact=2))
+    assert version.info_checksum != version.info_checksum_v2
+"""
+
+
+async def test_checks_of_an_attribute_the_code_stops_setting_are_not_lost(tmp_path: Path) -> None:
+    """Only the v2 checksum is still written: the checks of the v1 one go with its assignment."""
+    job = AFTER_WRITE.replace("    version.info_checksum = info.info_checksum(compact=1)\n", "")
+    tests = PUSH_TEST.replace(
+        "    assert version.info_checksum == md5(info_body(compact=1))\n", ""
+    ).replace("    assert version.info_checksum != version.info_checksum_v2\n", "")
+
+    findings = await removals(
+        tmp_path,
+        {"app/__init__.py": "", "app/jobs.py": AFTER_WRITE, "tests/test_push.py": PUSH_TEST},
+        {"app/jobs.py": job, "tests/test_push.py": tests},
+    )
+
+    assert findings == []
+
+
+async def test_checks_of_an_attribute_set_elsewhere_now_are_lost(tmp_path: Path) -> None:
+    """The assignment moves to another module of the change: the attribute is still set."""
+    job = AFTER_WRITE.replace("    version.info_checksum = info.info_checksum(compact=1)\n", "")
+    legacy = "def backfill(version, info):\n    version.info_checksum = info.info_checksum(1)\n"
+    tests = PUSH_TEST.replace("    assert version.info_checksum == md5(info_body(compact=1))\n", "")
+
+    findings = await removals(
+        tmp_path,
+        {"app/__init__.py": "", "app/jobs.py": AFTER_WRITE, "tests/test_push.py": PUSH_TEST},
+        {"app/jobs.py": job, "app/backfill.py": legacy, "tests/test_push.py": tests},
+    )
+
+    line = line_of(PUSH_TEST, "assert version.info_checksum == md5")
+    path = "tests/test_push.py"
+    assert summary(findings) == [("tests/removed-assertion", path, line, Severity.WARNING)]

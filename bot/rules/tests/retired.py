@@ -10,7 +10,9 @@ regression. A test goes with retired code when the code it tested vanishes in th
 - it is named after a definition that vanishes (`test_refund_marks_order` and `def refund`);
 - it expects a message that a module it is tied to stops saying (`"Unsupported version: 3"`
   once the branch raising "Unsupported version: #{v}" goes), unless another file now says it
-  or the module rewords it.
+  or the module rewords it;
+- it checks an attribute of several words that no changed production file sets any more
+  (`version.info_checksum` once nothing assigns `version.info_checksum = ...`).
 
 Names made of several words (`household_id`, `contentAddress`) belong to one feature, so one
 that vanishes from all the changed production code retires the tests using it wherever they
@@ -53,6 +55,9 @@ _CALLED = re.compile(r"[A-Za-z_]\w*(?=\()")
 # Where a message's text is cut by a value put into it: `#{v}`, `${v}`, `{v}`, `%s`, `%(v)s`.
 _INTERPOLATION = re.compile(r"#\{[^}]*\}|\$\{[^}]*\}|\{[^}]*\}|%(?:\(\w+\))?[sdrfi]")
 _WORD = re.compile(r"[A-Za-z]+")
+# An attribute the code sets (`version.info_checksum = ...`), and one a test reads.
+_ASSIGNED = re.compile(r"\.\s*([A-Za-z_]\w*)\s*=(?![=~>])")
+_READ = re.compile(r"\.([A-Za-z_]\w*)\b(?!\s*=[^=])")
 # A message: words a person reads, enough of them to be one message rather than a value.
 MIN_MESSAGE_WORDS, MIN_MESSAGE_CHARS = 3, 16
 REWORDED = 0.5  # share of a message's words a new message of its module keeps when reworded
@@ -92,6 +97,7 @@ class Retired:
 
     modules: tuple[Module, ...] = ()
     compounds: dict[str, str] = field(default_factory=dict)  # folded -> as written
+    unset: frozenset[str] = frozenset()  # attributes the changed code no longer assigns
 
     @cached_property
     def _head(self) -> frozenset[str]:
@@ -128,6 +134,8 @@ class Retired:
         named after a retired definition must name more than its file's subject and an action
         (`update_tag` retires no test of tags that says "update").
         """
+        if self.unset and not self.unset.isdisjoint(_READ.findall(text)):
+            return True
         unsaid = frozenset().union(*(m.unsaid for m in linked))
         if unsaid and not unsaid.isdisjoint(_runs(text)):
             return True
@@ -172,6 +180,8 @@ def retired(files: Iterable[tuple[ChangedFile, Source, Source]]) -> Retired:
     modules = []
     compounds: dict[str, str] = {}
     gained: set[str] = set()  # messages a file says that its base side did not: moved there
+    set_before: set[str] = set()
+    set_after: set[str] = set()
     for changed, before, after in files:
         deleted = changed.status is FileStatus.REMOVED
         base = before.text
@@ -195,6 +205,8 @@ def retired(files: Iterable[tuple[ChangedFile, Source, Source]]) -> Retired:
         base_definitions = _definitions(before) if known else _line_definitions(base)
         head_definitions = _definitions(after) if known else _line_definitions(head)
         said_before, said_after = _messages(base), _messages(head)
+        set_before.update(_ASSIGNED.findall(base))
+        set_after.update(_ASSIGNED.findall(head))
         gained.update(said_after - said_before)
         modules.append(
             Module(
@@ -219,6 +231,7 @@ def retired(files: Iterable[tuple[ChangedFile, Source, Source]]) -> Retired:
             for t, raw in compounds.items()
             if len(t) > MIN_NAME and t not in everywhere and t not in renamed
         },
+        frozenset(name for name in set_before - set_after if compound(name)),
     )
 
 
