@@ -24,7 +24,7 @@ TEST_MODULE_PARTS = FIXTURE_DIRS | {
 }
 DOC_DIRS = frozenset({"doc", "docs", "documentation", "example", "examples"})
 STORY_DIRS = frozenset({".storybook", "stories"})
-MIGRATION_DIRS = frozenset({"migrations", "migration", "alembic", "migrate"})
+MIGRATION_DIRS = frozenset({"migrations", "alembic", "migrate"})
 # Words of a folder name: `old_migrations`, `migrations-archive` hold migrations all the same.
 _FOLDER_WORDS = re.compile(r"[^_.-]+")
 DOC_SUFFIXES = frozenset({".md", ".mdx", ".rst", ".txt", ".ipynb"})
