@@ -789,3 +789,59 @@ async def test_checks_of_an_attribute_set_elsewhere_now_are_lost(tmp_path: Path)
     line = line_of(PUSH_TEST, "assert version.info_checksum == md5")
     path = "tests/test_push.py"
     assert summary(findings) == [("tests/removed-assertion", path, line, Severity.WARNING)]
+
+
+# --- Checks of an object's parts replaced by a snapshot of the whole object ---------------------
+
+CARD_TEST = """import { mount } from '@vue/test-utils';
+import Card from './Card.vue';
+
+test('renders the recipe card', () => {
+  const wrapper = mount(Card, { props: { title: 'Soup', minutes: 20 } });
+  expect(wrapper.find('h2').text()).toBe('Soup');
+  expect(wrapper.find('.time').text()).toBe('20 min');
+  expect(wrapper.classes()).toContain('card');
+});
+"""
+
+CARD = '<template><article class="card"><h2>{{ title }}</h2></article></template>\n'
+
+
+async def test_checks_replaced_by_a_snapshot_of_the_same_object_are_not_lost(
+    tmp_path: Path,
+) -> None:
+    """Three checks of the mounted card become one snapshot of its whole markup."""
+    snapshot = CARD_TEST.replace(
+        "  expect(wrapper.find('h2').text()).toBe('Soup');\n"
+        "  expect(wrapper.find('.time').text()).toBe('20 min');\n"
+        "  expect(wrapper.classes()).toContain('card');\n",
+        "  expect(wrapper.html()).toMatchSnapshot();\n",
+    )
+
+    findings = await removals(
+        tmp_path,
+        {"src/Card.vue": CARD, "src/Card.test.js": CARD_TEST},
+        {"src/Card.vue": CARD.replace("h2", "h3"), "src/Card.test.js": snapshot},
+    )
+
+    assert findings == []
+
+
+async def test_checks_replaced_by_a_snapshot_of_another_object_are_lost(tmp_path: Path) -> None:
+    """A snapshot of the props passed in says nothing of what the card renders."""
+    snapshot = CARD_TEST.replace(
+        "  expect(wrapper.find('h2').text()).toBe('Soup');\n"
+        "  expect(wrapper.find('.time').text()).toBe('20 min');\n"
+        "  expect(wrapper.classes()).toContain('card');\n",
+        "  expect(Card.props).toMatchSnapshot();\n",
+    )
+
+    findings = await removals(
+        tmp_path,
+        {"src/Card.vue": CARD, "src/Card.test.js": CARD_TEST},
+        {"src/Card.vue": CARD.replace("h2", "h3"), "src/Card.test.js": snapshot},
+    )
+
+    line = line_of(CARD_TEST, "expect(wrapper.find('h2')")
+    path = "src/Card.test.js"
+    assert summary(findings) == [("tests/removed-assertion", path, line, Severity.WARNING)]

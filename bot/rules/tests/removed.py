@@ -2,11 +2,15 @@
 
 Tests are read from each side's syntax tree (`suites`). A test that leaves a file is not lost when
 it reappears in the change: under the same name in any case, or with the same body under another
-name, in another file, split or merged (`similarity`). One removed with the code it tested is
-cleanup, a notice (`retired`). A deleted test file left is an error when production code changes
-in the same pull request (the suite went away just as it was needed), a warning otherwise; removed
-tests of a file that stays are one warning per file. A side that cannot be read (a bare diff, a
-syntax error, Java) falls back to the diff's lines.
+name, in another file, split, merged or rewritten (`similarity`), rewritten where it stood
+(`rewrites`), or covered by a kept test comparing a snapshot the change updates (`snapshots`).
+One removed with the code it tested, or with a deleted helper that used that code, is cleanup, a
+notice (`retired`). An assertion is not lost when it moves, when the test now checks the field
+that replaces the one it checked, when it now compares the object it checked with a snapshot,
+or when it now asserts the thing it checked is absent. A deleted test file left is an error when
+production code changes in the same pull request (the suite went away just as it was needed), a
+warning otherwise; removed tests of a file that stays are one warning per file. A side that
+cannot be read (a bare diff, a syntax error, Java) falls back to the diff's lines.
 """
 
 from __future__ import annotations
@@ -34,6 +38,12 @@ from bot.snapshot.model import FileChange, Snapshot, Source
 _ABSENCE = re.compile(
     r"^(?:assert_nil|assertIsNone)|^assert.*isNone$|\.toBe(?:Null|Undefined)\(|\.tobe_nil$"
 )
+# A snapshot assertion compares an object whole: checks of its parts it replaces are not lost.
+_SNAP = re.compile(
+    r"toMatch(?:Inline|File)?Snapshot\(|match_snapshot|==snapshot$|assert_match_snapshot\("
+    r"|snapshot\.assert_match\("
+)
+_ROOT = re.compile(r"(?:expect\(|assert\w*\(|await)*([A-Za-z_$@][\w$]*)")
 _LITERAL = re.compile(r"\"(?:\\.|[^\"\\])+\"|'(?:\\.|[^'\\])+'|`(?:\\.|[^`\\])+`")
 _TOKEN_CALLS = re.compile(r"[A-Za-z_]\w*")  # names a helper may call, read from its source
 # Templates render what tests check (a fragment's cache key, a field's label): code gone from one
@@ -352,10 +362,16 @@ class _View:
             gone = _absent_now(new, test)
             had = {a.text for a in test.assertions}
             written = [a.text for a in new.assertions if a.text not in had]
+            pictured = {
+                _root(a.subject)
+                for a in new.assertions
+                if a.text not in had and _SNAP.search(a.text)
+            }
             unexplained = [
                 a
                 for a in lost
                 if not _moved(moved, side.path, a)
+                and _root(a.subject) not in pictured
                 and not (gone and not gone.isdisjoint(_LITERAL.findall(a.text)))
                 and not self.retired.superseded(a.text, written, linked)
                 and not self.retired.covers(a.text, "", changed.path, linked, kept)
@@ -411,6 +427,12 @@ def _absent_now(new: Test, old: Test) -> frozenset[str]:
         if a.text not in had and _ABSENCE.search(a.text)
         for literal in _LITERAL.findall(a.text)
     )
+
+
+def _root(subject: str) -> str:
+    """Name the object an assertion checks: `expect(wrapper.find("h1"))` -> wrapper."""
+    found = _ROOT.match(subject)
+    return found.group(1) if found else subject
 
 
 def _asserted(test: Test) -> Counter[str]:
