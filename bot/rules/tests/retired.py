@@ -137,7 +137,7 @@ class Retired:
         if self.unset and not self.unset.isdisjoint(_READ.findall(text)):
             return True
         unsaid = frozenset().union(*(m.unsaid for m in linked))
-        if unsaid and not unsaid.isdisjoint(_runs(text)):
+        if unsaid and any(f" {m} " in said for m in unsaid for said in _strings(text)):
             return True
         lost_here = frozenset().union(*(m.lost for m in linked)) - self._head
         for raw in {match for match in TOKEN.findall(text) if match[0].isalpha()}:
@@ -262,17 +262,13 @@ def _unsaid(before: set[str], after: set[str]) -> frozenset[str]:
     return frozenset(gone)
 
 
-def _runs(text: str) -> frozenset[str]:
-    """Return every run of words in a test's strings, to look a message up in."""
-    runs: set[str] = set()
-    for literal in _STRING.findall(text):
-        said = [word.lower() for word in _WORD.findall(literal[1:-1])]
-        runs.update(
-            " ".join(said[i:j])
-            for i in range(len(said))
-            for j in range(i + MIN_MESSAGE_WORDS, len(said) + 1)
-        )
-    return frozenset(runs)
+def _strings(text: str) -> list[str]:
+    """Return the words of each string of a test, space-separated and padded, to find a message
+    in (`"Unsupported index version: 3"` -> " unsupported index version ")."""
+    return [
+        " " + " ".join(word.lower() for word in _WORD.findall(literal[1:-1])) + " "
+        for literal in _STRING.findall(text)
+    ]
 
 
 def _names_in(text: str) -> set[str]:

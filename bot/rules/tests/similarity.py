@@ -125,11 +125,11 @@ def twins(
     for index, body in enumerate(removed):
         if len(body) < MIN_TOKENS:
             continue
-        for candidate in added:
-            there, back = both(body, candidate)
+        scores = [both(body, candidate) for candidate in added]
+        closest = max((there + back for there, back in scores), default=0.0)
+        for candidate, (there, back) in zip(added, scores, strict=True):
             if not (min(there, back) >= TWIN or (back >= TRIMMED and there >= TWIN_PART)):
                 continue
-            closest = max(sum(both(body, other)) for other in added)
             rival = max(
                 (sum(both(other, candidate)) for other in removed if other != body), default=0
             )
