@@ -845,3 +845,116 @@ async def test_checks_replaced_by_a_snapshot_of_another_object_are_lost(tmp_path
     line = line_of(CARD_TEST, "expect(wrapper.find('h2')")
     path = "src/Card.test.js"
     assert summary(findings) == [("tests/removed-assertion", path, line, Severity.WARNING)]
+
+
+# --- A test that follows its code to a new module's test file -----------------------------------
+
+WARM_JOB = """class WarmCacheJob < ApplicationJob
+  def perform
+    paths.each { |path| render_to_cache(path) }
+  end
+
+  def paths
+    %w[/ /recent /comments]
+  end
+
+  def render_to_cache(path)
+    session = ActionDispatch::Integration::Session.new(Rails.application)
+    session.get(path)
+    raise "render failed: #{session.response.status} for #{path}" unless session.response.ok?
+    ApplicationController.cache_page(session.response.body, path, nil, false)
+  end
+end
+"""
+
+DELEGATING_JOB = """class WarmCacheJob < ApplicationJob
+  def perform
+    ActiveJob.perform_all_later(paths.map { |path| RenderPageJob.new(path) })
+  end
+
+  def paths
+    %w[/ /recent /comments]
+  end
+end
+"""
+
+RENDER_JOB = """class RenderPageJob < ApplicationJob
+  def perform(path)
+    session = ActionDispatch::Integration::Session.new(Rails.application)
+    session.get(path)
+    raise "render failed: #{session.response.status} for #{path}" unless session.response.ok?
+    ApplicationController.cache_page(session.response.body, path, nil, false)
+  end
+end
+"""
+
+WARM_SPEC = """require "rails_helper"
+
+RSpec.describe WarmCacheJob, type: :job do
+  it "writes the front, recent and comments pages into the page cache" do
+    story = create(:story, title: "Warm caches")
+    dir = ActionController::Base.page_cache_directory
+    WarmCacheJob.perform_now
+    expect(Dir.glob("*.html", base: dir)).to include("index.html", "recent.html", "comments.html")
+    expect(File.read(File.join(dir, "index.html"))).to include(story.title)
+    expect(File.size(File.join(dir, "recent.html"))).to be > 0
+  end
+end
+"""
+
+ENQUEUE_SPEC = """require "rails_helper"
+
+RSpec.describe WarmCacheJob, type: :job do
+  include ActiveJob::TestHelper
+
+  it "queues a render of each warm page" do
+    WarmCacheJob.perform_now
+    %w[/ /recent /comments].each { |path| expect(RenderPageJob).to have_been_enqueued.with(path) }
+  end
+end
+"""
+
+
+def _warm_change(render_spec: str) -> tuple[Files, Files]:
+    base = {"app/jobs/warm_cache_job.rb": WARM_JOB, "spec/jobs/warm_cache_job_spec.rb": WARM_SPEC}
+    head = {
+        "app/jobs/warm_cache_job.rb": DELEGATING_JOB,
+        "app/jobs/render_page_job.rb": RENDER_JOB,
+        "spec/jobs/warm_cache_job_spec.rb": ENQUEUE_SPEC,
+        "spec/jobs/render_page_job_spec.rb": render_spec,
+    }
+    return base, head
+
+
+async def test_a_test_that_follows_its_code_to_a_new_module_is_not_lost(tmp_path: Path) -> None:
+    """The rendering moves to a new job; its check of the cached file moves to that job's spec."""
+    render_spec = """require "rails_helper"
+
+RSpec.describe RenderPageJob, type: :job do
+  it "writes one page into the page cache" do
+    dir = ActionController::Base.page_cache_directory
+    RenderPageJob.perform_now("/recent")
+    expect(File.exist?(File.join(dir, "recent.html"))).to be true
+  end
+end
+"""
+    findings = await removals(tmp_path, *_warm_change(render_spec))
+
+    assert findings == []
+
+
+async def test_a_test_whose_code_moved_but_whose_check_did_not_is_lost(tmp_path: Path) -> None:
+    """The new job's spec only checks the failure path: nothing checks the cached file now."""
+    render_spec = """require "rails_helper"
+
+RSpec.describe RenderPageJob, type: :job do
+  it "raises when the page does not render" do
+    expect { RenderPageJob.perform_now("/missing") }.to raise_error(/render failed: 404/)
+  end
+end
+"""
+    findings = await removals(tmp_path, *_warm_change(render_spec))
+
+    line = line_of(WARM_SPEC, 'it "writes the front, recent')
+    path = "spec/jobs/warm_cache_job_spec.rb"
+    assert summary(findings) == [("tests/removed-test", path, line, Severity.WARNING)]

@@ -32,8 +32,9 @@ RULES = (
         "tests/removed-test",
         Severity.WARNING,
         "Test removed with no test of its name or body left in the change (renamed, moved, "
-        "split, merged, edited in place or rewritten into a new file) while the code it tested "
-        "stays and no kept snapshot test of an updated snapshot covers it.",
+        "split, merged, rewritten in place or into a new file, or moved with its code to a new "
+        "module's tests) while the code it tested stays and no kept test of an updated snapshot "
+        "covers it.",
         "Keep the test, or say in the pull request why the behaviour it checked is gone.",
         ANY_TEST,
     ),

@@ -25,10 +25,10 @@ from weakref import WeakKeyDictionary
 from bot.diff.model import ChangedFile, FileStatus
 from bot.rules import paths
 from bot.rules.model import Finding
-from bot.rules.tests import fallback, rewrites, similarity, snapshots
+from bot.rules.tests import fallback, moves, rewrites, similarity, snapshots
 from bot.rules.tests.languages import is_test_file, language
 from bot.rules.tests.readers import read
-from bot.rules.tests.retired import Module, Retired, retired
+from bot.rules.tests.retired import Module, Retired, named_after, retired
 from bot.rules.tests.similarity import Weights, folded, tokens
 from bot.rules.tests.suites import Assertion, Suite, Test, count, from_lines, normalise
 from bot.rules.tests.verdicts import Judged, deleted_file, removed_tests, weakened
@@ -156,6 +156,21 @@ class _View:
     def retired(self) -> Retired:
         shipped = [f for f in self.files if _ships(f.path)]
         return retired((f.changed, f.before, f.after) for f in shipped)
+
+    @cached_property
+    def _moves(self) -> list[moves.Move]:
+        return moves.moves(f.changed for f in self.files if _ships(f.path))
+
+    def _moved_tests(self, path: str) -> list[Test]:
+        """The tests of new test files for the modules a test file's module moved code to."""
+        targets = [m.target for m in self._moves if named_after(path, m.source)]
+        return [
+            test
+            for side in self.test_files
+            if side.changed.status is FileStatus.ADDED
+            and any(named_after(side.path, target) for target in targets)
+            for test in self._new.get(side.path, [])
+        ]
 
     @cached_property
     def _suites(self) -> dict[tuple[str, str], Suite | None]:
@@ -296,30 +311,11 @@ class _View:
         pools += [_union(tests) for tests in self._new.values()]
         documents = [tokens(t.body) for t in (base.tests if base else gone)]
         weights = Weights(documents + pools)
-        head = self.suite(side, "head")
-        in_place = rewrites.slots(base, head, gone) if base and head else {}
-        in_order = rewrites.renamed_in_order(base, head, gone) if base and head else frozenset()
-        # Each test counted once: the pools above hold new tests twice (and their unions).
-        added = [tokens(t.body) for tests in self._new.values() for t in tests]
-        twins = similarity.twins([tokens(t.body) for t in gone], added, Weights(documents + added))
-        snapshot = snapshots.updated_snapshots(path, self.paths)
+        rewritten = self._rewritten(side, gone, documents, weights)
         judged = []
         for index, test in enumerate(gone):
-            body = tokens(test.body)
-            same = similarity.best_match(body, pools, weights)
-            edited = (
-                test.key in in_order
-                or index in twins
-                or any(
-                    similarity.edited(
-                        test.name, new.name, weights.containment(body, tokens(new.body))
-                    )
-                    for new in in_place.get(test.key, [])
-                )
-            )
-            if snapshot and base and head:
-                edited = edited or snapshots.covered(test, base, head)
-            if _take(pool, _key(test.name)) or same >= similarity.SAME_BODY or edited:
+            same = similarity.best_match(tokens(test.body), pools, weights)
+            if _take(pool, _key(test.name)) or same >= similarity.SAME_BODY or index in rewritten:
                 fate = "replaced"
             elif whole_file or self.retired.covers(
                 self._with_deleted_helpers(test), test.name, path, linked, kept
@@ -329,6 +325,45 @@ class _View:
                 fate = "lost"
             judged.append(Judged(test, fate))
         return judged
+
+    def _rewritten(
+        self, side: FileChange, gone: list[Test], documents: list[frozenset[str]], weights: Weights
+    ) -> frozenset[int]:
+        """Return the removed tests (by index) that the change rewrites rather than drops.
+
+        Edited where they stood (alone, or a run renamed in order), rewritten into a new test
+        anywhere (`twins`), moved with their code to a new module's test file, or covered by a
+        kept test that compares a snapshot the change updates.
+        """
+        path = side.changed.old_path or side.path
+        base, head = self.suite(side, "base"), self.suite(side, "head")
+        in_place = rewrites.slots(base, head, gone) if base and head else {}
+        in_order = rewrites.renamed_in_order(base, head, gone) if base and head else frozenset()
+        # Each test counted once: the pools of `judge` hold new tests twice (and their unions).
+        added = [tokens(t.body) for tests in self._new.values() for t in tests]
+        once = Weights(documents + added)
+        bodies = [tokens(t.body) for t in gone]
+        found = set(similarity.twins(bodies, added, once))
+        followed = [tokens(t.body) for t in self._moved_tests(path)]
+        snapshot = base and head and snapshots.updated_snapshots(path, self.paths)
+        for index, test in enumerate(gone):
+            body = bodies[index]
+            if (
+                test.key in in_order
+                or any(
+                    similarity.edited(
+                        test.name, new.name, weights.containment(body, tokens(new.body))
+                    )
+                    for new in in_place.get(test.key, [])
+                )
+                or any(
+                    max(once.containment(body, c), once.containment(c, body)) >= moves.MOVED_MATCH
+                    for c in followed
+                )
+                or (snapshot and base and head and snapshots.covered(test, base, head))
+            ):
+                found.add(index)
+        return frozenset(found)
 
     def weakened(
         self, side: FileChange, base: Suite, head: Suite, moved: list[_Added]

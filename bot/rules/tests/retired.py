@@ -110,7 +110,7 @@ class Retired:
         return [
             m
             for m in self.modules
-            if _named_after(test_path, m.path)
+            if named_after(test_path, m.path)
             or _imports(test_path, imported, m.path)
             or _same_package(test_path, m.path)
             or not m.names.isdisjoint(mentioned)
@@ -120,7 +120,7 @@ class Retired:
         """Tell whether a test file's own module is deleted: it imports or is named after it."""
         imported = list(imports)
         return any(
-            m.deleted and (_named_after(test_path, m.path) or _imports(test_path, imported, m.path))
+            m.deleted and (named_after(test_path, m.path) or _imports(test_path, imported, m.path))
             for m in self.modules
         )
 
@@ -295,7 +295,7 @@ def _same_package(test_path: str, production: str) -> bool:
     return same and test_path.endswith(".go") and production.endswith(".go")
 
 
-def _named_after(test_path: str, production: str) -> bool:
+def named_after(test_path: str, production: str) -> bool:
     """Tell whether a test file is named after a module: `test_cart.py` and `cart.py`."""
     name = subject(test_path)
     posix = PurePosixPath(production)
