@@ -25,6 +25,8 @@ TEST_MODULE_PARTS = FIXTURE_DIRS | {
 DOC_DIRS = frozenset({"doc", "docs", "documentation", "example", "examples"})
 STORY_DIRS = frozenset({".storybook", "stories"})
 MIGRATION_DIRS = frozenset({"migrations", "alembic", "migrate"})
+# Words of a folder name: `old_migrations`, `migrations-archive` hold migrations all the same.
+_FOLDER_WORDS = re.compile(r"[^_.-]+")
 DOC_SUFFIXES = frozenset({".md", ".mdx", ".rst", ".txt", ".ipynb"})
 
 _TEST_FILE = re.compile(
@@ -75,9 +77,17 @@ def is_production(path: str) -> bool:
         or any(_SEED_PART.search(part) for part in lowered)
         or ".stories." in name
         or any(part in STORY_DIRS or part in DOC_DIRS for part in lowered[:-1])
-        or any(part in MIGRATION_DIRS for part in lowered[:-1])
+        or any(is_migration_folder(part) for part in lowered[:-1])
         or PurePosixPath(name).suffix in DOC_SUFFIXES
     )
+
+
+def is_migration_folder(name: str) -> bool:
+    """Tell whether a folder holds schema migrations, archived ones too (`db/old_migrations`).
+
+    Migrations are history: they keep spelling the SQL and names the application has dropped.
+    """
+    return any(word in MIGRATION_DIRS for word in _FOLDER_WORDS.findall(name.lower()))
 
 
 def suffix(path: str) -> str:

@@ -420,6 +420,9 @@ def test_annotated_targets(target: str, path: str, contents: bool) -> None:
         ("web/src/components/OrderList.stories.tsx", False),
         ("docs/quickstart.py", False),
         ("shop/migrations/0002_order_discount.py", False),
+        ("db/old_migrations/20230823150648_materialize_confidence_order.rb", False),
+        ("db/migrations-archive/0001_init.sql", False),
+        ("app/services/migration/importer.py", True),
     ],
 )
 def test_production_paths(path: str, production: bool) -> None:

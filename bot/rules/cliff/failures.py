@@ -20,6 +20,10 @@ from bot.snapshot.model import Snapshot
 PACK_ID = "cliff"
 SWALLOWED = "cliff/swallowed-error"
 BARE_EXCEPT = "cliff/bare-except"
+# What code sending analytics is named for (`src/tracker/`, `trackEvent`, `sendBeacon`).
+TELEMETRY_WORDS = frozenset(
+    {"track", "tracker", "tracking", "analytics", "telemetry", "beacon", "recorder", "pageview"}
+)
 
 DROPPED = (
     "This handler catches every error around a database, API or file call and drops it: a "
@@ -48,6 +52,8 @@ def check_swallowed_errors(snap: Snapshot) -> list[Finding]:
             continue
         added = {line.number: line for line in changed.added}
         for handler in head_handlers(snap, changed):
+            if beacon(handler, changed.path):
+                continue
             line = added.get(handler.line)
             verdict = judge(handler) if line and not COMMENT_LINE.match(line.text) else None
             if line is None or verdict is None or base.had(handler, verdict[0]):
@@ -69,6 +75,20 @@ def judge(handler: Handler) -> tuple[str, str] | None:
         if handler.empty:
             return SWALLOWED, LOGGED_EMPTY
     return (BARE_EXCEPT, BARE) if handler.bare else None
+
+
+def beacon(handler: Handler, path: str) -> bool:
+    """Tell whether a handler drops the failure of a browser's analytics beacon.
+
+    A tracker embedded in other sites' pages sends events and nothing waits on them: a failed
+    send must not break the host page, and there is nobody to tell in that browser. So a POST
+    or `sendBeacon` from page code, made to report an event (a `keepalive` request, or code
+    named for tracking), may drop its error. The same drop around a save is still reported.
+    """
+    if not handler.browser_send:
+        return False
+    named = set(words(path)) | set(words(handler.function))
+    return handler.keepalive or bool(named & TELEMETRY_WORDS)
 
 
 def head_handlers(snap: Snapshot, changed: ChangedFile) -> list[Handler]:

@@ -57,6 +57,9 @@ REPORT_WORDS = frozenset(
 )
 LOG_WORDS = frozenset({"log", "logger", "logging"})  # `apiLogger.info`, `self.audit_log.error`
 BROAD = frozenset({"Exception", "BaseException"})
+# Names only code running in a browser page has: what a tracker embedded in a site uses.
+BROWSER_GLOBALS = frozenset({"window", "document", "navigator"})
+PROMISE_STEPS = (".then", ".catch", ".finally")
 # A call named for a check answers yes or no; a falsy fallback is its "no" (`isValid`, `verify`).
 VALIDATION_VERBS = frozenset(
     {"verify", "validate", "parse", "decode", "decrypt", "check", "is", "has", "can"}
@@ -93,6 +96,8 @@ class Handler:
     silent: bool  # apart from logging: only pass, comments and falsy defaults
     empty: bool  # returns an empty collection
     checked: bool = False  # a promise's fallback is tested by the very next statement
+    browser_send: bool = False  # it guards only requests a browser page sends (POST, beacon)
+    keepalive: bool = False  # one of them is a beacon: `keepalive` or `navigator.sendBeacon`
 
 
 def handlers_of(source: Source) -> list[Handler] | None:
@@ -214,6 +219,7 @@ def script_handlers(tree: tree_sitter.Tree) -> list[Handler]:
     """Return every `catch` clause and promise `.catch(callback)` of a JS/TS module."""
     imports = js_imports(tree)
     local_io = js_local_io(tree, imports)
+    browser = _browser(tree)
     found: list[Handler] = []
     for node in walk(tree.root_node):
         parts = _js_parts(node)
@@ -222,12 +228,19 @@ def script_handlers(tree: tree_sitter.Tree) -> list[Handler]:
         at, guarded_node, body = parts
         statements = body.named_children if body.type == "statement_block" else [body]
         # A promise's `.catch` also guards the callbacks of its chain (`.then(r => r.json())`).
-        guarded_calls = (
+        guarded_calls = list(
             js_calls(guarded_node)
             if node.type == "catch_clause"
             else (n for n in walk(guarded_node) if n.type == "call_expression")
         )
         guarded = frozenset(js_callee(call) for call in guarded_calls)
+        # A promise's `.then` carries on the request it follows: it sends nothing itself.
+        io_calls = [
+            c
+            for c in guarded_calls
+            if _io(js_callee(c), imports, local_io) and not js_callee(c).endswith(PROMISE_STEPS)
+        ]
+        sends = [_send(call) for call in io_calls]
         calls = [js_callee(call) for call in js_calls(body)]
         found.append(
             Handler(
@@ -248,9 +261,52 @@ def script_handlers(tree: tree_sitter.Tree) -> list[Handler]:
                 empty=any(_js_empty(n) for n in js_walk(body) if n.type == "return_statement")
                 or (body.type != "statement_block" and _js_empty_value(body)),
                 checked=node.type == "call_expression" and _checked(node),
+                browser_send=browser and bool(sends) and all(sends),
+                keepalive=any(send == "beacon" for send in sends),
             )
         )
     return found
+
+
+def _browser(tree: tree_sitter.Tree) -> bool:
+    """Tell whether a module runs in a browser page: it uses `window`, `document`, `navigator`."""
+    return any(
+        n.type == "identifier" and text_of(n) in BROWSER_GLOBALS for n in walk(tree.root_node)
+    )
+
+
+def _send(call: tree_sitter.Node) -> str:
+    """Tell what kind of request a call sends: "beacon" (`keepalive`, `navigator.sendBeacon`),
+    "post" (a `fetch` that posts), or "" for anything else (a read, a database call)."""
+    callee = js_callee(call)
+    if callee.endswith("sendBeacon"):
+        return "beacon"
+    arguments = call.child_by_field_name("arguments")
+    options = arguments.named_children[1:2] if callee == "fetch" and arguments else []
+    if not options or options[0].type != "object":
+        return ""
+    keys = {
+        text_of(key).strip("'\"")
+        for pair in options[0].named_children
+        if (
+            key := pair.child_by_field_name("key")
+            or (pair if pair.type.endswith("identifier") else None)
+        )
+    }
+    if "keepalive" in keys:
+        return "beacon"
+    method = next(
+        (
+            text_of(value).strip("'\"`").upper()
+            for pair in options[0].named_children
+            if pair.type == "pair"
+            and (key := pair.child_by_field_name("key")) is not None
+            and text_of(key).strip("'\"") == "method"
+            and (value := pair.child_by_field_name("value")) is not None
+        ),
+        "",
+    )
+    return "post" if method == "POST" else ""
 
 
 def _js_parts(

@@ -8,7 +8,7 @@ text and their parse trees, never by importing or running anything.
 from __future__ import annotations
 
 from bot.rules.model import Pack, Rule, Severity
-from bot.rules.tests import ci, removed
+from bot.rules.tests import ci, verdicts
 from bot.rules.tests.ci import check_coverage, check_failure_switches, check_test_steps, ci_files
 from bot.rules.tests.languages import is_test_file
 from bot.rules.tests.markers import FOCUS, SKIP, check_markers
@@ -32,7 +32,9 @@ RULES = (
         "tests/removed-test",
         Severity.WARNING,
         "Test removed with no test of its name or body left in the change (renamed, moved, "
-        "split, merged or edited in place) while the code it tested stays.",
+        "split, merged, rewritten in place or into a new file, or moved with its code to a new "
+        "module's tests) while the code it tested stays and no kept test of an updated snapshot "
+        "covers it.",
         "Keep the test, or say in the pull request why the behaviour it checked is gone.",
         ANY_TEST,
     ),
@@ -40,7 +42,8 @@ RULES = (
         "tests/removed-assertion",
         Severity.WARNING,
         "Assertion removed from a test that stays (counted as syntax nodes, helpers included) "
-        "that moved nowhere in the change and checked code that stays.",
+        "that moved nowhere in the change and checked code that stays (not a field the change "
+        "replaces, nor a thing the test now asserts is absent or compares whole with a snapshot).",
         "Keep the check, or replace it with a better one.",
         ANY_TEST,
     ),
@@ -101,8 +104,8 @@ PACK = Pack(
     id="tests",
     extras=(ci_files,),
     checks={
-        check_removed_tests: (removed.DELETED, removed.REMOVED),
-        check_removed_assertions: (removed.ASSERTION,),
+        check_removed_tests: (verdicts.DELETED, verdicts.REMOVED),
+        check_removed_assertions: (verdicts.ASSERTION,),
         check_markers: (SKIP.rule, FOCUS.rule),
         check_unconditional_skips: (UNCONDITIONAL,),
         check_test_steps: (ci.STEP_REMOVED,),

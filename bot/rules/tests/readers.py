@@ -44,7 +44,7 @@ def _python(module: ast.Module, text: str) -> Suite:
         calls = tuple(_python_calls(node))
         if not node.name.startswith("test"):
             helpers[node.name] = (len(found), calls)
-            bodies[node.name] = normalise(ast.unparse(node))
+            bodies[node.name] = ast.unparse(node)
             continue
         start = min([d.lineno for d in node.decorator_list] + [node.lineno])
         end = node.end_lineno or node.lineno
@@ -274,7 +274,7 @@ def _javascript(root: tree_sitter.Node) -> Suite:
         if helper:
             found, calls = _js_body(node)
             helpers[helper] = (len(found), tuple(calls))
-            bodies[helper] = normalise(text_of(node))
+            bodies[helper] = text_of(node)
         if node.type != "call_expression" or _js_kind(node) != "test":
             continue
         args = _arguments(node)
@@ -370,7 +370,7 @@ def _ruby(root: tree_sitter.Node) -> Suite:
             found, calls = _rb_body(node)
             if not name.startswith("test_"):
                 helpers[name] = (len(found), tuple(calls))
-                bodies[name] = normalise(text_of(node))
+                bodies[name] = text_of(node)
                 continue
             scope = [text_of(n) for up in _ancestors(node) if (n := up.child_by_field_name("name"))]
             key = ".".join([*reversed(scope), name])
@@ -440,7 +440,7 @@ def _go(root: tree_sitter.Node) -> Suite:
             tests.append(_test(name, name, node, found, calls))
         else:
             helpers[name] = (len(found), tuple(calls))
-            bodies[name] = normalise(text_of(node))
+            bodies[name] = text_of(node)
     return Suite(tuple(tests), resolve(helpers), bodies=bodies)
 
 

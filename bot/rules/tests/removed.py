@@ -2,37 +2,50 @@
 
 Tests are read from each side's syntax tree (`suites`). A test that leaves a file is not lost when
 it reappears in the change: under the same name in any case, or with the same body under another
-name, in another file, split or merged (`similarity`). One removed with the code it tested is
-cleanup, a notice (`retired`). A deleted test file left is an error when production code changes
-in the same pull request (the suite went away just as it was needed), a warning otherwise; removed
-tests of a file that stays are one warning per file. A side that cannot be read (a bare diff, a
-syntax error, Java) falls back to the diff's lines.
+name, in another file, split, merged or rewritten (`similarity`), rewritten where it stood
+(`rewrites`), or covered by a kept test comparing a snapshot the change updates (`snapshots`).
+One removed with the code it tested, or with a deleted helper that used that code, is cleanup, a
+notice (`retired`). An assertion is not lost when it moves, when the test now checks the field
+that replaces the one it checked, when it now compares the object it checked with a snapshot,
+or when it now asserts the thing it checked is absent. A deleted test file left is an error when
+production code changes in the same pull request (the suite went away just as it was needed), a
+warning otherwise; removed tests of a file that stays are one warning per file. A side that
+cannot be read (a bare diff, a syntax error, Java) falls back to the diff's lines.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from weakref import WeakKeyDictionary
 
-from bot.diff.model import ChangedFile, FileStatus, Line
+from bot.diff.model import ChangedFile, FileStatus
 from bot.rules import paths
-from bot.rules.model import Finding, Severity, fingerprint
-from bot.rules.tests import fallback, similarity
+from bot.rules.model import Finding
+from bot.rules.tests import fallback, moves, rewrites, similarity, snapshots
 from bot.rules.tests.languages import is_test_file, language
 from bot.rules.tests.readers import read
-from bot.rules.tests.retired import Module, Retired, retired
+from bot.rules.tests.retired import Module, Retired, named_after, retired
 from bot.rules.tests.similarity import Weights, folded, tokens
-from bot.rules.tests.suites import Assertion, Suite, Test, count, from_lines
+from bot.rules.tests.suites import Assertion, Suite, Test, count, from_lines, normalise
+from bot.rules.tests.verdicts import Judged, deleted_file, removed_tests, weakened
 from bot.snapshot.model import FileChange, Snapshot, Source
 
-PACK_ID = "tests"
-DELETED = "tests/deleted-test-file"
-REMOVED = "tests/removed-test"
-ASSERTION = "tests/removed-assertion"
-SHOWN_NAMES = 5
+# An assertion that something is absent, on whitespace-free text (`assert_nil`, `toBeNull()`).
+_ABSENCE = re.compile(
+    r"^(?:assert_nil|assertIsNone)|^assert.*isNone$|\.toBe(?:Null|Undefined)\(|\.tobe_nil$"
+)
+# A snapshot assertion compares an object whole: checks of its parts it replaces are not lost.
+_SNAP = re.compile(
+    r"toMatch(?:Inline|File)?Snapshot\(|match_snapshot|==snapshot$|assert_match_snapshot\("
+    r"|snapshot\.assert_match\("
+)
+_ROOT = re.compile(r"(?:expect\(|assert\w*\(|await)*([A-Za-z_$@][\w$]*)")
+_LITERAL = re.compile(r"\"(?:\\.|[^\"\\])+\"|'(?:\\.|[^'\\])+'|`(?:\\.|[^`\\])+`")
+_TOKEN_CALLS = re.compile(r"[A-Za-z_]\w*")  # names a helper may call, read from its source
 # Templates render what tests check (a fragment's cache key, a field's label): code gone from one
 # retires the tests of it, though templates do not count as production code changing.
 TEMPLATE_SUFFIXES = frozenset({
@@ -65,10 +78,10 @@ def check_removed_tests(snap: Snapshot) -> list[Finding]:
             continue
         judged = view.judge(side, gone, pool)
         if changed.status is FileStatus.REMOVED:
-            finding = _deleted_file(changed, judged, view.production)
+            finding = deleted_file(changed, judged, view.production)
             findings.extend([finding] if finding else [])
         else:
-            findings.extend(_removed_tests(changed, judged, view.production))
+            findings.extend(removed_tests(changed, judged, view.production))
     return findings
 
 
@@ -90,7 +103,7 @@ def check_removed_assertions(snap: Snapshot) -> list[Finding]:
         base, head = view.suite(side, "base"), view.suite(side, "head")
         if base is None or head is None:
             findings.extend(
-                _weakened(changed.path, *weak) for weak in fallback.weakened(snap, changed)
+                weakened(changed.path, *weak) for weak in fallback.weakened(snap, changed)
             )
             continue
         findings.extend(view.weakened(side, base, head, moved))
@@ -128,18 +141,12 @@ def _moved(pool: list[_Added], path: str, lost: Assertion) -> bool:
     return found is not None
 
 
-@dataclass(frozen=True)
-class _Judged:
-    """A removed test and what became of it: replaced, retired with its code, or lost."""
-
-    test: Test
-    fate: str  # "replaced" | "retired" | "lost"
-
-
 class _View:
     """What every judgement of one change shares: its tests, their replacements, retired code."""
 
     def __init__(self, snap: Snapshot) -> None:
+        # Every path the change touches, generated ones too (an updated snapshot is one).
+        self.paths = frozenset(changed.path for changed in snap.whole.files)
         kept = {changed.path for changed in snap.change.files if not changed.binary}
         self.files = [f for f in snap.files if f.path in kept]
         self.test_files = [f for f in self.files if _test_side(f.changed)]
@@ -149,6 +156,21 @@ class _View:
     def retired(self) -> Retired:
         shipped = [f for f in self.files if _ships(f.path)]
         return retired((f.changed, f.before, f.after) for f in shipped)
+
+    @cached_property
+    def _moves(self) -> list[moves.Move]:
+        return moves.moves(f.changed for f in self.files if _ships(f.path))
+
+    def _moved_tests(self, path: str) -> list[Test]:
+        """The tests of new test files for the modules a test file's module moved code to."""
+        targets = [m.target for m in self._moves if named_after(path, m.source)]
+        return [
+            test
+            for side in self.test_files
+            if side.changed.status is FileStatus.ADDED
+            and any(named_after(side.path, target) for target in targets)
+            for test in self._new.get(side.path, [])
+        ]
 
     @cached_property
     def _suites(self) -> dict[tuple[str, str], Suite | None]:
@@ -212,14 +234,41 @@ class _View:
     @cached_property
     def _rewritten_helpers(self) -> frozenset[str]:
         """Asserting helpers the change adds or rewrites: checks a test drops may live there now."""
-        bodies: dict[str, dict[str, str]] = {"base": {}, "head": {}}
-        for at, suite in self._support:
-            bodies[at].update(suite.bodies)
+        bodies = self._bodies
         return frozenset(
             name
             for name, body in bodies["head"].items()
-            if self._helpers["head"].get(name) and bodies["base"].get(name) != body
+            if self._helpers["head"].get(name)
+            and normalise(bodies["base"].get(name, "")) != normalise(body)
         )
+
+    @cached_property
+    def _bodies(self) -> dict[str, dict[str, str]]:
+        """The source of every helper of the change's non-production files, by side and name."""
+        bodies: dict[str, dict[str, str]] = {"base": {}, "head": {}}
+        for at, suite in self._support:
+            bodies[at].update(suite.bodies)
+        return bodies
+
+    def _with_deleted_helpers(self, test: Test) -> str:
+        """Return a test's source with that of the helpers it calls that the change deletes.
+
+        A helper deleted with a test (`with_v2_flag_enabled`, a fixture) is part of it: when
+        the helper used code the change retires, the test tested that code too.
+        """
+        bodies = self._bodies
+        seen: set[str] = set()
+        calls = list(test.calls)
+        texts = [test.body]
+        while calls:
+            name = calls.pop()
+            source = bodies["base"].get(name)
+            if name in seen or source is None or name in bodies["head"]:
+                continue
+            seen.add(name)
+            texts.append(source)
+            calls.extend(_TOKEN_CALLS.findall(source))
+        return "\n".join(texts)
 
     @cached_property
     def _support(self) -> list[tuple[str, Suite]]:
@@ -244,7 +293,7 @@ class _View:
         left = Counter(t.key for t in head.tests)
         return [t for t in base.tests if not _take(left, t.key)]
 
-    def judge(self, side: FileChange, gone: list[Test], pool: Counter[str]) -> list[_Judged]:
+    def judge(self, side: FileChange, gone: list[Test], pool: Counter[str]) -> list[Judged]:
         """Tell for each removed test whether it was replaced, retired with its code, or lost.
 
         `pool` holds the new tests' names not yet taken: each stands in for one removed test.
@@ -262,51 +311,59 @@ class _View:
         pools += [_union(tests) for tests in self._new.values()]
         documents = [tokens(t.body) for t in (base.tests if base else gone)]
         weights = Weights(documents + pools)
-        in_place = self._in_place(side, gone)
+        rewritten = self._rewritten(side, gone, documents, weights)
         judged = []
-        for test in gone:
-            body = tokens(test.body)
-            same = similarity.best_match(body, pools, weights)
-            edited = any(
-                similarity.edited(test.name, new.name, weights.containment(body, tokens(new.body)))
-                for new in in_place.get(test.key, [])
-            )
-            if _take(pool, _key(test.name)) or same >= similarity.SAME_BODY or edited:
+        for index, test in enumerate(gone):
+            same = similarity.best_match(tokens(test.body), pools, weights)
+            if _take(pool, _key(test.name)) or same >= similarity.SAME_BODY or index in rewritten:
                 fate = "replaced"
-            elif whole_file or self.retired.covers(test.body, test.name, path, linked, kept):
+            elif whole_file or self.retired.covers(
+                self._with_deleted_helpers(test), test.name, path, linked, kept
+            ):
                 fate = "retired"
             else:
                 fate = "lost"
-            judged.append(_Judged(test, fate))
+            judged.append(Judged(test, fate))
         return judged
 
-    def _in_place(self, side: FileChange, gone: list[Test]) -> dict[str, list[Test]]:
-        """Pair each removed test with the new tests written where it was.
+    def _rewritten(
+        self, side: FileChange, gone: list[Test], documents: list[frozenset[str]], weights: Weights
+    ) -> frozenset[int]:
+        """Return the removed tests (by index) that the change rewrites rather than drops.
 
-        A test's place is the nearest test before it that both sides have: a new test in the
-        place of a removed one is most likely that test edited, renamed with its behaviour.
+        Edited where they stood (alone, or a run renamed in order), rewritten into a new test
+        anywhere (`twins`), moved with their code to a new module's test file, or covered by a
+        kept test that compares a snapshot the change updates.
         """
+        path = side.changed.old_path or side.path
         base, head = self.suite(side, "base"), self.suite(side, "head")
-        if base is None or head is None:
-            return {}
-        before = {t.key for t in base.tests}
-        after = {t.key for t in head.tests}
-        gone_keys = {t.key for t in gone}
-        slots: dict[str | None, list[Test]] = {}
-        place: str | None = None
-        for test in head.tests:
-            if test.key in before:
-                place = test.key
-            else:
-                slots.setdefault(place, []).append(test)
-        paired: dict[str, list[Test]] = {}
-        place = None
-        for test in base.tests:
-            if test.key in gone_keys:
-                paired[test.key] = slots.get(place, [])
-            elif test.key in after:
-                place = test.key
-        return paired
+        in_place = rewrites.slots(base, head, gone) if base and head else {}
+        in_order = rewrites.renamed_in_order(base, head, gone) if base and head else frozenset()
+        # Each test counted once: the pools of `judge` hold new tests twice (and their unions).
+        added = [tokens(t.body) for tests in self._new.values() for t in tests]
+        once = Weights(documents + added)
+        bodies = [tokens(t.body) for t in gone]
+        found = set(similarity.twins(bodies, added, once))
+        followed = [tokens(t.body) for t in self._moved_tests(path)]
+        snapshot = base and head and snapshots.updated_snapshots(path, self.paths)
+        for index, test in enumerate(gone):
+            body = bodies[index]
+            if (
+                test.key in in_order
+                or any(
+                    similarity.edited(
+                        test.name, new.name, weights.containment(body, tokens(new.body))
+                    )
+                    for new in in_place.get(test.key, [])
+                )
+                or any(
+                    max(once.containment(body, c), once.containment(c, body)) >= moves.MOVED_MATCH
+                    for c in followed
+                )
+                or (snapshot and base and head and snapshots.covered(test, base, head))
+            ):
+                found.add(index)
+        return frozenset(found)
 
     def weakened(
         self, side: FileChange, base: Suite, head: Suite, moved: list[_Added]
@@ -337,10 +394,21 @@ class _View:
                 linked = self.retired.linked(
                     changed.old_path or changed.path, side.before.text, base.imports
                 )
+            gone = _absent_now(new, test)
+            had = {a.text for a in test.assertions}
+            written = [a.text for a in new.assertions if a.text not in had]
+            pictured = {
+                _root(a.subject)
+                for a in new.assertions
+                if a.text not in had and _SNAP.search(a.text)
+            }
             unexplained = [
                 a
                 for a in lost
                 if not _moved(moved, side.path, a)
+                and _root(a.subject) not in pictured
+                and not (gone and not gone.isdisjoint(_LITERAL.findall(a.text)))
+                and not self.retired.superseded(a.text, written, linked)
                 and not self.retired.covers(a.text, "", changed.path, linked, kept)
             ]
             net = old_count - new_count - (len(lost) - len(unexplained))
@@ -348,7 +416,7 @@ class _View:
                 removed[n] for n in range(test.start, test.end + 1) if n in removed
             ]
             if net > 0 and where:
-                yield _weakened(changed.path, test.name, where[0], new_count, net)
+                yield weakened(changed.path, test.name, where[0], new_count, net)
 
     def _same_file(self, side: FileChange) -> list[Test]:
         if side.changed.status is FileStatus.REMOVED:
@@ -381,6 +449,27 @@ def _side(side: FileChange, at: str) -> Source:
     return source
 
 
+def _absent_now(new: Test, old: Test) -> frozenset[str]:
+    """Return the string literals of the absence checks a test gains (`assert_nil get("k")`).
+
+    A test that now asserts a thing is gone (a file no longer uploaded, a key no longer set)
+    has no use for its old checks of that thing's content: those name the same literal.
+    """
+    had = {a.text for a in old.assertions}
+    return frozenset(
+        literal
+        for a in new.assertions
+        if a.text not in had and _ABSENCE.search(a.text)
+        for literal in _LITERAL.findall(a.text)
+    )
+
+
+def _root(subject: str) -> str:
+    """Name the object an assertion checks: `expect(wrapper.find("h1"))` -> wrapper."""
+    found = _ROOT.match(subject)
+    return found.group(1) if found else subject
+
+
 def _asserted(test: Test) -> Counter[str]:
     return Counter(a.text for a in test.assertions)
 
@@ -401,111 +490,3 @@ def _take(pool: Counter[str], name: str) -> bool:
         return False
     pool[name] -= 1
     return True
-
-
-def _severity(production: bool) -> Severity:
-    """A deleted suite is an error when production code changes too (gone just when needed)."""
-    return Severity.ERROR if production else Severity.WARNING
-
-
-def _deleted_file(changed: ChangedFile, judged: list[_Judged], production: bool) -> Finding | None:
-    lost = [j.test for j in judged if j.fate == "lost"]
-    gone = [j.test for j in judged if j.fate == "retired"]
-    if not lost and not gone:
-        return None
-    if lost:
-        severity = _severity(production)
-        message = (
-            f"This deletes a test file whose {len(lost)} test(s) ({_names(lost)}) do not "
-            f"re-appear elsewhere in the change: {_why(production)} Restore them, or say in "
-            "the pull request why they are obsolete."
-        )
-    else:
-        severity = Severity.NOTICE
-        message = (
-            f"This deletes a test file ({len(gone)} test(s): {_names(gone)}) together with the "
-            "code it tested; nothing is left untested, provided nothing else used that code."
-        )
-    first = (lost or gone)[0]
-    return Finding(
-        rule=DELETED,
-        pack=PACK_ID,
-        path=changed.path,
-        line=first.line,
-        severity=severity,
-        message=message,
-        fingerprint=fingerprint(DELETED, changed.path, "deleted"),
-        side="LEFT",
-    )
-
-
-def _removed_tests(changed: ChangedFile, judged: list[_Judged], production: bool) -> list[Finding]:
-    findings = []
-    # One comment per file: a change that drops twenty tests of a file is one thing to discuss.
-    lost = [j.test for j in judged if j.fate == "lost"]
-    if len(lost) == 1:
-        message = (
-            f"This removes the test `{lost[0].name}` and adds no test of that name or body back: "
-            f"{_why(production)} Keep it, or say in the pull request why it is obsolete."
-        )
-    elif lost:
-        message = (
-            f"This removes {len(lost)} tests ({_names(lost)}) and adds none of their names or "
-            f"bodies back: {_why(production)} Keep them, or say in the pull request why they are "
-            "obsolete."
-        )
-    if lost:
-        key = lost[0].key if len(lost) == 1 else "lost"
-        # One test is not the suite: a warning at most (README, severity policy).
-        findings.append(_removal(changed.path, lost[0], Severity.WARNING, message, key))
-    gone = [j.test for j in judged if j.fate == "retired"]
-    if gone:
-        message = (
-            f"This removes {len(gone)} test(s) ({_names(gone)}) together with the code they "
-            "tested; nothing is left untested, provided nothing else used that code."
-        )
-        findings.append(_removal(changed.path, gone[0], Severity.NOTICE, message, "retired"))
-    return findings
-
-
-def _removal(path: str, test: Test, severity: Severity, message: str, key: str) -> Finding:
-    return Finding(
-        rule=REMOVED,
-        pack=PACK_ID,
-        path=path,
-        line=test.line,
-        severity=severity,
-        message=message,
-        fingerprint=fingerprint(REMOVED, path, key),
-        side="LEFT",
-    )
-
-
-def _names(tests: list[Test]) -> str:
-    shown = ", ".join(f"`{t.name}`" for t in tests[:SHOWN_NAMES])
-    more = f" and {len(tests) - SHOWN_NAMES} more" if len(tests) > SHOWN_NAMES else ""
-    return shown + more
-
-
-def _weakened(path: str, name: str | None, line: Line, left: int, lost: int) -> Finding:
-    test = f"the test `{name}`" if name else "this file's tests"
-    after = "no longer asserts anything" if name and left == 0 else f"asserts {lost} thing(s) less"
-    message = (
-        f"This removes an assertion: {test} still runs but {after}, so it passes whatever the "
-        "code does there. Keep the check, or replace it with a better one."
-    )
-    return Finding(
-        rule=ASSERTION,
-        pack=PACK_ID,
-        path=path,
-        line=line.number,
-        severity=Severity.WARNING,
-        message=message,
-        fingerprint=fingerprint(ASSERTION, path, f"{name}:{line.text}"),
-        side="LEFT",
-    )
-
-
-def _why(production: bool) -> str:
-    also = ", and this pull request also changes production code" if production else ""
-    return f"nothing tests that behaviour any more{also}."

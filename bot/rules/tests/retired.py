@@ -7,7 +7,12 @@ regression. A test goes with retired code when the code it tested vanishes in th
 - it uses a name, key or route (`refund`, `runtime_js`, `"/presigned-post-url"`) that vanishes
   from a module its file imports, is named after or names, and that no test left in its file
   still uses;
-- it is named after a definition that vanishes (`test_refund_marks_order` and `def refund`).
+- it is named after a definition that vanishes (`test_refund_marks_order` and `def refund`);
+- it expects a message that a module it is tied to stops saying (`"Unsupported version: 3"`
+  once the branch raising "Unsupported version: #{v}" goes), unless another file now says it
+  or the module rewords it;
+- it checks an attribute of several words that no changed production file sets any more
+  (`version.info_checksum` once nothing assigns `version.info_checksum = ...`).
 
 Names made of several words (`household_id`, `contentAddress`) belong to one feature, so one
 that vanishes from all the changed production code retires the tests using it wherever they
@@ -47,6 +52,15 @@ ACTIONS = frozenset({
 })  # fmt: skip
 _STRING = re.compile(r""""(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'|`(?:\\.|[^`\\])*`""")
 _CALLED = re.compile(r"[A-Za-z_]\w*(?=\()")
+# Where a message's text is cut by a value put into it: `#{v}`, `${v}`, `{v}`, `%s`, `%(v)s`.
+_INTERPOLATION = re.compile(r"#\{[^}]*\}|\$\{[^}]*\}|\{[^}]*\}|%(?:\(\w+\))?[sdrfi]")
+_WORD = re.compile(r"[A-Za-z]+")
+# An attribute the code sets (`version.info_checksum = ...`), and one a test reads.
+_ASSIGNED = re.compile(r"\.\s*([A-Za-z_]\w*)\s*=(?![=~>])")
+_READ = re.compile(r"\.([A-Za-z_]\w*)\b(?!\s*=[^=])")
+# A message: words a person reads, enough of them to be one message rather than a value.
+MIN_MESSAGE_WORDS, MIN_MESSAGE_CHARS = 3, 16
+REWORDED = 0.5  # share of a message's words a new message of its module keeps when reworded
 _DEFINITION = re.compile(r"\b(?:def|class|function|func|module)\s+([A-Za-z_$][\w$?!]*)")
 _TS_DEFINITIONS = frozenset({
     "function_declaration", "generator_function_declaration", "method_definition",
@@ -74,6 +88,7 @@ class Module:
     names: frozenset[str]  # top-level names at base, which a test file using it mentions
     added: frozenset[str] = frozenset()  # names the head side has and the base side had not
     defined: frozenset[str] = frozenset()  # names the head side defines
+    unsaid: frozenset[str] = frozenset()  # messages the base side says and the head side not
 
 
 @dataclass(frozen=True)
@@ -82,6 +97,7 @@ class Retired:
 
     modules: tuple[Module, ...] = ()
     compounds: dict[str, str] = field(default_factory=dict)  # folded -> as written
+    unset: frozenset[str] = frozenset()  # attributes the changed code no longer assigns
 
     @cached_property
     def _head(self) -> frozenset[str]:
@@ -94,7 +110,7 @@ class Retired:
         return [
             m
             for m in self.modules
-            if _named_after(test_path, m.path)
+            if named_after(test_path, m.path)
             or _imports(test_path, imported, m.path)
             or _same_package(test_path, m.path)
             or not m.names.isdisjoint(mentioned)
@@ -104,7 +120,7 @@ class Retired:
         """Tell whether a test file's own module is deleted: it imports or is named after it."""
         imported = list(imports)
         return any(
-            m.deleted and (_named_after(test_path, m.path) or _imports(test_path, imported, m.path))
+            m.deleted and (named_after(test_path, m.path) or _imports(test_path, imported, m.path))
             for m in self.modules
         )
 
@@ -118,6 +134,11 @@ class Retired:
         named after a retired definition must name more than its file's subject and an action
         (`update_tag` retires no test of tags that says "update").
         """
+        if self.unset and not self.unset.isdisjoint(_READ.findall(text)):
+            return True
+        unsaid = frozenset().union(*(m.unsaid for m in linked))
+        if unsaid and any(f" {m} " in said for m in unsaid for said in _strings(text)):
+            return True
         lost_here = frozenset().union(*(m.lost for m in linked)) - self._head
         for raw in {match for match in TOKEN.findall(text) if match[0].isalpha()}:
             token = fold(raw)
@@ -134,6 +155,20 @@ class Retired:
             len(fold(d)) > MIN_NAME and words(d) <= named and words(d) - plain for d in definitions
         )
 
+    def superseded(self, lost: str, written: list[str], linked: list[Module]) -> bool:
+        """Tell whether a removed check was rewritten for what replaces the code it checked.
+
+        A test that drops its checks of a field its module no longer has (`categories`) while
+        adding checks of a name the module gains (`query_filter_string`) moved them to the
+        field's replacement; the old name may live on elsewhere (other models' categories).
+        """
+        gone = frozenset().union(*(m.lost for m in linked))
+        gained = frozenset(fold(raw) for m in linked for raw in m.added)
+        checked = {fold(raw) for raw in TOKEN.findall(lost)}
+        return any(len(t) >= MIN_NAME and t in gone for t in checked) and any(
+            fold(raw) in gained for text in written for raw in TOKEN.findall(text)
+        )
+
 
 def retired(files: Iterable[tuple[ChangedFile, Source, Source]]) -> Retired:
     """Work out what production code the change retires, from both sides of each file.
@@ -144,6 +179,9 @@ def retired(files: Iterable[tuple[ChangedFile, Source, Source]]) -> Retired:
     """
     modules = []
     compounds: dict[str, str] = {}
+    gained: set[str] = set()  # messages a file says that its base side did not: moved there
+    set_before: set[str] = set()
+    set_after: set[str] = set()
     for changed, before, after in files:
         deleted = changed.status is FileStatus.REMOVED
         base = before.text
@@ -166,6 +204,10 @@ def retired(files: Iterable[tuple[ChangedFile, Source, Source]]) -> Retired:
         added = frozenset(_names_in(head)) - frozenset(raw_lost)
         base_definitions = _definitions(before) if known else _line_definitions(base)
         head_definitions = _definitions(after) if known else _line_definitions(head)
+        said_before, said_after = _messages(base), _messages(head)
+        set_before.update(_ASSIGNED.findall(base))
+        set_after.update(_ASSIGNED.findall(head))
+        gained.update(said_after - said_before)
         modules.append(
             Module(
                 path=changed.path,
@@ -176,19 +218,57 @@ def retired(files: Iterable[tuple[ChangedFile, Source, Source]]) -> Retired:
                 names=_top_names(before) if known else frozenset(),
                 added=added,
                 defined=head_definitions,
+                unsaid=_unsaid(said_before, said_after),
             )
         )
     everywhere = frozenset().union(*(m.head for m in modules))
     new_names = [words(raw) for m in modules for raw in m.added if compound(raw)]
     renamed = {t for t, raw in compounds.items() if any(words(raw) <= new for new in new_names)}
     return Retired(
-        tuple(replace(m, lost=m.lost - renamed) for m in modules),
+        tuple(replace(m, lost=m.lost - renamed, unsaid=m.unsaid - gained) for m in modules),
         {
             t: raw
             for t, raw in compounds.items()
             if len(t) > MIN_NAME and t not in everywhere and t not in renamed
         },
+        frozenset(name for name in set_before - set_after if compound(name)),
     )
+
+
+def _messages(text: str) -> set[str]:
+    """Return the messages a piece of code spells in its strings, as lower-case words.
+
+    A value put into a message cuts it: "Unsupported version: #{v}" says "unsupported version".
+    """
+    found = set()
+    for literal in _STRING.findall(text):
+        for part in _INTERPOLATION.split(literal[1:-1]):
+            said = " ".join(word.lower() for word in _WORD.findall(part))
+            if len(said.split()) >= MIN_MESSAGE_WORDS and len(said) >= MIN_MESSAGE_CHARS:
+                found.add(said)
+    return found
+
+
+def _unsaid(before: set[str], after: set[str]) -> frozenset[str]:
+    """Return the messages a file stops saying, leaving out those it rewords or extends."""
+    new = [frozenset(message.split()) for message in after - before]
+    gone = set()
+    for message in before - after:
+        words_ = frozenset(message.split())
+        if any(message in other for other in after):
+            continue
+        if not any(len(words_ & other) >= REWORDED * len(words_ | other) for other in new):
+            gone.add(message)
+    return frozenset(gone)
+
+
+def _strings(text: str) -> list[str]:
+    """Return the words of each string of a test, space-separated and padded, to find a message
+    in (`"Unsupported index version: 3"` -> " unsupported index version ")."""
+    return [
+        " " + " ".join(word.lower() for word in _WORD.findall(literal[1:-1])) + " "
+        for literal in _STRING.findall(text)
+    ]
 
 
 def _names_in(text: str) -> set[str]:
@@ -215,7 +295,7 @@ def _same_package(test_path: str, production: str) -> bool:
     return same and test_path.endswith(".go") and production.endswith(".go")
 
 
-def _named_after(test_path: str, production: str) -> bool:
+def named_after(test_path: str, production: str) -> bool:
     """Tell whether a test file is named after a module: `test_cart.py` and `cart.py`."""
     name = subject(test_path)
     posix = PurePosixPath(production)

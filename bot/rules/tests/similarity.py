@@ -24,6 +24,9 @@ SAME_BODY = 0.7  # share of the removed test's weighted tokens a replacement mus
 # half its name and some of its body, or much of its body.
 EDITED_NAME, EDITED_BOTH, EDITED_BODY = 0.75, (0.5, 0.4), 0.55
 MIN_TOKENS = 3  # a body with fewer distinct tokens says too little to be matched by body
+# A rewrite contains half of the removed test and is half made of it; or it is the removed test
+# trimmed of a step: nearly all made of it, and holding a good part of it.
+TWIN, TRIMMED, TWIN_PART = 0.5, 0.9, 0.4
 
 
 def tokens(text: str) -> frozenset[str]:
@@ -102,6 +105,38 @@ def best_match(
     if len(removed) < MIN_TOKENS:
         return 0.0
     return max((weights.containment(removed, c) for c in candidates), default=0.0)
+
+
+def twins(
+    removed: Sequence[frozenset[str]], added: Sequence[frozenset[str]], weights: Weights
+) -> frozenset[int]:
+    """Return the removed tests that a new test rewrites: each the other's closest match.
+
+    A test renamed and rewritten (moved to a new file for a redesigned page, a step dropped
+    with the feature it drove) keeps much of its body, and the new test is mostly made of it:
+    each contains at least TWIN of the other (or the new one is the old one trimmed), and
+    neither is closer to another test, both ways counted.
+    """
+
+    def both(old: frozenset[str], new: frozenset[str]) -> tuple[float, float]:
+        return weights.containment(old, new), weights.containment(new, old)
+
+    found = set()
+    for index, body in enumerate(removed):
+        if len(body) < MIN_TOKENS:
+            continue
+        scores = [both(body, candidate) for candidate in added]
+        closest = max((there + back for there, back in scores), default=0.0)
+        for candidate, (there, back) in zip(added, scores, strict=True):
+            if not (min(there, back) >= TWIN or (back >= TRIMMED and there >= TWIN_PART)):
+                continue
+            rival = max(
+                (sum(both(other, candidate)) for other in removed if other != body), default=0
+            )
+            if there + back >= max(closest, rival):
+                found.add(index)
+                break
+    return frozenset(found)
 
 
 def _singular(word: str) -> str:

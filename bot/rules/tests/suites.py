@@ -58,7 +58,7 @@ class Suite:
     tests: tuple[Test, ...]
     helpers: Mapping[str, int] = field(default_factory=dict)
     imports: frozenset[str] = frozenset()
-    bodies: Mapping[str, str] = field(default_factory=dict)  # each helper's normalised source
+    bodies: Mapping[str, str] = field(default_factory=dict)  # each helper's source, as written
 
 
 def normalise(text: str) -> str:

@@ -1,0 +1,133 @@
+"""What the removal rules say: one finding per deleted file, per file's removed tests, per test
+that asserts less, each worded for what became of the tests (lost, or retired with their code).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.diff.model import ChangedFile, Line
+from bot.rules.model import Finding, Severity, fingerprint
+from bot.rules.tests.suites import Test
+
+PACK_ID = "tests"
+DELETED = "tests/deleted-test-file"
+REMOVED = "tests/removed-test"
+ASSERTION = "tests/removed-assertion"
+SHOWN_NAMES = 5
+
+
+@dataclass(frozen=True)
+class Judged:
+    """A removed test and what became of it: replaced, retired with its code, or lost."""
+
+    test: Test
+    fate: str  # "replaced" | "retired" | "lost"
+
+
+def _severity(production: bool) -> Severity:
+    """A deleted suite is an error when production code changes too (gone just when needed)."""
+    return Severity.ERROR if production else Severity.WARNING
+
+
+def deleted_file(changed: ChangedFile, judged: list[Judged], production: bool) -> Finding | None:
+    lost = [j.test for j in judged if j.fate == "lost"]
+    gone = [j.test for j in judged if j.fate == "retired"]
+    if not lost and not gone:
+        return None
+    if lost:
+        severity = _severity(production)
+        message = (
+            f"This deletes a test file whose {len(lost)} test(s) ({_names(lost)}) do not "
+            f"re-appear elsewhere in the change: {_why(production)} Restore them, or say in "
+            "the pull request why they are obsolete."
+        )
+    else:
+        severity = Severity.NOTICE
+        message = (
+            f"This deletes a test file ({len(gone)} test(s): {_names(gone)}) together with the "
+            "code it tested; nothing is left untested, provided nothing else used that code."
+        )
+    first = (lost or gone)[0]
+    return Finding(
+        rule=DELETED,
+        pack=PACK_ID,
+        path=changed.path,
+        line=first.line,
+        severity=severity,
+        message=message,
+        fingerprint=fingerprint(DELETED, changed.path, "deleted"),
+        side="LEFT",
+    )
+
+
+def removed_tests(changed: ChangedFile, judged: list[Judged], production: bool) -> list[Finding]:
+    findings = []
+    # One comment per file: a change that drops twenty tests of a file is one thing to discuss.
+    lost = [j.test for j in judged if j.fate == "lost"]
+    if len(lost) == 1:
+        message = (
+            f"This removes the test `{lost[0].name}` and adds no test of that name or body back: "
+            f"{_why(production)} Keep it, or say in the pull request why it is obsolete."
+        )
+    elif lost:
+        message = (
+            f"This removes {len(lost)} tests ({_names(lost)}) and adds none of their names or "
+            f"bodies back: {_why(production)} Keep them, or say in the pull request why they are "
+            "obsolete."
+        )
+    if lost:
+        key = lost[0].key if len(lost) == 1 else "lost"
+        # One test is not the suite: a warning at most (README, severity policy).
+        findings.append(_removal(changed.path, lost[0], Severity.WARNING, message, key))
+    gone = [j.test for j in judged if j.fate == "retired"]
+    if gone:
+        message = (
+            f"This removes {len(gone)} test(s) ({_names(gone)}) together with the code they "
+            "tested; nothing is left untested, provided nothing else used that code."
+        )
+        findings.append(_removal(changed.path, gone[0], Severity.NOTICE, message, "retired"))
+    return findings
+
+
+def _removal(path: str, test: Test, severity: Severity, message: str, key: str) -> Finding:
+    return Finding(
+        rule=REMOVED,
+        pack=PACK_ID,
+        path=path,
+        line=test.line,
+        severity=severity,
+        message=message,
+        fingerprint=fingerprint(REMOVED, path, key),
+        side="LEFT",
+    )
+
+
+def _names(tests: list[Test]) -> str:
+    shown = ", ".join(f"`{t.name}`" for t in tests[:SHOWN_NAMES])
+    more = f" and {len(tests) - SHOWN_NAMES} more" if len(tests) > SHOWN_NAMES else ""
+    return shown + more
+
+
+def weakened(path: str, name: str | None, line: Line, left: int, lost: int) -> Finding:
+    test = f"the test `{name}`" if name else "this file's tests"
+    after = "no longer asserts anything" if name and left == 0 else f"asserts {lost} thing(s) less"
+    message = (
+        f"This removes an assertion: {test} still runs but {after}, so it passes whatever the "
+        "code does there. Keep the check, or replace it with a better one."
+    )
+    return Finding(
+        rule=ASSERTION,
+        pack=PACK_ID,
+        path=path,
+        line=line.number,
+        severity=Severity.WARNING,
+        message=message,
+        fingerprint=fingerprint(ASSERTION, path, f"{name}:{line.text}"),
+        side="LEFT",
+    )
+
+
+def _why(production: bool) -> str:
+    also = ", and this pull request also changes production code" if production else ""
+    return f"nothing tests that behaviour any more{also}."
