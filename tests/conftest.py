@@ -132,7 +132,7 @@ async def server_env(tmp_path: Path, github: FakeGitHub) -> AsyncIterator[dict[s
     """The environment of a real `readiness serve` process talking to the GitHub double."""
     private, _ = make_app_key()
     yield {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if not k.startswith("READINESS_")},
         "READINESS_APP_ID": str(APP_ID),
         "READINESS_PRIVATE_KEY": private,
         "READINESS_WEBHOOK_SECRET": SECRET,

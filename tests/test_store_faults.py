@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import signal
 import sqlite3
 import sys
@@ -30,16 +29,14 @@ from bot.app import BACKGROUND
 from bot.settings import Settings
 from bot.webhook.view import STORE_DEADLINE_S
 from tests.conftest import (
-    APP_ID,
     REPO,
     SECRET,
     BotFactory,
     deliver,
-    free_port,
     open_pull,
     settle,
 )
-from tests.fake_github import FakeGitHub, make_app_key
+from tests.fake_github import FakeGitHub
 from tests.payloads import signed
 from tests.redis_proxy import RedisProxy, redis_proxy
 from tests.redis_server import redis_prefix, redis_url
@@ -188,25 +185,17 @@ async def test_a_delivery_refused_while_the_store_was_down_is_redelivered_and_re
 
 @pytest.mark.parametrize("state", ["silent", "down"])
 async def test_sigterm_while_redis_fails_exits_zero_with_one_line(
-    github: FakeGitHub, proxy: RedisProxy, tmp_path: Path, state: str
+    github: FakeGitHub, proxy: RedisProxy, tmp_path: Path, state: str, server_env: dict[str, str]
 ) -> None:
     """A real `readiness serve` on Redis, a review running, then Redis stops answering (or goes
     down) and SIGTERM arrives: the process exits 0, with one warning that the job cut short
     could not be queued again, and no traceback."""
     data = open_pull(github, tmp_path / "repo", BASE, HEAD)
     github.fail("GET", f"/repos/{REPO}/pulls/7", 503, delay=60)  # the review stays running
-    private, _ = make_app_key()
-    port = free_port()
+    port = int(server_env["READINESS_PORT"])
     async with redis_prefix() as prefix:
         env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith("READINESS_")},
-            "READINESS_APP_ID": str(APP_ID),
-            "READINESS_PRIVATE_KEY": private,
-            "READINESS_WEBHOOK_SECRET": SECRET,
-            "READINESS_GITHUB_API_URL": github.url,
-            "READINESS_DATA_DIR": str(tmp_path / "data"),
-            "READINESS_HOST": "127.0.0.1",
-            "READINESS_PORT": str(port),
+            **server_env,
             "READINESS_REDIS_URL": proxy.url,
             "READINESS_REDIS_PREFIX": prefix,
             "READINESS_SHUTDOWN_TIMEOUT": "1",
