@@ -93,16 +93,17 @@ class Pipeline:
     async def abandon(self, job: Job, reason: str) -> None:
         """Finish what a job given up for good left in progress (its check run), best effort."""
         try:
-            token = await self._auth.installation_token(job.installation_id)
-            await abandon(
-                RepoAPI(self._client.for_token(token), job.repo), job, self._app_id, reason
-            )
+            await abandon(await self._api(job), job, self._app_id, reason)
         except (HTTPException, TransientError) as exc:
             log.warning("could not complete the run of an abandoned job: %s", exc)
 
-    async def _run(self, job: Job) -> None:
+    async def _api(self, job: Job) -> RepoAPI:
+        """The job's repository, with its installation's token."""
         token = await self._auth.installation_token(job.installation_id)
-        api = RepoAPI(self._client.for_token(token), job.repo)
+        return RepoAPI(self._client.for_token(token), job.repo)
+
+    async def _run(self, job: Job) -> None:
+        api = await self._api(job)
         if isinstance(job, CommandJob):
             await command(api, job, self._app_id, self._answers)
             return
@@ -135,10 +136,8 @@ async def review(
     head, base = str(pull["head"]["sha"]), str(pull["base"]["sha"])
     bind(pr=number, head_sha=head)
     for old in dict.fromkeys(h for h in earlier if h != head):
-        stale = await api.latest_check_run(old, checks.CHECK_NAME, app_id)
-        if stale is not None and stale["status"] != "completed":
-            log.info("closing the run left in progress on superseded head %s", old)
-            await api.update_check_run(int(stale["id"]), checks.superseded(head))
+        if await _close_unfinished(api, old, app_id, checks.superseded(head)):
+            log.info("closed the run left in progress on superseded head %s", old)
     latest = await api.latest_check_run(head, checks.CHECK_NAME, app_id)
     if latest is not None and latest["status"] == "completed" and not again:
         log.info("head already reviewed (check run %s); skipping", latest["id"])
@@ -166,10 +165,7 @@ async def review(
             await api.update_check_run(check_run, body, annotations_before=sent)
             sent += len(body["output"]["annotations"])
     except Exception as exc:
-        if _retried(exc):
-            await _wait(api, check_run, exc)
-        else:
-            await _give_up(api, check_run, exc)
+        await _leave(api, check_run, exc)
         raise
     log.info(
         "review published: %d findings, %d new comments",
@@ -226,31 +222,34 @@ def _retried(exc: Exception) -> bool:
     return isinstance(exc, TransientError) or unauthorized
 
 
-async def _wait(api: RepoAPI, check_run: int, exc: Exception) -> None:
-    """Keep the run in progress, saying the review waits for GitHub; the retry takes it over."""
+async def _leave(api: RepoAPI, check_run: int, exc: Exception) -> None:
+    """Say on the run why this attempt stops, best effort (the original error is what gets
+    reported): a failure the job is retried for keeps it in progress, "waiting for GitHub", for
+    the retry to take over; any other completes it `neutral` with the reason."""
+    if _retried(exc):
+        body = checks.waiting()
+    else:
+        body = checks.crashed(f"The review failed ({type(exc).__name__}).")
     try:
-        await api.update_check_run(check_run, checks.waiting())
+        await api.update_check_run(check_run, body)
     except (HTTPException, TransientError) as update_error:
-        log.warning("could not mark check run %s as waiting: %s", check_run, update_error)
+        log.warning("could not update check run %s: %s", check_run, update_error)
 
 
 async def abandon(api: RepoAPI, job: Job, app_id: int, reason: str) -> None:
     """Complete the unfinished run of a review job given up for good, so none stays in
     progress: `neutral`, with the reason and how to run the review again."""
-    if not isinstance(job, ReviewJob) or not job.head_sha:
-        return
-    latest = await api.latest_check_run(job.head_sha, checks.CHECK_NAME, app_id)
-    if latest is not None and latest["status"] != "completed":
-        await api.update_check_run(int(latest["id"]), checks.crashed(reason))
+    if isinstance(job, ReviewJob) and job.head_sha:
+        await _close_unfinished(api, job.head_sha, app_id, checks.crashed(reason))
 
 
-async def _give_up(api: RepoAPI, check_run: int, exc: Exception) -> None:
-    """Complete the run with the reason, best effort: the original error is what gets reported."""
-    reason = f"The review failed ({type(exc).__name__})."
-    try:
-        await api.update_check_run(check_run, checks.crashed(reason))
-    except (HTTPException, TransientError) as update_error:
-        log.warning("could not mark check run %s as failed: %s", check_run, update_error)
+async def _close_unfinished(api: RepoAPI, head: str, app_id: int, body: dict[str, Any]) -> bool:
+    """Complete this app's run on `head` with `body` if one is still in progress; tell if so."""
+    latest = await api.latest_check_run(head, checks.CHECK_NAME, app_id)
+    if latest is None or latest["status"] == "completed":
+        return False
+    await api.update_check_run(int(latest["id"]), body)
+    return True
 
 
 async def fetch_change(api: RepoAPI, number: int) -> Change:

@@ -187,10 +187,11 @@ class Workers:
             try:
                 await write(*args)
                 return
-            except Exception as exc:  # any store failure: wait and try again
+            except StoreUnavailable as exc:  # a bug is not waited out: it goes to the loop
                 if attempt == SETTLE_TRIES or self._stopping:
                     raise
-                log.warning("job store refused the job's outcome (%s); retrying", exc)
+                if attempt == 1:
+                    log.warning("job store refused the job's outcome (%s); retrying", exc)
                 await asyncio.sleep(STORE_BACKOFF_S)
 
     async def _abandoned(self, job: Job, error: str) -> None:
