@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -107,16 +107,12 @@ class RepoAPI:
         answer is lost, an unfinished run found on the head is the one that request created.
         Raises TransientError when every answer was lost and nothing was found.
         """
-        for _ in range(WRITE_ATTEMPTS):
-            try:
-                created = await self._writes.post(f"{self._base}/check-runs", data=body)
-                return int(json_of(created)["id"])
-            except OutcomeUnknown as exc:
-                log.warning("%s; looking for the run it may have created", exc)
-                found = await self.latest_check_run(body["head_sha"], body["name"], app_id)
-                if found is not None and found["status"] != "completed":
-                    return int(found["id"])
-        raise TransientError("no check run could be created: GitHub's answers were lost")
+
+        async def unfinished() -> dict[str, Any] | None:
+            found = await self.latest_check_run(body["head_sha"], body["name"], app_id)
+            return found if found is not None and found["status"] != "completed" else None
+
+        return int((await self._post_once(f"{self._base}/check-runs", body, unfinished))["id"])
 
     async def update_check_run(
         self, check_run_id: int, body: dict[str, Any], *, annotations_before: int = 0
@@ -158,7 +154,7 @@ class RepoAPI:
         carrying it is the one that request created, and it is not posted again.
         """
         url = f"{self._base}/pulls/{number}/reviews"
-        await self._post_once(url, body, marker, lambda: self.list_reviews(number))
+        await self._post_once(url, body, lambda: _carrying(marker, self.list_reviews(number)))
 
     async def create_review_comment(self, number: int, body: dict[str, Any], marker: str) -> None:
         """Post one review comment on its own (GitHub wraps it in a review of its own).
@@ -168,26 +164,29 @@ class RepoAPI:
         that line) is raised to the caller.
         """
         url = f"{self._base}/pulls/{number}/comments"
-        await self._post_once(url, body, marker, lambda: self.list_review_comments(number))
+        await self._post_once(
+            url, body, lambda: _carrying(marker, self.list_review_comments(number))
+        )
 
     async def _post_once(
         self,
         url: str,
         body: dict[str, Any],
-        marker: str,
-        listing: Callable[[], AsyncIterator[dict[str, Any]]],
-    ) -> None:
-        """POST something whose body carries `marker`; when GitHub's answer is lost, look for
-        it in `listing` before sending again. Raises TransientError when every answer is lost."""
+        made: Callable[[], Awaitable[dict[str, Any] | None]],
+    ) -> dict[str, Any]:
+        """POST a creating request; when GitHub's answer is lost, ask `made` for what it may
+        have created before sending again. Return what was created (or found).
+
+        Raises TransientError when every answer is lost and nothing was found.
+        """
         for _ in range(WRITE_ATTEMPTS):
             try:
-                await self._writes.post(url, data=body)
-                return
+                return json_of(await self._writes.post(url, data=body))
             except OutcomeUnknown as exc:
                 log.warning("%s; looking for what it may have created", exc)
-                async for made in listing():
-                    if marker in (made.get("body") or ""):
-                        return
+                found = await made()
+                if found is not None:
+                    return found
         raise TransientError(f"POST {url} did not go through: GitHub's answers were lost")
 
     async def has_write_access(self, username: str) -> bool:
@@ -271,3 +270,11 @@ class GitHubContents:
         if at not in self._trees:
             self._trees[at] = frozenset(await self._api.list_tree(self._refs[at]))
         return self._trees[at]
+
+
+async def _carrying(marker: str, listing: AsyncIterator[dict[str, Any]]) -> dict[str, Any] | None:
+    """Return the first review or comment whose body carries `marker`."""
+    async for made in listing:
+        if marker in (made.get("body") or ""):
+            return made
+    return None
