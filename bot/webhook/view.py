@@ -125,7 +125,8 @@ def make_view(
         """Answer 400 and record the refusal, so that the redelivery sweep leaves it alone."""
         log.warning("refused a delivery: %s", why)
         try:
-            await store.refuse(delivery, event_name, why)
+            async with asyncio.timeout(STORE_DEADLINE_S):  # GitHub waits 10 s for any answer
+                await store.refuse(delivery, event_name, why)
         except Exception as exc:  # noqa: BLE001 - the answer stands; the sweep may retry it once
             log.warning("could not record the refused delivery: %s", exc)
         return _error(400, why)
