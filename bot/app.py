@@ -16,7 +16,7 @@ from bot.github.client import GitHubClient
 from bot.home import AppIdentity, identify, page
 from bot.jobs import redeliver
 from bot.jobs.pipeline import Pipeline
-from bot.jobs.store import JobStore
+from bot.jobs.store import JobStore, StoreUnavailable
 from bot.jobs.stores import open_store
 from bot.jobs.worker import Workers
 from bot.redaction import scrub
@@ -121,8 +121,15 @@ async def readyz(request: web.Request) -> web.Response:
 
 
 async def metrics(request: web.Request) -> web.Response:
-    """Expose job counts per state (failed = the dead-letter queue) in Prometheus text format."""
-    counts = await request.app[STORE].counts()
+    """Expose job counts per state (failed = the dead-letter queue) in Prometheus text format.
+
+    While the store does not answer: 503, which Prometheus records as a failed scrape (`up` 0).
+    """
+    try:
+        counts = await request.app[STORE].counts()
+    except StoreUnavailable as exc:
+        log.warning("metrics unavailable: %s", exc)
+        return web.Response(text="job store unavailable\n", status=503, content_type="text/plain")
     lines = [
         "# HELP readiness_jobs Jobs in the store, by state.",
         "# TYPE readiness_jobs gauge",

@@ -133,6 +133,9 @@ async def test_a_store_that_does_not_answer_gets_a_503_before_github_gives_up(
         lines = [r for r in caplog.records if r.name == "bot.webhook.view"]
         assert [(r.levelno, r.exc_info) for r in lines] == [(logging.ERROR, None)]
         assert lines[0].getMessage().startswith("delivery refused: the job store is unavailable")
+        # A silent Redis is a failed scrape (503), not a 500; a locked SQLite still reads.
+        expected = {"redis": 503, "sqlite": 200}[kind]
+        assert (await bot.get("/metrics")).status == expected
 
         outage.up()  # GitHub redelivers under the same id: the refused attempt stored nothing
         assert (await deliver(bot, "pull_request", data, "guid-1")).status == 202
