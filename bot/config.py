@@ -117,12 +117,18 @@ def from_snapshot(snap: Snapshot, packs: Sequence[Pack]) -> tuple[RepoConfig, li
     config, problem = parse(snap.read(CONFIG_PATH, "base"))
     if problem is not None:
         return config, [problem]
-    known = {semgrep.RULE_PACK, *(i for pack in packs for i in (pack.id, *pack.ids))}
+    known = set(built_in_ids(packs))
     try:
         known |= semgrep.rule_ids(snap)
     except semgrep.SemgrepError:
         known |= {i for _, i in config.named() if i.startswith(f"{semgrep.RULE_PACK}/")}
     return config, config.unknown_ids(frozenset(known))
+
+
+def built_in_ids(packs: Sequence[Pack]) -> frozenset[str]:
+    """Every id a config may name without the repository's rule files: packs, their rules, and
+    `repo` (the repository's own semgrep rules as a whole)."""
+    return frozenset({semgrep.RULE_PACK, *(i for pack in packs for i in (pack.id, *pack.ids))})
 
 
 def allow_entry(rule: str, path: str) -> str:

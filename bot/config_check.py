@@ -15,7 +15,7 @@ from typing import Any, TextIO
 
 import yaml
 
-from bot.config import CONFIG_PATH, RepoConfig, parse
+from bot.config import CONFIG_PATH, RepoConfig, built_in_ids, parse
 from bot.rules import semgrep
 from bot.rules.registry import PACKS
 
@@ -30,7 +30,7 @@ def check(path: Path, out: TextIO) -> list[str]:
     config, problem = parse(path.read_text(encoding="utf-8"))
     if problem is not None:
         return [problem.replace(f"`{CONFIG_PATH}`", f"`{path}`")]
-    known = {semgrep.RULE_PACK, *(i for pack in PACKS for i in (pack.id, *pack.ids))}
+    known = set(built_in_ids(PACKS))
     known |= {i for _, i in config.named() if i.startswith(f"{semgrep.RULE_PACK}/")}
     problems = [
         p.replace(f"`{CONFIG_PATH}`", f"`{path}`") for p in config.unknown_ids(frozenset(known))
