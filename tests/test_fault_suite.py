@@ -20,7 +20,7 @@ import redis.asyncio as aioredis
 from tests.conftest import REPO, free_port, open_pull
 from tests.fake_github import FakeGitHub
 from tests.redis_server import redis_url
-from tests.test_restart import post_delivery, start, wait_for
+from tests.test_restart import held_at_the_review, post_delivery, start, wait_for
 from tests.test_review_loop import BASE, HEAD
 
 KEYS = "".join(f'KEY_{n} = "sk_live_{n:04d}Zq81LmVb3KxRt0PaWy7cT3Bl"\n' for n in range(120))
@@ -74,10 +74,7 @@ async def test_a_replica_killed_mid_review_is_taken_over_by_the_other(
     shared = {"READINESS_REDIS_URL": redis_url(), "READINESS_REDIS_PREFIX": prefix}
     shared["READINESS_REDIS_LEASE"] = "2"
     data = open_pull(github, tmp_path / "repo", BASE, HEAD)
-    github.fail("POST", f"/repos/{REPO}/pulls/7/reviews", 503, delay=60)
-    first = await start({**server_env, **shared})
-    await post_delivery(server_env, data)
-    await wait_for(lambda: bool(github.calls("POST", f"/repos/{REPO}/pulls/7/reviews")), 60, "job")
+    first = await held_at_the_review({**server_env, **shared}, github, data)
     other = {**server_env, **shared, "READINESS_PORT": str(free_port())}
     other["READINESS_DATA_DIR"] = str(tmp_path / "other")
     second = await start(other)

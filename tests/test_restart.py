@@ -46,6 +46,18 @@ async def start(env: dict[str, str]) -> asyncio.subprocess.Process:
     raise AssertionError("the server did not start")
 
 
+async def held_at_the_review(
+    env: dict[str, str], github: FakeGitHub, data: dict[str, object]
+) -> asyncio.subprocess.Process:
+    """Start a server and deliver `data`; return once its review is held by GitHub at posting
+    (the review POST answers only after 60 s), so the caller can kill it mid-review."""
+    github.fail("POST", f"/repos/{REPO}/pulls/7/reviews", 503, delay=60)
+    process = await start(env)
+    await post_delivery(env, data)
+    await wait_for(lambda: bool(github.calls("POST", f"/repos/{REPO}/pulls/7/reviews")), 60, "job")
+    return process
+
+
 async def post_delivery(env: dict[str, str], data: dict[str, object]) -> None:
     body = json.dumps(data).encode()
     async with aiohttp.ClientSession() as session:
@@ -59,10 +71,7 @@ async def test_killed_mid_review_then_restarted_completes_exactly_once(
 ) -> None:
     """The first process dies after creating its check run; the next one takes that run over."""
     data = open_pull(github, tmp_path / "repo", BASE, HEAD)
-    github.fail("POST", f"/repos/{REPO}/pulls/7/reviews", 503, delay=60)
-    first = await start(server_env)
-    await post_delivery(server_env, data)
-    await wait_for(lambda: bool(github.calls("POST", f"/repos/{REPO}/pulls/7/reviews")), 60, "job")
+    first = await held_at_the_review(server_env, github, data)
     first.send_signal(signal.SIGKILL)
     await first.wait()
     assert [run["status"] for run in github.check_runs] == ["in_progress"]
@@ -151,10 +160,7 @@ async def test_killed_then_pushed_before_the_restart_leaves_no_run_in_progress(
     on A is closed as superseded and B gets its own review; no run stays in progress."""
     data = open_pull(github, tmp_path / "repo", BASE, HEAD)
     old = data["pull_request"]["head"]["sha"]
-    github.fail("POST", f"/repos/{REPO}/pulls/7/reviews", 503, delay=60)
-    first = await start(server_env)
-    await post_delivery(server_env, data)
-    await wait_for(lambda: bool(github.calls("POST", f"/repos/{REPO}/pulls/7/reviews")), 60, "job")
+    first = await held_at_the_review(server_env, github, data)
     first.send_signal(signal.SIGKILL)
     await first.wait()
 
