@@ -39,7 +39,7 @@ async def create_app(settings: Settings) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     store = await open_store(settings)
     app[STORE] = store
-    workers = Workers(store, settings.workers)
+    workers = Workers(store, settings.workers, retry_deadline=settings.retry_deadline)
     secrets = [settings.webhook_secret.get_secret_value()]
     if settings.webhook_secret_previous is not None:
         secrets.append(settings.webhook_secret_previous.get_secret_value())

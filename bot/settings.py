@@ -55,6 +55,9 @@ class Settings(StoreSettings):
     max_queued: int = Field(default=10_000, ge=1)  # beyond it, deliveries get 429 + Retry-After
     shutdown_timeout: float = Field(default=25.0, ge=0)  # seconds running jobs get to finish
     github_timeout: float = Field(default=30.0, gt=0)  # seconds per GitHub request, then retry
+    # Seconds a review waits out GitHub failures (5xx, rate limits) from when its head was
+    # queued, retrying meanwhile; then its run completes `neutral`.
+    retry_deadline: float = Field(default=1800.0, gt=0)
     redeliver_interval: float = Field(default=600.0, gt=0)  # seconds between missed-delivery sweeps
     log_level: str = "INFO"
 

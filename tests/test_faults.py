@@ -6,12 +6,15 @@ timeout), or changes the world mid-review, and checks the PR shows each effect e
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
 
+from bot.github import client
+from bot.jobs import worker
 from tests.conftest import REPO, BotFactory, deliver, open_pull, settle
 from tests.fake_github import FakeGitHub
 from tests.fake_github.server import RESET
@@ -131,6 +134,47 @@ async def test_a_storm_of_5xx_waits_for_github_then_publishes(
     assert "Waiting for GitHub" in titles
     assert "Readiness could not finish this review" not in titles
     one_review_with_each_comment_once(github)
+
+
+async def test_an_outage_longer_than_the_attempt_limit_is_waited_out(
+    start_bot: BotFactory,
+    github: FakeGitHub,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """GitHub fails one endpoint through more job attempts than a crash is allowed: the job
+    waits for GitHub (not dead-lettered, no neutral pass) and publishes once it answers."""
+    monkeypatch.setattr(client, "BACKOFF_BASE_S", 0.01)
+    monkeypatch.setattr(worker, "MIN_WAIT_S", 0.05)
+    monkeypatch.setattr(worker, "MAX_BACKOFF_S", 0.2)
+    bot = await start_bot()
+    data = open_pull(github, tmp_path / "repo", BASE, HEAD)
+    storm = client.MAX_ATTEMPTS * (worker.MAX_ATTEMPTS + 2)  # every try of 7 job attempts
+    github.fail("GET", f"/repos/{REPO}/pulls/7/comments", 502, times=storm)
+    await deliver(bot, "pull_request", data)
+    assert await settle(bot, timeout=90) == {"done": 1}
+    assert len(github.calls("GET", f"/repos/{REPO}/pulls/7/comments")) > storm
+    (run,) = github.check_runs
+    assert (run["status"], run["conclusion"]) == ("completed", "failure")
+    one_review_with_each_comment_once(github)
+
+
+async def test_a_rate_limit_reset_past_the_deadline_ends_the_run_neutral_with_the_reason(
+    start_bot: BotFactory, github: FakeGitHub, tmp_path: Path
+) -> None:
+    """The primary rate limit resets after the configured deadline: the job gives up at once
+    and its run says why, instead of staying in progress or waiting past the deadline."""
+    bot = await start_bot(retry_deadline=60)
+    data = open_pull(github, tmp_path / "repo", BASE, HEAD)
+    limited = {"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(int(time.time()) + 600)}
+    github.fail("GET", f"/repos/{REPO}/pulls/7/comments", 403, headers=limited)
+    await deliver(bot, "pull_request", data)
+    assert await settle(bot) == {"failed": 1}
+    (run,) = github.check_runs
+    assert (run["status"], run["conclusion"]) == ("completed", "neutral")
+    assert run["output"]["title"] == "Readiness could not finish this review"
+    assert "still failing after waiting 60 s" in run["output"]["summary"]
+    assert github.reviews_of(REPO, 7) == []
 
 
 async def test_a_comment_github_will_not_place_costs_only_that_comment(

@@ -115,11 +115,17 @@ for i = 5, #ARGV, 4 do
         new.superseded = heads
         payload = cjson.encode(new)
       end
-      redis.call('HSET', job, 'payload', payload, 'updated_at', now)
+      -- A new head is a new review: due now (keeping its place in the queue), and its limit
+      -- and clock start again (attempts only grow: they fence a claim).
+      local due = math.min(tonumber(redis.call('HGET', job, 'not_before')), now)
+      redis.call('HSET', job, 'payload', payload, 'uncounted', redis.call('HGET', job, 'attempts'),
+        'not_before', due, 'created_at', now, 'updated_at', now)
+      redis.call('ZADD', p .. 'queued', due, target)
     else
       local id = string.format('%012d', redis.call('INCR', p .. 'seq'))
       redis.call('HSET', p .. 'job:' .. id, 'kind', kind, 'key', key, 'payload', payload,
-        'state', 'queued', 'attempts', 0, 'not_before', now, 'created_at', now, 'updated_at', now)
+        'state', 'queued', 'attempts', 0, 'uncounted', 0, 'not_before', now, 'created_at', now,
+        'updated_at', now)
       redis.call('ZADD', p .. 'queued', now, id)
       if kind == 'review' then redis.call('HSET', p .. 'reviews', key, id) end
     end
@@ -131,7 +137,8 @@ redis.call('SET', seen, ARGV[3], 'EX', ARGV[4])
 return 1
 """
 
-# ARGV: prefix, lease ms, owner. Returns {id, kind, payload, attempts} or nil.
+# ARGV: prefix, lease ms, owner. Returns {id, kind, payload, attempts, uncounted, created_at ms}
+# or nil.
 _CLAIM = """
 local now = now_ms()
 for _, id in ipairs(redis.call('ZRANGEBYSCORE', p .. 'running', '-inf', now)) do
@@ -152,15 +159,17 @@ while true do
       forget_review(key, id)
       local attempts = redis.call('HINCRBY', job, 'attempts', 1)
       redis.call('HSET', job, 'state', 'running', 'owner', ARGV[3], 'updated_at', now)
-      local kind, payload = unpack(redis.call('HMGET', job, 'kind', 'payload'))
-      return {id, kind, payload, attempts}
+      local kind, payload, uncounted, created = unpack(
+        redis.call('HMGET', job, 'kind', 'payload', 'uncounted', 'created_at'))
+      return {id, kind, payload, attempts, uncounted or '0', created}
     end
   end
   offset = offset + #due
 end
 """
 
-# ARGV: prefix, id, fence (attempts of our claim or ''), new state, delay ms, error, retention ms.
+# ARGV: prefix, id, fence (attempts of our claim or ''), new state, delay ms, error, retention ms,
+# '1' when a re-queued attempt ended waiting for a service (it does not count), else ''.
 _SETTLE = """
 local id = ARGV[2]
 local job = p .. 'job:' .. id
@@ -179,6 +188,7 @@ else redis.call('HSET', job, 'last_error', ARGV[6]) end
 if ARGV[4] == 'queued' then
   local due = now + tonumber(ARGV[5])
   redis.call('HSET', job, 'state', 'queued', 'not_before', due, 'updated_at', now)
+  if ARGV[8] == '1' then redis.call('HINCRBY', job, 'uncounted', 1) end
   redis.call('PERSIST', job)
   redis.call('ZADD', p .. 'queued', due, id)
   if kind == 'review' then redis.call('HSETNX', p .. 'reviews', key, id) end
@@ -387,23 +397,35 @@ class RedisStore:
         row = await self._claim(args=[self._prefix, self._lease_ms, self._consumer])
         if row is None:
             return None
-        job_id, kind, payload, attempts = row
+        job_id, kind, payload, attempts, uncounted, created_ms = row
         self._held[job_id] = int(attempts)
-        return Claimed(job_id, loads(kind, payload), int(attempts))
+        job = loads(kind, payload)
+        return Claimed(job_id, job, int(attempts), int(uncounted), int(created_ms) / 1000)
 
     async def finish(self, job_id: str) -> None:
         await self._set(job_id, "done", 0.0, "")
 
-    async def retry(self, job_id: str, delay: float, error: str) -> None:
-        await self._set(job_id, "queued", delay, error)
+    async def retry(self, job_id: str, delay: float, error: str, *, waited: bool = False) -> None:
+        await self._set(job_id, "queued", delay, error, waited)
 
     async def fail(self, job_id: str, error: str) -> None:
         await self._set(job_id, "failed", 0.0, error)
 
     @_unavailable
-    async def _set(self, job_id: str, state: str, delay: float, error: str) -> None:
+    async def _set(
+        self, job_id: str, state: str, delay: float, error: str, waited: bool = False
+    ) -> None:
         fence = self._held.pop(job_id, "")
-        args = [self._prefix, job_id, fence, state, round(delay * 1000), error, RETENTION_S * 1000]
+        args = [
+            self._prefix,
+            job_id,
+            fence,
+            state,
+            round(delay * 1000),
+            error,
+            RETENTION_S * 1000,
+            "1" if waited else "",
+        ]
         if not await self._settle(args=args):
             # Our lease ran out and another replica runs the job now: its outcome wins.
             log.warning("job %s is no longer ours; not marking it %s", job_id, state)

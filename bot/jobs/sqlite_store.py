@@ -35,6 +35,7 @@ CREATE TABLE IF NOT EXISTS jobs (
     payload TEXT NOT NULL,
     state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'failed')),
     attempts INTEGER NOT NULL DEFAULT 0,
+    uncounted INTEGER NOT NULL DEFAULT 0,
     not_before REAL NOT NULL,
     created_at REAL NOT NULL,
     updated_at REAL NOT NULL,
@@ -88,6 +89,7 @@ class SqliteStore:
             self._db.execute("PRAGMA synchronous=FULL")  # a 202 promises the job is on disk
             self._db.execute(BUSY_TIMEOUT)
             self._db.executescript(_SCHEMA)
+            self._add_missing_columns()
             now = time.time()
             self._db.execute(
                 "UPDATE jobs SET state = 'queued', updated_at = ? WHERE state = 'running'", (now,)
@@ -99,6 +101,12 @@ class SqliteStore:
                 "DELETE FROM jobs WHERE state IN ('done', 'failed') AND updated_at < ?",
                 (now - RETENTION_S,),
             )
+
+    def _add_missing_columns(self) -> None:
+        """Bring a store an older release made up to date (its rows keep their values)."""
+        columns = {row["name"] for row in self._db.execute("PRAGMA table_info(jobs)")}
+        if "uncounted" not in columns:
+            self._db.execute("ALTER TABLE jobs ADD COLUMN uncounted INTEGER NOT NULL DEFAULT 0")
 
     async def close(self) -> None:
         await self._run(self._db.close)
@@ -156,9 +164,13 @@ class SqliteStore:
                 old = loads("review", waiting["payload"])
                 assert isinstance(old, ReviewJob)
                 merged = job.replacing(old, started=waiting["attempts"] > 0)
+                # A new head is a new review: due now (keeping its place in the queue), and
+                # its limit and clock start again (attempts only grow: Redis fences claims).
                 self._db.execute(
-                    "UPDATE jobs SET payload = ?, updated_at = ? WHERE id = ?",
-                    (dumps(merged), now, waiting["id"]),
+                    "UPDATE jobs SET payload = ?, uncounted = attempts, "
+                    "not_before = MIN(not_before, ?), "
+                    "created_at = ?, updated_at = ? WHERE id = ?",
+                    (dumps(merged), now, now, now, waiting["id"]),
                 )
                 return
         self._db.execute(
@@ -219,12 +231,13 @@ class SqliteStore:
             "WHERE id = (SELECT id FROM jobs WHERE state = 'queued' AND not_before <= ? "
             "  AND pr_key NOT IN (SELECT pr_key FROM jobs WHERE state = 'running') "
             "  ORDER BY not_before, id LIMIT 1) "
-            "RETURNING id, kind, payload, attempts",
+            "RETURNING id, kind, payload, attempts, uncounted, created_at",
             (now, now),
         ).fetchone()
         if row is None:
             return None
-        return Claimed(str(row["id"]), loads(row["kind"], row["payload"]), row["attempts"])
+        job = loads(row["kind"], row["payload"])
+        return Claimed(str(row["id"]), job, row["attempts"], row["uncounted"], row["created_at"])
 
     async def ping(self) -> None:
         """Raise if the database cannot be queried."""
@@ -233,18 +246,20 @@ class SqliteStore:
     async def finish(self, job_id: str) -> None:
         await self._run(self._set, job_id, "done", None, None)
 
-    async def retry(self, job_id: str, delay: float, error: str) -> None:
-        await self._run(self._set, job_id, "queued", delay, error)
+    async def retry(self, job_id: str, delay: float, error: str, *, waited: bool = False) -> None:
+        await self._run(self._set, job_id, "queued", delay, error, waited)
 
     async def fail(self, job_id: str, error: str) -> None:
         await self._run(self._set, job_id, "failed", None, error)
 
-    def _set(self, job_id: str, state: str, delay: float | None, error: str | None) -> None:
+    def _set(
+        self, job_id: str, state: str, delay: float | None, error: str | None, waited: bool = False
+    ) -> None:
         now = time.time()
         self._db.execute(
-            "UPDATE jobs SET state = ?, not_before = ?, updated_at = ?, last_error = ? "
-            "WHERE id = ?",
-            (state, now + (delay or 0.0), now, error, int(job_id)),
+            "UPDATE jobs SET state = ?, not_before = ?, updated_at = ?, last_error = ?, "
+            "uncounted = uncounted + ? WHERE id = ?",
+            (state, now + (delay or 0.0), now, error, int(waited), int(job_id)),
         )
 
     async def counts(self) -> dict[str, int]:

@@ -4,8 +4,11 @@
 `refuse` records one answered 400, so that the redelivery sweep leaves it alone.
 Queued reviews of one PR coalesce to the newest head; a command is queued once per comment, even
 when the comment comes again under a new delivery id; at most one job per PR runs at a time; a
-job claimed by a process that died is handed out again. `retry` re-queues after a delay;
-`fail` parks a job in the dead-letter state. `answer` records how a command was answered, so a
+job claimed by a process that died is handed out again. `retry` re-queues after a delay, saying
+whether the attempt ended waiting for a service (GitHub, the store, a shutdown) rather than by
+its own fault: the workers bound the first kind by time and the second by count, so a job that
+kills the process each time still stops, and a GitHub outage is waited out. `fail` parks a job
+in the dead-letter state. `answer` records how a command was answered, so a
 retried command resumes after its answer instead of answering twice.
 
 A store that cannot answer (Redis down or silent, SQLite locked) raises StoreUnavailable from
@@ -38,9 +41,25 @@ class StoreNotFound(LookupError):
 
 @dataclass(frozen=True)
 class Claimed:
+    """A job handed to a worker.
+
+    `attempts` counts every claim, this one included. `uncounted` are those that do not count
+    against the job's limit: attempts that ended by `retry(..., waited=True)`, and attempts made
+    for an older head this job no longer reviews. An attempt that ended neither way killed its
+    process or was cut off. `since` is when the job's head was queued (epoch seconds): a newer
+    head replacing a waiting review starts the clock again.
+    """
+
     id: str
     job: Job
     attempts: int
+    uncounted: int
+    since: float
+
+    @property
+    def counted(self) -> int:
+        """The attempts that count against the job's limit: all but those that waited."""
+        return self.attempts - self.uncounted
 
 
 @dataclass(frozen=True)
@@ -81,7 +100,10 @@ class JobStore(Protocol):
 
     async def finish(self, job_id: str) -> None: ...
 
-    async def retry(self, job_id: str, delay: float, error: str) -> None: ...
+    async def retry(self, job_id: str, delay: float, error: str, *, waited: bool = False) -> None:
+        """Queue the job again in `delay` seconds; `waited`: the attempt ended waiting for a
+        service, not by the job's fault (it then does not count against the job's limit)."""
+        ...
 
     async def fail(self, job_id: str, error: str) -> None: ...
 

@@ -1,15 +1,21 @@
 """A bounded pool of workers that take jobs from the store and run them through a handler.
 
-A job failure is logged and recorded, never fatal to a worker: transient errors are retried
-with growing delays up to MAX_ATTEMPTS, permanent ones fail the job at once. A store outage is
-logged once when it starts and once when it ends; workers wait it out.
+A job failure is logged and recorded, never fatal to a worker. A transient one (GitHub down or
+rate-limited, the store refusing) is waited out: retried with growing delays, or at the time
+GitHub names, until the job's head has waited `retry_deadline` seconds; a newer head replaces
+the job (and so stops the wait). A crash or bug counts: after MAX_ATTEMPTS such attempts, a
+job whose every run kills the process included, the job is dead-lettered. Permanent failures
+fail the job at once. A store outage is logged once when it starts and once when it ends;
+workers wait it out.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -24,22 +30,34 @@ log = logging.getLogger(__name__)
 Handler = Callable[[Job], Awaitable[None]]
 Abandon = Callable[[Job, str], Awaitable[None]]  # finish what a job given up for good left open
 MAX_ATTEMPTS = 5
+MIN_WAIT_S = 10.0  # the first wait for a service that failed
+MAX_BACKOFF_S = 300.0  # the longest wait between two tries unless GitHub names a later time
 IDLE_POLL_S = 5.0
 STORE_BACKOFF_S = 2.0
 SETTLE_TRIES = 30  # a minute of refusals, on top of the store's own wait (SQLite: 5 s busy)
 
 
-def backoff(attempts: int, hint: float | None) -> float:
-    """Return the delay before the next attempt: GitHub's hint if any, else 10 s, 20 s, 40 s…"""
-    return max(hint or 0.0, 10.0 * 2.0 ** (attempts - 1))
+def backoff(attempts: int) -> float:
+    """Return the delay in seconds after a job's `attempts`-th crash: 10 s, 20 s, 40 s…"""
+    return min(MAX_BACKOFF_S, 10.0 * 2.0 ** (attempts - 1))
+
+
+def wait(waited: float, hint: float | None) -> float:
+    """Return the delay in seconds before the next try of a job that has waited `waited`
+    seconds for a service: as long again (so the waits double), from MIN_WAIT_S up to
+    MAX_BACKOFF_S, or GitHub's hint when it is later."""
+    return max(hint or 0.0, min(MAX_BACKOFF_S, max(MIN_WAIT_S, waited)))
 
 
 class Workers:
     """Run up to `concurrency` jobs at once; `wake()` when a job was queued."""
 
-    def __init__(self, store: JobStore, concurrency: int) -> None:
+    def __init__(self, store: JobStore, concurrency: int, *, retry_deadline: float) -> None:
+        """`retry_deadline`: seconds a job's head may wait out transient failures, from when
+        it was queued; then the job is given up (its run completes `neutral`)."""
         self._store = store
         self._concurrency = concurrency
+        self._retry_deadline = retry_deadline
         self._wakeup = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
@@ -135,13 +153,14 @@ class Workers:
             head_sha=getattr(job, "head_sha", None),
             job=claimed.id,
         ):
-            if claimed.attempts > MAX_ATTEMPTS:
+            if claimed.counted > MAX_ATTEMPTS:
                 # Attempts are counted when a job is claimed, so a job whose every attempt killed
-                # the process (or was cut off) still reaches the limit and stops here.
+                # the process (or was cut off) still reaches the limit and stops here; attempts
+                # that ended waiting for GitHub are not counted (the deadline bounds those).
                 error = f"gave up after {MAX_ATTEMPTS} attempts that ended without a result"
                 log.error("job dead-lettered: %s", error)
-                await self._settle(self._store.fail, claimed.id, error)
                 await self._abandoned(job, error)
+                await self._settle(self._store.fail, claimed.id, error)
                 return
             log.info("job started (attempt %d): %s", claimed.attempts, type(job).__name__)
             try:
@@ -149,7 +168,7 @@ class Workers:
             except asyncio.CancelledError:
                 self._cut_short += 1
                 try:
-                    await self._store.retry(claimed.id, 0.0, "interrupted by shutdown")
+                    await self._store.retry(claimed.id, 0.0, "interrupted by shutdown", waited=True)
                 except StoreUnavailable as exc:
                     self._not_requeued.append(str(exc))
                 raise
@@ -157,25 +176,46 @@ class Workers:
                 log.error("job failed for good: %s", exc)
                 await self._settle(self._store.fail, claimed.id, scrub(str(exc)))
             except TransientError as exc:
-                await self._retry_or_fail(claimed, exc, exc.retry_after)
+                await self._wait_or_fail(claimed, exc)
             except Exception as exc:  # a bug in one job must not kill the worker
                 log.exception("job crashed")
-                await self._retry_or_fail(claimed, exc, None)
+                await self._retry_or_fail(claimed, exc)
             else:
                 await self._settle(self._store.finish, claimed.id)
                 log.info("job done")
 
-    async def _retry_or_fail(self, claimed: Claimed, exc: Exception, hint: float | None) -> None:
+    async def _wait_or_fail(self, claimed: Claimed, exc: TransientError) -> None:
+        """Wait out a service that failed for now: retry after GitHub's hint or a growing
+        delay, as long as the head has waited less than the deadline (the last try is at it)."""
         error = scrub(f"{type(exc).__name__}: {exc}")
-        if claimed.attempts >= MAX_ATTEMPTS:
-            log.error("job failed after %d attempts: %s", claimed.attempts, error)
-            await self._settle(self._store.fail, claimed.id, error)
+        waited = time.time() - claimed.since
+        remaining = self._retry_deadline - waited
+        if remaining <= 0 or (exc.retry_after or 0.0) > remaining:
+            error = f"still failing after waiting {self._retry_deadline:g} s: {error}"
+            log.error("job failed: %s", error)
             await self._abandoned(claimed.job, error)
+            await self._settle(self._store.fail, claimed.id, error)
             return
-        delay = backoff(claimed.attempts, hint)
+        delay = min(wait(waited, exc.retry_after), remaining)
         log.warning(
-            "job attempt %d failed (%s); retrying in %.0f s", claimed.attempts, error, delay
+            "job attempt %d failed (%s); waiting %.0f s (%.0f s left before giving up)",
+            claimed.attempts,
+            error,
+            delay,
+            remaining,
         )
+        requeue = functools.partial(self._store.retry, waited=True)
+        await self._settle(requeue, claimed.id, delay, error)
+
+    async def _retry_or_fail(self, claimed: Claimed, exc: Exception) -> None:
+        error = scrub(f"{type(exc).__name__}: {exc}")
+        if claimed.counted >= MAX_ATTEMPTS:
+            log.error("job failed after %d attempts: %s", claimed.counted, error)
+            await self._abandoned(claimed.job, error)
+            await self._settle(self._store.fail, claimed.id, error)
+            return
+        delay = backoff(claimed.counted)
+        log.warning("job attempt %d failed (%s); retrying in %.0f s", claimed.counted, error, delay)
         await self._settle(self._store.retry, claimed.id, delay, error)
 
     async def _settle(self, write: Callable[..., Awaitable[None]], *args: Any) -> None:
@@ -195,6 +235,8 @@ class Workers:
                 await asyncio.sleep(STORE_BACKOFF_S)
 
     async def _abandoned(self, job: Job, error: str) -> None:
+        """Finish what the job left open before it is recorded failed: a process that dies in
+        between runs the job again (and gives it up again), rather than leave a run open."""
         if self._abandon is not None:
             reason = f"Readiness gave up on this review: {error}"
             await self._abandon(job, reason)

@@ -213,6 +213,43 @@ async def test_attempts_count_every_claim(store: JobStore) -> None:
     assert await store.counts() == {"queued": 1}
 
 
+async def test_attempts_that_waited_for_a_service_are_not_counted(store: JobStore) -> None:
+    """An attempt that ended waiting for GitHub does not count against the job's limit; one
+    that ended any other way (a crash, a bug) does."""
+    await store.accept("d1", "pull_request", [review(1, "a" * 40)])
+    first = await claim(store)
+    await store.retry(first.id, 0, "GitHub answered 502", waited=True)
+    second = await claim(store)
+    await store.retry(second.id, 0, "KeyError: 'head'")
+    third = await claim(store)
+    assert [(c.attempts, c.uncounted, c.counted) for c in (first, second, third)] == [
+        (1, 0, 1),
+        (2, 1, 1),
+        (3, 1, 2),
+    ]
+
+
+async def test_a_newer_head_replacing_a_waiting_review_is_due_now_with_a_fresh_limit(
+    store: JobStore,
+) -> None:
+    """The review of an older head waits for GitHub (a long delay, attempts spent): a push
+    replaces it, and the newest head is reviewed at once, its limit and clock started anew."""
+    await store.accept("d1", "pull_request", [review(1, "a" * 40, "d1")])
+    for _ in range(3):
+        crashed = await claim(store)
+        await store.retry(crashed.id, 0, "KeyError: 'head'")
+    waiting = await claim(store)
+    await store.retry(waiting.id, 3600, "GitHub answered 502", waited=True)
+    await asyncio.sleep(0.05)
+    pushed = time.time()
+    await store.accept("d2", "pull_request", [review(1, "b" * 40, "d2")])
+    again = await claim(store)
+    assert isinstance(again.job, ReviewJob)
+    assert (again.job.head_sha, again.counted) == ("b" * 40, 1)
+    assert again.since > pushed - 0.01  # Redis keeps milliseconds
+    assert waiting.since < pushed - 0.01
+
+
 async def test_a_waiting_retry_of_a_review_takes_the_newest_head(store: JobStore) -> None:
     await store.accept("d1", "pull_request", [review(1, "a" * 40, "d1")])
     claimed = await claim(store)

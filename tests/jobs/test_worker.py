@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from bot.errors import TransientError
 from bot.jobs import worker
 from bot.jobs.model import Job, ReviewJob
 from bot.jobs.sqlite_store import SqliteStore
-from bot.jobs.store import StoreUnavailable
+from bot.jobs.store import Claimed, StoreUnavailable
 from bot.jobs.worker import MAX_ATTEMPTS, Workers
 
 
@@ -34,7 +35,7 @@ async def test_a_job_that_kills_the_process_every_time_is_dead_lettered(tmp_path
     async def handler(job: Job) -> None:
         ran.append(job)
 
-    workers = Workers(store, 1)
+    workers = Workers(store, 1, retry_deadline=1800)
     workers.start(handler)
     try:
         for _ in range(200):
@@ -69,7 +70,7 @@ async def test_a_locked_database_delays_a_jobs_outcome_but_never_loses_it(
         locker.execute("COMMIT")
 
     releaser = asyncio.create_task(release_later())
-    workers = Workers(store, 1)
+    workers = Workers(store, 1, retry_deadline=1800)
     workers.start(handler)
     try:
         for _ in range(300):
@@ -103,7 +104,7 @@ async def test_a_job_that_meets_a_store_outage_is_retried_like_a_transient_failu
     async def handler(job: Job) -> None:
         raise StoreUnavailable("SQLite: database is locked")
 
-    workers = Workers(store, 1)
+    workers = Workers(store, 1, retry_deadline=1800)
     workers.start(handler)
     try:
         for _ in range(200):
@@ -116,7 +117,117 @@ async def test_a_job_that_meets_a_store_outage_is_retried_like_a_transient_failu
     lines = [r for r in caplog.records if r.name == "bot.jobs.worker" and r.levelno >= 30]
     assert [(r.getMessage(), r.exc_info) for r in lines] == [
         (
-            "job attempt 1 failed (StoreUnavailable: SQLite: database is locked); retrying in 10 s",
+            "job attempt 1 failed (StoreUnavailable: SQLite: database is locked); "
+            "waiting 10 s (1800 s left before giving up)",
             None,
         )
     ]
+
+
+async def run_until(store: SqliteStore, workers: Workers, state: str) -> dict[str, int]:
+    """Let the workers run until a job reaches `state` (or 30 s pass); return the counts."""
+    for _ in range(3000):
+        counts = await store.counts()
+        if counts.get(state):
+            break
+        await asyncio.sleep(0.01)
+    await workers.stop(5)
+    return counts
+
+
+async def test_github_failures_are_waited_out_past_the_attempt_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GitHub fails more times than a crash is allowed to: the job keeps waiting (it is not the
+    job's fault) and finishes once GitHub answers, well before the deadline."""
+    monkeypatch.setattr(worker, "MIN_WAIT_S", 0.01)
+    store = SqliteStore(tmp_path / "db.sqlite3")
+    await store.accept("d1", "pull_request", [ReviewJob(7, "acme/shop", 1, "a" * 40, "t", "d1")])
+    tries: list[Job] = []
+
+    async def handler(job: Job) -> None:
+        tries.append(job)
+        if len(tries) <= 2 * MAX_ATTEMPTS:
+            raise TransientError("GitHub answered 502 to GET /repos/acme/shop/pulls/1")
+
+    workers = Workers(store, 1, retry_deadline=1800)
+    workers.start(handler)
+    assert await run_until(store, workers, "done") == {"done": 1}
+    assert len(tries) == 2 * MAX_ATTEMPTS + 1
+    await store.close()
+
+
+async def test_a_job_gives_up_on_github_at_the_deadline_and_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GitHub never recovers: the job waits until its deadline, then is given up once, with
+    the reason handed to `abandon` (which completes the run neutral)."""
+    monkeypatch.setattr(worker, "MIN_WAIT_S", 0.05)
+    store = SqliteStore(tmp_path / "db.sqlite3")
+    job = ReviewJob(7, "acme/shop", 1, "a" * 40, "t", "d1")
+    await store.accept("d1", "pull_request", [job])
+    abandoned: list[tuple[Job, str]] = []
+
+    async def handler(job: Job) -> None:
+        raise TransientError("GitHub answered 502 to GET /repos/acme/shop/pulls/1")
+
+    async def abandon(job: Job, reason: str) -> None:
+        abandoned.append((job, reason))
+
+    workers = Workers(store, 1, retry_deadline=0.5)
+    workers.start(handler, abandon)
+    assert await run_until(store, workers, "failed") == {"failed": 1}
+    (failed,) = await store.failed()
+    assert failed.attempts > 2  # it did wait and try again
+    error = "still failing after waiting 0.5 s: TransientError: GitHub answered 502 to GET "
+    assert failed.error == error + "/repos/acme/shop/pulls/1"
+    assert abandoned == [(job, f"Readiness gave up on this review: {failed.error}")]
+    await store.close()
+
+
+async def test_a_rate_limit_reset_past_the_deadline_gives_up_at_once(tmp_path: Path) -> None:
+    """GitHub names a reset later than the deadline: waiting cannot help, so the job does not
+    hold its PR until then."""
+    store = SqliteStore(tmp_path / "db.sqlite3")
+    await store.accept("d1", "pull_request", [ReviewJob(7, "acme/shop", 1, "a" * 40, "t", "d1")])
+
+    async def handler(job: Job) -> None:
+        raise TransientError("GitHub answered 403 to GET /repos/acme/shop/pulls/1", 3600.0)
+
+    workers = Workers(store, 1, retry_deadline=1800)
+    workers.start(handler)
+    assert await run_until(store, workers, "failed") == {"failed": 1}
+    (failed,) = await store.failed()
+    assert failed.attempts == 1
+    await store.close()
+
+
+def test_a_store_an_older_release_made_opens_with_its_jobs(tmp_path: Path) -> None:
+    """A database made before `uncounted` existed gains the column, its jobs kept."""
+    database = tmp_path / "db.sqlite3"
+    old = sqlite3.connect(database)
+    old.executescript(
+        "CREATE TABLE jobs (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, pr_key TEXT NOT NULL, "
+        "payload TEXT NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, "
+        "not_before REAL NOT NULL, created_at REAL NOT NULL, updated_at REAL NOT NULL, "
+        "last_error TEXT);"
+    )
+    payload = '{"installation_id": 7, "repo": "acme/shop", "number": 1, "head_sha": "a", '
+    payload += '"trigger": "t", "delivery_id": "d1", "superseded": []}'
+    old.execute(
+        "INSERT INTO jobs VALUES (1, 'review', 'acme/shop#1', ?, 'queued', 2, 0, 0, 0, NULL)",
+        (payload,),
+    )
+    old.commit()
+    old.close()
+
+    async def claim() -> Claimed | None:
+        store = SqliteStore(database)
+        try:
+            return await store.claim()
+        finally:
+            await store.close()
+
+    claimed = asyncio.run(claim())
+    assert claimed is not None
+    assert (claimed.job.repo, claimed.attempts, claimed.counted) == ("acme/shop", 3, 3)
