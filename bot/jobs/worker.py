@@ -174,6 +174,7 @@ class Workers:
                 raise
             except PermanentError as exc:
                 log.error("job failed for good: %s", exc)
+                await self._abandoned(job, scrub(str(exc)))
                 await self._settle(self._store.fail, claimed.id, scrub(str(exc)))
             except TransientError as exc:
                 await self._wait_or_fail(claimed, exc)

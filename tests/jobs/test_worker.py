@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.errors import TransientError
+from bot.errors import PermanentError, TransientError
 from bot.jobs import worker
 from bot.jobs.model import Job, ReviewJob
 from bot.jobs.sqlite_store import SqliteStore
@@ -231,3 +231,25 @@ def test_a_store_an_older_release_made_opens_with_its_jobs(tmp_path: Path) -> No
     claimed = asyncio.run(claim())
     assert claimed is not None
     assert (claimed.job.repo, claimed.attempts, claimed.counted) == ("acme/shop", 3, 3)
+
+
+async def test_a_job_that_fails_for_good_has_what_it_left_open_finished(tmp_path: Path) -> None:
+    """A permanent failure (GitHub refusing the token again after a fresh one) is given up at
+    once, and `abandon` completes the run it may have left waiting, with the reason."""
+    store = SqliteStore(tmp_path / "db.sqlite3")
+    job = ReviewJob(7, "acme/shop", 1, "a" * 40, "t", "d1")
+    await store.accept("d1", "pull_request", [job])
+    abandoned: list[tuple[Job, str]] = []
+
+    async def handler(job: Job) -> None:
+        raise PermanentError("GitHub refused: 401 Bad credentials")
+
+    async def abandon(job: Job, reason: str) -> None:
+        abandoned.append((job, reason))
+
+    workers = Workers(store, 1, retry_deadline=1800)
+    workers.start(handler, abandon)
+    assert await run_until(store, workers, "failed") == {"failed": 1}
+    reason = "Readiness gave up on this review: GitHub refused: 401 Bad credentials"
+    assert abandoned == [(job, reason)]
+    await store.close()
