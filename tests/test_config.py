@@ -112,9 +112,10 @@ async def test_the_server_reads_the_config_from_the_base_commit_through_the_api(
     rules = {a["title"] for a in run["output"]["annotations"]}
     assert any(rule.startswith("secrets/") for rule in rules)
     assert not any(rule.startswith("tests/") for rule in rules)
-    reads = github.calls("GET", f"/repos/{REPO}/contents/.github*readiness.yml")
+    (query,) = github.calls("POST", "/graphql")
+    read = set(query.json["variables"].values())
     # Read at base for the config; the head side is read too, as a changed file rules review.
-    assert data["pull_request"]["base"]["sha"] in {call.query["ref"] for call in reads}
+    assert f"{data['pull_request']['base']['sha']}:.github/readiness.yml" in read
 
 
 async def test_the_server_runs_the_base_branch_s_semgrep_rules_through_the_api(

@@ -37,7 +37,7 @@ async def test_a_push_during_a_review_supersedes_it(
     """The old head's run ends `cancelled` and posts nothing; the new head is reviewed."""
     data = open_pull(github, tmp_path / "repo", BASE, HEAD)
     old_head = data["pull_request"]["head"]["sha"]
-    github.fail("GET", f"/repos/{REPO}/contents/*", 502, delay=1.5)  # hold the first review
+    github.fail("POST", "/graphql", 502, delay=1.5)  # hold the first review at its file reads
     await deliver(bot, "pull_request", data)
     await asyncio.sleep(0.5)
     newer = make_repo(tmp_path / "repo2", BASE, {**HEAD, "README.md": "# Shop\n"})

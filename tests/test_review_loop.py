@@ -360,3 +360,24 @@ async def test_a_review_that_could_not_read_everything_completes_neutral(
     (run,) = github.check_runs
     assert (run["conclusion"], run["output"]["title"]) == ("neutral", "Not fully reviewed")
     assert "`.github/readiness.yml` is not valid YAML" in run["output"]["summary"]
+
+
+async def test_a_review_reads_every_file_it_needs_in_one_graphql_request(
+    bot: TestClient[Any, Any], github: FakeGitHub, tmp_path: Path
+) -> None:
+    """Both sides of each changed file, the config and .gitattributes: one GraphQL query (up
+    to 100 files), no request per file. The whole review's requests are counted."""
+    data = open_pull(github, tmp_path / "repo", BASE, HEAD)
+    await deliver(bot, "pull_request", data)
+    assert await settle(bot) == {"done": 1}
+    (query,) = github.calls("POST", "/graphql")
+    expressions = set(query.json["variables"].values()) - {"acme", "shop"}
+    head = data["pull_request"]["head"]["sha"]
+    assert f"{head}:shop/config.py" in expressions
+    assert not github.calls("GET", f"/repos/{REPO}/contents/*")
+    # The review's own requests (the token and the app's startup reads are not per review):
+    # the PR twice (its head, then again right before publishing), the diff, the merge base,
+    # both trees, the files, the run (find, create, complete), the markers (comments, reviews)
+    # and the review itself. Before the GraphQL read, each file took a request per side.
+    made = [f"{c.method} {c.path}" for c in github.calls() if not c.path.startswith("/app")]
+    assert len(made) == 13, made

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
@@ -21,6 +22,7 @@ DIFF_MEDIA = "application/vnd.github.v3.diff"
 RAW_MEDIA = "application/vnd.github.raw"
 MAX_CONTENT_BYTES = 1_000_000
 MAX_CONCURRENT_READS = 8  # GitHub asks integrators not to fire many requests at once
+BLOBS_PER_QUERY = 100  # files per GraphQL request: well inside GitHub's node and time limits
 WRITE_ATTEMPTS = 3  # a creating request whose answer was lost: look, then send again
 WRITE_PERMISSIONS = frozenset({"admin", "write"})  # the base permissions that may push
 
@@ -81,6 +83,39 @@ class RepoAPI:
             if int(exc.status_code) == 404:
                 return None
             raise
+
+    async def read_blobs(self, wanted: Sequence[tuple[str, str]]) -> list[Blob | None]:
+        """Read files at commits, `(sha, path)` each, in one GraphQL request; None for a path
+        absent at its commit (or not a file). Keep `wanted` within BLOBS_PER_QUERY."""
+        owner, name = self.repo.split("/", 1)
+        variables: dict[str, str] = {"owner": owner, "name": name}
+        fields = []
+        for n, (sha, path) in enumerate(wanted):
+            variables[f"e{n}"] = f"{sha}:{path}"
+            fields.append(f"f{n}: object(expression: $e{n}) {{ ...blob }}")
+        params = "".join(f", $e{n}: String!" for n in range(len(wanted)))
+        query = (
+            f"query($owner: String!, $name: String!{params}) {{ "
+            f"repository(owner: $owner, name: $name) {{ {' '.join(fields)} }} }} "
+            "fragment blob on Blob { byteSize isBinary isTruncated text }"
+        )
+        repository = (await self.gh.query(query, variables))["repository"] or {}
+        blobs: list[Blob | None] = []
+        for n in range(len(wanted)):
+            found = repository.get(f"f{n}")
+            if not isinstance(found, dict) or "byteSize" not in found:
+                blobs.append(None)  # absent, or a tree or submodule at that path
+                continue
+            text = found.get("text")
+            blobs.append(
+                Blob(
+                    text=text if isinstance(text, str) else None,
+                    binary=bool(found.get("isBinary")),
+                    truncated=bool(found.get("isTruncated")),
+                    size=int(found["byteSize"]),
+                )
+            )
+        return blobs
 
     async def list_tree(self, sha: str) -> list[str]:
         """Return the paths of every file in a commit (GitHub truncates past 100,000 entries)."""
@@ -237,34 +272,53 @@ class AppAPI:
         await self.gh.post(url, data=b"", jwt=self._auth.app_jwt())
 
 
+@dataclass(frozen=True)
+class Blob:
+    """A file as GitHub's GraphQL API gives it: `text` is None for a binary file and cut at
+    512,000 bytes when `truncated` (GitHub's limit; the REST contents API reads up to 100 MB).
+    `size` is in bytes."""
+
+    text: str | None
+    binary: bool
+    truncated: bool
+    size: int
+
+
 class GitHubContents:
-    """File contents at a PR's base and head commits, read through the contents API."""
+    """File contents at a PR's base and head commits: BLOBS_PER_QUERY files per GraphQL
+    request, and the contents API only for a text file GraphQL truncates."""
 
     def __init__(self, api: RepoAPI, base_sha: str, head_sha: str) -> None:
         self._api = api
         self._refs: dict[Ref, str] = {"base": base_sha, "head": head_sha}
-        self._reads: dict[tuple[str, Ref], asyncio.Task[str | None]] = {}
         self._trees: dict[Ref, frozenset[str]] = {}
         self._limit = asyncio.Semaphore(MAX_CONCURRENT_READS)
-
-    async def read(self, path: str, at: Ref = "head") -> str | None:
-        """Read one file; concurrent reads of the same file share one request."""
-        key = (path, at)
-        if key not in self._reads:
-            self._reads[key] = asyncio.ensure_future(self._fetch(path, at))
-        return await asyncio.shield(self._reads[key])
 
     async def read_many(
         self, wanted: Sequence[tuple[str, Ref]]
     ) -> dict[tuple[str, Ref], str | None]:
-        texts = await asyncio.gather(*(self.read(path, at) for path, at in wanted))
-        return dict(zip(wanted, texts, strict=True))
+        """Read each (path, side) once; None for a file that is absent, binary or too big."""
+        keys = list(dict.fromkeys(wanted))
+        batches = [keys[i : i + BLOBS_PER_QUERY] for i in range(0, len(keys), BLOBS_PER_QUERY)]
+        read = await asyncio.gather(*(self._batch(batch) for batch in batches))
+        return {key: text for part in read for key, text in part.items()}
 
-    async def _fetch(self, path: str, at: Ref) -> str | None:
+    async def _batch(self, keys: list[tuple[str, Ref]]) -> dict[tuple[str, Ref], str | None]:
+        async with self._limit:
+            blobs = await self._api.read_blobs([(self._refs[at], path) for path, at in keys])
+        pairs = zip(keys, blobs, strict=True)
+        texts = await asyncio.gather(*(self._text(key, blob) for key, blob in pairs))
+        return dict(zip(keys, texts, strict=True))
+
+    async def _text(self, key: tuple[str, Ref], blob: Blob | None) -> str | None:
+        if blob is None or blob.binary or blob.size > MAX_CONTENT_BYTES:
+            return None
+        if not blob.truncated and blob.text is not None:
+            return blob.text
+        path, at = key
         async with self._limit:
             data = await self._api.get_content(path, self._refs[at])
-        too_big = data is not None and len(data) > MAX_CONTENT_BYTES
-        return None if data is None or too_big else data.decode(errors="replace")
+        return None if data is None else data.decode(errors="replace")
 
     async def files(self, at: Ref = "head") -> frozenset[str] | None:
         if at not in self._trees:

@@ -27,7 +27,7 @@ from gidgethub.abc import JSON_CONTENT_TYPE
 from gidgethub.aiohttp import GitHubAPI
 from yarl import URL
 
-from bot.errors import OutcomeUnknown, TransientError
+from bot.errors import OutcomeUnknown, PermanentError, TransientError
 from bot.redaction import scrub_data
 
 log = logging.getLogger(__name__)
@@ -151,6 +151,27 @@ class GitHubClient(GitHubAPI):
                 await self.sleep(BACKOFF_BASE_S * 2.0 ** (attempt - 1) * (1 + random.random()))
         raise AssertionError("unreachable")
 
+    async def query(self, query: str, variables: Mapping[str, Any]) -> dict[str, Any]:
+        """Run a GraphQL query; return its `data`. Retried like any request (5xx, rate limits);
+        a 401 raises BadRequest like REST. GitHub answers a query it cannot run with 200 and
+        `errors`: RATE_LIMITED raises TransientError, anything else PermanentError."""
+        answer = json_of(
+            await self.post(
+                graphql_url(self.base_url), data={"query": query, "variables": variables}
+            )
+        )
+        errors = answer.get("errors") or []
+        if errors:
+            if any(isinstance(e, dict) and e.get("type") == "RATE_LIMITED" for e in errors):
+                raise TransientError(
+                    "GitHub's GraphQL rate limit", retry_after=SECONDARY_LIMIT_WAIT_S
+                )
+            messages = "; ".join(
+                str(e.get("message") if isinstance(e, dict) else e) for e in errors
+            )
+            raise PermanentError(f"GitHub refused a GraphQL query: {messages}")
+        return json_of(answer.get("data"))
+
     async def get_bytes(
         self, url: str, *, accept: str, params: Mapping[str, str] | None = None
     ) -> bytes:
@@ -177,6 +198,15 @@ class GitHubClient(GitHubAPI):
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
+
+
+def graphql_url(api_url: str) -> str:
+    """Return GitHub's GraphQL endpoint for a REST API URL: api.github.com/graphql, and on
+    GitHub Enterprise Server /api/graphql beside /api/v3 (GitHub's docs, "Forming calls")."""
+    base = api_url.rstrip("/")
+    if base.endswith("/api/v3"):
+        return base[: -len("/v3")] + "/graphql"
+    return base + "/graphql"
 
 
 def _maybe_applied(exc: HTTPException) -> bool:

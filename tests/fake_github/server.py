@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from . import hooks, payloads, routes, spec, writes
+from . import graphql, hooks, payloads, routes, spec, writes
 from .routes import STATE, Reply
 from .state import GitHubState
 
@@ -26,6 +26,7 @@ ROUTES: list[tuple[str, str, routes.Handler]] = [
     ("POST", "/app/hook/deliveries/{delivery_id}/attempts", hooks.redeliver),
     ("POST", "/app/installations/{installation_id}/access_tokens", routes.create_token),
     ("GET", "/app", routes.get_app),
+    ("POST", "/graphql", graphql.answer),
     ("GET", "/repos/{owner}/{repo}", routes.get_repo),
     ("GET", "/repos/{owner}/{repo}/pulls", routes.list_pulls),
     ("GET", "/repos/{owner}/{repo}/pulls/{pull_number}", routes.get_pull_request),
@@ -225,6 +226,12 @@ class FakeGitHub(GitHubState):
 
     def _validate(self, request: web.Request, call: Call) -> None:
         """Check the request against GitHub's description; refuse and record any mismatch."""
+        if call.path == "/graphql":  # GraphQL: the query against GitHub's schema
+            query = call.json.get("query") if isinstance(call.json, dict) else None
+            found = graphql.problems(query) if isinstance(query, str) else ["no query"]
+            if found:
+                self._error(call, f"GraphQL query GitHub would refuse: {'; '.join(found)}")
+            return
         path = request.rel_url.raw_path
         if "path" in request.match_info:  # openapi-core matches {path} to one segment only
             head = path.split("/contents/", 1)[0]

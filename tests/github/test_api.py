@@ -2,63 +2,105 @@
 
 from __future__ import annotations
 
-import aiohttp
+from collections.abc import AsyncIterator
 
-from bot.github.api import GitHubContents, RepoAPI
+import aiohttp
+import pytest
+
+from bot.github.api import BLOBS_PER_QUERY, GitHubContents, RepoAPI
 from bot.github.auth import AppAuth
-from bot.github.client import GitHubClient
+from bot.github.client import GitHubClient, graphql_url
 from tests.conftest import APP_ID, INSTALLATION, REPO
 from tests.fake_github import FakeGitHub, make_app_key
+from tests.fake_github.graphql import TEXT_LIMIT
 
 
-async def test_contents_and_trees_at_base_and_head(github: FakeGitHub) -> None:
+@pytest.fixture
+async def api(github: FakeGitHub) -> AsyncIterator[RepoAPI]:
+    """The repository port with an installation token, as the pipeline makes it."""
+    private, _ = make_app_key()
+    async with aiohttp.ClientSession() as session:
+        client = GitHubClient(session, base_url=github.url)
+        token = await AppAuth(APP_ID, private, client).installation_token(INSTALLATION)
+        yield RepoAPI(client.for_token(token), REPO)
+
+
+def add_pull(github: FakeGitHub, base: dict[str, bytes], head: dict[str, bytes]) -> None:
     github.add_pull(
         repo=REPO,
         number=3,
         head_sha="b" * 40,
         base_sha="a" * 40,
         diff=b"",
-        files_at_base={"shop/models.py": b"X = 1\n"},
-        files_at_head={"shop/models.py": b"X = 2\n", "shop/café menu.txt": b"\xe9t\xe9\n"},
+        files_at_base=base,
+        files_at_head=head,
     )
-    private, _ = make_app_key()
-    async with aiohttp.ClientSession() as session:
-        client = GitHubClient(session, base_url=github.url)
-        token = await AppAuth(APP_ID, private, client).installation_token(INSTALLATION)
-        contents = GitHubContents(RepoAPI(client.for_token(token), REPO), "a" * 40, "b" * 40)
-        assert await contents.read("shop/models.py", "base") == "X = 1\n"
-        assert await contents.read("shop/café menu.txt") == "\ufffdt\ufffd\n"
-        assert await contents.read("shop/missing.py") is None
-        assert await contents.files() == {"shop/models.py", "shop/café menu.txt"}
-        assert await contents.files("base") == {"shop/models.py"}
-        await contents.files()
+
+
+async def test_contents_and_trees_at_base_and_head(github: FakeGitHub, api: RepoAPI) -> None:
+    add_pull(
+        github,
+        {"shop/models.py": b"X = 1\n"},
+        {"shop/models.py": b"X = 2\n", "shop/café menu.txt": b"\xe9t\xe9\n"},
+    )
+    contents = GitHubContents(api, "a" * 40, "b" * 40)
+    wanted = [
+        ("shop/models.py", "base"),
+        ("shop/models.py", "head"),
+        ("shop/café menu.txt", "head"),
+        ("shop/missing.py", "head"),
+        ("shop", "head"),  # a folder is not a file
+        ("shop/models.py", "base"),  # asked twice, read once
+    ]
+    assert await contents.read_many(wanted) == {
+        ("shop/models.py", "base"): "X = 1\n",
+        ("shop/models.py", "head"): "X = 2\n",
+        ("shop/café menu.txt", "head"): "\ufffdt\ufffd\n",
+        ("shop/missing.py", "head"): None,
+        ("shop", "head"): None,
+    }
+    assert len(github.calls("POST", "/graphql")) == 1
+    assert not github.calls("GET", f"/repos/{REPO}/contents/*")
+    assert await contents.files() == {"shop/models.py", "shop/café menu.txt"}
+    assert await contents.files("base") == {"shop/models.py"}
+    await contents.files()
     assert len(github.calls("GET", f"/repos/{REPO}/git/trees/*")) == 2  # cached per side
 
 
-async def test_concurrent_reads_of_one_file_share_one_request(github: FakeGitHub) -> None:
-    """The snapshot reads many files at once; the same file asked twice is fetched once."""
-    github.add_pull(
-        repo=REPO,
-        number=4,
-        head_sha="d" * 40,
-        base_sha="c" * 40,
-        diff=b"",
-        files_at_base={"app.py": b"A = 1\n"},
-        files_at_head={"app.py": b"A = 2\n"},
+async def test_many_files_are_read_in_batches_of_one_query(
+    github: FakeGitHub, api: RepoAPI
+) -> None:
+    """A PR of 250 files costs three queries (100 files each), not 250 requests."""
+    files = {f"src/m{n}.py": f"N = {n}\n".encode() for n in range(250)}
+    add_pull(github, {}, files)
+    texts = await GitHubContents(api, "a" * 40, "b" * 40).read_many(
+        [(path, "head") for path in files]
     )
-    private, _ = make_app_key()
-    async with aiohttp.ClientSession() as session:
-        client = GitHubClient(session, base_url=github.url)
-        token = await AppAuth(APP_ID, private, client).installation_token(INSTALLATION)
-        contents = GitHubContents(RepoAPI(client.for_token(token), REPO), "c" * 40, "d" * 40)
-        wanted = [("app.py", "head"), ("app.py", "base"), ("app.py", "head"), ("gone.py", "head")]
-        texts = await contents.read_many(wanted)
-        again = await contents.read("app.py", "head")
+    assert texts == {(path, "head"): data.decode() for path, data in files.items()}
+    queries = github.calls("POST", "/graphql")
+    assert len(queries) == -(-len(files) // BLOBS_PER_QUERY) == 3
+
+
+async def test_a_file_graphql_truncates_is_read_whole_through_rest(
+    github: FakeGitHub, api: RepoAPI
+) -> None:
+    """GitHub cuts Blob.text at 512,000 bytes: such a file is read again through the contents
+    API, whole; a binary file and one above our 1 MB cap are not read at all."""
+    big = b"x = 1\n" * (TEXT_LIMIT // 6 + 10)
+    huge = b"y = 2\n" * 200_000
+    add_pull(github, {}, {"big.py": big, "huge.py": huge, "logo.png": b"\x89PNG\0\0\1"})
+    texts = await GitHubContents(api, "a" * 40, "b" * 40).read_many(
+        [("big.py", "head"), ("huge.py", "head"), ("logo.png", "head")]
+    )
     assert texts == {
-        ("app.py", "head"): "A = 2\n",
-        ("app.py", "base"): "A = 1\n",
-        ("gone.py", "head"): None,
+        ("big.py", "head"): big.decode(),
+        ("huge.py", "head"): None,
+        ("logo.png", "head"): None,
     }
-    assert again == "A = 2\n"
-    reads = github.calls("GET", f"/repos/{REPO}/contents/app.py")
-    assert sorted(call.query["ref"] for call in reads) == ["c" * 40, "d" * 40]
+    (read,) = github.calls("GET", f"/repos/{REPO}/contents/*")
+    assert read.path.endswith("/big.py")
+
+
+def test_the_graphql_endpoint_follows_the_rest_api_url() -> None:
+    assert graphql_url("https://api.github.com") == "https://api.github.com/graphql"
+    assert graphql_url("https://ghe.example.com/api/v3/") == "https://ghe.example.com/api/graphql"

@@ -141,6 +141,7 @@ async def test_github_failures_are_waited_out_past_the_attempt_limit(
     """GitHub fails more times than a crash is allowed to: the job keeps waiting (it is not the
     job's fault) and finishes once GitHub answers, well before the deadline."""
     monkeypatch.setattr(worker, "MIN_WAIT_S", 0.01)
+    monkeypatch.setattr(worker, "MAX_BACKOFF_S", 0.05)
     store = SqliteStore(tmp_path / "db.sqlite3")
     await store.accept("d1", "pull_request", [ReviewJob(7, "acme/shop", 1, "a" * 40, "t", "d1")])
     tries: list[Job] = []
