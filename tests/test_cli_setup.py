@@ -276,3 +276,31 @@ async def test_force_replaces_an_existing_env_and_key(
     key = (tmp_path / "readiness.private-key.pem").read_text()
     assert key.startswith("-----BEGIN RSA PRIVATE KEY-----")
     assert sorted(os.listdir(tmp_path)) == ["deploy.env", "readiness.private-key.pem"]
+
+
+@pytest.mark.parametrize(
+    ("args", "api", "line"),
+    [
+        (["--url", "readiness.acme.example"], None, "readiness: --url: not an http(s) URL"),
+        (["--url", PUBLIC, "--org", "acme/x"], None, "readiness: --org: not an organisation"),
+        (["--url", PUBLIC], "ghe.example.com/api/v3", "readiness: READINESS_GITHUB_API_URL: "),
+    ],
+)
+def test_a_setting_setup_cannot_use_is_one_line_naming_it(
+    github: FakeGitHub, tmp_path: Path, args: list[str], api: str | None, line: str
+) -> None:
+    env = {**clean_env(github), "PYTHONPATH": str(ROOT)}
+    if api is not None:
+        env["READINESS_GITHUB_API_URL"] = api
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "setup", "--port", "0", *args],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=STARTED,
+        check=False,
+    )
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.startswith(line) and done.stderr.count("\n") == 1, done.stderr
+    assert not os.listdir(tmp_path)

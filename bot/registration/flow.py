@@ -27,6 +27,7 @@ from yarl import URL
 from bot.errors import OutcomeUnknown, TransientError
 from bot.github.api import create_app_from_manifest
 from bot.github.client import GitHubClient
+from bot.redaction import scrub
 from bot.registration import envfile, manifest
 from bot.settings import GITHUB_API_URL
 
@@ -77,10 +78,12 @@ async def register(plan: Plan, announce: Callable[[str], None]) -> Registered:
         raise SetupError(f"{exc}") from None
     try:
         web_root = manifest.web_url(plan.api_url)
+    except ValueError as exc:
+        raise SetupError(f"READINESS_GITHUB_API_URL: {exc}") from None
+    try:
         manifest.new_app_url(web_root, "-", plan.org)
     except ValueError as exc:
-        which = "--org" if plan.org and "organisation" in str(exc) else "READINESS_GITHUB_API_URL"
-        raise SetupError(f"{which}: {exc}") from None
+        raise SetupError(f"--org: {exc}") from None
     timeout = aiohttp.ClientTimeout(total=GITHUB_TIMEOUT_S, connect=10)
     async with aiohttp.ClientSession(timeout=timeout) as session:
         flow = _Flow(plan, web_root, GitHubClient(session, base_url=plan.api_url))
@@ -154,7 +157,8 @@ class _Flow:
         try:
             registered = await self._redeem(code)
         except SetupError as exc:
-            failed = _page("Not registered", f"<p>{html.escape(str(exc))}</p>", status=502)
+            reason = html.escape(scrub(str(exc)))
+            failed = _page("Not registered", f"<p>{reason}</p>", status=502)
             await _send(request, failed)
             self.done.set_exception(exc)
             return failed
