@@ -1,4 +1,5 @@
-"""`readiness serve` runs the app; `readiness scan` runs the same rules on a local change.
+"""`readiness serve` runs the app; `readiness scan` runs the same rules on a local change;
+`readiness setup` registers the app on GitHub.
 
 Exit codes: 0 no error finding, 1 at least one error finding, 2 usage, input or settings error,
 or a change that was not fully reviewed (a file that could not be read, an invalid repository
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import TextIO, TypeVar
 
 from pydantic import ValidationError
+from pydantic_settings import BaseSettings
 
 from bot import logs
 from bot.diff import git
@@ -27,11 +29,11 @@ from bot.local import scan_diff, scan_repo
 from bot.redaction import scrub
 from bot.rules.engine import Evaluation
 from bot.rules.model import Severity
-from bot.settings import Settings, StoreSettings
+from bot.settings import Settings, SetupSettings, StoreSettings
 from bot.version import VERSION
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
-SettingsT = TypeVar("SettingsT", bound=StoreSettings)
+SettingsT = TypeVar("SettingsT", bound=BaseSettings)
 
 
 class UsageError(Exception):
@@ -48,6 +50,8 @@ def main(argv: list[str] | None = None) -> int:
             return _to_stdout(lambda out: asyncio.run(jobs(args.limit, out)))
         if args.command == "config":
             return _to_stdout(lambda out: config(args, out))
+        if args.command == "setup":
+            return setup(args)
         return _to_stdout(lambda out: scan(args, out))
     except UsageError as exc:
         print(f"readiness: {scrub(str(exc))}", file=sys.stderr)  # noqa: T201
@@ -86,6 +90,20 @@ def _parser() -> argparse.ArgumentParser:
         "file", nargs="?", type=Path, default=Path(".github/readiness.yml"), help="the file"
     )
     config_actions.add_parser("schema", help="print the config file's JSON Schema")
+    setup_cmd = commands.add_parser(
+        "setup", help="register the GitHub App from app.yml and write its .env"
+    )
+    setup_cmd.add_argument(
+        "--url", required=True, help="where `readiness serve` will be reachable: https://HOST"
+    )
+    setup_cmd.add_argument("--org", help="register the app on this organisation")
+    setup_cmd.add_argument("--name", help="the app's name (default: app.yml's)")
+    setup_cmd.add_argument(
+        "--env-file", type=Path, default=Path(".env"), help="where to write (default: .env)"
+    )
+    setup_cmd.add_argument("--force", action="store_true", help="replace an existing .env")
+    setup_cmd.add_argument("--host", default="127.0.0.1", help="local page's address")
+    setup_cmd.add_argument("--port", type=int, default=3000, help="local page's port (0: any)")
     scan_cmd = commands.add_parser("scan", help="review a local git change or a diff file")
     source = scan_cmd.add_mutually_exclusive_group(required=True)
     source.add_argument("--repo", type=Path, help="a git repository (with --base)")
@@ -133,6 +151,49 @@ def serve() -> int:
             asyncio.run(server.serve(settings, sock))
     except SettingError as exc:
         raise UsageError(str(exc)) from None
+    return EXIT_CLEAN
+
+
+def setup(args: argparse.Namespace) -> int:
+    """Register the app through GitHub's manifest flow; write its id, key and webhook secret.
+
+    Prints one line saying what to open, then, once GitHub has sent the browser back, where
+    the credentials went and the install link. A refusal is one line and exit code 2.
+    """
+    from bot.registration import flow, manifest
+
+    settings = _settings(SetupSettings)
+    try:
+        public = manifest.public_url(args.url)
+    except ValueError as exc:
+        raise UsageError(f"--url: {exc}") from None
+    plan = flow.Plan(
+        public_url=public,
+        env_file=args.env_file,
+        api_url=settings.github_api_url,
+        org=args.org,
+        name=args.name,
+        force=args.force,
+        host=args.host,
+        port=args.port,
+    )
+
+    def announce(line: str) -> None:
+        print(line, flush=True)  # noqa: T201
+
+    try:
+        registered = asyncio.run(flow.register(plan, announce))
+    except flow.SetupError as exc:
+        raise UsageError(str(exc)) from None
+    except KeyboardInterrupt:
+        raise UsageError(
+            "setup stopped before GitHub sent the browser back; nothing was written"
+        ) from None
+    print(  # noqa: T201
+        f"Registered {registered.name}: wrote {registered.env_file} and {registered.key_file} "
+        "(mode 0600)."
+    )
+    print(f"Install it: {registered.install_url}")  # noqa: T201
     return EXIT_CLEAN
 
 

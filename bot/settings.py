@@ -18,6 +18,7 @@ from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+GITHUB_API_URL = "https://api.github.com"
 
 
 class StoreSettings(BaseSettings):
@@ -48,7 +49,7 @@ class Settings(StoreSettings):
     webhook_secret: SecretStr = Field(min_length=1)
     # During a rotation: deliveries signed with this older secret are accepted too.
     webhook_secret_previous: SecretStr | None = None
-    github_api_url: str = "https://api.github.com"
+    github_api_url: str = GITHUB_API_URL
     host: str = "0.0.0.0"  # a server in a container listens on all interfaces
     port: int = Field(default=8080, ge=0, le=65535)
     workers: int = Field(default=4, ge=1, le=64)
@@ -111,6 +112,17 @@ class Settings(StoreSettings):
             return self.private_key.get_secret_value()
         assert self.private_key_path is not None
         return self.private_key_path.read_text(encoding="utf-8")
+
+
+class SetupSettings(BaseSettings):
+    """What `readiness setup` reads: which GitHub to register the app on (Enterprise Server: its
+    API root, `https://HOST/api/v3`)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="READINESS_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    github_api_url: str = GITHUB_API_URL
 
 
 def _check_rsa_private_key(pem: str) -> None:

@@ -284,6 +284,18 @@ class Blob:
     size: int
 
 
+async def create_app_from_manifest(gh: GitHubClient, code: str) -> dict[str, Any]:
+    """Exchange the manifest flow's code for the new app: `id`, `slug`, `name`, `html_url`,
+    `pem` (its private key) and `webhook_secret`. The code (one use, one hour) is the only
+    credential.
+
+    Raises gidgethub's BadRequest (404: unknown, used or expired code; 422: refused) and, when
+    GitHub's answer is lost, OutcomeUnknown: the code may be spent, so it is never sent twice.
+    """
+    url = "/app-manifests/{code}/conversions"
+    return json_of(await gh.writer().post(url, url_vars={"code": code}, data=b""))
+
+
 class GitHubContents:
     """File contents at a PR's base and head commits: BLOBS_PER_QUERY files per GraphQL
     request, and the contents API only for a text file GraphQL truncates."""

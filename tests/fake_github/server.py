@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from . import graphql, hooks, payloads, routes, spec, writes
+from . import graphql, hooks, manifests, payloads, routes, spec, writes
 from .routes import STATE, Reply
 from .state import GitHubState
 
@@ -27,6 +27,7 @@ ROUTES: list[tuple[str, str, routes.Handler]] = [
     ("POST", "/app/installations/{installation_id}/access_tokens", routes.create_token),
     ("GET", "/app", routes.get_app),
     ("POST", "/graphql", graphql.answer),
+    ("POST", "/app-manifests/{code}/conversions", manifests.convert),
     ("GET", "/repos/{owner}/{repo}", routes.get_repo),
     ("GET", "/repos/{owner}/{repo}/pulls", routes.list_pulls),
     ("GET", "/repos/{owner}/{repo}/pulls/{pull_number}", routes.get_pull_request),
@@ -49,6 +50,12 @@ ROUTES: list[tuple[str, str, routes.Handler]] = [
         "/repos/{owner}/{repo}/issues/comments/{comment_id}/reactions",
         writes.create_reaction,
     ),
+]
+
+# github.com's web pages a browser is sent to, outside the REST API and its description.
+WEB_PAGES: list[tuple[str, str, routes.Handler]] = [
+    ("POST", "/settings/apps/new", manifests.new_app_page),
+    ("POST", "/organizations/{org}/settings/apps/new", manifests.new_app_page),
 ]
 
 
@@ -105,7 +112,7 @@ class FakeGitHub(GitHubState):
         spec.api()  # load before the first request, so no request pays for it
         app = web.Application(middlewares=[self._middleware])
         app[STATE] = self
-        for method, path, handler in ROUTES:
+        for method, path, handler in ROUTES + WEB_PAGES:
             app.router.add_route(method, path, handler)
         app.router.add_route("*", "/{tail:.*}", _unserved)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
@@ -207,6 +214,8 @@ class FakeGitHub(GitHubState):
             json=_json_or_none(body),
         )
         self._calls.append(call)
+        if any(request.match_info.handler is page for _, _, page in WEB_PAGES):
+            return await handler(request)  # a page, not the API: it checks its own form
         try:
             self._validate(request, call)
             if self.latency:

@@ -12,6 +12,7 @@ from . import payloads
 from .auth import TOKEN_LIFETIME, Token
 from .diff import FileDiff, parse_files
 from .hooks_log import HookLog
+from .registrations import ManifestFlow
 
 PERMISSIONS = {
     "checks": "write",
@@ -95,6 +96,7 @@ class GitHubState:
         self._review_comments: dict[tuple[str, int], list[dict[str, Any]]] = {}
         self._issue_comments: dict[tuple[str, int], list[dict[str, Any]]] = {}
         self.hooks = HookLog()
+        self.manifests = ManifestFlow()  # apps registered from a manifest on the web pages
 
     # -- setup ------------------------------------------------------------------------------
 
