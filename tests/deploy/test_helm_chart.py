@@ -214,6 +214,13 @@ def test_the_bitnami_subchart_is_reached_on_its_master_service_with_its_generate
     )
 
 
+def test_the_bitnami_subchart_without_auth_is_reached_without_a_password() -> None:
+    manifests = render(values(redis={"enabled": True, "auth": {"enabled": False}}))
+    names = [e["name"] for e in container(manifests)["env"]]
+    assert "REDIS_PASSWORD" not in names
+    assert env_value(manifests, "READINESS_REDIS_URL") == "redis://demo-redis-master:6379/0"
+
+
 def test_existing_secrets_are_used_and_none_is_created() -> None:
     manifests = render(CASES["existing-secrets"])
     assert "Secret" not in kinds(manifests)
