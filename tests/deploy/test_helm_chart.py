@@ -130,6 +130,14 @@ def test_one_pod_on_sqlite_keeps_its_data_on_a_volume_and_is_replaced_not_rolled
     [
         ({"replicaCount": 2}, "replicaCount > 1 needs Redis"),
         ({"autoscaling": {"enabled": True}}, "autoscaling.enabled needs Redis"),
+        (
+            {
+                "externalRedis": {"url": REDIS_URL},
+                "autoscaling": {"enabled": True},
+                "resources": {"requests": {"cpu": None}},  # null deletes a default in Helm
+            },
+            "autoscaling.enabled needs resources.requests.cpu",
+        ),
         ({"github": {"appId": ""}}, "github.appId is required"),
         ({"github": {"privateKey": ""}}, "set github.existingSecret, or both github.privateKey"),
         (

@@ -63,6 +63,9 @@ process on one volume: a second pod would not share its jobs, so several pods ne
 {{- if and (not (include "readiness.usesRedis" .)) .Values.autoscaling.enabled }}
 {{- fail "autoscaling.enabled needs Redis (redis.enabled or externalRedis.url): SQLite serves one pod" }}
 {{- end }}
+{{- if and .Values.autoscaling.enabled (not (dig "requests" "cpu" "" .Values.resources)) }}
+{{- fail "autoscaling.enabled needs resources.requests.cpu: the HPA scales on CPU use relative to it" }}
+{{- end }}
 {{- if and .Values.redis.enabled (or .Values.externalRedis.url .Values.externalRedis.existingSecret) }}
 {{- fail "set redis.enabled or externalRedis, not both" }}
 {{- end }}
