@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -72,3 +73,16 @@ def test_the_check_tells_a_missing_command_or_option() -> None:
     assert unknown_in("readiness backups FILE") == "no subcommand 'backups'"
     assert unknown_in("readiness restore FILE --overwrite") == "no option --overwrite"
     assert unknown_in("readiness jobs --limit=5") is None
+
+
+def test_the_changelog_and_the_package_version_agree() -> None:
+    """Releases are semantic versions, newest first, none newer than the package's version."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert re.fullmatch(r"\d+\.\d+\.\d+", project["version"])
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert "\n## [Unreleased]\n" in changelog
+    released = re.findall(r"^## \[(\d+)\.(\d+)\.(\d+)\] - \d{4}-\d{2}-\d{2}$", changelog, re.M)
+    versions = [tuple(map(int, v)) for v in released]
+    assert versions == sorted(versions, reverse=True)
+    current = tuple(map(int, project["version"].split(".")))
+    assert [v for v in versions if v > current] == []
