@@ -66,6 +66,38 @@ def test_every_command_named_exists(page: Path) -> None:
     assert {c: unknown_in(c) for c in commands if unknown_in(c)} == {}
 
 
+def documented_defaults(page: Path) -> dict[str, str]:
+    """Read the settings table: `| `READINESS_A`, `READINESS_B` | `a`, `b` | what |` rows."""
+    defaults = {}
+    for line in page.read_text(encoding="utf-8").splitlines():
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        names = SETTING.findall(cells[0])
+        if len(cells) < 3 or not names or not cells[0].startswith("`READINESS_"):
+            continue
+        values = [cells[1]] * len(names) if " or " in cells[0] else cells[1].split(", ")
+        defaults.update(zip(names, (v.strip("`") for v in values), strict=True))
+    return defaults
+
+
+def test_the_settings_table_gives_each_settings_real_default() -> None:
+    """A default changed in bot/settings.py and not in docs/operations.md fails here."""
+    table = documented_defaults(ROOT / "docs" / "operations.md")
+    fields = {f"READINESS_{name.upper()}": field for name, field in Settings.model_fields.items()}
+    assert set(table) == set(fields)  # every setting is in the table
+    for name, documented in table.items():
+        field = fields[name]
+        if field.is_required():
+            assert documented == "required", name
+        elif field.default is None:
+            assert documented in ("unset", "one required"), name
+        elif isinstance(field.default, Path):
+            assert Path(documented) == field.default, name
+        elif isinstance(field.default, int | float):
+            assert float(documented) == field.default, name
+        else:
+            assert documented == field.default, name
+
+
 def test_the_check_tells_a_missing_command_or_option() -> None:
     """The walk itself: what it must catch when a page names a command that is not there."""
     assert unknown_in("readiness backup FILE --force") is None
