@@ -52,6 +52,8 @@ def main(argv: list[str] | None = None) -> int:
             return _to_stdout(lambda out: config(args, out))
         if args.command == "setup":
             return setup(args)
+        if args.command in ("backup", "restore"):
+            return _to_stdout(lambda out: copy_store(args, out))
         return _to_stdout(lambda out: scan(args, out))
     except UsageError as exc:
         print(f"readiness: {scrub(str(exc))}", file=sys.stderr)  # noqa: T201
@@ -104,6 +106,18 @@ def _parser() -> argparse.ArgumentParser:
     setup_cmd.add_argument("--force", action="store_true", help="replace an existing .env")
     setup_cmd.add_argument("--host", default="127.0.0.1", help="local page's address")
     setup_cmd.add_argument("--port", type=int, default=3000, help="local page's port (0: any)")
+    backup_cmd = commands.add_parser(
+        "backup", help="copy the SQLite job store to FILE; safe while the server runs"
+    )
+    backup_cmd.add_argument("file", type=Path, help="the backup file to write")
+    backup_cmd.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    restore_cmd = commands.add_parser(
+        "restore", help="copy a backup FILE into READINESS_DATA_DIR while no server uses it"
+    )
+    restore_cmd.add_argument("file", type=Path, help="a file `readiness backup` wrote")
+    restore_cmd.add_argument(
+        "--force", action="store_true", help="replace the job store READINESS_DATA_DIR holds"
+    )
     scan_cmd = commands.add_parser("scan", help="review a local git change or a diff file")
     source = scan_cmd.add_mutually_exclusive_group(required=True)
     source.add_argument("--repo", type=Path, help="a git repository (with --base)")
@@ -132,6 +146,31 @@ def config(args: argparse.Namespace, out: TextIO) -> int:
         raise UsageError(f"cannot read the config {args.file}: {exc.strerror}") from None
     if problems:
         raise UsageError("; ".join(problems))
+    return EXIT_CLEAN
+
+
+def copy_store(args: argparse.Namespace, out: TextIO) -> int:
+    """Back the SQLite job store up to a file, or restore it from one (bot/jobs/backup.py).
+
+    Needs only the store's location. A Redis store is refused: Redis keeps its own data.
+    """
+    from bot.jobs import backup
+
+    settings = _settings(StoreSettings)
+    if settings.redis_url is not None:
+        raise UsageError(
+            f"READINESS_REDIS_URL is set, so the job store is in Redis: `readiness {args.command}` "
+            "copies only the SQLite store; use Redis's own persistence (RDB snapshots or AOF)"
+        )
+    try:
+        if args.command == "backup":
+            copied = backup.backup(settings.database, args.file, force=args.force)
+            out.write(f"backed up {settings.database} to {args.file}: {copied}\n")
+        else:
+            copied = backup.restore(args.file, settings.database, force=args.force)
+            out.write(f"restored {args.file} into {settings.database}: {copied}\n")
+    except backup.BackupError as exc:
+        raise UsageError(str(exc)) from None
     return EXIT_CLEAN
 
 
