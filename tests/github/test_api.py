@@ -25,7 +25,8 @@ async def test_contents_and_trees_at_base_and_head(github: FakeGitHub) -> None:
     async with aiohttp.ClientSession() as session:
         client = GitHubClient(session, base_url=github.url)
         token = await AppAuth(APP_ID, private, client).installation_token(INSTALLATION)
-        contents = GitHubContents(RepoAPI(client.for_token(token), REPO), "a" * 40, "b" * 40)
+        api = RepoAPI(client.for_token(token, INSTALLATION), REPO)
+        contents = GitHubContents(api, "a" * 40, "b" * 40)
         assert await contents.read("shop/models.py", "base") == "X = 1\n"
         assert await contents.read("shop/café menu.txt") == "\ufffdt\ufffd\n"
         assert await contents.read("shop/missing.py") is None
@@ -50,7 +51,8 @@ async def test_concurrent_reads_of_one_file_share_one_request(github: FakeGitHub
     async with aiohttp.ClientSession() as session:
         client = GitHubClient(session, base_url=github.url)
         token = await AppAuth(APP_ID, private, client).installation_token(INSTALLATION)
-        contents = GitHubContents(RepoAPI(client.for_token(token), REPO), "c" * 40, "d" * 40)
+        api = RepoAPI(client.for_token(token, INSTALLATION), REPO)
+        contents = GitHubContents(api, "c" * 40, "d" * 40)
         wanted = [("app.py", "head"), ("app.py", "base"), ("app.py", "head"), ("gone.py", "head")]
         texts = await contents.read_many(wanted)
         again = await contents.read("app.py", "head")
