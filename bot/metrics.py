@@ -41,6 +41,7 @@ DELIVERY_OUTCOMES = {
     503: "unavailable",
 }
 UNVERIFIED = "unverified"  # the event of a delivery whose signature was not checked
+DEAD_LETTER_REASONS = ("refused", "retries_exhausted")
 APP_INSTALLATION = "app"  # the rate limit of requests made as the app itself (its JWT)
 REPO_RULES = "repo/*"  # a repository's own semgrep rules: ids chosen by each repository
 # Seconds. Acknowledgements are milliseconds unless the store struggles (5 s gives up).
@@ -117,6 +118,13 @@ class Metrics:
             ["installation", "resource"],
             registry=r,
         )
+        self.rate_limit_reset = Gauge(
+            "readiness_github_rate_limit_reset_timestamp_seconds",
+            "When GitHub's rate-limit window starts afresh (x-ratelimit-reset, Unix time), by "
+            "installation and resource: a low remaining count past it is stale.",
+            ["installation", "resource"],
+            registry=r,
+        )
         self.findings = Counter(
             "readiness_findings",
             "Findings in published reviews, by rule and severity.",
@@ -135,6 +143,11 @@ class Metrics:
             buckets=SEMGREP_BUCKETS,
             registry=r,
         )
+        # Series that exist from the start, at 0: `increase()` cannot see a series' first value.
+        for reason in DEAD_LETTER_REASONS:
+            self.dead_letters.labels(reason=reason)
+        for outcome in ("ok", "failed"):
+            self.semgrep_runs.labels(outcome=outcome)
 
     def delivery(self, event: str, status: int, seconds: float) -> None:
         """Count a delivery answered with `status` after `seconds`."""
@@ -171,6 +184,7 @@ class Metrics:
         for header, gauge in (
             ("x-ratelimit-remaining", self.rate_limit_remaining),
             ("x-ratelimit-limit", self.rate_limit),
+            ("x-ratelimit-reset", self.rate_limit_reset),
         ):
             value = headers.get(header)
             if value is not None and value.isdigit():

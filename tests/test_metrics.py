@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -81,7 +82,7 @@ async def test_a_review_is_counted_from_delivery_to_findings(
     assert value(samples, "readiness_job_seconds_count", kind="review", outcome="done") == 1
     assert value(samples, "readiness_job_attempts_count", kind="review") == 1
     assert value(samples, "readiness_job_attempts_sum", kind="review") == 1
-    assert series(samples, "readiness_dead_letters_total") == {}
+    assert set(series(samples, "readiness_dead_letters_total").values()) == {0}
 
     # Every request the double received about the repository, counted under its template.
     received = Counter(
@@ -113,9 +114,17 @@ async def test_a_review_is_counted_from_delivery_to_findings(
         resource="core",
     )
     assert used > 10 and remaining == RATE_LIMIT - used
+    reset = value(
+        samples,
+        "readiness_github_rate_limit_reset_timestamp_seconds",
+        installation=str(INSTALLATION),
+        resource="core",
+    )
+    assert time.time() < reset <= time.time() + 3600
     assert value(samples, "readiness_github_rate_limit", installation="app", resource="core") > 0
 
     assert value(samples, "readiness_semgrep_runs_total", outcome="ok") == 1
+    assert value(samples, "readiness_semgrep_runs_total", outcome="failed") == 0
     assert value(samples, "readiness_semgrep_seconds_count") == 1
 
     (run,) = github.check_runs
@@ -178,7 +187,8 @@ async def test_a_job_github_refuses_is_a_dead_letter(
     assert await settle(bot) == {"failed": 1}
     samples = await scrape(bot)
     assert series(samples, "readiness_dead_letters_total") == {
-        frozenset({("reason", "refused")}): 1
+        frozenset({("reason", "refused")}): 1,
+        frozenset({("reason", "retries_exhausted")}): 0,
     }
     assert value(samples, "readiness_job_seconds_count", kind="review", outcome="failed") == 1
     assert value(samples, "readiness_job_attempts_sum", kind="review") == 1

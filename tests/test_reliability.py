@@ -68,7 +68,7 @@ async def test_pull_request_gone_mid_review_ends_the_job_without_retries(
     metrics = await scrape(bot)
     assert value(metrics, "readiness_jobs", state="done") == 1
     assert value(metrics, "readiness_jobs", state="failed") == 0
-    assert series(metrics, "readiness_dead_letters_total") == {}
+    assert set(series(metrics, "readiness_dead_letters_total").values()) == {0}
 
 
 @pytest.fixture
