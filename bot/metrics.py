@@ -41,7 +41,7 @@ DELIVERY_OUTCOMES = {
     503: "unavailable",
 }
 UNVERIFIED = "unverified"  # the event of a delivery whose signature was not checked
-DEAD_LETTER_REASONS = ("refused", "retries_exhausted")
+DEAD_LETTER_REASONS = ("refused", "retries_exhausted", "deadline_passed")
 APP_INSTALLATION = "app"  # the rate limit of requests made as the app itself (its JWT)
 REPO_RULES = "repo/*"  # a repository's own semgrep rules: ids chosen by each repository
 # Seconds. Acknowledgements are milliseconds unless the store struggles (5 s gives up).

@@ -189,6 +189,7 @@ async def test_a_job_github_refuses_is_a_dead_letter(
     assert series(samples, "readiness_dead_letters_total") == {
         frozenset({("reason", "refused")}): 1,
         frozenset({("reason", "retries_exhausted")}): 0,
+        frozenset({("reason", "deadline_passed")}): 0,
     }
     assert value(samples, "readiness_job_seconds_count", kind="review", outcome="failed") == 1
     assert value(samples, "readiness_job_attempts_sum", kind="review") == 1
