@@ -206,20 +206,3 @@ class Metrics:
         for state in JOB_STATES:
             self.jobs.labels(state=state).set(job_counts.get(state, 0))
         return generate_latest(self.registry)
-
-    def names(self) -> frozenset[str]:
-        """Return every sample name a scrape can hold (`_total`, `_bucket`… included)."""
-        return frozenset(
-            sample_name
-            for metric in self.registry.collect()
-            for sample_name in _sample_names(metric.name, metric.type)
-        )
-
-
-def _sample_names(name: str, kind: str) -> tuple[str, ...]:
-    """Name the series a metric family exposes in the text format."""
-    if kind == "counter":
-        return (f"{name}_total", f"{name}_created")
-    if kind == "histogram":
-        return tuple(f"{name}{suffix}" for suffix in ("_bucket", "_count", "_sum", "_created"))
-    return (name,)

@@ -30,7 +30,19 @@ GROUP_KEYS = frozenset({"name", "interval", "limit", "query_offset", "rules"})
 ALERT_KEYS = frozenset({"alert", "expr", "for", "keep_firing_for", "labels", "annotations"})
 SEVERITIES = frozenset({"critical", "warning", "info"})
 DURATION = re.compile(r"^(\d+(ms|s|m|h|d|w|y))+$")
-EXPORTED = Metrics().names()
+
+
+def sample_names(metrics: Metrics) -> frozenset[str]:
+    """Name every series a scrape of this registry can hold (`_total`, `_bucket`… included)."""
+    suffixes = {"counter": ("_total", "_created"), "histogram": ("_bucket", "_count", "_sum")}
+    return frozenset(
+        f"{family.name}{suffix}"
+        for family in metrics.registry.collect()
+        for suffix in suffixes.get(family.type, ("",))
+    )
+
+
+EXPORTED = sample_names(Metrics())
 
 
 def metric_names(expr: str) -> set[str]:
