@@ -47,6 +47,7 @@ REPO_RULES = "repo/*"  # a repository's own semgrep rules: ids chosen by each re
 # Seconds. Acknowledgements are milliseconds unless the store struggles (5 s gives up).
 ACK_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 JOB_BUCKETS = (0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0)
+LATENCY_BUCKETS = (1.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0)
 SEMGREP_BUCKETS = (0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 30.0, 60.0, 180.0)
 ATTEMPT_BUCKETS = (1, 2, 3, 4, 5, 6)
 
@@ -90,6 +91,14 @@ class Metrics:
             "Attempts a job took until it was done or failed for good, by kind.",
             ["kind"],
             buckets=ATTEMPT_BUCKETS,
+            registry=r,
+        )
+        self.job_latency = Histogram(
+            "readiness_job_latency_seconds",
+            "Seconds from a job's head being queued to the job done or failed for good, by kind "
+            "and outcome (waits for GitHub and retries included).",
+            ["kind", "outcome"],
+            buckets=LATENCY_BUCKETS,
             registry=r,
         )
         self.dead_letters = Counter(
@@ -159,9 +168,11 @@ class Metrics:
         """Record one attempt at a job: done, retried, failed or interrupted."""
         self.job_seconds.labels(kind=kind, outcome=outcome).observe(seconds)
 
-    def settled(self, kind: str, attempts: int) -> None:
-        """Record how many attempts a job took until it was done or failed for good."""
+    def settled(self, kind: str, outcome: str, attempts: int, seconds: float) -> None:
+        """Record a job done or failed for good: its attempts, and the seconds since its head
+        was queued."""
         self.job_attempts.labels(kind=kind).observe(attempts)
+        self.job_latency.labels(kind=kind, outcome=outcome).observe(max(seconds, 0.0))
 
     def dead_letter(self, reason: str) -> None:
         """Count a job parked as failed: `refused` (GitHub said no), `retries_exhausted`

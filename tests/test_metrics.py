@@ -82,6 +82,10 @@ async def test_a_review_is_counted_from_delivery_to_findings(
     assert value(samples, "readiness_job_seconds_count", kind="review", outcome="done") == 1
     assert value(samples, "readiness_job_attempts_count", kind="review") == 1
     assert value(samples, "readiness_job_attempts_sum", kind="review") == 1
+    latency = ("readiness_job_latency_seconds_sum", "readiness_job_latency_seconds_count")
+    queued_to_done = [value(samples, name, kind="review", outcome="done") for name in latency]
+    ran = value(samples, "readiness_job_seconds_sum", kind="review", outcome="done")
+    assert queued_to_done[1] == 1 and queued_to_done[0] >= ran > 0
     assert set(series(samples, "readiness_dead_letters_total").values()) == {0}
 
     # Every request the double received about the repository, counted under its template.
@@ -193,6 +197,8 @@ async def test_a_job_github_refuses_is_a_dead_letter(
     }
     assert value(samples, "readiness_job_seconds_count", kind="review", outcome="failed") == 1
     assert value(samples, "readiness_job_attempts_sum", kind="review") == 1
+    failed = {"kind": "review", "outcome": "failed"}
+    assert value(samples, "readiness_job_latency_seconds_count", **failed) == 1
     assert value(samples, "readiness_jobs", state="failed") == 1
     refused = value(
         samples,

@@ -169,7 +169,7 @@ class Workers:
                 # that ended waiting for GitHub are not counted (the deadline bounds those).
                 error = f"gave up after {MAX_ATTEMPTS} attempts that ended without a result"
                 log.error("job dead-lettered: %s", error)
-                self._given_up(kind, claimed.attempts, "retries_exhausted")
+                self._given_up(claimed, "retries_exhausted")
                 await self._abandoned(job, error)
                 await self._settle(self._store.fail, claimed.id, error)
                 return
@@ -187,7 +187,7 @@ class Workers:
                 raise
             except PermanentError as exc:
                 self._metrics.job(kind, "failed", time.perf_counter() - started)
-                self._given_up(kind, claimed.attempts, "refused")
+                self._given_up(claimed, "refused")
                 log.error("job failed for good: %s", exc)
                 await self._abandoned(job, scrub(str(exc)))
                 await self._settle(self._store.fail, claimed.id, scrub(str(exc)))
@@ -198,7 +198,7 @@ class Workers:
                 await self._retry_or_fail(claimed, exc, started)
             else:
                 self._metrics.job(kind, "done", time.perf_counter() - started)
-                self._metrics.settled(kind, claimed.attempts)
+                self._metrics.settled(kind, "done", claimed.attempts, time.time() - claimed.since)
                 await self._settle(self._store.finish, claimed.id)
                 log.info("job done")
 
@@ -213,7 +213,7 @@ class Workers:
             error = f"still failing after waiting {self._retry_deadline:g} s: {error}"
             log.error("job failed: %s", error)
             self._metrics.job(kind, "failed", time.perf_counter() - started)
-            self._given_up(kind, claimed.attempts, "deadline_passed")
+            self._given_up(claimed, "deadline_passed")
             await self._abandoned(claimed.job, error)
             await self._settle(self._store.fail, claimed.id, error)
             return
@@ -235,7 +235,7 @@ class Workers:
         if claimed.counted >= MAX_ATTEMPTS:
             log.error("job failed after %d attempts: %s", claimed.counted, error)
             self._metrics.job(kind, "failed", time.perf_counter() - started)
-            self._given_up(kind, claimed.attempts, "retries_exhausted")
+            self._given_up(claimed, "retries_exhausted")
             await self._abandoned(claimed.job, error)
             await self._settle(self._store.fail, claimed.id, error)
             return
@@ -244,8 +244,9 @@ class Workers:
         log.warning("job attempt %d failed (%s); retrying in %.0f s", claimed.counted, error, delay)
         await self._settle(self._store.retry, claimed.id, delay, error)
 
-    def _given_up(self, kind: str, attempts: int, reason: str) -> None:
-        self._metrics.settled(kind, attempts)
+    def _given_up(self, claimed: Claimed, reason: str) -> None:
+        queued = time.time() - claimed.since
+        self._metrics.settled(kind_of(claimed.job), "failed", claimed.attempts, queued)
         self._metrics.dead_letter(reason)
 
     async def _settle(self, write: Callable[..., Awaitable[None]], *args: Any) -> None:
