@@ -19,6 +19,7 @@ from bot.jobs.pipeline import Pipeline
 from bot.jobs.store import JobStore, StoreUnavailable
 from bot.jobs.stores import open_store
 from bot.jobs.worker import Workers
+from bot.metrics import CONTENT_TYPE, Metrics
 from bot.redaction import scrub
 from bot.settings import Settings
 from bot.supervisor import Supervised
@@ -27,6 +28,7 @@ from bot.webhook.view import MAX_BODY_BYTES, make_view
 log = logging.getLogger(__name__)
 
 STORE = web.AppKey[JobStore]("store")
+METRICS = web.AppKey[Metrics]("metrics")  # this app's own registry: apps in one process never mix
 BACKGROUND = web.AppKey[list[Supervised]]("background")  # tasks /readyz checks are running
 IDENTITY = web.AppKey[list[AppIdentity]]("identity")  # what GitHub says the app is, once read
 
@@ -39,20 +41,25 @@ async def create_app(settings: Settings) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     store = await open_store(settings)
     app[STORE] = store
-    workers = Workers(store, settings.workers, retry_deadline=settings.retry_deadline)
+    app_metrics = app[METRICS] = Metrics()
+    workers = Workers(
+        store, settings.workers, retry_deadline=settings.retry_deadline, metrics=app_metrics
+    )
     secrets = [settings.webhook_secret.get_secret_value()]
     if settings.webhook_secret_previous is not None:
         secrets.append(settings.webhook_secret_previous.get_secret_value())
-    webhook = make_view(secrets, settings.app_id, router, store, workers.wake, settings.max_queued)
+    webhook = make_view(
+        secrets, settings.app_id, router, store, workers.wake, settings.max_queued, app_metrics
+    )
     app[BACKGROUND] = []
     app[IDENTITY] = []
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         timeout = aiohttp.ClientTimeout(total=settings.github_timeout, connect=10)
         async with aiohttp.ClientSession(timeout=timeout) as session:
-            client = GitHubClient(session, base_url=settings.github_api_url)
+            client = GitHubClient(session, base_url=settings.github_api_url, metrics=app_metrics)
             auth = AppAuth(settings.app_id, settings.private_key_pem(), client)
-            pipeline = Pipeline(auth, client, settings.app_id, store)
+            pipeline = Pipeline(auth, client, settings.app_id, store, app_metrics)
             workers.start(pipeline, pipeline.abandon)
             api = AppAPI(client, auth)
 
@@ -121,7 +128,7 @@ async def readyz(request: web.Request) -> web.Response:
 
 
 async def metrics(request: web.Request) -> web.Response:
-    """Expose job counts per state (failed = the dead-letter queue) in Prometheus text format.
+    """Expose the app's metrics in Prometheus text format, with the store's job counts.
 
     While the store does not answer: 503, which Prometheus records as a failed scrape (`up` 0).
     """
@@ -130,12 +137,5 @@ async def metrics(request: web.Request) -> web.Response:
     except StoreUnavailable as exc:
         log.warning("metrics unavailable: %s", exc)
         return web.Response(text="job store unavailable\n", status=503, content_type="text/plain")
-    lines = [
-        "# HELP readiness_jobs Jobs in the store, by state.",
-        "# TYPE readiness_jobs gauge",
-        *(
-            f'readiness_jobs{{state="{state}"}} {counts.get(state, 0)}'
-            for state in ("queued", "running", "done", "failed")
-        ),
-    ]
-    return web.Response(text="\n".join(lines) + "\n", content_type="text/plain")
+    body = request.app[METRICS].exposition(counts)
+    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE})

@@ -184,7 +184,7 @@ def serve() -> int:
     from bot.errors import SettingError
 
     settings = _settings(Settings)
-    logs.configure(settings.log_level)
+    logs.configure(settings.log_level, settings.log_format)
     try:
         with server.listen(settings.host, settings.port) as sock:
             asyncio.run(server.serve(settings, sock))

@@ -1,8 +1,14 @@
 """Structured logs: every line carries the job's context (delivery, installation, repo, PR, head).
 
 Never pass tokens, the private key, raw payloads or matched secret values to a logger. Should one
-slip through anyway (a library's error quoting a line of the PR, a URL in an exception), every
-record is scrubbed by `bot.redaction` before any handler writes it, traceback included.
+slip through anyway (a library's error quoting a line of the PR, a URL in an exception, a header
+of a request), every record is scrubbed by `bot.redaction` before any handler writes it: its
+message, traceback, stack, fields and bound context.
+
+Everything the server writes is a log record, one JSON object per line: its own lines, the
+libraries' (aiohttp, asyncio, warnings), HTTP access lines (`AccessLog`) and uncaught exceptions,
+with any traceback in the `exception` field. `READINESS_LOG_FORMAT=text` writes lines for people
+instead; by default, JSON unless standard error is a terminal.
 """
 
 from __future__ import annotations
@@ -11,11 +17,18 @@ import contextlib
 import contextvars
 import json
 import logging
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any
+from types import TracebackType
+from typing import Any, Literal, TextIO
+
+from aiohttp.abc import AbstractAccessLogger
+from aiohttp.web import BaseRequest, StreamResponse
 
 from bot.redaction import scrub
+
+LogFormat = Literal["auto", "json", "text"]
 
 _context: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
     "log_context", default=None
@@ -49,7 +62,8 @@ _TRACEBACKS = logging.Formatter()
 
 
 class Redacting(logging.Filter):
-    """Scrub a record's message and traceback in place, whatever formatter writes it next."""
+    """Scrub a record in place, whatever formatter writes it next: its message, traceback and
+    stack, and its fields (given as `extra=`, or bound), which are copied onto the record."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.msg, record.args = scrub(record.getMessage()), None
@@ -59,7 +73,19 @@ class Redacting(logging.Filter):
             record.exc_text = scrub(record.exc_text)
         if record.stack_info:
             record.stack_info = scrub(record.stack_info)
+        for key, value in _fields().items():
+            record.__dict__.setdefault(key, value)
+        texts = {k: v for k, v in _extras(record).items() if isinstance(v, str)}
+        together = "\n".join(texts.values())
+        if scrub(together) is not together:  # one scan for all fields; most hold no secret
+            for key, text in texts.items():
+                setattr(record, key, scrub(text))
         return True
+
+
+def _extras(record: logging.LogRecord) -> dict[str, Any]:
+    """Return the fields a record carries beyond logging's own attributes."""
+    return {k: v for k, v in vars(record).items() if k not in _RECORD_ATTRIBUTES}
 
 
 def redacted(handler: logging.Handler) -> logging.Handler:
@@ -79,18 +105,81 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
             **_fields(),
-            **{k: v for k, v in vars(record).items() if k not in _RECORD_ATTRIBUTES},
+            **_extras(record),
         }
         if record.exc_text:  # set by the redaction filter, or sent by the rules' child process
             entry["exception"] = record.exc_text
         elif record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
+        if record.stack_info:
+            entry["stack"] = record.stack_info
         return json.dumps(entry, default=str)
 
 
-def configure(level: str = "INFO") -> None:
-    handler = logging.StreamHandler()
-    handler.setFormatter(JsonFormatter())
+class TextFormatter(logging.Formatter):
+    """A line for people at a terminal: time, level, logger, message, then the fields; a
+    traceback follows on its own lines."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        when = datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")
+        fields = {**_fields(), **_extras(record)}
+        line = f"{when} {record.levelname:<8} {record.name}: {record.getMessage()}"
+        if fields:
+            line += "  " + " ".join(f"{k}={v}" for k, v in fields.items())
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        for extra in (record.exc_text, record.stack_info):
+            if extra:
+                line += "\n" + extra
+        return line
+
+
+class AccessLog(AbstractAccessLogger):
+    """aiohttp's access line as a record with fields: method, path (with its query), status,
+    bytes, duration_ms, remote, user_agent, and a delivery's `delivery_id`."""
+
+    def log(self, request: BaseRequest, response: StreamResponse, time: float) -> None:
+        fields = {
+            "method": request.method,
+            "path": request.path_qs,
+            "status": response.status,
+            "bytes": response.body_length,
+            "duration_ms": round(time * 1000, 3),
+            "remote": request.remote,
+            "user_agent": request.headers.get("User-Agent"),
+            "delivery_id": request.headers.get("X-GitHub-Delivery"),
+        }
+        self.logger.info(
+            "%s %s %d",
+            request.method,
+            request.path_qs,
+            response.status,
+            extra={k: v for k, v in fields.items() if v is not None},
+        )
+
+    @property
+    def enabled(self) -> bool:
+        return self.logger.isEnabledFor(logging.INFO)
+
+
+def configure(level: str = "INFO", form: LogFormat = "auto", stream: TextIO | None = None) -> None:
+    """Send every record, scrubbed, to standard error (or `stream`) in one format.
+
+    `form` "auto" is JSON unless the stream is a terminal. Warnings become records, and an
+    uncaught exception is logged (critical, traceback in its field) instead of printed.
+    """
+    target = stream if stream is not None else sys.stderr
+    handler = logging.StreamHandler(target)
+    text = form == "text" or (form == "auto" and target.isatty())
+    handler.setFormatter(TextFormatter() if text else JsonFormatter())
     root = logging.getLogger()
     root.handlers[:] = [redacted(handler)]
     root.setLevel(level.upper())
+    logging.captureWarnings(True)
+    sys.excepthook = _log_uncaught
+
+
+def _log_uncaught(
+    kind: type[BaseException], exc: BaseException, traceback: TracebackType | None
+) -> None:
+    logging.getLogger("readiness").critical("uncaught exception", exc_info=(kind, exc, traceback))

@@ -17,6 +17,7 @@ from aiohttp import web
 
 from bot.app import create_app
 from bot.errors import SettingError
+from bot.logs import AccessLog
 from bot.settings import Settings
 from bot.version import VERSION
 
@@ -55,7 +56,8 @@ async def serve(settings: Settings, sock: socket.socket) -> None:
     for signum in STOP_SIGNALS:
         loop.add_signal_handler(signum, _stop_once, stop, signum)
     try:
-        runner = web.AppRunner(await create_app(settings), handle_signals=False)
+        app = await create_app(settings)
+        runner = web.AppRunner(app, handle_signals=False, access_log_class=AccessLog)
         await runner.setup()
         try:
             await web.SockSite(runner, sock).start()

@@ -8,7 +8,7 @@ variable and never repeats its value.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Self
+from typing import Literal, Self
 
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
@@ -61,6 +61,8 @@ class Settings(StoreSettings):
     retry_deadline: float = Field(default=1800.0, gt=0)
     redeliver_interval: float = Field(default=600.0, gt=0)  # seconds between missed-delivery sweeps
     log_level: str = "INFO"
+    # JSON lines, or lines for people; "auto": JSON unless standard error is a terminal.
+    log_format: Literal["auto", "json", "text"] = "auto"
 
     @field_validator("private_key")
     @classmethod
@@ -95,6 +97,11 @@ class Settings(StoreSettings):
                 "log_level", "not a log level (one of {levels})", {"levels": ", ".join(LOG_LEVELS)}
             )
         return value.upper()
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _any_case_log_format(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
 
     @model_validator(mode="after")
     def _one_private_key(self) -> Self:

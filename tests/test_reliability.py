@@ -15,6 +15,7 @@ from bot.settings import Settings
 from tests.conftest import REPO, BotFactory, deliver, open_pull, settle
 from tests.fake_github import FakeGitHub
 from tests.gitrepo import make_repo
+from tests.test_metrics import scrape, series, value
 from tests.test_review_loop import BASE, HEAD
 
 
@@ -64,9 +65,10 @@ async def test_pull_request_gone_mid_review_ends_the_job_without_retries(
     (run,) = github.check_runs
     assert run["conclusion"] == "neutral"
     assert run["output"]["title"] == "Readiness could not finish this review"
-    metrics = await (await bot.get("/metrics")).text()
-    assert 'readiness_jobs{state="done"} 1\n' in metrics
-    assert 'readiness_jobs{state="failed"} 0\n' in metrics
+    metrics = await scrape(bot)
+    assert value(metrics, "readiness_jobs", state="done") == 1
+    assert value(metrics, "readiness_jobs", state="failed") == 0
+    assert set(series(metrics, "readiness_dead_letters_total").values()) == {0}
 
 
 @pytest.fixture

@@ -40,6 +40,7 @@ from tests.fake_github import FakeGitHub
 from tests.payloads import signed
 from tests.redis_proxy import RedisProxy, redis_proxy
 from tests.redis_server import redis_prefix, redis_url
+from tests.test_metrics import scrape, value
 from tests.test_restart import wait_for
 from tests.test_review_loop import BASE, HEAD
 
@@ -140,6 +141,12 @@ async def test_a_store_that_does_not_answer_gets_a_503_before_github_gives_up(
         outage.up()  # GitHub redelivers under the same id: the refused attempt stored nothing
         assert (await deliver(bot, "pull_request", data, "guid-1")).status == 202
         assert await settle(bot) == {"done": 1}
+        samples = await scrape(bot)
+        for outcome in ("unavailable", "accepted"):
+            counted = value(
+                samples, "readiness_deliveries_total", event="pull_request", outcome=outcome
+            )
+            assert counted == 1
 
 
 @pytest.mark.parametrize("kind", ["redis", "sqlite"])

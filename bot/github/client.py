@@ -28,6 +28,8 @@ from gidgethub.aiohttp import GitHubAPI
 from yarl import URL
 
 from bot.errors import OutcomeUnknown, PermanentError, TransientError
+from bot.github.routes import template
+from bot.metrics import APP_INSTALLATION, Metrics
 from bot.redaction import scrub_data
 
 log = logging.getLogger(__name__)
@@ -60,7 +62,12 @@ def retry_delay(exc: HTTPException, attempt: int) -> float | None:
 
 
 class GitHubClient(GitHubAPI):
-    """A gidgethub client that retries what GitHub says can be retried."""
+    """A gidgethub client that retries what GitHub says can be retried.
+
+    With `metrics`, every HTTP exchange (each retry too) is counted by route template and
+    status, and the rate limit its answer announces is kept for `installation` ("app" for the
+    app's own JWT requests).
+    """
 
     def __init__(
         self,
@@ -69,19 +76,35 @@ class GitHubClient(GitHubAPI):
         base_url: str,
         oauth_token: str | None = None,
         resend_unsure: bool = True,
+        metrics: Metrics | None = None,
+        installation: str = APP_INSTALLATION,
     ) -> None:
         super().__init__(session, USER_AGENT, oauth_token=oauth_token, base_url=base_url)
         self.session = session
         self._resend_unsure = resend_unsure
+        self._metrics = metrics
+        self._installation = installation
+        self._base_path = URL(base_url).path.rstrip("/")  # GitHub Enterprise: /api/v3
 
-    def for_token(self, token: str) -> GitHubClient:
-        """Return a client for one installation token, sharing the session."""
-        return GitHubClient(self.session, base_url=self.base_url, oauth_token=token)
+    def for_token(self, token: str, installation_id: int) -> GitHubClient:
+        """Return a client for one installation's token, sharing the session."""
+        return GitHubClient(
+            self.session,
+            base_url=self.base_url,
+            oauth_token=token,
+            metrics=self._metrics,
+            installation=str(installation_id),
+        )
 
     def writer(self) -> GitHubClient:
         """Return a client for non-idempotent writes: an unsure outcome raises OutcomeUnknown."""
         return GitHubClient(
-            self.session, base_url=self.base_url, oauth_token=self.oauth_token, resend_unsure=False
+            self.session,
+            base_url=self.base_url,
+            oauth_token=self.oauth_token,
+            resend_unsure=False,
+            metrics=self._metrics,
+            installation=self._installation,
         )
 
     async def handle_rate_limit_error(
@@ -141,14 +164,18 @@ class GitHubClient(GitHubAPI):
     ) -> tuple[int, Mapping[str, str], bytes]:
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
-                return await super()._request(method, url, headers, body)
+                answer = await super()._request(method, url, headers, body)
             except (aiohttp.ClientConnectionError, TimeoutError) as exc:
+                self._count(method, url, "error")
                 if not self._resend_unsure and not isinstance(exc, aiohttp.ClientConnectorError):
                     # Sent, then lost: GitHub may have applied it (a connect failure sent nothing).
                     raise OutcomeUnknown(f"{method} {_path(url)}: {type(exc).__name__}") from exc
                 if attempt == MAX_ATTEMPTS:
                     raise TransientError(f"{method} {_path(url)}: {type(exc).__name__}") from exc
                 await self.sleep(BACKOFF_BASE_S * 2.0 ** (attempt - 1) * (1 + random.random()))
+            else:
+                self._count(method, url, str(answer[0]), answer[1])
+                return answer
         raise AssertionError("unreachable")
 
     async def query(self, query: str, variables: Mapping[str, Any]) -> dict[str, Any]:
@@ -171,6 +198,16 @@ class GitHubClient(GitHubAPI):
             )
             raise PermanentError(f"GitHub refused a GraphQL query: {messages}")
         return json_of(answer.get("data"))
+
+    def _count(
+        self, method: str, url: str, status: str, headers: Mapping[str, str] | None = None
+    ) -> None:
+        if self._metrics is None:
+            return
+        path = URL(url).path
+        if self._base_path and path.startswith(self._base_path):
+            path = path[len(self._base_path) :]
+        self._metrics.github_request(method, template(path), status, self._installation, headers)
 
     async def get_bytes(
         self, url: str, *, accept: str, params: Mapping[str, str] | None = None

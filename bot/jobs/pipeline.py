@@ -24,6 +24,7 @@ from bot.github.auth import AppAuth
 from bot.github.client import GitHubClient
 from bot.jobs.model import CommandJob, Job, ReviewJob
 from bot.logs import bind
+from bot.metrics import Metrics
 from bot.report import checks
 from bot.report.review import ReviewPlan, marker, plan, posted
 from bot.rules.engine import Evaluation, evaluate, snapshot
@@ -67,11 +68,19 @@ class Answers(Protocol):
 class Pipeline:
     """Run one job against GitHub with the job's installation token."""
 
-    def __init__(self, auth: AppAuth, client: GitHubClient, app_id: int, answers: Answers) -> None:
+    def __init__(
+        self,
+        auth: AppAuth,
+        client: GitHubClient,
+        app_id: int,
+        answers: Answers,
+        metrics: Metrics,
+    ) -> None:
         self._auth = auth
         self._client = client
         self._app_id = app_id
         self._answers = answers
+        self._metrics = metrics
 
     async def __call__(self, job: Job) -> None:
         try:
@@ -100,12 +109,12 @@ class Pipeline:
     async def _api(self, job: Job) -> RepoAPI:
         """The job's repository, with its installation's token."""
         token = await self._auth.installation_token(job.installation_id)
-        return RepoAPI(self._client.for_token(token), job.repo)
+        return RepoAPI(self._client.for_token(token, job.installation_id), job.repo)
 
     async def _run(self, job: Job) -> None:
         api = await self._api(job)
         if isinstance(job, CommandJob):
-            await command(api, job, self._app_id, self._answers)
+            await command(api, job, self._app_id, self._answers, self._metrics)
             return
         numbers = [job.number] if job.number is not None else []
         if job.number is None and job.head_sha:
@@ -116,18 +125,27 @@ class Pipeline:
         earlier = tuple(h for h in (*job.superseded, job.head_sha) if h)
         for number in numbers:
             again = job.trigger not in PUSH_TRIGGERS
-            await review(api, number, self._app_id, again=again, earlier=earlier)
+            await review(
+                api, number, self._app_id, again=again, earlier=earlier, metrics=self._metrics
+            )
 
 
 async def review(
-    api: RepoAPI, number: int, app_id: int, *, again: bool, earlier: tuple[str, ...] = ()
+    api: RepoAPI,
+    number: int,
+    app_id: int,
+    *,
+    again: bool,
+    earlier: tuple[str, ...] = (),
+    metrics: Metrics | None = None,
 ) -> Evaluation | None:
     """Review the PR's current head and publish the result; None when there was nothing to do.
 
     `again` is a user's explicit request (recheck, Re-run): it reviews a head even if a finished
     run already exists for it. `earlier` heads are ones this job was queued for or replaced:
     a run an attempt on one of them left in progress is closed as superseded, so no run stays
-    in progress after a push (a process killed, the PR pushed before it restarted).
+    in progress after a push (a process killed, the PR pushed before it restarted). `metrics`
+    counts the published findings and the semgrep run.
     """
     pull = await api.get_pull(number)
     if pull.get("state") != "open":
@@ -147,7 +165,7 @@ async def review(
         change = cap(await fetch_change(api, number))
         fork = await api.merge_base(base, head)  # the diff's base side, as `scan --repo` reads
         snap = await snapshot(change, GitHubContents(api, fork, head))
-        evaluation = await evaluate(snap)
+        evaluation = await evaluate(snap, metrics=metrics)
         already = posted([c.get("body") async for c in api.list_review_comments(number)])
         already |= posted([r.get("body") async for r in api.list_reviews(number)])
         review_plan = plan(evaluation.findings, change, already)
@@ -167,6 +185,8 @@ async def review(
     except Exception as exc:
         await _leave(api, check_run, exc)
         raise
+    if metrics is not None:
+        metrics.published(evaluation.findings)
     log.info(
         "review published: %d findings, %d new comments",
         len(evaluation.findings),
@@ -280,7 +300,9 @@ def cap(change: Change) -> Change:
     return Change(files=tuple(kept), problems=(*change.problems, note))
 
 
-async def command(api: RepoAPI, job: CommandJob, app_id: int, answers: Answers) -> None:
+async def command(
+    api: RepoAPI, job: CommandJob, app_id: int, answers: Answers, metrics: Metrics | None = None
+) -> None:
     """Answer a `/readiness` comment: 👀 at once, then 👍 when done or 😕 when it failed.
 
     The answer (a reply, or the recheck's review) is recorded before the last reaction, so a job
@@ -290,7 +312,7 @@ async def command(api: RepoAPI, job: CommandJob, app_id: int, answers: Answers) 
     reaction = await answers.answered(job.comment_id)
     if reaction is None:
         await api.react(job.comment_id, "eyes")
-        reaction = await _answer(api, job, app_id)
+        reaction = await _answer(api, job, app_id, metrics)
         await answers.answer(job.comment_id, reaction)
     else:
         log.info("command already answered; resuming at its reaction")
@@ -298,7 +320,7 @@ async def command(api: RepoAPI, job: CommandJob, app_id: int, answers: Answers) 
         await api.react(job.comment_id, reaction)
 
 
-async def _answer(api: RepoAPI, job: CommandJob, app_id: int) -> str:
+async def _answer(api: RepoAPI, job: CommandJob, app_id: int, metrics: Metrics | None) -> str:
     """Reply to the command or run the review it asks for; return the reaction that ends it."""
     if job.command == "help":
         await api.comment(job.number, HELP.format(rules=rule_table()))
@@ -311,7 +333,7 @@ async def _answer(api: RepoAPI, job: CommandJob, app_id: int) -> str:
         await api.comment(job.number, NOT_ALLOWED.format(user=job.user))
         return NO_REACTION
     try:
-        evaluation = await review(api, job.number, app_id, again=True)
+        evaluation = await review(api, job.number, app_id, again=True, metrics=metrics)
     except PermanentError:
         await api.react(job.comment_id, "confused")
         raise

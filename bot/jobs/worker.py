@@ -20,9 +20,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.errors import PermanentError, TransientError
-from bot.jobs.model import Job
+from bot.jobs.model import Job, kind_of
 from bot.jobs.store import Claimed, JobStore, StoreUnavailable
 from bot.logs import bound
+from bot.metrics import Metrics
 from bot.redaction import scrub
 
 log = logging.getLogger(__name__)
@@ -52,12 +53,21 @@ def wait(waited: float, hint: float | None) -> float:
 class Workers:
     """Run up to `concurrency` jobs at once; `wake()` when a job was queued."""
 
-    def __init__(self, store: JobStore, concurrency: int, *, retry_deadline: float) -> None:
+    def __init__(
+        self,
+        store: JobStore,
+        concurrency: int,
+        *,
+        retry_deadline: float,
+        metrics: Metrics | None = None,
+    ) -> None:
         """`retry_deadline`: seconds a job's head may wait out transient failures, from when
-        it was queued; then the job is given up (its run completes `neutral`)."""
+        it was queued; then the job is given up (its run completes `neutral`). `metrics`
+        records each attempt and each job given up (a registry of its own when none is given)."""
         self._store = store
         self._concurrency = concurrency
         self._retry_deadline = retry_deadline
+        self._metrics = metrics or Metrics()
         self._wakeup = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
@@ -144,7 +154,7 @@ class Workers:
         self._wakeup.clear()
 
     async def _process(self, claimed: Claimed, handler: Handler) -> None:
-        job = claimed.job
+        job, kind = claimed.job, kind_of(claimed.job)
         with bound(
             delivery_id=job.delivery_id,
             installation_id=job.installation_id,
@@ -159,13 +169,16 @@ class Workers:
                 # that ended waiting for GitHub are not counted (the deadline bounds those).
                 error = f"gave up after {MAX_ATTEMPTS} attempts that ended without a result"
                 log.error("job dead-lettered: %s", error)
+                self._given_up(claimed, "retries_exhausted")
                 await self._abandoned(job, error)
                 await self._settle(self._store.fail, claimed.id, error)
                 return
             log.info("job started (attempt %d): %s", claimed.attempts, type(job).__name__)
+            started = time.perf_counter()
             try:
                 await handler(job)
             except asyncio.CancelledError:
+                self._metrics.job(kind, "interrupted", time.perf_counter() - started)
                 self._cut_short += 1
                 try:
                     await self._store.retry(claimed.id, 0.0, "interrupted by shutdown", waited=True)
@@ -173,30 +186,38 @@ class Workers:
                     self._not_requeued.append(str(exc))
                 raise
             except PermanentError as exc:
+                self._metrics.job(kind, "failed", time.perf_counter() - started)
+                self._given_up(claimed, "refused")
                 log.error("job failed for good: %s", exc)
                 await self._abandoned(job, scrub(str(exc)))
                 await self._settle(self._store.fail, claimed.id, scrub(str(exc)))
             except TransientError as exc:
-                await self._wait_or_fail(claimed, exc)
+                await self._wait_or_fail(claimed, exc, started)
             except Exception as exc:  # a bug in one job must not kill the worker
                 log.exception("job crashed")
-                await self._retry_or_fail(claimed, exc)
+                await self._retry_or_fail(claimed, exc, started)
             else:
+                self._metrics.job(kind, "done", time.perf_counter() - started)
+                self._metrics.settled(kind, "done", claimed.attempts, time.time() - claimed.since)
                 await self._settle(self._store.finish, claimed.id)
                 log.info("job done")
 
-    async def _wait_or_fail(self, claimed: Claimed, exc: TransientError) -> None:
+    async def _wait_or_fail(self, claimed: Claimed, exc: TransientError, started: float) -> None:
         """Wait out a service that failed for now: retry after GitHub's hint or a growing
         delay, as long as the head has waited less than the deadline (the last try is at it)."""
         error = scrub(f"{type(exc).__name__}: {exc}")
         waited = time.time() - claimed.since
         remaining = self._retry_deadline - waited
+        kind = kind_of(claimed.job)
         if remaining <= 0 or (exc.retry_after or 0.0) > remaining:
             error = f"still failing after waiting {self._retry_deadline:g} s: {error}"
             log.error("job failed: %s", error)
+            self._metrics.job(kind, "failed", time.perf_counter() - started)
+            self._given_up(claimed, "deadline_passed")
             await self._abandoned(claimed.job, error)
             await self._settle(self._store.fail, claimed.id, error)
             return
+        self._metrics.job(kind, "retried", time.perf_counter() - started)
         delay = min(wait(waited, exc.retry_after), remaining)
         log.warning(
             "job attempt %d failed (%s); waiting %.0f s (%.0f s left before giving up)",
@@ -208,16 +229,25 @@ class Workers:
         requeue = functools.partial(self._store.retry, waited=True)
         await self._settle(requeue, claimed.id, delay, error)
 
-    async def _retry_or_fail(self, claimed: Claimed, exc: Exception) -> None:
+    async def _retry_or_fail(self, claimed: Claimed, exc: Exception, started: float) -> None:
         error = scrub(f"{type(exc).__name__}: {exc}")
+        kind = kind_of(claimed.job)
         if claimed.counted >= MAX_ATTEMPTS:
             log.error("job failed after %d attempts: %s", claimed.counted, error)
+            self._metrics.job(kind, "failed", time.perf_counter() - started)
+            self._given_up(claimed, "retries_exhausted")
             await self._abandoned(claimed.job, error)
             await self._settle(self._store.fail, claimed.id, error)
             return
+        self._metrics.job(kind, "retried", time.perf_counter() - started)
         delay = backoff(claimed.counted)
         log.warning("job attempt %d failed (%s); retrying in %.0f s", claimed.counted, error, delay)
         await self._settle(self._store.retry, claimed.id, delay, error)
+
+    def _given_up(self, claimed: Claimed, reason: str) -> None:
+        queued = time.time() - claimed.since
+        self._metrics.settled(kind_of(claimed.job), "failed", claimed.attempts, queued)
+        self._metrics.dead_letter(reason)
 
     async def _settle(self, write: Callable[..., Awaitable[None]], *args: Any) -> None:
         """Record a job's outcome, waiting out a store that refuses for a while (a locked

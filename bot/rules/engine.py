@@ -13,6 +13,7 @@ import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from bot.config import from_snapshot as config_of
 from bot.diff.model import Change
@@ -22,6 +23,9 @@ from bot.rules.model import Finding, Pack
 from bot.rules.registry import EXTRAS, PACKS
 from bot.snapshot.model import Snapshot
 from bot.snapshot.read import Contents, build
+
+if TYPE_CHECKING:
+    from bot.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -41,14 +45,17 @@ async def snapshot(change: Change, contents: Contents) -> Snapshot:
 
 
 async def evaluate(
-    snap: Snapshot, packs: Sequence[Pack] = PACKS, limit: float = runner.TIME_LIMIT_S
+    snap: Snapshot,
+    packs: Sequence[Pack] = PACKS,
+    limit: float = runner.TIME_LIMIT_S,
+    metrics: Metrics | None = None,
 ) -> Evaluation:
     """Run all checks and the repository's semgrep rules; a failing check is reported, not fatal.
 
     The repository's config (read from the base branch) turns packs and rules off and drops
     findings on paths it ignores or allows; ids it names that do not exist are problems.
     Built-in checks still running after `limit` seconds are stopped and named in the problems;
-    the findings of those that finished are kept.
+    the findings of those that finished are kept. `metrics` records the semgrep run, if any.
     """
     config, config_problems = config_of(snap, packs)
     problems: list[str] = [*snap.change.problems, *config_problems]
@@ -58,7 +65,7 @@ async def evaluate(
     ]
     (built_in, unfinished), repository = await asyncio.gather(
         runner.run(snap, checks, limit),
-        _semgrep(snap, problems, config.enables),
+        _semgrep(snap, problems, config.enables, metrics),
     )
     problems.extend(unfinished)
     # Built-in findings come redacted from the child; the repository's rules are redacted here.
@@ -69,10 +76,13 @@ async def evaluate(
 
 
 async def _semgrep(
-    snap: Snapshot, problems: list[str], enabled: Callable[[str], bool]
+    snap: Snapshot,
+    problems: list[str],
+    enabled: Callable[[str], bool],
+    metrics: Metrics | None,
 ) -> list[Finding]:
     try:
-        return await semgrep.run(snap, enabled)
+        return await semgrep.run(snap, enabled, metrics)
     except (semgrep.SemgrepError, OSError) as exc:
         log.warning("semgrep failed: %s", exc)
         problems.append(f"the repository's semgrep rules were not run: {exc}")

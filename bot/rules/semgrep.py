@@ -17,17 +17,21 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from bot.diff.model import Change, ChangedFile, Ref
 from bot.rules.model import Finding, Severity, fingerprint
 from bot.snapshot.model import Snapshot
+
+if TYPE_CHECKING:
+    from bot.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -131,11 +135,14 @@ def targets(
     return picked[:MAX_FILES]
 
 
-async def run(snap: Snapshot, enabled: Callable[[str], bool]) -> list[Finding]:
+async def run(
+    snap: Snapshot, enabled: Callable[[str], bool], metrics: Metrics | None = None
+) -> list[Finding]:
     """Scan the changed files with the repository's rules and keep findings on added lines.
 
     `enabled` tells whether a rule (`repo/<id>`) runs: semgrep is told to skip the others, and
-    is not started at all when no enabled rule applies to a changed file.
+    is not started at all when no enabled rule applies to a changed file. `metrics` records
+    each run that starts semgrep: its outcome and time.
     """
     files = rule_files(snap)
     changed = targets(snap, files, enabled) if files else []
@@ -160,7 +167,13 @@ async def run(snap: Snapshot, enabled: Callable[[str], bool]) -> list[Finding]:
             texts[f.path] = text.splitlines()
         if not texts:
             return []
-        output = await _invoke(src, rules_dir, sorted(texts), skipped)
+        started, ok = time.perf_counter(), False
+        try:
+            output = await _invoke(src, rules_dir, sorted(texts), skipped)
+            ok = True
+        finally:
+            if metrics is not None:
+                metrics.semgrep_run(ok, time.perf_counter() - started)
     by_path = {f.path: f for f in changed}
     return [
         finding

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -24,6 +25,7 @@ from bot.events.payloads import Envelope, reason
 from bot.jobs.model import Job
 from bot.jobs.store import CALL_TIMEOUT_S, JobStore, StoreUnavailable
 from bot.logs import bound
+from bot.metrics import UNVERIFIED, Metrics
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +34,7 @@ RETRY_AFTER_S = 60
 # GitHub gives up on a delivery after 10 s. A store call fails by itself after CALL_TIMEOUT_S
 # (5 s), storing nothing; this bounds the whole exchange (a reconnect, then a call) above that.
 STORE_DEADLINE_S = CALL_TIMEOUT_S + 1.0
+SIGNED_ANSWERS = frozenset({200, 202, 400, 429, 503})  # given only after the signature checked out
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -59,11 +62,13 @@ def make_view(
     store: JobStore,
     wake: Callable[[], None],
     max_queued: int,
+    metrics: Metrics,
 ) -> Handler:
     """Build the webhook handler over its collaborators.
 
     `secrets` holds the webhook secret, then during a rotation the previous one: a delivery
     signed with either is accepted, so GitHub and the server can switch at different moments.
+    Every answer is counted by event and outcome, with its latency.
     """
 
     async def webhook(request: web.Request) -> web.StreamResponse:
@@ -131,7 +136,23 @@ def make_view(
             log.warning("could not record the refused delivery: %s", exc)
         return _error(400, why)
 
-    return webhook
+    async def measured(request: web.Request) -> web.StreamResponse:
+        started = time.perf_counter()
+        status = 500
+        try:
+            response = await webhook(request)
+            status = response.status
+            return response
+        except web.HTTPException as exc:  # aiohttp's 413 for a body above the cap
+            status = exc.status
+            raise
+        finally:
+            # The event header is only trusted once the body's signature checked out.
+            verified = status in SIGNED_ANSWERS
+            event = request.headers.get("X-GitHub-Event", "") if verified else UNVERIFIED
+            metrics.delivery(event, status, time.perf_counter() - started)
+
+    return measured
 
 
 def _ack(event: sansio.Event, jobs: list[Job]) -> dict[str, Any]:

@@ -8,6 +8,7 @@ import fnmatch
 import json
 import secrets
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -71,6 +72,7 @@ class Call:
     json: Any | None
 
 
+RATE_LIMIT = 5000  # requests per hour an installation's window holds (GitHub's base figure)
 RESET = 0  # a fault status: close the connection instead of answering
 Hook = Callable[["Call"], Awaitable[None]]
 
@@ -105,7 +107,7 @@ class FakeGitHub(GitHubState):
         self.latency = 0.0  # seconds added to every answer, to spread a review out in time
         self._runner: web.AppRunner | None = None
         self._closing = asyncio.Event()
-        self._rate_used = 0
+        self.rate_used: Counter[str] = Counter()  # requests per rate-limit window (principal)
 
     async def start(self) -> str:
         """Listen on a free port of 127.0.0.1 and return the base URL to give the bot."""
@@ -229,9 +231,19 @@ class FakeGitHub(GitHubState):
         except Exception as exc:
             self._error(call, f"the double crashed: {exc!r}")
             raise
-        for name, value in self._common_headers().items():
+        for name, value in self._common_headers(self.principal(call)).items():
             response.headers.setdefault(name, value)
         return response
+
+    def principal(self, call: Call) -> str:
+        """Name whose rate-limit window a request counts in, as GitHub keeps one per
+        installation (its tokens) and one for the app (its JWTs): an installation id, `app`,
+        or `anonymous`."""
+        scheme, _, value = call.headers.get("authorization", "").partition(" ")
+        if scheme.lower() == "bearer" and value.count(".") == 2:
+            return "app"
+        token = self.tokens.get(value.strip())
+        return str(token.installation_id) if token is not None else "anonymous"
 
     def _validate(self, request: web.Request, call: Call) -> None:
         """Check the request against GitHub's description; refuse and record any mismatch."""
@@ -295,14 +307,15 @@ class FakeGitHub(GitHubState):
         """Record a request GitHub would refuse, trimmed for readable test output."""
         self.errors.append(f"{call.method} {call.path}: {message}"[:500])
 
-    def _common_headers(self) -> dict[str, str]:
+    def _common_headers(self, principal: str) -> dict[str, str]:
         """Return the headers every GitHub API response carries."""
-        self._rate_used += 1
+        self.rate_used[principal] += 1
+        used = self.rate_used[principal]
         return {
-            "x-ratelimit-limit": "5000",
-            "x-ratelimit-remaining": str(max(5000 - self._rate_used, 0)),
+            "x-ratelimit-limit": str(RATE_LIMIT),
+            "x-ratelimit-remaining": str(max(RATE_LIMIT - used, 0)),
             "x-ratelimit-reset": str(int(time.time()) + 3600),
-            "x-ratelimit-used": str(self._rate_used),
+            "x-ratelimit-used": str(used),
             "x-ratelimit-resource": "core",
             "x-github-request-id": f"{secrets.token_hex(2).upper()}:{secrets.token_hex(4).upper()}",
             "x-github-media-type": "github.v3; format=json",

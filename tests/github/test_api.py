@@ -22,7 +22,7 @@ async def api(github: FakeGitHub) -> AsyncIterator[RepoAPI]:
     async with aiohttp.ClientSession() as session:
         client = GitHubClient(session, base_url=github.url)
         token = await AppAuth(APP_ID, private, client).installation_token(INSTALLATION)
-        yield RepoAPI(client.for_token(token), REPO)
+        yield RepoAPI(client.for_token(token, INSTALLATION), REPO)
 
 
 def add_pull(github: FakeGitHub, base: dict[str, bytes], head: dict[str, bytes]) -> None:

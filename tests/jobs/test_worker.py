@@ -14,6 +14,7 @@ from bot.jobs.model import Job, ReviewJob
 from bot.jobs.sqlite_store import SqliteStore
 from bot.jobs.store import Claimed, StoreUnavailable
 from bot.jobs.worker import MAX_ATTEMPTS, Workers
+from bot.metrics import Metrics
 
 
 async def test_a_job_that_kills_the_process_every_time_is_dead_lettered(tmp_path: Path) -> None:
@@ -35,7 +36,8 @@ async def test_a_job_that_kills_the_process_every_time_is_dead_lettered(tmp_path
     async def handler(job: Job) -> None:
         ran.append(job)
 
-    workers = Workers(store, 1, retry_deadline=1800)
+    metrics = Metrics()
+    workers = Workers(store, 1, retry_deadline=1800, metrics=metrics)
     workers.start(handler)
     try:
         for _ in range(200):
@@ -47,6 +49,8 @@ async def test_a_job_that_kills_the_process_every_time_is_dead_lettered(tmp_path
     (failed,) = await store.failed()
     await store.close()
     assert ran == []
+    reason = {"reason": "retries_exhausted"}
+    assert metrics.registry.get_sample_value("readiness_dead_letters_total", reason) == 1
     assert failed.attempts == MAX_ATTEMPTS + 1
     assert failed.error == f"gave up after {MAX_ATTEMPTS} attempts that ended without a result"
 
@@ -175,11 +179,17 @@ async def test_a_job_gives_up_on_github_at_the_deadline_and_says_so(
     async def abandon(job: Job, reason: str) -> None:
         abandoned.append((job, reason))
 
-    workers = Workers(store, 1, retry_deadline=0.5)
+    metrics = Metrics()
+    workers = Workers(store, 1, retry_deadline=0.5, metrics=metrics)
     workers.start(handler, abandon)
     assert await run_until(store, workers, "failed") == {"failed": 1}
     (failed,) = await store.failed()
     assert failed.attempts > 2  # it did wait and try again
+    given_up = metrics.registry.get_sample_value
+    assert given_up("readiness_dead_letters_total", {"reason": "deadline_passed"}) == 1
+    assert given_up("readiness_job_attempts_sum", {"kind": "review"}) == failed.attempts
+    tries = given_up("readiness_job_seconds_count", {"kind": "review", "outcome": "retried"})
+    assert tries == failed.attempts - 1
     error = "still failing after waiting 0.5 s: TransientError: GitHub answered 502 to GET "
     assert failed.error == error + "/repos/acme/shop/pulls/1"
     assert abandoned == [(job, f"Readiness gave up on this review: {failed.error}")]
