@@ -130,7 +130,8 @@ def test_input_errors_exit_two_with_one_line() -> None:
     assert no_base.returncode == 2 and "--repo needs --base" in no_base.stderr
     usage = readiness("scan")
     assert (
-        usage.returncode == 2 and "one of the arguments --repo --diff is required" in usage.stderr
+        usage.returncode == 2
+        and "one of the arguments --repo --diff --staged is required" in usage.stderr
     )
 
 

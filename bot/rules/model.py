@@ -71,6 +71,23 @@ def finding(
     )
 
 
+# One side of an example: (path, text) pairs; a text of None deletes the file at head.
+Files = tuple[tuple[str, str | None], ...]
+
+
+@dataclass(frozen=True)
+class Example:
+    """A change that shows a rule at work, for its docs page (`docs/rules/`).
+
+    `base` is the repository before the change, `head` the files the change writes (None
+    deletes one). The docs test runs every example through the engine: a rule's `flagged`
+    example must yield a finding of the rule, its `quiet` look-alike none.
+    """
+
+    base: Files
+    head: Files
+
+
 @dataclass(frozen=True)
 class Rule:
     """A rule as users meet it: in the README table, `/readiness explain`, and each finding.
@@ -78,6 +95,7 @@ class Rule:
     `severity` is the highest severity the rule may report (the engine lowers anything above it),
     so the severity policy in the registry holds for every finding. `languages` names the parsers
     (`bot.snapshot.trees.language`) of the files it reads; empty when it reads any text file.
+    `why` says what goes wrong in production; `flagged` and `quiet` are the docs page's examples.
     """
 
     id: str
@@ -85,6 +103,9 @@ class Rule:
     description: str
     fix: str
     languages: frozenset[str] = frozenset()
+    why: str = ""
+    flagged: Example | None = None
+    quiet: Example | None = None
 
     @property
     def pack(self) -> str:
