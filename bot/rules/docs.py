@@ -13,6 +13,7 @@ import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from bot.redaction import scrub
 from bot.rules.model import Example, Rule
 
 FOLDER = Path("docs/rules")
@@ -92,7 +93,8 @@ def _example(example: Example) -> list[str]:
             fromfile=f"a/{path}" if before is not None else "/dev/null",
             tofile=f"b/{path}" if after is not None else "/dev/null",
         )
-        text = "".join(line if line.endswith("\n") else line + "\n" for line in diff)
+        # Pages are published: credentials in the secrets pack's examples show redacted.
+        text = scrub("".join(line if line.endswith("\n") else line + "\n" for line in diff))
         lines += [f"`{path}`:", "", f"{_FENCE}diff", text.rstrip("\n"), _FENCE, ""]
     return lines[:-1]
 

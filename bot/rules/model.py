@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING, Literal
 
@@ -132,3 +132,18 @@ class Pack:
     @property
     def ids(self) -> frozenset[str]:
         return frozenset(rule.id for rule in self.rules)
+
+
+def documented(
+    pack: Pack, why: Mapping[str, str], examples: Mapping[str, tuple[Example, Example]]
+) -> Pack:
+    """Return the pack with each rule's `why` and its (flagged, quiet) examples filled in.
+
+    Kept apart from the declarations, in the pack's `examples` module, because the examples are
+    whole files; the docs test fails on an id here that the pack does not declare.
+    """
+    rules = []
+    for rule in pack.rules:
+        flagged, quiet = examples.get(rule.id, (rule.flagged, rule.quiet))
+        rules.append(replace(rule, why=why.get(rule.id, rule.why), flagged=flagged, quiet=quiet))
+    return replace(pack, rules=tuple(rules))
