@@ -84,7 +84,9 @@ def render(rule: Rule) -> str:
 def _example(example: Example) -> list[str]:
     """Show the change as a unified diff per file, the way a pull request shows it."""
     base = dict(example.base)
-    lines: list[str] = []
+    lines: list[str] = (
+        [f"{example.title[0].upper()}{example.title[1:]}:", ""] if example.title else []
+    )
     for path, after in example.head:
         before = base.get(path)
         diff = difflib.unified_diff(

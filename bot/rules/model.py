@@ -86,6 +86,7 @@ class Example:
 
     base: Files
     head: Files
+    title: str = ""  # one line saying what the change does, shown above it
 
 
 @dataclass(frozen=True)

@@ -68,6 +68,7 @@ WHY: dict[str, str] = {
 EXAMPLES: dict[str, tuple[Example, Example]] = {
     "cliff/allowed-hosts-any": (
         Example(
+            title="production settings turn on DEBUG, any host and open CORS",
             base=(
                 (
                     "shop/settings/production.py",
@@ -94,6 +95,7 @@ CORS_ALLOW_CREDENTIALS = True
             ),
         ),
         Example(
+            title="dev settings and tests may relax the guards",
             base=(("shop/settings/__init__.py", ""),),
             head=(
                 (
@@ -134,6 +136,7 @@ def test_self_signed():
     ),
     "cliff/auth-bypassed": (
         Example(
+            title="drf view switched to AllowAny",
             base=(
                 (
                     "api/views.py",
@@ -162,6 +165,7 @@ class PaymentViewSet(ModelViewSet):
             ),
         ),
         Example(
+            title="AllowAny on sign-up, login and webhook endpoints",
             base=(
                 (
                     "accounts/views.py",
@@ -191,6 +195,7 @@ class StripeWebhookView(APIView):
     ),
     "cliff/auth-removed": (
         Example(
+            title="rails controller loses authenticate_user!",
             base=(
                 (
                     "app/controllers/orders_controller.rb",
@@ -219,6 +224,7 @@ end
             ),
         ),
         Example(
+            title="route deleted with its decorator, or gate moved into a router dependency",
             base=(
                 (
                     "app/routers/reports.py",
@@ -296,6 +302,7 @@ def stats():
     ),
     "cliff/bare-except": (
         Example(
+            title="bare except with a fallback value",
             base=(
                 (
                     "shop/pricing.py",
@@ -319,6 +326,7 @@ def discount(code: str) -> int:
             ),
         ),
         Example(
+            title="narrow handlers and Exception handlers that re-raise are not bare excepts",
             base=(
                 (
                     "shop/util/numbers.py",
@@ -357,6 +365,7 @@ def checked_ratio(a: str, b: str) -> float:
     ),
     "cliff/cors-any-with-credentials": (
         Example(
+            title="production settings turn on DEBUG, any host and open CORS",
             base=(
                 (
                     "shop/settings/production.py",
@@ -383,6 +392,7 @@ CORS_ALLOW_CREDENTIALS = True
             ),
         ),
         Example(
+            title="dev settings and tests may relax the guards",
             base=(("shop/settings/__init__.py", ""),),
             head=(
                 (
@@ -423,6 +433,7 @@ def test_self_signed():
     ),
     "cliff/cors-any-with-credentials-js": (
         Example(
+            title="node agent and express cors",
             base=(
                 (
                     "server/app.ts",
@@ -449,6 +460,7 @@ export const agent = new https.Agent({ rejectUnauthorized: false });
             ),
         ),
         Example(
+            title="JS and Go clients keep verification on; CORS names its origins or sends no cookies",
             base=(
                 (
                     "internal/billing/client.go",
@@ -548,6 +560,7 @@ bootstrap();
     ),
     "cliff/debug-enabled": (
         Example(
+            title="production settings turn on DEBUG, any host and open CORS",
             base=(
                 (
                     "shop/settings/production.py",
@@ -574,6 +587,7 @@ CORS_ALLOW_CREDENTIALS = True
             ),
         ),
         Example(
+            title="dev settings and tests may relax the guards",
             base=(("shop/settings/__init__.py", ""),),
             head=(
                 (
@@ -614,6 +628,7 @@ def test_self_signed():
     ),
     "cliff/error-logging-removed": (
         Example(
+            title="logging removed from an error handler that stays",
             base=(
                 (
                     "shop/orders/sync.py",
@@ -653,6 +668,7 @@ def push(order, client) -> bool:
             ),
         ),
         Example(
+            title="log call reworded, or try/except removed so errors propagate",
             base=(
                 (
                     "shop/orders/export.py",
@@ -705,6 +721,7 @@ def archive(order, store) -> None:
     ),
     "cliff/health-check-removed": (
         Example(
+            title="express health route file deleted",
             base=(
                 (
                     "server/routes/health.js",
@@ -720,6 +737,7 @@ module.exports = router;
             head=(("server/routes/health.js", None),),
         ),
         Example(
+            title="a cache key named like the probe is not a health route",
             base=(
                 (
                     "shop/health.py",
@@ -750,6 +768,7 @@ def check_cache(worker: str) -> bool:
     ),
     "cliff/swallowed-error": (
         Example(
+            title="broad except that passes",
             base=(
                 (
                     "shop/checkout.py",
@@ -779,6 +798,7 @@ def pay(order):
             ),
         ),
         Example(
+            title="analytics beacon of an embedded browser tracker drops its failure on purpose",
             base=(
                 (
                     "web/tracker/index.js",
@@ -812,6 +832,7 @@ def pay(order):
     ),
     "cliff/tls-verify-disabled": (
         Example(
+            title="payment client stops verifying certificates",
             base=(
                 (
                     "shop/payments/client.py",
@@ -838,6 +859,7 @@ def charge(payload: dict) -> dict:
             ),
         ),
         Example(
+            title="dev settings and tests may relax the guards",
             base=(("shop/settings/__init__.py", ""),),
             head=(
                 (
@@ -878,6 +900,7 @@ def test_self_signed():
     ),
     "cliff/tls-verify-disabled-go": (
         Example(
+            title="go client skips certificate verification",
             base=(
                 (
                     "internal/billing/client.go",
@@ -907,6 +930,7 @@ var Client = &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Confi
             ),
         ),
         Example(
+            title="JS and Go clients keep verification on; CORS names its origins or sends no cookies",
             base=(
                 (
                     "internal/billing/client.go",
@@ -1006,6 +1030,7 @@ bootstrap();
     ),
     "cliff/tls-verify-disabled-js": (
         Example(
+            title="node agent and express cors",
             base=(
                 (
                     "server/app.ts",
@@ -1032,6 +1057,7 @@ export const agent = new https.Agent({ rejectUnauthorized: false });
             ),
         ),
         Example(
+            title="JS and Go clients keep verification on; CORS names its origins or sends no cookies",
             base=(
                 (
                     "internal/billing/client.go",

@@ -52,6 +52,7 @@ WHY: dict[str, str] = {
 EXAMPLES: dict[str, tuple[Example, Example]] = {
     "data-layer/canned-fallback": (
         Example(
+            title="react page catches the fetch with mock data",
             base=(
                 (
                     "web/src/pages/Orders.tsx",
@@ -78,6 +79,7 @@ export async function loadOrders() {
             ),
         ),
         Example(
+            title="fallbacks to empty results or defaults are not canned data",
             base=(
                 (
                     "web/src/api/search.ts",
@@ -117,6 +119,7 @@ export async function suggestions(q: string): Promise<string[]> {
     ),
     "data-layer/canned-response": (
         Example(
+            title="next.js route handler answers canned data instead of fetching",
             base=(
                 (
                     "web/app/api/cart/route.ts",
@@ -144,6 +147,7 @@ export async function GET() {
             ),
         ),
         Example(
+            title="route keeps its query and shapes the answer",
             base=(
                 (
                     "shop/web/customers.py",
@@ -183,6 +187,7 @@ def list_customers():
     ),
     "data-layer/closed-loop-test": (
         Example(
+            title="test asserts against the fixture the repository now returns",
             base=(
                 (
                     "shop/orders/repository.py",
@@ -231,6 +236,7 @@ def test_recent_orders():
             ),
         ),
         Example(
+            title="tests using fixtures as input, against code that still queries",
             base=(
                 (
                     "shop/orders/repository.py",
@@ -271,6 +277,7 @@ def test_import(db):
     ),
     "data-layer/fixture-import": (
         Example(
+            title="react hook imports json fixture",
             base=(
                 (
                     "web/src/hooks/useProducts.ts",
@@ -297,6 +304,7 @@ export function useProducts() {
             ),
         ),
         Example(
+            title="dev-only mock service worker and settings that name the fixtures folder",
             base=(
                 (
                     "shop/settings.py",
@@ -344,6 +352,7 @@ createRoot(document.getElementById("root")!).render(<App />);
     ),
     "data-layer/fixture-read": (
         Example(
+            title="python service reads fixture json",
             base=(
                 (
                     "catalog/service.py",
@@ -374,6 +383,7 @@ def products() -> list[dict[str, object]]:
             ),
         ),
         Example(
+            title="dev-only mock service worker and settings that name the fixtures folder",
             base=(
                 (
                     "shop/settings.py",
@@ -421,6 +431,7 @@ createRoot(document.getElementById("root")!).render(<App />);
     ),
     "data-layer/fixture-read-js": (
         Example(
+            title="node api reads mock json",
             base=(
                 (
                     "api/src/inventory.ts",
@@ -449,6 +460,7 @@ export async function stock(): Promise<unknown[]> {
             ),
         ),
         Example(
+            title="production code that names fixture paths without reading them",
             base=(
                 (
                     "shop/management/help.py",
@@ -485,6 +497,7 @@ console.info("mocks/users.json is for tests only");
     ),
     "data-layer/in-memory-store": (
         Example(
+            title="python store keeps orders in a module-level dict",
             base=(
                 (
                     "shop/orders/store.py",
@@ -519,6 +532,7 @@ def get(order_id: int) -> dict | None:
             ),
         ),
         Example(
+            title="store module with constant tables it never writes to",
             base=(
                 (
                     "shop/orders/store.py",
@@ -550,6 +564,7 @@ def load(order_id: int) -> dict | None:
     ),
     "data-layer/literal-records": (
         Example(
+            title="new store method returns a SAMPLE constant",
             base=(
                 (
                     "shop/customers/store.py",
@@ -582,6 +597,7 @@ def list_all() -> list[dict[str, object]]:
             ),
         ),
         Example(
+            title="query kept, result mapped to plain records",
             base=(
                 (
                     "api/src/repositories/userRepository.ts",
@@ -620,6 +636,7 @@ export function makeUserRepository(db: Pool) {
     ),
     "data-layer/query-replaced-by-literals": (
         Example(
+            title="django repository imports fixture module",
             base=(
                 (
                     "fixtures/orders.py",
@@ -653,6 +670,7 @@ def recent_orders(customer: str, limit: int = 20) -> list[dict]:
             ),
         ),
         Example(
+            title="repository keeps its query and adds an early literal answer",
             base=(
                 (
                     "shop/orders/repository.py",

@@ -385,6 +385,7 @@ export class CreateUsers1700000000000 implements MigrationInterface {
 EXAMPLES: dict[str, tuple[Example, Example]] = {
     "migrations/column-type-change": (
         Example(
+            title="A MySQL column type change with MODIFY COLUMN",
             base=(
                 (
                     "migrations/001_create_users.sql",
@@ -403,6 +404,7 @@ ALTER TABLE `users` MODIFY COLUMN `email` varchar(320) NOT NULL;
             ),
         ),
         Example(
+            title="A table created by an earlier migration of the same change is new and empty: dropping one of its columns, changing its type or indexing it blocks nothing",
             base=(*_SQL,),
             head=(
                 (
@@ -424,6 +426,7 @@ CREATE INDEX boards_owner_idx ON boards (owner_id);
     ),
     "migrations/django-missing-migration": (
         Example(
+            title="Meta.ordering changes no table, but Django records it (AlterModelOptions), so `makemigrations --check` fails: a warning, never an error",
             base=(*_DJANGO,),
             head=(
                 (
@@ -449,6 +452,7 @@ CREATE INDEX boards_owner_idx ON boards (owner_id);
             ),
         ),
         Example(
+            title="Only a method and a docstring change",
             base=(*_DJANGO,),
             head=(
                 (
@@ -476,6 +480,7 @@ CREATE INDEX boards_owner_idx ON boards (owner_id);
     ),
     "migrations/drop-column": (
         Example(
+            title="A column is dropped",
             base=(*_SQL,),
             head=(
                 (
@@ -487,6 +492,7 @@ ALTER TABLE accounts DROP COLUMN plan;
             ),
         ),
         Example(
+            title="A dangerous statement in a comment is not run",
             base=(*_SQL,),
             head=(
                 (
@@ -501,6 +507,7 @@ ALTER TABLE accounts ADD COLUMN tier text;
     ),
     "migrations/drop-table": (
         Example(
+            title="A table is dropped",
             base=(*_SQL,),
             head=(
                 (
@@ -512,6 +519,7 @@ DROP TABLE accounts;
             ),
         ),
         Example(
+            title="A materialized view dropped and created again is a redefinition, and a projection or a constraint dropped is no column: no drop-table, no drop-column (ClickHouse)",
             base=(),
             head=(
                 (
@@ -530,6 +538,7 @@ AS SELECT site_id, tag, count() AS views FROM analytics.events GROUP BY site_id,
     ),
     "migrations/edited-migration": (
         Example(
+            title="An applied Prisma migration.sql is edited",
             base=(*_PRISMA,),
             head=(
                 (
@@ -548,6 +557,7 @@ CREATE UNIQUE INDEX "User_email_key" ON "User"("email");
             ),
         ),
         Example(
+            title='A shipped revision gets its docstring header and a raw string for the regex its SQL already used (`"\\s"` and `r"\\s"` are the same text): the database runs the same statement',
             base=(
                 *_ALEMBIC,
                 (
@@ -598,6 +608,7 @@ CREATE UNIQUE INDEX "User_email_key" ON "User"("email");
     ),
     "migrations/index-not-concurrent": (
         Example(
+            title="A blocking index build",
             base=(*_SQL,),
             head=(
                 (
@@ -609,6 +620,7 @@ CREATE INDEX accounts_email_idx ON accounts (email);
             ),
         ),
         Example(
+            title="MySQL builds secondary indexes online; CONCURRENTLY does not exist there",
             base=(
                 (
                     "migrations/001_create_users.sql",
@@ -629,6 +641,7 @@ CREATE INDEX `users_email_idx` ON `users` (`email`);
     ),
     "migrations/not-null-on-existing-table": (
         Example(
+            title="An existing column becomes NOT NULL",
             base=(*_SQL,),
             head=(
                 (
@@ -640,6 +653,7 @@ ALTER TABLE accounts ALTER COLUMN plan SET NOT NULL;
             ),
         ),
         Example(
+            title="A nullable column is safe",
             base=(*_SQL,),
             head=(
                 (
@@ -653,6 +667,7 @@ ALTER TABLE accounts ADD COLUMN region text;
     ),
     "migrations/prisma-missing-migration": (
         Example(
+            title="A field is added to a Prisma model without a migration",
             base=(*_PRISMA,),
             head=(
                 (
@@ -678,6 +693,7 @@ model User {
             ),
         ),
         Example(
+            title="A project that uses `prisma db push` keeps no migrations folder",
             base=(
                 (
                     "prisma/schema.prisma",
@@ -705,6 +721,7 @@ model Post {
     ),
     "migrations/rails-missing-migration": (
         Example(
+            title="schema.rb is edited by hand",
             base=(*_RAILS,),
             head=(
                 (
@@ -724,6 +741,7 @@ end
             ),
         ),
         Example(
+            title="Migration and schema dump change together",
             base=(*_RAILS,),
             head=(
                 (
@@ -755,6 +773,7 @@ end
     ),
     "migrations/rails-schema-not-updated": (
         Example(
+            title="A migration is added but schema.rb is not re-dumped",
             base=(*_RAILS,),
             head=(
                 (
@@ -770,6 +789,7 @@ end
             ),
         ),
         Example(
+            title="Migration and schema dump change together",
             base=(*_RAILS,),
             head=(
                 (
@@ -801,6 +821,7 @@ end
     ),
     "migrations/rename": (
         Example(
+            title="A table is renamed",
             base=(*_SQL,),
             head=(
                 (
@@ -812,6 +833,7 @@ ALTER TABLE accounts RENAME TO customers;
             ),
         ),
         Example(
+            title="Renaming an index breaks no query",
             base=(*_SQL,),
             head=(
                 (
@@ -825,6 +847,7 @@ ALTER INDEX accounts_email_idx RENAME TO accounts_email_index;
     ),
     "migrations/sequelize-missing-migration": (
         Example(
+            title="A Sequelize attribute is added without a migration",
             base=(*_SEQUELIZE,),
             head=(
                 (
@@ -852,6 +875,7 @@ module.exports = (sequelize) => {
             ),
         ),
         Example(
+            title="The attribute comes with its migration; its down() drops the column, which is fine",
             base=(*_SEQUELIZE,),
             head=(
                 (
@@ -894,6 +918,7 @@ module.exports = (sequelize) => {
     ),
     "migrations/sqlalchemy-missing-migration": (
         Example(
+            title="A mapped column is added; alembic.ini points at db/versions, which gets nothing",
             base=(*_ALEMBIC,),
             head=(
                 (
@@ -922,6 +947,7 @@ class Invoice(Base):
             ),
         ),
         Example(
+            title="Only a relationship and a method change",
             base=(*_ALEMBIC,),
             head=(
                 (
@@ -951,6 +977,7 @@ class Invoice(Base):
     ),
     "migrations/typeorm-missing-migration": (
         Example(
+            title="A TypeORM column is added without a migration",
             base=(*_TYPEORM,),
             head=(
                 (
@@ -978,6 +1005,7 @@ export class User {
             ),
         ),
         Example(
+            title="Only a method of the entity changes",
             base=(*_TYPEORM,),
             head=(
                 (

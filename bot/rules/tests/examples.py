@@ -398,6 +398,7 @@ def test_refund_marks_payment():
 EXAMPLES: dict[str, tuple[Example, Example]] = {
     "tests/ci-failure-allowed": (
         Example(
+            title="The GitLab test job is allowed to fail",
             base=(*_JAVASCRIPT,),
             head=(
                 (
@@ -420,6 +421,7 @@ test:
             ),
         ),
         Example(
+            title="continue-on-error on the lint job does not touch the tests",
             base=(*_PYTHON,),
             head=(
                 (
@@ -452,6 +454,7 @@ jobs:
     ),
     "tests/ci-failure-ignored": (
         Example(
+            title="The npm test script ignores jest's exit status",
             base=(*_JAVASCRIPT,),
             head=(
                 (
@@ -478,6 +481,7 @@ jobs:
             ),
         ),
         Example(
+            title="|| true after a cleanup command is harmless",
             base=(*_PYTHON,),
             head=(
                 (
@@ -510,6 +514,7 @@ jobs:
     ),
     "tests/ci-test-step-removed": (
         Example(
+            title="The GitLab test job is deleted",
             base=(*_JAVASCRIPT,),
             head=(
                 (
@@ -526,6 +531,7 @@ lint:
             ),
         ),
         Example(
+            title="The GitLab test job moves from npm test to npm run test:ci; the tests still run",
             base=(*_JAVASCRIPT,),
             head=(
                 (
@@ -549,6 +555,7 @@ test:
     ),
     "tests/coverage-threshold-lowered": (
         Example(
+            title="jest's branch coverage threshold drops",
             base=(*_JAVASCRIPT,),
             head=(
                 (
@@ -575,6 +582,7 @@ test:
             ),
         ),
         Example(
+            title="The coverage threshold goes up",
             base=(*_PYTHON,),
             head=(
                 (
@@ -596,6 +604,7 @@ fail_under = 95
     ),
     "tests/deleted-test-file": (
         Example(
+            title="The Go tests are deleted while Total() changes",
             base=(*_POLYGLOT,),
             head=(
                 (
@@ -621,6 +630,7 @@ func Total(items []Item) int {
             ),
         ),
         Example(
+            title="A test module is renamed with the same content",
             base=(*_PYTHON,),
             head=(
                 (
@@ -639,6 +649,7 @@ def test_number_is_padded():
     ),
     "tests/focused-test": (
         Example(
+            title="A vitest suite gains a test.only",
             base=(*_JAVASCRIPT,),
             head=(
                 (
@@ -661,6 +672,7 @@ describe('money', () => {
             ),
         ),
         Example(
+            title="spec_helper runs focused examples only when some are focused; it focuses nothing",
             base=(*_POLYGLOT,),
             head=(
                 (
@@ -677,6 +689,7 @@ end
     ),
     "tests/removed-assertion": (
         Example(
+            title="One of two expectations of a jest test is dropped",
             base=(*_JAVASCRIPT,),
             head=(
                 (
@@ -702,6 +715,7 @@ describe('cart', () => {
             ),
         ),
         Example(
+            title="A formatter joins each expect chain onto one line; no assertion is removed",
             base=(
                 *_POLYGLOT,
                 (
@@ -738,6 +752,7 @@ end
     ),
     "tests/removed-test": (
         Example(
+            title="The same contract test goes, but the snapshot is not updated in the change; nothing shows the whole schema is still compared",
             base=(
                 ("api/__init__.py", ""),
                 (
@@ -806,6 +821,7 @@ def test_schema_matches_snapshot():
             ),
         ),
         Example(
+            title="A JUnit test is renamed over the same body",
             base=(*_POLYGLOT,),
             head=(
                 (
@@ -835,6 +851,7 @@ class CartTest {
     ),
     "tests/skipped-test": (
         Example(
+            title="A unittest test case is disabled with @unittest.skip",
             base=(
                 *_PYTHON,
                 (
@@ -865,6 +882,7 @@ class RefundTest(unittest.TestCase):
             ),
         ),
         Example(
+            title="A skip with a trailing condition only skips in one environment",
             base=(*_POLYGLOT,),
             head=(
                 (
@@ -889,6 +907,7 @@ end
     ),
     "tests/unconditional-skip": (
         Example(
+            title="A test is switched off from inside its body with an unconditional pytest.skip()",
             base=(*_PYTHON,),
             head=(
                 (
@@ -921,6 +940,7 @@ def test_refund_marks_payment():
             ),
         ),
         Example(
+            title="pytest.skip() inside an `if` that checks the environment skips only where it must",
             base=(*_PYTHON,),
             head=(
                 (
