@@ -21,7 +21,9 @@ from bot.rules.engine import Evaluation
 from bot.rules.model import Finding, Rule, Severity
 from bot.version import VERSION
 
-SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+SCHEMA = (
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+)
 SRCROOT = "%SRCROOT%"
 FINGERPRINT = "readiness/v1"  # partialFingerprints key: bump the version if the hash changes
 INFORMATION_URI = "https://github.com/readiness-app/readiness"
