@@ -1,9 +1,10 @@
 """`readiness serve` runs the app; `readiness scan` runs the same rules on a local change;
 `readiness setup` registers the app on GitHub.
 
-Exit codes: 0 no error finding, 1 at least one error finding, 2 usage, input or settings error,
-or a change that was not fully reviewed (a file that could not be read, an invalid repository
-config, the repository's semgrep rules failing) unless `--allow-partial` is given.
+Exit codes: 0 no error finding, 1 at least one error finding (or one at the `--fail-on` level),
+2 usage, input or settings error, or a change that was not fully reviewed (a file that could not
+be read, an invalid repository config, the repository's semgrep rules failing) unless
+`--allow-partial` is given.
 """
 
 from __future__ import annotations
@@ -25,10 +26,12 @@ from pydantic_settings import BaseSettings
 from bot import logs
 from bot.diff import git
 from bot.diff.parse import NotADiff
-from bot.local import scan_diff, scan_repo
-from bot.redaction import scrub
+from bot.local import scan_diff, scan_repo, scan_staged
+from bot.redaction import scrub, scrub_data
+from bot.report import sarif, workflow
 from bot.rules.engine import Evaluation
 from bot.rules.model import Severity
+from bot.rules.registry import RULES
 from bot.settings import Settings, SetupSettings, StoreSettings
 from bot.version import VERSION
 
@@ -122,9 +125,25 @@ def _parser() -> argparse.ArgumentParser:
     source = scan_cmd.add_mutually_exclusive_group(required=True)
     source.add_argument("--repo", type=Path, help="a git repository (with --base)")
     source.add_argument("--diff", help="a unified diff file, or - for standard input")
+    source.add_argument(
+        "--staged",
+        action="store_true",
+        help="what is staged in the git work tree here, against HEAD (a pre-commit hook)",
+    )
     scan_cmd.add_argument("--base", help="the base ref the change is compared with")
     scan_cmd.add_argument("--head", default="HEAD", help="the head ref (default: HEAD)")
-    scan_cmd.add_argument("--format", choices=("text", "json"), default="text")
+    scan_cmd.add_argument(
+        "--format",
+        choices=("text", "json", "sarif", "github"),
+        default="text",
+        help="sarif: SARIF 2.1.0 for code scanning; github: workflow-command annotations",
+    )
+    scan_cmd.add_argument(
+        "--fail-on",
+        choices=("error", "warning", "notice", "never"),
+        default="error",
+        help="exit 1 on a finding of this severity or higher (default: error)",
+    )
     scan_cmd.add_argument(
         "--allow-partial",
         action="store_true",
@@ -291,6 +310,11 @@ def scan(args: argparse.Namespace, out: TextIO) -> int:
             evaluation = asyncio.run(scan_repo(args.repo, args.base, args.head))
         except git.GitError as exc:
             raise UsageError(f"cannot read the change from {args.repo}: {exc}") from None
+    elif args.staged:
+        try:
+            evaluation = asyncio.run(scan_staged(Path.cwd()))
+        except git.GitError as exc:
+            raise UsageError(f"cannot read the staged change: {exc}") from None
     else:
         data = _read_diff(args.diff)
         try:
@@ -298,11 +322,14 @@ def scan(args: argparse.Namespace, out: TextIO) -> int:
         except NotADiff as exc:
             where = "on standard input" if args.diff == "-" else args.diff
             raise UsageError(f"cannot read the diff {where}: {exc}") from None
-    _print(evaluation, args.format, out)
+    _print(evaluation, args.format, out, root=args.repo)
     if evaluation.problems and not args.allow_partial:
         return EXIT_USAGE  # a clean exit must mean the whole change was read
-    errors = any(f.severity is Severity.ERROR for f in evaluation.findings)
-    return EXIT_FINDINGS if errors else EXIT_CLEAN
+    if args.fail_on == "never":
+        return EXIT_CLEAN
+    bar = Severity(args.fail_on).rank
+    failing = any(f.severity.rank <= bar for f in evaluation.findings)
+    return EXIT_FINDINGS if failing else EXIT_CLEAN
 
 
 def _read_diff(name: str) -> bytes:
@@ -314,8 +341,15 @@ def _read_diff(name: str) -> bytes:
         raise UsageError(f"cannot read the diff {name}: {exc.strerror}") from None
 
 
-def _print(evaluation: Evaluation, fmt: str, out: TextIO) -> None:
+def _print(evaluation: Evaluation, fmt: str, out: TextIO, root: Path | None = None) -> None:
     findings = evaluation.findings
+    if fmt == "sarif":
+        log = scrub_data(sarif.log(evaluation, RULES, root))
+        out.write(json.dumps(log, indent=2, ensure_ascii=False) + "\n")
+        return
+    if fmt == "github":
+        out.write("".join(scrub(line) + "\n" for line in workflow.lines(evaluation)))
+        return
     if fmt == "json":
         rows = [
             {

@@ -29,6 +29,20 @@ async def scan_repo(repo: Path, base: str, head: str) -> Evaluation:
     return await evaluate(await snapshot(change, git.GitContents(repo, fork, head_sha)))
 
 
+async def scan_staged(where: Path) -> Evaluation:
+    """Evaluate what is staged in the work tree around `where` against its HEAD (a pre-commit hook).
+
+    The repository's settings are read at HEAD, as for `--diff`: staging an edit of the config
+    does not change the review of the same commit. Raises git.GitError outside a work tree.
+    """
+    top = git.work_tree(where)
+    if top is None:
+        raise git.GitError(f"{where} is not in a git work tree")
+    base, index = git.staged(top)
+    change = parse(git.diff_trees(top, base, index))
+    return await evaluate(await snapshot(change, git.GitContents(top, base, index)))
+
+
 async def scan_diff(data: bytes, where: Path) -> Evaluation:
     """Evaluate a bare diff: nothing beyond what it shows is known but the repository's settings.
 

@@ -130,7 +130,8 @@ def test_input_errors_exit_two_with_one_line() -> None:
     assert no_base.returncode == 2 and "--repo needs --base" in no_base.stderr
     usage = readiness("scan")
     assert (
-        usage.returncode == 2 and "one of the arguments --repo --diff is required" in usage.stderr
+        usage.returncode == 2
+        and "one of the arguments --repo --diff --staged is required" in usage.stderr
     )
 
 
@@ -152,7 +153,7 @@ def test_readme_lists_every_rule() -> None:
     """The README's rule table is the registry's, so docs and code cannot drift apart."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     block = readme.split("<!-- rules:start -->\n")[1].split("<!-- rules:end -->")[0]
-    assert block.strip() == rule_table()
+    assert block.strip() == rule_table(linked=True)
 
 
 def test_jobs_lists_counts_and_the_dead_letter_queue(tmp_path: Path) -> None:

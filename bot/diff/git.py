@@ -73,6 +73,26 @@ def diff(repo: Path, base: str, head: str) -> bytes:
     )
 
 
+def diff_trees(repo: Path, base: str, head: str) -> bytes:
+    """Return `git diff` between two trees or commits as they are (no merge base)."""
+    return _git(repo, "diff", "--no-color", "--no-ext-diff", "--no-textconv", "-M", base, head)
+
+
+def staged(repo: Path) -> tuple[str, str]:
+    """Return (HEAD's tree, the index's tree): the change `git commit` would record now.
+
+    `git write-tree` stores the index as a tree object, the one the commit will reuse, so the
+    staged files can be read like any commit's. Before the first commit the base is the empty
+    tree. Raises GitError outside a work tree or while the index has unmerged paths.
+    """
+    index = _git(repo, "write-tree", search_up=True).decode().strip()
+    try:
+        head = _git(repo, "rev-parse", "--verify", "HEAD^{tree}", search_up=True)
+    except GitError:  # no commit yet
+        head = _git_input(repo, b"", "hash-object", "-t", "tree", "--stdin", search_up=True)
+    return head.decode().strip(), index
+
+
 class GitContents:
     """File contents at the base and head commits of a local repository."""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING, Literal
 
@@ -71,6 +71,24 @@ def finding(
     )
 
 
+# One side of an example: (path, text) pairs; a text of None deletes the file at head.
+Files = tuple[tuple[str, str | None], ...]
+
+
+@dataclass(frozen=True)
+class Example:
+    """A change that shows a rule at work, for its docs page (`docs/rules/`).
+
+    `base` is the repository before the change, `head` the files the change writes (None
+    deletes one). The docs test runs every example through the engine: a rule's `flagged`
+    example must yield a finding of the rule, its `quiet` look-alike none.
+    """
+
+    base: Files
+    head: Files
+    title: str = ""  # one line saying what the change does, shown above it
+
+
 @dataclass(frozen=True)
 class Rule:
     """A rule as users meet it: in the README table, `/readiness explain`, and each finding.
@@ -78,6 +96,7 @@ class Rule:
     `severity` is the highest severity the rule may report (the engine lowers anything above it),
     so the severity policy in the registry holds for every finding. `languages` names the parsers
     (`bot.snapshot.trees.language`) of the files it reads; empty when it reads any text file.
+    `why` says what goes wrong in production; `flagged` and `quiet` are the docs page's examples.
     """
 
     id: str
@@ -85,6 +104,9 @@ class Rule:
     description: str
     fix: str
     languages: frozenset[str] = frozenset()
+    why: str = ""
+    flagged: Example | None = None
+    quiet: Example | None = None
 
     @property
     def pack(self) -> str:
@@ -111,3 +133,18 @@ class Pack:
     @property
     def ids(self) -> frozenset[str]:
         return frozenset(rule.id for rule in self.rules)
+
+
+def documented(
+    pack: Pack, why: Mapping[str, str], examples: Mapping[str, tuple[Example, Example]]
+) -> Pack:
+    """Return the pack with each rule's `why` and its (flagged, quiet) examples filled in.
+
+    Kept apart from the declarations, in the pack's `examples` module, because the examples are
+    whole files; the docs test fails on an id here that the pack does not declare.
+    """
+    rules = []
+    for rule in pack.rules:
+        flagged, quiet = examples.get(rule.id, (rule.flagged, rule.quiet))
+        rules.append(replace(rule, why=why.get(rule.id, rule.why), flagged=flagged, quiet=quiet))
+    return replace(pack, rules=tuple(rules))

@@ -1,13 +1,14 @@
 """Every built-in rule, registered in one place, and the severity policy they all obey.
 
-The README rule table and `/readiness help` are generated from here, so a rule cannot drift
-from its docs. Adding a rule is one declaration in its pack module and one function.
+The README rule table, `/readiness help` and `docs/rules/` are generated from here, so a rule
+cannot drift from its docs. Adding a rule is one declaration in its pack module and one function,
+and its docs (why, a flagged example, a look-alike) in the pack's `examples` module.
 """
 
 from __future__ import annotations
 
 from bot import config
-from bot.rules import cliff, data_layer, migrations, secrets, semgrep, tests
+from bot.rules import cliff, data_layer, docs, migrations, secrets, semgrep, tests
 from bot.rules.model import Pack, Rule, Severity
 from bot.snapshot.read import Extras
 
@@ -59,11 +60,14 @@ def policy_violations() -> list[str]:
     )
 
 
-def rule_table() -> str:
-    """Render the rules as a markdown table (for `/readiness help` and the README)."""
+def rule_table(linked: bool = False) -> str:
+    """Render the rules as a markdown table (for `/readiness help` and the README).
+
+    `linked`: each id links to its page, `docs/rules/<pack>/<name>.md`, relative to the
+    repository's root (the README's links).
+    """
     lines = ["| Rule | Severity | What it catches |", "|---|---|---|"]
-    lines += [
-        f"| `{rule.id}` | {rule.severity.value} | {rule.description} |"
-        for rule in sorted(RULES.values(), key=lambda r: r.id)
-    ]
+    for rule in sorted(RULES.values(), key=lambda r: r.id):
+        name = f"[`{rule.id}`]({docs.page(rule.id)})" if linked else f"`{rule.id}`"
+        lines.append(f"| {name} | {rule.severity.value} | {rule.description} |")
     return "\n".join(lines)

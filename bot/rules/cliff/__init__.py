@@ -7,6 +7,7 @@ read from the parse trees (`guards.py`).
 
 from __future__ import annotations
 
+from bot.rules.cliff import examples
 from bot.rules.cliff.auth import (
     AUTH_BYPASSED,
     AUTH_REMOVED,
@@ -30,7 +31,7 @@ from bot.rules.cliff.observability import (
     check_error_logging,
     check_health_checks,
 )
-from bot.rules.model import Pack, Rule, Severity
+from bot.rules.model import Pack, Rule, Severity, documented
 
 __all__ = [
     "ANY_HOST",
@@ -154,3 +155,4 @@ PACK = Pack(
         ),
     ),
 )
+PACK = documented(PACK, examples.WHY, examples.EXAMPLES)

@@ -6,6 +6,7 @@ files are found in the parse trees (`reads.py`): there the call around the strin
 
 from __future__ import annotations
 
+from bot.rules.data_layer import examples
 from bot.rules.data_layer.closed_loop import CLOSED_LOOP, check_closed_loop_tests
 from bot.rules.data_layer.fixtures import FIXTURE_IMPORT, check_fixture_imports
 from bot.rules.data_layer.literals import (
@@ -17,7 +18,7 @@ from bot.rules.data_layer.literals import (
 )
 from bot.rules.data_layer.memory import IN_MEMORY_STORE, check_in_memory_stores
 from bot.rules.data_layer.reads import FIXTURE_READ, FIXTURE_READ_JS, check_fixture_reads
-from bot.rules.model import Pack, Rule, Severity
+from bot.rules.model import Pack, Rule, Severity, documented
 
 __all__ = [
     "CANNED_FALLBACK",
@@ -110,3 +111,4 @@ PACK = Pack(
         ),
     ),
 )
+PACK = documented(PACK, examples.WHY, examples.EXAMPLES)

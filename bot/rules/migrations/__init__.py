@@ -7,7 +7,7 @@ branch?) the rules read the snapshot, and stay quiet or fall back when it cannot
 
 from __future__ import annotations
 
-from bot.rules.migrations import sql
+from bot.rules.migrations import examples, sql
 from bot.rules.migrations.context import context_files
 from bot.rules.migrations.edited import EDITED, check_edited
 from bot.rules.migrations.js_orms import SEQUELIZE, TYPEORM, check_sequelize, check_typeorm
@@ -25,7 +25,7 @@ from bot.rules.migrations.rails import (
     check_rails,
     schema_dumps,
 )
-from bot.rules.model import Pack, Rule, Severity
+from bot.rules.model import Pack, Rule, Severity, documented
 
 MISSING_FIX = (
     "Generate the migration with the framework's own command (makemigrations, alembic revision "
@@ -114,3 +114,4 @@ PACK = Pack(
         ),
     ),
 )
+PACK = documented(PACK, examples.WHY, examples.EXAMPLES)

@@ -7,8 +7,8 @@ a weak password cannot be recovered from a published fingerprint by guessing.
 from __future__ import annotations
 
 from bot.diff.model import ChangedFile, Line
-from bot.rules.model import Finding, Pack, Rule, Severity, finding
-from bot.rules.secrets import client, files
+from bot.rules.model import Finding, Pack, Rule, Severity, documented, finding
+from bot.rules.secrets import client, examples, files
 from bot.rules.secrets.detectors import Hit
 from bot.rules.secrets.scan import scan
 from bot.snapshot.model import Snapshot
@@ -196,3 +196,7 @@ def _removed(path: str, line: Line, hit: Hit) -> Finding:
 
 
 PACK = Pack(id=PACK_ID, checks={check_secrets: tuple(rule.id for rule in RULES)}, rules=RULES)
+
+# Every provider credential is dangerous for the same reason; the rest say their own.
+WHY = {**{f"{PACK_ID}/{name}": examples.PROVIDER_WHY for name in PROVIDERS}, **examples.WHY}
+PACK = documented(PACK, WHY, examples.EXAMPLES)

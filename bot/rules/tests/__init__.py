@@ -7,8 +7,8 @@ text and their parse trees, never by importing or running anything.
 
 from __future__ import annotations
 
-from bot.rules.model import Pack, Rule, Severity
-from bot.rules.tests import ci, verdicts
+from bot.rules.model import Pack, Rule, Severity, documented
+from bot.rules.tests import ci, examples, verdicts
 from bot.rules.tests.ci import check_coverage, check_failure_switches, check_test_steps, ci_files
 from bot.rules.tests.languages import is_test_file
 from bot.rules.tests.markers import FOCUS, SKIP, check_markers
@@ -114,3 +114,4 @@ PACK = Pack(
     },
     rules=RULES,
 )
+PACK = documented(PACK, examples.WHY, examples.EXAMPLES)

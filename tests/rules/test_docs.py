@@ -1,0 +1,146 @@
+"""`docs/rules/`: one page per rule, generated from the registry, whose examples are true.
+
+Every rule's flagged example and look-alike are run through the engine as a real change (base
+and head commits, read as `readiness scan --repo` reads them): the flagged one must yield the
+rule, the look-alike must not. The committed pages must be what the generator writes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.redaction import scrub
+from bot.rules import docs
+from bot.rules.engine import Evaluation, evaluate
+from bot.rules.model import Example
+from bot.rules.registry import PACKS, RULES
+from tests.gitrepo import Repo
+from tests.rules.test_corpus_tests_migrations import build
+
+ROOT = Path(__file__).resolve().parents[2]
+CONCURRENT = 4  # reviews at once: each runs its checks in a child process
+
+
+def test_every_rule_says_why_and_has_a_flagged_example_and_a_look_alike() -> None:
+    lacking = [rule.id for rule in RULES.values() if not (rule.why and rule.flagged and rule.quiet)]
+    assert lacking == []
+
+
+def test_examples_name_only_rules_their_pack_declares() -> None:
+    """A typo in an examples module would document nothing, silently."""
+    from bot.rules.cliff import examples as cliff
+    from bot.rules.data_layer import examples as data_layer
+    from bot.rules.migrations import examples as migrations
+    from bot.rules.secrets import examples as secrets
+    from bot.rules.tests import examples as tests
+
+    modules = {"cliff": cliff, "data-layer": data_layer, "migrations": migrations}
+    modules |= {"secrets": secrets, "tests": tests}
+    for pack in PACKS:
+        module = modules[pack.id]
+        assert set(module.EXAMPLES) <= pack.ids, pack.id
+        assert set(module.WHY) <= pack.ids, pack.id
+
+
+@pytest.fixture(scope="module")
+def reviewed(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], Evaluation]:
+    """Review every example once: (rule id, "flagged" | "quiet") -> the engine's evaluation."""
+    examples: dict[tuple[str, str], Example] = {}
+    for rule in RULES.values():
+        if rule.flagged is not None:
+            examples[(rule.id, "flagged")] = rule.flagged
+        if rule.quiet is not None:
+            examples[(rule.id, "quiet")] = rule.quiet
+    trees = [(dict(example.base), dict(example.head)) for example in examples.values()]
+    repos = build(tmp_path_factory.mktemp("examples"), trees)
+
+    async def review_all() -> list[Evaluation]:
+        slots = asyncio.Semaphore(CONCURRENT)
+
+        async def review(repo: Repo) -> Evaluation:
+            async with slots:
+                return await evaluate(await repo.snapshot())
+
+        return await asyncio.gather(*(review(repo) for repo in repos))
+
+    return dict(zip(examples, asyncio.run(review_all()), strict=True))
+
+
+def test_each_flagged_example_is_flagged_by_its_rule(
+    reviewed: dict[tuple[str, str], Evaluation],
+) -> None:
+    missed = [
+        rule
+        for (rule, kind), evaluation in reviewed.items()
+        if kind == "flagged" and rule not in {f.rule for f in evaluation.findings}
+    ]
+    assert missed == []
+    partial = {key: e.problems for key, e in reviewed.items() if e.problems}
+    assert partial == {}
+
+
+def test_each_look_alike_is_not_flagged_by_the_rule_it_imitates(
+    reviewed: dict[tuple[str, str], Evaluation],
+) -> None:
+    fired = [
+        rule
+        for (rule, kind), evaluation in reviewed.items()
+        if kind == "quiet" and rule in {f.rule for f in evaluation.findings}
+    ]
+    assert fired == []
+
+
+def test_the_committed_pages_are_what_the_generator_writes() -> None:
+    """Edit the rule, then run `python -m bot.rules.docs`; a page edited by hand fails here."""
+    assert docs.stale(ROOT, RULES) == []
+
+
+def test_pages_show_every_part_of_the_rule_and_no_credential() -> None:
+    for rule in RULES.values():
+        text = (ROOT / docs.page(rule.id)).read_text(encoding="utf-8")
+        for part in (rule.id, rule.severity.value, rule.description, rule.why, rule.fix):
+            assert part in text, (rule.id, part)
+        assert "## Flagged" in text and "## Not flagged: a look-alike" in text
+        # A secret in an example shows only in its redacted form.
+        for example in (rule.flagged, rule.quiet):
+            assert example is not None
+            for _, written in example.head:
+                for line in (written or "").splitlines():
+                    assert scrub(line) == line or line not in text, rule.id
+    index = (ROOT / "docs" / "rules" / "README.md").read_text(encoding="utf-8")
+    for rule_id in RULES:
+        assert f"[`{rule_id}`]({docs.page(rule_id).removeprefix('docs/rules/')})" in index
+
+
+def test_the_generator_writes_pages_and_check_names_the_stale_ones(tmp_path: Path) -> None:
+    def generator(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "bot.rules.docs", *args, str(tmp_path)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    assert generator("--check").returncode == 1  # nothing written yet
+    assert generator().returncode == 0
+    page = tmp_path / "docs" / "rules" / "secrets" / "jwt.md"
+    assert page.read_text() == (ROOT / "docs" / "rules" / "secrets" / "jwt.md").read_text()
+    assert generator("--check").returncode == 0
+    page.write_text("edited by hand\n")
+    (tmp_path / "docs" / "rules" / "secrets" / "retired-rule.md").write_text("old\n")
+    done = generator("--check")
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        "out of date: docs/rules/secrets/jwt.md (run python -m bot.rules.docs)",
+        "out of date: docs/rules/secrets/retired-rule.md (run python -m bot.rules.docs)",
+    ]
+    assert generator().returncode == 0
+    assert not (tmp_path / "docs" / "rules" / "secrets" / "retired-rule.md").exists()
+    assert generator("--check").returncode == 0
