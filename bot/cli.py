@@ -25,6 +25,7 @@ from bot.diff import git
 from bot.diff.parse import NotADiff
 from bot.local import scan_diff, scan_repo
 from bot.redaction import scrub
+from bot.report.checks import Conclusion, conclusion
 from bot.rules.engine import Evaluation
 from bot.rules.model import Severity
 from bot.settings import Settings, StoreSettings
@@ -85,6 +86,9 @@ def _parser() -> argparse.ArgumentParser:
     check_cmd.add_argument(
         "file", nargs="?", type=Path, default=Path(".github/readiness.yml"), help="the file"
     )
+    check_cmd.add_argument(
+        "--org", type=Path, help="the organisation's file, applied under it (as the server does)"
+    )
     config_actions.add_parser("schema", help="print the config file's JSON Schema")
     scan_cmd = commands.add_parser("scan", help="review a local git change or a diff file")
     source = scan_cmd.add_mutually_exclusive_group(required=True)
@@ -109,9 +113,9 @@ def config(args: argparse.Namespace, out: TextIO) -> int:
         out.write(config_check.schema_text())
         return EXIT_CLEAN
     try:
-        problems = config_check.check(args.file, out)
+        problems = config_check.check(args.file, out, args.org)
     except OSError as exc:
-        raise UsageError(f"cannot read the config {args.file}: {exc.strerror}") from None
+        raise UsageError(f"cannot read the config {exc.filename}: {exc.strerror}") from None
     if problems:
         raise UsageError("; ".join(problems))
     return EXIT_CLEAN
@@ -201,8 +205,8 @@ def scan(args: argparse.Namespace, out: TextIO) -> int:
     _print(evaluation, args.format, out)
     if evaluation.problems and not args.allow_partial:
         return EXIT_USAGE  # a clean exit must mean the whole change was read
-    errors = any(f.severity is Severity.ERROR for f in evaluation.findings)
-    return EXIT_FINDINGS if errors else EXIT_CLEAN
+    failed = conclusion(evaluation) is Conclusion.FAILURE  # the config's `fail_on`
+    return EXIT_FINDINGS if failed else EXIT_CLEAN
 
 
 def _read_diff(name: str) -> bytes:

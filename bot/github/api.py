@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from http import HTTPStatus
 from typing import Any
 from urllib.parse import quote
 
-from gidgethub import BadRequest
+from gidgethub import BadRequest, GitHubBroken, GraphQLAuthorizationFailure, QueryError
 
 from bot.diff.model import Ref
 from bot.errors import OutcomeUnknown, TransientError
@@ -23,6 +24,16 @@ MAX_CONTENT_BYTES = 1_000_000
 MAX_CONCURRENT_READS = 8  # GitHub asks integrators not to fire many requests at once
 WRITE_ATTEMPTS = 3  # a creating request whose answer was lost: look, then send again
 WRITE_PERMISSIONS = frozenset({"admin", "write"})  # the base permissions that may push
+
+
+NOT_FOUND = "NOT_FOUND"  # GraphQL's error type for a repository that is absent or not visible
+# One GraphQL request reads several files of another repository's default branch.
+_FILES_QUERY = """query($owner: String!, $name: String!, {variables}) {{
+  repository(owner: $owner, name: $name) {{
+{fields}
+  }}
+}}"""
+_FILE_FIELD = "    f{i}: object(expression: $e{i}) {{ ... on Blob {{ text isBinary }} }}"
 
 
 class DiffTooLarge(Exception):
@@ -81,6 +92,44 @@ class RepoAPI:
             if int(exc.status_code) == 404:
                 return None
             raise
+
+    async def read_default_branch(
+        self, repo: str, paths: Sequence[str]
+    ) -> dict[str, str | None] | None:
+        """Read files at the head of another repository's default branch, in one request.
+
+        Shape: path -> text (None when absent, binary or too large to be served); None when the
+        repository does not exist or the installation cannot see it (GraphQL's NOT_FOUND). Raises
+        TransientError when GitHub fails (5xx), BadRequest(401) when it refuses the token, and
+        QueryError for any other error the query gets.
+        """
+        owner, _, name = repo.partition("/")
+        query = _FILES_QUERY.format(
+            variables=", ".join(f"$e{i}: String!" for i in range(len(paths))),
+            fields="\n".join(_FILE_FIELD.format(i=i) for i in range(len(paths))),
+        )
+        expressions = {f"e{i}": f"HEAD:{path}" for i, path in enumerate(paths)}
+        try:
+            data = await self.gh.graphql(
+                query, endpoint=graphql_url(self.gh.base_url), owner=owner, name=name, **expressions
+            )
+        except QueryError as exc:
+            if all(e.get("type") == NOT_FOUND for e in exc.response.get("errors") or [{}]):
+                return None
+            raise
+        except GitHubBroken as exc:
+            status = int(exc.status_code)
+            raise TransientError(f"GitHub answered {status} to a GraphQL query") from exc
+        except GraphQLAuthorizationFailure as exc:
+            raise BadRequest(HTTPStatus.UNAUTHORIZED, str(exc)) from exc
+        found = (data or {}).get("repository")
+        if found is None:
+            return None
+        blobs = [found.get(f"f{i}") for i in range(len(paths))]
+        return {
+            path: None if blob is None or blob.get("isBinary") else blob.get("text")
+            for path, blob in zip(paths, blobs, strict=True)
+        }
 
     async def list_tree(self, sha: str) -> list[str]:
         """Return the paths of every file in a commit (GitHub truncates past 100,000 entries)."""
@@ -270,6 +319,15 @@ class GitHubContents:
         if at not in self._trees:
             self._trees[at] = frozenset(await self._api.list_tree(self._refs[at]))
         return self._trees[at]
+
+
+def graphql_url(base_url: str) -> str:
+    """GitHub's GraphQL endpoint for a REST base URL: `https://api.github.com/graphql`, or on
+    GitHub Enterprise Server `https://HOST/api/graphql` (its REST API is `https://HOST/api/v3`)."""
+    base = base_url.rstrip("/")
+    if base.endswith("/api/v3"):
+        return base.removesuffix("/v3") + "/graphql"
+    return base + "/graphql"
 
 
 async def _carrying(marker: str, listing: AsyncIterator[dict[str, Any]]) -> dict[str, Any] | None:

@@ -70,16 +70,18 @@ class Snapshot:
     minified, vendored and build-output files (`skipped` says which and why). The secrets pack
     reads `whole`. `listings` holds every path of the repository at base and head when known
     (git trees API, `git ls-tree`); a bare diff knows neither listings nor any file beyond what
-    it shows.
+    it shows. `generated` holds the config's own generated paths (gitignore lines).
     """
 
     whole: Change
     texts: Mapping[tuple[str, Ref], str | None] = field(default_factory=dict)
     listings: Mapping[Ref, frozenset[str] | None] = field(default_factory=dict)
+    generated: tuple[str, ...] = ()
 
     @cached_property
     def _reasons(self) -> dict[str, str]:
         marked = generated.attributes(self.read(generated.GITATTRIBUTES, "base"))
+        marked += generated.configured(self.generated)
         found = {}
         for changed in self.whole.files:
             if changed.binary:

@@ -17,11 +17,13 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from . import hooks, payloads, routes, spec, writes
+from . import graphql, hooks, payloads, routes, spec, writes
 from .routes import STATE, Reply
 from .state import GitHubState
 
+GRAPHQL = "/graphql"
 ROUTES: list[tuple[str, str, routes.Handler]] = [
+    ("POST", GRAPHQL, graphql.answer),
     ("GET", "/app/hook/deliveries", hooks.list_deliveries),
     ("POST", "/app/hook/deliveries/{delivery_id}/attempts", hooks.redeliver),
     ("POST", "/app/installations/{installation_id}/access_tokens", routes.create_token),
@@ -102,6 +104,7 @@ class FakeGitHub(GitHubState):
     async def start(self) -> str:
         """Listen on a free port of 127.0.0.1 and return the base URL to give the bot."""
         spec.api()  # load before the first request, so no request pays for it
+        graphql.schema()
         app = web.Application(middlewares=[self._middleware])
         app[STATE] = self
         for method, path, handler in ROUTES:
@@ -224,7 +227,13 @@ class FakeGitHub(GitHubState):
         return response
 
     def _validate(self, request: web.Request, call: Call) -> None:
-        """Check the request against GitHub's description; refuse and record any mismatch."""
+        """Check the request against GitHub's description (its GraphQL schema for a query);
+        refuse and record any mismatch."""
+        if call.path == GRAPHQL and call.method == "POST":
+            if found := graphql.problems(call.json):
+                self._error(call, "GraphQL query GitHub would refuse: " + "; ".join(found))
+                raise Reply(200, graphql.refused(found))
+            return
         path = request.rel_url.raw_path
         if "path" in request.match_info:  # openapi-core matches {path} to one segment only
             head = path.split("/contents/", 1)[0]

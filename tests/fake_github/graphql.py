@@ -1,0 +1,117 @@
+"""Answer GitHub's GraphQL endpoint: queries are validated against GitHub's published schema,
+then executed by graphql-core over the double's state, with GitHub's error shape.
+
+Served: `repository(owner, name) { object(expression: "REF:PATH") { ... on Blob { text
+isBinary byteSize } } }` (REF is `HEAD`, a branch or a commit sha). A query the schema refuses
+is recorded as an error, as a REST request outside GitHub's description is. A repository that
+does not exist, or that the token does not cover, is GitHub's `NOT_FOUND` error.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import graphql
+from aiohttp import web
+
+from . import payloads
+from .routes import STATE, Reply
+from .state import Repo
+
+# GitHub's public schema, from octokit/graphql-schema (SOURCE.yaml beside it).
+SCHEMA_PATH = Path(__file__).resolve().parent.parent / "github_api" / "graphql" / "schema.graphql"
+
+
+class NotFound(Exception):
+    """GitHub's `NOT_FOUND` GraphQL error: the repository is absent or not visible."""
+
+
+@cache
+def schema() -> graphql.GraphQLSchema:
+    """Build GitHub's schema once per process (a few seconds: it is large).
+
+    `assume_valid_sdl`: the published schema repeats two fields, which graphql-core would refuse.
+    """
+    return graphql.build_schema(SCHEMA_PATH.read_text(encoding="utf-8"), assume_valid_sdl=True)
+
+
+def problems(body: Any) -> list[str]:
+    """Say what GitHub would refuse in a GraphQL request body (empty when it is valid)."""
+    if not isinstance(body, dict) or not isinstance(body.get("query"), str):
+        return ["the body must be a JSON object with a `query` string"]
+    try:
+        document = graphql.parse(body["query"])
+    except graphql.GraphQLError as exc:
+        return [exc.message]
+    return [error.message for error in graphql.validate(schema(), document)]
+
+
+async def answer(request: web.Request) -> web.Response:
+    """Execute a valid query over the double's state, as the request's token may see it."""
+    gh = request.app[STATE]
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    token = gh.tokens.get(value.strip()) if scheme.lower() in ("token", "bearer") else None
+    if token is None or time.time() >= token.expires_at:
+        raise Reply(401, payloads.error("Bad credentials"))
+    token_repos = token.repos
+    body = json.loads(await request.read())
+
+    def repository(
+        _: graphql.GraphQLResolveInfo, owner: str, name: str, **__: Any
+    ) -> dict[str, Any]:
+        full_name = f"{owner}/{name}"
+        if full_name.lower() not in token_repos:
+            raise NotFound(f"Could not resolve to a Repository with the name '{full_name}'.")
+        try:
+            repo = gh.repo(full_name)
+        except KeyError:
+            raise NotFound(
+                f"Could not resolve to a Repository with the name '{full_name}'."
+            ) from None
+        return {"nameWithOwner": repo.full_name, "object": _objects(repo)}
+
+    result = graphql.graphql_sync(
+        schema(),
+        body["query"],
+        root_value={"repository": repository},
+        variable_values=body.get("variables"),
+    )
+    out: dict[str, Any] = {"data": result.data}
+    if result.errors:
+        out["errors"] = [_github_error(error) for error in result.errors]
+    return web.json_response(out)
+
+
+def _objects(repo: Repo) -> Any:
+    def object_(_: graphql.GraphQLResolveInfo, expression: str) -> dict[str, Any] | None:
+        ref, _, path = expression.partition(":")
+        ref = repo.default_branch if ref == "HEAD" else ref
+        data = repo.trees.get(repo.refs.get(ref, ref), {}).get(path)
+        if data is None:
+            return None
+        binary = b"\0" in data
+        return {
+            "__typename": "Blob",
+            "byteSize": len(data),
+            "isBinary": binary,
+            "text": None if binary else data.decode("utf-8", errors="replace"),
+        }
+
+    return object_
+
+
+def _github_error(error: graphql.GraphQLError) -> dict[str, Any]:
+    """GitHub's shape: `type` (NOT_FOUND...) at the top level, beside message, path, locations."""
+    formatted = dict(error.formatted)
+    if isinstance(error.original_error, NotFound):
+        formatted = {"type": "NOT_FOUND", **formatted}
+    return formatted
+
+
+def refused(messages: list[str]) -> dict[str, Any]:
+    """GitHub's answer to a query its schema refuses (HTTP 200 with `errors`)."""
+    return {"errors": [{"message": m} for m in messages]}
