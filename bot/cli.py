@@ -1,6 +1,8 @@
-"""`readiness serve` runs the app; `readiness scan` runs the same rules on a local change.
+"""`readiness serve` runs the app; `readiness scan` runs the same rules on a local change;
+`readiness baseline` records the findings of the code as it is, so that they are not reported again.
 
-Exit codes: 0 no error finding, 1 at least one error finding, 2 usage, input or settings error,
+Exit codes: 0 no failing finding, 1 at least one finding at the config's `fail_on` (an error by
+default), 2 usage, input or settings error,
 or a change that was not fully reviewed (a file that could not be read, an invalid repository
 config, the repository's semgrep rules failing) unless `--allow-partial` is given.
 """
@@ -23,7 +25,7 @@ from pydantic import ValidationError
 from bot import logs
 from bot.diff import git
 from bot.diff.parse import NotADiff
-from bot.local import scan_diff, scan_repo
+from bot.local import scan_diff, scan_repo, write_baseline
 from bot.redaction import scrub
 from bot.report.checks import Conclusion, conclusion
 from bot.rules.engine import Evaluation
@@ -49,6 +51,8 @@ def main(argv: list[str] | None = None) -> int:
             return _to_stdout(lambda out: asyncio.run(jobs(args.limit, out)))
         if args.command == "config":
             return _to_stdout(lambda out: config(args, out))
+        if args.command == "baseline":
+            return _to_stdout(lambda out: baseline(args.repo, out))
         return _to_stdout(lambda out: scan(args, out))
     except UsageError as exc:
         print(f"readiness: {scrub(str(exc))}", file=sys.stderr)  # noqa: T201
@@ -90,6 +94,12 @@ def _parser() -> argparse.ArgumentParser:
         "--org", type=Path, help="the organisation's file, applied under it (as the server does)"
     )
     config_actions.add_parser("schema", help="print the config file's JSON Schema")
+    baseline_cmd = commands.add_parser(
+        "baseline", help="write .readiness-baseline.json: today's findings, not reported again"
+    )
+    baseline_cmd.add_argument(
+        "--repo", type=Path, default=Path("."), help="the git work tree (default: here)"
+    )
     scan_cmd = commands.add_parser("scan", help="review a local git change or a diff file")
     source = scan_cmd.add_mutually_exclusive_group(required=True)
     source.add_argument("--repo", type=Path, help="a git repository (with --base)")
@@ -119,6 +129,22 @@ def config(args: argparse.Namespace, out: TextIO) -> int:
     if problems:
         raise UsageError("; ".join(problems))
     return EXIT_CLEAN
+
+
+def baseline(repo: Path, out: TextIO) -> int:
+    """Scan everything tracked at HEAD and write the baseline file; say what it holds."""
+    _quiet_logs()
+    try:
+        path, evaluation = asyncio.run(write_baseline(repo))
+    except git.GitError as exc:
+        raise UsageError(f"cannot read the repository {repo}: {exc}") from None
+    except OSError as exc:
+        raise UsageError(f"cannot write the baseline: {exc.strerror}") from None
+    for problem in evaluation.problems:
+        out.write(f"not reviewed: {problem}\n")
+    count = len(evaluation.findings)
+    out.write(f"{count} finding{'s' if count != 1 else ''} written to {path}\n")
+    return EXIT_USAGE if evaluation.problems else EXIT_CLEAN
 
 
 def serve() -> int:
@@ -185,9 +211,7 @@ def _settings_errors(exc: ValidationError) -> str:
 
 def scan(args: argparse.Namespace, out: TextIO) -> int:
     """Run the rule engine on a local change and print the findings."""
-    logging.basicConfig(level=logging.ERROR, format="readiness: %(message)s")
-    for handler in logging.getLogger().handlers:
-        logs.redacted(handler)
+    _quiet_logs()
     if args.repo is not None:
         if not args.base:
             raise UsageError("--repo needs --base (the branch or commit the change is based on)")
@@ -207,6 +231,13 @@ def scan(args: argparse.Namespace, out: TextIO) -> int:
         return EXIT_USAGE  # a clean exit must mean the whole change was read
     failed = conclusion(evaluation) is Conclusion.FAILURE  # the config's `fail_on`
     return EXIT_FINDINGS if failed else EXIT_CLEAN
+
+
+def _quiet_logs() -> None:
+    """Log errors only, redacted, to standard error: the command's output is its report."""
+    logging.basicConfig(level=logging.ERROR, format="readiness: %(message)s")
+    for handler in logging.getLogger().handlers:
+        logs.redacted(handler)
 
 
 def _read_diff(name: str) -> bytes:
@@ -239,6 +270,7 @@ def _print(evaluation: Evaluation, fmt: str, out: TextIO) -> None:
             "findings": rows,
             "problems": list(evaluation.problems),
             "skipped": list(evaluation.skipped),
+            "baselined": evaluation.baselined,
         }
         json.dump(report, out, indent=2)
         out.write("\n")
@@ -250,6 +282,8 @@ def _print(evaluation: Evaluation, fmt: str, out: TextIO) -> None:
         out.write(f"not reviewed: {problem}\n")
     for skipped in evaluation.skipped:
         out.write(f"skipped by code rules: {skipped}\n")
+    if evaluation.baselined:
+        out.write(f"{evaluation.baselined} finding(s) in the baseline not reported\n")
     counts = {s: sum(f.severity is s for f in findings) for s in Severity}
     tally = ", ".join(f"{n} {s.value}" for s, n in counts.items() if n) or "no findings"
     out.write(f"{len(findings)} finding(s): {tally}\n" if findings else "No findings.\n")

@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
+from bot import baseline as baselines
 from bot.config import Layer, RepoConfig
 from bot.config import from_snapshot as config_of
 from bot.diff.model import Change
@@ -56,6 +57,7 @@ async def evaluate(
     packs: Sequence[Pack] = PACKS,
     limit: float = runner.TIME_LIMIT_S,
     organisation: Layer | None = None,
+    baseline: baselines.Baseline | None = None,
 ) -> Evaluation:
     """Run all checks and the repository's semgrep rules; a failing check is reported, not fatal.
 
@@ -63,7 +65,8 @@ async def evaluate(
     packs and rules off, marks paths generated, drops findings on paths it ignores or allows and
     sets severities; ids it names that do not exist are problems. Built-in checks still running
     after `limit` seconds are stopped and named in the problems; the findings of those that
-    finished are kept.
+    finished are kept. Findings the `baseline` lists (by default the baseline file on the base
+    branch) are left out and counted.
     """
     resolved = config_of(snap, packs, organisation)
     config = resolved.config
@@ -87,12 +90,17 @@ async def evaluate(
     ]
     kept = _number_repeats(_unsuppressed(findings, snap))
     kept.sort(key=lambda f: (f.path, f.line, f.severity.rank, f.rule))
+    if baseline is None:
+        baseline = baselines.parse(snap.read(baselines.BASELINE_PATH, "base"))
+    problems += [baseline.problem] if baseline.problem else []
+    kept, baselined = baselines.apply(kept, snap, baseline)
     return Evaluation(
         tuple(kept),
         tuple(scrub(p) for p in problems),
         snap.skipped,
         config=config,
         configs=resolved.files,
+        baselined=baselined,
     )
 
 

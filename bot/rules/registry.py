@@ -6,7 +6,7 @@ from its docs. Adding a rule is one declaration in its pack module and one funct
 
 from __future__ import annotations
 
-from bot import config
+from bot import baseline, config
 from bot.rules import cliff, data_layer, migrations, secrets, semgrep, tests
 from bot.rules.model import Pack, Rule, Severity
 from bot.snapshot.read import Extras
@@ -16,6 +16,7 @@ RULES: dict[str, Rule] = {rule.id: rule for pack in PACKS for rule in pack.rules
 # Every file a review reads beyond the changed files, listed up front for the snapshot.
 EXTRAS: tuple[Extras, ...] = (
     config.wanted,
+    baseline.wanted,
     semgrep.wanted,
     *(extra for pack in PACKS for extra in pack.extras),
 )
