@@ -88,6 +88,12 @@ class RepoConfig(BaseModel):
     generated: Patterns = ()
     """Paths that are generated, added to the built-in list: code rules skip them, the secrets
     pack still reads them."""
+    migrations: Patterns = ()
+    """Paths of migrations the conventional folders miss (e.g. `/db/changes/`): the migrations
+    pack reviews them as it reviews `migrations/`."""
+    frontend: Patterns = ()
+    """Paths bundled for the browser that the conventional folders miss (e.g. `/app/src/`): a
+    secret there, or a server-only variable read there, ships to every visitor."""
 
     def enables(self, rule: str) -> bool:
         """Tell whether a rule runs: neither its id nor its pack's is in `disable` or `off`."""
@@ -136,7 +142,7 @@ class RepoConfig(BaseModel):
 # its `!pattern` can bring back a path the organisation's file ignores), maps merge per key (an
 # `allow` entry's lists add up; a `severity` entry of the repository replaces the
 # organisation's), and single values are the repository's.
-_LISTS = frozenset({"ignore", "disable", "generated"})
+_LISTS = frozenset({"ignore", "disable", "generated", "migrations", "frontend"})
 
 
 def merge(lower: RepoConfig, upper: RepoConfig) -> RepoConfig:

@@ -12,7 +12,7 @@ from aiohttp.test_utils import TestClient
 from bot.config import Layer, RepoConfig, merge, parse, resolve
 from tests.conftest import INSTALLATION, REPO, deliver, open_pull, settle
 from tests.fake_github import FakeGitHub
-from tests.test_review_loop import BASE, HEAD
+from tests.test_review_loop import BASE, HEAD, LIVE_KEY
 
 ORG_REPO = "acme/.github"
 ORG_SHA = "0" * 39 + "1"
@@ -197,3 +197,44 @@ def test_resolve_says_where_each_setting_came_from() -> None:
     assert resolved.origin("ignore") == "`acme/.github/readiness.yml`, `.github/readiness.yml`"
     assert resolved.origin("comments") == "built-in default"
     assert "fail_on: never  # acme/.github/readiness.yml" in resolved.describe()
+
+
+MIGRATION = "CREATE TABLE orders (id integer PRIMARY KEY);\n"
+EDITED_MIGRATION = "CREATE TABLE orders (id integer PRIMARY KEY, total integer NOT NULL);\n"
+BUNDLED = f'export const STRIPE_KEY = "{LIVE_KEY}";\n'
+
+
+async def rules_of(
+    bot: TestClient[Any, Any],
+    github: FakeGitHub,
+    root: Path,
+    base: dict[str, str | bytes | None],
+    head: dict[str, str | bytes | None],
+) -> set[str]:
+    data = open_pull(github, root, base, head)
+    await deliver(bot, "pull_request", data)
+    await settle(bot)
+    (run,) = github.check_runs
+    return {a["title"] for a in run["output"]["annotations"]}
+
+
+@pytest.mark.parametrize("configured", [False, True])
+async def test_migration_folders_the_defaults_miss(
+    bot: TestClient[Any, Any], github: FakeGitHub, tmp_path: Path, configured: bool
+) -> None:
+    """`db/changes/` is no conventional migrations folder: only the config says it is one."""
+    config = {".github/readiness.yml": "migrations: [/db/changes/]\n"} if configured else {}
+    base = {"db/changes/001_orders.sql": MIGRATION, **config}
+    head = {"db/changes/001_orders.sql": EDITED_MIGRATION}
+    found = await rules_of(bot, github, tmp_path / "repo", base, head)
+    assert ("migrations/edited-migration" in found) is configured
+
+
+@pytest.mark.parametrize("configured", [False, True])
+async def test_frontend_roots_the_defaults_miss(
+    bot: TestClient[Any, Any], github: FakeGitHub, tmp_path: Path, configured: bool
+) -> None:
+    """`app/src/` is no conventional browser folder: a key there is exposed when it is one."""
+    base = {".github/readiness.yml": "frontend: [/app/src/]\n"} if configured else {}
+    found = await rules_of(bot, github, tmp_path / "repo", base, {"app/src/keys.js": BUNDLED})
+    assert found == ({"secrets/client-exposed-secret"} if configured else {"secrets/stripe-key"})

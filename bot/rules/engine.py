@@ -22,7 +22,7 @@ from bot.redaction import scrub
 from bot.rules import runner, semgrep
 from bot.rules.model import Finding, Pack
 from bot.rules.registry import EXTRAS, PACKS
-from bot.snapshot.model import Snapshot
+from bot.snapshot.model import Layout, Snapshot
 from bot.snapshot.read import Contents, build
 
 log = logging.getLogger(__name__)
@@ -70,8 +70,9 @@ async def evaluate(
     """
     resolved = config_of(snap, packs, organisation)
     config = resolved.config
-    if config.generated:
-        snap = replace(snap, generated=config.generated)
+    layout = Layout(config.generated, config.migrations, config.frontend)
+    if layout != snap.layout:
+        snap = replace(snap, layout=layout)
     problems: list[str] = [*snap.change.problems, *resolved.problems]
     # A check runs while any rule it reports is enabled; a disabled rule costs no work.
     checks = [
