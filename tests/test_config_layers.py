@@ -238,3 +238,13 @@ async def test_frontend_roots_the_defaults_miss(
     base = {".github/readiness.yml": "frontend: [/app/src/]\n"} if configured else {}
     found = await rules_of(bot, github, tmp_path / "repo", base, {"app/src/keys.js": BUNDLED})
     assert found == ({"secrets/client-exposed-secret"} if configured else {"secrets/stripe-key"})
+
+
+async def test_a_failing_graphql_answer_is_retried(
+    bot: TestClient[Any, Any], github: FakeGitHub, tmp_path: Path
+) -> None:
+    with_org(github, {"readiness.yml": b"disable: [tests]\n"})
+    github.fail("POST", "/graphql", 502)
+    run = await review(bot, github, tmp_path)
+    assert not any(t.startswith("tests/") for t in titles(run))
+    assert len(github.calls("POST", "/graphql")) == 2

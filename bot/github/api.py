@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from http import HTTPStatus
@@ -99,9 +100,9 @@ class RepoAPI:
         """Read files at the head of another repository's default branch, in one request.
 
         Shape: path -> text (None when absent, binary or too large to be served); None when the
-        repository does not exist or the installation cannot see it (GraphQL's NOT_FOUND). Raises
-        TransientError when GitHub fails (5xx), BadRequest(401) when it refuses the token, and
-        QueryError for any other error the query gets.
+        repository does not exist or the installation cannot see it (GraphQL's NOT_FOUND). A
+        5xx is retried a few times, then raises TransientError; a refused token raises
+        BadRequest(401), and any other error of the query QueryError.
         """
         owner, _, name = repo.partition("/")
         query = _FILES_QUERY.format(
@@ -109,19 +110,26 @@ class RepoAPI:
             fields="\n".join(_FILE_FIELD.format(i=i) for i in range(len(paths))),
         )
         expressions = {f"e{i}": f"HEAD:{path}" for i, path in enumerate(paths)}
-        try:
-            data = await self.gh.graphql(
-                query, endpoint=graphql_url(self.gh.base_url), owner=owner, name=name, **expressions
-            )
-        except QueryError as exc:
-            if all(e.get("type") == NOT_FOUND for e in exc.response.get("errors") or [{}]):
-                return None
-            raise
-        except GitHubBroken as exc:
-            status = int(exc.status_code)
-            raise TransientError(f"GitHub answered {status} to a GraphQL query") from exc
-        except GraphQLAuthorizationFailure as exc:
-            raise BadRequest(HTTPStatus.UNAUTHORIZED, str(exc)) from exc
+        endpoint = graphql_url(self.gh.base_url)
+        for attempt in itertools.count(1):
+            try:
+                data = await self.gh.graphql(
+                    query, endpoint=endpoint, owner=owner, name=name, **expressions
+                )
+                break
+            except QueryError as exc:
+                if all(e.get("type") == NOT_FOUND for e in exc.response.get("errors") or [{}]):
+                    return None
+                raise
+            except GitHubBroken as exc:
+                # Retried as a REST call is (a few times, backing off), then a TransientError.
+                retry = await self.gh.handle_rate_limit_error(
+                    method="POST", url=endpoint, exception=exc, attempt=attempt
+                )
+                if not retry:
+                    raise TransientError(f"GitHub answered {int(exc.status_code)}") from exc
+            except GraphQLAuthorizationFailure as exc:
+                raise BadRequest(HTTPStatus.UNAUTHORIZED, str(exc)) from exc
         found = (data or {}).get("repository")
         if found is None:
             return None
