@@ -271,7 +271,7 @@ def from_snapshot(
     try:
         known |= semgrep.rule_ids(snap)
     except semgrep.SemgrepError:
-        known |= {f"{semgrep.RULE_PACK}/{i}" for i in _repo_ids(repository, organisation)}
+        known |= trusted_ids(repository, organisation)
     return resolve(repository, organisation, frozenset(known))
 
 
@@ -287,15 +287,16 @@ def org_layer(owner: str, path: str, text: str) -> Layer:
     return Layer(f"{owner}/{ORG_REPO}/{path}", text)
 
 
-def _repo_ids(*layers: Layer | None) -> set[str]:
-    """The `repo/<id>` ids the files name, taken on trust when the rules cannot be read."""
+def trusted_ids(*layers: Layer | None) -> frozenset[str]:
+    """The `repo/<id>` ids the files name, taken on trust where the rule files are not read."""
     prefix = f"{semgrep.RULE_PACK}/"
-    found = set()
-    for layer in layers:
-        if layer is not None:
-            config, _ = parse(layer.text)
-            found |= {i.removeprefix(prefix) for _, i in config.named() if i.startswith(prefix)}
-    return found
+    return frozenset(
+        i
+        for layer in layers
+        if layer is not None
+        for _, i in parse(layer.text)[0].named()
+        if i.startswith(prefix)
+    )
 
 
 def built_in_ids(packs: Sequence[Pack]) -> frozenset[str]:

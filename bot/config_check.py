@@ -14,8 +14,7 @@ import json
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.config import Layer, RepoConfig, built_in_ids, parse, resolve
-from bot.rules import semgrep
+from bot.config import Layer, RepoConfig, built_in_ids, resolve, trusted_ids
 from bot.rules.registry import PACKS
 
 
@@ -28,11 +27,8 @@ def check(path: Path, out: TextIO, org: Path | None = None) -> list[str]:
     the rule files live on the base branch. Raises OSError when a file cannot be read.
     """
     layers = [Layer(str(f), f.read_text(encoding="utf-8")) for f in (path, org) if f is not None]
-    known = set(built_in_ids(PACKS))
-    for layer in layers:
-        named = parse(layer.text)[0].named()
-        known |= {i for _, i in named if i.startswith(f"{semgrep.RULE_PACK}/")}
-    resolved = resolve(layers[0], layers[1] if org is not None else None, frozenset(known))
+    known = built_in_ids(PACKS) | trusted_ids(*layers)
+    resolved = resolve(layers[0], layers[1] if org is not None else None, known)
     if resolved.problems:
         return list(resolved.problems)
     out.write(f"# {' over '.join(layer.name for layer in layers)}: valid; the effective config:\n")

@@ -21,11 +21,10 @@ from bot.config import (
     built_in_ids,
     extends,
     org_layer,
-    parse,
     resolve,
+    trusted_ids,
 )
 from bot.github.api import RepoAPI
-from bot.rules import semgrep
 from bot.rules.registry import PACKS
 
 log = logging.getLogger(__name__)
@@ -65,13 +64,6 @@ async def effective(api: RepoAPI, ref: str) -> Resolved:
     Ids of the repository's own semgrep rules (`repo/<id>`) are taken on trust.
     """
     data = await api.get_content(CONFIG_PATH, ref)
-    own = None if data is None else data.decode(errors="replace")
-    org = await organisation(api, own)
-    prefix = f"{semgrep.RULE_PACK}/"
-    named = {
-        i
-        for layer in (own, None if org is None else org.text)
-        for _, i in parse(layer)[0].named()
-        if i.startswith(prefix)
-    }
-    return resolve(Layer(CONFIG_PATH, own), org, built_in_ids(PACKS) | named)
+    own = Layer(CONFIG_PATH, None if data is None else data.decode(errors="replace"))
+    org = await organisation(api, own.text)
+    return resolve(own, org, built_in_ids(PACKS) | trusted_ids(own, org))
