@@ -1,10 +1,11 @@
 """`readiness serve` runs the app; `readiness scan` runs the same rules on a local change;
-`readiness setup` registers the app on GitHub.
+`readiness setup` registers the app on GitHub. `readiness baseline` records the findings of the
+code as it is, so that they are not reported again.
 
-Exit codes: 0 no error finding, 1 at least one error finding (or one at the `--fail-on` level),
-2 usage, input or settings error, or a change that was not fully reviewed (a file that could not
-be read, an invalid repository config, the repository's semgrep rules failing) unless
-`--allow-partial` is given.
+Exit codes: 0 no failing finding, 1 at least one finding at `--fail-on`'s level, else the
+config's `fail_on` (an error by default), 2 usage, input or settings error, or a change that
+was not fully reviewed (a file that could not be read, an invalid repository config, the
+repository's semgrep rules failing) unless `--allow-partial` is given.
 """
 
 from __future__ import annotations
@@ -26,9 +27,10 @@ from pydantic_settings import BaseSettings
 from bot import logs
 from bot.diff import git
 from bot.diff.parse import NotADiff
-from bot.local import scan_diff, scan_repo, scan_staged
+from bot.local import scan_diff, scan_repo, scan_staged, write_baseline
 from bot.redaction import scrub, scrub_data
 from bot.report import sarif, workflow
+from bot.report.checks import Conclusion, conclusion
 from bot.rules.engine import Evaluation
 from bot.rules.model import Severity
 from bot.rules.registry import RULES
@@ -57,6 +59,8 @@ def main(argv: list[str] | None = None) -> int:
             return setup(args)
         if args.command in ("backup", "restore"):
             return _to_stdout(lambda out: copy_store(args, out))
+        if args.command == "baseline":
+            return _to_stdout(lambda out: baseline(args.repo, out))
         return _to_stdout(lambda out: scan(args, out))
     except UsageError as exc:
         print(f"readiness: {scrub(str(exc))}", file=sys.stderr)  # noqa: T201
@@ -94,6 +98,9 @@ def _parser() -> argparse.ArgumentParser:
     check_cmd.add_argument(
         "file", nargs="?", type=Path, default=Path(".github/readiness.yml"), help="the file"
     )
+    check_cmd.add_argument(
+        "--org", type=Path, help="the organisation's file, applied under it (as the server does)"
+    )
     config_actions.add_parser("schema", help="print the config file's JSON Schema")
     setup_cmd = commands.add_parser(
         "setup", help="register the GitHub App from app.yml and write its .env"
@@ -121,6 +128,12 @@ def _parser() -> argparse.ArgumentParser:
     restore_cmd.add_argument(
         "--force", action="store_true", help="replace the job store READINESS_DATA_DIR holds"
     )
+    baseline_cmd = commands.add_parser(
+        "baseline", help="write .readiness-baseline.json: today's findings, not reported again"
+    )
+    baseline_cmd.add_argument(
+        "--repo", type=Path, default=Path("."), help="the git work tree (default: here)"
+    )
     scan_cmd = commands.add_parser("scan", help="review a local git change or a diff file")
     source = scan_cmd.add_mutually_exclusive_group(required=True)
     source.add_argument("--repo", type=Path, help="a git repository (with --base)")
@@ -141,8 +154,9 @@ def _parser() -> argparse.ArgumentParser:
     scan_cmd.add_argument(
         "--fail-on",
         choices=("error", "warning", "notice", "never"),
-        default="error",
-        help="exit 1 on a finding of this severity or higher (default: error)",
+        default=None,
+        help="exit 1 on a finding of this severity or higher (default: the config's fail_on, "
+        "error unless set)",
     )
     scan_cmd.add_argument(
         "--allow-partial",
@@ -160,9 +174,9 @@ def config(args: argparse.Namespace, out: TextIO) -> int:
         out.write(config_check.schema_text())
         return EXIT_CLEAN
     try:
-        problems = config_check.check(args.file, out)
+        problems = config_check.check(args.file, out, args.org)
     except OSError as exc:
-        raise UsageError(f"cannot read the config {args.file}: {exc.strerror}") from None
+        raise UsageError(f"cannot read the config {exc.filename}: {exc.strerror}") from None
     if problems:
         raise UsageError("; ".join(problems))
     return EXIT_CLEAN
@@ -191,6 +205,22 @@ def copy_store(args: argparse.Namespace, out: TextIO) -> int:
     except backup.BackupError as exc:
         raise UsageError(str(exc)) from None
     return EXIT_CLEAN
+
+
+def baseline(repo: Path, out: TextIO) -> int:
+    """Scan everything tracked at HEAD and write the baseline file; say what it holds."""
+    _quiet_logs()
+    try:
+        path, evaluation = asyncio.run(write_baseline(repo))
+    except git.GitError as exc:
+        raise UsageError(f"cannot read the repository {repo}: {exc}") from None
+    except OSError as exc:
+        raise UsageError(f"cannot write the baseline: {exc.strerror}") from None
+    for problem in evaluation.problems:
+        out.write(f"not reviewed: {problem}\n")
+    count = len(evaluation.findings)
+    out.write(f"{count} finding{'s' if count != 1 else ''} written to {path}\n")
+    return EXIT_USAGE if evaluation.problems else EXIT_CLEAN
 
 
 def serve() -> int:
@@ -300,9 +330,7 @@ def _settings_errors(exc: ValidationError) -> str:
 
 def scan(args: argparse.Namespace, out: TextIO) -> int:
     """Run the rule engine on a local change and print the findings."""
-    logging.basicConfig(level=logging.ERROR, format="readiness: %(message)s")
-    for handler in logging.getLogger().handlers:
-        logs.redacted(handler)
+    _quiet_logs()
     if args.repo is not None:
         if not args.base:
             raise UsageError("--repo needs --base (the branch or commit the change is based on)")
@@ -325,11 +353,21 @@ def scan(args: argparse.Namespace, out: TextIO) -> int:
     _print(evaluation, args.format, out, root=args.repo)
     if evaluation.problems and not args.allow_partial:
         return EXIT_USAGE  # a clean exit must mean the whole change was read
-    if args.fail_on == "never":
-        return EXIT_CLEAN
-    bar = Severity(args.fail_on).rank
-    failing = any(f.severity.rank <= bar for f in evaluation.findings)
-    return EXIT_FINDINGS if failing else EXIT_CLEAN
+    if args.fail_on is None:
+        failed = conclusion(evaluation) is Conclusion.FAILURE  # the config's `fail_on`
+    elif args.fail_on == "never":
+        failed = False
+    else:
+        bar = Severity(args.fail_on).rank
+        failed = any(f.severity.rank <= bar for f in evaluation.findings)
+    return EXIT_FINDINGS if failed else EXIT_CLEAN
+
+
+def _quiet_logs() -> None:
+    """Log errors only, redacted, to standard error: the command's output is its report."""
+    logging.basicConfig(level=logging.ERROR, format="readiness: %(message)s")
+    for handler in logging.getLogger().handlers:
+        logs.redacted(handler)
 
 
 def _read_diff(name: str) -> bytes:
@@ -369,6 +407,7 @@ def _print(evaluation: Evaluation, fmt: str, out: TextIO, root: Path | None = No
             "findings": rows,
             "problems": list(evaluation.problems),
             "skipped": list(evaluation.skipped),
+            "baselined": evaluation.baselined,
         }
         json.dump(report, out, indent=2)
         out.write("\n")
@@ -380,6 +419,8 @@ def _print(evaluation: Evaluation, fmt: str, out: TextIO, root: Path | None = No
         out.write(f"not reviewed: {problem}\n")
     for skipped in evaluation.skipped:
         out.write(f"skipped by code rules: {skipped}\n")
+    if evaluation.baselined:
+        out.write(f"{evaluation.baselined} finding(s) in the baseline not reported\n")
     counts = {s: sum(f.severity is s for f in findings) for s in Severity}
     tally = ", ".join(f"{n} {s.value}" for s, n in counts.items() if n) or "no findings"
     out.write(f"{len(findings)} finding(s): {tally}\n" if findings else "No findings.\n")

@@ -3,8 +3,9 @@
 A team edits `.github/readiness.yml` before it lands on the base branch; checking it here gives
 the same verdict the server would give (invalid YAML, unknown settings, paths git would reject,
 pack or rule ids that do not exist), and prints the effective config with every default filled in.
-The JSON Schema comes from the same pydantic model, so editors can validate the file as it is
-typed (`docs/readiness-config.schema.json`, tested to match).
+With `--org FILE`, the organisation's file is laid under it as the server does, and each
+setting says which file gave it. The JSON Schema comes from the same pydantic model, so editors
+can validate the file as it is typed (`docs/readiness-config.schema.json`, tested to match).
 """
 
 from __future__ import annotations
@@ -13,32 +14,26 @@ import json
 from pathlib import Path
 from typing import Any, TextIO
 
-import yaml
-
-from bot.config import CONFIG_PATH, RepoConfig, built_in_ids, parse
-from bot.rules import semgrep
+from bot.config import Layer, RepoConfig, built_in_ids, resolve, trusted_ids
 from bot.rules.registry import PACKS
 
 
-def check(path: Path, out: TextIO) -> list[str]:
-    """Validate one config file; print the effective config and return its problems.
+def check(path: Path, out: TextIO, org: Path | None = None) -> list[str]:
+    """Validate a config file (and the organisation's, `org`); print the effective config.
 
-    Shape: problems are one-line strings (empty when the file is valid). Ids of the repository's
-    own semgrep rules (`repo/<id>`) are taken on trust: the rule files live on the base branch.
-    Raises OSError when the file cannot be read.
+    Shape: problems are one-line strings (empty when the files are valid); the effective config
+    is YAML with every default filled in, each setting followed by a comment naming the file
+    that gave it. Ids of the repository's own semgrep rules (`repo/<id>`) are taken on trust:
+    the rule files live on the base branch. Raises OSError when a file cannot be read.
     """
-    config, problem = parse(path.read_text(encoding="utf-8"))
-    if problem is not None:
-        return [problem.replace(f"`{CONFIG_PATH}`", f"`{path}`")]
-    known = set(built_in_ids(PACKS))
-    known |= {i for _, i in config.named() if i.startswith(f"{semgrep.RULE_PACK}/")}
-    problems = [
-        p.replace(f"`{CONFIG_PATH}`", f"`{path}`") for p in config.unknown_ids(frozenset(known))
-    ]
-    if not problems:
-        out.write(f"# {path}: valid; the effective config, defaults included:\n")
-        out.write(yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False))
-    return problems
+    layers = [Layer(str(f), f.read_text(encoding="utf-8")) for f in (path, org) if f is not None]
+    known = built_in_ids(PACKS) | trusted_ids(*layers)
+    resolved = resolve(layers[0], layers[1] if org is not None else None, known)
+    if resolved.problems:
+        return list(resolved.problems)
+    out.write(f"# {' over '.join(layer.name for layer in layers)}: valid; the effective config:\n")
+    out.write(resolved.describe())
+    return []
 
 
 def schema() -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot import baseline
 from bot.config import CONFIG_PATH
 from bot.diff import git
 from bot.diff.model import Ref
@@ -26,7 +27,8 @@ async def scan_repo(repo: Path, base: str, head: str) -> Evaluation:
     change = parse(git.diff(repo, base_sha, head_sha))
     # The diff starts at the merge base, so the base side of each file is read there too.
     fork = git.merge_base(repo, base_sha, head_sha)
-    return await evaluate(await snapshot(change, git.GitContents(repo, fork, head_sha)))
+    snap = await snapshot(change, git.GitContents(repo, fork, head_sha))
+    return await evaluate(snap, baseline=work_tree_baseline(repo))
 
 
 async def scan_staged(where: Path) -> Evaluation:
@@ -50,7 +52,41 @@ async def scan_diff(data: bytes, where: Path) -> Evaluation:
     CommittedSettings). Raises NotADiff when `data` holds no file diff.
     """
     change = parse(data, strict=True)
-    return await evaluate(await snapshot(change, settings_around(where)))
+    return await evaluate(
+        await snapshot(change, settings_around(where)), baseline=work_tree_baseline(where)
+    )
+
+
+async def write_baseline(repo: Path) -> tuple[Path, Evaluation]:
+    """Scan every file tracked at HEAD and write the baseline file at the work tree's root.
+
+    Findings of the current baseline are not left out (a new baseline lists them again).
+    Returns the file written and the scan. Raises git.GitError when `repo` is no repository or
+    has no commit, OSError when the file cannot be written.
+    """
+    top = git.work_tree(repo)
+    if top is None:
+        raise git.GitError(f"{repo} is not in a git work tree")
+    head = git.resolve(top, "HEAD")
+    change = parse(git.tracked(top, head))
+    snap = await snapshot(change, git.GitContents(top, head, head))
+    evaluation = await evaluate(snap, baseline=baseline.Baseline())
+    path = top / baseline.BASELINE_PATH
+    path.write_text(baseline.dump(evaluation.findings, snap), encoding="utf-8")
+    return path, evaluation
+
+
+def work_tree_baseline(where: Path) -> baseline.Baseline:
+    """The baseline file in the work tree around `where`, as it is on disk (none outside one)."""
+    top = git.work_tree(where)
+    path = None if top is None else top / baseline.BASELINE_PATH
+    if path is None or not path.is_file():
+        return baseline.Baseline()
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        return baseline.Baseline(problem=f"`{path}` cannot be read ({exc.strerror})")
+    return baseline.parse(text, str(path))
 
 
 def settings_around(where: Path) -> Contents:

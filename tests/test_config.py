@@ -314,7 +314,7 @@ async def test_the_allow_entry_a_removed_line_s_comment_shows_silences_it_on_the
     (run,) = [r for r in github.check_runs if r["head_sha"] == data["pull_request"]["head"]["sha"]]
     assert "tests/removed-test" not in run["output"]["summary"]
     assert "tests/skipped-test" in run["output"]["summary"]
-    assert "readiness.yml" not in run["output"]["summary"]  # the config is valid
+    assert "Not fully reviewed" not in run["output"]["summary"]  # the config is valid
     assert [c["side"] for c in github.review_comments(REPO, 8)] == ["RIGHT", "RIGHT"]
 
 

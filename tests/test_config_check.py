@@ -37,7 +37,24 @@ def test_check_prints_the_effective_config_of_a_valid_file(tmp_path: Path) -> No
     done = readiness("config", "check", str(config))
     assert (done.returncode, done.stderr) == (0, "")
     effective = yaml.safe_load(done.stdout)
-    assert effective == {"ignore": ["vendor/"], "allow": {}, "disable": []}
+    assert effective == {**RepoConfig().model_dump(mode="json"), "ignore": ["vendor/"]}
+    assert f"ignore:  # {config}\n" in done.stdout
+    assert "fail_on: error  # built-in default\n" in done.stdout
+
+
+def test_check_lays_the_organisation_s_file_under_it(tmp_path: Path) -> None:
+    own, org = tmp_path / "readiness.yml", tmp_path / "org.yml"
+    own.write_text("severity: {tests: error}\nignore: ['!vendor/ours/']\n", encoding="utf-8")
+    org.write_text("severity: {tests: notice, cliff: warning}\nignore: [vendor/]\n", "utf-8")
+    done = readiness("config", "check", str(own), "--org", str(org))
+    assert (done.returncode, done.stderr) == (0, "")
+    effective = yaml.safe_load(done.stdout)
+    assert effective["severity"] == {"tests": "error", "cliff": "warning"}
+    assert effective["ignore"] == ["vendor/", "!vendor/ours/"]
+    assert f"severity:  # {org}, {own}\n" in done.stdout
+    org.write_text("fail_on: sometimes\n", encoding="utf-8")
+    broken = readiness("config", "check", str(own), "--org", str(org))
+    assert broken.returncode == 2 and f"`{org}` is invalid: fail_on" in broken.stderr
 
 
 def test_check_names_each_problem_on_one_line_and_exits_two(tmp_path: Path) -> None:

@@ -311,3 +311,35 @@ async def test_permissions_are_reported_as_github_computes_them(
     assert (await answer("maintainer"))[:2] == ("write", "maintain")
     assert await answer("passer-by") == ("read", "read", {pull: True})
     fake.assert_no_errors()
+
+
+async def test_graphql_queries_are_checked_against_github_s_schema(
+    fake: FakeGitHub, session: aiohttp.ClientSession
+) -> None:
+    """A query GitHub's schema refuses is an error of the test; a valid one reads the state,
+    and a repository the token does not cover is GitHub's NOT_FOUND."""
+    gh = await installation_api(fake, session)
+    fake.commit("acme/.github", "c" * 40, {"readiness.yml": b"disable: [tests]\n"})
+    query = """query($owner: String!, $name: String!) {
+      repository(owner: $owner, name: $name) {
+        object(expression: "HEAD:readiness.yml") { ... on Blob { text } }
+      }
+    }"""
+    with pytest.raises(gidgethub.QueryError) as hidden:
+        await gh.graphql(query, endpoint=f"{fake.url}/graphql", owner="acme", name=".github")
+    assert hidden.value.response["errors"][0]["type"] == "NOT_FOUND"
+    fake.add_installation(INSTALLATION, ["acme/.github"])
+    gh = await installation_api(fake, session)  # a token covers the repositories of its time
+    data = await gh.graphql(query, endpoint=f"{fake.url}/graphql", owner="acme", name=".github")
+    assert data == {"repository": {"object": {"text": "disable: [tests]\n"}}}
+    fake.assert_no_errors()
+
+    with pytest.raises(gidgethub.QueryError, match="Cannot query field 'txt' on type 'Blob'"):
+        await gh.graphql(
+            query.replace("{ text }", "{ txt }"),
+            endpoint=f"{fake.url}/graphql",
+            owner="acme",
+            name=".github",
+        )
+    assert len(fake.errors) == 1 and "GraphQL query GitHub would refuse" in fake.errors[0]
+    fake.errors.clear()

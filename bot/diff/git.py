@@ -93,6 +93,12 @@ def staged(repo: Path) -> tuple[str, str]:
     return head.decode().strip(), index
 
 
+def tracked(repo: Path, head: str) -> bytes:
+    """Return every file tracked at `head` as one diff that adds them all (from the empty tree)."""
+    empty = _git_input(repo, b"", "hash-object", "-t", "tree", "--stdin").decode().strip()
+    return _git(repo, "diff", "--no-color", "--no-ext-diff", "--no-textconv", empty, head)
+
+
 class GitContents:
     """File contents at the base and head commits of a local repository."""
 

@@ -14,7 +14,7 @@ from gidgethub import BadRequest
 from bot.diff.model import Ref
 from bot.errors import OutcomeUnknown, TransientError
 from bot.github.auth import AppAuth
-from bot.github.client import GitHubClient, json_of
+from bot.github.client import GitHubClient, QueryRefused, json_of
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +25,9 @@ MAX_CONCURRENT_READS = 8  # GitHub asks integrators not to fire many requests at
 BLOBS_PER_QUERY = 100  # files per GraphQL request: well inside GitHub's node and time limits
 WRITE_ATTEMPTS = 3  # a creating request whose answer was lost: look, then send again
 WRITE_PERMISSIONS = frozenset({"admin", "write"})  # the base permissions that may push
+
+
+NOT_FOUND = "NOT_FOUND"  # GraphQL's error type for a repository that is absent or not visible
 
 
 class DiffTooLarge(Exception):
@@ -84,10 +87,13 @@ class RepoAPI:
                 return None
             raise
 
-    async def read_blobs(self, wanted: Sequence[tuple[str, str]]) -> list[Blob | None]:
-        """Read files at commits, `(sha, path)` each, in one GraphQL request; None for a path
-        absent at its commit (or not a file). Keep `wanted` within BLOBS_PER_QUERY."""
-        owner, name = self.repo.split("/", 1)
+    async def read_blobs(
+        self, wanted: Sequence[tuple[str, str]], repo: str | None = None
+    ) -> list[Blob | None]:
+        """Read files at revisions, `(sha or ref, path)` each, of this repository (or `repo`)
+        in one GraphQL request; None for a path absent there (or not a file). Keep `wanted`
+        within BLOBS_PER_QUERY. Raises QueryRefused (NOT_FOUND: no such repository visible)."""
+        owner, name = (repo or self.repo).split("/", 1)
         variables: dict[str, str] = {"owner": owner, "name": name}
         fields = []
         for n, (sha, path) in enumerate(wanted):
@@ -116,6 +122,26 @@ class RepoAPI:
                 )
             )
         return blobs
+
+    async def read_default_branch(
+        self, repo: str, paths: Sequence[str]
+    ) -> dict[str, str | None] | None:
+        """Read files at the head of another repository's default branch, in one request.
+
+        Shape: path -> text (None when absent, binary or truncated); None when the repository
+        does not exist or the installation cannot see it (GraphQL's NOT_FOUND). Failures are
+        retried as every request is; a refused token raises BadRequest(401).
+        """
+        try:
+            blobs = await self.read_blobs([("HEAD", path) for path in paths], repo)
+        except QueryRefused as exc:
+            if exc.types == {NOT_FOUND}:
+                return None
+            raise
+        return {
+            path: None if blob is None or blob.binary or blob.truncated else blob.text
+            for path, blob in zip(paths, blobs, strict=True)
+        }
 
     async def list_tree(self, sha: str) -> list[str]:
         """Return the paths of every file in a commit (GitHub truncates past 100,000 entries)."""

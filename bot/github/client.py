@@ -61,6 +61,16 @@ def retry_delay(exc: HTTPException, attempt: int) -> float | None:
     return None  # a plain 403: permission denied
 
 
+class QueryRefused(PermanentError):
+    """GitHub answered a GraphQL query with `errors`; `types` holds their types (NOT_FOUND…)."""
+
+    def __init__(self, errors: list[Any]) -> None:
+        found = [e for e in errors if isinstance(e, dict)]
+        self.types = {str(e.get("type")) for e in found if e.get("type")}
+        messages = "; ".join(str(e.get("message")) for e in found) or str(errors)
+        super().__init__(f"GitHub refused a GraphQL query: {messages}")
+
+
 class GitHubClient(GitHubAPI):
     """A gidgethub client that retries what GitHub says can be retried.
 
@@ -181,7 +191,7 @@ class GitHubClient(GitHubAPI):
     async def query(self, query: str, variables: Mapping[str, Any]) -> dict[str, Any]:
         """Run a GraphQL query; return its `data`. Retried like any request (5xx, rate limits);
         a 401 raises BadRequest like REST. GitHub answers a query it cannot run with 200 and
-        `errors`: RATE_LIMITED raises TransientError, anything else PermanentError."""
+        `errors`: RATE_LIMITED raises TransientError, anything else QueryRefused."""
         answer = json_of(
             await self.post(
                 graphql_url(self.base_url), data={"query": query, "variables": variables}
@@ -193,10 +203,7 @@ class GitHubClient(GitHubAPI):
                 raise TransientError(
                     "GitHub's GraphQL rate limit", retry_after=SECONDARY_LIMIT_WAIT_S
                 )
-            messages = "; ".join(
-                str(e.get("message") if isinstance(e, dict) else e) for e in errors
-            )
-            raise PermanentError(f"GitHub refused a GraphQL query: {messages}")
+            raise QueryRefused(errors)
         return json_of(answer.get("data"))
 
     def _count(

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from gidgethub import BadRequest, HTTPException
 
+from bot.config import CONFIG_PATH
 from bot.diff.model import Change, ChangedFile
 from bot.diff.parse import from_files_api, parse
 from bot.errors import PermanentError, TransientError
@@ -23,6 +24,7 @@ from bot.github.api import DiffTooLarge, GitHubContents, RepoAPI
 from bot.github.auth import AppAuth
 from bot.github.client import GitHubClient
 from bot.jobs.model import CommandJob, Job, ReviewJob
+from bot.jobs.repo_config import organisation
 from bot.logs import bind
 from bot.metrics import Metrics
 from bot.report import checks
@@ -165,10 +167,14 @@ async def review(
         change = cap(await fetch_change(api, number))
         fork = await api.merge_base(base, head)  # the diff's base side, as `scan --repo` reads
         snap = await snapshot(change, GitHubContents(api, fork, head))
-        evaluation = await evaluate(snap, metrics=metrics)
-        already = posted([c.get("body") async for c in api.list_review_comments(number)])
-        already |= posted([r.get("body") async for r in api.list_reviews(number)])
-        review_plan = plan(evaluation.findings, change, already)
+        org = await organisation(api, snap.read(CONFIG_PATH, "base"))
+        evaluation = await evaluate(snap, organisation=org, metrics=metrics)
+        config = evaluation.config
+        review_plan = None
+        if config.comments == "review":
+            already = posted([c.get("body") async for c in api.list_review_comments(number)])
+            already |= posted([r.get("body") async for r in api.list_reviews(number)])
+            review_plan = plan(evaluation.findings, change, already, config.max_comments)
         # The last read, right before the first publishing write: a push during the review
         # means this head's review must not reach the conversation.
         current = str((await api.get_pull(number))["head"]["sha"])

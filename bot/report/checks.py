@@ -33,11 +33,20 @@ def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+_FAILING = {
+    "error": frozenset({Severity.ERROR}),
+    "warning": frozenset({Severity.ERROR, Severity.WARNING}),
+    "never": frozenset(),
+}
+
+
 def conclusion(evaluation: Evaluation) -> Conclusion:
-    """`failure` on an error finding; `neutral` on other findings or when part of the change
-    could not be reviewed (a green check must mean the whole change was read); else `success`.
+    """`failure` on a finding at or above the config's `fail_on` (an error, by default);
+    `neutral` on other findings or when part of the change could not be reviewed (a green check
+    must mean the whole change was read); else `success`.
     """
-    if any(f.severity is Severity.ERROR for f in evaluation.findings):
+    failing = _FAILING[evaluation.config.fail_on]
+    if any(f.severity in failing for f in evaluation.findings):
         return Conclusion.FAILURE
     if evaluation.findings or evaluation.problems:
         return Conclusion.NEUTRAL
@@ -123,6 +132,10 @@ def summary(evaluation: Evaluation) -> str:
     if evaluation.problems:
         lines += ["", "**Not fully reviewed**", ""]
         lines += [f"- {problem}" for problem in evaluation.problems]
+    if evaluation.baselined:
+        count = evaluation.baselined
+        lines += ["", f"{count} finding{'s' if count > 1 else ''} in the baseline not reported."]
+    lines += ["", f"Config: {configs(evaluation)}."]
     if evaluation.skipped:
         lines += [
             "",
@@ -134,6 +147,13 @@ def summary(evaluation: Evaluation) -> str:
         lines += ["", "</details>"]
     lines += ["", f"<sub>{RERUN_HINT}</sub>"]
     return trim("\n".join(lines), MAX_TEXT)
+
+
+def configs(evaluation: Evaluation) -> str:
+    """Name the config files that applied, the repository's first, or the defaults."""
+    if not evaluation.configs:
+        return "built-in defaults"
+    return ", then ".join(f"`{name}`" for name in evaluation.configs) + ", then built-in defaults"
 
 
 def annotation(finding: Finding) -> dict[str, Any]:
@@ -151,9 +171,11 @@ def completed(evaluation: Evaluation) -> list[dict[str, Any]]:
     """Return the PATCH bodies that finish the run: annotations 50 at a time, the last completes.
 
     Findings on removed lines have no line in the head commit to annotate; they are in the
-    summary and the review instead.
+    summary and the review instead. With `comments: off` in the config, the summary alone
+    reports them.
     """
-    annotations = [annotation(f) for f in evaluation.findings if f.side == "RIGHT"]
+    annotated = evaluation.config.comments != "off"
+    annotations = [annotation(f) for f in evaluation.findings if f.side == "RIGHT" and annotated]
     batches = [
         annotations[i : i + ANNOTATIONS_PER_REQUEST]
         for i in range(0, len(annotations), ANNOTATIONS_PER_REQUEST)

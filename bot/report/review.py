@@ -15,12 +15,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.config import CONFIG_PATH, allow_entry
+from bot.config import CONFIG_PATH, MAX_COMMENTS, allow_entry
 from bot.diff.model import Change
 from bot.report.checks import MAX_TEXT, RERUN_HINT, trim
 from bot.rules.model import Finding, Severity
 
-MAX_COMMENTS = 30
 _MARKER = "<!-- readiness:fingerprint={} -->"
 _REVIEW_MARKER = "<!-- readiness:review={} -->"
 MARKER_ROOM = 64
@@ -111,8 +110,16 @@ def marker(finding: Finding) -> str:
     return _MARKER.format(finding.fingerprint)
 
 
-def plan(findings: Sequence[Finding], change: Change, already: set[str]) -> ReviewPlan | None:
-    """Choose the new findings that can sit on a diff line; None when there is nothing to post."""
+def plan(
+    findings: Sequence[Finding],
+    change: Change,
+    already: set[str],
+    max_comments: int = MAX_COMMENTS,
+) -> ReviewPlan | None:
+    """Choose the new findings that can sit on a diff line; None when there is nothing to post.
+
+    The first `max_comments` (errors first) are commented inline, the rest listed in the body.
+    """
     placeable = []
     for finding in findings:
         changed = change.file(finding.path)
@@ -123,7 +130,7 @@ def plan(findings: Sequence[Finding], change: Change, already: set[str]) -> Revi
     if not placeable:
         return None
     ranked = sorted(placeable, key=lambda f: (f.severity.rank, f.path, f.line))
-    return ReviewPlan(tuple(ranked[:MAX_COMMENTS]), tuple(ranked[MAX_COMMENTS:]))
+    return ReviewPlan(tuple(ranked[:max_comments]), tuple(ranked[max_comments:]))
 
 
 def comment_body(finding: Finding) -> str:

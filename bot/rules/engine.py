@@ -12,16 +12,18 @@ import asyncio
 import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from bot import baseline as baselines
+from bot.config import Layer, RepoConfig
 from bot.config import from_snapshot as config_of
 from bot.diff.model import Change
 from bot.redaction import scrub
 from bot.rules import runner, semgrep
 from bot.rules.model import Finding, Pack
 from bot.rules.registry import EXTRAS, PACKS
-from bot.snapshot.model import Snapshot
+from bot.snapshot.model import Layout, Snapshot
 from bot.snapshot.read import Contents, build
 
 if TYPE_CHECKING:
@@ -34,9 +36,19 @@ SUPPRESSIONS = ("readiness:allow", "gitleaks:allow", "pragma: allowlist secret")
 
 @dataclass(frozen=True)
 class Evaluation:
+    """A review's outcome: what is reported, what could not be reviewed, and what was not.
+
+    `config` is the effective config the report follows (`fail_on`, `comments`); `configs` the
+    files it came from (repository first; empty: built-in defaults); `baselined` the number of
+    findings left out because the repository's baseline lists them.
+    """
+
     findings: tuple[Finding, ...]
     problems: tuple[str, ...]
     skipped: tuple[str, ...] = ()
+    config: RepoConfig = field(default_factory=RepoConfig)
+    configs: tuple[str, ...] = ()
+    baselined: int = 0
 
 
 async def snapshot(change: Change, contents: Contents) -> Snapshot:
@@ -48,17 +60,25 @@ async def evaluate(
     snap: Snapshot,
     packs: Sequence[Pack] = PACKS,
     limit: float = runner.TIME_LIMIT_S,
+    organisation: Layer | None = None,
+    baseline: baselines.Baseline | None = None,
     metrics: Metrics | None = None,
 ) -> Evaluation:
     """Run all checks and the repository's semgrep rules; a failing check is reported, not fatal.
 
-    The repository's config (read from the base branch) turns packs and rules off and drops
-    findings on paths it ignores or allows; ids it names that do not exist are problems.
-    Built-in checks still running after `limit` seconds are stopped and named in the problems;
-    the findings of those that finished are kept. `metrics` records the semgrep run, if any.
+    The config (the repository's, read from the base branch, over `organisation`'s file) turns
+    packs and rules off, marks paths generated, drops findings on paths it ignores or allows and
+    sets severities; ids it names that do not exist are problems. Built-in checks still running
+    after `limit` seconds are stopped and named in the problems; the findings of those that
+    finished are kept. Findings the `baseline` lists (by default the baseline file on the base
+    branch) are left out and counted. `metrics` records the semgrep run, if any.
     """
-    config, config_problems = config_of(snap, packs)
-    problems: list[str] = [*snap.change.problems, *config_problems]
+    resolved = config_of(snap, packs, organisation)
+    config = resolved.config
+    layout = Layout(config.generated, config.migrations, config.frontend)
+    if layout != snap.layout:
+        snap = replace(snap, layout=layout)
+    problems: list[str] = [*snap.change.problems, *resolved.problems]
     # A check runs while any rule it reports is enabled; a disabled rule costs no work.
     checks = [
         (p.id, c) for p in packs for c, rules in p.checks.items() if any(map(config.enables, rules))
@@ -69,10 +89,25 @@ async def evaluate(
     )
     problems.extend(unfinished)
     # Built-in findings come redacted from the child; the repository's rules are redacted here.
-    findings = [f for f in (*built_in, *map(runner.redacted, repository)) if config.keeps(f)]
+    findings = [
+        replace(f, severity=config.severity_of(f))
+        for f in (*built_in, *map(runner.redacted, repository))
+        if config.keeps(f)
+    ]
     kept = _number_repeats(_unsuppressed(findings, snap))
     kept.sort(key=lambda f: (f.path, f.line, f.severity.rank, f.rule))
-    return Evaluation(tuple(kept), tuple(scrub(p) for p in problems), snap.skipped)
+    if baseline is None:
+        baseline = baselines.parse(snap.read(baselines.BASELINE_PATH, "base"))
+    problems += [baseline.problem] if baseline.problem else []
+    kept, baselined = baselines.apply(kept, snap, baseline)
+    return Evaluation(
+        tuple(kept),
+        tuple(scrub(p) for p in problems),
+        snap.skipped,
+        config=config,
+        configs=resolved.files,
+        baselined=baselined,
+    )
 
 
 async def _semgrep(

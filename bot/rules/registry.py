@@ -7,7 +7,7 @@ and its docs (why, a flagged example, a look-alike) in the pack's `examples` mod
 
 from __future__ import annotations
 
-from bot import config
+from bot import baseline, config
 from bot.rules import cliff, data_layer, docs, migrations, secrets, semgrep, tests
 from bot.rules.model import Pack, Rule, Severity
 from bot.snapshot.read import Extras
@@ -17,6 +17,7 @@ RULES: dict[str, Rule] = {rule.id: rule for pack in PACKS for rule in pack.rules
 # Every file a review reads beyond the changed files, listed up front for the snapshot.
 EXTRAS: tuple[Extras, ...] = (
     config.wanted,
+    baseline.wanted,
     semgrep.wanted,
     *(extra for pack in PACKS for extra in pack.extras),
 )

@@ -31,7 +31,7 @@ from bot.diff.model import Change, Ref
 from bot.redaction import scrub
 from bot.rules.model import Check, Finding
 from bot.rules.registry import RULES
-from bot.snapshot.model import Snapshot
+from bot.snapshot.model import Layout, Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +53,7 @@ class Work:
     listings: Mapping[Ref, frozenset[str] | None]
     checks: tuple[tuple[str, Check], ...]
     log_level: int
+    layout: Layout = field(default_factory=Layout)
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,7 @@ async def run(
         dict(snap.listings),
         tuple(checks),
         logging.getLogger().getEffectiveLevel(),
+        snap.layout,
     )
     child = context.Process(target=_child, args=(writer, work), name="readiness-rules", daemon=True)
     findings: list[Finding] = []
@@ -225,7 +227,7 @@ def _child(writer: Connection, work: Work) -> None:
     root = logging.getLogger()
     root.handlers[:] = [collected]
     root.setLevel(work.log_level)
-    snap = Snapshot(work.whole, work.texts, work.listings)
+    snap = Snapshot(work.whole, work.texts, work.listings, work.layout)
     with writer:
         for report in run_checks(snap, work.checks):
             writer.send(replace(report, records=collected.drain()))

@@ -28,6 +28,7 @@ HEADER = re.compile(r"@generated\b|\bDO NOT EDIT\b|^// Code generated .* DO NOT 
 HEADER_LINES = 5
 LONG_LINE = 1_000  # characters: minified or machine-written
 _ATTRIBUTES = {"linguist-generated": "generated", "linguist-vendored": "vendored"}
+CONFIGURED = "config"  # a path the repository's config lists under `generated`
 
 
 def attributes(text: str | None) -> list[tuple[pathspec.GitIgnoreSpec, str]]:
@@ -45,6 +46,12 @@ def attributes(text: str | None) -> list[tuple[pathspec.GitIgnoreSpec, str]]:
     return found
 
 
+def configured(patterns: tuple[str, ...]) -> list[tuple[pathspec.GitIgnoreSpec, str]]:
+    """Read the config's `generated` paths (gitignore lines, read as one list) as a marking that
+    comes after `.gitattributes`: a path it lists is generated whatever the attributes say."""
+    return [(pathspec.GitIgnoreSpec.from_lines(patterns), CONFIGURED)] if patterns else []
+
+
 def reason(
     path: str, text: str | None, added: list[str], marked: list[tuple[pathspec.GitIgnoreSpec, str]]
 ) -> str | None:
@@ -53,6 +60,8 @@ def reason(
     folders = [part.lower() for part in posix.parts[:-1]]
     for spec, kind in reversed(marked):  # the last matching line wins, as in git
         if spec.match_file(path):
+            if kind == CONFIGURED:
+                return "listed under `generated` in the config"
             return f"marked `linguist-{kind}` in .gitattributes"
     if lockfile(path):
         return "lock file"

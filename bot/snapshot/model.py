@@ -10,8 +10,9 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
+import pathspec
 import tree_sitter
 
 from bot.diff.model import Change, ChangedFile, FileStatus, Ref
@@ -62,6 +63,34 @@ class FileChange:
         return self.changed.path
 
 
+@dataclass(frozen=True)
+class Layout:
+    """Paths the repository's config names where the built-in guesses are wrong, each a list
+    of gitignore lines: `generated` files, `migrations` folders, `frontend` roots (code that is
+    bundled for the browser)."""
+
+    generated: tuple[str, ...] = ()
+    migrations: tuple[str, ...] = ()
+    frontend: tuple[str, ...] = ()
+
+    def migration(self, path: str) -> bool:
+        """Tell whether the config puts this path in a migrations folder."""
+        return _matches(self.migrations, path)
+
+    def browser(self, path: str) -> bool:
+        """Tell whether the config puts this path under a frontend root."""
+        return _matches(self.frontend, path)
+
+
+@lru_cache(maxsize=64)
+def _spec(patterns: tuple[str, ...]) -> pathspec.GitIgnoreSpec:
+    return pathspec.GitIgnoreSpec.from_lines(patterns)
+
+
+def _matches(patterns: tuple[str, ...], path: str) -> bool:
+    return bool(patterns) and _spec(patterns).match_file(path)
+
+
 @dataclass(frozen=True, eq=False)
 class Snapshot:
     """The change and every text a rule may read, keyed by (path, "base" | "head").
@@ -70,16 +99,18 @@ class Snapshot:
     minified, vendored and build-output files (`skipped` says which and why). The secrets pack
     reads `whole`. `listings` holds every path of the repository at base and head when known
     (git trees API, `git ls-tree`); a bare diff knows neither listings nor any file beyond what
-    it shows.
+    it shows. `layout` holds the paths the repository's config says the guesses get wrong.
     """
 
     whole: Change
     texts: Mapping[tuple[str, Ref], str | None] = field(default_factory=dict)
     listings: Mapping[Ref, frozenset[str] | None] = field(default_factory=dict)
+    layout: Layout = field(default_factory=lambda: Layout())
 
     @cached_property
     def _reasons(self) -> dict[str, str]:
         marked = generated.attributes(self.read(generated.GITATTRIBUTES, "base"))
+        marked += generated.configured(self.layout.generated)
         found = {}
         for changed in self.whole.files:
             if changed.binary:

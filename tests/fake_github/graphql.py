@@ -1,16 +1,18 @@
-"""Answer `POST /graphql` as GitHub does, for the repository fields the bot reads.
+"""Answer GitHub's GraphQL endpoint: queries are validated against GitHub's published schema,
+then executed by graphql-core over the double's state, with GitHub's error shape.
 
-Every query is validated against GitHub's public schema (tests/github_api/graphql/) before it
-runs, so a field or argument GitHub does not have fails the test. The answers come from the
-double's state: `repository(owner, name) { object(expression: "REV:PATH") { ... on Blob } }`
-reads the trees the pull requests brought. Like GitHub: a query error is a 200 with `errors`;
-a repository the token does not cover is `null` with a NOT_FOUND error; `Blob.text` is cut at
-512,000 bytes with `isTruncated` set, and is null for a binary blob.
+Served: `repository(owner, name) { object(expression: "REF:PATH") { ... on Blob { text
+isBinary isTruncated byteSize } } }` (REF is `HEAD`, a branch or a commit sha). A query the
+schema refuses is recorded as an error, as a REST request outside GitHub's description is. A
+repository that does not exist, or that the token does not cover, is GitHub's `NOT_FOUND` error.
+Like GitHub, `Blob.text` is cut at 512,000 bytes with `isTruncated` set, and null for a binary.
 """
 
 from __future__ import annotations
 
-import functools
+import json
+import time
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -18,93 +20,103 @@ import graphql
 from aiohttp import web
 
 from . import payloads
-from .routes import STATE, Reply, read_json
-from .state import GitHubState, Repo
+from .routes import STATE, Reply
+from .state import Repo
 
+# GitHub's public schema, from octokit/graphql-schema (SOURCE.yaml beside it).
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "github_api" / "graphql" / "schema.graphql"
 TEXT_LIMIT = 512_000  # bytes of Blob.text GitHub returns before it truncates
 
 
-@functools.cache
+class NotFound(Exception):
+    """GitHub's `NOT_FOUND` GraphQL error: the repository is absent or not visible."""
+
+
+@cache
 def schema() -> graphql.GraphQLSchema:
-    """Build GitHub's schema once per process (it takes seconds)."""
-    text = SCHEMA_PATH.read_text(encoding="utf-8")
-    return graphql.build_schema(text, assume_valid_sdl=True)
+    """Build GitHub's schema once per process (a few seconds: it is large).
+
+    `assume_valid_sdl`: the published schema repeats two fields, which graphql-core would refuse.
+    """
+    return graphql.build_schema(SCHEMA_PATH.read_text(encoding="utf-8"), assume_valid_sdl=True)
 
 
-def problems(query: str) -> list[str]:
-    """Return why GitHub would refuse this query document (empty when it is valid)."""
+def problems(body: Any) -> list[str]:
+    """Say what GitHub would refuse in a GraphQL request body (empty when it is valid)."""
+    if not isinstance(body, dict) or not isinstance(body.get("query"), str):
+        return ["the body must be a JSON object with a `query` string"]
     try:
-        document = graphql.parse(query)
+        document = graphql.parse(body["query"])
     except graphql.GraphQLError as exc:
         return [exc.message]
     return [error.message for error in graphql.validate(schema(), document)]
 
 
-async def answer(request: web.Request) -> web.StreamResponse:
-    """Run a query with an installation token's access, as GitHub's GraphQL endpoint does."""
+async def answer(request: web.Request) -> web.Response:
+    """Execute a valid query over the double's state, as the request's token may see it."""
     gh = request.app[STATE]
     scheme, _, value = request.headers.get("Authorization", "").partition(" ")
     token = gh.tokens.get(value.strip()) if scheme.lower() in ("token", "bearer") else None
-    if token is None:
+    if token is None or time.time() >= token.expires_at:
         raise Reply(401, payloads.error("Bad credentials"))
-    body = await read_json(request)
-    query = body.get("query") if isinstance(body, dict) else None
-    if not isinstance(query, str):
-        raise Reply(400, payloads.error("Problems parsing JSON"))
-    found = problems(query)
-    if found:
-        return web.json_response({"errors": [{"message": m} for m in found]})
+    token_repos = token.repos
+    body = json.loads(await request.read())
+
+    def repository(
+        _: graphql.GraphQLResolveInfo, owner: str, name: str, **__: Any
+    ) -> dict[str, Any]:
+        full_name = f"{owner}/{name}"
+        if full_name.lower() not in token_repos:
+            raise NotFound(f"Could not resolve to a Repository with the name '{full_name}'.")
+        try:
+            repo = gh.repo(full_name)
+        except KeyError:
+            raise NotFound(
+                f"Could not resolve to a Repository with the name '{full_name}'."
+            ) from None
+        return {"nameWithOwner": repo.full_name, "object": _objects(repo)}
+
     result = graphql.graphql_sync(
         schema(),
-        query,
-        root_value={"repository": functools.partial(_repository, gh, token.allows)},
-        variable_values=body.get("variables") or {},
+        body["query"],
+        root_value={"repository": repository},
+        variable_values=body.get("variables"),
     )
-    data: dict[str, Any] = {"data": result.data}
+    out: dict[str, Any] = {"data": result.data}
     if result.errors:
-        data["errors"] = [_error(e) for e in result.errors]
-    return web.json_response(data)
+        out["errors"] = [_github_error(error) for error in result.errors]
+    return web.json_response(out)
 
 
-def _error(error: graphql.GraphQLError) -> dict[str, Any]:
-    formatted: dict[str, Any] = dict(error.formatted)
-    if isinstance(error.original_error, LookupError):
-        formatted["type"] = "NOT_FOUND"
-        formatted["message"] = str(error.original_error.args[0])
+def _objects(repo: Repo) -> Any:
+    def object_(
+        _: graphql.GraphQLResolveInfo, expression: str = "", **__: Any
+    ) -> dict[str, Any] | None:
+        ref, _, path = expression.partition(":")
+        ref = repo.default_branch if ref == "HEAD" else ref
+        data = repo.trees.get(repo.refs.get(ref, ref), {}).get(path)
+        if data is None:
+            return None
+        binary = b"\0" in data[:8000]
+        return {
+            "__typename": "Blob",
+            "byteSize": len(data),
+            "isBinary": binary,
+            "isTruncated": not binary and len(data) > TEXT_LIMIT,
+            "text": None if binary else data[:TEXT_LIMIT].decode("utf-8", errors="replace"),
+        }
+
+    return object_
+
+
+def _github_error(error: graphql.GraphQLError) -> dict[str, Any]:
+    """GitHub's shape: `type` (NOT_FOUND...) at the top level, beside message, path, locations."""
+    formatted = dict(error.formatted)
+    if isinstance(error.original_error, NotFound):
+        formatted = {"type": "NOT_FOUND", **formatted}
     return formatted
 
 
-def _repository(
-    gh: GitHubState, allows: Any, info: Any, owner: str, name: str, **_: Any
-) -> dict[str, Any]:
-    full_name = f"{owner}/{name}"
-    try:
-        if not allows(full_name):
-            raise KeyError(full_name)
-        repo = gh.repo(full_name)
-    except KeyError:
-        raise LookupError(
-            f"Could not resolve to a Repository with the name '{full_name}'."
-        ) from None
-    return {"nameWithOwner": repo.full_name, "object": functools.partial(_object, repo)}
-
-
-def _object(
-    repo: Repo, info: Any, expression: str | None = None, **_: Any
-) -> dict[str, Any] | None:
-    """Resolve `REV:PATH` to a blob of the tree at that commit or ref; None when absent."""
-    rev, _, path = (expression or "").partition(":")
-    data = repo.trees.get(repo.refs.get(rev, rev), {}).get(path)
-    if data is None:
-        return None
-    binary = b"\0" in data[:8000]
-    text = None if binary else data[:TEXT_LIMIT].decode("utf-8", errors="replace")
-    return {
-        "__typename": "Blob",
-        "oid": payloads.blob_sha(data),
-        "byteSize": len(data),
-        "isBinary": binary,
-        "isTruncated": not binary and len(data) > TEXT_LIMIT,
-        "text": text,
-    }
+def refused(messages: list[str]) -> dict[str, Any]:
+    """GitHub's answer to a query its schema refuses (HTTP 200 with `errors`)."""
+    return {"errors": [{"message": m} for m in messages]}

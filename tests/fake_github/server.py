@@ -22,12 +22,13 @@ from . import graphql, hooks, manifests, payloads, routes, spec, writes
 from .routes import STATE, Reply
 from .state import GitHubState
 
+GRAPHQL = "/graphql"
 ROUTES: list[tuple[str, str, routes.Handler]] = [
+    ("POST", GRAPHQL, graphql.answer),
     ("GET", "/app/hook/deliveries", hooks.list_deliveries),
     ("POST", "/app/hook/deliveries/{delivery_id}/attempts", hooks.redeliver),
     ("POST", "/app/installations/{installation_id}/access_tokens", routes.create_token),
     ("GET", "/app", routes.get_app),
-    ("POST", "/graphql", graphql.answer),
     ("POST", "/app-manifests/{code}/conversions", manifests.convert),
     ("GET", "/repos/{owner}/{repo}", routes.get_repo),
     ("GET", "/repos/{owner}/{repo}/pulls", routes.list_pulls),
@@ -112,6 +113,7 @@ class FakeGitHub(GitHubState):
     async def start(self) -> str:
         """Listen on a free port of 127.0.0.1 and return the base URL to give the bot."""
         spec.api()  # load before the first request, so no request pays for it
+        graphql.schema()
         app = web.Application(middlewares=[self._middleware])
         app[STATE] = self
         for method, path, handler in ROUTES + WEB_PAGES:
@@ -246,12 +248,12 @@ class FakeGitHub(GitHubState):
         return str(token.installation_id) if token is not None else "anonymous"
 
     def _validate(self, request: web.Request, call: Call) -> None:
-        """Check the request against GitHub's description; refuse and record any mismatch."""
-        if call.path == "/graphql":  # GraphQL: the query against GitHub's schema
-            query = call.json.get("query") if isinstance(call.json, dict) else None
-            found = graphql.problems(query) if isinstance(query, str) else ["no query"]
-            if found:
-                self._error(call, f"GraphQL query GitHub would refuse: {'; '.join(found)}")
+        """Check the request against GitHub's description (its GraphQL schema for a query);
+        refuse and record any mismatch."""
+        if call.path == GRAPHQL and call.method == "POST":
+            if found := graphql.problems(call.json):
+                self._error(call, "GraphQL query GitHub would refuse: " + "; ".join(found))
+                raise Reply(200, graphql.refused(found))
             return
         path = request.rel_url.raw_path
         if "path" in request.match_info:  # openapi-core matches {path} to one segment only

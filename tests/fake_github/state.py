@@ -177,6 +177,15 @@ class GitHubState:
         r.refs[pull.base_ref] = base_sha
         r.trees[base_sha] = files
 
+    def commit(self, repo: str, sha: str, files: dict[str, bytes], branch: str = "main") -> None:
+        """Make `files` the tree of `sha`, the tip of `branch` (the default branch of a new
+        repository), as a push to a repository without pull requests (an org's `.github`)."""
+        r = self.repo(repo, create=True)
+        if not r.refs:
+            r.default_branch = branch
+        r.refs[branch] = sha
+        r.trees[sha] = dict(files)
+
     def set_permission(self, repo: str, username: str, role: str) -> None:
         """Give `username` a role on the repository: a base role, "none", or a custom role of
         the repository's organization (`add_custom_role`)."""

@@ -28,8 +28,11 @@ _REVISION = re.compile(r"^down_revision\b", re.MULTILINE)
 
 
 def is_migration_file(snap: Snapshot, changed: ChangedFile) -> bool:
-    """Tell whether a changed file is a migration; an Alembic one may live in any `versions/`."""
+    """Tell whether a changed file is a migration; an Alembic one may live in any `versions/`,
+    and the repository's config may name folders of its own."""
     if is_migration(changed.path):
+        return True
+    if snap.layout.migration(changed.path) and not paths.is_test(changed.path):
         return True
     if not _ALEMBIC.search(changed.path) or paths.is_test(changed.path):
         return False

@@ -103,10 +103,11 @@ def check_secrets(snap: Snapshot) -> list[Finding]:
         findings.extend(_committed(changed))
         if changed.binary:
             continue
+        browser = snap.layout.browser(changed.path)
         for line, hit in scan(changed.path, changed.added):
             still_added.add(hit.value)
-            findings.append(_added(changed.path, line, hit))
-        findings.extend(_env_reads(changed))
+            findings.append(_added(changed.path, line, hit, browser))
+        findings.extend(_env_reads(changed, browser))
         removed.extend(
             (changed.path, line, hit) for line, hit in scan(changed.path, changed.removed)
         )
@@ -118,9 +119,9 @@ def check_secrets(snap: Snapshot) -> list[Finding]:
     return findings
 
 
-def _added(path: str, line: Line, hit: Hit) -> Finding:
+def _added(path: str, line: Line, hit: Hit, browser: bool) -> Finding:
     advice = f"{hit.revoke[0].upper()}{hit.revoke[1:]}, {STORE_ADVICE}."
-    why = client.exposure(path, line.text, hit)
+    why = client.exposure(path, line.text, hit, browser)
     if why is None:
         message = (
             f"Found {hit.what} (`{hit.shown}`) in plain text: anyone who can read this repository "
@@ -137,9 +138,10 @@ def _added(path: str, line: Line, hit: Hit) -> Finding:
     return finding(rule, path, line.number, hit.severity, message, f"{hit.name}:{hit.shown}")
 
 
-def _env_reads(changed: ChangedFile) -> list[Finding]:
-    """Flag secret-like environment variables read in code that is bundled for the browser."""
-    if not client.is_client(changed.path):
+def _env_reads(changed: ChangedFile, browser: bool) -> list[Finding]:
+    """Flag secret-like environment variables read in code that is bundled for the browser
+    (`browser`: the repository's config says it is)."""
+    if not (browser or client.is_client(changed.path)):
         return []
     rule = f"{PACK_ID}/client-env-read"
     findings = []

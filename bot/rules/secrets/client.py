@@ -43,8 +43,11 @@ def is_client(path: str) -> bool:
     )
 
 
-def exposure(path: str, text: str, hit: Hit) -> str | None:
-    """Return why a secret found on this line reaches the browser, or None when it does not."""
+def exposure(path: str, text: str, hit: Hit, browser: bool = False) -> str | None:
+    """Return why a secret found on this line reaches the browser, or None when it does not.
+
+    `browser`: the repository's config puts the file under a frontend root.
+    """
     if hit.name in BROWSER_SAFE:
         return None
     public = _PUBLIC_NAME.search(text, 0, hit.span[0])
@@ -53,7 +56,7 @@ def exposure(path: str, text: str, hit: Hit) -> str | None:
             f"`{public.group()}` is a browser-exposed variable: the build inlines its value into "
             "the JavaScript bundle"
         )
-    if is_client(path):
+    if browser or is_client(path):
         return "this file is bundled into the JavaScript sent to the browser"
     return None
 
