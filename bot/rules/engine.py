@@ -18,6 +18,7 @@ from bot.config import from_snapshot as config_of
 from bot.diff.model import Change
 from bot.redaction import scrub
 from bot.rules import runner, semgrep
+from bot.rules.ignores import Ignored
 from bot.rules.model import Finding, Pack
 from bot.rules.registry import EXTRAS, PACKS
 from bot.snapshot.model import Snapshot
@@ -33,6 +34,8 @@ class Evaluation:
     findings: tuple[Finding, ...]
     problems: tuple[str, ...]
     skipped: tuple[str, ...] = ()
+    ignored: tuple[Ignored, ...] = ()
+    """The PR's `/readiness ignore`s, each with how many findings it took out of `findings`."""
 
 
 async def snapshot(change: Change, contents: Contents) -> Snapshot:

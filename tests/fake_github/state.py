@@ -236,6 +236,10 @@ class GitHubState:
         spec = {"path": path, "line": line, "side": side, "body": body}
         return self.new_review_comment(pull, review, spec, f)
 
+    def add_issue_comment(self, repo: str, number: int, body: str, user: str) -> dict[str, Any]:
+        """Seed a conversation comment left by a person (or another app, `name[bot]`)."""
+        return self.new_issue_comment(self.repo(repo).pulls[number], body, login=user)
+
     # -- views --------------------------------------------------------------------------------
 
     @property
