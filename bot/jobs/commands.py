@@ -21,7 +21,7 @@ from bot.logs import bind
 from bot.report import answers as text
 from bot.rules import ignores, semgrep
 from bot.rules.engine import Evaluation
-from bot.rules.registry import PACKS, RULES
+from bot.rules.registry import PACKS
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +125,7 @@ async def _explain(api: RepoAPI, job: CommandJob) -> str:
         await api.comment(job.number, text.needs_rule(job.user))
         return "confused"
     await api.comment(job.number, text.explain(rule))
-    known = rule in RULES or rule.startswith(f"{semgrep.RULE_PACK}/")
+    known = rule in built_in_ids(PACKS) or rule.startswith(f"{semgrep.RULE_PACK}/")
     return "+1" if known else "confused"
 
 

@@ -78,13 +78,17 @@ def not_allowed(user: str, command: str) -> str:
 def explain(rule_id: str) -> str:
     """Say what a rule catches, why it matters, how to fix it and how to silence it."""
     rule = RULES.get(rule_id)
-    if rule_id.startswith(f"{semgrep.RULE_PACK}/"):
+    if rule_id == semgrep.RULE_PACK or rule_id.startswith(f"{semgrep.RULE_PACK}/"):
         what = (
-            f"`{rule_id}` is one of this repository's own semgrep rules "
-            f"(`{semgrep.RULES_FOLDER}` on the base branch): its message, severity and fix are "
-            "written in that rule file."
+            f"`{rule_id}` names this repository's own semgrep rules "
+            f"(`{semgrep.RULES_FOLDER}` on the base branch): each rule's message, severity and "
+            "fix are written in its rule file."
         )
         return f"{what}\n\n{_silence(rule_id)}"
+    pack = next((p for p in PACKS if p.id == rule_id), None)
+    if pack is not None:
+        rules = "\n".join(f"- `{r.id}`: {r.description}" for r in pack.rules)
+        return f"`{pack.id}` is a pack of rules; explain one of them:\n\n{rules}"
     if rule is None:
         return f"There is no rule `{rule_id}`{suggestion(rule_id)}."
     return "\n\n".join(
@@ -137,7 +141,7 @@ def unusable(user: str, problem: str) -> str:
 def _languages(rule: Rule) -> str:
     if not rule.languages:
         return ""
-    return f" (in {', '.join(sorted(rule.languages))} files)"
+    return f" It reads {', '.join(sorted(rule.languages))} files."
 
 
 def _why(rule: Rule) -> str:
