@@ -110,6 +110,7 @@ async def test_config_shows_the_effective_config_and_the_file_it_came_from(
     assert source in reply and shown in reply
     assert "ignore: []" in reply  # every default is filled in
     assert reactions_sent(github) == ["eyes", "+1"]
+    assert permission_lookups(github, "visitor") == 0
 
 
 async def test_ignore_by_a_writer_sets_findings_aside_for_this_pull_request(
