@@ -77,22 +77,20 @@ def parse(args: str, by: str, comment_id: int) -> Ignore:
     Shape: `secrets/generic-secret docs/ -- sample key, rotated` gives rule
     `secrets/generic-secret`, path `docs/` (matched as a `.gitignore` line) and that reason.
     """
-    words, _, reason = args.partition("--")
-    parts = words.split()
+    words = args.split()
+    cut = words.index("--") if "--" in words else len(words)
+    parts, reason = words[:cut], " ".join(words[cut + 1 :])
     if not parts:
         raise UsageError("say which rule: `/readiness ignore RULE-ID [PATH] [-- reason]`")
     if len(parts) > 2:
-        raise UsageError(
-            "give one rule and at most one path (a path with spaces: escape them as in "
-            "`.gitignore`, `my\\ file.py`), then `-- reason`"
-        )
+        raise UsageError("give one rule and at most one path, then `-- reason`")
     path = parts[1] if len(parts) == 2 else None
     if path is not None:
         try:
             _spec(path)
         except ValueError as exc:
             raise UsageError(f"`{path}` is not a path pattern git accepts ({exc})") from None
-    return Ignore(parts[0], path, by, " ".join(reason.split())[:MAX_REASON], comment_id)
+    return Ignore(parts[0], path, by, reason[:MAX_REASON], comment_id)
 
 
 def read(body: str) -> list[Ignore]:

@@ -13,6 +13,7 @@ def test_rule_path_and_reason_are_read() -> None:
         "secrets/jwt", "docs/", "mona", "sample token, expired", 9
     )
     assert parse("cliff", "mona", 9) == Ignore("cliff", None, "mona", "", 9)
+    assert parse("secrets/jwt docs/a--b.md", "mona", 9).path == "docs/a--b.md"
 
 
 @pytest.mark.parametrize(
