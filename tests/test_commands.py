@@ -108,7 +108,9 @@ async def test_config_shows_the_effective_config_and_the_file_it_came_from(
     await ask(bot, "visitor", "/readiness config")
     (reply,) = replies(github)
     assert source in reply and shown in reply
-    assert "ignore: []" in reply  # every default is filled in
+    assert "# built-in default\nignore: []" in reply  # every default is filled in, and said so
+    if config == "disable: [cliff]\n":
+        assert "# from .github/readiness.yml\ndisable:\n- cliff" in reply
     assert reactions_sent(github) == ["eyes", "+1"]
     assert permission_lookups(github, "visitor") == 0
 

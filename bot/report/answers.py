@@ -110,14 +110,20 @@ def suggestion(rule_id: str) -> str:
 
 
 def config_text(config: RepoConfig, source: str, problems: list[str]) -> str:
-    """Show the effective config with every default filled in, and where it came from."""
-    effective = yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False)
+    """Show the effective config with every default filled in, each setting saying whether
+    the file set it or it is the built-in default, and which file applied (`source`)."""
+    values = config.model_dump(mode="json")
+    effective = "".join(
+        f"# {'from ' + CONFIG_PATH if name in config.model_fields_set else 'built-in default'}\n"
+        + yaml.safe_dump({name: value}, sort_keys=False)
+        for name, value in values.items()
+    )
     lines = [f"**Configuration for this pull request:** {source}.", ""]
     if problems:
         lines += ["**Problems** (the review reports them too):", ""]
         lines += [f"- {problem}" for problem in problems]
         lines += [""]
-    lines += ["The effective configuration, defaults included:", "", "```yaml", effective, "```"]
+    lines += ["The effective configuration:", "", "```yaml", effective.rstrip(), "```"]
     return "\n".join(lines)
 
 
