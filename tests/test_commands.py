@@ -13,6 +13,7 @@ from aiohttp.test_utils import TestClient
 from bot.rules.registry import RULES
 from tests.conftest import INSTALLATION, REPO, BotFactory, deliver, open_pull, settle
 from tests.fake_github import FakeGitHub
+from tests.fake_github.server import Call
 from tests.gitrepo import make_repo
 from tests.payloads import payload
 from tests.test_commands_once import reactions_sent, store_settings  # noqa: F401 - a fixture
@@ -234,6 +235,25 @@ async def test_an_ignore_whose_review_failed_is_recorded_once(
     (run,) = github.check_runs
     assert "by @mona: a revoked test key" in run["output"]["summary"]
     assert github.reactions == [(555, "eyes"), (555, "+1")]  # 👀 sent again is the same one
+
+
+async def test_an_ignore_counts_at_once_even_when_the_conversation_lags(
+    bot: TestClient[Any, Any], github: FakeGitHub, tmp_path: Path
+) -> None:
+    """The review right after the reply may read a conversation that does not show it yet: the
+    ignore it was asked for applies all the same."""
+    open_pull(github, tmp_path / "repo", BASE, HEAD)
+    github.set_permission(REPO, "mona", "write")
+
+    async def lag_after_the_reply(call: Call) -> None:
+        github.lagging_comment_lists = 1
+
+    github.before("POST", f"/repos/{REPO}/issues/7/comments", lag_after_the_reply)
+    await ask(bot, "mona", IGNORE)
+    assert github.lagging_comment_lists == 0  # the review's listing left the reply out
+    (run,) = github.check_runs
+    assert run["conclusion"] == "neutral"
+    assert "by @mona: a revoked test key (1 finding not reported)" in run["output"]["summary"]
 
 
 async def test_an_edited_comment_is_not_a_command(

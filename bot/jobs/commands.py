@@ -28,8 +28,9 @@ log = logging.getLogger(__name__)
 NO_REACTION = "none"  # a command answered by its reply alone (a refused recheck)
 CHANGES = frozenset({"recheck", "ignore"})  # commands that need write access
 
-Review = Callable[[], Awaitable[Evaluation | None]]
-"""Review the PR's current head again and publish it; None when there was nothing to review."""
+Review = Callable[[tuple[ignores.Ignore, ...]], Awaitable[Evaluation | None]]
+"""Review the PR's current head again and publish it, with these ignores besides those read
+from the conversation; None when there was nothing to review."""
 
 
 class Answers(Protocol):
@@ -56,17 +57,21 @@ async def command(
         await api.react(job.comment_id, reaction)
 
 
-async def recorded_ignores(api: RepoAPI, number: int, bot_login: str) -> list[ignores.Ignore]:
-    """Read the PR's ignores back from the app's own answers in its conversation.
+async def recorded_ignores(
+    api: RepoAPI, number: int, bot_login: str, also: tuple[ignores.Ignore, ...] = ()
+) -> list[ignores.Ignore]:
+    """Read the PR's ignores back from the app's own answers in its conversation, plus `also`
+    (one just recorded) when the conversation does not show it yet.
 
     Only comments by the app's user count: anyone can write a marker line in a comment.
     """
-    found = []
+    found: list[ignores.Ignore] = []
     async for comment in api.list_issue_comments(number):
         user = comment.get("user") or {}
         if user.get("login") == bot_login and user.get("type") == "Bot":
             found += ignores.read(comment.get("body") or "")
-    return found
+    seen = {i.comment_id for i in found}
+    return found + [i for i in also if i.comment_id not in seen]
 
 
 async def _answer(api: RepoAPI, job: CommandJob, review: Review, bot_login: str) -> str:
@@ -90,9 +95,11 @@ async def _answer(api: RepoAPI, job: CommandJob, review: Review, bot_login: str)
     return "confused"
 
 
-async def _review(api: RepoAPI, job: CommandJob, review: Review) -> str:
+async def _review(
+    api: RepoAPI, job: CommandJob, review: Review, ignoring: tuple[ignores.Ignore, ...] = ()
+) -> str:
     try:
-        evaluation = await review()
+        evaluation = await review(ignoring)
     except PermanentError:
         await api.react(job.comment_id, "confused")
         raise
@@ -116,7 +123,8 @@ async def _ignore(api: RepoAPI, job: CommandJob, review: Review, bot_login: str)
         log.info("this ignore was recorded by an earlier attempt")
     else:
         await api.comment(job.number, text.ignoring(ignore))
-    return await _review(api, job, review)
+    # Given to the review too: a list read right after the reply may not hold it yet.
+    return await _review(api, job, review, (ignore,))
 
 
 async def _explain(api: RepoAPI, job: CommandJob) -> str:

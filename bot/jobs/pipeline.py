@@ -28,7 +28,7 @@ from bot.logs import bind
 from bot.report import checks
 from bot.report.review import ReviewPlan, marker, plan, posted
 from bot.rules.engine import Evaluation, evaluate, snapshot
-from bot.rules.ignores import split
+from bot.rules.ignores import Ignore, split
 
 log = logging.getLogger(__name__)
 
@@ -94,8 +94,10 @@ class Pipeline:
         if isinstance(job, CommandJob):
             number = job.number
 
-            def rereview() -> Awaitable[Evaluation | None]:
-                return review(api, number, self._app_id, again=True, bot_login=login)
+            def rereview(ignoring: tuple[Ignore, ...]) -> Awaitable[Evaluation | None]:
+                return review(
+                    api, number, self._app_id, again=True, bot_login=login, ignoring=ignoring
+                )
 
             await command(api, job, self._answers, rereview, login)
             return
@@ -119,6 +121,7 @@ async def review(
     again: bool,
     bot_login: str,
     earlier: tuple[str, ...] = (),
+    ignoring: tuple[Ignore, ...] = (),
 ) -> Evaluation | None:
     """Review the PR's current head and publish the result; None when there was nothing to do.
 
@@ -126,8 +129,8 @@ async def review(
     run already exists for it. `earlier` heads are ones this job was queued for or replaced:
     a run an attempt on one of them left in progress is closed as superseded, so no run stays
     in progress after a push (a process killed, the PR pushed before it restarted).
-    Findings a `/readiness ignore` on the PR covers (recorded in `bot_login`'s comments) are
-    left out of the review and counted in the summary.
+    Findings a `/readiness ignore` on the PR covers (recorded in `bot_login`'s comments, or
+    `ignoring`, one just recorded) are left out of the review and counted in the summary.
     """
     pull = await api.get_pull(number)
     if pull.get("state") != "open":
@@ -148,7 +151,8 @@ async def review(
         fork = await api.merge_base(base, head)  # the diff's base side, as `scan --repo` reads
         snap = await snapshot(change, GitHubContents(api, fork, head))
         evaluation = await evaluate(snap)
-        kept, ignored = split(evaluation.findings, await recorded_ignores(api, number, bot_login))
+        recorded = await recorded_ignores(api, number, bot_login, ignoring)
+        kept, ignored = split(evaluation.findings, recorded)
         evaluation = replace(evaluation, findings=kept, ignored=ignored)
         already = posted([c.get("body") async for c in api.list_review_comments(number)])
         already |= posted([r.get("body") async for r in api.list_reviews(number)])

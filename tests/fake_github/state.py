@@ -94,6 +94,9 @@ class GitHubState:
         self._reviews: dict[tuple[str, int], list[dict[str, Any]]] = {}
         self._review_comments: dict[tuple[str, int], list[dict[str, Any]]] = {}
         self._issue_comments: dict[tuple[str, int], list[dict[str, Any]]] = {}
+        self.lagging_comment_lists = 0
+        """How many coming conversation listings leave out the newest comment, as a list read
+        from a replica that lags a write just answered does."""
         self.hooks = HookLog()
 
     # -- setup ------------------------------------------------------------------------------
