@@ -1,4 +1,9 @@
-"""issue_comment `created`: `/readiness <command>` on a pull request."""
+"""issue_comment `created`: `/readiness <command> [arguments]` on a pull request.
+
+Only new comments by people count: an edited comment is not a new command (its `edited` event
+has no handler), and bots (`type` Bot, logins ending `[bot]`, ourselves included) are never
+answered, so two bots cannot talk to each other forever.
+"""
 
 from __future__ import annotations
 
@@ -14,12 +19,17 @@ router = Router()
 PREFIX = "/readiness"
 
 
-def parse_command(body: str) -> str | None:
-    """Return the command of a comment whose first line is `/readiness <command>`, else None."""
-    words = (body.strip().splitlines() or [""])[0].split()
+def parse_command(body: str) -> tuple[str, str] | None:
+    """Return (command, arguments) of a comment whose first line is `/readiness <command> …`.
+
+    None when the comment is not a command; a bare `/readiness` asks for `help`.
+    """
+    words = (body.strip().splitlines() or [""])[0].split(maxsplit=2)
     if not words or words[0].lower() != PREFIX:
         return None
-    return words[1].lower() if len(words) > 1 else "help"
+    if len(words) == 1:
+        return "help", ""
+    return words[1].lower(), words[2] if len(words) > 2 else ""
 
 
 @router.register("issue_comment", action="created")
@@ -28,11 +38,12 @@ async def on_issue_comment_created(event: Event, jobs: list[Job], **_: Any) -> N
     issue, comment = data.issue, data.comment
     if issue.pull_request is None or comment.performed_via_github_app or comment.user is None:
         return
-    if comment.user.type == "Bot":  # never answer bots, ourselves included
+    if comment.user.type == "Bot" or comment.user.login.endswith("[bot]"):
         return
-    command = parse_command(comment.body or "")
-    if command is None:
+    parsed = parse_command(comment.body or "")
+    if parsed is None:
         return
+    command, args = parsed
     jobs.append(
         CommandJob(
             installation_id=data.installation.id,
@@ -42,5 +53,6 @@ async def on_issue_comment_created(event: Event, jobs: list[Job], **_: Any) -> N
             user=comment.user.login,
             command=command,
             delivery_id=event.delivery_id,
+            args=args,
         )
     )

@@ -208,6 +208,10 @@ class RepoAPI:
         """Iterate over every review of the PR, all pages."""
         return self.gh.getiter(f"{self._base}/pulls/{number}/reviews?per_page=100")
 
+    def list_issue_comments(self, number: int) -> AsyncIterator[dict[str, Any]]:
+        """Iterate over every comment of the PR's conversation, oldest first, all pages."""
+        return self.gh.getiter(f"{self._base}/issues/{number}/comments?per_page=100")
+
     async def create_review(self, number: int, body: dict[str, Any], marker: str) -> None:
         """Post one review with its line comments.
 

@@ -53,6 +53,8 @@ class CommandJob:
     user: str
     command: str
     delivery_id: str
+    args: str = ""
+    """The rest of the command's line (`secrets/jwt docs/ -- reason` after `ignore`)."""
 
     @property
     def key(self) -> str:

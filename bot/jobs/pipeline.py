@@ -4,15 +4,15 @@ Effects are idempotent so that a job run twice (a redelivery, a crash and restar
 an unfinished `Readiness` run on the same head is taken over instead of a second one created,
 a push review of a head that already has a finished run is skipped, and comments are deduped by
 fingerprint. A review whose head was superseded by a newer push while it ran is not published;
-its run is completed as `cancelled`. A command is queued once per comment, and a retried one
-resumes after its recorded answer.
+its run is completed as `cancelled`. Commands are answered in `commands.py`.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable
 from dataclasses import replace
-from typing import Any, Protocol
+from typing import Any
 
 from gidgethub import BadRequest, HTTPException
 
@@ -20,9 +20,10 @@ from bot.config import CONFIG_PATH
 from bot.diff.model import Change, ChangedFile
 from bot.diff.parse import from_files_api, parse
 from bot.errors import PermanentError, TransientError
-from bot.github.api import DiffTooLarge, GitHubContents, RepoAPI
+from bot.github.api import AppAPI, DiffTooLarge, GitHubContents, RepoAPI
 from bot.github.auth import AppAuth
 from bot.github.client import GitHubClient
+from bot.jobs.commands import Answers, command, recorded_ignores
 from bot.jobs.model import CommandJob, Job, ReviewJob
 from bot.jobs.repo_config import organisation
 from bot.logs import bind
@@ -30,7 +31,7 @@ from bot.metrics import Metrics
 from bot.report import checks
 from bot.report.review import ReviewPlan, marker, plan, posted
 from bot.rules.engine import Evaluation, evaluate, snapshot
-from bot.rules.registry import rule_table
+from bot.rules.ignores import Ignore, split
 
 log = logging.getLogger(__name__)
 
@@ -42,29 +43,6 @@ PUSH_TRIGGERS = frozenset(
 )
 MAX_FILES = 1_000
 MAX_ADDED_LINES = 100_000
-HELP = (
-    "**Readiness** reviews every push for production-readiness regressions.\n\n"
-    "Commands (for users with write access):\n"
-    "- `/readiness recheck` — run the review again on the current head\n"
-    "- `/readiness help` — show this message\n\n"
-    "Silence a finding on an added line with `readiness:allow` in a comment on it; on a removed "
-    "line, with an `allow:` entry in `.github/readiness.yml` on the base branch.\n\n"
-    "<details><summary>Rules</summary>\n\n{rules}\n</details>"
-)
-NOT_ALLOWED = (
-    "Thanks @{user}! Only people with write access to this repository can ask Readiness to "
-    "re-run. A maintainer can comment `/readiness recheck`, or push a new commit."
-)
-UNKNOWN = "Sorry @{user}, I don't know `/readiness {command}`. Try `/readiness help`."
-NO_REACTION = "none"  # a command answered by its reply alone (a refused recheck)
-
-
-class Answers(Protocol):
-    """Where a command's answer is recorded before its last reaction (the job store)."""
-
-    async def answered(self, comment_id: int) -> str | None: ...
-
-    async def answer(self, comment_id: int, outcome: str) -> None: ...
 
 
 class Pipeline:
@@ -83,6 +61,7 @@ class Pipeline:
         self._app_id = app_id
         self._answers = answers
         self._metrics = metrics
+        self._login: str | None = None
 
     async def __call__(self, job: Job) -> None:
         try:
@@ -113,10 +92,31 @@ class Pipeline:
         token = await self._auth.installation_token(job.installation_id)
         return RepoAPI(self._client.for_token(token, job.installation_id), job.repo)
 
+    async def _bot_login(self) -> str:
+        """The app's own user (`slug[bot]`), whose comments alone may record an ignore."""
+        if self._login is None:
+            app = await AppAPI(self._client, self._auth).get_app()
+            self._login = f"{app['slug']}[bot]"
+        return self._login
+
     async def _run(self, job: Job) -> None:
         api = await self._api(job)
+        login = await self._bot_login()
         if isinstance(job, CommandJob):
-            await command(api, job, self._app_id, self._answers, self._metrics)
+            number = job.number
+
+            def rereview(ignoring: tuple[Ignore, ...]) -> Awaitable[Evaluation | None]:
+                return review(
+                    api,
+                    number,
+                    self._app_id,
+                    again=True,
+                    bot_login=login,
+                    ignoring=ignoring,
+                    metrics=self._metrics,
+                )
+
+            await command(api, job, self._answers, rereview, login)
             return
         numbers = [job.number] if job.number is not None else []
         if job.number is None and job.head_sha:
@@ -128,7 +128,13 @@ class Pipeline:
         for number in numbers:
             again = job.trigger not in PUSH_TRIGGERS
             await review(
-                api, number, self._app_id, again=again, earlier=earlier, metrics=self._metrics
+                api,
+                number,
+                self._app_id,
+                again=again,
+                earlier=earlier,
+                bot_login=login,
+                metrics=self._metrics,
             )
 
 
@@ -138,7 +144,9 @@ async def review(
     app_id: int,
     *,
     again: bool,
+    bot_login: str,
     earlier: tuple[str, ...] = (),
+    ignoring: tuple[Ignore, ...] = (),
     metrics: Metrics | None = None,
 ) -> Evaluation | None:
     """Review the PR's current head and publish the result; None when there was nothing to do.
@@ -146,7 +154,9 @@ async def review(
     `again` is a user's explicit request (recheck, Re-run): it reviews a head even if a finished
     run already exists for it. `earlier` heads are ones this job was queued for or replaced:
     a run an attempt on one of them left in progress is closed as superseded, so no run stays
-    in progress after a push (a process killed, the PR pushed before it restarted). `metrics`
+    in progress after a push (a process killed, the PR pushed before it restarted).
+    Findings a `/readiness ignore` on the PR covers (recorded in `bot_login`'s comments, or
+    `ignoring`, one just recorded) are left out of the review and counted in the summary. `metrics`
     counts the published findings and the semgrep run.
     """
     pull = await api.get_pull(number)
@@ -169,6 +179,9 @@ async def review(
         snap = await snapshot(change, GitHubContents(api, fork, head))
         org = await organisation(api, snap.read(CONFIG_PATH, "base"))
         evaluation = await evaluate(snap, organisation=org, metrics=metrics)
+        recorded = await recorded_ignores(api, number, bot_login, ignoring)
+        kept, ignored = split(evaluation.findings, recorded)
+        evaluation = replace(evaluation, findings=kept, ignored=ignored)
         config = evaluation.config
         review_plan = None
         if config.comments == "review":
@@ -304,43 +317,3 @@ def cap(change: Change) -> Change:
         f"(limits: {MAX_FILES} files, {MAX_ADDED_LINES} added lines per review)"
     )
     return Change(files=tuple(kept), problems=(*change.problems, note))
-
-
-async def command(
-    api: RepoAPI, job: CommandJob, app_id: int, answers: Answers, metrics: Metrics | None = None
-) -> None:
-    """Answer a `/readiness` comment: 👀 at once, then 👍 when done or 😕 when it failed.
-
-    The answer (a reply, or the recheck's review) is recorded before the last reaction, so a job
-    retried after it (the reaction failed) only reacts: nothing is answered twice.
-    """
-    bind(pr=job.number)
-    reaction = await answers.answered(job.comment_id)
-    if reaction is None:
-        await api.react(job.comment_id, "eyes")
-        reaction = await _answer(api, job, app_id, metrics)
-        await answers.answer(job.comment_id, reaction)
-    else:
-        log.info("command already answered; resuming at its reaction")
-    if reaction != NO_REACTION:
-        await api.react(job.comment_id, reaction)
-
-
-async def _answer(api: RepoAPI, job: CommandJob, app_id: int, metrics: Metrics | None) -> str:
-    """Reply to the command or run the review it asks for; return the reaction that ends it."""
-    if job.command == "help":
-        await api.comment(job.number, HELP.format(rules=rule_table()))
-        return "+1"
-    if job.command != "recheck":
-        await api.comment(job.number, UNKNOWN.format(user=job.user, command=job.command))
-        return "confused"
-    if not await api.has_write_access(job.user):
-        log.info("recheck refused: %s has no write access", job.user)
-        await api.comment(job.number, NOT_ALLOWED.format(user=job.user))
-        return NO_REACTION
-    try:
-        evaluation = await review(api, job.number, app_id, again=True, metrics=metrics)
-    except PermanentError:
-        await api.react(job.comment_id, "confused")
-        raise
-    return "+1" if evaluation is not None else "confused"

@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Any
 
 from bot.rules.engine import Evaluation
+from bot.rules.ignores import Ignored
 from bot.rules.model import Finding, Severity
 
 CHECK_NAME = "Readiness"
@@ -129,6 +130,9 @@ def summary(evaluation: Evaluation) -> str:
             where = f"`{f.path}`:{f.line}" + (" (removed line)" if f.side == "LEFT" else "")
             message = f.message.splitlines()[0] if f.message else ""
             lines.append(f"| {_ICON[f.severity]} | `{f.rule}` | {where} | {_cell(message)} |")
+    if evaluation.ignored:
+        lines += ["", "**Ignored on this pull request** (`/readiness ignore`)", ""]
+        lines += [_ignored(item) for item in evaluation.ignored]
     if evaluation.problems:
         lines += ["", "**Not fully reviewed**", ""]
         lines += [f"- {problem}" for problem in evaluation.problems]
@@ -154,6 +158,15 @@ def configs(evaluation: Evaluation) -> str:
     if not evaluation.configs:
         return "built-in defaults"
     return ", then ".join(f"`{name}`" for name in evaluation.configs) + ", then built-in defaults"
+
+
+def _ignored(item: Ignored) -> str:
+    """One ignore: what, where, who, why, and how many findings it hid in this review."""
+    ignore, count = item.ignore, item.findings
+    where = f" on `{ignore.path}`" if ignore.path else ""
+    why = f": {_cell(ignore.reason)}" if ignore.reason else " (no reason given)"
+    hidden = f"{count} finding{'s' if count != 1 else ''}"
+    return f"- `{ignore.rule}`{where}, by @{ignore.by}{why} ({hidden} not reported)"
 
 
 def annotation(finding: Finding) -> dict[str, Any]:

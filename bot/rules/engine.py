@@ -21,6 +21,7 @@ from bot.config import from_snapshot as config_of
 from bot.diff.model import Change
 from bot.redaction import scrub
 from bot.rules import runner, semgrep
+from bot.rules.ignores import Ignored
 from bot.rules.model import Finding, Pack
 from bot.rules.registry import EXTRAS, PACKS
 from bot.snapshot.model import Layout, Snapshot
@@ -49,6 +50,8 @@ class Evaluation:
     config: RepoConfig = field(default_factory=RepoConfig)
     configs: tuple[str, ...] = ()
     baselined: int = 0
+    ignored: tuple[Ignored, ...] = ()
+    """The PR's `/readiness ignore`s, each with how many findings it took out of `findings`."""
 
 
 async def snapshot(change: Change, contents: Contents) -> Snapshot:

@@ -60,18 +60,30 @@ async def test_recheck_comment_queues_a_command() -> None:
     ]
 
 
+async def test_a_command_keeps_the_rest_of_its_line_as_arguments() -> None:
+    data = payload("issue_comment/created")
+    data["comment"]["body"] = "/readiness  IGNORE secrets/jwt docs/  -- an old  sample\nthanks"
+    (job,) = await jobs_for("issue_comment", data)
+    assert isinstance(job, CommandJob)
+    assert (job.command, job.args) == ("ignore", "secrets/jwt docs/  -- an old  sample")
+
+
 @pytest.mark.parametrize(
     ("body", "user_type", "name"),
     [
         ("@all-contributors please add jakebolam", "User", "created"),  # not a command
         ("/readiness recheck", "Bot", "created"),  # bots, ourselves included
+        ("/readiness recheck", "bot-login", "created"),  # an app's login, whatever its type
         ("/readiness recheck", "User", "created.on-issue"),  # an issue, not a PR
     ],
 )
 async def test_other_comments_are_ignored(body: str, user_type: str, name: str) -> None:
     data = payload(f"issue_comment/{name}")
     data["comment"]["body"] = body
-    data["comment"]["user"]["type"] = user_type
+    if user_type == "bot-login":
+        data["comment"]["user"]["login"] = "renovate[bot]"
+    else:
+        data["comment"]["user"]["type"] = user_type
     assert await jobs_for("issue_comment", data) == []
 
 

@@ -46,6 +46,7 @@ ROUTES: list[tuple[str, str, routes.Handler]] = [
     ("POST", "/repos/{owner}/{repo}/pulls/{pull_number}/reviews", writes.create_review),
     ("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/comments", writes.list_review_comments),
     ("POST", "/repos/{owner}/{repo}/pulls/{pull_number}/comments", writes.create_review_comment),
+    ("GET", "/repos/{owner}/{repo}/issues/{issue_number}/comments", writes.list_issue_comments),
     ("POST", "/repos/{owner}/{repo}/issues/{issue_number}/comments", writes.create_issue_comment),
     (
         "POST",

@@ -95,6 +95,9 @@ class GitHubState:
         self._reviews: dict[tuple[str, int], list[dict[str, Any]]] = {}
         self._review_comments: dict[tuple[str, int], list[dict[str, Any]]] = {}
         self._issue_comments: dict[tuple[str, int], list[dict[str, Any]]] = {}
+        self.lagging_comment_lists = 0
+        """How many coming conversation listings leave out the newest comment, as a list read
+        from a replica that lags a write just answered does."""
         self.hooks = HookLog()
         self.manifests = ManifestFlow()  # apps registered from a manifest on the web pages
 
@@ -246,6 +249,10 @@ class GitHubState:
         f = next((f for f in pull.files[pull.head_sha] if f.filename == path), None)
         spec = {"path": path, "line": line, "side": side, "body": body}
         return self.new_review_comment(pull, review, spec, f)
+
+    def add_issue_comment(self, repo: str, number: int, body: str, user: str) -> dict[str, Any]:
+        """Seed a conversation comment left by a person (or another app, `name[bot]`)."""
+        return self.new_issue_comment(self.repo(repo).pulls[number], body, login=user)
 
     # -- views --------------------------------------------------------------------------------
 

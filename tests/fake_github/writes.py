@@ -246,6 +246,17 @@ async def create_issue_comment(request: web.Request) -> web.StreamResponse:
     )
 
 
+async def list_issue_comments(request: web.Request) -> web.StreamResponse:
+    """List a pull request's conversation comments, oldest first."""
+    gh, repo = repo_auth(request)
+    pull = get_pull(repo, request, "issue_number")
+    comments = gh.issue_comments(pull.repo, pull.number)
+    if gh.lagging_comment_lists and comments:
+        gh.lagging_comment_lists -= 1
+        comments = comments[:-1]
+    return paginate(request, comments)
+
+
 async def create_reaction(request: web.Request) -> web.StreamResponse:
     """React to a comment; GitHub answers 200 with the existing reaction for a repeat."""
     gh, _ = repo_auth(request)

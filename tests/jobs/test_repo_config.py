@@ -20,7 +20,7 @@ async def test_effective_config_and_where_each_value_came_from(github: FakeGitHu
     async with aiohttp.ClientSession() as session:
         client = GitHubClient(session, base_url=github.url)
         token = await AppAuth(APP_ID, private, client).installation_token(INSTALLATION)
-        resolved = await effective(RepoAPI(client.for_token(token), REPO), "main")
+        resolved = await effective(RepoAPI(client.for_token(token, INSTALLATION), REPO), "main")
     assert resolved.problems == ()
     assert resolved.files == (".github/readiness.yml", "acme/.github/readiness.yml")
     assert resolved.config.ignore == ("b/", "a/")
