@@ -479,3 +479,75 @@ async def test_a_function_named_for_a_soft_failure_may_return_none(tmp_path: Pat
     assert await found(
         tmp_path, {"README.md": "shop\n"}, {"README.md": "shop\n", path: SOFT_PY}
     ) == [(SWALLOWED, path, SOFT_PY.splitlines().index("    except Exception:", 8) + 1)]
+
+
+REASONED_TS = """\
+import { searchTitles } from "~/api/documents";
+
+export async function loadSuggestions(query: string) {
+  try {
+    await searchTitles(query);
+  } catch {
+    // Fall back to whatever the store already holds rather than
+    // blocking the menu from opening.
+  }
+}
+
+export async function loadLater(query: string) {
+  try {
+    await searchTitles(query);
+  } catch {
+    // TODO: show an error state when the search fails
+  }
+}
+
+export async function loadQuietly(query: string) {
+  try {
+    await searchTitles(query);
+  } catch {
+    // ignore
+  }
+}
+
+export async function loadOrEmpty(query: string) {
+  try {
+    return await searchTitles(query);
+  } catch {
+    // The menu can open without results while the search is down.
+    return [];
+  }
+}
+"""
+
+REASONED_PY = """\
+import requests
+
+
+def warm_cache(url: str) -> None:
+    try:
+        requests.get(url, timeout=2)
+    except Exception:  # warming is best effort: the first real request fills the cache anyway
+        pass
+
+
+def refresh(url: str) -> None:
+    try:
+        requests.get(url, timeout=2)
+    except Exception:
+        pass  # FIXME: retry instead of dropping the refresh
+"""
+
+
+async def test_an_empty_handler_whose_comment_gives_a_reason_is_a_decision(
+    tmp_path: Path,
+) -> None:
+    """ESLint's `no-empty` line: an empty handler that says why it drops the error was decided on
+    and reviewed. A `TODO`, a one-word `// ignore`, or code beside the comment (an empty result
+    returned) is still a dropped outage, and is reported on its own line."""
+    head = {"app/editor/suggestions.ts": REASONED_TS, "shop/cache/warm.py": REASONED_PY}
+    catches = [n for n, t in enumerate(REASONED_TS.splitlines(), 1) if t == "  } catch {"]
+    fixme = REASONED_PY.splitlines().index("    except Exception:") + 1
+    assert await found(tmp_path, {"README.md": "shop\n"}, {"README.md": "shop\n", **head}) == [
+        *((SWALLOWED, "app/editor/suggestions.ts", n) for n in catches[1:]),
+        (SWALLOWED, "shop/cache/warm.py", fixme),
+    ]

@@ -10,6 +10,7 @@ from bot.diff.parse import parse
 from bot.rules.data_layer import (
     CANNED_FALLBACK,
     CANNED_RESPONSE,
+    IN_MEMORY_STORE,
     LITERAL_RECORDS,
     PACK,
     QUERY_REPLACED,
@@ -17,7 +18,7 @@ from bot.rules.data_layer import (
 from bot.snapshot.model import Snapshot
 from tests.gitrepo import make_repo
 
-OURS = {CANNED_FALLBACK, CANNED_RESPONSE, LITERAL_RECORDS, QUERY_REPLACED}
+OURS = {CANNED_FALLBACK, CANNED_RESPONSE, LITERAL_RECORDS, QUERY_REPLACED, IN_MEMORY_STORE}
 
 
 def line_of(source: str, needle: str) -> int:
@@ -285,3 +286,36 @@ async def test_an_early_literal_in_a_route_that_still_calls_its_store_is_not_can
     """The store call still feeds the route's answer: an added early return replaced nothing."""
     path = "shop/web/orders.py"
     assert await found(tmp_path, {path: ORDERS_BASE}, {path: GUARDED_HEAD}) == []
+
+
+DRAFTS_BASE = """\
+const pendingSaves = new Map<string, ReturnType<typeof window.setTimeout>>();
+
+export function saveLater(key: string, save: () => void) {
+  pendingSaves.set(key, window.setTimeout(save, 500));
+}
+"""
+
+DRAFTS_HEAD = """\
+const pendingSaves = new Map<string, number>();
+const drafts = new Map<string, string>();
+
+export function saveLater(key: string, save: () => void) {
+  pendingSaves.set(key, window.setTimeout(save, 500));
+}
+
+export function saveDraft(key: string, content: string) {
+  drafts.set(key, content);
+}
+"""
+
+
+async def test_a_container_the_base_already_declared_is_not_the_changes_doing(
+    tmp_path: Path,
+) -> None:
+    """Retyping a module-level map the store already had adds no in-memory store; a new map
+    the store now writes its records to, in the same file, does."""
+    path = "web/src/editor/services/draftService.ts"
+    assert await found(tmp_path, {path: DRAFTS_BASE}, {path: DRAFTS_HEAD}) == [
+        (IN_MEMORY_STORE, path, line_of(DRAFTS_HEAD, "const drafts"))
+    ]

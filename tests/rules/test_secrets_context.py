@@ -66,6 +66,22 @@ def test_identifier_values_of_key_names_are_silent_and_a_random_value_is_not() -
     ) == [(GENERIC, 6, "warning")]
 
 
+def test_go_struct_tags_are_field_metadata_and_a_go_literal_is_not() -> None:
+    """A struct tag's `key:"…"` pairs tell encoders how to write a field (generated protobuf code
+    tags every map field `protobuf_key:"bytes,1,opt,name=key"`); a Go string literal assigned to
+    a secret-like name, or placed in a struct literal, is still a value."""
+    assert found(
+        "proto/gen/api/v1/user_service.pb.go",
+        "type UserSetting_TagsSetting struct {",
+        '\tTags map[string]*Meta `protobuf:"bytes,1,rep,name=tags,proto3" json:"tags,omitempty"'
+        ' protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`',
+        '\tApiKey string `json:"api_key" secret_key:"bytes,2,opt,name=secret_key_value"`',
+        "}",
+        f'var signingKey = "{RANDOM}"',
+        f'cfg := Config{{ApiKey: "{RANDOM}"}}',
+    ) == [(GENERIC, 5, "warning"), (GENERIC, 6, "warning")]
+
+
 def test_unquoted_code_in_templates_is_not_a_literal() -> None:
     """ERB, Jinja and inline scripts pass expressions, not values, after `api_key:`."""
     assert not found(

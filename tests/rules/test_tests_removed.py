@@ -808,3 +808,76 @@ async def test_one_moved_assertion_explains_one_removal_only(tmp_path: Path) -> 
     assert len(copies) == 2
     assert [(f.rule, f.severity) for f in findings] == [("tests/removed-assertion", "warning")]
     assert findings[0].line in copies
+
+
+# --- Go subtests and test handles ---------------------------------------------------------------
+
+GO_USERS = """package users
+
+import "errors"
+
+func Create(name string) error {
+	if name == "" {
+		return errors.New("invalid username")
+	}
+	return nil
+}
+"""
+
+GO_USERS_TEST = """package users
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestCreate(t *testing.T) {
+	t.Run("rejects all-numeric usernames", func(t *testing.T) {
+		err := Create("123")
+		require.Error(t, err)
+		require.Contains(t, err.Error(), "invalid username")
+	})
+
+	t.Run("rejects empty usernames", func(t *testing.T) {
+		err := Create("")
+		if err == nil {
+			t.Fatal("want an error")
+		}
+		require.Contains(t, err.Error(), "invalid username")
+	})
+}
+"""
+
+
+async def test_a_go_subtest_rewritten_for_new_behaviour_loses_no_assertion(
+    tmp_path: Path,
+) -> None:
+    """`t.Run("…")` is a test of its own: renamed and rewritten (the behaviour changed on
+    purpose), it is a new test, not its parent asserting less; and `err.Error()` reads a message,
+    it is no `t.Error`. A subtest that keeps its name but drops a `t.Fatal` asserts less."""
+    head = GO_USERS_TEST.replace(
+        """	t.Run("rejects all-numeric usernames", func(t *testing.T) {
+		err := Create("123")
+		require.Error(t, err)
+		require.Contains(t, err.Error(), "invalid username")""",
+        """	t.Run("accepts all-numeric usernames", func(t *testing.T) {
+		require.NoError(t, Create("123"))""",
+    ).replace(
+        """		if err == nil {
+			t.Fatal("want an error")
+		}
+""",
+        "",
+    )
+    path = "users/users_test.go"
+    base_files = {"users/users.go": GO_USERS, path: GO_USERS_TEST}
+    findings = await removals(tmp_path, base_files, {"users/users.go": GO_USERS, path: head})
+    assert summary(findings) == [
+        (
+            "tests/removed-assertion",
+            path,
+            line_of(GO_USERS_TEST, 't.Fatal("want an error")'),
+            Severity.WARNING,
+        )
+    ]

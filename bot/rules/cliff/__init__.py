@@ -80,7 +80,8 @@ PACK = Pack(
             SWALLOWED,
             Severity.WARNING,
             "A broad error handler around I/O swallows the error, or logs it and returns an "
-            "empty result (a browser page's analytics beacon may drop its failure).",
+            "empty result (a browser page's analytics beacon may drop its failure, and an empty "
+            "handler whose comment gives its reason was decided on).",
             "Let the error propagate, or log it and return an error the caller can see.",
         ),
         Rule(

@@ -4,11 +4,15 @@ A handler is judged from the parse tree by what it guards and what it does (`han
 around a parse or a validation that returns a falsy value (`new URL(x)`, `jwt.decode`, `int(x)`,
 `JSON.parse`) is how such calls are used. A broad handler (`except Exception`, a bare `except`, a
 JS `catch`) around a database, HTTP, file or queue call that drops the error — no raise, no log,
-no error returned — turns an outage into an empty result nobody is alerted to.
+no error returned — turns an outage into an empty result nobody is alerted to. An empty handler
+whose comment says why the error may be dropped was decided on and reviewed (ESLint's `no-empty`
+draws the same line); one that only says `TODO` was not.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from functools import cached_property
 
 from bot.diff.model import ChangedFile, FileStatus
@@ -39,6 +43,15 @@ BARE = (
     "A bare `except:` also catches KeyboardInterrupt and SystemExit and hides bugs such as "
     "NameError behind the fallback. Catch the specific exceptions you expect."
 )
+# An empty handler's code once its comments are gone: the clause, then nothing but `pass`.
+_EMPTY_CLAUSE = re.compile(
+    r"""^[\s}]*(?:catch\b[^{]*\{|\.?catch\s*\(\s*(?:async\s*)?(?:\(?[\w\s,]*\)?\s*=>|function\s*
+    \([\w\s,]*\))\s*\{|except\b[^:]*:)[\s;]*(?:pass)?[\s;})]*$""",
+    re.VERBOSE,
+)
+_COMMENT = re.compile(r"(?:#|//|/\*+|^\s*\*)(?P<text>.*?)(?:\*/)?\s*$")
+_LATER = re.compile(r"\b(?:todo|fixme|xxx|hack|tbd)\b", re.IGNORECASE)
+REASON_WORDS = 3  # `// ignore` names no reason; "the menu still opens without it" does
 
 
 def check_swallowed_errors(snap: Snapshot) -> list[Finding]:
@@ -51,12 +64,15 @@ def check_swallowed_errors(snap: Snapshot) -> list[Finding]:
         ):
             continue
         added = {line.number: line for line in changed.added}
+        text = snap.head_or_diff(changed).text or ""
         for handler in head_handlers(snap, changed):
             if beacon(handler, changed.path):
                 continue
             line = added.get(handler.line)
             verdict = judge(handler) if line and not COMMENT_LINE.match(line.text) else None
             if line is None or verdict is None or base.had(handler, verdict[0]):
+                continue
+            if verdict[0] == SWALLOWED and explained(handler, text.splitlines()):
                 continue
             findings.append(
                 make_finding(verdict[0], changed.path, line, Severity.WARNING, verdict[1])
@@ -89,6 +105,27 @@ def beacon(handler: Handler, path: str) -> bool:
         return False
     named = set(words(path)) | set(words(handler.function))
     return handler.keepalive or bool(named & TELEMETRY_WORDS)
+
+
+def explained(handler: Handler, lines: Sequence[str]) -> bool:
+    """Tell whether a handler is empty but for a comment that gives the reason it drops the error.
+
+    `lines` is the file's head text; the handler spans `handler.line` to `handler.end` (1-based).
+    A comment of fewer than `REASON_WORDS` words, or one that defers the work (`TODO`, `FIXME`),
+    gives no reason.
+    """
+    code, notes = [], []
+    for text in lines[handler.line - 1 : handler.end]:
+        comment = _COMMENT.search(text)
+        code.append(text[: comment.start()] if comment else text)
+        if comment:
+            notes.append(comment["text"])
+    said = " ".join(notes)
+    return (
+        _EMPTY_CLAUSE.match(" ".join(code)) is not None
+        and len(said.split()) >= REASON_WORDS
+        and _LATER.search(said) is None
+    )
 
 
 def head_handlers(snap: Snapshot, changed: ChangedFile) -> list[Handler]:

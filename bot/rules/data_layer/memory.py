@@ -1,9 +1,14 @@
-"""Store-like modules whose persistence is a module-level dict or list: data lost on restart."""
+"""Store-like modules whose persistence is a module-level dict or list: data lost on restart.
+
+Only a container the change brings is judged: one the base side already declared under the same
+name (a type annotation added, a line reformatted) was there before, and is not this change's doing.
+"""
 
 from __future__ import annotations
 
 import re
 
+from bot.diff.model import FileStatus
 from bot.rules.code import (
     IO,
     is_data_access,
@@ -21,6 +26,9 @@ _CONTAINER = re.compile(
     (?:\{\s*\}|\[\s*\]|dict\(\s*\)|list\(\s*\)|(?:collections\.)?(?:defaultdict|OrderedDict)\(
     |new\s+(?:Map|Set)\b(?:<[^>]*>)?\(\s*\))\s*;?\s*(?:(?:\#|//).*)?$""",
     re.VERBOSE,
+)
+_MODULE_NAME = re.compile(
+    r"^(?:export\s+)?(?:(?:const|let|var)\s+)?(?P<name>[A-Za-z_$][\w$]*)\s*(?::[^=]+)?=(?!=)"
 )
 # Module-level containers that are not persistence: caches, registries, configuration.
 _NOT_STORAGE = re.compile(
@@ -43,6 +51,9 @@ def check_in_memory_stores(snap: Snapshot) -> list[Finding]:
             for line in changed.added
             if (match := _CONTAINER.match(line.text)) and not _NOT_STORAGE.search(match["name"])
         ]
+        if containers and changed.status is not FileStatus.ADDED:
+            had = _declared(snap.source(changed.old_path or changed.path, "base").lines)
+            containers = [(line, name) for line, name in containers if name not in had]
         if not containers:
             continue
         head = snap.head_lines(changed)
@@ -64,3 +75,8 @@ def check_in_memory_stores(snap: Snapshot) -> list[Finding]:
                 make_finding(IN_MEMORY_STORE, changed.path, line, Severity.WARNING, message)
             )
     return findings
+
+
+def _declared(lines: list[str]) -> frozenset[str]:
+    """Return the names a side of a file assigns at module level, whatever their value's type."""
+    return frozenset(match["name"] for text in lines if (match := _MODULE_NAME.match(text)))

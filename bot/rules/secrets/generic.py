@@ -44,6 +44,9 @@ _SECRET_NAME = re.compile(
 )
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
 _AWS_SECRET = re.compile(r"[A-Za-z0-9/+]{40}")
+# A Go struct tag (`reflect.StructTag`'s convention): a raw string of `key:"value"` pairs, the
+# field's metadata for encoders (`protobuf_key:"bytes,1,opt,name=key"`), never a value it holds.
+_STRUCT_TAG = re.compile(r'`(?:[A-Za-z_][\w-]*:"[^"`]*"[ \t]*)+`')
 _ASSIGNMENT = re.compile(
     r"(?P<key>(?i:password|passwd|passphrase|secret|api[_-]?key|access[_-]?key|private[_-]?key"
     r"|auth[_-]?key|token|credentials?)|(?<=[A-Za-z0-9][_.-])(?i:key)|(?<=[a-z])Key)"
@@ -78,6 +81,8 @@ def assignments(
             if not _EXPRESSION.isdisjoint(value):
                 continue
         if any(start < other_end and other_start < end for other_start, other_end in taken):
+            continue
+        if match["quote"] == '"' and _in_struct_tag(text, start, end):
             continue
         before = _name_before(text, match.start())
         name = before + match["key"]
@@ -136,6 +141,13 @@ def _public_name(before: str, keyword: str) -> bool:
     if any(word in squashed for word in ("public", "csrf", "xsrf")):
         return True
     return keyword.lower() == "key" and squashed.endswith((*PUBLIC_KEY_NAMES, "_id"))
+
+
+def _in_struct_tag(text: str, start: int, end: int) -> bool:
+    """Tell whether a quoted value is one of a Go struct tag's `key:"value"` pairs."""
+    if "`" not in text:
+        return False
+    return any(tag.start() < start and end < tag.end() for tag in _STRUCT_TAG.finditer(text))
 
 
 def _aws_secret_name(name: str) -> bool:

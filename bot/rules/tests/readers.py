@@ -6,6 +6,7 @@ callers fall back to the diff's lines.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator, Sequence
 
 import tree_sitter
@@ -403,6 +404,7 @@ def _ruby(root: tree_sitter.Node) -> Suite:
 # --- Go -----------------------------------------------------------------------------------------
 
 _GO_FAILS = frozenset({"Error", "Errorf", "Fatal", "Fatalf", "Fail", "FailNow"})
+_GO_HANDLE = re.compile(r"\*\s*testing\.(?:T|B|F|TB)\b|^testing\.TB$")
 _GO_PACKAGES = frozenset({"assert", "require"})
 
 
@@ -418,30 +420,81 @@ def _go_callee(call: tree_sitter.Node) -> tuple[str, str]:
 
 
 def _go(root: tree_sitter.Node) -> Suite:
+    """Read `TestX` functions and their subtests: `t.Run("name", func(t *testing.T) {...})` is a
+    test of its own (`go test -run 'TestX/name'`), keyed `TestX > name`, and its assertions are
+    its own, not its parent's: renaming or rewriting one subtest leaves its siblings alone."""
     tests: list[Test] = []
     helpers: dict[str, tuple[int, tuple[str, ...]]] = {}
     bodies: dict[str, str] = {}
+    handles = _go_handles(root)
     for node in root.named_children:
         if node.type not in {"function_declaration", "method_declaration"}:
             continue
         name_node = node.child_by_field_name("name")
         name = text_of(name_node) if name_node is not None else ""
-        found, calls = [], []
-        for child in walk(node, named=False):
-            if child.type != "call_expression":
-                continue
-            operand, callee = _go_callee(child)
-            if callee in _GO_FAILS or operand in _GO_PACKAGES:
-                text = normalise(text_of(child))
-                found.append(Assertion(_line(child), text, text))
-            elif callee:
-                calls.append(callee)
-        if node.type == "function_declaration" and name.startswith("Test"):
+        is_test = node.type == "function_declaration" and name.startswith("Test")
+        subtests = list(_go_subtests(node)) if is_test else []
+        inside = [(sub.start_byte, sub.end_byte) for _, sub in subtests]
+        found, calls = _go_body(node, inside, handles)
+        if is_test:
             tests.append(_test(name, name, node, found, calls))
+            for title, sub in subtests:
+                sub_found, sub_calls = _go_body(sub, [], handles)
+                tests.append(_test(f"{name} > {title}", title, sub, sub_found, sub_calls))
         else:
             helpers[name] = (len(found), tuple(calls))
             bodies[name] = text_of(node)
     return Suite(tuple(tests), resolve(helpers), bodies=bodies)
+
+
+def _go_subtests(test: tree_sitter.Node) -> Iterator[tuple[str, tree_sitter.Node]]:
+    """Yield (name, call) for each `t.Run` with a literal name directly in a test's body (one
+    nested in another subtest belongs to that subtest)."""
+    end = -1
+    for call in walk(test):
+        if call.type != "call_expression" or _go_callee(call)[1] != "Run":
+            continue
+        if call.start_byte < end:
+            continue
+        arguments = call.child_by_field_name("arguments")
+        first = arguments.named_children[0] if arguments and arguments.named_children else None
+        if first is not None and first.type in {"interpreted_string_literal", "raw_string_literal"}:
+            end = call.end_byte
+            yield text_of(first)[1:-1], call
+
+
+def _go_handles(root: tree_sitter.Node) -> frozenset[str]:
+    """Name the parameters of type `*testing.T` (or B, F, TB): only their `Error`, `Fatal`, …
+    fail a test; `err.Error()` reads an error's message."""
+    return frozenset(
+        text_of(name)
+        for node in walk(root)
+        if node.type == "parameter_declaration"
+        and (kind := node.child_by_field_name("type")) is not None
+        and _GO_HANDLE.search(text_of(kind))
+        for name in node.children_by_field_name("name")
+    )
+
+
+def _go_body(
+    node: tree_sitter.Node, skip: Sequence[tuple[int, int]], handles: frozenset[str]
+) -> tuple[list[Assertion], list[str]]:
+    """Return the assertions and calls of a function or subtest, leaving out the `skip` spans:
+    a `require`/`assert` call, or a failing call on a test handle (`t.Errorf`)."""
+    found: list[Assertion] = []
+    calls: list[str] = []
+    for child in walk(node, named=False):
+        if child.type != "call_expression":
+            continue
+        if any(start <= child.start_byte and child.end_byte <= end for start, end in skip):
+            continue
+        operand, callee = _go_callee(child)
+        if (callee in _GO_FAILS and operand in handles) or operand in _GO_PACKAGES:
+            text = normalise(text_of(child))
+            found.append(Assertion(_line(child), text, text))
+        elif callee:
+            calls.append(callee)
+    return found, calls
 
 
 _READERS = {
