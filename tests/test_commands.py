@@ -90,10 +90,10 @@ async def test_explain_of_a_misspelt_rule_suggests_the_closest(
 @pytest.mark.parametrize(
     ("config", "source", "shown"),
     [
-        (None, "no `.github/readiness.yml` on the base branch", "disable: []"),
-        ("disable: [cliff]\n", "`.github/readiness.yml` on the base branch", "- cliff"),
-        ("disable: [clif]\n", "`.github/readiness.yml` on the base branch", "did you mean `cliff`"),
-        ("allow: [", "is invalid, so the built-in defaults", "not valid YAML"),
+        (None, ":** the built-in defaults (the base branch at", "disable: []"),
+        ("disable: [cliff]\n", "`.github/readiness.yml`, then the built-in defaults", "- cliff"),
+        ("disable: [clif]\n", "`.github/readiness.yml`, then the built-in", "did you mean `cliff`"),
+        ("allow: [", ":** the built-in defaults (the base branch at", "not valid YAML"),
     ],
 )
 async def test_config_shows_the_effective_config_and_the_file_it_came_from(
@@ -109,9 +109,9 @@ async def test_config_shows_the_effective_config_and_the_file_it_came_from(
     await ask(bot, "visitor", "/readiness config")
     (reply,) = replies(github)
     assert source in reply and shown in reply
-    assert "# built-in default\nignore: []" in reply  # every default is filled in, and said so
+    assert "ignore: []  # built-in default" in reply  # every default is filled in, and said so
     if config == "disable: [cliff]\n":
-        assert "# from .github/readiness.yml\ndisable:\n- cliff" in reply
+        assert "disable:  # .github/readiness.yml\n- cliff" in reply
     assert reactions_sent(github) == ["eyes", "+1"]
     assert permission_lookups(github, "visitor") == 0
 

@@ -38,6 +38,12 @@ async def review(
     return run
 
 
+def org_queries(github: FakeGitHub) -> list[Any]:
+    """The GraphQL requests about the organisation's `.github` repository (a review also reads
+    its own files with one)."""
+    return [c for c in github.calls("POST", "/graphql") if c.json["variables"]["name"] == ".github"]
+
+
 def titles(run: dict[str, Any]) -> dict[str, str]:
     """Annotated rule -> its level."""
     return {a["title"]: a["annotation_level"] for a in run["output"]["annotations"]}
@@ -53,7 +59,7 @@ async def test_the_organisation_s_file_applies_with_one_graphql_request(
     assert (
         "Config: `acme/.github/readiness.yml`, then built-in defaults." in run["output"]["summary"]
     )
-    (query,) = github.calls("POST", "/graphql")
+    (query,) = org_queries(github)
     assert query.json["variables"]["owner"] == "acme"
     assert not github.calls(path=f"/repos/{ORG_REPO}/*")
 
@@ -82,7 +88,7 @@ async def test_extends_false_stops_inheritance_without_asking_github(
     with_org(github, {"readiness.yml": b"disable: [secrets, tests]\n"})
     run = await review(bot, github, tmp_path, "extends: false\n")
     assert set(titles(run)) == {"secrets/stripe-key", "tests/skipped-test"}
-    assert not github.calls("POST", "/graphql")
+    assert not org_queries(github)
     assert "Config: `.github/readiness.yml`, then built-in defaults." in run["output"]["summary"]
 
 
@@ -97,7 +103,7 @@ async def test_no_organisation_repository_is_no_organisation_config(
     assert run["conclusion"] == "failure"
     assert "Not fully reviewed" not in run["output"]["summary"]
     assert "Config: built-in defaults." in run["output"]["summary"]
-    assert len(github.calls("POST", "/graphql")) == 1
+    assert len(org_queries(github)) == 1
 
 
 async def test_a_broken_organisation_file_is_named_and_the_run_is_neutral(
@@ -244,7 +250,7 @@ async def test_a_failing_graphql_answer_is_retried(
     bot: TestClient[Any, Any], github: FakeGitHub, tmp_path: Path
 ) -> None:
     with_org(github, {"readiness.yml": b"disable: [tests]\n"})
-    github.fail("POST", "/graphql", 502)
+    github.fail("POST", "/graphql", 502)  # the review's first query: its own files
     run = await review(bot, github, tmp_path)
     assert not any(t.startswith("tests/") for t in titles(run))
-    assert len(github.calls("POST", "/graphql")) == 2
+    assert len(github.calls("POST", "/graphql")) == 3 and len(org_queries(github)) == 1

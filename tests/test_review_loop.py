@@ -370,14 +370,17 @@ async def test_a_review_reads_every_file_it_needs_in_one_graphql_request(
     data = open_pull(github, tmp_path / "repo", BASE, HEAD)
     await deliver(bot, "pull_request", data)
     assert await settle(bot) == {"done": 1}
-    (query,) = github.calls("POST", "/graphql")
+    own = [c for c in github.calls("POST", "/graphql") if c.json["variables"]["name"] == "shop"]
+    (query,) = own
     expressions = set(query.json["variables"].values()) - {"acme", "shop"}
     head = data["pull_request"]["head"]["sha"]
     assert f"{head}:shop/config.py" in expressions
     assert not github.calls("GET", f"/repos/{REPO}/contents/*")
     # The review's own requests (the token and the app's startup reads are not per review):
     # the PR twice (its head, then again right before publishing), the diff, the merge base,
-    # both trees, the files, the run (find, create, complete), the markers (comments, reviews)
-    # and the review itself. Before the GraphQL read, each file took a request per side.
+    # both trees, the files, the organisation's config, the run (find, create, complete), the
+    # markers (review comments, reviews, the conversation's `/readiness ignore` replies) and the
+    # review itself. Before the GraphQL read, each file took a request per side.
     made = [f"{c.method} {c.path}" for c in github.calls() if not c.path.startswith("/app")]
-    assert len(made) == 13, made
+    assert len(made) == 15, made
+    assert f"GET /repos/{REPO}/issues/7/comments" in made

@@ -13,10 +13,11 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
-from bot.config import CONFIG_PATH, built_in_ids, parse
+from bot.config import built_in_ids
 from bot.errors import PermanentError
 from bot.github.api import RepoAPI
 from bot.jobs.model import CommandJob
+from bot.jobs.repo_config import effective
 from bot.logs import bind
 from bot.report import answers as text
 from bot.rules import ignores, semgrep
@@ -138,20 +139,13 @@ async def _explain(api: RepoAPI, job: CommandJob) -> str:
 
 
 async def _config(api: RepoAPI, job: CommandJob) -> str:
-    """Show the config the PR's review applies: the file on the base side of its diff."""
+    """Show the config the PR's review applies: the repository's file on the base side of its
+    diff over the organisation's, over the defaults, and where each setting came from."""
     pull = await api.get_pull(job.number)
     fork = await api.merge_base(str(pull["base"]["sha"]), str(pull["head"]["sha"]))
-    data = await api.get_content(CONFIG_PATH, fork)
-    config, problem = parse(None if data is None else data.decode(errors="replace"))
-    at = f"on the base branch (at `{fork[:12]}`)"
-    if data is None:
-        source = f"no `{CONFIG_PATH}` {at}, so the built-in defaults"
-    elif problem is not None:
-        source = f"`{CONFIG_PATH}` {at} is invalid, so the built-in defaults"
-    else:
-        source = f"`{CONFIG_PATH}` {at}"
-    trusted = {i for _, i in config.named() if i.startswith(f"{semgrep.RULE_PACK}/")}
-    known = built_in_ids(PACKS) | trusted
-    problems = [problem] if problem is not None else config.unknown_ids(known)
-    await api.comment(job.number, text.config_text(config, source, problems))
+    resolved = await effective(api, fork)
+    files = ", then ".join(f"`{name}`" for name in resolved.files)
+    source = f"{files}, then the built-in defaults" if files else "the built-in defaults"
+    source += f" (the base branch at `{fork[:12]}`)"
+    await api.comment(job.number, text.config_text(resolved, source))
     return "+1"

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import logging
 
-from gidgethub import QueryError
-
 from bot.config import (
     CONFIG_PATH,
     ORG_PATHS,
@@ -25,6 +23,7 @@ from bot.config import (
     trusted_ids,
 )
 from bot.github.api import RepoAPI
+from bot.github.client import QueryRefused
 from bot.rules.registry import PACKS
 
 log = logging.getLogger(__name__)
@@ -41,7 +40,7 @@ async def organisation(api: RepoAPI, own: str | None) -> Layer | None:
     owner = api.repo.partition("/")[0]
     try:
         files = await api.read_default_branch(f"{owner}/{ORG_REPO}", ORG_PATHS)
-    except QueryError as exc:
+    except QueryRefused as exc:
         log.warning("the organisation's config could not be read: %s", exc)
         return Layer(
             f"{owner}/{ORG_REPO}",

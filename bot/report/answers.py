@@ -10,7 +10,7 @@ import difflib
 
 import yaml
 
-from bot.config import CONFIG_PATH, RepoConfig
+from bot.config import CONFIG_PATH, Resolved
 from bot.rules import semgrep
 from bot.rules.engine import SUPPRESSIONS
 from bot.rules.ignores import Ignore
@@ -109,21 +109,15 @@ def suggestion(rule_id: str) -> str:
     return f" (did you mean `{close[0]}`?)" if close else " (`/readiness help` lists them)"
 
 
-def config_text(config: RepoConfig, source: str, problems: list[str]) -> str:
-    """Show the effective config with every default filled in, each setting saying whether
-    the file set it or it is the built-in default, and which file applied (`source`)."""
-    values = config.model_dump(mode="json")
-    effective = "".join(
-        f"# {'from ' + CONFIG_PATH if name in config.model_fields_set else 'built-in default'}\n"
-        + yaml.safe_dump({name: value}, sort_keys=False)
-        for name, value in values.items()
-    )
+def config_text(resolved: Resolved, source: str) -> str:
+    """Show the effective config with every default filled in, each setting followed by the
+    file that set it or `built-in default`, and which files applied (`source`)."""
     lines = [f"**Configuration for this pull request:** {source}.", ""]
-    if problems:
+    if resolved.problems:
         lines += ["**Problems** (the review reports them too):", ""]
-        lines += [f"- {problem}" for problem in problems]
+        lines += [f"- {problem}" for problem in resolved.problems]
         lines += [""]
-    lines += ["The effective configuration:", "", "```yaml", effective.rstrip(), "```"]
+    lines += ["The effective configuration:", "", "```yaml", resolved.describe().rstrip(), "```"]
     return "\n".join(lines)
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from bot.github.api import BLOBS_PER_QUERY, GitHubContents, RepoAPI
 from bot.github.auth import AppAuth
-from bot.github.client import GitHubClient, graphql_url
+from bot.github.client import GitHubClient
 from tests.conftest import APP_ID, INSTALLATION, REPO
 from tests.fake_github import FakeGitHub, make_app_key
 from tests.fake_github.graphql import TEXT_LIMIT
@@ -99,8 +99,3 @@ async def test_a_file_graphql_truncates_is_read_whole_through_rest(
     }
     (read,) = github.calls("GET", f"/repos/{REPO}/contents/*")
     assert read.path.endswith("/big.py")
-
-
-def test_the_graphql_endpoint_follows_the_rest_api_url() -> None:
-    assert graphql_url("https://api.github.com") == "https://api.github.com/graphql"
-    assert graphql_url("https://ghe.example.com/api/v3/") == "https://ghe.example.com/api/graphql"
