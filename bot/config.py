@@ -80,6 +80,9 @@ class RepoConfig(BaseModel):
     fail_on: Literal["error", "warning", "never"] = "error"
     """The lowest severity that makes the check run fail: `error`, `warning`, or `never` (the
     run is at worst neutral)."""
+    drafts: Literal["neutral", "review"] = "neutral"
+    """A draft pull request's check run: `neutral` (reviewed and commented, but failing findings
+    do not fail the check until it is marked ready for review), or `review` (judged as any)."""
     comments: CommentsMode = "review"
     """Where findings go besides the check run's summary: `review` (a pull request review with
     line comments, and annotations), `annotations-only` (no review), or `off` (summary only)."""

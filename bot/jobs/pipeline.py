@@ -38,8 +38,10 @@ log = logging.getLogger(__name__)
 UNAUTHORIZED = 401
 UNPROCESSABLE = 422
 GONE = frozenset({404, 410, 422})  # the PR, repo or commit is gone: retrying cannot help
+# A draft marked ready for review is judged again on the same head (its run may have been held
+# neutral), so `ready_for_review` is not one of these.
 PUSH_TRIGGERS = frozenset(
-    f"pull_request.{action}" for action in ("opened", "reopened", "synchronize", "ready_for_review")
+    f"pull_request.{action}" for action in ("opened", "reopened", "synchronize")
 )
 MAX_FILES = 1_000
 MAX_ADDED_LINES = 100_000
@@ -181,7 +183,8 @@ async def review(
         evaluation = await evaluate(snap, organisation=org, metrics=metrics)
         recorded = await recorded_ignores(api, number, bot_login, ignoring)
         kept, ignored = split(evaluation.findings, recorded)
-        evaluation = replace(evaluation, findings=kept, ignored=ignored)
+        draft = bool(pull.get("draft"))
+        evaluation = replace(evaluation, findings=kept, ignored=ignored, draft=draft)
         config = evaluation.config
         review_plan = None
         if config.comments == "review":

@@ -41,13 +41,19 @@ _FAILING = {
 }
 
 
+def _held(evaluation: Evaluation) -> bool:
+    """Tell whether a draft's failing findings wait for it to be ready (`drafts: neutral`)."""
+    return evaluation.draft and evaluation.config.drafts == "neutral"
+
+
 def conclusion(evaluation: Evaluation) -> Conclusion:
-    """`failure` on a finding at or above the config's `fail_on` (an error, by default);
+    """`failure` on a finding at or above the config's `fail_on` (an error, by default), unless
+    the pull request is a draft and the config holds drafts (`drafts: neutral`, the default);
     `neutral` on other findings or when part of the change could not be reviewed (a green check
     must mean the whole change was read); else `success`.
     """
     failing = _FAILING[evaluation.config.fail_on]
-    if any(f.severity in failing for f in evaluation.findings):
+    if any(f.severity in failing for f in evaluation.findings) and not _held(evaluation):
         return Conclusion.FAILURE
     if evaluation.findings or evaluation.problems:
         return Conclusion.NEUTRAL
@@ -130,6 +136,12 @@ def summary(evaluation: Evaluation) -> str:
             where = f"`{f.path}`:{f.line}" + (" (removed line)" if f.side == "LEFT" else "")
             message = f.message.splitlines()[0] if f.message else ""
             lines.append(f"| {_ICON[f.severity]} | `{f.rule}` | {where} | {_cell(message)} |")
+    if _held(evaluation) and findings:
+        lines += [
+            "",
+            "This pull request is a draft: its findings do not fail the check until it is marked "
+            "ready for review (`drafts: review` in `.github/readiness.yml` judges drafts too).",
+        ]
     if evaluation.ignored:
         lines += ["", "**Ignored on this pull request** (`/readiness ignore`)", ""]
         lines += [_ignored(item) for item in evaluation.ignored]

@@ -52,6 +52,8 @@ class Evaluation:
     baselined: int = 0
     ignored: tuple[Ignored, ...] = ()
     """The PR's `/readiness ignore`s, each with how many findings it took out of `findings`."""
+    draft: bool = False
+    """The pull request is a draft: with `drafts: neutral`, the check does not fail yet."""
 
 
 async def snapshot(change: Change, contents: Contents) -> Snapshot:

@@ -140,7 +140,7 @@ def pull_json(gh: GitHubState, pull: Pull, *, full: bool = False) -> dict[str, A
         "locked": False,
         "title": pull.title,
         "body": None,
-        "draft": False,
+        "draft": pull.draft,
         "user": payloads.user(pull.user, gh.url),
         "head": _branch(gh, pull.head_repo, pull.head_ref, pull.head_sha, pull.user),
         "base": _branch(gh, pull.repo, pull.base_ref, pull.base_sha, pull.repo.split("/")[0]),

@@ -40,6 +40,7 @@ class Pull:
     title: str
     head_repo: str
     diff_too_large: bool
+    draft: bool = False  # a draft pull request; tests mark it ready by setting this False
     diffs: dict[str, bytes] = field(default_factory=dict)
     files: dict[str, list[FileDiff]] = field(default_factory=dict)
     merge_base: str = ""  # where head branched off base; the base's tip until the base moves
