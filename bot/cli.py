@@ -113,9 +113,15 @@ def _parser() -> argparse.ArgumentParser:
     setup_cmd.add_argument(
         "--env-file", type=Path, default=Path(".env"), help="where to write (default: .env)"
     )
-    setup_cmd.add_argument("--force", action="store_true", help="replace an existing .env")
-    setup_cmd.add_argument("--host", default="127.0.0.1", help="local page's address")
-    setup_cmd.add_argument("--port", type=int, default=3000, help="local page's port (0: any)")
+    setup_cmd.add_argument(
+        "--force", action="store_true", help="replace an existing .env and key file"
+    )
+    setup_cmd.add_argument(
+        "--host", default="127.0.0.1", help="local page's address (default: 127.0.0.1)"
+    )
+    setup_cmd.add_argument(
+        "--port", type=int, default=3000, help="local page's port (default: 3000; 0: any)"
+    )
     backup_cmd = commands.add_parser(
         "backup", help="copy the SQLite job store to FILE; safe while the server runs"
     )
