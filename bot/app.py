@@ -59,9 +59,9 @@ async def create_app(settings: Settings) -> web.Application:
         async with aiohttp.ClientSession(timeout=timeout) as session:
             client = GitHubClient(session, base_url=settings.github_api_url, metrics=app_metrics)
             auth = AppAuth(settings.app_id, settings.private_key_pem(), client)
-            pipeline = Pipeline(auth, client, settings.app_id, store, app_metrics)
-            workers.start(pipeline, pipeline.abandon)
             api = AppAPI(client, auth)
+            pipeline = Pipeline(auth, client, api, settings.app_id, store, app_metrics)
+            workers.start(pipeline, pipeline.abandon)
 
             async def remember_identity() -> None:  # in the background: start-up never waits
                 app[IDENTITY].append(await identify(api))

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 from aiohttp.test_utils import TestClient
 
 from bot.version import VERSION
+from tests.conftest import deliver, open_pull, settle
 from tests.fake_github import FakeGitHub
+from tests.test_review_loop import BASE, HEAD
 
 
 async def page_with_link(bot: TestClient[Any, Any]) -> tuple[int, str]:
@@ -45,3 +48,14 @@ async def test_the_home_page_works_without_github(start_bot: Any, github: FakeGi
     text = await response.text()
     assert response.status == 200
     assert "The install link is not known" in text and "<h1>Readiness</h1>" in text
+
+
+async def test_the_app_is_described_once_for_the_page_and_the_reviews(
+    bot: TestClient[Any, Any], github: FakeGitHub, tmp_path: Path
+) -> None:
+    """The page's install link and the reviews' own login (whose comments may record an
+    ignore) come from one `GET /app` per process, not one each."""
+    await page_with_link(bot)
+    await deliver(bot, "pull_request", open_pull(github, tmp_path / "repo", BASE, HEAD))
+    assert await settle(bot) == {"done": 1}
+    assert len(github.calls("GET", "/app")) == 1

@@ -287,10 +287,18 @@ class AppAPI:
     def __init__(self, gh: GitHubClient, auth: AppAuth) -> None:
         self.gh = gh
         self._auth = auth
+        self._described: dict[str, Any] | None = None
+        self._describing = asyncio.Lock()
 
     async def get_app(self) -> dict[str, Any]:
-        """Describe this app: its name, slug and `html_url` (the install page is under it)."""
-        return json_of(await self.gh.getitem("/app", jwt=self._auth.app_jwt()))
+        """Describe this app: its name, slug and `html_url` (the install page is under it).
+
+        Read once per AppAPI (the home page and the pipeline share one per process): what
+        GitHub says does not change while the app runs. A failure is not kept."""
+        async with self._describing:
+            if self._described is None:
+                self._described = json_of(await self.gh.getitem("/app", jwt=self._auth.app_jwt()))
+            return self._described
 
     def list_deliveries(self) -> AsyncIterator[dict[str, Any]]:
         """Iterate over the app's webhook deliveries, newest first."""

@@ -54,16 +54,17 @@ class Pipeline:
         self,
         auth: AppAuth,
         client: GitHubClient,
+        app_api: AppAPI,
         app_id: int,
         answers: Answers,
         metrics: Metrics,
     ) -> None:
         self._auth = auth
         self._client = client
+        self._app_api = app_api
         self._app_id = app_id
         self._answers = answers
         self._metrics = metrics
-        self._login: str | None = None
 
     async def __call__(self, job: Job) -> None:
         try:
@@ -96,10 +97,7 @@ class Pipeline:
 
     async def _bot_login(self) -> str:
         """The app's own user (`slug[bot]`), whose comments alone may record an ignore."""
-        if self._login is None:
-            app = await AppAPI(self._client, self._auth).get_app()
-            self._login = f"{app['slug']}[bot]"
-        return self._login
+        return f"{(await self._app_api.get_app())['slug']}[bot]"
 
     async def _run(self, job: Job) -> None:
         api = await self._api(job)
