@@ -6,7 +6,6 @@ from __future__ import annotations
 import importlib.metadata
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -21,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from tests.conftest import APP_ID, SECRET
 from tests.fake_github import make_app_key
+from tests.serving import serving
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "redis-pass-w0rd"
@@ -193,34 +193,18 @@ def test_the_server_logs_where_it_listens_and_sigterm_with_its_version(
 ) -> None:
     """Operators see the version, address and port at start, and why the process stopped."""
     version = importlib.metadata.version("readiness")
-    with subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "serve"],
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-        env=good_env,
-    ) as process:
-        try:
-            assert process.stderr is not None
-            lines = []
-            for line in process.stderr:
-                lines.append(json.loads(line))
-                if " listening on " in lines[-1]["message"]:
-                    break
-            listening = lines[-1]
-            assert listening["version"] == version and listening["host"] == "127.0.0.1"
-            assert (
-                listening["message"]
-                == f"readiness {version} listening on 127.0.0.1 port {listening['port']}"
-            )
-            url = f"http://127.0.0.1:{listening['port']}/healthz"
-            with urllib.request.urlopen(url, timeout=10) as health:
-                assert health.status == 200
-            process.send_signal(signal.SIGTERM)
-            _, rest = process.communicate(timeout=30)
-        finally:
-            process.kill()
-    assert process.returncode == 0
+    with serving(good_env, ROOT) as served:
+        listening = json.loads(served.started[-1])
+        assert listening["version"] == version and listening["host"] == "127.0.0.1"
+        assert (
+            listening["message"]
+            == f"readiness {version} listening on 127.0.0.1 port {listening['port']}"
+        )
+        url = f"http://127.0.0.1:{served.port}/healthz"
+        with urllib.request.urlopen(url, timeout=10) as health:
+            assert health.status == 200
+        rest = served.stop()
+    assert served.process.returncode == 0
     after = [json.loads(line) for line in rest.splitlines()]
     stopping = [entry for entry in after if entry.get("signal") == "SIGTERM"]
     assert [entry["message"] for entry in stopping] == [

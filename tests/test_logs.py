@@ -8,7 +8,6 @@ import io
 import json
 import logging
 import os
-import signal
 import subprocess
 import sys
 import urllib.error
@@ -20,6 +19,7 @@ from typing import Any
 import pytest
 
 from bot import logs
+from tests.serving import serving
 from tests.test_cli_serve import ROOT, good_env
 from tests.test_redaction import secret
 
@@ -35,45 +35,29 @@ def test_the_server_writes_every_line_as_scrubbed_json(good_env: dict[str, str])
     token in the query, another in a header), a refused delivery whose id is a secret, and its
     stop are each one JSON object; no secret is written, only its redacted form."""
     env = {k: v for k, v in good_env.items() if k != "READINESS_LOG_FORMAT"}
-    with subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "serve"],
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-        env=env,
-    ) as process:
-        try:
-            assert process.stderr is not None
-            first = []
-            for line in process.stderr:
-                first.append(line)
-                if " listening on " in line:
-                    break
-            base = f"http://127.0.0.1:{json.loads(first[-1])['port']}"
-            health = urllib.request.Request(
-                f"{base}/healthz?access_token={TOKEN}", headers={"User-Agent": f"probe {SLACK}"}
-            )
-            with urllib.request.urlopen(health, timeout=10) as answer:
-                assert answer.status == 200
-            delivery = urllib.request.Request(
-                f"{base}/webhook",
-                data=b"{}",
-                headers={
-                    "X-GitHub-Event": "push",
-                    "X-GitHub-Delivery": STRIPE,
-                    "X-Hub-Signature-256": "sha256=" + "0" * 64,
-                },
-            )
-            with pytest.raises(urllib.error.HTTPError) as refused:
-                urllib.request.urlopen(delivery, timeout=10)
-            assert refused.value.code == 401
-            refused.value.close()
-            process.send_signal(signal.SIGTERM)
-            _, rest = process.communicate(timeout=30)
-        finally:
-            process.kill()
-    written = "".join(first) + rest
-    assert process.returncode == 0
+    with serving(env, ROOT) as served:
+        base = f"http://127.0.0.1:{served.port}"
+        health = urllib.request.Request(
+            f"{base}/healthz?access_token={TOKEN}", headers={"User-Agent": f"probe {SLACK}"}
+        )
+        with urllib.request.urlopen(health, timeout=10) as answer:
+            assert answer.status == 200
+        delivery = urllib.request.Request(
+            f"{base}/webhook",
+            data=b"{}",
+            headers={
+                "X-GitHub-Event": "push",
+                "X-GitHub-Delivery": STRIPE,
+                "X-Hub-Signature-256": "sha256=" + "0" * 64,
+            },
+        )
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(delivery, timeout=10)
+        assert refused.value.code == 401
+        refused.value.close()
+        rest = served.stop()
+    written = "".join(served.started) + rest
+    assert served.process.returncode == 0
     entries = [json.loads(line) for line in written.splitlines()]  # one object per line
     assert all(isinstance(entry, dict) and entry["message"] for entry in entries)
     for value in (TOKEN, SLACK, STRIPE):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +13,7 @@ from dockerfile_parse import DockerfileParser
 
 from tests.conftest import APP_ID, SECRET, free_port
 from tests.fake_github import make_app_key
+from tests.serving import serving
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -42,26 +42,12 @@ def test_the_healthcheck_passes_on_a_ready_server_and_fails_when_it_is_gone(
         "READINESS_PORT": port,
     }
     check_env = {**os.environ, "READINESS_PORT": port}
-    with subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "serve"],
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=tmp_path,
-        env=env,
-    ) as server:
-        try:
-            assert server.stderr is not None
-            for line in server.stderr:
-                if " listening on " in json.loads(line)["message"]:
-                    break
-            ready = subprocess.run(
-                healthcheck_command(), env=check_env, capture_output=True, timeout=30, check=False
-            )
-            assert ready.returncode == 0, ready.stderr
-            server.send_signal(signal.SIGTERM)
-            server.communicate(timeout=60)
-        finally:
-            server.kill()
+    with serving(env, tmp_path) as server:
+        ready = subprocess.run(
+            healthcheck_command(), env=check_env, capture_output=True, timeout=30, check=False
+        )
+        assert ready.returncode == 0, ready.stderr
+        server.stop(timeout=60)
     gone = subprocess.run(
         healthcheck_command(), env=check_env, capture_output=True, timeout=30, check=False
     )
