@@ -39,9 +39,13 @@ async def review(
 
 
 def org_queries(github: FakeGitHub) -> list[Any]:
-    """The GraphQL requests about the organisation's `.github` repository (a review also reads
-    its own files with one)."""
-    return [c for c in github.calls("POST", "/graphql") if c.json["variables"]["name"] == ".github"]
+    """The GraphQL requests that read the organisation's `.github` repository (a review reads
+    it in the same request as its own files)."""
+    return [
+        c
+        for c in github.calls("POST", "/graphql")
+        if c.json["variables"].get("orgName") == ".github"
+    ]
 
 
 def titles(run: dict[str, Any]) -> dict[str, str]:
@@ -59,8 +63,8 @@ async def test_the_organisation_s_file_applies_with_one_graphql_request(
     assert (
         "Config: `acme/.github/readiness.yml`, then built-in defaults." in run["output"]["summary"]
     )
-    (query,) = org_queries(github)
-    assert query.json["variables"]["owner"] == "acme"
+    (query,) = github.calls("POST", "/graphql")  # the review's own files too
+    assert org_queries(github) == [query] and query.json["variables"]["orgOwner"] == "acme"
     assert not github.calls(path=f"/repos/{ORG_REPO}/*")
 
 
@@ -82,13 +86,15 @@ async def test_the_repository_s_file_lies_over_the_organisation_s(
     )
 
 
-async def test_extends_false_stops_inheritance_without_asking_github(
+async def test_extends_false_stops_inheritance(
     bot: TestClient[Any, Any], github: FakeGitHub, tmp_path: Path
 ) -> None:
+    """The organisation's file rides along the review's one GraphQL request (the repository's
+    own file, which says whether to inherit, is read in that same request) and is not applied."""
     with_org(github, {"readiness.yml": b"disable: [secrets, tests]\n"})
     run = await review(bot, github, tmp_path, "extends: false\n")
     assert set(titles(run)) == {"secrets/stripe-key", "tests/skipped-test"}
-    assert not org_queries(github)
+    assert len(github.calls("POST", "/graphql")) == 1
     assert "Config: `.github/readiness.yml`, then built-in defaults." in run["output"]["summary"]
 
 
@@ -250,7 +256,7 @@ async def test_a_failing_graphql_answer_is_retried(
     bot: TestClient[Any, Any], github: FakeGitHub, tmp_path: Path
 ) -> None:
     with_org(github, {"readiness.yml": b"disable: [tests]\n"})
-    github.fail("POST", "/graphql", 502)  # the review's first query: its own files
+    github.fail("POST", "/graphql", 502)  # the review's query: its files and the org's
     run = await review(bot, github, tmp_path)
     assert not any(t.startswith("tests/") for t in titles(run))
-    assert len(github.calls("POST", "/graphql")) == 3 and len(org_queries(github)) == 1
+    assert len(github.calls("POST", "/graphql")) == 2 and len(org_queries(github)) == 2

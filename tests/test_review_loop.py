@@ -365,22 +365,47 @@ async def test_a_review_that_could_not_read_everything_completes_neutral(
 async def test_a_review_reads_every_file_it_needs_in_one_graphql_request(
     bot: TestClient[Any, Any], github: FakeGitHub, tmp_path: Path
 ) -> None:
-    """Both sides of each changed file, the config and .gitattributes: one GraphQL query (up
-    to 100 files), no request per file. The whole review's requests are counted."""
+    """Both sides of each changed file, the config, .gitattributes, the organisation's config
+    and the app's run on the head: one GraphQL query (up to 100 files), no request per file.
+    The whole review's requests are counted, in order."""
+    typical = {path: text for path, text in HEAD.items() if path != "docs/notes.txt"}
+    data = open_pull(github, tmp_path / "repo", BASE, typical)
+    await deliver(bot, "pull_request", data)
+    assert await settle(bot) == {"done": 1}
+    (query,) = github.calls("POST", "/graphql")
+    expressions = set(query.json["variables"].values())
+    head, base = data["pull_request"]["head"]["sha"], data["pull_request"]["base"]["sha"]
+    assert f"{head}:shop/config.py" in expressions and f"{base}:shop/config.py" in expressions
+    assert "HEAD:readiness.yml" in expressions  # the organisation's, in the same request
+    assert not github.calls("GET", f"/repos/{REPO}/contents/*")
+    # The review's own requests (the token and the app's startup reads are not per review).
+    # The webhook named head and base, so the PR is read once, right before publishing; the
+    # compare gives the merge base and the patches, so the diff is not read; the head's file
+    # listing is the base's with the change applied. Before, this took 15.
+    made = [f"{c.method} {c.path}" for c in github.calls() if not c.path.startswith("/app")]
+    (run,) = runs_for(github, head)
+    assert made == [
+        f"GET /repos/{REPO}/compare/{base}...{head}",
+        f"GET /repos/{REPO}/git/trees/{base}",
+        "POST /graphql",
+        f"POST /repos/{REPO}/check-runs",
+        f"GET /repos/{REPO}/issues/7/comments",  # `/readiness ignore` replies
+        f"GET /repos/{REPO}/pulls/7/comments",  # review markers
+        f"GET /repos/{REPO}/pulls/7/reviews",
+        f"GET /repos/{REPO}/pulls/7",  # still the head? still open? a draft?
+        f"POST /repos/{REPO}/pulls/7/reviews",
+        f"PATCH /repos/{REPO}/check-runs/{run['id']}",
+    ], made
+
+
+async def test_a_file_not_in_utf8_makes_the_review_read_the_raw_diff(
+    bot: TestClient[Any, Any], github: FakeGitHub, tmp_path: Path
+) -> None:
+    """The compare's JSON patches cannot carry bytes that are not UTF-8; the raw diff can,
+    so the review reads it and reports the file as it is."""
     data = open_pull(github, tmp_path / "repo", BASE, HEAD)
     await deliver(bot, "pull_request", data)
     assert await settle(bot) == {"done": 1}
-    own = [c for c in github.calls("POST", "/graphql") if c.json["variables"]["name"] == "shop"]
-    (query,) = own
-    expressions = set(query.json["variables"].values()) - {"acme", "shop"}
-    head = data["pull_request"]["head"]["sha"]
-    assert f"{head}:shop/config.py" in expressions
-    assert not github.calls("GET", f"/repos/{REPO}/contents/*")
-    # The review's own requests (the token and the app's startup reads are not per review):
-    # the PR twice (its head, then again right before publishing), the diff, the merge base,
-    # both trees, the files, the organisation's config, the run (find, create, complete), the
-    # markers (review comments, reviews, the conversation's `/readiness ignore` replies) and the
-    # review itself. Before the GraphQL read, each file took a request per side.
-    made = [f"{c.method} {c.path}" for c in github.calls() if not c.path.startswith("/app")]
-    assert len(made) == 15, made
-    assert f"GET /repos/{REPO}/issues/7/comments" in made
+    reads = github.calls("GET", f"/repos/{REPO}/pulls/7")
+    diffs = [c for c in reads if "diff" in {k.lower(): v for k, v in c.headers.items()}["accept"]]
+    assert len(diffs) == 1

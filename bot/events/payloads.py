@@ -47,6 +47,7 @@ class Commit(Model):
 class PullRequest(Model):
     number: GitHubId
     head: Commit
+    base: Commit
 
 
 class PullRequestEvent(Model):

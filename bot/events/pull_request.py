@@ -25,6 +25,7 @@ async def on_pull_request_changed(event: Event, jobs: list[Job], **_: Any) -> No
             repo=data.repository.full_name,
             number=data.pull_request.number,
             head_sha=data.pull_request.head.sha,
+            base_sha=data.pull_request.base.sha,
             trigger=f"pull_request.{data.action}",
             delivery_id=event.delivery_id,
         )

@@ -22,6 +22,7 @@ DIFF_MEDIA = "application/vnd.github.v3.diff"
 RAW_MEDIA = "application/vnd.github.raw"
 MAX_CONTENT_BYTES = 1_000_000
 MAX_CONCURRENT_READS = 8  # GitHub asks integrators not to fire many requests at once
+COMPARE_FILES = 300  # files GitHub's compare lists at most ("for the entire comparison")
 BLOBS_PER_QUERY = 100  # files per GraphQL request: well inside GitHub's node and time limits
 WRITE_ATTEMPTS = 3  # a creating request whose answer was lost: look, then send again
 WRITE_PERMISSIONS = frozenset({"admin", "write"})  # the base permissions that may push
@@ -68,14 +69,19 @@ class RepoAPI:
         """Iterate over every changed file of the PR, page by page (at most 3,000)."""
         return self.gh.getiter(f"{self._base}/pulls/{number}/files?per_page=100")
 
-    async def merge_base(self, base_sha: str, head_sha: str) -> str:
-        """Return where head branched off base: the base side of the PR's diff.
+    async def compare(self, base_sha: str, head_sha: str) -> Comparison:
+        """Compare the PR's base and head (`base...head`, as the PR's diff does): where head
+        branched off base, and the changed files with their patches, in one request.
 
         A PR's `base.sha` is the base branch's tip, which moves on; files read there would hold
-        changes the diff does not show (a test added on main would look removed by the PR).
+        changes the diff does not show (a test added on main would look removed by the PR), so
+        the base side is read at the merge base. GitHub lists at most COMPARE_FILES files, on
+        the first page only (`per_page` pages the commits, of which one is asked for).
         """
         url = f"{self._base}/compare/{base_sha}...{head_sha}?per_page=1"
-        return str(json_of(await self.gh.getitem(url))["merge_base_commit"]["sha"])
+        data = json_of(await self.gh.getitem(url))
+        files = tuple(dict(entry) for entry in data.get("files") or ())
+        return Comparison(str(data["merge_base_commit"]["sha"]), files)
 
     async def get_content(self, path: str, ref: str) -> bytes | None:
         """Return a file's raw bytes at a ref, or None when it does not exist there."""
@@ -94,34 +100,72 @@ class RepoAPI:
         in one GraphQL request; None for a path absent there (or not a file). Keep `wanted`
         within BLOBS_PER_QUERY. Raises QueryRefused (NOT_FOUND: no such repository visible)."""
         owner, name = (repo or self.repo).split("/", 1)
-        variables: dict[str, str] = {"owner": owner, "name": name}
-        fields = []
-        for n, (sha, path) in enumerate(wanted):
-            variables[f"e{n}"] = f"{sha}:{path}"
-            fields.append(f"f{n}: object(expression: $e{n}) {{ ...blob }}")
-        params = "".join(f", $e{n}: String!" for n in range(len(wanted)))
+        variables: dict[str, Any] = {"owner": owner, "name": name}
+        fields = _blob_fields("f", wanted, variables)
         query = (
-            f"query($owner: String!, $name: String!{params}) {{ "
-            f"repository(owner: $owner, name: $name) {{ {' '.join(fields)} }} }} "
-            "fragment blob on Blob { byteSize isBinary isTruncated text }"
+            f"query({_params(variables)}) {{ "
+            f"repository(owner: $owner, name: $name) {{ {fields} }} }} {BLOB_FRAGMENT}"
         )
         repository = (await self.gh.query(query, variables))["repository"] or {}
-        blobs: list[Blob | None] = []
-        for n in range(len(wanted)):
-            found = repository.get(f"f{n}")
-            if not isinstance(found, dict) or "byteSize" not in found:
-                blobs.append(None)  # absent, or a tree or submodule at that path
-                continue
-            text = found.get("text")
-            blobs.append(
-                Blob(
-                    text=text if isinstance(text, str) else None,
-                    binary=bool(found.get("isBinary")),
-                    truncated=bool(found.get("isTruncated")),
-                    size=int(found["byteSize"]),
-                )
-            )
-        return blobs
+        return [_blob(repository.get(f"f{n}")) for n in range(len(wanted))]
+
+    async def read_review(
+        self,
+        wanted: Sequence[tuple[str, str]],
+        *,
+        head_sha: str,
+        app_id: int,
+        check_name: str,
+        org: tuple[str, Sequence[str]],
+    ) -> ReviewRead:
+        """Read what a review needs before it runs, in one GraphQL request: files of this
+        repository at revisions (`(sha, path)` each, within BLOBS_PER_QUERY), this app's latest
+        check run named `check_name` on `head_sha`, and the default branch's `paths` of the
+        organisation's repository `org` (`(repo, paths)`), which may not exist.
+
+        Raises QueryRefused when any part but the organisation's fails.
+        """
+        owner, name = self.repo.split("/", 1)
+        org_owner, org_name = org[0].split("/", 1)
+        variables: dict[str, Any] = {
+            "owner": owner,
+            "name": name,
+            "orgOwner": org_owner,
+            "orgName": org_name,
+            "head": head_sha,
+            "app": app_id,
+            "check": check_name,
+        }
+        fields = _blob_fields("f", wanted, variables)
+        org_fields = _blob_fields("o", [("HEAD", path) for path in org[1]], variables)
+        query = (
+            f"query({_params(variables)}) {{ "
+            f"repository(owner: $owner, name: $name) {{ {fields} {RUN_FIELD} }} "
+            f"org: repository(owner: $orgOwner, name: $orgName) {{ {org_fields} }} }} "
+            f"{BLOB_FRAGMENT}"
+        )
+        data, errors = await self.gh.query_partly(query, variables)
+        own = [e for e in errors if (e.get("path") or [None])[0] != "org"]
+        if own:
+            raise QueryRefused(own)
+        repository = data.get("repository") or {}
+        organisation: dict[str, str | None] | None = None
+        problem = None
+        if errors and any(e.get("type") != NOT_FOUND for e in errors):
+            problem = str(QueryRefused(errors))
+        elif isinstance(data.get("org"), dict):
+            found = data["org"]
+            organisation = {}
+            for n, path in enumerate(org[1]):
+                blob = _blob(found.get(f"o{n}"))
+                usable = blob is not None and not blob.binary and not blob.truncated
+                organisation[path] = blob.text if blob is not None and usable else None
+        return ReviewRead(
+            blobs=[_blob(repository.get(f"f{n}")) for n in range(len(wanted))],
+            latest_run=_latest_run(repository.get("run")),
+            organisation=organisation,
+            organisation_problem=problem,
+        )
 
     async def read_default_branch(
         self, repo: str, paths: Sequence[str]
@@ -311,6 +355,45 @@ class AppAPI:
 
 
 @dataclass(frozen=True)
+class ReviewRead:
+    """What `RepoAPI.read_review` read: `blobs` in the order asked; `latest_run` in the REST
+    shape the pipeline uses (`id`, `status` lower-case, `output.annotations_count`) or None;
+    `organisation` path -> text (None: absent, binary or truncated), or None when the
+    organisation has no such repository the installation can see; `organisation_problem` why
+    it could not be read, when it could not."""
+
+    blobs: list[Blob | None]
+    latest_run: dict[str, Any] | None
+    organisation: dict[str, str | None] | None
+    organisation_problem: str | None = None
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """GitHub's compare of `base...head`: the merge base's sha and the changed files, each a
+    diff entry (`filename`, `status`, `changes`, `patch` when GitHub sent one,
+    `previous_filename` for a rename) as the PR's files list gives them."""
+
+    merge_base: str
+    files: tuple[dict[str, Any], ...]
+
+    @property
+    def complete(self) -> bool:
+        """Tell whether the files say all the diff does: fewer than GitHub's cap, a patch for
+        each text file (a binary has no changed lines), and none GitHub had to decode with
+        U+FFFD replacements (a file not in UTF-8, which the raw diff shows as it is)."""
+        if len(self.files) >= COMPARE_FILES:
+            return False
+        for entry in self.files:
+            patch = entry.get("patch")
+            if patch is None and entry.get("changes"):
+                return False
+            if isinstance(patch, str) and "\ufffd" in patch:
+                return False
+        return True
+
+
+@dataclass(frozen=True)
 class Blob:
     """A file as GitHub's GraphQL API gives it: `text` is None for a binary file and cut at
     512,000 bytes when `truncated` (GitHub's limit; the REST contents API reads up to 100 MB).
@@ -355,7 +438,18 @@ class GitHubContents:
 
     async def _batch(self, keys: list[tuple[str, Ref]]) -> dict[tuple[str, Ref], str | None]:
         async with self._limit:
-            blobs = await self._api.read_blobs([(self._refs[at], path) for path, at in keys])
+            blobs = await self._api.read_blobs(self.revisions(keys))
+        return await self.texts(keys, blobs)
+
+    def revisions(self, keys: Sequence[tuple[str, Ref]]) -> list[tuple[str, str]]:
+        """Name each (path, side) as the `(sha, path)` GraphQL reads."""
+        return [(self._refs[at], path) for path, at in keys]
+
+    async def texts(
+        self, keys: Sequence[tuple[str, Ref]], blobs: Sequence[Blob | None]
+    ) -> dict[tuple[str, Ref], str | None]:
+        """Turn the blobs read for `keys` into texts, reading through the contents API only
+        the text files GraphQL truncated."""
         pairs = zip(keys, blobs, strict=True)
         texts = await asyncio.gather(*(self._text(key, blob) for key, blob in pairs))
         return dict(zip(keys, texts, strict=True))
@@ -374,6 +468,67 @@ class GitHubContents:
         if at not in self._trees:
             self._trees[at] = frozenset(await self._api.list_tree(self._refs[at]))
         return self._trees[at]
+
+
+BLOB_FRAGMENT = "fragment blob on Blob { byteSize isBinary isTruncated text }"
+# This app's newest run of a name on a commit: one check suite per app and commit, normally;
+# `LATEST` keeps the newest run of each name in a suite.
+RUN_FIELD = (
+    "run: object(expression: $head) { ... on Commit { "
+    "checkSuites(first: 10, filterBy: {appId: $app}) { nodes { "
+    "checkRuns(first: 1, filterBy: {checkName: $check, checkType: LATEST}) { nodes { "
+    "databaseId status annotations(first: 1) { totalCount } } } } } } }"
+)
+_TYPES = {"app": "Int!"}
+
+
+def _params(variables: dict[str, Any]) -> str:
+    """Declare each variable of a query: `Int!` for the app id, `String!` for the rest."""
+    return ", ".join(f"${key}: {_TYPES.get(key, 'String!')}" for key in variables)
+
+
+def _blob_fields(prefix: str, wanted: Sequence[tuple[str, str]], variables: dict[str, Any]) -> str:
+    """Alias one `object(expression: "REV:PATH")` per wanted file, `<prefix><n>`, adding the
+    expressions to `variables` (never into the query text: paths are the PR's)."""
+    fields = []
+    for n, (rev, path) in enumerate(wanted):
+        variables[f"{prefix}e{n}"] = f"{rev}:{path}"
+        fields.append(f"{prefix}{n}: object(expression: ${prefix}e{n}) {{ ...blob }}")
+    return " ".join(fields)
+
+
+def _blob(found: Any) -> Blob | None:
+    """A Blob from its GraphQL object; None for an absent path, a tree or a submodule."""
+    if not isinstance(found, dict) or "byteSize" not in found:
+        return None
+    text = found.get("text")
+    return Blob(
+        text=text if isinstance(text, str) else None,
+        binary=bool(found.get("isBinary")),
+        truncated=bool(found.get("isTruncated")),
+        size=int(found["byteSize"]),
+    )
+
+
+def _latest_run(commit: Any) -> dict[str, Any] | None:
+    """The newest run among the commit's suites' (highest id), in the REST shape."""
+    if not isinstance(commit, dict):
+        return None
+    runs = [
+        run
+        for suite in (commit.get("checkSuites") or {}).get("nodes") or []
+        for run in ((suite or {}).get("checkRuns") or {}).get("nodes") or []
+        if run
+    ]
+    if not runs:
+        return None
+    run = max(runs, key=lambda r: int(r["databaseId"]))
+    count = int((run.get("annotations") or {}).get("totalCount") or 0)
+    return {
+        "id": int(run["databaseId"]),
+        "status": str(run["status"]).lower(),
+        "output": {"annotations_count": count},
+    }
 
 
 async def _carrying(marker: str, listing: AsyncIterator[dict[str, Any]]) -> dict[str, Any] | None:

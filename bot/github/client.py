@@ -192,19 +192,28 @@ class GitHubClient(GitHubAPI):
         """Run a GraphQL query; return its `data`. Retried like any request (5xx, rate limits);
         a 401 raises BadRequest like REST. GitHub answers a query it cannot run with 200 and
         `errors`: RATE_LIMITED raises TransientError, anything else QueryRefused."""
+        data, errors = await self.query_partly(query, variables)
+        if errors:
+            raise QueryRefused(errors)
+        return data
+
+    async def query_partly(
+        self, query: str, variables: Mapping[str, Any]
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """Run a GraphQL query whose parts may fail alone: return its `data` (a failed part is
+        null there) and its `errors` (each with the `path` of the part and GitHub's `type`,
+        such as NOT_FOUND). RATE_LIMITED raises TransientError, as in `query`."""
         answer = json_of(
             await self.post(
                 graphql_url(self.base_url), data={"query": query, "variables": variables}
             )
         )
-        errors = answer.get("errors") or []
-        if errors:
-            if any(isinstance(e, dict) and e.get("type") == "RATE_LIMITED" for e in errors):
-                raise TransientError(
-                    "GitHub's GraphQL rate limit", retry_after=SECONDARY_LIMIT_WAIT_S
-                )
-            raise QueryRefused(errors)
-        return json_of(answer.get("data"))
+        errors = [
+            e if isinstance(e, dict) else {"message": str(e)} for e in answer.get("errors") or []
+        ]
+        if any(e.get("type") == "RATE_LIMITED" for e in errors):
+            raise TransientError("GitHub's GraphQL rate limit", retry_after=SECONDARY_LIMIT_WAIT_S)
+        return json_of(answer.get("data") or {}), errors
 
     def _count(
         self, method: str, url: str, status: str, headers: Mapping[str, str] | None = None

@@ -142,7 +142,7 @@ async def _config(api: RepoAPI, job: CommandJob) -> str:
     """Show the config the PR's review applies: the repository's file on the base side of its
     diff over the organisation's, over the defaults, and where each setting came from."""
     pull = await api.get_pull(job.number)
-    fork = await api.merge_base(str(pull["base"]["sha"]), str(pull["head"]["sha"]))
+    fork = (await api.compare(str(pull["base"]["sha"]), str(pull["head"]["sha"]))).merge_base
     resolved = await effective(api, fork)
     files = ", then ".join(f"`{name}`" for name in resolved.files)
     source = f"{files}, then the built-in defaults" if files else "the built-in defaults"

@@ -17,6 +17,9 @@ class ReviewJob:
     head_sha: str | None
     trigger: str
     delivery_id: str
+    base_sha: str | None = None
+    """The base branch's tip the webhook named with `head_sha` (None when it named none): with
+    both, a review need not read the pull request first."""
     superseded: tuple[str, ...] = ()
     """Earlier heads of the PR whose review this job replaced after it had started: their
     unfinished check runs are closed as `cancelled` when this job runs."""

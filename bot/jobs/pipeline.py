@@ -11,26 +11,23 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from gidgethub import BadRequest, HTTPException
 
-from bot.config import CONFIG_PATH
-from bot.diff.model import Change, ChangedFile
-from bot.diff.parse import from_files_api, parse
 from bot.errors import PermanentError, TransientError
-from bot.github.api import AppAPI, DiffTooLarge, GitHubContents, RepoAPI
+from bot.github.api import AppAPI, RepoAPI
 from bot.github.auth import AppAuth
 from bot.github.client import GitHubClient
 from bot.jobs.commands import Answers, command, recorded_ignores
 from bot.jobs.model import CommandJob, Job, ReviewJob
-from bot.jobs.repo_config import organisation
+from bot.jobs.review_read import read_for_review
 from bot.logs import bind
 from bot.metrics import Metrics
 from bot.report import checks
 from bot.report.review import ReviewPlan, marker, plan, posted
-from bot.rules.engine import Evaluation, evaluate, snapshot
+from bot.rules.engine import Evaluation, evaluate
 from bot.rules.ignores import Ignore, split
 
 log = logging.getLogger(__name__)
@@ -43,8 +40,6 @@ GONE = frozenset({404, 410, 422})  # the PR, repo or commit is gone: retrying ca
 PUSH_TRIGGERS = frozenset(
     f"pull_request.{action}" for action in ("opened", "reopened", "synchronize")
 )
-MAX_FILES = 1_000
-MAX_ADDED_LINES = 100_000
 
 
 class Pipeline:
@@ -125,6 +120,10 @@ class Pipeline:
                 log.info("no open pull request has head %s; nothing to review", job.head_sha)
         # Heads this job was queued for, or replaced, whose runs may still be in progress.
         earlier = tuple(h for h in (*job.superseded, job.head_sha) if h)
+        # The webhook named the PR's head and base: the review need not read the PR first.
+        known = None
+        if job.number is not None and job.head_sha and job.base_sha:
+            known = Heads(job.head_sha, job.base_sha)
         for number in numbers:
             again = job.trigger not in PUSH_TRIGGERS
             await review(
@@ -135,7 +134,16 @@ class Pipeline:
                 earlier=earlier,
                 bot_login=login,
                 metrics=self._metrics,
+                known=known,
             )
+
+
+@dataclass(frozen=True)
+class Heads:
+    """A pull request's head and base commits as its webhook named them."""
+
+    head_sha: str
+    base_sha: str
 
 
 async def review(
@@ -148,6 +156,7 @@ async def review(
     earlier: tuple[str, ...] = (),
     ignoring: tuple[Ignore, ...] = (),
     metrics: Metrics | None = None,
+    known: Heads | None = None,
 ) -> Evaluation | None:
     """Review the PR's current head and publish the result; None when there was nothing to do.
 
@@ -157,32 +166,35 @@ async def review(
     in progress after a push (a process killed, the PR pushed before it restarted).
     Findings a `/readiness ignore` on the PR covers (recorded in `bot_login`'s comments, or
     `ignoring`, one just recorded) are left out of the review and counted in the summary. `metrics`
-    counts the published findings and the semgrep run.
+    counts the published findings and the semgrep run. `known` are the head and base the
+    webhook named: the PR is then not read before the review, only right before publishing
+    (where its state, draft flag and current head are checked).
     """
-    pull = await api.get_pull(number)
-    if pull.get("state") != "open":
-        log.info("pull request is %s; not reviewing", pull.get("state"))
-        return None
-    head, base = str(pull["head"]["sha"]), str(pull["base"]["sha"])
+    if known is None:
+        pull = await api.get_pull(number)
+        if pull.get("state") != "open":
+            log.info("pull request is %s; not reviewing", pull.get("state"))
+            return None
+        known = Heads(str(pull["head"]["sha"]), str(pull["base"]["sha"]))
+    head, base = known.head_sha, known.base_sha
     bind(pr=number, head_sha=head)
     for old in dict.fromkeys(h for h in earlier if h != head):
         if await _close_unfinished(api, old, app_id, checks.superseded(head)):
             log.info("closed the run left in progress on superseded head %s", old)
-    latest = await api.latest_check_run(head, checks.CHECK_NAME, app_id)
+    reading = await read_for_review(api, number, head, base, app_id)
+    latest = reading.latest_run
     if latest is not None and latest["status"] == "completed" and not again:
         log.info("head already reviewed (check run %s); skipping", latest["id"])
         return None
     check_run = await _open_run(api, head, latest, app_id)
+    change = reading.snap.change
     try:
-        change = cap(await fetch_change(api, number))
-        fork = await api.merge_base(base, head)  # the diff's base side, as `scan --repo` reads
-        snap = await snapshot(change, GitHubContents(api, fork, head))
-        org = await organisation(api, snap.read(CONFIG_PATH, "base"))
-        evaluation = await evaluate(snap, organisation=org, metrics=metrics)
+        evaluation = await evaluate(
+            reading.snap, organisation=reading.organisation, metrics=metrics
+        )
         recorded = await recorded_ignores(api, number, bot_login, ignoring)
         kept, ignored = split(evaluation.findings, recorded)
-        draft = bool(pull.get("draft"))
-        evaluation = replace(evaluation, findings=kept, ignored=ignored, draft=draft)
+        evaluation = replace(evaluation, findings=kept, ignored=ignored)
         config = evaluation.config
         review_plan = None
         if config.comments == "review":
@@ -191,11 +203,18 @@ async def review(
             review_plan = plan(evaluation.findings, change, already, config.max_comments)
         # The last read, right before the first publishing write: a push during the review
         # means this head's review must not reach the conversation.
-        current = str((await api.get_pull(number))["head"]["sha"])
+        pull = await api.get_pull(number)
+        current = str(pull["head"]["sha"])
         if current != head:
             log.info("head superseded by %s while reviewing; not publishing", current)
             await api.update_check_run(check_run, checks.superseded(current))
             return None
+        if pull.get("state") != "open":
+            state = "merged" if pull.get("merged") else str(pull.get("state"))
+            log.info("pull request %s while reviewing; not publishing", state)
+            await api.update_check_run(check_run, checks.closed(state))
+            return None
+        evaluation = replace(evaluation, draft=bool(pull.get("draft")))
         if review_plan is not None:
             await _post_review(api, number, review_plan, head)
         sent = 0
@@ -290,31 +309,3 @@ async def _close_unfinished(api: RepoAPI, head: str, app_id: int, body: dict[str
         return False
     await api.update_check_run(int(latest["id"]), body)
     return True
-
-
-async def fetch_change(api: RepoAPI, number: int) -> Change:
-    """Fetch the diff; when GitHub refuses it as too large, page through the files list."""
-    try:
-        return parse(await api.get_diff(number))
-    except DiffTooLarge:
-        log.info("diff too large for the diff media type; reading the files list instead")
-        return from_files_api([entry async for entry in api.list_files(number)])
-
-
-def cap(change: Change) -> Change:
-    """Keep a huge change within bounds, saying in the report what was left out."""
-    kept: list[ChangedFile] = []
-    lines = 0
-    for changed in change.files:
-        if len(kept) >= MAX_FILES or lines + len(changed.added) > MAX_ADDED_LINES:
-            break
-        kept.append(changed)
-        lines += len(changed.added)
-    left = len(change.files) - len(kept)
-    if not left:
-        return change
-    note = (
-        f"partially reviewed: {left} of {len(change.files)} files were left out "
-        f"(limits: {MAX_FILES} files, {MAX_ADDED_LINES} added lines per review)"
-    )
-    return Change(files=tuple(kept), problems=(*change.problems, note))

@@ -42,18 +42,27 @@ async def organisation(api: RepoAPI, own: str | None) -> Layer | None:
         files = await api.read_default_branch(f"{owner}/{ORG_REPO}", ORG_PATHS)
     except QueryRefused as exc:
         log.warning("the organisation's config could not be read: %s", exc)
-        return Layer(
-            f"{owner}/{ORG_REPO}",
-            None,
-            problem=f"the organisation's config in `{owner}/{ORG_REPO}` could not be read "
-            f"({exc}); it was not applied",
-        )
-    if files is None:
-        return None
+        return unreadable(owner, str(exc))
+    return organisation_of(owner, files)
+
+
+def organisation_of(owner: str, files: dict[str, str | None] | None) -> Layer | None:
+    """The organisation's layer from its files as read (path -> text; None: no repository)."""
     for path in ORG_PATHS:
-        if files.get(path) is not None:
-            return org_layer(owner, path, str(files[path]))
+        text = (files or {}).get(path)
+        if text is not None:
+            return org_layer(owner, path, text)
     return None
+
+
+def unreadable(owner: str, reason: str) -> Layer:
+    """A layer for an organisation file that could not be read: the report names why."""
+    return Layer(
+        f"{owner}/{ORG_REPO}",
+        None,
+        problem=f"the organisation's config in `{owner}/{ORG_REPO}` could not be read "
+        f"({reason}); it was not applied",
+    )
 
 
 async def effective(api: RepoAPI, ref: str) -> Resolved:

@@ -113,6 +113,20 @@ def superseded(new_head: str) -> dict[str, Any]:
     }
 
 
+def closed(state: str) -> dict[str, Any]:
+    """Close a run whose pull request was closed (or merged) while it was reviewed: nothing
+    of the review is published on a conversation that ended."""
+    return {
+        "status": "completed",
+        "conclusion": Conclusion.CANCELLED.value,
+        "completed_at": _now(),
+        "output": {
+            "title": "Pull request closed",
+            "summary": f"The pull request was {state} before its review finished.",
+        },
+    }
+
+
 def title(evaluation: Evaluation) -> str:
     """Say what was found, and that the review is partial when it is: `2 warnings; not fully
     reviewed`, `No readiness regressions found`.

@@ -4,9 +4,10 @@ A pure-Python rule holds the GIL even in a worker thread, and some inputs make a
 regex superlinear (tree-sitter's JavaScript grammar needs minutes for 200 KB of `;Pwd=`): in
 the server's process that stops `/healthz` and the webhook's acknowledgements. So a review's
 checks run in one child process, forked from a forkserver that has every pack imported
-(a fork costs milliseconds), which sends each check's findings as soon as it finishes. When the
-review's time limit passes, the child is killed: the review keeps what finished and says which
-checks did not, so it is reported "not fully reviewed" instead of hanging.
+(a fork costs milliseconds; see `_context`), which sends each check's findings as soon as it
+finishes. When the review's time limit passes, the child is killed: the review keeps what
+finished and says which checks did not, so it is reported "not fully reviewed" instead of
+hanging.
 
 Why not `concurrent.futures.ProcessPoolExecutor`: a running task cannot be stopped (before
 Python 3.14's `terminate_workers`), and killing one worker breaks the whole pool, failing every
@@ -21,6 +22,7 @@ import asyncio
 import functools
 import logging
 import multiprocessing
+import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -150,9 +152,18 @@ async def run(
 
 @functools.cache
 def _context() -> ForkServerContext:
-    """Fork children from a server that imported every pack once (started on first use)."""
+    """Fork children from a server that imported every pack once (started on first use).
+
+    A child started this way runs the parent's `__main__` again before its target (how
+    multiprocessing finds the target): `bot.cli` for `readiness serve`, which imports the web
+    server, the stores and their clients. Unless the forkserver has those imported too, each
+    review paid for them: about 1 s of CPU, where the checks of a small change take
+    milliseconds. So every `bot` module the parent has imported by the first review is
+    preloaded with the packs.
+    """
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["bot.rules.registry"])
+    loaded = (name for name in list(sys.modules) if name.partition(".")[0] == "bot")
+    context.set_forkserver_preload(sorted({"bot.rules.registry", *loaded}))
     return context
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol
 
@@ -58,7 +57,22 @@ async def build(change: Change, contents: Contents, extras: Iterable[Extras] = (
     Reads go through `contents.read_many`, which batches them (one `git cat-file --batch`, or
     concurrent API reads that share one fetch per file). Unreadable files come back as None.
     """
-    base, head = await asyncio.gather(contents.files("base"), contents.files("head"))
+    listings, wanted = await plan(change, contents, extras)
+    return Snapshot(change, await contents.read_many(wanted), listings)
+
+
+async def plan(
+    change: Change, contents: Contents, extras: Iterable[Extras] = ()
+) -> tuple[dict[Ref, frozenset[str] | None], list[Wanted]]:
+    """Read the listings and name every file a snapshot of `change` reads, in a stable order.
+
+    The head listing is the base listing with the change applied (one tree read, not two),
+    unless the change is not whole (a file left out or unparsable), when it is read as well.
+    """
+    base = await contents.files("base")
+    head = after(base, change)
+    if head is None:
+        head = await contents.files("head")
     listings: dict[Ref, frozenset[str] | None] = {"base": base, "head": head}
     wanted = changed_sides(change)
     wanted.add(
@@ -66,5 +80,14 @@ async def build(change: Change, contents: Contents, extras: Iterable[Extras] = (
     )  # like the config: a PR cannot mark itself generated
     for extra in extras:
         wanted.update(extra(change, listings))
-    texts = await contents.read_many(sorted(wanted))
-    return Snapshot(change, texts, listings)
+    return listings, sorted(wanted)
+
+
+def after(base: frozenset[str] | None, change: Change) -> frozenset[str] | None:
+    """The head listing derived from the base one: exact when the change is the whole
+    base-to-head diff, so None (unknown) when it is not: a problem means a file is missing."""
+    if base is None or change.problems:
+        return None
+    gone = {f.old_path or f.path for f in change.files if f.status is not FileStatus.ADDED}
+    came = {f.path for f in change.files if f.status is not FileStatus.REMOVED}
+    return frozenset((base - gone) | came)

@@ -34,6 +34,7 @@ async def test_pull_request_pushes_queue_a_review(name: str) -> None:
             repo=data["repository"]["full_name"],
             number=data["number"],
             head_sha=data["pull_request"]["head"]["sha"],
+            base_sha=data["pull_request"]["base"]["sha"],
             trigger=f"pull_request.{action}",
             delivery_id="d-1",
         )

@@ -2,7 +2,10 @@
 then executed by graphql-core over the double's state, with GitHub's error shape.
 
 Served: `repository(owner, name) { object(expression: "REF:PATH") { ... on Blob { text
-isBinary isTruncated byteSize } } }` (REF is `HEAD`, a branch or a commit sha). A query the
+isBinary isTruncated byteSize } } }` (REF is `HEAD`, a branch or a commit sha), and
+`object(expression: "SHA") { ... on Commit { checkSuites(filterBy: {appId}) { nodes {
+checkRuns(filterBy: {checkName, checkType}) { nodes { databaseId status annotations {
+totalCount } } } } } } }` over the check runs the REST endpoints made. A query the
 schema refuses is recorded as an error, as a REST request outside GitHub's description is. A
 repository that does not exist, or that the token does not cover, is GitHub's `NOT_FOUND` error.
 Like GitHub, `Blob.text` is cut at 512,000 bytes with `isTruncated` set, and null for a binary.
@@ -21,7 +24,7 @@ from aiohttp import web
 
 from . import payloads
 from .routes import STATE, Reply
-from .state import Repo
+from .state import GitHubState, Repo
 
 # GitHub's public schema, from octokit/graphql-schema (SOURCE.yaml beside it).
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "github_api" / "graphql" / "schema.graphql"
@@ -74,7 +77,7 @@ async def answer(request: web.Request) -> web.Response:
             raise NotFound(
                 f"Could not resolve to a Repository with the name '{full_name}'."
             ) from None
-        return {"nameWithOwner": repo.full_name, "object": _objects(repo)}
+        return {"nameWithOwner": repo.full_name, "object": _objects(gh, repo)}
 
     result = graphql.graphql_sync(
         schema(),
@@ -88,12 +91,14 @@ async def answer(request: web.Request) -> web.Response:
     return web.json_response(out)
 
 
-def _objects(repo: Repo) -> Any:
+def _objects(gh: GitHubState, repo: Repo) -> Any:
     def object_(
         _: graphql.GraphQLResolveInfo, expression: str = "", **__: Any
     ) -> dict[str, Any] | None:
-        ref, _, path = expression.partition(":")
+        ref, colon, path = expression.partition(":")
         ref = repo.default_branch if ref == "HEAD" else ref
+        if not colon:
+            return _commit(gh, repo, repo.refs.get(ref, ref))
         data = repo.trees.get(repo.refs.get(ref, ref), {}).get(path)
         if data is None:
             return None
@@ -107,6 +112,48 @@ def _objects(repo: Repo) -> Any:
         }
 
     return object_
+
+
+def _commit(gh: GitHubState, repo: Repo, sha: str) -> dict[str, Any] | None:
+    """A commit the repository has, with its check suites: one per app (this double has one
+    app), each with its runs; `checkType: LATEST` keeps the newest run of each name."""
+    if sha not in repo.trees:
+        return None
+    runs = [
+        run
+        for owner, run in gh.runs.values()
+        if owner == repo.full_name.lower() and run["head_sha"] == sha
+    ]
+
+    def check_runs(
+        _: graphql.GraphQLResolveInfo, first: int = 100, filterBy: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        wanted = filterBy or {}
+        found = sorted(
+            (r for r in runs if wanted.get("checkName", r["name"]) == r["name"]),
+            key=lambda r: -int(r["id"]),
+        )
+        if wanted.get("checkType", "LATEST") == "LATEST":
+            found = [r for r in found if r is next(n for n in found if n["name"] == r["name"])]
+        nodes = [
+            {
+                "databaseId": r["id"],
+                "name": r["name"],
+                "status": str(r["status"]).upper(),
+                "annotations": {"totalCount": len(r["output"]["annotations"])},
+            }
+            for r in found[:first]
+        ]
+        return {"nodes": nodes, "totalCount": len(found)}
+
+    def check_suites(
+        _: graphql.GraphQLResolveInfo, first: int = 100, filterBy: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        app = (filterBy or {}).get("appId", gh.app_id)
+        suites = [{"checkRuns": check_runs}] if runs and app == gh.app_id else []
+        return {"nodes": suites[:first], "totalCount": len(suites)}
+
+    return {"__typename": "Commit", "oid": sha, "checkSuites": check_suites}
 
 
 def _github_error(error: graphql.GraphQLError) -> dict[str, Any]:

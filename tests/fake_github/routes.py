@@ -276,19 +276,25 @@ async def list_files(request: web.Request) -> web.StreamResponse:
     """List the files derived from the head diff; GitHub stops at 3000."""
     gh, repo = repo_auth(request)
     pull = get_pull(repo, request)
+    return paginate(request, _diff_entries(gh, repo, pull, 3000))
+
+
+def _diff_entries(gh: GitHubState, repo: Repo, pull: Pull, cap: int) -> list[dict[str, Any]]:
+    """The first `cap` files of the PR's head diff as GitHub's diff entries."""
     head_files = repo.trees.get(pull.head_sha, {})
     entries = []
-    for f in pull.files[pull.head_sha][:3000]:
+    for f in pull.files[pull.head_sha][:cap]:
         data = head_files.get(f.filename)
         sha = (
             payloads.blob_sha(data) if data is not None else payloads.blob_sha(f.filename.encode())
         )
         entries.append(payloads.diff_entry(f, repo.full_name, pull.head_sha, gh.url, sha))
-    return paginate(request, entries)
+    return entries
 
 
 async def compare(request: web.Request) -> web.StreamResponse:
-    """Compare two commits of a PR (`base...head`): the merge base is where head branched off."""
+    """Compare two commits of a PR (`base...head`): the merge base is where head branched off,
+    and the files are the PR's, at most 300 "for the entire comparison" like GitHub's."""
     gh, repo = repo_auth(request)
     base, _, head = request.match_info["basehead"].partition("...")
     pull = next((p for p in repo.pulls.values() if p.base_sha == base and head in p.diffs), None)
@@ -307,7 +313,7 @@ async def compare(request: web.Request) -> web.StreamResponse:
             "base_commit": {"sha": base},
             "merge_base_commit": {"sha": fork},
             "commits": [],
-            "files": [],
+            "files": _diff_entries(gh, repo, pull, 300),
         }
     )
 

@@ -72,6 +72,8 @@ class Call:
     headers: dict[str, str]
     body: bytes
     json: Any | None
+    at: float = field(default_factory=time.monotonic)
+    """When the double received it (`time.monotonic()`), before any latency it adds."""
 
 
 RATE_LIMIT = 5000  # requests per hour an installation's window holds (GitHub's base figure)
@@ -107,6 +109,8 @@ class FakeGitHub(GitHubState):
         self._faults: list[Fault] = []
         self._hooks: dict[tuple[str, str], Hook] = {}
         self.latency = 0.0  # seconds added to every answer, to spread a review out in time
+        # When each call (by `id`) was answered: with `Call.at`, its time in flight here.
+        self.answered: dict[int, float] = {}
         self._runner: web.AppRunner | None = None
         self._closing = asyncio.Event()
         self.rate_used: Counter[str] = Counter()  # requests per rate-limit window (principal)
@@ -236,6 +240,7 @@ class FakeGitHub(GitHubState):
             raise
         for name, value in self._common_headers(self.principal(call)).items():
             response.headers.setdefault(name, value)
+        self.answered[id(call)] = time.monotonic()
         return response
 
     def principal(self, call: Call) -> str:

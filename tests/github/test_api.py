@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
 import aiohttp
 import pytest
 
-from bot.github.api import BLOBS_PER_QUERY, GitHubContents, RepoAPI
+from bot.github.api import BLOBS_PER_QUERY, COMPARE_FILES, GitHubContents, RepoAPI
 from bot.github.auth import AppAuth
 from bot.github.client import GitHubClient
 from tests.conftest import APP_ID, INSTALLATION, REPO
@@ -18,6 +19,13 @@ from tests.fake_github.graphql import TEXT_LIMIT
 @pytest.fixture
 async def api(github: FakeGitHub) -> AsyncIterator[RepoAPI]:
     """The repository port with an installation token, as the pipeline makes it."""
+    async for made in port(github):
+        yield made
+
+
+async def port(github: FakeGitHub) -> AsyncIterator[RepoAPI]:
+    """The repository port with a token minted now (it covers the installation's repositories
+    as they are now)."""
     private, _ = make_app_key()
     async with aiohttp.ClientSession() as session:
         client = GitHubClient(session, base_url=github.url)
@@ -99,3 +107,72 @@ async def test_a_file_graphql_truncates_is_read_whole_through_rest(
     }
     (read,) = github.calls("GET", f"/repos/{REPO}/contents/*")
     assert read.path.endswith("/big.py")
+
+
+async def test_one_query_reads_files_the_app_s_latest_run_and_the_organisation_s_config(
+    github: FakeGitHub, api: RepoAPI
+) -> None:
+    """The check runs are the ones made through REST; an absent `.github` repository is no
+    organisation config, not an error."""
+    add_pull(github, {"a.py": b"A = 1\n"}, {"a.py": b"A = 2\n"})
+    head = "b" * 40
+    org = ("acme/.github", ("readiness.yml", ".github/readiness.yml"))
+    read = await api.read_review(
+        [(head, "a.py")], head_sha=head, app_id=APP_ID, check_name="Readiness", org=org
+    )
+    assert read.latest_run is None and read.organisation is None
+    assert read.organisation_problem is None
+    assert [b.text if b else None for b in read.blobs] == ["A = 2\n"]
+
+    first = await api.create_check_run({"name": "Readiness", "head_sha": head}, APP_ID)
+    second = await api.create_check_run(
+        {"name": "Readiness", "head_sha": head, "status": "in_progress"}, APP_ID
+    )
+    await api.create_check_run({"name": "Other", "head_sha": head}, APP_ID)
+    await api.update_check_run(first, {"status": "completed", "conclusion": "success"})
+    read = await api.read_review([], head_sha=head, app_id=APP_ID, check_name="Readiness", org=org)
+    assert read.latest_run == {
+        "id": second,
+        "status": "in_progress",
+        "output": {"annotations_count": 0},
+    }
+
+
+async def test_the_organisation_s_config_rides_along_when_the_app_can_see_it(
+    github: FakeGitHub,
+) -> None:
+    add_pull(github, {"a.py": b"A = 1\n"}, {"a.py": b"A = 2\n"})
+    github.commit("acme/.github", "c" * 40, {".github/readiness.yml": b"disable: [tests]\n"})
+    github.add_installation(INSTALLATION, ["acme/.github"])
+    org = ("acme/.github", ("readiness.yml", ".github/readiness.yml"))
+    async for api in port(github):
+        read = await api.read_review(
+            [], head_sha="b" * 40, app_id=APP_ID, check_name="Readiness", org=org
+        )
+    assert read.organisation == {
+        "readiness.yml": None,
+        ".github/readiness.yml": "disable: [tests]\n",
+    }
+
+
+async def test_the_compare_says_when_its_files_do_not_say_all_the_diff_does(
+    github: FakeGitHub, api: RepoAPI
+) -> None:
+    diff = (
+        b"diff --git a/a.py b/a.py\nindex 1111111..2222222 100644\n--- a/a.py\n+++ b/a.py\n"
+        b"@@ -1 +1 @@\n-A = 1\n+A = 2\n"
+    )
+    github.add_pull(
+        repo=REPO, number=3, head_sha="b" * 40, base_sha="a" * 40, diff=diff,
+        files_at_base={"a.py": b"A = 1\n"}, files_at_head={"a.py": b"A = 2\n"},
+    )  # fmt: skip
+    comparison = await api.compare("a" * 40, "b" * 40)
+    assert comparison.merge_base == "a" * 40 and comparison.complete
+    assert [f["filename"] for f in comparison.files] == ["a.py"]
+    latin = replace(comparison, files=({**comparison.files[0], "patch": "-caf\ufffd\n"},))
+    assert not latin.complete
+    large = replace(comparison, files=({"filename": "big.sql", "changes": 30_000},))
+    assert not large.complete  # a text file GitHub sent no patch for
+    binary = replace(comparison, files=({"filename": "logo.png", "changes": 0},))
+    assert binary.complete
+    assert not replace(comparison, files=tuple(comparison.files * COMPARE_FILES)).complete

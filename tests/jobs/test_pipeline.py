@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.diff.model import Change, ChangedFile, FileStatus, Line
-from bot.jobs.pipeline import MAX_ADDED_LINES, MAX_FILES, cap
+from bot.jobs.review_read import MAX_ADDED_LINES, MAX_FILES, cap
 
 
 def files(count: int, lines: int) -> tuple[ChangedFile, ...]:

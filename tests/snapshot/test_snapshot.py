@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.diff import git
-from bot.diff.model import FileStatus
+from bot.diff.model import Change, FileStatus
 from bot.local import scan_repo
 from bot.snapshot.model import Source
+from bot.snapshot.read import after
 from tests import gitrepo
 from tests.gitrepo import make_repo
 
@@ -134,3 +135,23 @@ async def test_the_base_side_is_read_at_the_merge_base(tmp_path: Path) -> None:
     gitrepo._run(repo.path, "commit", "-q", "-am", "main moves on")
     evaluation = await scan_repo(repo.path, "main", "feature")
     assert [f.rule for f in evaluation.findings] == []
+
+
+def test_the_head_listing_is_the_base_listing_with_the_change_applied(tmp_path: Path) -> None:
+    """Added, removed and renamed files move in and out; a change missing a file says nothing."""
+    repo = make_repo(
+        tmp_path / "r",
+        {"a.py": "a = 1\n", "b.py": "b = 1\n", "old.py": "x = 1\n" * 20},
+        {
+            "a.py": "a = 2\n",
+            "b.py": None,
+            "new.py": "n = 1\n",
+            "old.py": None,
+            "renamed.py": "x = 1\n" * 20,
+        },
+    )
+    base = frozenset({"a.py", "b.py", "old.py", "docs/kept.md"})
+    assert after(base, repo.change) == {"a.py", "new.py", "renamed.py", "docs/kept.md"}
+    partial = Change(files=repo.change.files, problems=("`c.py`: could not be parsed",))
+    assert after(base, partial) is None
+    assert after(None, repo.change) is None

@@ -178,12 +178,17 @@ def _removed(side: FileChange) -> list[str]:
     return list((Counter(base) - Counter(head)).elements())
 
 
+# libyaml's safe loader when PyYAML was built with it (its wheels are): the same documents,
+# parsed about ten times faster than the pure-Python loader, which large workflow changes feel.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _pipeline(text: str | None) -> list[str] | None:
     """Return the test commands a CI file's steps and scripts run; None when it is not YAML."""
     if text is None:
         return None
     try:
-        document = yaml.safe_load(text)
+        document = yaml.load(text, Loader=SAFE_LOADER)
     except yaml.YAMLError:
         return None
     return _commands(_scripts(document))

@@ -1,0 +1,254 @@
+"""Measure a review from webhook delivery to completed check run, as GitHub would see it.
+
+A real `readiness serve` process (SQLite, default settings) talks to the GitHub double
+(tests/fake_github), which adds `--latency` seconds (default 50 ms) to every answer, as a real
+network would. For pull requests of about 5, 500 and 5,000 changed lines (Python, TypeScript,
+YAML, SQL and tests, as real PRs mix them), each reviewed `--runs` times on a fresh head, it
+prints the median and maximum time from the delivery to the completed check run, the GitHub
+requests the review made, and where the time went: waiting on GitHub's answers (the union of
+the requests' time at the double, from arrival to answer: the added latency and the double's
+own work, such as validating each GraphQL query against GitHub's schema) and the rest (queue,
+parsing, rules: the bot's own time).
+
+    python benchmarks/review_latency.py [--runs 5] [--latency 0.05]
+
+Writes benchmarks/results/review_latency.json with the commit measured and the load average.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import IO, Any
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the GitHub double and the test helpers live in tests/
+
+from tests.fake_github import FakeGitHub  # noqa: E402
+from tests.fake_github.auth import make_app_key  # noqa: E402
+from tests.gitrepo import make_repo  # noqa: E402
+from tests.payloads import payload, signed  # noqa: E402
+
+APP_ID, INSTALLATION, REPO, SECRET = 4242, 31337, "acme/shop", "benchmark-secret"
+SIZES = (5, 500, 5_000)
+LINES_PER_FILE = 100
+
+
+def change_of(lines: int, run: int) -> tuple[dict[str, str], dict[str, str]]:
+    """Base and head files of a PR adding about `lines` lines: a Python module, a TypeScript
+    module, a workflow, a SQL migration and a test module in turn, LINES_PER_FILE each."""
+    base = {
+        "app/__init__.py": "",
+        "app/models.py": "class Order:\n    total = 0\n",
+        "web/index.ts": "export const version = 1;\n",
+        "tests/test_models.py": "def test_order():\n    assert True\n",
+    }
+    head = dict(base)
+    if lines <= 10:
+        head["app/models.py"] = base["app/models.py"] + "".join(
+            f"    field_{run}_{n} = {n}\n" for n in range(lines)
+        )
+        return base, head
+    makers = (
+        lambda n, k: f"def handler_{run}_{n}_{k}(order):\n    return order.total + {k}\n",
+        lambda n, k: f"export function f{run}_{n}_{k}(x: number): number {{ return x + {k}; }}\n",
+        lambda n, k: f"  step_{run}_{n}_{k}:\n    run: echo {k}\n",
+        lambda n, k: f"ALTER TABLE orders_{run}_{n} ADD COLUMN c{k} integer;\n",
+        lambda n, k: f"def test_{run}_{n}_{k}():\n    assert {k} + 1 == {k + 1}\n",
+    )
+    paths = ("app/handlers_{}.py", "web/mod_{}.ts", ".github/workflows/ci_{}.yml",
+             "db/migrations/{:04d}_add.sql", "tests/test_h_{}.py")  # fmt: skip
+    for n in range(max(1, lines // LINES_PER_FILE)):
+        kind = n % len(makers)
+        body = "".join(makers[kind](n, k) for k in range(LINES_PER_FILE // 2))
+        if kind == 2:
+            body = "on: push\njobs:\n  build:\n    steps:\n" + body
+        head[paths[kind].format(n)] = body
+    return base, head
+
+
+async def review_once(
+    github: FakeGitHub, session: aiohttp.ClientSession, url: str, lines: int, run: int, root: Path
+) -> dict[str, Any]:
+    """Open one PR on the double, deliver its `opened` event, wait for its completed run."""
+    number = 100 + run + lines
+    base, head = change_of(lines, run)
+    repo = make_repo(root / f"pr-{number}", base, head)
+    github.add_pull(
+        repo=REPO,
+        number=number,
+        head_sha=repo.head,
+        base_sha=repo.base,
+        diff=repo.diff,
+        files_at_head=repo.files(repo.head),
+        files_at_base=repo.files(repo.base),
+    )
+    data = payload("pull_request/opened")
+    data["number"] = data["pull_request"]["number"] = number
+    data["pull_request"]["head"]["sha"] = repo.head
+    data["pull_request"]["base"]["sha"] = repo.base
+    data["repository"]["full_name"] = REPO
+    data["installation"] = {"id": INSTALLATION}
+    body = json.dumps(data).encode()
+    before = len(github.calls())
+    started = time.monotonic()
+    async with session.post(
+        url, data=body, headers=signed(body, SECRET, "pull_request", str(uuid.uuid4()))
+    ) as response:
+        assert response.status == 202, await response.text()
+    # The double applies a PATCH after its hooks run, so its state is watched instead.
+    while not any(  # noqa: ASYNC110
+        r["head_sha"] == repo.head and r["status"] == "completed" for r in github.check_runs
+    ):
+        await asyncio.sleep(0.002)
+    done = time.monotonic()
+    calls = [c for c in github.calls()[before:] if not c.path.startswith("/app")]
+    waiting = _union([(c.at, github.answered.get(id(c), done)) for c in calls], started, done)
+    return {
+        "seconds": done - started,
+        "requests": len(calls),
+        "github_seconds": waiting,
+        "bot_seconds": done - started - waiting,
+    }
+
+
+def _union(spans: list[tuple[float, float]], low: float, high: float) -> float:
+    """The length of the union of the spans, clipped to [low, high]."""
+    total, end = 0.0, low
+    for start, stop in sorted(spans):
+        start, stop = max(start, end), min(stop, high)
+        if stop > start:
+            total += stop - start
+            end = stop
+    return total
+
+
+async def main(runs: int, latency: float, log: IO[str]) -> dict[str, Any]:
+    """Review PRs of each size `runs` times through a real server; the server logs to `log`."""
+    private, public = make_app_key()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        async with FakeGitHub(APP_ID, public) as github:
+            github.add_installation(INSTALLATION, [REPO])
+            port = _free_port()
+            env = {
+                **{k: v for k, v in os.environ.items() if not k.startswith("READINESS_")},
+                "READINESS_APP_ID": str(APP_ID),
+                "READINESS_PRIVATE_KEY": private,
+                "READINESS_WEBHOOK_SECRET": SECRET,
+                "READINESS_GITHUB_API_URL": github.url,
+                "READINESS_DATA_DIR": str(root / "data"),
+                "READINESS_HOST": "127.0.0.1",
+                "READINESS_PORT": str(port),
+                "READINESS_LOG_LEVEL": os.environ.get("READINESS_LOG_LEVEL", "warning"),
+            }
+            server = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot.cli", "serve", stderr=log, env=env, cwd=ROOT
+            )
+            try:
+                base = f"http://127.0.0.1:{port}"
+                async with aiohttp.ClientSession() as session:
+                    await _ready(session, f"{base}/healthz")
+                    # One review first, unmeasured: the server's first one loads the rules.
+                    await review_once(github, session, f"{base}/webhook", 5, 999, root)
+                    github.latency = latency
+                    results = {}
+                    for lines in SIZES:
+                        measured = [
+                            await review_once(github, session, f"{base}/webhook", lines, n, root)
+                            for n in range(runs)
+                        ]
+                        results[str(lines)] = measured
+            finally:
+                server.terminate()
+                await asyncio.wait_for(server.wait(), 30)
+    return results
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def _ready(session: aiohttp.ClientSession, url: str) -> None:
+    for _ in range(600):
+        try:
+            async with session.get(url) as answer:
+                if answer.status == 200:
+                    return
+        except aiohttp.ClientError:
+            pass
+        await asyncio.sleep(0.1)
+    raise SystemExit("the server did not start (see its log)")
+
+
+def emit(line: str) -> None:
+    sys.stdout.write(line + "\n")
+
+
+def report(results: dict[str, Any], latency: float) -> dict[str, Any]:
+    rows = {}
+    emit(f"review latency, GitHub double answering in {latency * 1000:.0f} ms per request")
+    emit(f"{'lines':>6} {'median s':>9} {'max s':>7} {'requests':>9} {'GitHub s':>9} {'bot s':>7}")
+    for lines, measured in results.items():
+        row = {
+            "median_s": statistics.median(m["seconds"] for m in measured),
+            "max_s": max(m["seconds"] for m in measured),
+            "requests": statistics.median(m["requests"] for m in measured),
+            "github_s": statistics.median(m["github_seconds"] for m in measured),
+            "bot_s": statistics.median(m["bot_seconds"] for m in measured),
+        }
+        rows[lines] = row
+        emit(
+            f"{lines:>6} {row['median_s']:>9.2f} {row['max_s']:>7.2f} {row['requests']:>9.0f} "
+            f"{row['github_s']:>9.2f} {row['bot_s']:>7.2f}"
+        )
+    return rows
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=5, help="reviews per size (default 5)")
+    parser.add_argument("--latency", type=float, default=0.05, help="s per GitHub answer")
+    parser.add_argument(
+        "--server-log", default=os.devnull, help="where the server logs (READINESS_LOG_LEVEL)"
+    )
+    args = parser.parse_args()
+    load = os.getloadavg()
+    with open(args.server_log, "w", encoding="utf-8") as server_log:
+        rows = report(asyncio.run(main(args.runs, args.latency, server_log)), args.latency)
+    commit = subprocess.run(
+        ["git", "rev-parse", "HEAD"], capture_output=True, text=True, cwd=ROOT, check=False
+    ).stdout.strip()
+    after = os.getloadavg()
+    emit(f"load average before/after: {load[0]:.2f} / {after[0]:.2f}")
+    out = ROOT / "benchmarks" / "results" / "review_latency.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(
+        json.dumps(
+            {
+                "commit": commit,
+                "latency_s": args.latency,
+                "runs": args.runs,
+                "load_average": [load[0], after[0]],
+                "sizes": rows,
+            },
+            indent=2,
+        )
+        + "\n",
+        encoding="utf-8",
+    )

@@ -1,0 +1,103 @@
+"""Read everything a review needs before it runs, in as few GitHub requests as GitHub allows.
+
+A push review reads: the compare of base and head (the merge base and the changed files with
+their patches; the diff itself only when the compare cannot say all of it), the base tree's
+listing (the head's is derived from it and the change), then one GraphQL request for both
+sides of up to BLOBS_PER_QUERY files, the app's latest check run on the head and the
+organisation's config. Files beyond that take one more GraphQL request per BLOBS_PER_QUERY.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from bot.config import CONFIG_PATH, ORG_PATHS, ORG_REPO, Layer, extends
+from bot.diff.model import Change, ChangedFile
+from bot.diff.parse import from_files_api, parse
+from bot.github.api import BLOBS_PER_QUERY, Comparison, DiffTooLarge, GitHubContents, RepoAPI
+from bot.jobs.repo_config import organisation_of, unreadable
+from bot.report.checks import CHECK_NAME
+from bot.rules.registry import EXTRAS
+from bot.snapshot.model import Snapshot
+from bot.snapshot.read import plan
+
+log = logging.getLogger(__name__)
+
+MAX_FILES = 1_000
+MAX_ADDED_LINES = 100_000
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A review's inputs: the snapshot of the change, the organisation's config layer (None
+    when there is none or the repository's own config opts out) and this app's latest check
+    run on the head (REST shape: `id`, `status`, `output.annotations_count`; None: none yet)."""
+
+    snap: Snapshot
+    organisation: Layer | None
+    latest_run: dict[str, Any] | None
+
+
+async def read_for_review(
+    api: RepoAPI, number: int, head_sha: str, base_sha: str, app_id: int
+) -> Reading:
+    """Read the change between the PR's base and head and every file its rules need.
+
+    The base side of each file is read at the merge base, where the PR's diff starts.
+    Raises what the requests raise (TransientError to retry, BadRequest, QueryRefused).
+    """
+    comparison = await api.compare(base_sha, head_sha)
+    change = cap(await fetch_change(api, number, comparison))
+    contents = GitHubContents(api, comparison.merge_base, head_sha)
+    listings, wanted = await plan(change, contents, EXTRAS)
+    first, rest = wanted[:BLOBS_PER_QUERY], wanted[BLOBS_PER_QUERY:]
+    owner = api.repo.partition("/")[0]
+    found = await api.read_review(
+        contents.revisions(first),
+        head_sha=head_sha,
+        app_id=app_id,
+        check_name=CHECK_NAME,
+        org=(f"{owner}/{ORG_REPO}", ORG_PATHS),
+    )
+    texts = {**await contents.texts(first, found.blobs), **await contents.read_many(rest)}
+    snap = Snapshot(change, texts, listings)
+    org = None
+    if extends(snap.read(CONFIG_PATH, "base")):
+        if found.organisation_problem is not None:
+            org = unreadable(owner, found.organisation_problem)
+        else:
+            org = organisation_of(owner, found.organisation)
+    return Reading(snap, org, found.latest_run)
+
+
+async def fetch_change(api: RepoAPI, number: int, comparison: Comparison) -> Change:
+    """The change the compare's files describe when they say all the diff does; else the
+    diff, and when GitHub refuses that as too large, the files list page by page."""
+    if comparison.complete:
+        return from_files_api(comparison.files)
+    try:
+        return parse(await api.get_diff(number))
+    except DiffTooLarge:
+        log.info("diff too large for the diff media type; reading the files list instead")
+        return from_files_api([entry async for entry in api.list_files(number)])
+
+
+def cap(change: Change) -> Change:
+    """Keep a huge change within bounds, saying in the report what was left out."""
+    kept: list[ChangedFile] = []
+    lines = 0
+    for changed in change.files:
+        if len(kept) >= MAX_FILES or lines + len(changed.added) > MAX_ADDED_LINES:
+            break
+        kept.append(changed)
+        lines += len(changed.added)
+    left = len(change.files) - len(kept)
+    if not left:
+        return change
+    note = (
+        f"partially reviewed: {left} of {len(change.files)} files were left out "
+        f"(limits: {MAX_FILES} files, {MAX_ADDED_LINES} added lines per review)"
+    )
+    return Change(files=tuple(kept), problems=(*change.problems, note))
