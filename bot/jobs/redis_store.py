@@ -31,7 +31,7 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import OutOfMemoryError, ReadOnlyError, RedisError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -44,6 +44,11 @@ log = logging.getLogger(__name__)
 
 RETENTION_S = 7 * 24 * 3600
 CONNECT_TIMEOUT_S = 5.0  # start-up fails fast on an unreachable Redis instead of hanging
+# Connections per process. Each call holds one only for its round trip (well under a ms), so a
+# burst of deliveries and 64 workers share them; one more call waits for a free connection, up
+# to CALL_TIMEOUT_S, instead of failing at once (redis-py's default pool raises
+# MaxConnectionsError when full, which answered a burst with 503s).
+POOL_CONNECTIONS = 32
 # Redis down, silent past the socket timeout, out of memory, or a replica after a failover.
 UNAVAILABLE = (RedisConnectionError, RedisTimeoutError, OutOfMemoryError, ReadOnlyError)
 P = ParamSpec("P")
@@ -260,6 +265,9 @@ def redis_problem(exc: RedisError) -> str:
     if isinstance(exc, RedisTimeoutError):
         return f"Redis did not answer within {CALL_TIMEOUT_S:g} s"
     if isinstance(exc, RedisConnectionError):
+        if isinstance(reason, TimeoutError) and not reason.errno:
+            # BlockingConnectionPool's wait ran out: every connection stayed busy.
+            return f"no Redis connection came free within {CALL_TIMEOUT_S:g} s"
         if isinstance(reason, OSError) and reason.errno:
             return f"cannot connect to Redis ({os.strerror(reason.errno)})"
         return "lost the connection to Redis"
@@ -321,12 +329,15 @@ class RedisStore:
         StoreNotFound unless a server has used this prefix before. Raises ValueError for a URL
         that is not a Redis URL, RedisError or TimeoutError when Redis does not answer.
         """
-        client = Redis.from_url(
+        pool = BlockingConnectionPool.from_url(
             url,
+            max_connections=POOL_CONNECTIONS,
+            timeout=CALL_TIMEOUT_S,  # waiting for a free connection, then "No connection available"
             decode_responses=True,
             socket_connect_timeout=CONNECT_TIMEOUT_S,
             socket_timeout=CALL_TIMEOUT_S,
         )  # a hung connection must surface as an error, not stall deliveries and workers
+        client = Redis.from_pool(pool)  # closing the client closes the pool
         try:
             async with asyncio.timeout(CONNECT_TIMEOUT_S):
                 await client.ping()
@@ -446,19 +457,20 @@ class RedisStore:
     @_unavailable
     async def failed(self, limit: int = 20) -> list[FailedJob]:
         ids = await self._redis.zrevrange(self._prefix + "failed", 0, limit - 1)
-        jobs = []
-        for job_id in ids:
-            data = await self._redis.hgetall(self._prefix + "job:" + str(job_id))
-            jobs.append(
-                FailedJob(
-                    str(job_id),
-                    str(data.get("key", "")),
-                    str(data.get("kind", "")),
-                    int(data.get("attempts", 0)),
-                    str(data.get("last_error", "")),
-                )
+        async with self._redis.pipeline(transaction=False) as pipe:  # one round trip for all
+            for job_id in ids:
+                pipe.hgetall(self._prefix + "job:" + str(job_id))
+            found = await pipe.execute()
+        return [
+            FailedJob(
+                str(job_id),
+                str(data.get("key", "")),
+                str(data.get("kind", "")),
+                int(data.get("attempts", 0)),
+                str(data.get("last_error", "")),
             )
-        return jobs
+            for job_id, data in zip(ids, found, strict=True)
+        ]
 
     @_unavailable
     async def next_due_in(self) -> float | None:
