@@ -12,7 +12,7 @@ from typing import Any
 from gidgethub.routing import Router
 from gidgethub.sansio import Event
 
-from bot.events.payloads import IssueCommentEvent
+from bot.events.payloads import Comment, IssueCommentEvent
 from bot.jobs.model import CommandJob, Job
 
 router = Router()
@@ -32,13 +32,21 @@ def parse_command(body: str) -> tuple[str, str] | None:
     return words[1].lower(), words[2] if len(words) > 2 else ""
 
 
+def author(comment: Comment) -> str | None:
+    """Return the login of the person who wrote the comment; None for an app (ourselves
+    included), a bot, or a deleted account."""
+    user = comment.user
+    if comment.performed_via_github_app or user is None:
+        return None
+    return None if user.type == "Bot" or user.login.endswith("[bot]") else user.login
+
+
 @router.register("issue_comment", action="created")
 async def on_issue_comment_created(event: Event, jobs: list[Job], **_: Any) -> None:
     data = IssueCommentEvent.model_validate(event.data)
     issue, comment = data.issue, data.comment
-    if issue.pull_request is None or comment.performed_via_github_app or comment.user is None:
-        return
-    if comment.user.type == "Bot" or comment.user.login.endswith("[bot]"):
+    user = author(comment)
+    if issue.pull_request is None or user is None:
         return
     parsed = parse_command(comment.body or "")
     if parsed is None:
@@ -50,7 +58,7 @@ async def on_issue_comment_created(event: Event, jobs: list[Job], **_: Any) -> N
             repo=data.repository.full_name,
             number=issue.number,
             comment_id=comment.id,
-            user=comment.user.login,
+            user=user,
             command=command,
             delivery_id=event.delivery_id,
             args=args,

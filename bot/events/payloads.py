@@ -44,6 +44,10 @@ class Commit(Model):
     sha: Sha
 
 
+class PullRef(Model):
+    number: GitHubId
+
+
 class PullRequest(Model):
     number: GitHubId
     head: Commit
@@ -81,12 +85,25 @@ class IssueCommentEvent(Model):
     comment: Comment
 
 
+class ReviewComment(Comment):
+    """A comment on a line of the diff: GraphQL knows it by `node_id`, and a reply goes under
+    the first comment of its thread (`in_reply_to_id`, absent on that first comment)."""
+
+    node_id: str = Field(min_length=1, max_length=200)
+    path: str = Field(min_length=1)
+    commit_id: Sha
+    in_reply_to_id: GitHubId | None = None
+
+
+class PullRequestReviewCommentEvent(Model):
+    installation: Installation
+    repository: Repository
+    pull_request: PullRef
+    comment: ReviewComment
+
+
 class App(Model):
     id: GitHubId
-
-
-class PullRef(Model):
-    number: GitHubId
 
 
 class CheckSuite(Model):

@@ -28,6 +28,9 @@ WRITE_ATTEMPTS = 3  # a creating request whose answer was lost: look, then send 
 WRITE_PERMISSIONS = frozenset({"admin", "write"})  # the base permissions that may push
 
 
+# REST's reaction names -> GraphQL's ReactionContent.
+GRAPHQL_REACTIONS = {"eyes": "EYES", "+1": "THUMBS_UP", "confused": "CONFUSED"}
+
 NOT_FOUND = "NOT_FOUND"  # GraphQL's error type for a repository that is absent or not visible
 
 
@@ -323,6 +326,29 @@ class RepoAPI:
     async def comment(self, number: int, body: str) -> None:
         """Post a comment on the PR's conversation."""
         await self.gh.post(f"{self._base}/issues/{number}/comments", data={"body": body})
+
+    async def react_to_node(self, node_id: str, content: str) -> None:
+        """Add a reaction (`eyes`, `+1`, `confused`) to a review comment, by its GraphQL id.
+
+        GraphQL's addReaction takes any reactable subject; adding one already there is a no-op.
+        """
+        mutation = (
+            "mutation($subject: ID!, $content: ReactionContent!) { "
+            "addReaction(input: {subjectId: $subject, content: $content}) "
+            "{ reaction { content } } }"
+        )
+        variables = {"subject": node_id, "content": GRAPHQL_REACTIONS[content]}
+        await self.gh.query(mutation, variables)
+
+    async def reply_to_review_comment(
+        self, number: int, top: int, path: str, commit_id: str, body: str
+    ) -> None:
+        """Reply in the review thread that starts with comment `top` (its first comment).
+
+        GitHub ignores `path` and `commit_id` on a reply, but its description requires them.
+        """
+        reply = {"body": body, "in_reply_to": top, "path": path, "commit_id": commit_id}
+        await self.gh.post(f"{self._base}/pulls/{number}/comments", data=reply)
 
 
 class AppAPI:

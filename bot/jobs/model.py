@@ -46,8 +46,21 @@ class ReviewJob:
 
 
 @dataclass(frozen=True)
+class ReviewThread:
+    """Where a command written as a review comment (on a line of the diff) is answered."""
+
+    node_id: str
+    """The comment's GraphQL id, which reactions are added to."""
+    top: int
+    """The thread's first comment, which replies go under (GitHub threads are one level)."""
+    path: str
+    commit_id: str
+    """GitHub's description requires both on a reply, though GitHub then ignores them."""
+
+
+@dataclass(frozen=True)
 class CommandJob:
-    """Answer a `/readiness …` comment on a PR."""
+    """Answer a `/readiness …` comment on a PR: in its conversation, or in a review thread."""
 
     installation_id: int
     repo: str
@@ -58,18 +71,26 @@ class CommandJob:
     delivery_id: str
     args: str = ""
     """The rest of the command's line (`secrets/jwt docs/ -- reason` after `ignore`)."""
+    thread: ReviewThread | None = None
+    """Set when the command is a review comment; None for a conversation comment."""
 
     @property
     def key(self) -> str:
         return f"{self.repo}#{self.number}"
+
+    @property
+    def once(self) -> int:
+        """The key the command is queued and answered once under: the comment's id, negated
+        for a review comment, since GitHub numbers those apart from conversation comments."""
+        return -self.comment_id if self.thread is not None else self.comment_id
 
 
 Job = ReviewJob | CommandJob
 
 
 def comment_of(job: Job) -> int | None:
-    """Return the comment a command answers (queued once per comment), None for a review."""
-    return job.comment_id if isinstance(job, CommandJob) else None
+    """Return the key of the comment a command answers (`CommandJob.once`), None for a review."""
+    return job.once if isinstance(job, CommandJob) else None
 
 
 _KINDS: dict[str, type[ReviewJob] | type[CommandJob]] = {"review": ReviewJob, "command": CommandJob}
@@ -87,4 +108,6 @@ def loads(kind: str, payload: str) -> Job:
     data: dict[str, Any] = json.loads(payload)
     if isinstance(data.get("superseded"), list | dict):  # JSON has no tuples; Lua's cjson
         data["superseded"] = tuple(data["superseded"])  # writes an empty list as {}
+    if isinstance(data.get("thread"), dict):
+        data["thread"] = ReviewThread(**data["thread"])
     return _KINDS[kind](**data)

@@ -32,7 +32,8 @@ class Ignore:
     by: str
     reason: str
     comment_id: int
-    """The `/readiness ignore` comment that asked for it (its answer is posted once)."""
+    """The `/readiness ignore` comment that asked for it (its answer is posted once), as
+    `CommandJob.once` keys it: negated for a review comment."""
 
     def covers(self, finding: Finding) -> bool:
         """Tell whether this ignore sets the finding aside."""

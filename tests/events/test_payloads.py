@@ -22,6 +22,7 @@ def test_the_routed_fixtures_cover_every_handled_event() -> None:
     assert {name.partition("/")[0] for name in ROUTED} == {
         "pull_request",
         "issue_comment",
+        "pull_request_review_comment",
         "check_run",
         "check_suite",
     }

@@ -10,7 +10,7 @@ import yaml
 from gidgethub.sansio import Event
 
 from bot.events import router
-from bot.jobs.model import CommandJob, Job, ReviewJob
+from bot.jobs.model import CommandJob, Job, ReviewJob, ReviewThread
 from tests.payloads import WEBHOOKS, payload
 
 APP_ID = 4242
@@ -86,6 +86,56 @@ async def test_other_comments_are_ignored(body: str, user_type: str, name: str) 
     else:
         data["comment"]["user"]["type"] = user_type
     assert await jobs_for("issue_comment", data) == []
+
+
+async def test_a_review_comment_command_is_answered_in_its_thread() -> None:
+    data = payload("pull_request_review_comment/created")
+    data["comment"]["body"] = "/readiness explain secrets/jwt"
+    assert await jobs_for("pull_request_review_comment", data) == [
+        CommandJob(
+            installation_id=1,
+            repo="Codertocat/Hello-World",
+            number=2,
+            comment_id=284312630,
+            user="Codertocat",
+            command="explain",
+            delivery_id="d-1",
+            args="secrets/jwt",
+            thread=ReviewThread(
+                node_id="MDI0OlB1bGxSZXF1ZXN0UmV2aWV3Q29tbWVudDI4NDMxMjYzMA==",
+                top=284312630,
+                path="README.md",
+                commit_id="ec26c3e57ca3a959ca5aad62de7213c562f8c821",
+            ),
+        )
+    ]
+
+
+async def test_a_command_in_a_reply_is_answered_under_the_thread_s_first_comment() -> None:
+    """GitHub threads review comments one level deep: a reply names the thread's first one."""
+    data = payload("pull_request_review_comment/created")
+    data["comment"].update(body="/readiness recheck", in_reply_to_id=284312001)
+    (job,) = await jobs_for("pull_request_review_comment", data)
+    assert isinstance(job, CommandJob) and job.thread is not None
+    assert (job.comment_id, job.thread.top) == (284312630, 284312001)
+
+
+@pytest.mark.parametrize(
+    ("name", "change"),
+    [
+        ("created", {"body": "Maybe you should use more emojji on this line."}),  # no command
+        ("created", {"user": {"login": "readiness[bot]", "type": "Bot"}}),  # ourselves
+        ("created", {"user": {"login": "renovate[bot]", "type": "User"}}),  # an app's login
+        ("created", {"performed_via_github_app": {"id": 1}}),  # written through an app
+        ("created", {"user": None}),  # a deleted account: nobody to check the rights of
+        ("edited", {}),  # an edited comment is not a new command
+    ],
+)
+async def test_other_review_comments_are_ignored(name: str, change: dict[str, Any]) -> None:
+    data = payload(f"pull_request_review_comment/{name}")
+    data["comment"]["body"] = "/readiness recheck"
+    data["comment"].update(change)
+    assert await jobs_for("pull_request_review_comment", data) == []
 
 
 async def test_rerun_of_our_check_run_reviews_again() -> None:

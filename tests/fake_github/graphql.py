@@ -2,12 +2,14 @@
 then executed by graphql-core over the double's state, with GitHub's error shape.
 
 Served: `repository(owner, name) { object(expression: "REF:PATH") { ... on Blob { text
-isBinary isTruncated byteSize } } }` (REF is `HEAD`, a branch or a commit sha), and
+isBinary isTruncated byteSize } } }` (REF is `HEAD`, a branch or a commit sha);
 `object(expression: "SHA") { ... on Commit { checkSuites(filterBy: {appId}) { nodes {
 checkRuns(filterBy: {checkName, checkType}) { nodes { databaseId status annotations {
-totalCount } } } } } } }` over the check runs the REST endpoints made. A query the
-schema refuses is recorded as an error, as a REST request outside GitHub's description is. A
-repository that does not exist, or that the token does not cover, is GitHub's `NOT_FOUND` error.
+totalCount } } } } } } }` over the check runs the REST endpoints made; and the mutation
+`addReaction(input: {subjectId, content}) { reaction { content } }` on a review or conversation
+comment, recorded in `GitHubState.node_reactions`. A query the schema refuses is recorded as an
+error, as a REST request outside GitHub's description is. A repository (or comment) that does
+not exist, or that the token does not cover, is GitHub's `NOT_FOUND` error.
 Like GitHub, `Blob.text` is cut at 512,000 bytes with `isTruncated` set, and null for a binary.
 """
 
@@ -79,10 +81,24 @@ async def answer(request: web.Request) -> web.Response:
             ) from None
         return {"nameWithOwner": repo.full_name, "object": _objects(gh, repo)}
 
+    def add_reaction(_: graphql.GraphQLResolveInfo, **args: Any) -> dict[str, Any]:
+        subject, content = str(args["input"]["subjectId"]), str(args["input"]["content"])
+        found = gh.comment_by_node(subject)
+        if found is None or found[0].lower() not in token_repos:
+            raise NotFound(f"Could not resolve to a node with the global id of '{subject}'")
+        reaction_id = gh.node_reaction_ids.get((subject, content))
+        if reaction_id is None:  # GitHub answers a repeat with the reaction already there
+            reaction_id = gh.node_reaction_ids[subject, content] = gh.next_id()
+            gh.node_reactions.append((subject, content))
+        return {
+            "reaction": {"id": f"REA_{reaction_id}", "content": content},
+            "subject": {"__typename": found[1], "id": subject},
+        }
+
     result = graphql.graphql_sync(
         schema(),
         body["query"],
-        root_value={"repository": repository},
+        root_value={"repository": repository, "addReaction": add_reaction},
         variable_values=body.get("variables"),
     )
     out: dict[str, Any] = {"data": result.data}

@@ -86,6 +86,9 @@ class GitHubState:
         self.log = logging.getLogger("fake_github")
         self.reaction_ids: dict[tuple[int, str], int] = {}
         self.reactions: list[tuple[int, str]] = []
+        self.node_reaction_ids: dict[tuple[str, str], int] = {}
+        self.node_reactions: list[tuple[str, str]] = []
+        """Reactions added through GraphQL: (subject node id, ReactionContent), oldest first."""
         self._ids = itertools.count(1)
         self.installations: dict[int, set[str]] = {}
         self.custom_roles: dict[str, dict[str, str]] = {}  # org -> role name -> its base role
@@ -241,14 +244,18 @@ class GitHubState:
         body: str,
         user: str = "someone",
         side: str = "RIGHT",
+        in_reply_to: int | None = None,
     ) -> dict[str, Any]:
-        """Seed a comment left earlier by a person or an earlier run; its line is not checked."""
+        """Seed a comment left earlier by a person or an earlier run (a reply in the thread of
+        comment `in_reply_to` when given); its line is not checked."""
         pull = self.repo(repo).pulls[number]
         review = self.new_review(
             pull, body="", event="COMMENT", commit_id=pull.head_sha, login=user
         )
         f = next((f for f in pull.files[pull.head_sha] if f.filename == path), None)
-        spec = {"path": path, "line": line, "side": side, "body": body}
+        spec: dict[str, Any] = {"path": path, "line": line, "side": side, "body": body}
+        if in_reply_to is not None:
+            spec["in_reply_to"] = in_reply_to
         return self.new_review_comment(pull, review, spec, f)
 
     def add_issue_comment(self, repo: str, number: int, body: str, user: str) -> dict[str, Any]:
@@ -281,6 +288,19 @@ class GitHubState:
         return copy.deepcopy(self._issue_comments.get((repo.lower(), number), []))
 
     # -- used by the routes -------------------------------------------------------------------
+
+    def comment_by_node(self, node_id: str) -> tuple[str, str] | None:
+        """Find a review or conversation comment by its GraphQL id: (its repository, its
+        GraphQL type), or None."""
+        kinds = (
+            (self._review_comments, "PullRequestReviewComment"),
+            (self._issue_comments, "IssueComment"),
+        )
+        for comments, typename in kinds:
+            for (repo, _), listed in comments.items():
+                if any(c["node_id"] == node_id for c in listed):
+                    return self.repo(repo).full_name, typename
+        return None
 
     def next_id(self) -> int:
         """Return a fresh id; one sequence for all objects, so mixed-up ids do not resolve."""

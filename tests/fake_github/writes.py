@@ -217,12 +217,37 @@ async def create_review_comment(request: web.Request) -> web.StreamResponse:
     gh, repo = repo_auth(request)
     pull = get_pull(repo, request)
     body = await read_json(request)
-    commit_id = _commit(pull, body)
     check_body_length(body["body"], "PullRequestReviewComment")
+    if "in_reply_to" in body:
+        return _reply(gh, pull, body)
+    commit_id = _commit(pull, body)
     spec = dict(body)
     placed = _place(pull, commit_id, spec, REVIEW_ERRORS)
     review = gh.new_review(pull, body="", event="COMMENT", commit_id=commit_id, login=gh.bot_login)
     return web.json_response(gh.new_review_comment(pull, review, spec, placed), status=201)
+
+
+def _reply(gh: GitHubState, pull: Pull, body: dict[str, Any]) -> web.StreamResponse:
+    """Reply in the thread of comment `in_reply_to`, which must start a thread of this pull
+    request (GitHub documents replies to replies as unsupported); GitHub ignores every other
+    field but `body`, taking the thread's file and line."""
+    top = next(
+        (c for c in gh.review_comments(pull.repo, pull.number) if c["id"] == body["in_reply_to"]),
+        None,
+    )
+    if top is None:
+        raise not_found()
+    if top.get("in_reply_to_id") is not None:
+        raise unprocessable(message="in_reply_to must be the first comment of a thread")
+    review = gh.new_review(
+        pull, body="", event="COMMENT", commit_id=top["commit_id"], login=gh.bot_login
+    )
+    spec = {"path": top["path"], "side": top["side"], "body": body["body"]}
+    spec |= {"in_reply_to": top["id"], "subject_type": top["subject_type"]}
+    if top["line"] is not None:
+        spec["line"] = top["line"]
+    f = next((f for f in pull.files[top["commit_id"]] if f.filename == top["path"]), None)
+    return web.json_response(gh.new_review_comment(pull, review, spec, f), status=201)
 
 
 async def list_review_comments(request: web.Request) -> web.StreamResponse:

@@ -24,7 +24,7 @@ import redis.asyncio as aioredis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.jobs.model import CommandJob, Job, ReviewJob
+from bot.jobs.model import CommandJob, Job, ReviewJob, ReviewThread
 from bot.jobs.redis_store import RedisStore
 from bot.jobs.sqlite_store import SqliteStore
 from bot.jobs.store import Claimed, FailedJob, JobStore
@@ -179,6 +179,24 @@ async def test_a_commands_answer_is_kept_for_its_retry(store: JobStore) -> None:
     assert await store.answered(555) == "+1"
     assert await store.answered(556) is None
     assert not await store.accept("d1", "issue_comment", [command(1, "d1", comment=555)])
+
+
+async def test_a_review_comment_and_a_conversation_comment_sharing_an_id_are_both_queued(
+    store: JobStore,
+) -> None:
+    """GitHub numbers review comments apart from conversation comments: the same id in both is
+    two commands, and the review comment's thread comes back with its job."""
+    thread = ReviewThread("PRRC_kwDO", 555, "shop/config.py", "c" * 40)
+    in_thread = replace(command(1, "d2", comment=555), thread=thread)
+    assert await store.accept("d1", "issue_comment", [command(1, "d1", comment=555)])
+    assert await store.accept("d2", "pull_request_review_comment", [in_thread])
+    assert await store.accept(
+        "d3", "pull_request_review_comment", [replace(in_thread, delivery_id="d3")]
+    )
+    first = await claim(store)
+    await store.finish(first.id)
+    assert (await claim(store)).job == in_thread
+    assert await store.claim() is None
 
 
 async def test_one_pr_never_runs_two_jobs_at_once(store: JobStore) -> None:

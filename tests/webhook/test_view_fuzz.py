@@ -52,7 +52,10 @@ bodies = st.one_of(
     st.integers(1, 50_000).map(lambda n: b'{"a":' * n + b"1" + b"}" * n),
     JSON_VALUES.map(lambda v: json.dumps(v).encode()),
 )
-events = st.sampled_from(["pull_request", "issue_comment", "check_run", "check_suite", "push", ""])
+events = st.sampled_from(
+    ["pull_request", "issue_comment", "pull_request_review_comment", "check_run", "check_suite",
+     "push", ""]
+)  # fmt: skip
 
 
 async def test_hostile_deliveries_get_documented_statuses(bot: TestClient[Any, Any]) -> None:
@@ -96,6 +99,12 @@ UNUSABLE = [
      "issue: Input should be a valid dictionary or instance of Issue"),
     ("issue_comment", "created", "comment.id", HUGE,
      "comment.id: Input should be less than or equal to 9223372036854775807"),
+    ("pull_request_review_comment", "created", "comment.node_id", None,
+     "comment.node_id: Input should be a valid string"),
+    ("pull_request_review_comment", "created", "comment.commit_id", "HEAD",
+     "comment.commit_id: String should match pattern '^[0-9a-f]{40}(?:[0-9a-f]{24})?$'"),
+    ("pull_request_review_comment", "created", "comment.in_reply_to_id", 0,
+     "comment.in_reply_to_id: Input should be greater than or equal to 1"),
     ("check_suite", "rerequested", "check_suite", None,
      "check_suite: Input should be a valid dictionary or instance of CheckSuite"),
     ("check_suite", "rerequested", "check_suite", "x",
@@ -168,6 +177,8 @@ async def test_an_integer_too_long_to_read_is_a_400(
         ("issue_comment", "created", "issue.pull_request", None),  # a comment on an issue
         ("issue_comment", "created", "comment.user", None),  # nobody to check the rights of
         ("issue_comment", "created", "comment.body", None),
+        ("pull_request_review_comment", "created", "comment.user", None),  # a deleted account
+        ("pull_request_review_comment", "edited", "comment.body", "/readiness recheck"),
         ("check_suite", "rerequested", "check_suite.app", None),  # not our app's suite
         ("pull_request", "closed", "pull_request", None),  # no handler reads it
     ],
