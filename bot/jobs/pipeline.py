@@ -17,7 +17,7 @@ from typing import Any
 from gidgethub import BadRequest, HTTPException
 
 from bot.config import CONFIG_PATH
-from bot.diff.model import Change, ChangedFile
+from bot.diff.model import Change, ChangedFile, Skip, SkipKind
 from bot.diff.parse import from_files_api, parse
 from bot.errors import PermanentError, TransientError
 from bot.github.api import AppAPI, DiffTooLarge, GitHubContents, RepoAPI
@@ -29,6 +29,7 @@ from bot.jobs.repo_config import organisation
 from bot.logs import bind
 from bot.metrics import Metrics
 from bot.report import checks
+from bot.report.links import Permalinks
 from bot.report.review import ReviewPlan, marker, plan, posted
 from bot.rules.engine import Evaluation, evaluate, snapshot
 from bot.rules.ignores import Ignore, split
@@ -199,7 +200,7 @@ async def review(
         if review_plan is not None:
             await _post_review(api, number, review_plan, head)
         sent = 0
-        for body in checks.completed(evaluation):
+        for body in checks.completed(evaluation, Permalinks.of(pull, fork, change)):
             await api.update_check_run(check_run, body, annotations_before=sent)
             sent += len(body["output"]["annotations"])
     except Exception as exc:
@@ -313,8 +314,12 @@ def cap(change: Change) -> Change:
     left = len(change.files) - len(kept)
     if not left:
         return change
+    limits = f"{MAX_FILES} files, {MAX_ADDED_LINES} added lines per review"
     note = (
-        f"partially reviewed: {left} of {len(change.files)} files were left out "
-        f"(limits: {MAX_FILES} files, {MAX_ADDED_LINES} added lines per review)"
+        f"partially reviewed: {left} of {len(change.files)} files were left out (limits: {limits})"
     )
-    return Change(files=tuple(kept), problems=(*change.problems, note))
+    over = [
+        Skip(f.path, SkipKind.OVER_LIMITS, f"over the limits ({limits})")
+        for f in change.files[len(kept) :]
+    ]
+    return Change(tuple(kept), (*change.problems, note), (*change.left_out, *over))
