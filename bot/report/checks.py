@@ -215,7 +215,7 @@ def _top(top: list[Finding], more: int, links: Permalinks | None) -> list[str]:
     lines = [heading, "", "| | Rule | Where | Finding |", "|---|---|---|---|"]
     for f in top:
         lines.append(
-            f"| {_ICON[f.severity]} | `{f.rule}` | {_where(f, links)} | {_cell(_first(f))} |"
+            f"| {_ICON[f.severity]} | `{f.rule}` | {_cell(_where(f, links))} | {_cell(_first(f))} |"
         )
     return lines
 

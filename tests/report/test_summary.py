@@ -112,7 +112,7 @@ async def test_a_clean_change_names_the_files_it_read(tmp_path: Path) -> None:
     )
     summary = checks.summary(evaluation, links)
     assert summary.startswith("**No problems found in 2 files**\n\n| Pack |")
-    assert "Findings" not in summary and "finding" not in summary.lower().split("config")[0][40:]
+    assert "**Findings**" not in summary and "**Not reported here**" not in summary
     assert checks.conclusion(evaluation) is checks.Conclusion.SUCCESS
 
 
@@ -139,7 +139,7 @@ async def test_what_the_config_turns_off_is_counted_and_its_packs_have_no_row(
 
 
 async def test_ignores_and_the_baseline_are_counted(tmp_path: Path) -> None:
-    evaluation, links = await review(
+    evaluation, _ = await review(
         tmp_path, {"app/client.py": CLIENT}, {"app/client.py": CLIENT + unverified(3)}
     )
     ignore = Ignore("cliff/tls-verify-disabled", "app/", "octocat", "internal CA", 1)
@@ -148,10 +148,8 @@ async def test_ignores_and_the_baseline_are_counted(tmp_path: Path) -> None:
     assert summary.splitlines()[0] == "**No problems found in 1 file**"
     assert "- 3 findings ignored on this pull request (`/readiness ignore`, below)" in summary
     assert "- 2 findings in the baseline not reported" in summary
-    assert (
-        "- `cliff/tls-verify-disabled` on `app/`, by @octocat: internal CA (3 findings not reported)"
-        in summary
-    )
+    by = "- `cliff/tls-verify-disabled` on `app/`, by @octocat: internal CA"
+    assert f"{by} (3 findings not reported)" in summary
 
 
 async def test_files_no_rule_read_are_counted_and_the_check_is_not_green() -> None:
