@@ -412,7 +412,7 @@ def _print(evaluation: Evaluation, fmt: str, out: TextIO, root: Path | None = No
         report = {
             "findings": rows,
             "problems": list(evaluation.problems),
-            "skipped": list(evaluation.skipped),
+            "skipped": [str(skip) for skip in evaluation.skipped],
             "baselined": evaluation.baselined,
         }
         json.dump(report, out, indent=2)

@@ -93,7 +93,7 @@ async def test_the_server_reads_the_baseline_on_the_base_branch(
     assert [(a["path"], a["start_line"]) for a in run["output"]["annotations"]] == [
         ("shop/client.py", 11)
     ]
-    assert "1 finding in the baseline not reported." in run["output"]["summary"]
+    assert "- 1 finding in the baseline not reported" in run["output"]["summary"]
     assert [c["line"] for c in github.review_comments("acme/shop", 7)] == [11]
 
 

@@ -42,6 +42,8 @@ class ChangedFile:
     old_ranges: tuple[tuple[int, int], ...] = ()
     binary: bool = False
     patch_missing: bool = False
+    not_utf8: bool = False
+    """The file's diff held bytes that are not UTF-8 (read with U+FFFD in their place)."""
 
     def commentable(self, line: int, side: str = "RIGHT") -> bool:
         """Tell whether a review comment on this line would be accepted by GitHub."""
@@ -49,12 +51,55 @@ class ChangedFile:
         return any(start <= line <= end for start, end in ranges)
 
 
+class SkipKind(StrEnum):
+    """Why a changed file was skipped; the value is how the check-run summary names the reason.
+
+    The first kinds are skipped by code rules only (the secrets pack still reads all but binary
+    files); the last three (`reviewed` False) were not reviewed at all, so the review is partial.
+    """
+
+    BINARY = "binary"
+    GENERATED = "generated"
+    VENDORED = "vendored"
+    LOCK_FILE = "lock file"
+    MINIFIED = "minified or bundled"
+    BUILD_OUTPUT = "build output"
+    NOT_UTF8 = "not UTF-8"
+    OVER_LIMITS = "over the review's limits"
+    NO_PATCH = "no patch from GitHub (too large)"
+    UNPARSABLE = "diff not parsable"
+
+    @property
+    def reviewed(self) -> bool:
+        """Tell whether some rule still read the file (False: nothing read it)."""
+        return self not in (SkipKind.OVER_LIMITS, SkipKind.NO_PATCH, SkipKind.UNPARSABLE)
+
+
+@dataclass(frozen=True)
+class Skip:
+    """One changed file a review skipped: `kind` groups it in the summary, `detail` says why in
+    words (`marked `linguist-generated` in .gitattributes`); `str()` is "`path`: detail"."""
+
+    path: str
+    kind: SkipKind
+    detail: str
+
+    def __str__(self) -> str:
+        return f"`{self.path}`: {self.detail}"
+
+
 @dataclass(frozen=True)
 class Change:
-    """The whole diff, plus the files that could not be read and why."""
+    """The whole diff, plus the files that could not be read and why.
+
+    `left_out` names each changed file no rule read (no patch, a diff that does not parse, over
+    the review's limits); each is also one of the `problems`, which say in words what made the
+    review partial.
+    """
 
     files: tuple[ChangedFile, ...] = ()
     problems: tuple[str, ...] = field(default=())
+    left_out: tuple[Skip, ...] = ()
 
     def file(self, path: str) -> ChangedFile | None:
         return next((f for f in self.files if f.path == path), None)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -21,7 +22,7 @@ from unidiff.constants import LINE_TYPE_ADDED, LINE_TYPE_REMOVED
 from unidiff.errors import UnidiffParseError
 from unidiff.patch import PatchSet
 
-from bot.diff.model import Change, ChangedFile, FileStatus, Line
+from bot.diff.model import Change, ChangedFile, FileStatus, Line, Skip, SkipKind
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,8 @@ _BINARY = re.compile(r"^Binary files (.+) and (.+) differ$")
 _ONLY_IN = re.compile(r"^Only in (.+): (.+)$")
 # GNU diff's timestamp; `diff -N` gives a missing file the epoch's ("1970-01-01 00:00:00.0 +0000").
 _STAMP = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)(?:\.\d+)? ([+-]\d{4})$")
+# `decode` keeps each byte that is not UTF-8 as a lone surrogate, so each file can tell.
+_NOT_UTF8 = re.compile("[\udc80-\udcff]")
 _C_ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}
 _FILES_API_STATUS = {
     "added": FileStatus.ADDED,
@@ -49,8 +52,19 @@ class NotADiff(ValueError):
 
 
 def decode(data: bytes | str) -> str:
-    """Decode diff bytes leniently: a non-UTF-8 file must not stop the review of the others."""
-    return data if isinstance(data, str) else data.decode("utf-8", errors="replace")
+    """Decode diff bytes leniently: a non-UTF-8 file must not stop the review of the others.
+
+    Bytes that are not UTF-8 become lone surrogates (`surrogateescape`), so that the file they
+    are in is marked `not_utf8`; each file's lines then read U+FFFD in their place.
+    """
+    return data if isinstance(data, str) else data.decode("utf-8", errors="surrogateescape")
+
+
+def _utf8(lines: list[str]) -> tuple[list[str], bool]:
+    """Replace the surrogates `decode` left for bytes that are not UTF-8; tell if there were any."""
+    if not any(_NOT_UTF8.search(line) for line in lines):
+        return lines, False
+    return [_NOT_UTF8.sub("\ufffd", line) for line in lines], True
 
 
 def parse(data: bytes | str, *, strict: bool = False) -> Change:
@@ -62,11 +76,11 @@ def parse(data: bytes | str, *, strict: bool = False) -> Change:
     """
     text = decode(data)
     if _FILE_START.search(text):
-        files, problems = _git_files(text)
+        files, left_out, problems = _git_files(text)
     else:
-        files, problems = _unified_files(text)
-    if files or problems or not text.strip():
-        return Change(files=tuple(files), problems=tuple(problems))
+        files, left_out, problems = _unified_files(text)
+    if files or left_out or problems or not text.strip():
+        return Change(tuple(files), tuple([*map(str, left_out), *problems]), tuple(left_out))
     if strict:
         raise NotADiff
     return Change(problems=(f"the diff could not be read: {NotADiff()}",))
@@ -75,7 +89,7 @@ def parse(data: bytes | str, *, strict: bool = False) -> Change:
 def from_files_api(entries: Iterable[Mapping[str, Any]]) -> Change:
     """Build a Change from GitHub's "list pull request files" entries (the too-large-diff path)."""
     files: list[ChangedFile] = []
-    problems: list[str] = []
+    left_out: list[Skip] = []
     for entry in entries:
         path = str(entry["filename"])
         status = _FILES_API_STATUS.get(str(entry.get("status")), FileStatus.MODIFIED)
@@ -87,32 +101,39 @@ def from_files_api(entries: Iterable[Mapping[str, Any]]) -> Change:
             binary = not entry.get("changes")
             files.append(ChangedFile(path, status, old_path, binary=binary, patch_missing=True))
             if not binary:
-                problems.append(f"`{path}`: GitHub sent no patch (too large); not reviewed")
+                detail = "GitHub sent no patch (too large); not reviewed"
+                left_out.append(Skip(path, SkipKind.NO_PATCH, detail))
             continue
         try:
             hunks = _parse_hunks(str(patch))
         except (UnidiffParseError, ValueError) as exc:
             log.warning("skipping unparsable patch of %r: %s", path, type(exc).__name__)
-            problems.append(f"`{path}`: the patch of this file could not be parsed")
+            detail = "the patch of this file could not be parsed"
+            left_out.append(Skip(path, SkipKind.UNPARSABLE, detail))
             continue
         files.append(ChangedFile(path, status, old_path, **hunks))
-    return Change(files=tuple(files), problems=tuple(problems))
+    return Change(tuple(files), tuple(map(str, left_out)), tuple(left_out))
 
 
-def _git_files(text: str) -> tuple[list[ChangedFile], list[str]]:
+Read = tuple[list[ChangedFile], list[Skip], list[str]]  # files, files left out, other problems
+
+
+def _git_files(text: str) -> Read:
     starts = [m.start() for m in _FILE_START.finditer(text)]
     chunks = (text[a:b] for a, b in zip(starts, [*starts[1:], len(text)], strict=True))
-    return _read_files((_lines(chunk) for chunk in chunks), _git_file, _git_name)
+    files, left_out = _read_files((_lines(chunk) for chunk in chunks), _git_file, _git_name)
+    return files, left_out, []
 
 
-def _unified_files(text: str) -> tuple[list[ChangedFile], list[str]]:
+def _unified_files(text: str) -> Read:
     sections, only = _unified_sections(_lines(text))
-    files, problems = _read_files(sections, _unified_file, _unified_name)
+    files, left_out = _read_files(sections, _unified_file, _unified_name)
     # `diff -r` without -N names a file one tree lacks instead of showing its lines.
-    problems += [
-        f"`{name}`: only in one of the trees, not reviewed (`diff -N` shows it)" for name in only
+    only_in_one = [
+        f"`{_utf8([name])[0][0]}`: only in one of the trees, not reviewed (`diff -N` shows it)"
+        for name in only
     ]
-    return files, problems
+    return files, left_out, only_in_one
 
 
 def _lines(text: str) -> list[str]:
@@ -127,20 +148,23 @@ def _read_files(
     sections: Iterable[list[str]],
     read: Callable[[list[str]], ChangedFile],
     name: Callable[[list[str]], str],
-) -> tuple[list[ChangedFile], list[str]]:
-    """Read each file's section; a section that does not parse becomes a problem, not a crash."""
+) -> tuple[list[ChangedFile], list[Skip]]:
+    """Read each file's section; a section that does not parse is left out, not a crash."""
     files: list[ChangedFile] = []
-    problems: list[str] = []
-    for lines in sections:
+    left_out: list[Skip] = []
+    for raw in sections:
+        lines, not_utf8 = _utf8(raw)
         try:
             changed = read(lines)
         except (UnidiffParseError, ValueError) as exc:
             # unidiff's message quotes the offending line, which may hold a secret: not shown.
             log.warning("skipping unparsable diff of %r: %s", name(lines), type(exc).__name__)
-            problems.append(f"`{name(lines)}`: the diff of this file could not be parsed")
+            detail = "the diff of this file could not be parsed"
+            left_out.append(Skip(name(lines), SkipKind.UNPARSABLE, detail))
             continue
-        files.append(changed)  # a binary file is listed as skipped, not as a problem
-    return files, problems
+        # A binary file is listed as skipped, not as a problem.
+        files.append(replace(changed, not_utf8=True) if not_utf8 else changed)
+    return files, left_out
 
 
 def _git_name(lines: list[str]) -> str:

@@ -26,6 +26,7 @@ from bot.jobs.review_read import read_for_review
 from bot.logs import bind
 from bot.metrics import Metrics
 from bot.report import checks
+from bot.report.links import Permalinks
 from bot.report.review import ReviewPlan, marker, plan, posted
 from bot.rules.engine import Evaluation, evaluate
 from bot.rules.ignores import Ignore, split
@@ -218,7 +219,7 @@ async def review(
         if review_plan is not None:
             await _post_review(api, number, review_plan, head)
         sent = 0
-        for body in checks.completed(evaluation):
+        for body in checks.completed(evaluation, Permalinks.of(pull, reading.merge_base, change)):
             await api.update_check_run(check_run, body, annotations_before=sent)
             sent += len(body["output"]["annotations"])
     except Exception as exc:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.config import CONFIG_PATH, ORG_PATHS, ORG_REPO, Layer, extends
-from bot.diff.model import Change, ChangedFile
+from bot.diff.model import Change, ChangedFile, Skip, SkipKind
 from bot.diff.parse import from_files_api, parse
 from bot.github.api import BLOBS_PER_QUERY, Comparison, DiffTooLarge, GitHubContents, RepoAPI
 from bot.jobs.repo_config import organisation_of, unreadable
@@ -32,12 +32,15 @@ MAX_ADDED_LINES = 100_000
 @dataclass(frozen=True)
 class Reading:
     """A review's inputs: the snapshot of the change, the organisation's config layer (None
-    when there is none or the repository's own config opts out) and this app's latest check
-    run on the head (REST shape: `id`, `status`, `output.annotations_count`; None: none yet)."""
+    when there is none or the repository's own config opts out), this app's latest check run
+    on the head (REST shape: `id`, `status`, `output.annotations_count`; None: none yet) and
+    the merge base."""
 
     snap: Snapshot
     organisation: Layer | None
     latest_run: dict[str, Any] | None
+    merge_base: str
+    """Where the head branched off the base: the commit the diff's base side is read at."""
 
 
 async def read_for_review(
@@ -69,7 +72,7 @@ async def read_for_review(
             org = unreadable(owner, found.organisation_problem)
         else:
             org = organisation_of(owner, found.organisation)
-    return Reading(snap, org, found.latest_run)
+    return Reading(snap, org, found.latest_run, comparison.merge_base)
 
 
 async def fetch_change(api: RepoAPI, number: int, comparison: Comparison) -> Change:
@@ -96,8 +99,12 @@ def cap(change: Change) -> Change:
     left = len(change.files) - len(kept)
     if not left:
         return change
+    limits = f"{MAX_FILES} files, {MAX_ADDED_LINES} added lines per review"
     note = (
-        f"partially reviewed: {left} of {len(change.files)} files were left out "
-        f"(limits: {MAX_FILES} files, {MAX_ADDED_LINES} added lines per review)"
+        f"partially reviewed: {left} of {len(change.files)} files were left out (limits: {limits})"
     )
-    return Change(files=tuple(kept), problems=(*change.problems, note))
+    over = [
+        Skip(f.path, SkipKind.OVER_LIMITS, f"over the limits ({limits})")
+        for f in change.files[len(kept) :]
+    ]
+    return Change(tuple(kept), (*change.problems, note), (*change.left_out, *over))

@@ -7,6 +7,9 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from bot.diff.model import Skip, SkipKind
+from bot.redaction import scrub
+from bot.report.links import Permalinks
 from bot.rules.engine import Evaluation
 from bot.rules.ignores import Ignored
 from bot.rules.model import Finding, Severity
@@ -18,6 +21,8 @@ MAX_TITLE = 255
 MAX_MESSAGE = 60_000  # annotation message: 64 KB
 REVIEWING = {"title": "Reviewing…", "summary": "Readiness is reviewing this change."}
 RERUN_HINT = "Comment `/readiness recheck` on the pull request to run the review again."
+TOP_FINDINGS = 10  # in the summary's table; the rest follow, folded, as room allows
+EXAMPLES = 3  # paths shown per reason a file was skipped
 
 _LEVEL = {Severity.ERROR: "failure", Severity.WARNING: "warning", Severity.NOTICE: "notice"}
 _ICON = {Severity.ERROR: "🔴", Severity.WARNING: "🟠", Severity.NOTICE: "🔵"}
@@ -140,43 +145,191 @@ def title(evaluation: Evaluation) -> str:
     return found or "No readiness regressions found"
 
 
-def summary(evaluation: Evaluation) -> str:
-    """Write the markdown summary: counts, a findings table, and what was not reviewed."""
+def summary(evaluation: Evaluation, links: Permalinks | None = None) -> str:
+    """Write the markdown summary, most telling first; each section is one entry below.
+
+    The verdict, the findings by pack, the top findings (linked to their lines when `links` are
+    known), why some were not reported, what could not be reviewed and what was skipped, the
+    config; then the other findings in the room left under GitHub's 65,535 characters.
+    """
+    top, rest = _ranked(evaluation.findings)
+    sections = [
+        [f"**{verdict(evaluation)}**"],
+        _packs(evaluation),
+        _top(top, len(rest), links),
+        _draft(evaluation),
+        _not_reported(evaluation),
+        _ignores(evaluation),
+        _problems(evaluation),
+        *_skips(evaluation),
+        [f"Config: {configs(evaluation)}."],
+    ]
+    # Scrubbed before any cut: a secret cut in half no longer matches its detector.
+    head = scrub("\n\n".join("\n".join(section) for section in sections if section))
+    hint = f"<sub>{RERUN_HINT}</sub>"
+    more = scrub(_more(rest, links, MAX_TEXT - len(head) - len(hint) - 4))
+    return trim("\n\n".join(part for part in (head, more, hint) if part), MAX_TEXT)
+
+
+def verdict(evaluation: Evaluation) -> str:
+    """Say in one line what was found and what it does to the check: `2 errors, 3 warnings —
+    fails on error`, `No problems found in 14 files`, and `; not fully reviewed` when not."""
     findings = evaluation.findings
-    lines = [f"**{title(evaluation)}**", ""]
     if findings:
-        lines += ["| | Rule | Where | Finding |", "|---|---|---|---|"]
-        for f in findings:
-            where = f"`{f.path}`:{f.line}" + (" (removed line)" if f.side == "LEFT" else "")
-            message = f.message.splitlines()[0] if f.message else ""
-            lines.append(f"| {_ICON[f.severity]} | `{f.rule}` | {where} | {_cell(message)} |")
-    if _held(evaluation) and findings:
-        lines += [
-            "",
-            "This pull request is a draft: its findings do not fail the check until it is marked "
-            "ready for review (`drafts: review` in `.github/readiness.yml` judges drafts too).",
-        ]
-    if evaluation.ignored:
-        lines += ["", "**Ignored on this pull request** (`/readiness ignore`)", ""]
-        lines += [_ignored(item) for item in evaluation.ignored]
-    if evaluation.problems:
-        lines += ["", "**Not fully reviewed**", ""]
-        lines += [f"- {problem}" for problem in evaluation.problems]
-    if evaluation.baselined:
-        count = evaluation.baselined
-        lines += ["", f"{count} finding{'s' if count > 1 else ''} in the baseline not reported."]
-    lines += ["", f"Config: {configs(evaluation)}."]
-    if evaluation.skipped:
-        lines += [
-            "",
-            "<details><summary>Skipped by code rules (secrets are still checked in all but "
-            "binary files)</summary>",
-            "",
-        ]
-        lines += [f"- {skipped}" for skipped in evaluation.skipped]
-        lines += ["", "</details>"]
-    lines += ["", f"<sub>{RERUN_HINT}</sub>"]
-    return trim("\n".join(lines), MAX_TEXT)
+        line = f"{_tally(findings)} — {_consequence(evaluation)}"
+    else:
+        total, unread = evaluation.files, len(evaluation.left_out)
+        files = f"{total - unread} of {total}" if unread else f"{total}"
+        line = f"No problems found in {files} file{'s' if total != 1 else ''}"
+    return f"{line}; not fully reviewed" if evaluation.problems else line
+
+
+def _tally(findings: tuple[Finding, ...]) -> str:
+    counts = Counter(f.severity for f in findings)
+    return ", ".join(
+        f"{counts[s]} {s.value}{'s' if counts[s] > 1 else ''}" for s in Severity if counts[s]
+    )
+
+
+def _consequence(evaluation: Evaluation) -> str:
+    fail_on = evaluation.config.fail_on
+    failing = any(f.severity in _FAILING[fail_on] for f in evaluation.findings)
+    if failing and _held(evaluation):
+        return f"would fail on {fail_on}; not while the pull request is a draft"
+    if failing:
+        return f"fails on {fail_on}"
+    if fail_on == "never":
+        return "does not fail (`fail_on: never`)"
+    return f"does not fail (fails on {fail_on})"
+
+
+def _ranked(findings: tuple[Finding, ...]) -> tuple[list[Finding], list[Finding]]:
+    """Split the findings into the top ones (errors first, then by place) and the rest."""
+    ranked = sorted(findings, key=lambda f: (f.severity.rank, f.path, f.line, f.rule))
+    return ranked[:TOP_FINDINGS], ranked[TOP_FINDINGS:]
+
+
+def _packs(evaluation: Evaluation) -> list[str]:
+    """A row per pack that ran (or has findings): its reported findings by severity."""
+    counts = Counter((f.pack, f.severity) for f in evaluation.findings)
+    packs = dict.fromkeys([*evaluation.packs, *(f.pack for f in evaluation.findings)])
+    if not packs:
+        return []
+    lines = ["| Pack | Errors | Warnings | Notices |", "|---|--:|--:|--:|"]
+    for pack in packs:
+        numbers = " | ".join(str(counts[pack, severity]) for severity in Severity)
+        lines.append(f"| `{pack}` | {numbers} |")
+    return lines
+
+
+def _top(top: list[Finding], more: int, links: Permalinks | None) -> list[str]:
+    if not top:
+        return []
+    heading = f"**Top {len(top)} findings** (errors first)" if more else "**Findings**"
+    lines = [heading, "", "| | Rule | Where | Finding |", "|---|---|---|---|"]
+    for f in top:
+        lines.append(
+            f"| {_ICON[f.severity]} | `{f.rule}` | {_cell(_where(f, links))} | {_cell(_first(f))} |"
+        )
+    return lines
+
+
+def _more(rest: list[Finding], links: Permalinks | None, room: int) -> str:
+    """List the findings after the top ones, as many as fit in `room` characters."""
+    if not rest:
+        return ""
+    lines = [f"<details><summary>{len(rest)} more findings</summary>", ""]
+    closing = ["", "</details>"]
+    size = sum(len(line) + 1 for line in (*lines, *closing)) + 200  # room for the cut note
+    for n, f in enumerate(rest):
+        line = f"- {_ICON[f.severity]} `{f.rule}` {_where(f, links)}: {_first(f)}"
+        if size + len(line) + 1 > room:
+            lines.append(f"- … and {len(rest) - n} more, left out to fit GitHub's limit")
+            break
+        lines.append(line)
+        size += len(line) + 1
+    return "\n".join([*lines, *closing])
+
+
+def _where(finding: Finding, links: Permalinks | None) -> str:
+    place = f"`{finding.path}:{finding.line}`"
+    where = f"[{place}]({links.line(finding)})" if links is not None else place
+    return where + (" (removed line)" if finding.side == "LEFT" else "")
+
+
+def _first(finding: Finding) -> str:
+    return finding.message.splitlines()[0] if finding.message else ""
+
+
+def _draft(evaluation: Evaluation) -> list[str]:
+    if not (_held(evaluation) and evaluation.findings):
+        return []
+    return [
+        "This pull request is a draft: its findings do not fail the check until it is marked "
+        "ready for review (`drafts: review` in `.github/readiness.yml` judges drafts too)."
+    ]
+
+
+def _not_reported(evaluation: Evaluation) -> list[str]:
+    """Count the findings left out of this report, one line per reason."""
+    ignored = sum(item.findings for item in evaluation.ignored)
+    counts = [
+        (evaluation.allowed_inline, "silenced by `readiness:allow` on its line"),
+        (
+            evaluation.off_in_config,
+            "left out by the config (a rule `off`, an `ignore` or `allow` path)",
+        ),
+        (ignored, "ignored on this pull request (`/readiness ignore`, below)"),
+        (evaluation.baselined, "in the baseline not reported"),
+    ]
+    lines = [f"- {n} finding{'s' if n != 1 else ''} {why}" for n, why in counts if n]
+    return ["**Not reported here**", "", *lines] if lines else []
+
+
+def _ignores(evaluation: Evaluation) -> list[str]:
+    if not evaluation.ignored:
+        return []
+    return [
+        "**Ignored on this pull request** (`/readiness ignore`)",
+        "",
+        *(_ignored(item) for item in evaluation.ignored),
+    ]
+
+
+def _problems(evaluation: Evaluation) -> list[str]:
+    """What made the review partial, but for the files left out (counted with the skips)."""
+    files = {str(skip) for skip in evaluation.left_out}
+    problems = [p for p in evaluation.problems if p not in files]
+    if not problems:
+        return []
+    return ["**Not fully reviewed**", "", *(f"- {problem}" for problem in problems)]
+
+
+def _skips(evaluation: Evaluation) -> list[list[str]]:
+    """Two tables of skipped files by reason: a count and a few paths each."""
+    unread = (
+        "**Not reviewed**: no rule read these files",
+        evaluation.left_out,
+    )
+    skipped = (
+        "**Skipped by code rules**: the secrets pack still reads all but binary files",
+        evaluation.skipped,
+    )
+    return [_skip_table(heading, skips) for heading, skips in (unread, skipped) if skips]
+
+
+def _skip_table(heading: str, skips: tuple[Skip, ...]) -> list[str]:
+    by_kind: dict[SkipKind, list[str]] = {}
+    for skip in skips:
+        by_kind.setdefault(skip.kind, []).append(skip.path)
+    lines = [heading, "", "| Why | Files | For example |", "|---|--:|---|"]
+    for kind in SkipKind:
+        paths = sorted(by_kind.get(kind, ()))
+        if paths:
+            shown = ", ".join(f"`{path}`" for path in paths[:EXAMPLES])
+            more = ", …" if len(paths) > EXAMPLES else ""
+            lines.append(f"| {kind.value} | {len(paths)} | {_cell(shown)}{more} |")
+    return lines
 
 
 def configs(evaluation: Evaluation) -> str:
@@ -206,12 +359,12 @@ def annotation(finding: Finding) -> dict[str, Any]:
     }
 
 
-def completed(evaluation: Evaluation) -> list[dict[str, Any]]:
+def completed(evaluation: Evaluation, links: Permalinks | None = None) -> list[dict[str, Any]]:
     """Return the PATCH bodies that finish the run: annotations 50 at a time, the last completes.
 
     Findings on removed lines have no line in the head commit to annotate; they are in the
     summary and the review instead. With `comments: off` in the config, the summary alone
-    reports them.
+    reports them. `links` point the summary's findings at their lines on GitHub.
     """
     annotated = evaluation.config.comments != "off"
     annotations = [annotation(f) for f in evaluation.findings if f.side == "RIGHT" and annotated]
@@ -219,7 +372,7 @@ def completed(evaluation: Evaluation) -> list[dict[str, Any]]:
         annotations[i : i + ANNOTATIONS_PER_REQUEST]
         for i in range(0, len(annotations), ANNOTATIONS_PER_REQUEST)
     ] or [[]]
-    output = {"title": title(evaluation), "summary": summary(evaluation)}
+    output = {"title": title(evaluation), "summary": summary(evaluation, links)}
     bodies: list[dict[str, Any]] = [
         {"output": {**output, "annotations": batch}} for batch in batches
     ]

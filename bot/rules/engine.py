@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from bot import baseline as baselines
 from bot.config import Layer, RepoConfig
 from bot.config import from_snapshot as config_of
-from bot.diff.model import Change
+from bot.diff.model import Change, Skip
 from bot.redaction import scrub
 from bot.rules import runner, semgrep
 from bot.rules.ignores import Ignored
@@ -46,7 +46,8 @@ class Evaluation:
 
     findings: tuple[Finding, ...]
     problems: tuple[str, ...]
-    skipped: tuple[str, ...] = ()
+    skipped: tuple[Skip, ...] = ()
+    """Changed files code rules did not read (generated, vendored, binary…); secrets did."""
     config: RepoConfig = field(default_factory=RepoConfig)
     configs: tuple[str, ...] = ()
     baselined: int = 0
@@ -54,6 +55,16 @@ class Evaluation:
     """The PR's `/readiness ignore`s, each with how many findings it took out of `findings`."""
     draft: bool = False
     """The pull request is a draft: with `drafts: neutral`, the check does not fail yet."""
+    left_out: tuple[Skip, ...] = ()
+    """Changed files no rule read (no patch, a diff that does not parse, over the limits)."""
+    files: int = 0
+    """Changed files in the pull request, those left out included."""
+    packs: tuple[str, ...] = ()
+    """Packs that ran, in registry order (`repo`: the repository's semgrep rules)."""
+    allowed_inline: int = 0
+    """Findings dropped by a `readiness:allow` (or gitleaks, detect-secrets) comment."""
+    off_in_config: int = 0
+    """Findings dropped by the config: their rule `off` or disabled, or an `ignore`/`allow` path."""
 
 
 async def snapshot(change: Change, contents: Contents) -> Snapshot:
@@ -88,18 +99,17 @@ async def evaluate(
     checks = [
         (p.id, c) for p in packs for c, rules in p.checks.items() if any(map(config.enables, rules))
     ]
+    ran = [p.id for p in packs if any(pack == p.id for pack, _ in checks)]
     (built_in, unfinished), repository = await asyncio.gather(
         runner.run(snap, checks, limit),
-        _semgrep(snap, problems, config.enables, metrics),
+        _semgrep(snap, problems, config.enables, metrics, ran),
     )
     problems.extend(unfinished)
     # Built-in findings come redacted from the child; the repository's rules are redacted here.
-    findings = [
-        replace(f, severity=config.severity_of(f))
-        for f in (*built_in, *map(runner.redacted, repository))
-        if config.keeps(f)
-    ]
-    kept = _number_repeats(_unsuppressed(findings, snap))
+    found = [*built_in, *map(runner.redacted, repository)]
+    findings = [replace(f, severity=config.severity_of(f)) for f in found if config.keeps(f)]
+    unsuppressed = _unsuppressed(findings, snap)
+    kept = _number_repeats(unsuppressed)
     kept.sort(key=lambda f: (f.path, f.line, f.severity.rank, f.rule))
     if baseline is None:
         baseline = baselines.parse(snap.read(baselines.BASELINE_PATH, "base"))
@@ -112,6 +122,11 @@ async def evaluate(
         config=config,
         configs=resolved.files,
         baselined=baselined,
+        left_out=snap.whole.left_out,
+        files=len(snap.whole.paths | {s.path for s in snap.whole.left_out}),
+        packs=tuple(ran),
+        allowed_inline=len(findings) - len(unsuppressed),
+        off_in_config=len(found) - len(findings),
     )
 
 
@@ -120,9 +135,15 @@ async def _semgrep(
     problems: list[str],
     enabled: Callable[[str], bool],
     metrics: Metrics | None,
+    ran: list[str],
 ) -> list[Finding]:
+    """Run the repository's semgrep rules; add `repo` to the packs that `ran` when they did."""
     try:
-        return await semgrep.run(snap, enabled, metrics)
+        files = semgrep.rule_files(snap)
+        found = await semgrep.run(snap, enabled, metrics)
+        if files and semgrep.targets(snap, files, enabled):
+            ran.append(semgrep.RULE_PACK)
+        return found
     except (semgrep.SemgrepError, OSError) as exc:
         log.warning("semgrep failed: %s", exc)
         problems.append(f"the repository's semgrep rules were not run: {exc}")

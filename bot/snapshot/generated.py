@@ -14,6 +14,8 @@ from pathlib import PurePosixPath
 
 import pathspec
 
+from bot.diff.model import SkipKind
+
 GITATTRIBUTES = ".gitattributes"
 OUTPUT_DIRS = frozenset({"dist", "build", "out", ".next", "coverage", "__generated__"})
 VENDOR_DIRS = frozenset({"vendor", "vendored", "third_party", "node_modules", "bower_components"})
@@ -54,28 +56,29 @@ def configured(patterns: tuple[str, ...]) -> list[tuple[pathspec.GitIgnoreSpec, 
 
 def reason(
     path: str, text: str | None, added: list[str], marked: list[tuple[pathspec.GitIgnoreSpec, str]]
-) -> str | None:
-    """Say why a file is not reviewed by code rules, or None when it is code people wrote."""
+) -> tuple[SkipKind, str] | None:
+    """Say why a file is not reviewed by code rules (its kind, and in words), or None when it is
+    code people wrote."""
     posix = PurePosixPath(path)
     folders = [part.lower() for part in posix.parts[:-1]]
     for spec, kind in reversed(marked):  # the last matching line wins, as in git
         if spec.match_file(path):
             if kind == CONFIGURED:
-                return "listed under `generated` in the config"
-            return f"marked `linguist-{kind}` in .gitattributes"
+                return SkipKind.GENERATED, "listed under `generated` in the config"
+            return SkipKind(kind), f"marked `linguist-{kind}` in .gitattributes"
     if lockfile(path):
-        return "lock file"
+        return SkipKind.LOCK_FILE, "lock file"
     if MINIFIED.search(posix.name):
-        return "minified or bundled"
+        return SkipKind.MINIFIED, "minified or bundled"
     if any(part in VENDOR_DIRS for part in folders):
-        return "vendored"
+        return SkipKind.VENDORED, "vendored"
     if any(part in OUTPUT_DIRS for part in folders):
-        return "build output"
+        return SkipKind.BUILD_OUTPUT, "build output"
     head = "\n".join((text or "").splitlines()[:HEADER_LINES])
     if HEADER.search(head):
-        return "generated (its header says so)"
+        return SkipKind.GENERATED, "generated (its header says so)"
     if any(len(line) > LONG_LINE for line in added):
-        return f"generated or minified (lines over {LONG_LINE:,} characters)"
+        return SkipKind.GENERATED, f"generated or minified (lines over {LONG_LINE:,} characters)"
     return None
 
 

@@ -15,7 +15,7 @@ from functools import cached_property, lru_cache
 import pathspec
 import tree_sitter
 
-from bot.diff.model import Change, ChangedFile, FileStatus, Ref
+from bot.diff.model import Change, ChangedFile, FileStatus, Ref, Skip, SkipKind
 from bot.rules import paths
 from bot.snapshot import generated, trees
 
@@ -108,19 +108,24 @@ class Snapshot:
     layout: Layout = field(default_factory=lambda: Layout())
 
     @cached_property
-    def _reasons(self) -> dict[str, str]:
+    def _reasons(self) -> dict[str, Skip]:
         marked = generated.attributes(self.read(generated.GITATTRIBUTES, "base"))
         marked += generated.configured(self.layout.generated)
         found = {}
         for changed in self.whole.files:
             if changed.binary:
-                found[changed.path] = "binary file (no rule reads binary content, secrets included)"
+                detail = "binary file (no rule reads binary content, secrets included)"
+                found[changed.path] = Skip(changed.path, SkipKind.BINARY, detail)
+                continue
+            if changed.not_utf8:
+                detail = "not UTF-8 (read with U+FFFD in place of its other bytes)"
+                found[changed.path] = Skip(changed.path, SkipKind.NOT_UTF8, detail)
                 continue
             text = self.read(changed.path, "head")
             added = [line.text for line in changed.added]
             why = generated.reason(changed.path, text, added, marked)
             if why is not None:
-                found[changed.path] = why
+                found[changed.path] = Skip(changed.path, *why)
         return found
 
     @cached_property
@@ -129,12 +134,12 @@ class Snapshot:
         if not self._reasons:
             return self.whole
         kept = tuple(f for f in self.whole.files if f.path not in self._reasons)
-        return Change(files=kept, problems=self.whole.problems)
+        return Change(kept, self.whole.problems, self.whole.left_out)
 
     @property
-    def skipped(self) -> tuple[str, ...]:
-        """Each file code rules did not review, as "`path`: reason"."""
-        return tuple(f"`{path}`: {why}" for path, why in sorted(self._reasons.items()))
+    def skipped(self) -> tuple[Skip, ...]:
+        """Each file code rules did not review and why, by path."""
+        return tuple(skip for _, skip in sorted(self._reasons.items()))
 
     @cached_property
     def files(self) -> tuple[FileChange, ...]:

@@ -302,3 +302,16 @@ def test_files_api_entries_become_a_change() -> None:
         (Line(1, "a"),),
     )
     assert change.problems == ("`big.min.js`: GitHub sent no patch (too large); not reviewed",)
+
+
+def test_a_file_whose_diff_is_not_utf8_is_marked_and_read_with_replacement_characters() -> None:
+    """Only the file with the odd bytes is marked; its line keeps the rest of its text."""
+    diff = (
+        b"diff --git a/menu.txt b/menu.txt\n--- a/menu.txt\n+++ b/menu.txt\n"
+        b"@@ -0,0 +1 @@\n+Caf\xe9 au lait\n"
+        b"diff --git a/app.py b/app.py\n--- a/app.py\n+++ b/app.py\n"
+        b"@@ -0,0 +1 @@\n+print('caf\xc3\xa9')\n"
+    )
+    menu, app = parse(diff).files
+    assert menu.not_utf8 and menu.added == (Line(1, "Caf\ufffd au lait"),)
+    assert not app.not_utf8 and app.added == (Line(1, "print('café')"),)

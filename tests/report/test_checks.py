@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.diff.model import Skip, SkipKind
 from bot.report import checks
 from bot.rules.engine import Evaluation
 from bot.rules.model import Finding, Severity
@@ -57,20 +58,17 @@ def test_annotations_go_in_batches_of_fifty_and_the_last_request_completes() -> 
         "title": "tests/skipped-test",
         "message": "test 0 is skipped | now",
     }
-    assert "`tests/test_50.py`:501 (removed line)" in bodies[-1]["output"]["summary"]
+    assert "`tests/test_50.py:501` (removed line)" in bodies[-1]["output"]["summary"]
 
 
 def test_a_clean_review_still_sends_one_completing_request() -> None:
-    skipped = "`x.bin`: binary file (no rule reads binary content, secrets included)"
-    (body,) = checks.completed(Evaluation((), (), (skipped,)))
+    skipped = Skip("x.bin", SkipKind.BINARY, "binary file")
+    (body,) = checks.completed(Evaluation((), (), (skipped,), files=1))
     assert body["conclusion"] == "success"
     assert body["output"]["title"] == "No readiness regressions found"
-    assert skipped in body["output"]["summary"]
+    assert "| binary | 1 | `x.bin` |" in body["output"]["summary"]
 
 
-def test_summary_is_trimmed_to_github_limit() -> None:
+def test_annotation_messages_are_trimmed_to_github_limit() -> None:
     long = Finding("secrets/x", "secrets", "a.py", 1, Severity.ERROR, "m" * 70_000, "f" * 20)
-    many = tuple(long for _ in range(3))
-    summary = checks.summary(Evaluation(many, tuple("p" * 1000 for _ in range(100))))
-    assert len(summary) <= 65_535 and summary.endswith("(truncated to fit GitHub's limit)")
     assert len(checks.annotation(long)["message"]) <= 64 * 1024

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.diff import git
-from bot.diff.model import Change, FileStatus
+from bot.diff.model import Change, FileStatus, SkipKind
 from bot.local import scan_repo
 from bot.snapshot.model import Source
 from bot.snapshot.read import after
@@ -86,11 +86,11 @@ async def test_generated_and_vendored_files_are_skipped_by_code_rules_not_secret
     )
     snap = await repo.snapshot()
     assert [f.path for f in snap.change.files] == ["app.py"]
-    assert snap.skipped == (
-        "`api/schema.ts`: marked `linguist-generated` in .gitattributes",
-        "`static/app.min.js`: minified or bundled",
-        "`vendor/lib/client.py`: vendored",
-    )
+    assert [(str(skip), skip.kind) for skip in snap.skipped] == [
+        ("`api/schema.ts`: marked `linguist-generated` in .gitattributes", SkipKind.GENERATED),
+        ("`static/app.min.js`: minified or bundled", SkipKind.MINIFIED),
+        ("`vendor/lib/client.py`: vendored", SkipKind.VENDORED),
+    ]
     evaluation = await scan_repo(repo.path, repo.base, repo.head)
     assert [(f.rule, f.path) for f in evaluation.findings] == [
         ("secrets/stripe-key", "vendor/lib/client.py")
