@@ -68,6 +68,7 @@ async def evaluate(
     organisation: Layer | None = None,
     baseline: baselines.Baseline | None = None,
     metrics: Metrics | None = None,
+    progress: runner.Progress | None = None,
 ) -> Evaluation:
     """Run all checks and the repository's semgrep rules; a failing check is reported, not fatal.
 
@@ -76,7 +77,8 @@ async def evaluate(
     sets severities; ids it names that do not exist are problems. Built-in checks still running
     after `limit` seconds are stopped and named in the problems; the findings of those that
     finished are kept. Findings the `baseline` lists (by default the baseline file on the base
-    branch) are left out and counted. `metrics` records the semgrep run, if any.
+    branch) are left out and counted. `metrics` records the semgrep run, if any; `progress`
+    hears how far the built-in checks are (`readiness scan`'s progress line).
     """
     resolved = config_of(snap, packs, organisation)
     config = resolved.config
@@ -89,7 +91,7 @@ async def evaluate(
         (p.id, c) for p in packs for c, rules in p.checks.items() if any(map(config.enables, rules))
     ]
     (built_in, unfinished), repository = await asyncio.gather(
-        runner.run(snap, checks, limit),
+        runner.run(snap, checks, limit, progress),
         _semgrep(snap, problems, config.enables, metrics),
     )
     problems.extend(unfinished)

@@ -49,6 +49,10 @@ class Source:
             return None
         return trees.parse_tree_sitter(str(self.language), self.text)
 
+    def parse(self) -> bool:
+        """Parse now rather than on first use (the tree is kept); tell whether one was made."""
+        return (self.python if self.language == "python" else self.tree) is not None
+
 
 @dataclass(frozen=True, eq=False)
 class FileChange:
