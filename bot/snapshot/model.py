@@ -149,6 +149,13 @@ class Snapshot:
     def _by_path(self) -> dict[str, FileChange]:
         return {f.path: f for f in self.files}
 
+    @cached_property
+    def _by_base_path(self) -> dict[str, FileChange]:
+        found: dict[str, FileChange] = {}
+        for f in self.files:
+            found.setdefault(f.changed.old_path or f.path, f)  # the first, as a search would
+        return found
+
     def file(self, path: str) -> FileChange | None:
         """Return the changed file at this head path, if the change touches it."""
         return self._by_path.get(path)
@@ -166,9 +173,9 @@ class Snapshot:
         found = self._by_path.get(path)
         if found is not None and at == "head":
             return found.after
-        for f in self.files:
-            if at == "base" and (f.changed.old_path or f.path) == path:
-                return f.before
+        found = self._by_base_path.get(path) if at == "base" else None
+        if found is not None:
+            return found.before
         return Source(path, self.read(path, at))
 
     def head_lines(self, changed: ChangedFile) -> list[str]:
