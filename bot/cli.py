@@ -28,6 +28,7 @@ from bot import logs
 from bot.diff import git
 from bot.diff.parse import NotADiff
 from bot.local import scan_diff, scan_repo, scan_staged, write_baseline
+from bot.progress import AFTER_S, ProgressLine
 from bot.redaction import scrub, scrub_data
 from bot.report import sarif, workflow
 from bot.report.checks import Conclusion, conclusion
@@ -334,28 +335,38 @@ def _settings_errors(exc: ValidationError) -> str:
     return "; ".join(parts)
 
 
-def scan(args: argparse.Namespace, out: TextIO) -> int:
-    """Run the rule engine on a local change and print the findings."""
+def scan(
+    args: argparse.Namespace,
+    out: TextIO,
+    err: TextIO | None = None,
+    progress_after: float = AFTER_S,
+) -> int:
+    """Run the rule engine on a local change and print the findings.
+
+    A scan running past `progress_after` seconds shows a progress line on `err` (standard error
+    by default) when that is a terminal, cleared before the report is printed.
+    """
     _quiet_logs()
-    if args.repo is not None:
-        if not args.base:
-            raise UsageError("--repo needs --base (the branch or commit the change is based on)")
-        try:
-            evaluation = asyncio.run(scan_repo(args.repo, args.base, args.head))
-        except git.GitError as exc:
-            raise UsageError(f"cannot read the change from {args.repo}: {exc}") from None
-    elif args.staged:
-        try:
-            evaluation = asyncio.run(scan_staged(Path.cwd()))
-        except git.GitError as exc:
-            raise UsageError(f"cannot read the staged change: {exc}") from None
-    else:
-        data = _read_diff(args.diff)
-        try:
-            evaluation = asyncio.run(scan_diff(data, Path.cwd()))
-        except NotADiff as exc:
-            where = "on standard input" if args.diff == "-" else args.diff
-            raise UsageError(f"cannot read the diff {where}: {exc}") from None
+    if args.repo is not None and not args.base:
+        raise UsageError("--repo needs --base (the branch or commit the change is based on)")
+    data = _read_diff(args.diff) if args.diff is not None else b""
+    with ProgressLine(sys.stderr if err is None else err, progress_after) as progress:
+        if args.repo is not None:
+            try:
+                evaluation = asyncio.run(scan_repo(args.repo, args.base, args.head, progress))
+            except git.GitError as exc:
+                raise UsageError(f"cannot read the change from {args.repo}: {exc}") from None
+        elif args.staged:
+            try:
+                evaluation = asyncio.run(scan_staged(Path.cwd(), progress))
+            except git.GitError as exc:
+                raise UsageError(f"cannot read the staged change: {exc}") from None
+        else:
+            try:
+                evaluation = asyncio.run(scan_diff(data, Path.cwd(), progress))
+            except NotADiff as exc:
+                where = "on standard input" if args.diff == "-" else args.diff
+                raise UsageError(f"cannot read the diff {where}: {exc}") from None
     _print(evaluation, args.format, out, root=args.repo)
     if evaluation.problems and not args.allow_partial:
         return EXIT_USAGE  # a clean exit must mean the whole change was read

@@ -11,6 +11,7 @@ from bot.diff import git
 from bot.diff.model import Ref
 from bot.diff.parse import parse
 from bot.rules.engine import Evaluation, evaluate, snapshot
+from bot.rules.runner import Progress
 from bot.snapshot.generated import GITATTRIBUTES
 from bot.snapshot.read import Contents, NoContents, Wanted
 
@@ -18,20 +19,23 @@ from bot.snapshot.read import Contents, NoContents, Wanted
 SETTINGS: frozenset[Wanted] = frozenset({(CONFIG_PATH, "base"), (GITATTRIBUTES, "base")})
 
 
-async def scan_repo(repo: Path, base: str, head: str) -> Evaluation:
+async def scan_repo(
+    repo: Path, base: str, head: str, progress: Progress | None = None
+) -> Evaluation:
     """Evaluate the change from the merge base of `base` and `head` to `head`.
 
-    Raises git.GitError when `repo` is not a repository or a revision is unknown.
+    `progress` hears how far the rules are. Raises git.GitError when `repo` is not a repository
+    or a revision is unknown.
     """
     base_sha, head_sha = git.resolve(repo, base), git.resolve(repo, head)
     change = parse(git.diff(repo, base_sha, head_sha))
     # The diff starts at the merge base, so the base side of each file is read there too.
     fork = git.merge_base(repo, base_sha, head_sha)
     snap = await snapshot(change, git.GitContents(repo, fork, head_sha))
-    return await evaluate(snap, baseline=work_tree_baseline(repo))
+    return await evaluate(snap, baseline=work_tree_baseline(repo), progress=progress)
 
 
-async def scan_staged(where: Path) -> Evaluation:
+async def scan_staged(where: Path, progress: Progress | None = None) -> Evaluation:
     """Evaluate what is staged in the work tree around `where` against its HEAD (a pre-commit hook).
 
     The repository's settings are read at HEAD, as for `--diff`: staging an edit of the config
@@ -42,19 +46,19 @@ async def scan_staged(where: Path) -> Evaluation:
         raise git.GitError(f"{where} is not in a git work tree")
     base, index = git.staged(top)
     change = parse(git.diff_trees(top, base, index))
-    return await evaluate(await snapshot(change, git.GitContents(top, base, index)))
+    snap = await snapshot(change, git.GitContents(top, base, index))
+    return await evaluate(snap, progress=progress)
 
 
-async def scan_diff(data: bytes, where: Path) -> Evaluation:
+async def scan_diff(data: bytes, where: Path, progress: Progress | None = None) -> Evaluation:
     """Evaluate a bare diff: nothing beyond what it shows is known but the repository's settings.
 
     When `where` lies in a git work tree, that repository's committed settings apply (see
     CommittedSettings). Raises NotADiff when `data` holds no file diff.
     """
     change = parse(data, strict=True)
-    return await evaluate(
-        await snapshot(change, settings_around(where)), baseline=work_tree_baseline(where)
-    )
+    snap = await snapshot(change, settings_around(where))
+    return await evaluate(snap, baseline=work_tree_baseline(where), progress=progress)
 
 
 async def write_baseline(repo: Path) -> tuple[Path, Evaluation]:

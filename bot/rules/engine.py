@@ -79,6 +79,7 @@ async def evaluate(
     organisation: Layer | None = None,
     baseline: baselines.Baseline | None = None,
     metrics: Metrics | None = None,
+    progress: runner.Progress | None = None,
 ) -> Evaluation:
     """Run all checks and the repository's semgrep rules; a failing check is reported, not fatal.
 
@@ -87,7 +88,8 @@ async def evaluate(
     sets severities; ids it names that do not exist are problems. Built-in checks still running
     after `limit` seconds are stopped and named in the problems; the findings of those that
     finished are kept. Findings the `baseline` lists (by default the baseline file on the base
-    branch) are left out and counted. `metrics` records the semgrep run, if any.
+    branch) are left out and counted. `metrics` records the semgrep run, if any; `progress`
+    hears how far the built-in checks are (`readiness scan`'s progress line).
     """
     resolved = config_of(snap, packs, organisation)
     config = resolved.config
@@ -101,7 +103,7 @@ async def evaluate(
     ]
     ran = [p.id for p in packs if any(pack == p.id for pack, _ in checks)]
     (built_in, unfinished), repository = await asyncio.gather(
-        runner.run(snap, checks, limit),
+        runner.run(snap, checks, limit, progress),
         _semgrep(snap, problems, config.enables, metrics, ran),
     )
     problems.extend(unfinished)

@@ -24,12 +24,13 @@ import logging
 import multiprocessing
 import sys
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection
 from multiprocessing.context import ForkServerContext
 
 from bot.diff.model import Change, Ref
+from bot.progress import Step
 from bot.redaction import scrub
 from bot.rules.model import Check, Finding
 from bot.rules.registry import RULES
@@ -44,6 +45,7 @@ CHECK_SLOW_S = 30.0
 JOIN_S = 5.0
 
 Checks = Sequence[tuple[str, Check]]
+Progress = Callable[[Step], None]
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,16 @@ class Work:
     checks: tuple[tuple[str, Check], ...]
     log_level: int
     layout: Layout = field(default_factory=Layout)
+    parse_first: bool = False
+    """Parse every file code rules read before the first check, saying after each (`Parsed`)."""
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """Sent by the child after parsing each file, when asked to parse first: `done` of `files`."""
+
+    done: int
+    files: int
 
 
 @dataclass(frozen=True)
@@ -95,13 +107,15 @@ def run_checks(snap: Snapshot, checks: Checks) -> Iterator[Report]:
 
 
 async def run(
-    snap: Snapshot, checks: Checks, limit: float = TIME_LIMIT_S
+    snap: Snapshot, checks: Checks, limit: float = TIME_LIMIT_S, progress: Progress | None = None
 ) -> tuple[list[Finding], list[str]]:
     """Run the checks in a child process within `limit` seconds; return findings and problems.
 
     Shape: the findings of every check that finished, and one problem per failed check plus one
     naming the checks cut off by the limit (or lost when the child died). The child's log
-    records are written here, through this process's handlers and their redaction.
+    records are written here, through this process's handlers and their redaction. With
+    `progress`, the child parses the files first and `progress` hears of each file parsed and
+    each check run (the parse costs the same, it just happens before the first check).
     """
     if not checks:
         return [], []
@@ -114,21 +128,30 @@ async def run(
         tuple(checks),
         logging.getLogger().getEffectiveLevel(),
         snap.layout,
+        parse_first=progress is not None,
     )
     child = context.Process(target=_child, args=(writer, work), name="readiness-rules", daemon=True)
     findings: list[Finding] = []
     problems: list[str] = []
     pending = [name(pack, check) for pack, check in checks]
+    parsed = Parsed(0, 0)
     try:
         await asyncio.to_thread(child.start)  # pickling a large snapshot takes a moment
         writer.close()
         async with asyncio.timeout(limit):
             while pending:
                 report = await _receive(reader)
-                _replay(report.records)
-                pending.remove(report.check)
-                findings.extend(report.findings)
-                problems.extend([report.problem] if report.problem else [])
+                if isinstance(report, Parsed):
+                    parsed = report
+                else:
+                    _replay(report.records)
+                    pending.remove(report.check)
+                    findings.extend(report.findings)
+                    problems.extend([report.problem] if report.problem else [])
+                if progress is not None:
+                    progress(
+                        Step(parsed.done, parsed.files, len(checks) - len(pending), len(checks))
+                    )
     except TimeoutError:
         log.warning("rule checks stopped after %.0f s; unfinished: %s", limit, ", ".join(pending))
         problems.append(
@@ -167,7 +190,7 @@ def _context() -> ForkServerContext:
     return context
 
 
-async def _receive(reader: Connection) -> Report:
+async def _receive(reader: Connection) -> Report | Parsed:
     """Wait without blocking the loop until the child sends; raise EOFError when it died."""
     loop = asyncio.get_running_loop()
     ready: asyncio.Future[None] = loop.create_future()
@@ -181,7 +204,7 @@ async def _receive(reader: Connection) -> Report:
         await ready
     finally:
         loop.remove_reader(reader.fileno())
-    report: Report = reader.recv()  # the child is writing it now: this does not wait long
+    report: Report | Parsed = reader.recv()  # the child is writing it now: not a long wait
     return report
 
 
@@ -240,5 +263,20 @@ def _child(writer: Connection, work: Work) -> None:
     root.setLevel(work.log_level)
     snap = Snapshot(work.whole, work.texts, work.listings, work.layout)
     with writer:
+        if work.parse_first:
+            for done, files in parse(snap):
+                writer.send(Parsed(done, files))
         for report in run_checks(snap, work.checks):
             writer.send(replace(report, records=collected.drain()))
+
+
+def parse(snap: Snapshot) -> Iterator[tuple[int, int]]:
+    """Parse both sides of each file code rules read; yield (files parsed, files) after each.
+
+    The trees are the snapshot's own (cached on each side), so the checks reuse them.
+    """
+    files = [snap.file(changed.path) for changed in snap.change.files]
+    for done, changed in enumerate(files, 1):
+        for side in (changed.before, changed.after) if changed is not None else ():
+            side.parse()
+        yield done, len(files)

@@ -49,6 +49,10 @@ class Source:
             return None
         return trees.parse_tree_sitter(str(self.language), self.text)
 
+    def parse(self) -> bool:
+        """Parse now rather than on first use (the tree is kept); tell whether one was made."""
+        return (self.python if self.language == "python" else self.tree) is not None
+
 
 @dataclass(frozen=True, eq=False)
 class FileChange:
@@ -150,6 +154,13 @@ class Snapshot:
     def _by_path(self) -> dict[str, FileChange]:
         return {f.path: f for f in self.files}
 
+    @cached_property
+    def _by_base_path(self) -> dict[str, FileChange]:
+        found: dict[str, FileChange] = {}
+        for f in self.files:
+            found.setdefault(f.changed.old_path or f.path, f)  # the first, as a search would
+        return found
+
     def file(self, path: str) -> FileChange | None:
         """Return the changed file at this head path, if the change touches it."""
         return self._by_path.get(path)
@@ -167,9 +178,9 @@ class Snapshot:
         found = self._by_path.get(path)
         if found is not None and at == "head":
             return found.after
-        for f in self.files:
-            if at == "base" and (f.changed.old_path or f.path) == path:
-                return f.before
+        found = self._by_base_path.get(path) if at == "base" else None
+        if found is not None:
+            return found.before
         return Source(path, self.read(path, at))
 
     def head_lines(self, changed: ChangedFile) -> list[str]:

@@ -184,9 +184,14 @@ async def test_a_disabled_rule_costs_no_work(
     calls: Counter[str] = Counter()
     real_run = runner.run
 
-    async def recording(snap: Snapshot, checks: runner.Checks, limit: float) -> Any:
+    async def recording(
+        snap: Snapshot,
+        checks: runner.Checks,
+        limit: float,
+        progress: runner.Progress | None = None,
+    ) -> Any:
         calls.update(CLIFF_CHECKS[check] for _, check in checks)
-        return await real_run(snap, checks, limit)
+        return await real_run(snap, checks, limit, progress)
 
     monkeypatch.setattr(runner, "run", recording)
     repo = make_repo(

@@ -43,18 +43,26 @@ _HANDLER_FOLLOWS = re.compile(r"\s*(?:,|=>)")
 
 def check_health_checks(snap: Snapshot) -> list[Finding]:
     """Flag health-check routes removed with no route for the same path left or added."""
-    added = [line.text for changed in snap.change.files for line in changed.added]
+    # The routes the change adds anywhere, worked out once and only if a route is removed.
+    added: set[str | None] | None = None
     findings: list[Finding] = []
     for changed in snap.change.files:
         if not production_code(changed, SUFFIXES):
             continue
-        head_text = None
-        if changed.status is not FileStatus.REMOVED:
-            head_text = snap.read(changed.path, "head")
-        kept = added + (head_text.splitlines() if head_text else [])
+        kept: set[str | None] | None = None  # added anywhere, or still in this file at head
         for line in changed.removed:
             probe = _health_route(line.text)
-            if probe is None or any(_health_route(t) == probe for t in kept):
+            if probe is None:
+                continue
+            if kept is None:
+                if added is None:
+                    added = {_health_route(new.text) for f in snap.change.files for new in f.added}
+                head_text = None
+                if changed.status is not FileStatus.REMOVED:
+                    head_text = snap.read(changed.path, "head")
+                lines = head_text.splitlines() if head_text else []
+                kept = added | {_health_route(text) for text in lines}
+            if probe in kept:
                 continue
             message = (
                 f"The health-check route `/{probe}` was removed and no route answers it any more: "

@@ -222,8 +222,8 @@ def retired(files: Iterable[tuple[ChangedFile, Source, Source]]) -> Retired:
             )
         )
     everywhere = frozenset().union(*(m.head for m in modules))
-    new_names = [words(raw) for m in modules for raw in m.added if compound(raw)]
-    renamed = {t for t, raw in compounds.items() if any(words(raw) <= new for new in new_names)}
+    new_names = _Holders(words(raw) for m in modules for raw in m.added if compound(raw))
+    renamed = {t for t, raw in compounds.items() if new_names.hold(words(raw))}
     return Retired(
         tuple(replace(m, lost=m.lost - renamed, unsaid=m.unsaid - gained) for m in modules),
         {
@@ -233,6 +233,29 @@ def retired(files: Iterable[tuple[ChangedFile, Source, Source]]) -> Retired:
         },
         frozenset(name for name in set_before - set_after if compound(name)),
     )
+
+
+class _Holders:
+    """Sets of words, indexed by word: which hold all of a given set, without trying each one.
+
+    A change of a thousand files gains and loses thousands of names; comparing every pair was
+    most of a large scan's time.
+    """
+
+    def __init__(self, sets: Iterable[frozenset[str]]) -> None:
+        self._any = False
+        self._by_word: dict[str, set[int]] = {}
+        for index, words_ in enumerate(sets):
+            self._any = True
+            for word in words_:
+                self._by_word.setdefault(word, set()).add(index)
+
+    def hold(self, wanted: frozenset[str]) -> bool:
+        """Tell whether one of the sets holds every word of `wanted` (any set holds none)."""
+        if not wanted:
+            return self._any
+        holders = sorted((self._by_word.get(word, set()) for word in wanted), key=len)
+        return bool(holders[0].intersection(*holders[1:]))
 
 
 def _messages(text: str) -> set[str]:

@@ -15,10 +15,12 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 TOKEN = re.compile(r"[A-Za-z_$][\w$]*(?:-[A-Za-z_$0-9]+)*|\d+(?:\.\d+)*")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _WORD = re.compile(r"[a-z0-9]+")
+_JOINERS = re.compile(r"[_$-]")
 SAME_BODY = 0.7  # share of the removed test's weighted tokens a replacement must contain
 # A test written where a removed one was is that test edited when it keeps most of its name, or
 # half its name and some of its body, or much of its body.
@@ -29,14 +31,19 @@ MIN_TOKENS = 3  # a body with fewer distinct tokens says too little to be matche
 TWIN, TRIMMED, TWIN_PART = 0.5, 0.9, 0.4
 
 
+@lru_cache(maxsize=1 << 14)
 def tokens(text: str) -> frozenset[str]:
-    """Return the distinct tokens of a piece of code, case-folded."""
+    """Return the distinct tokens of a piece of code, case-folded.
+
+    Cached: each changed test file is judged against the bodies of every new test.
+    """
     return frozenset(token.lower() for token in TOKEN.findall(text))
 
 
+@lru_cache(maxsize=1 << 16)
 def fold(token: str) -> str:
     """Fold spellings of one name together: `household_id`, `householdId`, `household-id`."""
-    return re.sub(r"[_$-]", "", token.lower())
+    return _JOINERS.sub("", token.lower())
 
 
 def folded(text: str) -> frozenset[str]:
@@ -44,8 +51,12 @@ def folded(text: str) -> frozenset[str]:
     return frozenset(fold(token) for token in TOKEN.findall(text))
 
 
+@lru_cache(maxsize=1 << 16)
 def words(name: str) -> frozenset[str]:
-    """Split a name or title into words, singular: `test_refundsMarkOrder` -> refund, mark..."""
+    """Split a name or title into words, singular: `test_refundsMarkOrder` -> refund, mark...
+
+    Cached: a large change asks for the words of the same names many times over.
+    """
     spaced = _CAMEL.sub(" ", name).lower()
     return frozenset(_singular(word) for word in _WORD.findall(spaced))
 
@@ -70,13 +81,21 @@ class Weights:
             total += 1
         self._counts = counts
         self._total = total
+        # Remembered: a large change compares the same tests and tokens many times over.
+        self._of: dict[str, float] = {}
+        self._whole: dict[frozenset[str], float] = {}
 
     def of(self, token: str) -> float:
-        return math.log((self._total + 1) / (self._counts[token] or 1))
+        weight = self._of.get(token)
+        if weight is None:
+            weight = self._of[token] = math.log((self._total + 1) / (self._counts[token] or 1))
+        return weight
 
     def containment(self, removed: frozenset[str], candidate: frozenset[str]) -> float:
         """Return the weighted share of the removed test's tokens the candidate contains."""
-        whole = sum(self.of(token) for token in removed)
+        whole = self._whole.get(removed)
+        if whole is None:
+            whole = self._whole[removed] = sum(self.of(token) for token in removed)
         if not whole:
             return 0.0
         return sum(self.of(token) for token in removed & candidate) / whole
@@ -121,17 +140,20 @@ def twins(
     def both(old: frozenset[str], new: frozenset[str]) -> tuple[float, float]:
         return weights.containment(old, new), weights.containment(new, old)
 
+    # Each pair is scored once: the rivals of one pair are the scores of others.
+    matrix = [[both(old, new) for new in added] for old in removed]
     found = set()
     for index, body in enumerate(removed):
         if len(body) < MIN_TOKENS:
             continue
-        scores = [both(body, candidate) for candidate in added]
+        scores = matrix[index]
         closest = max((there + back for there, back in scores), default=0.0)
-        for candidate, (there, back) in zip(added, scores, strict=True):
+        for column, (there, back) in enumerate(scores):
             if not (min(there, back) >= TWIN or (back >= TRIMMED and there >= TWIN_PART)):
                 continue
             rival = max(
-                (sum(both(other, candidate)) for other in removed if other != body), default=0
+                (sum(matrix[row][column]) for row, other in enumerate(removed) if other != body),
+                default=0,
             )
             if there + back >= max(closest, rival):
                 found.add(index)
