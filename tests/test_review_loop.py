@@ -305,7 +305,8 @@ def _comment(user: str, body: str) -> dict[str, Any]:
 async def test_existing_comments_are_read_across_all_pages(
     bot: TestClient[Any, Any], github: FakeGitHub, tmp_path: Path
 ) -> None:
-    """With 120 human comments first, the bot's own markers sit on page 2 of 100: still found."""
+    """With 120 human comments first, the bot's own markers sit on page 2 of 100: still found,
+    by a follow-up query for the threads and reviews only (the conversation fits one page)."""
     data = open_pull(github, tmp_path / "repo", BASE, HEAD)
     for n in range(120):
         github.add_review_comment(
@@ -320,8 +321,10 @@ async def test_existing_comments_are_read_across_all_pages(
     await deliver(bot, "issue_comment", _comment("mona", "/readiness recheck"))
     await settle(bot)
     assert len(github.check_runs) == 2
-    pages = github.calls("GET", f"/repos/{REPO}/pulls/7/comments")
-    assert {call.query.get("page", "1") for call in pages} >= {"1", "2"}
+    first, more = github.calls("POST", "/graphql#reviewThreads")[-2:]
+    assert not set(first.json["variables"]) - {"owner", "name", "number"}
+    cursors = set(more.json["variables"]) - {"owner", "name", "number"}
+    assert cursors == {"after_reviewThreads", "after_reviews"}
     again = [c for c in github.review_comments(REPO, 7) if c["user"]["login"] == "readiness[bot]"]
     assert again == ours
 
@@ -370,8 +373,8 @@ async def test_a_review_reads_every_file_it_needs_in_one_graphql_request(
     data = open_pull(github, tmp_path / "repo", BASE, HEAD)
     await deliver(bot, "pull_request", data)
     assert await settle(bot) == {"done": 1}
-    own = [c for c in github.calls("POST", "/graphql") if c.json["variables"]["name"] == "shop"]
-    (query,) = own
+    reads = github.calls("POST", "/graphql#object")
+    (query,) = [c for c in reads if c.json["variables"]["name"] == "shop"]
     expressions = set(query.json["variables"].values()) - {"acme", "shop"}
     head = data["pull_request"]["head"]["sha"]
     assert f"{head}:shop/config.py" in expressions
@@ -379,8 +382,10 @@ async def test_a_review_reads_every_file_it_needs_in_one_graphql_request(
     # The review's own requests (the token and the app's startup reads are not per review):
     # the PR twice (its head, then again right before publishing), the diff, the merge base,
     # both trees, the files, the organisation's config, the run (find, create, complete), the
-    # markers (review comments, reviews, the conversation's `/readiness ignore` replies) and the
-    # review itself. Before the GraphQL read, each file took a request per side.
+    # conversation (its threads' and reviews' markers, its `/readiness ignore` replies: one
+    # GraphQL request) and the review itself. Before the GraphQL reads, each file took a
+    # request per side, and the conversation three listings.
     made = [f"{c.method} {c.path}" for c in github.calls() if not c.path.startswith("/app")]
-    assert len(made) == 15, made
-    assert f"GET /repos/{REPO}/issues/7/comments" in made
+    assert len(made) == 13, made
+    assert len(github.calls("POST", "/graphql#reviewThreads")) == 1
+    assert not github.calls("GET", f"/repos/{REPO}/*/7/comments")

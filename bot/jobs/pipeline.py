@@ -20,16 +20,16 @@ from bot.config import CONFIG_PATH
 from bot.diff.model import Change, ChangedFile
 from bot.diff.parse import from_files_api, parse
 from bot.errors import PermanentError, TransientError
-from bot.github.api import AppAPI, DiffTooLarge, GitHubContents, RepoAPI
+from bot.github.api import NOT_FOUND, AppAPI, DiffTooLarge, GitHubContents, RepoAPI
 from bot.github.auth import AppAuth
-from bot.github.client import GitHubClient
+from bot.github.client import GitHubClient, QueryRefused
 from bot.jobs.commands import Answers, command, recorded_ignores
 from bot.jobs.model import CommandJob, Job, ReviewJob
 from bot.jobs.repo_config import organisation
 from bot.logs import bind
 from bot.metrics import Metrics
-from bot.report import checks
-from bot.report.review import ReviewPlan, marker, plan, posted
+from bot.report import checks, threads
+from bot.report.review import ReviewPlan, plan, posted
 from bot.rules.engine import Evaluation, evaluate, snapshot
 from bot.rules.ignores import Ignore, split
 
@@ -82,6 +82,10 @@ class Pipeline:
                 log.warning("job ended: GitHub answered %s (%s)", int(exc.status_code), exc)
                 return
             raise PermanentError(f"GitHub refused: {int(exc.status_code)} {exc}") from exc
+        except QueryRefused as exc:
+            if exc.types != {NOT_FOUND}:  # GraphQL's answer for a PR or repository gone
+                raise
+            log.warning("job ended: GitHub answered NOT_FOUND (%s)", exc)
 
     async def abandon(self, job: Job, reason: str) -> None:
         """Finish what a job given up for good left in progress (its check run), best effort."""
@@ -179,16 +183,19 @@ async def review(
         snap = await snapshot(change, GitHubContents(api, fork, head))
         org = await organisation(api, snap.read(CONFIG_PATH, "base"))
         evaluation = await evaluate(snap, organisation=org, metrics=metrics)
-        recorded = await recorded_ignores(api, number, bot_login, ignoring)
-        kept, ignored = split(evaluation.findings, recorded)
+        conversation = await api.read_conversation(number)
+        recorded = recorded_ignores(conversation, bot_login, ignoring)
+        found = evaluation.findings  # ignored ones too: an ignore hides a finding, not fixes it
+        kept, ignored = split(found, recorded)
         draft = bool(pull.get("draft"))
         evaluation = replace(evaluation, findings=kept, ignored=ignored, draft=draft)
         config = evaluation.config
-        review_plan = None
+        review_plan, settled = None, threads.Settled({})
         if config.comments == "review":
-            already = posted([c.get("body") async for c in api.list_review_comments(number)])
-            already |= posted([r.get("body") async for r in api.list_reviews(number)])
+            already = posted(conversation.bodies())
             review_plan = plan(evaluation.findings, change, already, config.max_comments)
+            complete = not evaluation.problems
+            settled = threads.settled(conversation, found, bot_login, complete=complete)
         # The last read, right before the first publishing write: a push during the review
         # means this head's review must not reach the conversation.
         current = str((await api.get_pull(number))["head"]["sha"])
@@ -198,8 +205,9 @@ async def review(
             return None
         if review_plan is not None:
             await _post_review(api, number, review_plan, head)
+        fixed = settled.fixed(await api.resolve_threads(list(settled.open)))
         sent = 0
-        for body in checks.completed(evaluation):
+        for body in checks.completed(evaluation, fixed=fixed):
             await api.update_check_run(check_run, body, annotations_before=sent)
             sent += len(body["output"]["annotations"])
     except Exception as exc:
@@ -227,16 +235,17 @@ async def _post_review(api: RepoAPI, number: int, review_plan: ReviewPlan, head:
             raise
         log.warning("GitHub refused the review (%s); posting its comments one at a time", exc)
     refused = []
-    for finding in review_plan.comments:
+    for comment in review_plan.comments:
         try:
             await api.create_review_comment(
-                number, review_plan.single(finding, head), marker(finding)
+                number, review_plan.single(comment, head), comment.marker()
             )
         except BadRequest as exc:
             if int(exc.status_code) != UNPROCESSABLE:
                 raise
-            log.warning("GitHub refused the comment on %s:%d", finding.path, finding.line)
-            refused.append(finding)
+            first = comment.findings[0]
+            log.warning("GitHub refused the comment on %s:%d", first.path, first.line)
+            refused.append(comment)
     rest = replace(review_plan, alone=True, refused=tuple(refused))
     await api.create_review(number, rest.request(head), rest.marker(head))
 

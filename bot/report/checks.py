@@ -126,8 +126,11 @@ def title(evaluation: Evaluation) -> str:
     return found or "No readiness regressions found"
 
 
-def summary(evaluation: Evaluation) -> str:
-    """Write the markdown summary: counts, a findings table, and what was not reviewed."""
+def summary(evaluation: Evaluation, fixed: int = 0) -> str:
+    """Write the markdown summary: counts, a findings table, and what was not reviewed.
+
+    `fixed`: findings the app commented on in earlier commits that are gone now, whose review
+    threads are resolved (`bot.report.threads`)."""
     findings = evaluation.findings
     lines = [f"**{title(evaluation)}**", ""]
     if findings:
@@ -141,6 +144,13 @@ def summary(evaluation: Evaluation) -> str:
             "",
             "This pull request is a draft: its findings do not fail the check until it is marked "
             "ready for review (`drafts: review` in `.github/readiness.yml` judges drafts too).",
+        ]
+    if fixed:
+        lines += [
+            "",
+            f"{fixed} findings from earlier commits were fixed (threads resolved)."
+            if fixed > 1
+            else "1 finding from an earlier commit was fixed (thread resolved).",
         ]
     if evaluation.ignored:
         lines += ["", "**Ignored on this pull request** (`/readiness ignore`)", ""]
@@ -192,12 +202,12 @@ def annotation(finding: Finding) -> dict[str, Any]:
     }
 
 
-def completed(evaluation: Evaluation) -> list[dict[str, Any]]:
+def completed(evaluation: Evaluation, fixed: int = 0) -> list[dict[str, Any]]:
     """Return the PATCH bodies that finish the run: annotations 50 at a time, the last completes.
 
     Findings on removed lines have no line in the head commit to annotate; they are in the
     summary and the review instead. With `comments: off` in the config, the summary alone
-    reports them.
+    reports them. `fixed` is counted in the summary.
     """
     annotated = evaluation.config.comments != "off"
     annotations = [annotation(f) for f in evaluation.findings if f.side == "RIGHT" and annotated]
@@ -205,7 +215,7 @@ def completed(evaluation: Evaluation) -> list[dict[str, Any]]:
         annotations[i : i + ANNOTATIONS_PER_REQUEST]
         for i in range(0, len(annotations), ANNOTATIONS_PER_REQUEST)
     ] or [[]]
-    output = {"title": title(evaluation), "summary": summary(evaluation)}
+    output = {"title": title(evaluation), "summary": summary(evaluation, fixed)}
     bodies: list[dict[str, Any]] = [
         {"output": {**output, "annotations": batch}} for batch in batches
     ]

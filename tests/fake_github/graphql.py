@@ -2,7 +2,8 @@
 then executed by graphql-core over the double's state, with GitHub's error shape.
 
 Served: `repository(owner, name) { object(expression: "REF:PATH") { ... on Blob { text
-isBinary isTruncated byteSize } } }` (REF is `HEAD`, a branch or a commit sha). A query the
+isBinary isTruncated byteSize } } }` (REF is `HEAD`, a branch or a commit sha), a pull
+request's conversation and the `resolveReviewThread` mutation (`conversation.py`). A query the
 schema refuses is recorded as an error, as a REST request outside GitHub's description is. A
 repository that does not exist, or that the token does not cover, is GitHub's `NOT_FOUND` error.
 Like GitHub, `Blob.text` is cut at 512,000 bytes with `isTruncated` set, and null for a binary.
@@ -20,16 +21,13 @@ import graphql
 from aiohttp import web
 
 from . import payloads
+from .conversation import NotFound, TypedError, pull_request, resolve_review_thread
 from .routes import STATE, Reply
 from .state import Repo
 
 # GitHub's public schema, from octokit/graphql-schema (SOURCE.yaml beside it).
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "github_api" / "graphql" / "schema.graphql"
 TEXT_LIMIT = 512_000  # bytes of Blob.text GitHub returns before it truncates
-
-
-class NotFound(Exception):
-    """GitHub's `NOT_FOUND` GraphQL error: the repository is absent or not visible."""
 
 
 @cache
@@ -74,12 +72,20 @@ async def answer(request: web.Request) -> web.Response:
             raise NotFound(
                 f"Could not resolve to a Repository with the name '{full_name}'."
             ) from None
-        return {"nameWithOwner": repo.full_name, "object": _objects(repo)}
+        return {
+            "nameWithOwner": repo.full_name,
+            "object": _objects(repo),
+            "pullRequest": pull_request(gh, repo),
+        }
 
+    root = {
+        "repository": repository,
+        "resolveReviewThread": resolve_review_thread(gh, token_repos, gh.bot_login),
+    }
     result = graphql.graphql_sync(
         schema(),
         body["query"],
-        root_value={"repository": repository},
+        root_value=root,
         variable_values=body.get("variables"),
     )
     out: dict[str, Any] = {"data": result.data}
@@ -112,8 +118,8 @@ def _objects(repo: Repo) -> Any:
 def _github_error(error: graphql.GraphQLError) -> dict[str, Any]:
     """GitHub's shape: `type` (NOT_FOUND...) at the top level, beside message, path, locations."""
     formatted = dict(error.formatted)
-    if isinstance(error.original_error, NotFound):
-        formatted = {"type": "NOT_FOUND", **formatted}
+    if isinstance(error.original_error, TypedError):
+        formatted = {"type": error.original_error.type, **formatted}
     return formatted
 
 

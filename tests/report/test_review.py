@@ -61,7 +61,8 @@ def test_comments_are_capped_and_the_rest_listed_with_markers() -> None:
     findings.append(finding(59, "beef"))  # the error goes first
     review = plan(findings, CHANGE, already=set())
     assert review is not None
-    assert len(review.comments) == MAX_COMMENTS and review.comments[0].fingerprint == "beef"
+    assert len(review.comments) == MAX_COMMENTS
+    assert [f.fingerprint for f in review.comments[0].findings] == ["beef"]
     assert len(review.overflow) == 46 - MAX_COMMENTS
     body = review.request("0" * 40)["body"]
     assert "16 more, not commented inline" in body
@@ -69,7 +70,7 @@ def test_comments_are_capped_and_the_rest_listed_with_markers() -> None:
 
 
 def test_comment_body_names_rule_and_carries_the_marker() -> None:
-    body = comment_body(finding(10, "0123456789abcdef0123-2"))
+    body = comment_body([finding(10, "0123456789abcdef0123-2")])
     assert body.startswith("**🔴 Error: `secrets/generic-secret`**")
     assert posted([body]) == {"0123456789abcdef0123-2"}
 
@@ -81,7 +82,7 @@ def allow_snippet(body: str) -> str | None:
 
 
 def test_an_added_line_is_silenced_by_the_inline_marker() -> None:
-    body = comment_body(finding(10, "a1"))
+    body = comment_body([finding(10, "a1")])
     assert "add `readiness:allow` in a comment on this line" in body
     assert allow_snippet(body) is None
 
@@ -102,7 +103,7 @@ def test_a_removed_line_is_silenced_by_the_allow_entry_its_comment_shows(path: s
     """A removed line cannot carry a marker: the comment shows the config lines that silence
     exactly this rule on exactly this path."""
     gone = replace(finding(3, "d4", "LEFT"), rule="tests/removed-test", pack="tests", path=path)
-    body = comment_body(gone)
+    body = comment_body([gone])
     assert "cannot carry `readiness:allow`" in body and "on the base branch" in body
     snippet = allow_snippet(body)
     assert snippet is not None
@@ -117,7 +118,7 @@ def test_a_removed_line_is_silenced_by_the_allow_entry_its_comment_shows(path: s
 
 def test_a_long_message_is_cut_and_the_hint_and_marker_stay() -> None:
     long = replace(finding(3, "d4", "LEFT"), message="x" * 70_000, path="a/" * 2_000 + "t.py")
-    body = comment_body(long)
+    body = comment_body([long])
     assert len(body) <= 65_535
     assert "truncated" in body and allow_snippet(body) is not None
     assert posted([body]) == {"d4"}
