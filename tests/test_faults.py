@@ -22,7 +22,7 @@ from tests.gitrepo import make_repo
 from tests.test_review_loop import BASE, HEAD, runs_for
 
 REVIEWS = f"/repos/{REPO}/pulls/7/reviews"
-CONVERSATION = "/graphql#reviewThreads"  # the review's read of the PR's threads and comments
+CONVERSATION = "/graphql#pullRequest"  # the review's read of the PR's threads and comments
 RUNS = f"/repos/{REPO}/check-runs"
 
 

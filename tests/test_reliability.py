@@ -61,13 +61,13 @@ async def test_pull_request_gone_mid_review_ends_the_job_without_retries(
     gone = "Could not resolve to a Repository with the name 'acme/shop'."
     github.fail(
         "POST",
-        "/graphql#reviewThreads",
+        "/graphql#pullRequest",
         200,
         json={"data": {"repository": None}, "errors": [{"type": "NOT_FOUND", "message": gone}]},
     )
     await deliver(bot, "pull_request", data)
     assert await settle(bot) == {"done": 1}
-    assert len(github.calls("POST", "/graphql#reviewThreads")) == 1
+    assert len(github.calls("POST", "/graphql#pullRequest")) == 1
     (run,) = github.check_runs
     assert run["conclusion"] == "neutral"
     assert run["output"]["title"] == "Readiness could not finish this review"

@@ -321,7 +321,7 @@ async def test_existing_comments_are_read_across_all_pages(
     await deliver(bot, "issue_comment", _comment("mona", "/readiness recheck"))
     await settle(bot)
     assert len(github.check_runs) == 2
-    first, more = github.calls("POST", "/graphql#reviewThreads")[-2:]
+    first, more = github.calls("POST", "/graphql#pullRequest")[-2:]
     assert not set(first.json["variables"]) - {"owner", "name", "number"}
     cursors = set(more.json["variables"]) - {"owner", "name", "number"}
     assert cursors == {"after_reviewThreads", "after_reviews"}
@@ -387,5 +387,5 @@ async def test_a_review_reads_every_file_it_needs_in_one_graphql_request(
     # request per side, and the conversation three listings.
     made = [f"{c.method} {c.path}" for c in github.calls() if not c.path.startswith("/app")]
     assert len(made) == 13, made
-    assert len(github.calls("POST", "/graphql#reviewThreads")) == 1
+    assert len(github.calls("POST", "/graphql#pullRequest")) == 1
     assert not github.calls("GET", f"/repos/{REPO}/*/7/comments")

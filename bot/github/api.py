@@ -236,8 +236,9 @@ class RepoAPI:
 
     async def resolve_threads(self, thread_ids: Sequence[str]) -> set[str]:
         """Resolve review threads, THREADS_PER_MUTATION per GraphQL request; return the ids
-        GitHub resolved. Best effort: a batch GitHub refuses (a thread deleted meanwhile is
-        NOT_FOUND) is logged and left, as resolving is tidying, not the review's result."""
+        GitHub resolved. Best effort: a thread GitHub refuses (one deleted meanwhile is
+        NOT_FOUND) is logged and left, as resolving is tidying, not the review's result; the
+        rest of its batch still counts (GitHub runs each mutation of a request on its own)."""
         resolved: set[str] = set()
         for start in range(0, len(thread_ids), THREADS_PER_MUTATION):
             batch = thread_ids[start : start + THREADS_PER_MUTATION]
@@ -250,8 +251,8 @@ class RepoAPI:
             try:
                 data = await self.gh.query(f"mutation({params}) {{ {fields} }}", variables)
             except QueryRefused as exc:
-                log.warning("GitHub did not resolve %d review threads: %s", len(batch), exc)
-                continue
+                log.warning("GitHub did not resolve every review thread: %s", exc)
+                data = exc.data
             for n in range(len(batch)):
                 thread = (data.get(f"t{n}") or {}).get("thread") or {}
                 if thread.get("isResolved"):

@@ -167,7 +167,7 @@ class FakeGitHub(GitHubState):
         """Answer the next `times` matching requests with `status`, to test retries and timeouts;
         with `applied`, after doing what they ask (a write whose answer is lost). The pattern is
         an fnmatch pattern on the path; `/graphql#field` matches the GraphQL requests whose
-        query names that field (`/graphql#reviewThreads`: the conversation's reads)."""
+        query names that field (`/graphql#pullRequest`: the conversation's reads)."""
         self._faults.append(
             Fault(
                 method.upper(),

@@ -2,27 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import aiohttp
-import pytest
-
 from bot.github.api import BLOBS_PER_QUERY, GitHubContents, RepoAPI
-from bot.github.auth import AppAuth
-from bot.github.client import GitHubClient
-from tests.conftest import APP_ID, INSTALLATION, REPO
-from tests.fake_github import FakeGitHub, make_app_key
+from tests.conftest import REPO
+from tests.fake_github import FakeGitHub
 from tests.fake_github.graphql import TEXT_LIMIT
-
-
-@pytest.fixture
-async def api(github: FakeGitHub) -> AsyncIterator[RepoAPI]:
-    """The repository port with an installation token, as the pipeline makes it."""
-    private, _ = make_app_key()
-    async with aiohttp.ClientSession() as session:
-        client = GitHubClient(session, base_url=github.url)
-        token = await AppAuth(APP_ID, private, client).installation_token(INSTALLATION)
-        yield RepoAPI(client.for_token(token, INSTALLATION), REPO)
 
 
 def add_pull(github: FakeGitHub, base: dict[str, bytes], head: dict[str, bytes]) -> None:
