@@ -212,27 +212,31 @@ class RepoAPI:
         """Iterate over every review of the PR, all pages."""
         return self.gh.getiter(f"{self._base}/pulls/{number}/reviews?per_page=100")
 
-    async def read_conversation(self, number: int) -> Conversation:
+    async def read_conversation(
+        self, number: int, read: Conversation | None = None
+    ) -> Conversation:
         """Read the PR's review threads, reviews and comments in one GraphQL request, and one
-        more per 100 further nodes of whichever of them has more (`conversation.follow_up`)."""
+        more per 100 further nodes of whichever of them has more (`conversation.follow_up`).
+
+        `read`: what another query carrying `conversation.SELECTION` already read (`parse` of
+        its `pullRequest`); then only the follow-ups it needs are requested, if any.
+        """
         owner, name = self.repo.split("/", 1)
         head = "query($owner: String!, $name: String!, $number: Int!"
         variables: dict[str, Any] = {"owner": owner, "name": name, "number": number}
-        selection, cursors = conversation.SELECTION, dict[str, str]()
-        read = Conversation()
-        while True:
+        while read is None or read.more:
+            selection, cursors = (
+                (conversation.SELECTION, {}) if read is None else conversation.follow_up(read.more)
+            )
             params = "".join(f", ${cursor}: String!" for cursor in cursors)
             query = (
                 f"{head}{params}) {{ repository(owner: $owner, name: $name) {{ "
                 f"pullRequest(number: $number) {{ {selection} }} }} }}"
             )
             data = await self.gh.query(query, {**variables, **cursors})
-            read = read.then(
-                conversation.parse(json_of(json_of(data["repository"])["pullRequest"]))
-            )
-            if not read.more:
-                return read
-            selection, cursors = conversation.follow_up(read.more)
+            page = conversation.parse(json_of(json_of(data["repository"])["pullRequest"]))
+            read = page if read is None else read.then(page)
+        return read
 
     async def resolve_threads(self, thread_ids: Sequence[str]) -> set[str]:
         """Resolve review threads, THREADS_PER_MUTATION per GraphQL request; return the ids

@@ -9,7 +9,7 @@ import logging
 import pytest
 
 from bot.github.api import THREADS_PER_MUTATION, RepoAPI
-from bot.github.conversation import Comment
+from bot.github.conversation import SELECTION, Comment, parse
 from tests.conftest import REPO
 from tests.fake_github import FakeGitHub
 
@@ -106,3 +106,23 @@ async def test_a_thread_github_cannot_find_is_logged_and_the_rest_counted(
         assert await api.resolve_threads(["PRRT_404", thread["id"]]) == {thread["id"]}
     assert "GitHub did not resolve every review thread" in caplog.text
     assert "Could not resolve to a node with the global id of 'PRRT_404'" in caplog.text
+
+
+async def test_another_query_can_carry_the_first_page(github: FakeGitHub, api: RepoAPI) -> None:
+    """SELECTION placed in a query of the caller's own (here beside the PR's number), parsed,
+    then handed to the port: only the follow-up for the connection with more is requested."""
+    open_pull(github)
+    for n in range(101):
+        github.add_issue_comment(REPO, 3, f"comment {n}", user="ada")
+    query = (
+        "query($owner: String!, $name: String!) { repository(owner: $owner, name: $name) { "
+        f"pullRequest(number: 3) {{ number {SELECTION} }} }} }}"
+    )
+    data = await api.gh.query(query, {"owner": "acme", "name": "shop"})
+    first = parse(data["repository"]["pullRequest"])
+    assert len(first.comments) == 100 and set(first.more) == {"comments"}
+
+    read = await api.read_conversation(3, first)
+    assert [c.body for c in read.comments] == [f"comment {n}" for n in range(101)]
+    (follow_up,) = github.calls("POST", CONVERSATION)[1:]
+    assert set(follow_up.json["variables"]) == {"owner", "name", "number", "after_comments"}
