@@ -170,11 +170,11 @@ def comment_body(findings: Sequence[Finding], rules: Mapping[str, Rule] = RULES)
     """Write one line's comment: each finding's rule, severity and message, why it matters and
     how to fix it (from `rules`; a repository's semgrep rule has its message alone), then how
     to silence them and every finding's marker, which trimming never cuts."""
-    sections = [_section(f, rules.get(f.rule)) for f in findings]
+    text = "\n\n---\n\n".join(_section(f, rules.get(f.rule)) for f in findings)
     if len(findings) > 1:
-        sections.insert(0, f"**{len(findings)} findings on this line**")
+        text = f"**{len(findings)} findings on this line**\n\n{text}"
     tail = f"\n\n{silencing(findings)}\n" + "\n".join(marker(f) for f in findings)
-    return trim("\n\n---\n\n".join(sections), MAX_TEXT - len(tail)) + tail
+    return trim(text, MAX_TEXT - len(tail)) + tail
 
 
 def _section(finding: Finding, rule: Rule | None) -> str:
