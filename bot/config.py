@@ -308,14 +308,15 @@ def built_in_ids(packs: Sequence[Pack]) -> frozenset[str]:
     return frozenset({semgrep.RULE_PACK, *(i for pack in packs for i in (pack.id, *pack.ids))})
 
 
-def allow_entry(rule: str, path: str) -> str:
-    """Write the `.github/readiness.yml` lines that allow one rule on exactly one path.
+def allow_entry(rules: Sequence[str], path: str) -> str:
+    """Write the `.github/readiness.yml` lines that allow these rules on exactly one path.
 
     The path is anchored (`/`) and escaped, so it matches that file and nothing else.
     """
     stripped = path.rstrip(" ")
     pattern = "/" + GitIgnoreSpecPattern.escape(stripped) + "\\ " * (len(path) - len(stripped))
-    return yaml.safe_dump({"allow": {rule: [pattern]}}, sort_keys=False, allow_unicode=True)
+    allowed = {rule: [pattern] for rule in rules}
+    return yaml.safe_dump({"allow": allowed}, sort_keys=False, allow_unicode=True)
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):

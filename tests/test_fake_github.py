@@ -343,3 +343,41 @@ async def test_graphql_queries_are_checked_against_github_s_schema(
         )
     assert len(fake.errors) == 1 and "GraphQL query GitHub would refuse" in fake.errors[0]
     fake.errors.clear()
+
+
+async def test_a_pull_request_s_conversation_is_paged_as_github_pages_it(
+    fake: FakeGitHub, session: aiohttp.ClientSession
+) -> None:
+    """Connections need `first` (at most 100), give opaque cursors, and read the same review
+    comments and conversation comments REST serves; an app is a Bot named without `[bot]`."""
+    gh = await installation_api(fake, session)
+    for n in range(3):
+        fake.add_issue_comment(REPO, 7, f"comment {n}", user="ada" if n else "readiness[bot]")
+    fake.add_review_comment(REPO, 7, "app/db.py", 6, "a thread", user="readiness[bot]")
+    query = """query($owner: String!, $name: String!, $after: String) {
+      repository(owner: $owner, name: $name) { pullRequest(number: 7) {
+        comments(first: 2, after: $after) {
+          totalCount pageInfo { hasNextPage endCursor } nodes { body author { __typename login } }
+        }
+        reviewThreads(first: 5) { nodes { isResolved comments(first: 1) { nodes { body } } } }
+      } }
+    }"""
+    endpoint = f"{fake.url}/graphql"
+    data = await gh.graphql(query, endpoint=endpoint, owner="octo", name="widgets")
+    page = data["repository"]["pullRequest"]["comments"]
+    assert page["totalCount"] == 3 and page["pageInfo"]["hasNextPage"]
+    assert page["nodes"][0]["author"] == {"__typename": "Bot", "login": "readiness"}
+    cursor = page["pageInfo"]["endCursor"]
+    data = await gh.graphql(query, endpoint=endpoint, owner="octo", name="widgets", after=cursor)
+    rest = data["repository"]["pullRequest"]["comments"]
+    assert [n["body"] for n in rest["nodes"]] == ["comment 2"]
+    assert not rest["pageInfo"]["hasNextPage"]
+    (thread,) = data["repository"]["pullRequest"]["reviewThreads"]["nodes"]
+    assert thread == {"isResolved": False, "comments": {"nodes": [{"body": "a thread"}]}}
+
+    for bound, kind in (("", "MISSING_PAGINATION_BOUNDARIES"), ("first: 101, ", "EXCESSIVE")):
+        unbounded = query.replace("first: 2, ", bound)
+        with pytest.raises(gidgethub.QueryError) as refused:
+            await gh.graphql(unbounded, endpoint=endpoint, owner="octo", name="widgets")
+        assert refused.value.response["errors"][0]["type"].startswith(kind)
+    fake.assert_no_errors()

@@ -22,6 +22,7 @@ from tests.gitrepo import make_repo
 from tests.test_review_loop import BASE, HEAD, runs_for
 
 REVIEWS = f"/repos/{REPO}/pulls/7/reviews"
+CONVERSATION = "/graphql#pullRequest"  # the review's read of the PR's threads and comments
 RUNS = f"/repos/{REPO}/check-runs"
 
 
@@ -87,7 +88,7 @@ async def test_a_revoked_token_is_replaced_and_the_review_finishes(
             revoked = True
             github.revoke_tokens()
 
-    github.before("GET", f"/repos/{REPO}/pulls/7/comments", revoke_once)
+    github.before("POST", CONVERSATION, revoke_once)
     await deliver(bot, "pull_request", data)
     assert await settle(bot) == {"done": 1}
     assert revoked and github.tokens_issued == 2
@@ -99,19 +100,19 @@ async def test_a_revoked_token_is_replaced_and_the_review_finishes(
 async def test_a_push_just_before_the_review_is_posted_publishes_nothing_old(
     bot: TestClient[Any, Any], github: FakeGitHub, tmp_path: Path
 ) -> None:
-    """The PR moves on while the bot reads existing reviews (its last read before posting):
+    """The PR moves on while the bot reads its conversation (its last read before posting):
     nothing is posted for the old head, its run is cancelled, the new head is reviewed."""
     data = open_pull(github, tmp_path / "repo", BASE, HEAD)
     old = data["pull_request"]["head"]["sha"]
     newer = make_repo(tmp_path / "repo2", BASE, {**HEAD, "README.md": "# Shop\n"})
 
     async def push(_: Any) -> None:
-        github.before("GET", REVIEWS, None)
+        github.before("POST", CONVERSATION, None)
         github.update_pull(
             REPO, 7, head_sha=newer.head, diff=newer.diff, files_at_head=newer.files(newer.head)
         )
 
-    github.before("GET", REVIEWS, push)
+    github.before("POST", CONVERSATION, push)
     await deliver(bot, "pull_request", data)
     assert await settle(bot) == {"done": 1}
     (stale,) = runs_for(github, old)
@@ -125,7 +126,7 @@ async def test_a_storm_of_5xx_waits_for_github_then_publishes(
     """GitHub fails one endpoint long enough to exhaust the client's retries: the run says it
     is waiting (not a neutral pass), and the retried job takes it over and publishes."""
     data = open_pull(github, tmp_path / "repo", BASE, HEAD)
-    github.fail("GET", f"/repos/{REPO}/pulls/7/comments", 502, times=4)
+    github.fail("POST", CONVERSATION, 502, times=4)
     await deliver(bot, "pull_request", data)
     assert await settle(bot, timeout=90) == {"done": 1}
     (run,) = github.check_runs
@@ -150,10 +151,10 @@ async def test_an_outage_longer_than_the_attempt_limit_is_waited_out(
     bot = await start_bot()
     data = open_pull(github, tmp_path / "repo", BASE, HEAD)
     storm = client.MAX_ATTEMPTS * (worker.MAX_ATTEMPTS + 2)  # every try of 7 job attempts
-    github.fail("GET", f"/repos/{REPO}/pulls/7/comments", 502, times=storm)
+    github.fail("POST", CONVERSATION, 502, times=storm)
     await deliver(bot, "pull_request", data)
     assert await settle(bot, timeout=90) == {"done": 1}
-    assert len(github.calls("GET", f"/repos/{REPO}/pulls/7/comments")) > storm
+    assert len(github.calls("POST", CONVERSATION)) > storm
     (run,) = github.check_runs
     assert (run["status"], run["conclusion"]) == ("completed", "failure")
     one_review_with_each_comment_once(github)
@@ -167,7 +168,7 @@ async def test_a_rate_limit_reset_past_the_deadline_ends_the_run_neutral_with_th
     bot = await start_bot(retry_deadline=60)
     data = open_pull(github, tmp_path / "repo", BASE, HEAD)
     limited = {"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(int(time.time()) + 600)}
-    github.fail("GET", f"/repos/{REPO}/pulls/7/comments", 403, headers=limited)
+    github.fail("POST", CONVERSATION, 403, headers=limited)
     await deliver(bot, "pull_request", data)
     assert await settle(bot) == {"failed": 1}
     (run,) = github.check_runs

@@ -58,10 +58,16 @@ async def test_pull_request_gone_mid_review_ends_the_job_without_retries(
     bot: TestClient[Any, Any], github: FakeGitHub, tmp_path: Path
 ) -> None:
     data = open_pull(github, tmp_path / "repo", BASE, HEAD)
-    github.fail("GET", f"/repos/{REPO}/pulls/7/comments", 404, json={"message": "Not Found"})
+    gone = "Could not resolve to a Repository with the name 'acme/shop'."
+    github.fail(
+        "POST",
+        "/graphql#pullRequest",
+        200,
+        json={"data": {"repository": None}, "errors": [{"type": "NOT_FOUND", "message": gone}]},
+    )
     await deliver(bot, "pull_request", data)
     assert await settle(bot) == {"done": 1}
-    assert len(github.calls("GET", f"/repos/{REPO}/pulls/7/comments")) == 1
+    assert len(github.calls("POST", "/graphql#pullRequest")) == 1
     (run,) = github.check_runs
     assert run["conclusion"] == "neutral"
     assert run["output"]["title"] == "Readiness could not finish this review"

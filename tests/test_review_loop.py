@@ -305,7 +305,8 @@ def _comment(user: str, body: str) -> dict[str, Any]:
 async def test_existing_comments_are_read_across_all_pages(
     bot: TestClient[Any, Any], github: FakeGitHub, tmp_path: Path
 ) -> None:
-    """With 120 human comments first, the bot's own markers sit on page 2 of 100: still found."""
+    """With 120 human comments first, the bot's own markers sit on page 2 of 100: still found,
+    by a follow-up query for the threads and reviews only (the conversation fits one page)."""
     data = open_pull(github, tmp_path / "repo", BASE, HEAD)
     for n in range(120):
         github.add_review_comment(
@@ -320,8 +321,10 @@ async def test_existing_comments_are_read_across_all_pages(
     await deliver(bot, "issue_comment", _comment("mona", "/readiness recheck"))
     await settle(bot)
     assert len(github.check_runs) == 2
-    pages = github.calls("GET", f"/repos/{REPO}/pulls/7/comments")
-    assert {call.query.get("page", "1") for call in pages} >= {"1", "2"}
+    first, more = github.calls("POST", "/graphql#pullRequest")[-2:]
+    assert not set(first.json["variables"]) - {"owner", "name", "number"}
+    cursors = set(more.json["variables"]) - {"owner", "name", "number"}
+    assert cursors == {"after_reviewThreads", "after_reviews"}
     again = [c for c in github.review_comments(REPO, 7) if c["user"]["login"] == "readiness[bot]"]
     assert again == ours
 
@@ -372,7 +375,7 @@ async def test_a_review_reads_every_file_it_needs_in_one_graphql_request(
     data = open_pull(github, tmp_path / "repo", BASE, typical)
     await deliver(bot, "pull_request", data)
     assert await settle(bot) == {"done": 1}
-    (query,) = github.calls("POST", "/graphql")
+    (query,) = github.calls("POST", "/graphql#object")
     expressions = set(query.json["variables"].values())
     head, base = data["pull_request"]["head"]["sha"], data["pull_request"]["base"]["sha"]
     assert f"{head}:shop/config.py" in expressions and f"{base}:shop/config.py" in expressions
@@ -381,7 +384,8 @@ async def test_a_review_reads_every_file_it_needs_in_one_graphql_request(
     # The review's own requests (the token and the app's startup reads are not per review).
     # The webhook named head and base, so the PR is read once, right before publishing; the
     # compare gives the merge base and the patches, so the diff is not read; the head's file
-    # listing is the base's with the change applied. Before, this took 15.
+    # listing is the base's with the change applied; the conversation's threads, reviews and
+    # comments are one GraphQL request, not three listings. Before, this took 15.
     made = [f"{c.method} {c.path}" for c in github.calls() if not c.path.startswith("/app")]
     (run,) = runs_for(github, head)
     assert made == [
@@ -389,9 +393,7 @@ async def test_a_review_reads_every_file_it_needs_in_one_graphql_request(
         f"GET /repos/{REPO}/git/trees/{base}",
         "POST /graphql",
         f"POST /repos/{REPO}/check-runs",
-        f"GET /repos/{REPO}/issues/7/comments",  # `/readiness ignore` replies
-        f"GET /repos/{REPO}/pulls/7/comments",  # review markers
-        f"GET /repos/{REPO}/pulls/7/reviews",
+        "POST /graphql",  # the conversation: review markers, `/readiness ignore` replies
         f"GET /repos/{REPO}/pulls/7",  # still the head? still open? a draft?
         f"POST /repos/{REPO}/pulls/7/reviews",
         f"PATCH /repos/{REPO}/check-runs/{run['id']}",

@@ -13,8 +13,10 @@ from gidgethub import BadRequest
 
 from bot.diff.model import Ref
 from bot.errors import OutcomeUnknown, TransientError
+from bot.github import conversation
 from bot.github.auth import AppAuth
 from bot.github.client import GitHubClient, QueryRefused, json_of
+from bot.github.conversation import Conversation
 
 log = logging.getLogger(__name__)
 
@@ -24,13 +26,14 @@ MAX_CONTENT_BYTES = 1_000_000
 MAX_CONCURRENT_READS = 8  # GitHub asks integrators not to fire many requests at once
 COMPARE_FILES = 300  # files GitHub's compare lists at most ("for the entire comparison")
 BLOBS_PER_QUERY = 100  # files per GraphQL request: well inside GitHub's node and time limits
+THREADS_PER_MUTATION = 50  # resolveReviewThread mutations per GraphQL request
 WRITE_ATTEMPTS = 3  # a creating request whose answer was lost: look, then send again
 WRITE_PERMISSIONS = frozenset({"admin", "write"})  # the base permissions that may push
 
 
 # REST's reaction names -> GraphQL's ReactionContent.
 GRAPHQL_REACTIONS = {"eyes": "EYES", "+1": "THUMBS_UP", "confused": "CONFUSED"}
-
+_RESOLVED = "thread { id isResolved }"  # what each resolveReviewThread answers
 NOT_FOUND = "NOT_FOUND"  # GraphQL's error type for a repository that is absent or not visible
 
 
@@ -255,9 +258,56 @@ class RepoAPI:
         """Iterate over every review of the PR, all pages."""
         return self.gh.getiter(f"{self._base}/pulls/{number}/reviews?per_page=100")
 
-    def list_issue_comments(self, number: int) -> AsyncIterator[dict[str, Any]]:
-        """Iterate over every comment of the PR's conversation, oldest first, all pages."""
-        return self.gh.getiter(f"{self._base}/issues/{number}/comments?per_page=100")
+    async def read_conversation(
+        self, number: int, read: Conversation | None = None
+    ) -> Conversation:
+        """Read the PR's review threads, reviews and comments in one GraphQL request, and one
+        more per 100 further nodes of whichever of them has more (`conversation.follow_up`).
+
+        `read`: what another query carrying `conversation.SELECTION` already read (`parse` of
+        its `pullRequest`); then only the follow-ups it needs are requested, if any.
+        """
+        owner, name = self.repo.split("/", 1)
+        head = "query($owner: String!, $name: String!, $number: Int!"
+        variables: dict[str, Any] = {"owner": owner, "name": name, "number": number}
+        while read is None or read.more:
+            selection, cursors = (
+                (conversation.SELECTION, {}) if read is None else conversation.follow_up(read.more)
+            )
+            params = "".join(f", ${cursor}: String!" for cursor in cursors)
+            query = (
+                f"{head}{params}) {{ repository(owner: $owner, name: $name) {{ "
+                f"pullRequest(number: $number) {{ {selection} }} }} }}"
+            )
+            data = await self.gh.query(query, {**variables, **cursors})
+            page = conversation.parse(json_of(json_of(data["repository"])["pullRequest"]))
+            read = page if read is None else read.then(page)
+        return read
+
+    async def resolve_threads(self, thread_ids: Sequence[str]) -> set[str]:
+        """Resolve review threads, THREADS_PER_MUTATION per GraphQL request; return the ids
+        GitHub resolved. Best effort: a thread GitHub refuses (one deleted meanwhile is
+        NOT_FOUND) is logged and left, as resolving is tidying, not the review's result; the
+        rest of its batch still counts (GitHub runs each mutation of a request on its own)."""
+        resolved: set[str] = set()
+        for start in range(0, len(thread_ids), THREADS_PER_MUTATION):
+            batch = thread_ids[start : start + THREADS_PER_MUTATION]
+            params = ", ".join(f"$t{n}: ID!" for n in range(len(batch)))
+            fields = " ".join(
+                f"t{n}: resolveReviewThread(input: {{threadId: $t{n}}}) {{ {_RESOLVED} }}"
+                for n in range(len(batch))
+            )
+            variables = {f"t{n}": thread_id for n, thread_id in enumerate(batch)}
+            try:
+                data = await self.gh.query(f"mutation({params}) {{ {fields} }}", variables)
+            except QueryRefused as exc:
+                log.warning("GitHub did not resolve every review thread: %s", exc)
+                data = exc.data
+            for n in range(len(batch)):
+                thread = (data.get(f"t{n}") or {}).get("thread") or {}
+                if thread.get("isResolved"):
+                    resolved.add(str(thread["id"]))
+        return resolved
 
     async def create_review(self, number: int, body: dict[str, Any], marker: str) -> None:
         """Post one review with its line comments.

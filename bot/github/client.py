@@ -62,9 +62,11 @@ def retry_delay(exc: HTTPException, attempt: int) -> float | None:
 
 
 class QueryRefused(PermanentError):
-    """GitHub answered a GraphQL query with `errors`; `types` holds their types (NOT_FOUND…)."""
+    """GitHub answered a GraphQL query with `errors`; `types` holds their types (NOT_FOUND…),
+    `data` what it answered all the same (the fields that did resolve; empty when none did)."""
 
-    def __init__(self, errors: list[Any]) -> None:
+    def __init__(self, errors: list[Any], data: Any = None) -> None:
+        self.data: dict[str, Any] = data if isinstance(data, dict) else {}
         found = [e for e in errors if isinstance(e, dict)]
         self.types = {str(e.get("type")) for e in found if e.get("type")}
         messages = "; ".join(str(e.get("message")) for e in found) or str(errors)
@@ -194,7 +196,7 @@ class GitHubClient(GitHubAPI):
         `errors`: RATE_LIMITED raises TransientError, anything else QueryRefused."""
         data, errors = await self.query_partly(query, variables)
         if errors:
-            raise QueryRefused(errors)
+            raise QueryRefused(errors, data)
         return data
 
     async def query_partly(

@@ -18,6 +18,7 @@ from typing import Protocol
 from bot.config import built_in_ids
 from bot.errors import PermanentError
 from bot.github.api import RepoAPI
+from bot.github.conversation import Conversation
 from bot.jobs.command_comment import CommandComment
 from bot.jobs.model import CommandJob
 from bot.jobs.repo_config import effective
@@ -62,19 +63,19 @@ async def command(
         await asked.react(reaction)
 
 
-async def recorded_ignores(
-    api: RepoAPI, number: int, bot_login: str, also: tuple[ignores.Ignore, ...] = ()
+def recorded_ignores(
+    conversation: Conversation, bot_login: str, also: tuple[ignores.Ignore, ...] = ()
 ) -> list[ignores.Ignore]:
     """Read the PR's ignores back from the app's own answers in its conversation, plus `also`
     (one just recorded) when the conversation does not show it yet.
 
-    Only comments by the app's user count: anyone can write a marker line in a comment.
+    Only comments by the app's user (`slug[bot]`) count: anyone can write a marker line in a
+    comment.
     """
     found: list[ignores.Ignore] = []
-    async for comment in api.list_issue_comments(number):
-        user = comment.get("user") or {}
-        if user.get("login") == bot_login and user.get("type") == "Bot":
-            found += ignores.read(comment.get("body") or "")
+    for comment in conversation.comments:
+        if comment.author == bot_login:
+            found += ignores.read(comment.body)
     seen = {i.comment_id for i in found}
     return found + [i for i in also if i.comment_id not in seen]
 
@@ -127,7 +128,7 @@ async def _ignore(
         problem = f"there is no rule `{ignore.rule}`{text.suggestion(ignore.rule)}"
         await asked.reply(text.unusable(job.user, problem))
         return "confused"
-    recorded = await recorded_ignores(api, job.number, bot_login)
+    recorded = recorded_ignores(await api.read_conversation(job.number), bot_login)
     if any(i.comment_id == job.once for i in recorded):
         log.info("this ignore was recorded by an earlier attempt")
     else:

@@ -17,17 +17,17 @@ from typing import Any
 from gidgethub import BadRequest, HTTPException
 
 from bot.errors import PermanentError, TransientError
-from bot.github.api import AppAPI, RepoAPI
+from bot.github.api import NOT_FOUND, AppAPI, RepoAPI
 from bot.github.auth import AppAuth
-from bot.github.client import GitHubClient
+from bot.github.client import GitHubClient, QueryRefused
 from bot.jobs.commands import Answers, command, recorded_ignores
 from bot.jobs.model import CommandJob, Job, ReviewJob
 from bot.jobs.review_read import read_for_review
 from bot.logs import bind
 from bot.metrics import Metrics
-from bot.report import checks
+from bot.report import checks, threads
 from bot.report.links import Permalinks
-from bot.report.review import ReviewPlan, marker, plan, posted
+from bot.report.review import ReviewPlan, plan, posted
 from bot.rules.engine import Evaluation, evaluate
 from bot.rules.ignores import Ignore, split
 
@@ -78,6 +78,10 @@ class Pipeline:
                 log.warning("job ended: GitHub answered %s (%s)", int(exc.status_code), exc)
                 return
             raise PermanentError(f"GitHub refused: {int(exc.status_code)} {exc}") from exc
+        except QueryRefused as exc:
+            if exc.types != {NOT_FOUND}:  # GraphQL's answer for a PR or repository gone
+                raise
+            log.warning("job ended: GitHub answered NOT_FOUND (%s)", exc)
 
     async def abandon(self, job: Job, reason: str) -> None:
         """Finish what a job given up for good left in progress (its check run), best effort."""
@@ -193,15 +197,18 @@ async def review(
         evaluation = await evaluate(
             reading.snap, organisation=reading.organisation, metrics=metrics
         )
-        recorded = await recorded_ignores(api, number, bot_login, ignoring)
-        kept, ignored = split(evaluation.findings, recorded)
+        conversation = await api.read_conversation(number)
+        recorded = recorded_ignores(conversation, bot_login, ignoring)
+        found = evaluation.findings  # ignored ones too: an ignore hides a finding, not fixes it
+        kept, ignored = split(found, recorded)
         evaluation = replace(evaluation, findings=kept, ignored=ignored)
         config = evaluation.config
-        review_plan = None
+        review_plan, settled = None, threads.Settled({})
         if config.comments == "review":
-            already = posted([c.get("body") async for c in api.list_review_comments(number)])
-            already |= posted([r.get("body") async for r in api.list_reviews(number)])
+            already = posted(conversation.bodies())
             review_plan = plan(evaluation.findings, change, already, config.max_comments)
+            complete = not evaluation.problems
+            settled = threads.settled(conversation, found, bot_login, complete=complete)
         # The last read, right before the first publishing write: a push during the review
         # means this head's review must not reach the conversation.
         pull = await api.get_pull(number)
@@ -218,8 +225,10 @@ async def review(
         evaluation = replace(evaluation, draft=bool(pull.get("draft")))
         if review_plan is not None:
             await _post_review(api, number, review_plan, head)
+        fixed = settled.fixed(await api.resolve_threads(list(settled.open)))
         sent = 0
-        for body in checks.completed(evaluation, Permalinks.of(pull, reading.merge_base, change)):
+        links = Permalinks.of(pull, reading.merge_base, change)
+        for body in checks.completed(evaluation, links, fixed=fixed):
             await api.update_check_run(check_run, body, annotations_before=sent)
             sent += len(body["output"]["annotations"])
     except Exception as exc:
@@ -247,16 +256,17 @@ async def _post_review(api: RepoAPI, number: int, review_plan: ReviewPlan, head:
             raise
         log.warning("GitHub refused the review (%s); posting its comments one at a time", exc)
     refused = []
-    for finding in review_plan.comments:
+    for comment in review_plan.comments:
         try:
             await api.create_review_comment(
-                number, review_plan.single(finding, head), marker(finding)
+                number, review_plan.single(comment, head), comment.marker()
             )
         except BadRequest as exc:
             if int(exc.status_code) != UNPROCESSABLE:
                 raise
-            log.warning("GitHub refused the comment on %s:%d", finding.path, finding.line)
-            refused.append(finding)
+            first = comment.findings[0]
+            log.warning("GitHub refused the comment on %s:%d", first.path, first.line)
+            refused.append(comment)
     rest = replace(review_plan, alone=True, refused=tuple(refused))
     await api.create_review(number, rest.request(head), rest.marker(head))
 

@@ -145,12 +145,14 @@ def title(evaluation: Evaluation) -> str:
     return found or "No readiness regressions found"
 
 
-def summary(evaluation: Evaluation, links: Permalinks | None = None) -> str:
+def summary(evaluation: Evaluation, links: Permalinks | None = None, fixed: int = 0) -> str:
     """Write the markdown summary, most telling first; each section is one entry below.
 
     The verdict, the findings by pack, the top findings (linked to their lines when `links` are
-    known), why some were not reported, what could not be reviewed and what was skipped, the
-    config; then the other findings in the room left under GitHub's 65,535 characters.
+    known), the findings of earlier commits now `fixed` (their review threads resolved, see
+    `bot.report.threads`), why some were not reported, what could not be reviewed and what was
+    skipped, the config; then the other findings in the room left under GitHub's 65,535
+    characters.
     """
     top, rest = _ranked(evaluation.findings)
     sections = [
@@ -158,6 +160,7 @@ def summary(evaluation: Evaluation, links: Permalinks | None = None) -> str:
         _packs(evaluation),
         _top(top, len(rest), links),
         _draft(evaluation),
+        _fixed(fixed),
         _not_reported(evaluation),
         _ignores(evaluation),
         _problems(evaluation),
@@ -169,6 +172,15 @@ def summary(evaluation: Evaluation, links: Permalinks | None = None) -> str:
     hint = f"<sub>{RERUN_HINT}</sub>"
     more = scrub(_more(rest, links, MAX_TEXT - len(head) - len(hint) - 4))
     return trim("\n\n".join(part for part in (head, more, hint) if part), MAX_TEXT)
+
+
+def _fixed(fixed: int) -> list[str]:
+    """Findings the app commented on in earlier commits that are gone now."""
+    if not fixed:
+        return []
+    if fixed == 1:
+        return ["1 finding from an earlier commit was fixed (thread resolved)."]
+    return [f"{fixed} findings from earlier commits were fixed (threads resolved)."]
 
 
 def verdict(evaluation: Evaluation) -> str:
@@ -359,12 +371,15 @@ def annotation(finding: Finding) -> dict[str, Any]:
     }
 
 
-def completed(evaluation: Evaluation, links: Permalinks | None = None) -> list[dict[str, Any]]:
+def completed(
+    evaluation: Evaluation, links: Permalinks | None = None, fixed: int = 0
+) -> list[dict[str, Any]]:
     """Return the PATCH bodies that finish the run: annotations 50 at a time, the last completes.
 
     Findings on removed lines have no line in the head commit to annotate; they are in the
     summary and the review instead. With `comments: off` in the config, the summary alone
-    reports them. `links` point the summary's findings at their lines on GitHub.
+    reports them. `links` point the summary's findings at their lines on GitHub; `fixed` is
+    counted in the summary.
     """
     annotated = evaluation.config.comments != "off"
     annotations = [annotation(f) for f in evaluation.findings if f.side == "RIGHT" and annotated]
@@ -372,7 +387,7 @@ def completed(evaluation: Evaluation, links: Permalinks | None = None) -> list[d
         annotations[i : i + ANNOTATIONS_PER_REQUEST]
         for i in range(0, len(annotations), ANNOTATIONS_PER_REQUEST)
     ] or [[]]
-    output = {"title": title(evaluation), "summary": summary(evaluation, links)}
+    output = {"title": title(evaluation), "summary": summary(evaluation, links, fixed)}
     bodies: list[dict[str, Any]] = [
         {"output": {**output, "annotations": batch}} for batch in batches
     ]

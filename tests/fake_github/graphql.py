@@ -5,7 +5,8 @@ Served: `repository(owner, name) { object(expression: "REF:PATH") { ... on Blob 
 isBinary isTruncated byteSize } } }` (REF is `HEAD`, a branch or a commit sha);
 `object(expression: "SHA") { ... on Commit { checkSuites(filterBy: {appId}) { nodes {
 checkRuns(filterBy: {checkName, checkType}) { nodes { databaseId status annotations {
-totalCount } } } } } } }` over the check runs the REST endpoints made; and the mutation
+totalCount } } } } } } }` over the check runs the REST endpoints made; a pull request's
+conversation and the `resolveReviewThread` mutation (`conversation.py`); and the mutation
 `addReaction(input: {subjectId, content}) { reaction { content } }` on a review or conversation
 comment, recorded in `GitHubState.node_reactions`. A query the schema refuses is recorded as an
 error, as a REST request outside GitHub's description is. A repository (or comment) that does
@@ -25,16 +26,13 @@ import graphql
 from aiohttp import web
 
 from . import payloads
+from .conversation import NotFound, TypedError, pull_request, resolve_review_thread
 from .routes import STATE, Reply
 from .state import GitHubState, Repo
 
 # GitHub's public schema, from octokit/graphql-schema (SOURCE.yaml beside it).
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "github_api" / "graphql" / "schema.graphql"
 TEXT_LIMIT = 512_000  # bytes of Blob.text GitHub returns before it truncates
-
-
-class NotFound(Exception):
-    """GitHub's `NOT_FOUND` GraphQL error: the repository is absent or not visible."""
 
 
 @cache
@@ -79,7 +77,11 @@ async def answer(request: web.Request) -> web.Response:
             raise NotFound(
                 f"Could not resolve to a Repository with the name '{full_name}'."
             ) from None
-        return {"nameWithOwner": repo.full_name, "object": _objects(gh, repo)}
+        return {
+            "nameWithOwner": repo.full_name,
+            "object": _objects(gh, repo),
+            "pullRequest": pull_request(gh, repo),
+        }
 
     def add_reaction(_: graphql.GraphQLResolveInfo, **args: Any) -> dict[str, Any]:
         subject, content = str(args["input"]["subjectId"]), str(args["input"]["content"])
@@ -95,10 +97,15 @@ async def answer(request: web.Request) -> web.Response:
             "subject": {"__typename": found[1], "id": subject},
         }
 
+    root = {
+        "repository": repository,
+        "addReaction": add_reaction,
+        "resolveReviewThread": resolve_review_thread(gh, token_repos, gh.bot_login),
+    }
     result = graphql.graphql_sync(
         schema(),
         body["query"],
-        root_value={"repository": repository, "addReaction": add_reaction},
+        root_value=root,
         variable_values=body.get("variables"),
     )
     out: dict[str, Any] = {"data": result.data}
@@ -175,8 +182,8 @@ def _commit(gh: GitHubState, repo: Repo, sha: str) -> dict[str, Any] | None:
 def _github_error(error: graphql.GraphQLError) -> dict[str, Any]:
     """GitHub's shape: `type` (NOT_FOUND...) at the top level, beside message, path, locations."""
     formatted = dict(error.formatted)
-    if isinstance(error.original_error, NotFound):
-        formatted = {"type": "NOT_FOUND", **formatted}
+    if isinstance(error.original_error, TypedError):
+        formatted = {"type": error.original_error.type, **formatted}
     return formatted
 
 

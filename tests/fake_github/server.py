@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import fnmatch
 import json
+import re
 import secrets
 import time
 from collections import Counter
@@ -168,7 +169,9 @@ class FakeGitHub(GitHubState):
         applied: bool = False,
     ) -> None:
         """Answer the next `times` matching requests with `status`, to test retries and timeouts;
-        with `applied`, after doing what they ask (a write whose answer is lost)."""
+        with `applied`, after doing what they ask (a write whose answer is lost). The pattern is
+        an fnmatch pattern on the path; `/graphql#field` matches the GraphQL requests whose
+        query names that field (`/graphql#pullRequest`: the conversation's reads)."""
         self._faults.append(
             Fault(
                 method.upper(),
@@ -184,7 +187,7 @@ class FakeGitHub(GitHubState):
 
     def before(self, method: str, path_pattern: str, hook: Hook | None) -> None:
         """Run `hook(call)` before serving each matching request (a push, a revocation arriving
-        mid-review); None removes it."""
+        mid-review); None removes it. Patterns as `fail` takes them."""
         key = (method.upper(), path_pattern)
         if hook is None:
             self._hooks.pop(key, None)
@@ -196,12 +199,11 @@ class FakeGitHub(GitHubState):
         self.tokens.clear()
 
     def calls(self, method: str | None = None, path: str | None = None) -> list[Call]:
-        """Return recorded requests, filtered by method and an fnmatch pattern on the path."""
+        """Return recorded requests, filtered by method and a pattern as `fail` takes it."""
         return [
             c
             for c in self._calls
-            if (method is None or c.method == method.upper())
-            and (path is None or fnmatch.fnmatchcase(c.path, path))
+            if (method is None or c.method == method.upper()) and (path is None or matches(c, path))
         ]
 
     def assert_no_errors(self) -> None:
@@ -230,7 +232,7 @@ class FakeGitHub(GitHubState):
             if self.latency:
                 await asyncio.sleep(self.latency)
             for (method, pattern), hook in list(self._hooks.items()):
-                if method == call.method and fnmatch.fnmatchcase(call.path, pattern):
+                if method == call.method and matches(call, pattern):
                     await hook(call)
             response = await self._fault(call, request, handler) or await handler(request)
         except Reply as reply:
@@ -286,7 +288,7 @@ class FakeGitHub(GitHubState):
             (
                 f
                 for f in self._faults
-                if f.method in (call.method, "*") and fnmatch.fnmatchcase(call.path, f.path_pattern)
+                if f.method in (call.method, "*") and matches(call, f.path_pattern)
             ),
             None,
         )
@@ -335,6 +337,18 @@ class FakeGitHub(GitHubState):
 async def _unserved(request: web.Request) -> web.StreamResponse:
     """Stand in for routes the middleware refuses before they get here."""
     raise Reply(404, payloads.error("Not Found"))
+
+
+def matches(call: Call, pattern: str) -> bool:
+    """Tell whether a call matches an fnmatch pattern on its path, or `/graphql#field`: a
+    GraphQL request whose query names `field`."""
+    path, _, field_name = pattern.partition("#")
+    if not fnmatch.fnmatchcase(call.path, path):
+        return False
+    if not field_name:
+        return True
+    query = call.json.get("query") if isinstance(call.json, dict) else None
+    return isinstance(query, str) and re.search(rf"\b{re.escape(field_name)}\b", query) is not None
 
 
 def _json_or_none(body: bytes) -> Any | None:

@@ -99,6 +99,7 @@ class GitHubState:
         self._reviews: dict[tuple[str, int], list[dict[str, Any]]] = {}
         self._review_comments: dict[tuple[str, int], list[dict[str, Any]]] = {}
         self._issue_comments: dict[tuple[str, int], list[dict[str, Any]]] = {}
+        self._resolved_by: dict[int, str] = {}  # a thread's first comment id -> who resolved it
         self.lagging_comment_lists = 0
         """How many coming conversation listings leave out the newest comment, as a list read
         from a replica that lags a write just answered does."""
@@ -258,6 +259,27 @@ class GitHubState:
             spec["in_reply_to"] = in_reply_to
         return self.new_review_comment(pull, review, spec, f)
 
+    def reply(self, repo: str, number: int, to: int, body: str, user: str) -> dict[str, Any]:
+        """Seed a person's reply in the review thread of comment `to`."""
+        pull = self.repo(repo).pulls[number]
+        first = next(c for c in self.review_comments(repo, number) if c["id"] == to)
+        review = self.new_review(
+            pull, body="", event="COMMENT", commit_id=first["commit_id"], login=user
+        )
+        f = next((f for f in pull.files[first["commit_id"]] if f.filename == first["path"]), None)
+        spec = {**{k: first[k] for k in ("path", "line", "side")}, "body": body, "in_reply_to": to}
+        return self.new_review_comment(pull, review, spec, f)
+
+    def resolve_thread(self, thread_id: str, user: str) -> bool:
+        """Mark a review thread resolved by `user`, as the `resolveReviewThread` mutation (or a
+        person's button) does; False when there is no such thread."""
+        for repo, number in list(self._review_comments):
+            for thread in self.threads(repo, number):
+                if thread["id"] == thread_id:
+                    self._resolved_by.setdefault(thread["comments"][0]["id"], user)
+                    return True
+        return False
+
     def add_issue_comment(self, repo: str, number: int, body: str, user: str) -> dict[str, Any]:
         """Seed a conversation comment left by a person (or another app, `name[bot]`)."""
         return self.new_issue_comment(self.repo(repo).pulls[number], body, login=user)
@@ -286,6 +308,34 @@ class GitHubState:
     def issue_comments(self, repo: str, number: int) -> list[dict[str, Any]]:
         """Return the pull request's conversation comments, oldest first."""
         return copy.deepcopy(self._issue_comments.get((repo.lower(), number), []))
+
+    def listed_issue_comments(self, repo: str, number: int) -> list[dict[str, Any]]:
+        """Return the conversation comments as a listing (REST or GraphQL) reads them: without
+        the newest while `lagging_comment_lists` says a replica lags."""
+        comments = self.issue_comments(repo, number)
+        if self.lagging_comment_lists and comments:
+            self.lagging_comment_lists -= 1
+            comments = comments[:-1]
+        return comments
+
+    def threads(self, repo: str, number: int) -> list[dict[str, Any]]:
+        """Return the pull request's review threads, oldest first: `id` (`PRRT_` and the id
+        of the comment that opened it), `resolved_by` (a login, or None while unresolved) and
+        its `comments`, the first then the replies (GitHub points every reply at the first)."""
+        comments = self.review_comments(repo, number)
+        replies: dict[int, list[dict[str, Any]]] = {}
+        for comment in comments:
+            if "in_reply_to_id" in comment:
+                replies.setdefault(comment["in_reply_to_id"], []).append(comment)
+        return [
+            {
+                "id": f"PRRT_{c['id']}",
+                "resolved_by": self._resolved_by.get(c["id"]),
+                "comments": [c, *replies.get(c["id"], [])],
+            }
+            for c in comments
+            if "in_reply_to_id" not in c
+        ]
 
     # -- used by the routes -------------------------------------------------------------------
 

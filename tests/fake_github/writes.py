@@ -275,11 +275,7 @@ async def list_issue_comments(request: web.Request) -> web.StreamResponse:
     """List a pull request's conversation comments, oldest first."""
     gh, repo = repo_auth(request)
     pull = get_pull(repo, request, "issue_number")
-    comments = gh.issue_comments(pull.repo, pull.number)
-    if gh.lagging_comment_lists and comments:
-        gh.lagging_comment_lists -= 1
-        comments = comments[:-1]
-    return paginate(request, comments)
+    return paginate(request, gh.listed_issue_comments(pull.repo, pull.number))
 
 
 async def create_reaction(request: web.Request) -> web.StreamResponse:

@@ -2,35 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import replace
 
-import aiohttp
-import pytest
-
 from bot.github.api import BLOBS_PER_QUERY, COMPARE_FILES, GitHubContents, RepoAPI
-from bot.github.auth import AppAuth
-from bot.github.client import GitHubClient
 from tests.conftest import APP_ID, INSTALLATION, REPO
-from tests.fake_github import FakeGitHub, make_app_key
+from tests.fake_github import FakeGitHub
 from tests.fake_github.graphql import TEXT_LIMIT
-
-
-@pytest.fixture
-async def api(github: FakeGitHub) -> AsyncIterator[RepoAPI]:
-    """The repository port with an installation token, as the pipeline makes it."""
-    async for made in port(github):
-        yield made
-
-
-async def port(github: FakeGitHub) -> AsyncIterator[RepoAPI]:
-    """The repository port with a token minted now (it covers the installation's repositories
-    as they are now)."""
-    private, _ = make_app_key()
-    async with aiohttp.ClientSession() as session:
-        client = GitHubClient(session, base_url=github.url)
-        token = await AppAuth(APP_ID, private, client).installation_token(INSTALLATION)
-        yield RepoAPI(client.for_token(token, INSTALLATION), REPO)
+from tests.github.conftest import port
 
 
 def add_pull(github: FakeGitHub, base: dict[str, bytes], head: dict[str, bytes]) -> None:
