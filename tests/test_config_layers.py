@@ -63,7 +63,7 @@ async def test_the_organisation_s_file_applies_with_one_graphql_request(
     assert (
         "Config: `acme/.github/readiness.yml`, then built-in defaults." in run["output"]["summary"]
     )
-    (query,) = github.calls("POST", "/graphql")  # the review's own files too
+    (query,) = github.calls("POST", "/graphql#object")  # the review's own files too
     assert org_queries(github) == [query] and query.json["variables"]["orgOwner"] == "acme"
     assert not github.calls(path=f"/repos/{ORG_REPO}/*")
 
@@ -94,7 +94,7 @@ async def test_extends_false_stops_inheritance(
     with_org(github, {"readiness.yml": b"disable: [secrets, tests]\n"})
     run = await review(bot, github, tmp_path, "extends: false\n")
     assert set(titles(run)) == {"secrets/stripe-key", "tests/skipped-test"}
-    assert len(github.calls("POST", "/graphql")) == 1
+    assert len(github.calls("POST", "/graphql#object")) == 1
     assert "Config: `.github/readiness.yml`, then built-in defaults." in run["output"]["summary"]
 
 

@@ -302,6 +302,11 @@ def _comment(user: str, body: str) -> dict[str, Any]:
     return data
 
 
+def cursors_of(call: Any) -> set[str]:
+    """The page cursors a conversation read asks from (none for a first page)."""
+    return {name for name in call.json["variables"] if name.startswith("after_")}
+
+
 async def test_existing_comments_are_read_across_all_pages(
     bot: TestClient[Any, Any], github: FakeGitHub, tmp_path: Path
 ) -> None:
@@ -322,9 +327,8 @@ async def test_existing_comments_are_read_across_all_pages(
     await settle(bot)
     assert len(github.check_runs) == 2
     first, more = github.calls("POST", "/graphql#pullRequest")[-2:]
-    assert not set(first.json["variables"]) - {"owner", "name", "number"}
-    cursors = set(more.json["variables"]) - {"owner", "name", "number"}
-    assert cursors == {"after_reviewThreads", "after_reviews"}
+    assert not cursors_of(first)  # the first page rides along the review's files
+    assert cursors_of(more) == {"after_reviewThreads", "after_reviews"}
     again = [c for c in github.review_comments(REPO, 7) if c["user"]["login"] == "readiness[bot]"]
     assert again == ours
 
@@ -368,8 +372,9 @@ async def test_a_review_that_could_not_read_everything_completes_neutral(
 async def test_a_review_reads_every_file_it_needs_in_one_graphql_request(
     bot: TestClient[Any, Any], github: FakeGitHub, tmp_path: Path
 ) -> None:
-    """Both sides of each changed file, the config, .gitattributes, the organisation's config
-    and the app's run on the head: one GraphQL query (up to 100 files), no request per file.
+    """Both sides of each changed file, the config, .gitattributes, the organisation's config,
+    the conversation and the app's run on the head: one GraphQL query (up to 100 files), no
+    request per file.
     The whole review's requests are counted, in order."""
     typical = {path: text for path, text in HEAD.items() if path != "docs/notes.txt"}
     data = open_pull(github, tmp_path / "repo", BASE, typical)
@@ -385,7 +390,7 @@ async def test_a_review_reads_every_file_it_needs_in_one_graphql_request(
     # The webhook named head and base, so the PR is read once, right before publishing; the
     # compare gives the merge base and the patches, so the diff is not read; the head's file
     # listing is the base's with the change applied; the conversation's threads, reviews and
-    # comments are one GraphQL request, not three listings. Before, this took 15.
+    # comments ride along the files' GraphQL request, not three listings. Before, this took 15.
     made = [f"{c.method} {c.path}" for c in github.calls() if not c.path.startswith("/app")]
     (run,) = runs_for(github, head)
     assert made == [
@@ -393,7 +398,6 @@ async def test_a_review_reads_every_file_it_needs_in_one_graphql_request(
         f"GET /repos/{REPO}/git/trees/{base}",
         "POST /graphql",
         f"POST /repos/{REPO}/check-runs",
-        "POST /graphql",  # the conversation: review markers, `/readiness ignore` replies
         f"GET /repos/{REPO}/pulls/7",  # still the head? still open? a draft?
         f"POST /repos/{REPO}/pulls/7/reviews",
         f"PATCH /repos/{REPO}/check-runs/{run['id']}",

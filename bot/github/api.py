@@ -119,15 +119,18 @@ class RepoAPI:
         self,
         wanted: Sequence[tuple[str, str]],
         *,
+        number: int,
         head_sha: str,
         app_id: int,
         check_name: str,
         org: tuple[str, Sequence[str]],
     ) -> ReviewRead:
         """Read what a review needs before it runs, in one GraphQL request: files of this
-        repository at revisions (`(sha, path)` each, within BLOBS_PER_QUERY), this app's latest
-        check run named `check_name` on `head_sha`, and the default branch's `paths` of the
-        organisation's repository `org` (`(repo, paths)`), which may not exist.
+        repository at revisions (`(sha, path)` each, within BLOBS_PER_QUERY), the first page of
+        pull request `number`'s conversation (`conversation.SELECTION`; `read_conversation`
+        follows up when there is more), this app's latest check run named `check_name` on
+        `head_sha`, and the default branch's `paths` of the organisation's repository `org`
+        (`(repo, paths)`), which may not exist.
 
         Raises QueryRefused when any part but the organisation's fails.
         """
@@ -138,6 +141,7 @@ class RepoAPI:
             "name": name,
             "orgOwner": org_owner,
             "orgName": org_name,
+            "number": number,
             "head": head_sha,
             "app": app_id,
             "check": check_name,
@@ -146,7 +150,8 @@ class RepoAPI:
         org_fields = _blob_fields("o", [("HEAD", path) for path in org[1]], variables)
         query = (
             f"query({_params(variables)}) {{ "
-            f"repository(owner: $owner, name: $name) {{ {fields} {RUN_FIELD} }} "
+            f"repository(owner: $owner, name: $name) {{ {fields} {RUN_FIELD} "
+            f"pullRequest(number: $number) {{ {conversation.SELECTION} }} }} "
             f"org: repository(owner: $orgOwner, name: $orgName) {{ {org_fields} }} }} "
             f"{BLOB_FRAGMENT}"
         )
@@ -168,6 +173,7 @@ class RepoAPI:
                 organisation[path] = blob.text if blob is not None and usable else None
         return ReviewRead(
             blobs=[_blob(repository.get(f"f{n}")) for n in range(len(wanted))],
+            conversation=conversation.parse(json_of(repository.get("pullRequest"))),
             latest_run=_latest_run(repository.get("run")),
             organisation=organisation,
             organisation_problem=problem,
@@ -432,13 +438,15 @@ class AppAPI:
 
 @dataclass(frozen=True)
 class ReviewRead:
-    """What `RepoAPI.read_review` read: `blobs` in the order asked; `latest_run` in the REST
+    """What `RepoAPI.read_review` read: `blobs` in the order asked; the first page of the
+    `conversation` (its `more` says what is left to read); `latest_run` in the REST
     shape the pipeline uses (`id`, `status` lower-case, `output.annotations_count`) or None;
     `organisation` path -> text (None: absent, binary or truncated), or None when the
     organisation has no such repository the installation can see; `organisation_problem` why
     it could not be read, when it could not."""
 
     blobs: list[Blob | None]
+    conversation: Conversation
     latest_run: dict[str, Any] | None
     organisation: dict[str, str | None] | None
     organisation_problem: str | None = None
@@ -555,11 +563,12 @@ RUN_FIELD = (
     "checkRuns(first: 1, filterBy: {checkName: $check, checkType: LATEST}) { nodes { "
     "databaseId status annotations(first: 1) { totalCount } } } } } } }"
 )
-_TYPES = {"app": "Int!"}
+_TYPES = {"app": "Int!", "number": "Int!"}
 
 
 def _params(variables: dict[str, Any]) -> str:
-    """Declare each variable of a query: `Int!` for the app id, `String!` for the rest."""
+    """Declare each variable of a query: `Int!` for the app id and the PR number, `String!`
+    for the rest."""
     return ", ".join(f"${key}: {_TYPES.get(key, 'String!')}" for key in variables)
 
 

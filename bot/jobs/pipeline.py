@@ -186,7 +186,11 @@ async def review(
     for old in dict.fromkeys(h for h in earlier if h != head):
         if await _close_unfinished(api, old, app_id, checks.superseded(head)):
             log.info("closed the run left in progress on superseded head %s", old)
-    reading = await read_for_review(api, number, head, base, app_id)
+    try:
+        reading = await read_for_review(api, number, head, base, app_id)
+    except Exception as exc:
+        await _show_failure(api, head, app_id, again, exc)
+        raise
     latest = reading.latest_run
     if latest is not None and latest["status"] == "completed" and not again:
         log.info("head already reviewed (check run %s); skipping", latest["id"])
@@ -197,7 +201,7 @@ async def review(
         evaluation = await evaluate(
             reading.snap, organisation=reading.organisation, metrics=metrics
         )
-        conversation = await api.read_conversation(number)
+        conversation = reading.conversation
         recorded = recorded_ignores(conversation, bot_login, ignoring)
         found = evaluation.findings  # ignored ones too: an ignore hides a finding, not fixes it
         kept, ignored = split(found, recorded)
@@ -304,6 +308,23 @@ async def _leave(api: RepoAPI, check_run: int, exc: Exception) -> None:
         await api.update_check_run(check_run, body)
     except (HTTPException, TransientError) as update_error:
         log.warning("could not update check run %s: %s", check_run, update_error)
+
+
+async def _show_failure(
+    api: RepoAPI, head: str, app_id: int, again: bool, exc: Exception
+) -> None:
+    """A read failed before the review opened its run (the run is opened once the reads say
+    it is needed): say so on a run all the same, the unfinished one or a new one, as `_leave`
+    does after; unless the head was reviewed already. Best effort: GitHub may be down."""
+    try:
+        latest = await api.latest_check_run(head, checks.CHECK_NAME, app_id)
+        if latest is not None and latest["status"] == "completed" and not again:
+            return
+        check_run = await _open_run(api, head, latest, app_id)
+    except (HTTPException, TransientError) as error:
+        log.warning("could not open a run to show the review's failure: %s", error)
+        return
+    await _leave(api, check_run, exc)
 
 
 async def abandon(api: RepoAPI, job: Job, app_id: int, reason: str) -> None:

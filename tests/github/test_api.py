@@ -96,7 +96,7 @@ async def test_one_query_reads_files_the_app_s_latest_run_and_the_organisation_s
     head = "b" * 40
     org = ("acme/.github", ("readiness.yml", ".github/readiness.yml"))
     read = await api.read_review(
-        [(head, "a.py")], head_sha=head, app_id=APP_ID, check_name="Readiness", org=org
+        [(head, "a.py")], number=3, head_sha=head, app_id=APP_ID, check_name="Readiness", org=org
     )
     assert read.latest_run is None and read.organisation is None
     assert read.organisation_problem is None
@@ -108,7 +108,9 @@ async def test_one_query_reads_files_the_app_s_latest_run_and_the_organisation_s
     )
     await api.create_check_run({"name": "Other", "head_sha": head}, APP_ID)
     await api.update_check_run(first, {"status": "completed", "conclusion": "success"})
-    read = await api.read_review([], head_sha=head, app_id=APP_ID, check_name="Readiness", org=org)
+    read = await api.read_review(
+        [], number=3, head_sha=head, app_id=APP_ID, check_name="Readiness", org=org
+    )
     assert read.latest_run == {
         "id": second,
         "status": "in_progress",
@@ -125,7 +127,7 @@ async def test_the_organisation_s_config_rides_along_when_the_app_can_see_it(
     org = ("acme/.github", ("readiness.yml", ".github/readiness.yml"))
     async for api in port(github):
         read = await api.read_review(
-            [], head_sha="b" * 40, app_id=APP_ID, check_name="Readiness", org=org
+            [], number=3, head_sha="b" * 40, app_id=APP_ID, check_name="Readiness", org=org
         )
     assert read.organisation == {
         "readiness.yml": None,
