@@ -35,12 +35,11 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the GitHub double and the test helpers live in tests/
 
+from tests.conftest import APP_ID, INSTALLATION, REPO, SECRET, open_pull  # noqa: E402
 from tests.fake_github import FakeGitHub  # noqa: E402
 from tests.fake_github.auth import make_app_key  # noqa: E402
-from tests.gitrepo import make_repo  # noqa: E402
-from tests.payloads import payload, signed  # noqa: E402
+from tests.payloads import signed  # noqa: E402
 
-APP_ID, INSTALLATION, REPO, SECRET = 4242, 31337, "acme/shop", "benchmark-secret"
 SIZES = (5, 500, 5_000)
 LINES_PER_FILE = 100
 
@@ -84,22 +83,8 @@ async def review_once(
     """Open one PR on the double, deliver its `opened` event, wait for its completed run."""
     number = 100 + run + lines
     base, head = change_of(lines, run)
-    repo = make_repo(root / f"pr-{number}", base, head)
-    github.add_pull(
-        repo=REPO,
-        number=number,
-        head_sha=repo.head,
-        base_sha=repo.base,
-        diff=repo.diff,
-        files_at_head=repo.files(repo.head),
-        files_at_base=repo.files(repo.base),
-    )
-    data = payload("pull_request/opened")
-    data["number"] = data["pull_request"]["number"] = number
-    data["pull_request"]["head"]["sha"] = repo.head
-    data["pull_request"]["base"]["sha"] = repo.base
-    data["repository"]["full_name"] = REPO
-    data["installation"] = {"id": INSTALLATION}
+    data = open_pull(github, root / f"pr-{number}", base, head, number)
+    head_sha = data["pull_request"]["head"]["sha"]
     body = json.dumps(data).encode()
     before = len(github.calls())
     started = time.monotonic()
@@ -109,7 +94,7 @@ async def review_once(
         assert response.status == 202, await response.text()
     # The double applies a PATCH after its hooks run, so its state is watched instead.
     while not any(  # noqa: ASYNC110
-        r["head_sha"] == repo.head and r["status"] == "completed" for r in github.check_runs
+        r["head_sha"] == head_sha and r["status"] == "completed" for r in github.check_runs
     ):
         await asyncio.sleep(0.002)
     done = time.monotonic()
