@@ -389,15 +389,15 @@ def _review(main: Coroutine[Any, Any, T]) -> T:
 
     Blocking calls (the git reads) run in place instead of in worker threads: the command does
     nothing else meanwhile, and with no other thread alive the rules' process is forked from
-    this one, which has every pack imported already (runner.prefer_fork).
+    this one, which has every pack imported already (runner.forking).
     """
-    runner.prefer_fork()
 
     async def in_place() -> T:
         asyncio.get_running_loop().set_default_executor(_InPlace())
         return await main
 
-    return asyncio.run(in_place())
+    with runner.forking():
+        return asyncio.run(in_place())
 
 
 class _InPlace(concurrent.futures.ThreadPoolExecutor):

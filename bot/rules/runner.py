@@ -9,7 +9,7 @@ review's time limit passes, the child is killed: the review keeps what finished 
 checks did not, so it is reported "not fully reviewed" instead of hanging.
 
 A process that runs one review and nothing else (the CLI) forks the child from itself instead
-(`prefer_fork`): it has every pack imported already, so a forkserver would only import them a
+(`forking`): it has every pack imported already, so a forkserver would only import them a
 second time, about as long again as the CLI's own start-up, and the snapshot need not be pickled.
 
 Why not `concurrent.futures.ProcessPoolExecutor`: a running task cannot be stopped (before
@@ -22,6 +22,7 @@ listings); trees are parsed there, never pickled.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import multiprocessing
@@ -162,8 +163,9 @@ async def run(
 _FORK_PREFERRED = False
 
 
-def prefer_fork() -> None:
-    """Fork the rules' process from this one from now on, while it has no other thread.
+@contextlib.contextmanager
+def forking() -> Iterator[None]:
+    """Fork the rules' process from this one, while it has no other thread, within the block.
 
     For a process that runs one review and exits (`readiness scan`, `readiness baseline`): its
     packs are imported already. Never for the server: a fork copies no other thread, so a lock
@@ -171,7 +173,11 @@ def prefer_fork() -> None:
     descriptor. With another thread alive, the forkserver is used all the same.
     """
     global _FORK_PREFERRED
-    _FORK_PREFERRED = True
+    before, _FORK_PREFERRED = _FORK_PREFERRED, True
+    try:
+        yield
+    finally:
+        _FORK_PREFERRED = before
 
 
 @functools.cache
