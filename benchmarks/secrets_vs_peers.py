@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -73,6 +74,11 @@ GIT_ENV = {
     "HOME": "/nonexistent",
     "PATH": "/usr/bin:/bin:/usr/local/bin",
 }
+
+
+# The tools run as installed: Python ones from their compiled bytecode, written on their first
+# run (the accuracy run, untimed) even where the environment turns writing it off.
+TOOL_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
 @dataclass(frozen=True)
@@ -130,10 +136,15 @@ def big_files(cases: list[Case], lines: int) -> dict[str, str]:
     return files
 
 
-def tools(readiness: str, detect_secrets: str, secretlint_prefix: Path) -> list[Tool]:
-    def ours(repo: Path, _: list[str]) -> tuple[list[str], Path]:
-        scan = [readiness, "scan", "--repo", str(repo), "--base", "main~1", "--format", "json"]
-        return [*scan, "--fail-on", "never", "--allow-partial"], repo
+def tools(
+    readiness: str, detect_secrets: str, secretlint_prefix: Path, compare: dict[str, str]
+) -> list[Tool]:
+    def scan_with(binary: str) -> Callable[[Path, list[str]], tuple[list[str], Path]]:
+        def scan(repo: Path, _: list[str]) -> tuple[list[str], Path]:
+            command = [binary, "scan", "--repo", str(repo), "--base", "main~1", "--format", "json"]
+            return [*command, "--fail-on", "never", "--allow-partial"], repo
+
+        return scan
 
     def ours_flagged(out: str, _: Path) -> set[str]:
         rows = json.loads(out)["findings"]
@@ -156,8 +167,12 @@ def tools(readiness: str, detect_secrets: str, secretlint_prefix: Path) -> list[
         return {str(Path(r["filePath"]).relative_to(repo)) for r in results if r["messages"]}
 
     return [
-        Tool("readiness scan", ours, ours_flagged),
-        Tool("readiness scan (secrets only)", ours, ours_flagged),
+        Tool("readiness scan", scan_with(readiness), ours_flagged),
+        Tool("readiness scan (secrets only)", scan_with(readiness), ours_flagged),
+        *(
+            Tool(f"readiness scan ({label})", scan_with(path), ours_flagged)
+            for label, path in compare.items()
+        ),
         Tool("detect-secrets", detect, detect_flagged),
         Tool("secretlint", secretlint, secretlint_flagged),
     ]
@@ -165,7 +180,7 @@ def tools(readiness: str, detect_secrets: str, secretlint_prefix: Path) -> list[
 
 def run(tool: Tool, repo: Path, files: list[str]) -> tuple[Usage, set[str]]:
     command, cwd = tool.command(repo, files)
-    usage = measure(command, cwd=cwd)
+    usage = measure(command, cwd=cwd, env=TOOL_ENV)
     try:
         return usage, tool.flagged(usage.stdout, repo)
     except (ValueError, KeyError) as exc:
@@ -180,6 +195,13 @@ def main() -> None:
         "--detect-secrets", default=shutil.which("detect-secrets") or "detect-secrets"
     )
     parser.add_argument("--secretlint-prefix", type=Path, default=Path("/tmp/secretlint"))
+    parser.add_argument(
+        "--compare",
+        action="append",
+        default=[],
+        metavar="LABEL=PATH",
+        help="another `readiness` build measured in the same run (an older commit's install)",
+    )
     parser.add_argument("--lines", type=int, default=50_000)
     parser.add_argument("--memory-lines", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=5, help="speed runs per tool (median)")
@@ -192,7 +214,8 @@ def main() -> None:
     cases = load_cases()
     positives = sum(1 for case in cases if case.expected)
     context = benchmark_context()
-    every = tools(args.readiness, args.detect_secrets, args.secretlint_prefix)
+    compare = dict(item.split("=", 1) for item in args.compare)
+    every = tools(args.readiness, args.detect_secrets, args.secretlint_prefix, compare)
     rows: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -206,6 +229,7 @@ def main() -> None:
             repos[label] = (root / f"corpus-{label}", root / f"big-{label}")
         for tool in every:
             corpus_repo, _ = repos["secrets" if "secrets only" in tool.name else "all"]
+            # Also the warm-up: bytecode written, files in the page cache, for every tool alike.
             _, flagged = run(tool, corpus_repo, sorted(labelled))
             tp = sum(1 for name in flagged if labelled[name].expected)
             rows[tool.name] = {
@@ -224,7 +248,11 @@ def main() -> None:
             rows[tool.name]["speed"] = median_usage(speed[tool.name])
         memory_repo = root / "memory"
         commit_repo(memory_repo, big_files(cases, args.memory_lines))
-        memory = median_usage([run(every[0], memory_repo, [])[0] for _ in range(2)])
+        ours_builds = [every[0], *every[2 : 2 + len(compare)]]
+        memory = {
+            tool.name: median_usage([run(tool, memory_repo, [])[0] for _ in range(2)])
+            for tool in ours_builds
+        }
     context["load_average_after"] = benchmark_context()["load_average"]
     table = _table(rows, args, memory, len(cases), positives)
     sys.stdout.write(table)
@@ -234,7 +262,7 @@ def main() -> None:
         "runs": args.runs,
         "corpus_cases": len(cases),
         "tools": rows,
-        "memory": {"lines": args.memory_lines, "tool": every[0].name, **memory},
+        "memory": {"lines": args.memory_lines, "tools": memory},
     }
     if not args.no_record:
         record(NAME, result, table)
@@ -243,13 +271,13 @@ def main() -> None:
 def _table(
     rows: dict[str, dict[str, Any]],
     args: argparse.Namespace,
-    memory: dict[str, float],
+    memory: dict[str, dict[str, float]],
     cases: int,
     positives: int,
 ) -> str:
     head = (
         f"Corpus: {cases} cases ({positives} positive). Speed: {args.lines:,} added lines in a "
-        f"git repository, whole process per tool, median of {args.runs} runs.\n\n"
+        f"git repository, whole process tree per tool, median of {args.runs} runs.\n\n"
         "| tool | TP | FP | recall | precision | wall s | CPU s | tree peak MiB "
         "| largest process MiB |\n|---|---|---|---|---|---|---|---|---|\n"
     )
@@ -265,11 +293,15 @@ def _table(
         f"{peer} in wall time, {rows[peer]['speed']['cpu_s'] / ours['cpu_s']:.1f}x in CPU time"
         for peer in ("detect-secrets", "secretlint")
     ]
+    peaks = [
+        f"| {name} | {m['tree_peak_mib']:.0f} | {m['max_process_mib']:.0f} | {m['wall_s']:.2f} "
+        f"| {m['cpu_s']:.2f} |"
+        for name, m in memory.items()
+    ]
     tail = (
-        f"\n\n{'; '.join(ratios)}.\n\nreadiness scan on {args.memory_lines:,}"
-        f" added lines: tree peak {memory['tree_peak_mib']:.0f} MiB (PSS), largest process "
-        f"{memory['max_process_mib']:.0f} MiB, wall {memory['wall_s']:.2f} s, "
-        f"CPU {memory['cpu_s']:.2f} s.\n"
+        f"\n\n{'; '.join(ratios)}.\n\nOn {args.memory_lines:,} added lines (median of 2 runs):\n\n"
+        "| tool | tree peak MiB (PSS) | largest process MiB | wall s | CPU s |\n"
+        "|---|---|---|---|---|\n" + "\n".join(peaks) + "\n"
     )
     return head + "\n".join(lines) + tail
 
