@@ -16,6 +16,11 @@ files (a corpus line every 50, code lines otherwise, 3 in 8 of them holding a ke
 `token`); the tools run in turn, `--runs` times, and the median is shown. Our peak memory is also
 measured on a 100,000-line change (`--memory-lines`).
 
+`--compare LABEL=PATH` adds another `readiness` build (an install of an older commit) to the same
+run, so that before and after are measured under the same load. The results go to
+`benchmarks/results/secrets_vs_peers.json` and `benchmarks/README.md` (`--no-record`: printed
+only).
+
 Install the peers first; this script installs nothing:
 
     python -m venv /tmp/peers && /tmp/peers/bin/pip install detect-secrets

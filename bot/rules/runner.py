@@ -184,7 +184,9 @@ def forking() -> Iterator[None]:
 def _context() -> ForkServerContext:
     """Fork children from a server that imported every pack once (started on first use)."""
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["bot.rules.registry"])
+    # sqlglot first: imported for real here, the packs' lazy reference to it (bot/lazy.py) is
+    # this module, and no review process loads it again.
+    context.set_forkserver_preload(["sqlglot", "bot.rules.registry"])
     return context
 
 
