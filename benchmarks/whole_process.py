@@ -96,7 +96,11 @@ def benchmark_context() -> dict[str, Any]:
         ["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True, check=False
     ).stdout.strip()
     dirty = subprocess.run(
-        ["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"],
+        # What the benchmarks themselves write is no change to the code measured.
+        [
+            *("git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"),
+            *("--", ".", ":!benchmarks/results", ":!benchmarks/README.md"),
+        ],
         capture_output=True,
         text=True,
         check=False,
