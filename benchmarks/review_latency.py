@@ -22,7 +22,6 @@ import asyncio
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,6 +34,7 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the GitHub double and the test helpers live in tests/
 
+from benchmarks.whole_process import benchmark_context, record  # noqa: E402
 from tests.conftest import APP_ID, INSTALLATION, REPO, SECRET, open_pull  # noqa: E402
 from tests.fake_github import FakeGitHub  # noqa: E402
 from tests.fake_github.auth import make_app_key  # noqa: E402
@@ -213,27 +213,24 @@ if __name__ == "__main__":
         "--server-log", default=os.devnull, help="where the server logs (READINESS_LOG_LEVEL)"
     )
     args = parser.parse_args()
-    load = os.getloadavg()
+    before = benchmark_context()
     with open(args.server_log, "w", encoding="utf-8") as server_log:
         rows = report(asyncio.run(main(args.runs, args.latency, server_log)), args.latency)
-    commit = subprocess.run(
-        ["git", "rev-parse", "HEAD"], capture_output=True, text=True, cwd=ROOT, check=False
-    ).stdout.strip()
-    after = os.getloadavg()
-    emit(f"load average before/after: {load[0]:.2f} / {after[0]:.2f}")
-    out = ROOT / "benchmarks" / "results" / "review_latency.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(
-        json.dumps(
-            {
-                "commit": commit,
-                "latency_s": args.latency,
-                "runs": args.runs,
-                "load_average": [load[0], after[0]],
-                "sizes": rows,
-            },
-            indent=2,
-        )
-        + "\n",
-        encoding="utf-8",
+    after = benchmark_context()
+    emit(f"load average before/after: {before['load_average']} / {after['load_average']}")
+    table = "\n".join(
+        [
+            f"GitHub double answering in {args.latency * 1000:.0f} ms per request; median of "
+            f"{args.runs} reviews per size; load average after: {after['load_average']}.",
+            "",
+            "| lines | median s | max s | requests | GitHub s | bot s |",
+            "|---|---|---|---|---|---|",
+            *(
+                f"| {lines} | {r['median_s']:.2f} | {r['max_s']:.2f} | {r['requests']:.0f} "
+                f"| {r['github_s']:.2f} | {r['bot_s']:.2f} |"
+                for lines, r in rows.items()
+            ),
+        ]
     )
+    result = {"context": before, "latency_s": args.latency, "runs": args.runs, "sizes": rows}
+    record("review_latency", result, table)

@@ -12,17 +12,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import concurrent.futures
 import io
 import json
 import logging
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import TextIO, TypeVar
-
-from pydantic import ValidationError
-from pydantic_settings import BaseSettings
+from typing import TYPE_CHECKING, Any, ParamSpec, TextIO, TypeVar
 
 from bot import logs
 from bot.diff import git
@@ -32,14 +30,20 @@ from bot.progress import AFTER_S, ProgressLine
 from bot.redaction import scrub, scrub_data
 from bot.report import sarif, workflow
 from bot.report.checks import Conclusion, conclusion
+from bot.rules import runner
 from bot.rules.engine import Evaluation
 from bot.rules.model import Severity
 from bot.rules.registry import RULES
-from bot.settings import Settings, SetupSettings, StoreSettings
 from bot.version import VERSION
 
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+    from pydantic_settings import BaseSettings
+
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
-SettingsT = TypeVar("SettingsT", bound=BaseSettings)
+SettingsT = TypeVar("SettingsT", bound="BaseSettings")
+T = TypeVar("T")
+P = ParamSpec("P")
 
 
 class UsageError(Exception):
@@ -195,6 +199,7 @@ def copy_store(args: argparse.Namespace, out: TextIO) -> int:
     Needs only the store's location. A Redis store is refused: Redis keeps its own data.
     """
     from bot.jobs import backup
+    from bot.settings import StoreSettings
 
     settings = _settings(StoreSettings)
     if settings.redis_url is not None:
@@ -218,7 +223,7 @@ def baseline(repo: Path, out: TextIO) -> int:
     """Scan everything tracked at HEAD and write the baseline file; say what it holds."""
     _quiet_logs()
     try:
-        path, evaluation = asyncio.run(write_baseline(repo))
+        path, evaluation = _review(write_baseline(repo))
     except git.GitError as exc:
         raise UsageError(f"cannot read the repository {repo}: {exc}") from None
     except OSError as exc:
@@ -238,6 +243,7 @@ def serve() -> int:
     """
     from bot import server
     from bot.errors import SettingError
+    from bot.settings import Settings
 
     settings = _settings(Settings)
     logs.configure(settings.log_level, settings.log_format)
@@ -256,6 +262,7 @@ def setup(args: argparse.Namespace) -> int:
     the credentials went and the install link. A refusal is one line and exit code 2.
     """
     from bot.registration import flow, manifest
+    from bot.settings import SetupSettings
 
     settings = _settings(SetupSettings)
     try:
@@ -293,6 +300,13 @@ def setup(args: argparse.Namespace) -> int:
 
 
 def _settings(model: type[SettingsT]) -> SettingsT:
+    """Read a command's settings from the environment; an invalid one is a usage error.
+
+    pydantic is imported here, not at the top: `readiness scan` reads no settings and its
+    start-up is part of every pre-commit hook's and CI step's time.
+    """
+    from pydantic import ValidationError
+
     try:
         return model()
     except ValidationError as exc:
@@ -306,6 +320,7 @@ async def jobs(limit: int, out: TextIO) -> int:
     """
     from bot.errors import SettingError
     from bot.jobs.stores import open_store
+    from bot.settings import StoreSettings
 
     try:
         store = await open_store(_settings(StoreSettings), create=False)
@@ -353,17 +368,17 @@ def scan(
     with ProgressLine(sys.stderr if err is None else err, progress_after) as progress:
         if args.repo is not None:
             try:
-                evaluation = asyncio.run(scan_repo(args.repo, args.base, args.head, progress))
+                evaluation = _review(scan_repo(args.repo, args.base, args.head, progress))
             except git.GitError as exc:
                 raise UsageError(f"cannot read the change from {args.repo}: {exc}") from None
         elif args.staged:
             try:
-                evaluation = asyncio.run(scan_staged(Path.cwd(), progress))
+                evaluation = _review(scan_staged(Path.cwd(), progress))
             except git.GitError as exc:
                 raise UsageError(f"cannot read the staged change: {exc}") from None
         else:
             try:
-                evaluation = asyncio.run(scan_diff(data, Path.cwd(), progress))
+                evaluation = _review(scan_diff(data, Path.cwd(), progress))
             except NotADiff as exc:
                 where = "on standard input" if args.diff == "-" else args.diff
                 raise UsageError(f"cannot read the diff {where}: {exc}") from None
@@ -378,6 +393,37 @@ def scan(
         bar = Severity(args.fail_on).rank
         failed = any(f.severity.rank <= bar for f in evaluation.findings)
     return EXIT_FINDINGS if failed else EXIT_CLEAN
+
+
+def _review(main: Coroutine[Any, Any, T]) -> T:
+    """Run one review in this process, with no thread but this one.
+
+    Blocking calls (the git reads) run in place instead of in worker threads: the command does
+    nothing else meanwhile, and with no other thread alive the rules' process is forked from
+    this one, which has every pack imported already (runner.forking).
+    """
+
+    async def in_place() -> T:
+        asyncio.get_running_loop().set_default_executor(_InPlace())
+        return await main
+
+    with runner.forking():
+        return asyncio.run(in_place())
+
+
+class _InPlace(concurrent.futures.ThreadPoolExecutor):
+    """An executor that runs each call at once in the caller's thread and so never starts one
+    (a ThreadPoolExecutor only because asyncio accepts no other as its default)."""
+
+    def submit(
+        self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs
+    ) -> concurrent.futures.Future[T]:
+        done: concurrent.futures.Future[T] = concurrent.futures.Future()
+        try:
+            done.set_result(fn(*args, **kwargs))
+        except Exception as exc:  # noqa: BLE001 -- handed to the awaiting coroutine, as from a thread
+            done.set_exception(exc)
+        return done
 
 
 def _quiet_logs() -> None:

@@ -6,9 +6,9 @@ of a request), every record is scrubbed by `bot.redaction` before any handler wr
 message, traceback, stack, fields and bound context.
 
 Everything the server writes is a log record, one JSON object per line: its own lines, the
-libraries' (aiohttp, asyncio, warnings), HTTP access lines (`AccessLog`) and uncaught exceptions,
-with any traceback in the `exception` field. `READINESS_LOG_FORMAT=text` writes lines for people
-instead; by default, JSON unless standard error is a terminal.
+libraries' (aiohttp, asyncio, warnings), HTTP access lines (`bot.access_log`) and uncaught
+exceptions, with any traceback in the `exception` field. `READINESS_LOG_FORMAT=text` writes
+lines for people instead; by default, JSON unless standard error is a terminal.
 """
 
 from __future__ import annotations
@@ -22,9 +22,6 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Literal, TextIO
-
-from aiohttp.abc import AbstractAccessLogger
-from aiohttp.web import BaseRequest, StreamResponse
 
 from bot.redaction import scrub
 
@@ -132,34 +129,6 @@ class TextFormatter(logging.Formatter):
             if extra:
                 line += "\n" + extra
         return line
-
-
-class AccessLog(AbstractAccessLogger):
-    """aiohttp's access line as a record with fields: method, path (with its query), status,
-    bytes, duration_ms, remote, user_agent, and a delivery's `delivery_id`."""
-
-    def log(self, request: BaseRequest, response: StreamResponse, time: float) -> None:
-        fields = {
-            "method": request.method,
-            "path": request.path_qs,
-            "status": response.status,
-            "bytes": response.body_length,
-            "duration_ms": round(time * 1000, 3),
-            "remote": request.remote,
-            "user_agent": request.headers.get("User-Agent"),
-            "delivery_id": request.headers.get("X-GitHub-Delivery"),
-        }
-        self.logger.info(
-            "%s %s %d",
-            request.method,
-            request.path_qs,
-            response.status,
-            extra={k: v for k, v in fields.items() if v is not None},
-        )
-
-    @property
-    def enabled(self) -> bool:
-        return self.logger.isEnabledFor(logging.INFO)
 
 
 def configure(level: str = "INFO", form: LogFormat = "auto", stream: TextIO | None = None) -> None:

@@ -15,9 +15,9 @@ import socket
 
 from aiohttp import web
 
+from bot.access_log import AccessLog
 from bot.app import create_app
 from bot.errors import SettingError
-from bot.logs import AccessLog
 from bot.settings import Settings
 from bot.version import VERSION
 

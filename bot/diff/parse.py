@@ -3,32 +3,32 @@
 Two formats are read: `git diff` output, and the unified format of `diff -u` / `diff -ruN` (which
 `hg diff` and `svn diff` also write). Anything else is not a diff.
 
-unidiff fails a whole patch on some inputs (a path containing " b/", CRLF line endings) and keeps
-git's C-quoted file names (PLATFORM.md). So the diff is split into files here (at `diff --git`
-lines, or at the `---`/`+++`/`@@` header of each file of `diff -u` output), file names are read
-from the header lines here, and unidiff only ever sees a sanitised header plus the hunks.
+The diff is split into files here (at `diff --git` lines, or at the `---`/`+++`/`@@` header of
+each file of `diff -u` output) and file names are read from the header lines, so that one odd
+file name cannot sink the others (unidiff fails a whole patch on a path containing " b/" or on
+CRLF line endings, and keeps git's C-quoted names: PLATFORM.md). Each file's hunks are then read
+in one pass over its lines (`_read_hunks`), keeping only what rules read: the added and removed
+lines with their numbers, and the hunks' ranges. unidiff did this part before; it builds an
+object per line, context lines included, and was most of the time of a large review's parse.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
-
-from unidiff.constants import LINE_TYPE_ADDED, LINE_TYPE_REMOVED
-from unidiff.errors import UnidiffParseError
-from unidiff.patch import PatchSet
 
 from bot.diff.model import Change, ChangedFile, FileStatus, Line, Skip, SkipKind
 
 log = logging.getLogger(__name__)
 
 DEV_NULL = "/dev/null"
+NO_NEWLINE = "\\ No newline at end of file"
 _FILE_START = re.compile(r"^diff --git ", re.MULTILINE)
-_HUNK = re.compile(r"^@@ -\d+(?:,(\d+))? \+\d+(?:,(\d+))? @@")
+_HUNK_HEADER = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 _BINARY = re.compile(r"^Binary files (.+) and (.+) differ$")
 _ONLY_IN = re.compile(r"^Only in (.+): (.+)$")
 # GNU diff's timestamp; `diff -N` gives a missing file the epoch's ("1970-01-01 00:00:00.0 +0000").
@@ -42,6 +42,13 @@ _FILES_API_STATUS = {
     "removed": FileStatus.REMOVED,
     "renamed": FileStatus.RENAMED,
 }
+
+
+class HunkError(ValueError):
+    """A hunk's lines disagree with its header's counts, or a line is no hunk line at all.
+
+    The message never quotes the line: it may hold a secret.
+    """
 
 
 class NotADiff(ValueError):
@@ -105,8 +112,8 @@ def from_files_api(entries: Iterable[Mapping[str, Any]]) -> Change:
                 left_out.append(Skip(path, SkipKind.NO_PATCH, detail))
             continue
         try:
-            hunks = _parse_hunks(str(patch))
-        except (UnidiffParseError, ValueError) as exc:
+            hunks = _read_hunks(_lines(str(patch)))
+        except ValueError as exc:
             log.warning("skipping unparsable patch of %r: %s", path, type(exc).__name__)
             detail = "the patch of this file could not be parsed"
             left_out.append(Skip(path, SkipKind.UNPARSABLE, detail))
@@ -156,8 +163,8 @@ def _read_files(
         lines, not_utf8 = _utf8(raw)
         try:
             changed = read(lines)
-        except (UnidiffParseError, ValueError) as exc:
-            # unidiff's message quotes the offending line, which may hold a secret: not shown.
+        except ValueError as exc:
+            # Only the exception's type is logged: a message could quote a line holding a secret.
             log.warning("skipping unparsable diff of %r: %s", name(lines), type(exc).__name__)
             detail = "the diff of this file could not be parsed"
             left_out.append(Skip(name(lines), SkipKind.UNPARSABLE, detail))
@@ -187,7 +194,7 @@ def _git_file(lines: list[str]) -> ChangedFile:
     binary = any(line.startswith(("Binary files ", "GIT binary patch")) for line in header)
     if binary or first_hunk is None:
         return ChangedFile(path, status, old_path, binary=binary)
-    return ChangedFile(path, status, old_path, **_parse_hunks("\n".join(lines[first_hunk:])))
+    return ChangedFile(path, status, old_path, **_read_hunks(lines[first_hunk:]))
 
 
 def _unified_sections(lines: list[str]) -> tuple[list[list[str]], list[str]]:
@@ -207,7 +214,7 @@ def _unified_sections(lines: list[str]) -> tuple[list[list[str]], list[str]]:
             line.startswith("--- ")
             and i + 2 < len(lines)
             and lines[i + 1].startswith("+++ ")
-            and _HUNK.match(lines[i + 2])
+            and _HUNK_HEADER.match(lines[i + 2])
         ):
             end = _hunks_end(lines, i + 2)
             sections.append(lines[i:end])
@@ -223,8 +230,8 @@ def _unified_sections(lines: list[str]) -> tuple[list[list[str]], list[str]]:
 
 def _hunks_end(lines: list[str], i: int) -> int:
     """Return the index just past the hunks that start at `lines[i]`."""
-    while i < len(lines) and (hunk := _HUNK.match(lines[i])):
-        old, new = (1 if length is None else int(length) for length in hunk.groups())
+    while i < len(lines) and (hunk := _HUNK_HEADER.match(lines[i])):
+        old, new = (1 if length is None else int(length) for length in hunk.groups()[1::2])
         i += 1
         while i < len(lines) and (old > 0 or new > 0 or lines[i].startswith("\\")):
             tag = lines[i][:1]
@@ -251,7 +258,7 @@ def _unified_file(lines: list[str]) -> ChangedFile:
     path = _unified_name(lines)
     if _BINARY.match(lines[0]):
         return ChangedFile(path, FileStatus.MODIFIED, binary=True)
-    hunks = _parse_hunks("\n".join(lines[2:]))
+    hunks = _read_hunks(lines[2:])
     status = FileStatus.MODIFIED
     if not hunks["old_ranges"] and _absent(lines[0]):
         status = FileStatus.ADDED
@@ -297,25 +304,63 @@ def _tree_path(old: str, new: str) -> str:
     return "/".join(new_parts[-shared:])
 
 
-def _parse_hunks(hunk_text: str) -> dict[str, Any]:
-    """Parse hunk text (from the first `@@`) behind a neutral header unidiff cannot trip on."""
-    patch = PatchSet.from_string("--- a/file\n+++ b/file\n" + hunk_text.rstrip("\n") + "\n")
+def _read_hunks(lines: Sequence[str]) -> dict[str, Any]:
+    """Read one file's hunks (its lines from the first `@@`) in one pass.
+
+    Each hunk's body is counted out by its header's lengths (an omitted length is 1): `+` adds,
+    `-` removes, ` ` or an empty line (an editor trimmed its space) is context, a backslash line
+    ("No newline at end of file") counts for neither side. Raises HunkError when a hunk runs
+    past or short of its counts or holds a line of no other kind, or when a line other than an
+    empty one or that marker stands between two hunks (as unidiff did); after the last hunk,
+    such lines (a mail's signature) are ignored.
+
+    Shape: ChangedFile's `added`, `removed` (Line tuples, numbered in the new and the old file),
+    `new_ranges` and `old_ranges` (inclusive first and last line of each non-empty side).
+    """
     added: list[Line] = []
     removed: list[Line] = []
     new_ranges: list[tuple[int, int]] = []
     old_ranges: list[tuple[int, int]] = []
-    for patched in patch:
-        for hunk in patched:
-            if hunk.target_length:
-                new_ranges.append((hunk.target_start, hunk.target_start + hunk.target_length - 1))
-            if hunk.source_length:
-                old_ranges.append((hunk.source_start, hunk.source_start + hunk.source_length - 1))
-            for line in hunk:  # the hot loop of a big review: plain attributes, no properties
-                kind = line.line_type
-                if kind == LINE_TYPE_ADDED and line.target_line_no is not None:
-                    added.append(Line(line.target_line_no, _text(line.value)))
-                elif kind == LINE_TYPE_REMOVED and line.source_line_no is not None:
-                    removed.append(Line(line.source_line_no, _text(line.value)))
+    i, count = 0, len(lines)
+    stray = False  # a line outside any hunk: its hunk's header undercounted (a hand-edited diff)
+    while i < count:
+        header = _HUNK_HEADER.match(lines[i])
+        i += 1
+        if header is None:
+            stray = stray or not (lines[i - 1] == "" or lines[i - 1].startswith(NO_NEWLINE))
+            continue
+        if stray:
+            raise HunkError("a line outside any hunk comes before a hunk")
+        old, old_length, new, new_length = (
+            1 if value is None else int(value) for value in header.groups()
+        )
+        if new_length:
+            new_ranges.append((new, new + new_length - 1))
+        if old_length:
+            old_ranges.append((old, old + old_length - 1))
+        old_end, new_end = old + old_length, new + new_length
+        while True:  # the hot loop of a large review: one slice and one comparison per line
+            if i == count:
+                if old < old_end or new < new_end:
+                    raise HunkError("a hunk is shorter than its header says")
+                break
+            text = lines[i]
+            i += 1
+            tag = text[:1]
+            if tag == "+":
+                added.append(Line(new, _text(text[1:])))
+                new += 1
+            elif tag == "-":
+                removed.append(Line(old, _text(text[1:])))
+                old += 1
+            elif tag == " " or text in ("", "\r"):
+                old, new = old + 1, new + 1
+            elif tag != "\\":
+                raise HunkError("a hunk holds a line that is not part of a hunk")
+            if old > old_end or new > new_end:
+                raise HunkError("a hunk is longer than its header says")
+            if old == old_end and new == new_end:
+                break
     return {
         "added": tuple(added),
         "removed": tuple(removed),

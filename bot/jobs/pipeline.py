@@ -310,9 +310,7 @@ async def _leave(api: RepoAPI, check_run: int, exc: Exception) -> None:
         log.warning("could not update check run %s: %s", check_run, update_error)
 
 
-async def _show_failure(
-    api: RepoAPI, head: str, app_id: int, again: bool, exc: Exception
-) -> None:
+async def _show_failure(api: RepoAPI, head: str, app_id: int, again: bool, exc: Exception) -> None:
     """A read failed before the review opened its run (the run is opened once the reads say
     it is needed): say so on a run all the same, the unfinished one or a new one, as `_leave`
     does after; unless the head was reviewed already. Best effort: GitHub may be down."""

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from functools import cached_property
 from pathlib import PurePosixPath
 
 import tree_sitter
@@ -72,13 +73,9 @@ def enclosing(
     """Find the nearest line above `index` that matches `pattern` and is indented less."""
     if inclusive and (match := pattern.match(lines[index])) and name(match):
         return index, match
-    depth = indent(lines[index])
-    for above in range(index - 1, -1, -1):
-        text = lines[above]
-        match = pattern.match(text) if text.strip() and indent(text) < depth else None
-        if match and name(match):
-            return above, match
-    return None
+    above = outline(lines).headers(pattern)[index]
+    found = pattern.match(lines[above]) if above >= 0 else None
+    return (above, found) if found else None
 
 
 def name(match: re.Match[str] | None) -> str | None:
@@ -94,12 +91,71 @@ def shown(function: str) -> str:
 
 def in_handler(lines: Sequence[str], index: int) -> bool:
     """Tell whether the line at `index` sits in an `except`, `catch` or `rescue` block."""
-    depth = indent(lines[index])
-    for above in range(index - 1, -1, -1):
-        text = lines[above]
-        if text.strip() and indent(text) < depth:
-            return bool(HANDLER.match(text))
-    return False
+    parent = outline(lines).parents[index]
+    return parent >= 0 and bool(HANDLER.match(lines[parent]))
+
+
+class Outline:
+    """The blocks of one file's lines by indentation, each lookup table built in one pass.
+
+    Rules ask, for many lines of a long file, which function or class a line sits in and
+    whether it is in an error handler. Walking up from each line costs the lines above it:
+    quadratic in the file. Here a stack of the open blocks (indentation strictly increasing;
+    a line closes every block indented as much or more) answers every line in one pass.
+    """
+
+    def __init__(self, lines: Sequence[str]) -> None:
+        self.lines = lines
+        self._headers: dict[re.Pattern[str], list[int]] = {}
+
+    @cached_property
+    def parents(self) -> list[int]:
+        """For each line, the index of the nearest non-blank line above it indented less
+        (-1: none)."""
+        return self._nearest(lambda text: bool(text.strip()))
+
+    def headers(self, pattern: re.Pattern[str]) -> list[int]:
+        """For each line, the index of the nearest line above it indented less that matches
+        `pattern` with a name (`name`), or -1."""
+        if pattern not in self._headers:
+            self._headers[pattern] = self._nearest(
+                lambda text: bool(text.strip()) and name(pattern.match(text)) is not None
+            )
+        return self._headers[pattern]
+
+    def _nearest(self, opens: Callable[[str], bool]) -> list[int]:
+        nearest: list[int] = []
+        stack: list[tuple[int, int]] = []  # (indentation, index) of the blocks still open
+        for index, text in enumerate(self.lines):
+            depth = indent(text)
+            # The open blocks indented less than this line are the bottom of the stack.
+            top = len(stack)
+            while top and stack[top - 1][0] >= depth:
+                top -= 1
+            nearest.append(stack[top - 1][1] if top else -1)
+            if opens(text):
+                del stack[top:]
+                stack.append((depth, index))
+        return nearest
+
+
+_OUTLINES: dict[int, Outline] = {}
+MAX_OUTLINES = 8  # the files a rule is looking at, base and head, at one time
+
+
+def outline(lines: Sequence[str]) -> Outline:
+    """Return the Outline of these lines, built on first use and kept while they are looked up.
+
+    Kept by the list's identity (each Outline holds its list, so the identity is not reused while
+    it is kept): rules pass each file's lines as one list (Source.lines, Snapshot.head_lines) that
+    nobody changes.
+    """
+    found = _OUTLINES.get(id(lines))
+    if found is None:
+        if len(_OUTLINES) >= MAX_OUTLINES:
+            del _OUTLINES[next(iter(_OUTLINES))]
+        found = _OUTLINES[id(lines)] = Outline(lines)
+    return found
 
 
 def function_span(lines: Sequence[str], function: str | None) -> tuple[int, int] | None:

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import PurePosixPath
 
 from bot.diff.model import Line
+
+# Rules ask about the same few paths once per line: each answer is kept (a path is a short str).
+PATHS_CACHED = 4096
 
 PYTHON_SUFFIXES = frozenset({".py"})
 SCRIPT_SUFFIXES = frozenset({".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts"})
@@ -41,17 +45,20 @@ _FIXTURE_FILE = re.compile(
 _SEED_PART = re.compile(r"(?:^|[_.-])seed(?:s|ers?|ing|_data)?(?:[_.-]|$)", re.IGNORECASE)
 
 
+@lru_cache(maxsize=PATHS_CACHED)
 def parts(path: str) -> tuple[str, ...]:
     """Split a repository path into its folder and file names."""
     return PurePosixPath(path).parts
 
 
+@lru_cache(maxsize=PATHS_CACHED)
 def is_test(path: str) -> bool:
     """Tell whether a path is test code: a test folder, a test file or a test setup module."""
     *folders, name = parts(path) or ("",)
     return bool(_TEST_FILE.match(name)) or any(part.lower() in TEST_DIRS for part in folders)
 
 
+@lru_cache(maxsize=PATHS_CACHED)
 def is_fixture(path: str) -> bool:
     """Tell whether a path holds fixture or mock data rather than code that serves it."""
     *folders, name = parts(path) or ("",)
@@ -67,6 +74,7 @@ def is_test_module(names: Sequence[str]) -> bool:
     )
 
 
+@lru_cache(maxsize=PATHS_CACHED)
 def is_production(path: str) -> bool:
     """Tell whether a path ships to users: not a test, fixture, seed, story, doc or migration."""
     lowered = [part.lower() for part in parts(path)]
@@ -90,6 +98,7 @@ def is_migration_folder(name: str) -> bool:
     return any(word in MIGRATION_DIRS for word in _FOLDER_WORDS.findall(name.lower()))
 
 
+@lru_cache(maxsize=PATHS_CACHED)
 def suffix(path: str) -> str:
     return PurePosixPath(path).suffix.lower()
 

@@ -9,6 +9,10 @@ finishes. When the review's time limit passes, the child is killed: the review k
 finished and says which checks did not, so it is reported "not fully reviewed" instead of
 hanging.
 
+A process that runs one review and nothing else (the CLI) forks the child from itself instead
+(`forking`): it has every pack imported already, so a forkserver would only import them a
+second time, about as long again as the CLI's own start-up, and the snapshot need not be pickled.
+
 Why not `concurrent.futures.ProcessPoolExecutor`: a running task cannot be stopped (before
 Python 3.14's `terminate_workers`), and killing one worker breaks the whole pool, failing every
 other review in flight. One child per review, at most `READINESS_WORKERS` at once, has neither
@@ -19,15 +23,17 @@ listings); trees are parsed there, never pickled.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import multiprocessing
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection
-from multiprocessing.context import ForkServerContext
+from multiprocessing.context import ForkContext, ForkServerContext
 
 from bot.diff.model import Change, Ref
 from bot.progress import Step
@@ -119,7 +125,10 @@ async def run(
     """
     if not checks:
         return [], []
-    context = _context()
+    forking = _FORK_PREFERRED and threading.active_count() == 1
+    context: ForkContext | ForkServerContext = (
+        multiprocessing.get_context("fork") if forking else _context()
+    )
     reader, writer = context.Pipe(duplex=False)
     work = Work(
         snap.whole,
@@ -136,7 +145,10 @@ async def run(
     pending = [name(pack, check) for pack, check in checks]
     parsed = Parsed(0, 0)
     try:
-        await asyncio.to_thread(child.start)  # pickling a large snapshot takes a moment
+        if forking:
+            child.start()  # a fork copies the snapshot: nothing to pickle, before anything awaits
+        else:
+            await asyncio.to_thread(child.start)  # pickling a large snapshot takes a moment
         writer.close()
         async with asyncio.timeout(limit):
             while pending:
@@ -173,6 +185,26 @@ async def run(
     return findings, problems
 
 
+_FORK_PREFERRED = False
+
+
+@contextlib.contextmanager
+def forking() -> Iterator[None]:
+    """Fork the rules' process from this one, while it has no other thread, within the block.
+
+    For a process that runs one review and exits (`readiness scan`, `readiness baseline`): its
+    packs are imported already. Never for the server: a fork copies no other thread, so a lock
+    one of them held stays locked in the child, and it would share the server's signal wake-up
+    descriptor. With another thread alive, the forkserver is used all the same.
+    """
+    global _FORK_PREFERRED
+    before, _FORK_PREFERRED = _FORK_PREFERRED, True
+    try:
+        yield
+    finally:
+        _FORK_PREFERRED = before
+
+
 @functools.cache
 def _context() -> ForkServerContext:
     """Fork children from a server that imported every pack once (started on first use).
@@ -185,8 +217,10 @@ def _context() -> ForkServerContext:
     preloaded with the packs.
     """
     context = multiprocessing.get_context("forkserver")
-    loaded = (name for name in list(sys.modules) if name.partition(".")[0] == "bot")
-    context.set_forkserver_preload(sorted({"bot.rules.registry", *loaded}))
+    # sqlglot first: imported for real here, the packs' lazy reference to it (bot/lazy.py) is
+    # this module, and no review process loads it again.
+    loaded = {name for name in list(sys.modules) if name.partition(".")[0] == "bot"}
+    context.set_forkserver_preload(["sqlglot", *sorted({"bot.rules.registry", *loaded})])
     return context
 
 

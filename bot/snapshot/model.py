@@ -184,9 +184,20 @@ class Snapshot:
         return Source(path, self.read(path, at))
 
     def head_lines(self, changed: ChangedFile) -> list[str]:
-        """Return a changed file's lines at head, or (a bare diff) its added lines in place."""
+        """Return a changed file's lines at head, or (a bare diff) its added lines in place.
+
+        The same list every time for a file (rules look many lines of it up: code.outline).
+        """
         source = self.source(changed.path, "head")
-        return source.lines if source.text is not None else paths.from_diff(changed.added)
+        if source.text is not None:
+            return source.lines
+        if changed.path not in self._diff_lines:
+            self._diff_lines[changed.path] = paths.from_diff(changed.added)
+        return self._diff_lines[changed.path]
+
+    @cached_property
+    def _diff_lines(self) -> dict[str, list[str]]:
+        return {}
 
     def head_or_diff(self, changed: ChangedFile) -> Source:
         """Return a changed file at head, or (a bare diff) its added lines on their line numbers."""

@@ -33,6 +33,7 @@ from bot.rules.code import (
 from bot.rules.data_layer.answers import MOCK_NAME, Answer, Answers, fed_names, python_answers
 from bot.rules.data_layer.fixtures import WORD, fixture_names
 from bot.rules.data_layer.script_answers import script_answers
+from bot.rules.gate import Gated
 from bot.rules.model import Finding, Severity
 from bot.snapshot.model import Snapshot, Source
 
@@ -50,11 +51,15 @@ LITERAL_WORDS = frozenset(
 MAX_LITERAL_LINES = 400
 DECORATOR_LINES = 8
 
-RETURN = re.compile(
-    r"\breturn\s+|=>\s*(?=\[|\(\s*[\[{]|Promise\b)|\bresolve\(\s*(?=[\[{]|[A-Za-z_])"
-    r"|\.catch\(\s*(?:\(\s*\w*\s*\)|\w+)\s*=>\s*"
-    r"|\b(?:res|response|reply)\s*(?:\.status\(\s*\d+\s*\))?\.(?:json|send)\(\s*"
-    r"|\bctx\.body\s*=\s*"
+# Searched on every added line of production code: gated on the literal each branch holds.
+RETURN = Gated(
+    re.compile(
+        r"\breturn\s+|=>\s*(?=\[|\(\s*[\[{]|Promise\b)|\bresolve\(\s*(?=[\[{]|[A-Za-z_])"
+        r"|\.catch\(\s*(?:\(\s*\w*\s*\)|\w+)\s*=>\s*"
+        r"|\b(?:res|response|reply)\s*(?:\.status\(\s*\d+\s*\))?\.(?:json|send)\(\s*"
+        r"|\bctx\.body\s*=\s*"
+    ),
+    ("return", "=>", "resolve(", ".catch(", ".json(", ".send(", "ctx.body"),
 )
 _WRAPPER = re.compile(
     r"""^\s*(?:await\s+)?(?:Promise\.resolve|of|resolve|structuredClone|list|tuple

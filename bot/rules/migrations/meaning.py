@@ -22,7 +22,6 @@ import copy
 from collections import Counter
 
 import tree_sitter
-from sqlglot import exp
 
 from bot.rules.migrations import python_ops, sqlscript
 from bot.snapshot import trees
@@ -48,7 +47,6 @@ _TABLE_VERBS = {
 }
 
 Meaning = tuple[str, ...]
-_ROWS = (exp.Insert, exp.Update, exp.Delete, exp.Select)
 
 
 def meaning(path: str, text: str, dialect: str | None) -> Meaning | None:
@@ -146,7 +144,7 @@ def _data_step(call: ast.Call) -> bool:
     sql = call.args[0]
     text = sql.value if isinstance(sql, ast.Constant) and isinstance(sql.value, str) else ""
     parsed = [sqlscript.parse(s, None) for _, s in sqlscript.statements(text, None)]
-    return bool(parsed) and all(isinstance(p, _ROWS) for p in parsed)
+    return bool(parsed) and all(sqlscript.reads_or_writes_rows(p) for p in parsed)
 
 
 def _names(node: ast.AST) -> list[str]:

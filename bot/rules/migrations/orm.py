@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from bot.diff.model import ChangedFile, FileStatus, Line
 from bot.rules import paths
+from bot.rules.gate import Gated
 from bot.rules.model import Finding, Ref, Severity, Side, fingerprint
 from bot.snapshot.model import Snapshot
 
@@ -72,7 +73,7 @@ class Dialect:
 
     rule: str
     statements: Callable[[Sequence[str]], dict[int, Statement]]
-    evidence: re.Pattern[str]
+    evidence: re.Pattern[str] | Gated
     # On a bare diff the ORM's import is rarely in sight; a file name like `models.py` is enough.
     path_is_evidence: bool
     group: Callable[[str], str | None]

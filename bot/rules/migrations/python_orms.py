@@ -16,6 +16,7 @@ from pathlib import PurePosixPath
 
 from bot.diff.model import Change, FileStatus, Ref
 from bot.rules import paths
+from bot.rules.gate import Gated
 from bot.rules.migrations import python_models
 from bot.rules.migrations.orm import (
     ANYWHERE,
@@ -52,10 +53,16 @@ _SQLALCHEMY_START = re.compile(
     re.VERBOSE,
 )
 _DJANGO_EVIDENCE = re.compile(r"\bdjango\b")
-_SQLALCHEMY_EVIDENCE = re.compile(
-    r"\bsqlalchemy\b|\bsqlmodel\b|mapped_column|__tablename__|Mapped\[|\bsa\.|\bdb\.(?:Column|Model)"
-    r"|\bmetadata\b|Column\(\s*(?:[\"']\w+[\"']\s*,\s*)?(?:Integer|String|Text|Boolean|DateTime|"
-    r"Numeric|BigInteger|JSON|UUID|ForeignKey)\b"
+_SQLALCHEMY_EVIDENCE = Gated(
+    re.compile(
+        r"\bsqlalchemy\b|\bsqlmodel\b|mapped_column|__tablename__|Mapped\[|\bsa\."
+        r"|\bdb\.(?:Column|Model)|\bmetadata\b|Column\(\s*(?:[\"']\w+[\"']\s*,\s*)?"
+        r"(?:Integer|String|Text|Boolean|DateTime|Numeric|BigInteger|JSON|UUID|ForeignKey)\b"
+    ),
+    (
+        *("sqlalchemy", "sqlmodel", "mapped_column", "__tablename__", "Mapped[", "sa.", "db."),
+        *("metadata", "Column("),
+    ),
 )
 _REVISION = re.compile(r"^down_revision\b.*^def\s+upgrade\b", re.MULTILINE | re.DOTALL)
 

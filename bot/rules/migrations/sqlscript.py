@@ -12,11 +12,10 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator
+from functools import cache
+from typing import TYPE_CHECKING
 
-import sqlglot
-from sqlglot import exp
-from sqlglot.errors import SqlglotError
-
+from bot.lazy import lazy_module
 from bot.rules.migrations.ops import (
     CREATE_TABLE,
     CREATE_VIEW,
@@ -29,6 +28,11 @@ from bot.rules.migrations.ops import (
     Op,
     name,
 )
+
+if TYPE_CHECKING:
+    import sqlglot
+else:  # parsed on first use: a change with no SQL never loads the parser (bot/lazy.py)
+    sqlglot = lazy_module("sqlglot")
 
 # sqlglot logs a warning for every statement it parses as a `Command`; rules never log.
 logging.getLogger("sqlglot").setLevel(logging.CRITICAL)
@@ -58,11 +62,14 @@ _ACTIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
-_FILLED = (
-    exp.DefaultColumnConstraint,
-    exp.PrimaryKeyColumnConstraint,
-    exp.GeneratedAsIdentityColumnConstraint,
-)
+@cache
+def _filled() -> tuple[type[sqlglot.exp.Expr], ...]:
+    """Constraints that give a new NOT NULL column a value in existing rows."""
+    return (
+        sqlglot.exp.DefaultColumnConstraint,
+        sqlglot.exp.PrimaryKeyColumnConstraint,
+        sqlglot.exp.GeneratedAsIdentityColumnConstraint,
+    )
 
 
 def guess_dialect(text: str) -> str | None:
@@ -80,7 +87,7 @@ def statements(text: str, dialect: str | None) -> list[tuple[int, str]]:
     """Split a script into statements with the line each starts on (comments never split)."""
     try:
         tokens = sqlglot.tokenize(text, read=dialect or POSTGRES)
-    except SqlglotError:
+    except sqlglot.errors.SqlglotError:
         return list(_naive_statements(text))
     found: list[tuple[int, str]] = []
     start: int | None = None
@@ -106,19 +113,19 @@ def ops(text: str, dialect: str | None, at: int | None = None) -> list[Op]:
         where = at if at is not None else line
         first = statement.strip().splitlines()[0] if statement.strip() else ""
         parsed = parse(statement, dialect)
-        if parsed is None or (isinstance(parsed, exp.Command) and not _rename(parsed)):
+        if parsed is None or (isinstance(parsed, sqlglot.exp.Command) and not _rename(parsed)):
             found += _fallback(where, statement, first)
         else:
             found += _ops(parsed, where, first, typed)
     return found
 
 
-def parse(statement: str, dialect: str | None) -> exp.Expr | None:
+def parse(statement: str, dialect: str | None) -> sqlglot.exp.Expr | None:
     """Parse one statement; None when sqlglot cannot."""
     try:
-        parsed: exp.Expr = sqlglot.parse_one(statement, read=dialect or POSTGRES)
+        parsed: sqlglot.exp.Expr = sqlglot.parse_one(statement, read=dialect or POSTGRES)
         return parsed
-    except (SqlglotError, RecursionError, ValueError):
+    except (sqlglot.errors.SqlglotError, RecursionError, ValueError):
         return None
 
 
@@ -131,13 +138,13 @@ def meaning(text: str, dialect: str | None) -> tuple[str, ...]:
     found = []
     for _, statement in statements(text, dialect):
         parsed = parse(statement, dialect)
-        if parsed is None or isinstance(parsed, exp.Command):
+        if parsed is None or isinstance(parsed, sqlglot.exp.Command):
             found.append(_tokens(statement, dialect))
             continue
         for node in parsed.walk():
             if node.args.get("exists") is True:
                 node.set("exists", False)
-            if isinstance(node, exp.EngineProperty) and node.name.lower() == "innodb":
+            if isinstance(node, sqlglot.exp.EngineProperty) and node.name.lower() == "innodb":
                 node.pop()
         found.append(parsed.sql(dialect=dialect or POSTGRES, comments=False))
     return tuple(found)
@@ -146,11 +153,17 @@ def meaning(text: str, dialect: str | None) -> tuple[str, ...]:
 def _tokens(statement: str, dialect: str | None) -> str:
     try:
         return " ".join(t.text for t in sqlglot.tokenize(statement, read=dialect or POSTGRES))
-    except SqlglotError:
+    except sqlglot.errors.SqlglotError:
         return " ".join(statement.split())
 
 
-def _rename(parsed: exp.Command) -> list[tuple[str, str]]:
+def reads_or_writes_rows(parsed: sqlglot.exp.Expr | None) -> bool:
+    """Tell whether a statement only reads or writes rows (INSERT, UPDATE, DELETE, SELECT)."""
+    rows = (sqlglot.exp.Insert, sqlglot.exp.Update, sqlglot.exp.Delete, sqlglot.exp.Select)
+    return isinstance(parsed, rows)
+
+
+def _rename(parsed: sqlglot.exp.Command) -> list[tuple[str, str]]:
     """Read MySQL/ClickHouse `RENAME TABLE a TO b, c TO d` (sqlglot keeps it as a Command)."""
     match = _RENAME_TABLES.match(f"{parsed.this} {parsed.expression or ''}")
     if match is None:
@@ -162,78 +175,78 @@ def _rename(parsed: exp.Command) -> list[tuple[str, str]]:
 Typed = dict[tuple[str | None, str], str]
 
 
-def _ops(parsed: exp.Expr, line: int, first: str, typed: Typed) -> Iterator[Op]:
-    if isinstance(parsed, exp.Command):
+def _ops(parsed: sqlglot.exp.Expr, line: int, first: str, typed: Typed) -> Iterator[Op]:
+    if isinstance(parsed, sqlglot.exp.Command):
         for old, new in _rename(parsed):
             yield Op(RENAME, name(old), line, first, target=name(new))
         return
-    if isinstance(parsed, exp.Create):
+    if isinstance(parsed, sqlglot.exp.Create):
         yield from _create(parsed, line, first)
-    elif isinstance(parsed, exp.Drop) and str(parsed.args.get("kind")).upper() == "TABLE":
+    elif isinstance(parsed, sqlglot.exp.Drop) and str(parsed.args.get("kind")).upper() == "TABLE":
         for table in parsed.expressions or parsed.args.get("tables") or []:
             yield Op(DROP_TABLE, name(table.name), line, first)
-    elif isinstance(parsed, exp.Alter) and str(parsed.args.get("kind")).upper() == "TABLE":
+    elif isinstance(parsed, sqlglot.exp.Alter) and str(parsed.args.get("kind")).upper() == "TABLE":
         table = name(parsed.this.name) if parsed.this else None
         for action in parsed.args.get("actions") or []:
             yield from _action(action, table, line, first, typed)
 
 
-def _create(parsed: exp.Create, line: int, first: str) -> Iterator[Op]:
+def _create(parsed: sqlglot.exp.Create, line: int, first: str) -> Iterator[Op]:
     kind = str(parsed.args.get("kind")).upper()
     target = parsed.this
-    if kind == "INDEX" and isinstance(target, exp.Index):
+    if kind == "INDEX" and isinstance(target, sqlglot.exp.Index):
         table = target.args.get("table")
         if not parsed.args.get("concurrently"):
             yield Op(INDEX, name(table.name) if table else None, line, first)
     elif kind == "TABLE":
-        table = target.this if isinstance(target, exp.Schema) else target
+        table = target.this if isinstance(target, sqlglot.exp.Schema) else target
         yield Op(CREATE_TABLE, name(table.name) if table else None, line, first)
     elif "VIEW" in kind and target is not None:
         yield Op(CREATE_VIEW, name(target.name), line, first)
 
 
 def _action(
-    action: exp.Expr, table: str | None, line: int, first: str, typed: Typed
+    action: sqlglot.exp.Expr, table: str | None, line: int, first: str, typed: Typed
 ) -> Iterator[Op]:
-    if isinstance(action, exp.ColumnDef):
+    if isinstance(action, sqlglot.exp.ColumnDef):
         if action.args.get("kind") is not None:
             typed[(table, action.name.lower())] = action.args["kind"].sql()
         kinds = [c.args.get("kind") for c in action.constraints]
         required = any(
-            isinstance(k, exp.NotNullColumnConstraint) and not k.args.get("allow_null")
+            isinstance(k, sqlglot.exp.NotNullColumnConstraint) and not k.args.get("allow_null")
             for k in kinds
         )
-        filled = any(isinstance(k, _FILLED) for k in kinds)
+        filled = any(isinstance(k, _filled()) for k in kinds)
         if required and not filled:
             yield Op(NOT_NULL, table, line, first, added=True)
-    elif isinstance(action, exp.Drop):
+    elif isinstance(action, sqlglot.exp.Drop):
         if str(action.args.get("kind")).upper() == "COLUMN":
             yield Op(DROP_COLUMN, table, line, first)
-    elif isinstance(action, exp.RenameColumn):
+    elif isinstance(action, sqlglot.exp.RenameColumn):
         yield Op(RENAME, table, line, first)
-    elif isinstance(action, exp.AlterRename):
+    elif isinstance(action, sqlglot.exp.AlterRename):
         yield Op(RENAME, table, line, first, target=name(action.this.name))
-    elif isinstance(action, exp.AlterColumn):
+    elif isinstance(action, sqlglot.exp.AlterColumn):
         if action.args.get("dtype") is not None:
             yield Op(TYPE_CHANGE, table, line, first)
         if action.args.get("allow_null") is False and not action.args.get("drop"):
             yield Op(NOT_NULL, table, line, first)
-    elif isinstance(action, exp.ModifyColumn):
+    elif isinstance(action, sqlglot.exp.ModifyColumn):
         renamed = action.args.get("rename_from")
         if renamed is not None and renamed.name.lower() != action.this.name.lower():
             yield Op(RENAME, table, line, first)
         column = action.this
-        kind = column.args.get("kind") if isinstance(column, exp.ColumnDef) else None
+        kind = column.args.get("kind") if isinstance(column, sqlglot.exp.ColumnDef) else None
         if kind is None or typed.get((table, column.name.lower())) != kind.sql():
             yield Op(TYPE_CHANGE, table, line, first)
         elif any(
-            isinstance(c.args.get("kind"), exp.NotNullColumnConstraint)
+            isinstance(c.args.get("kind"), sqlglot.exp.NotNullColumnConstraint)
             and not c.args["kind"].args.get("allow_null")
             for c in column.constraints
         ):
             # The same type restated, as MySQL's MODIFY must: only NOT NULL changes.
             yield Op(NOT_NULL, table, line, first)
-    elif isinstance(action, exp.Command):
+    elif isinstance(action, sqlglot.exp.Command):
         yield from _fallback_action(f"{action.this} {action.expression or ''}", table, line, first)
 
 
