@@ -10,7 +10,7 @@ the requests' time at the double, from arrival to answer: the added latency and 
 own work, such as validating each GraphQL query against GitHub's schema) and the rest (queue,
 parsing, rules: the bot's own time).
 
-    python benchmarks/review_latency.py [--runs 5] [--latency 0.05]
+    python benchmarks/review_latency.py [--runs 5] [--latency 0.05] [--checkout OTHER_TREE]
 
 Writes benchmarks/results/review_latency.json with the commit measured and the load average.
 """
@@ -22,6 +22,7 @@ import asyncio
 import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -119,8 +120,9 @@ def _union(spans: list[tuple[float, float]], low: float, high: float) -> float:
     return total
 
 
-async def main(runs: int, latency: float, log: IO[str]) -> dict[str, Any]:
-    """Review PRs of each size `runs` times through a real server; the server logs to `log`."""
+async def main(runs: int, latency: float, log: IO[str], checkout: Path) -> dict[str, Any]:
+    """Review PRs of each size `runs` times through a real server run from `checkout`; the
+    server logs to `log`."""
     private, public = make_app_key()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -137,9 +139,10 @@ async def main(runs: int, latency: float, log: IO[str]) -> dict[str, Any]:
                 "READINESS_HOST": "127.0.0.1",
                 "READINESS_PORT": str(port),
                 "READINESS_LOG_LEVEL": os.environ.get("READINESS_LOG_LEVEL", "warning"),
+                "PYTHONPATH": str(checkout),  # the checkout measured, not whatever is installed
             }
             server = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot.cli", "serve", stderr=log, env=env, cwd=ROOT
+                sys.executable, "-m", "bot.cli", "serve", stderr=log, env=env, cwd=checkout
             )
             try:
                 base = f"http://127.0.0.1:{port}"
@@ -210,12 +213,19 @@ if __name__ == "__main__":
     parser.add_argument("--runs", type=int, default=5, help="reviews per size (default 5)")
     parser.add_argument("--latency", type=float, default=0.05, help="s per GitHub answer")
     parser.add_argument(
+        "--checkout", type=Path, default=ROOT, help="the tree whose server is measured"
+    )
+    parser.add_argument(
         "--server-log", default=os.devnull, help="where the server logs (READINESS_LOG_LEVEL)"
     )
     args = parser.parse_args()
     before = benchmark_context()
+    before["commit"] = subprocess.run(
+        ["git", "-C", str(args.checkout), "rev-parse", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
     with open(args.server_log, "w", encoding="utf-8") as server_log:
-        rows = report(asyncio.run(main(args.runs, args.latency, server_log)), args.latency)
+        results = asyncio.run(main(args.runs, args.latency, server_log, args.checkout))
+    rows = report(results, args.latency)
     after = benchmark_context()
     emit(f"load average before/after: {before['load_average']} / {after['load_average']}")
     table = "\n".join(
