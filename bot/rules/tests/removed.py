@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from weakref import WeakKeyDictionary
 
-from bot.diff.model import ChangedFile, FileStatus
+from bot.diff.model import ChangedFile, FileStatus, Line
 from bot.rules import paths
 from bot.rules.model import Finding
 from bot.rules.tests import fallback, moves, rewrites, similarity, snapshots
@@ -45,6 +45,8 @@ _SNAP = re.compile(
 )
 _ROOT = re.compile(r"(?:expect\(|assert\w*\(|await)*([A-Za-z_$@][\w$]*)")
 _LITERAL = re.compile(r"\"(?:\\.|[^\"\\])+\"|'(?:\\.|[^'\\])+'|`(?:\\.|[^`\\])+`")
+_PARENS = re.compile(r"[()]")
+MERGED_CHECKS = 2  # distinct checks a removed test must make to be found merged into new tests
 _TOKEN_CALLS = re.compile(r"[A-Za-z_]\w*")  # names a helper may call, read from its source
 # Templates render what tests check (a fragment's cache key, a field's label): code gone from one
 # retires the tests of it, though templates do not count as production code changing.
@@ -56,6 +58,11 @@ CODE_SUFFIXES = frozenset({
     ".py", ".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts", ".go", ".java", ".kt",
     ".rb", ".rs", ".php", ".cs", ".scala", ".swift", ".c", ".h", ".cc", ".cpp", ".hpp", ".ex",
 })  # fmt: skip
+# API and schema definitions: a field a test checks may be declared only there (and in code
+# generated from them, which is not reviewed), so what they stop declaring is retired too.
+SCHEMA_SUFFIXES = frozenset({".proto", ".graphql", ".graphqls", ".gql", ".prisma"})
+# A protobuf field removed for good is `reserved` by name, so that no later field reuses it.
+_RESERVED = re.compile(r"^\s*reserved\b([^;]*);", re.MULTILINE)
 
 
 def is_production(path: str) -> bool:
@@ -154,8 +161,17 @@ class _View:
 
     @cached_property
     def retired(self) -> Retired:
-        shipped = [f for f in self.files if _ships(f.path)]
-        return retired((f.changed, f.before, f.after) for f in shipped)
+        shipped = [f for f in self.files if _ships(f.path) or _schema(f.path)]
+        found = retired((f.changed, f.before, f.after) for f in shipped)
+        # A name a .proto file newly reserves is retired however other code still spells it
+        # (a `displayTime` the web client computes from the fields that remain).
+        reserved = {
+            name
+            for f in shipped
+            if _schema(f.path)
+            for name in _reserved(f.after.text) - _reserved(f.before.text)
+        }
+        return found.with_names(reserved) if reserved else found
 
     @cached_property
     def _moves(self) -> list[moves.Move]:
@@ -315,7 +331,12 @@ class _View:
         judged = []
         for index, test in enumerate(gone):
             same = similarity.best_match(tokens(test.body), pools, weights)
-            if _take(pool, _key(test.name)) or same >= similarity.SAME_BODY or index in rewritten:
+            if (
+                _take(pool, _key(test.name))
+                or same >= similarity.SAME_BODY
+                or index in rewritten
+                or self._merged(test)
+            ):
                 fate = "replaced"
             elif whole_file or self.retired.covers(
                 self._with_deleted_helpers(test), test.name, path, linked, kept
@@ -325,6 +346,23 @@ class _View:
                 fate = "lost"
             judged.append(Judged(test, fate))
         return judged
+
+    @cached_property
+    def _new_checks(self) -> frozenset[str]:
+        """Every assertion the change's new tests make, formatting aside."""
+        return frozenset(
+            _check(a.text) for tests in self._new.values() for t in tests for a in t.assertions
+        )
+
+    def _merged(self, test: Test) -> bool:
+        """Tell whether a removed test's checks all reappear in tests the change adds.
+
+        Tests merged into one (`/info with existing gem` and `/info has surrogate key header`
+        into `/info serves current format`) keep every check they made, though no single body
+        is much like theirs; one check alone (`assert_response :success`) says too little.
+        """
+        checks = {_check(a.text) for a in test.assertions}
+        return len(checks) >= MERGED_CHECKS and checks <= self._new_checks
 
     def _rewritten(
         self, side: FileChange, gone: list[Test], documents: list[frozenset[str]], weights: Weights
@@ -409,7 +447,9 @@ class _View:
                 and _root(a.subject) not in pictured
                 and not (gone and not gone.isdisjoint(_LITERAL.findall(a.text)))
                 and not self.retired.superseded(a.text, written, linked)
-                and not self.retired.covers(a.text, "", changed.path, linked, kept)
+                and not self.retired.covers(
+                    _removed_with(a, test, removed), "", changed.path, linked, kept
+                )
             ]
             net = old_count - new_count - (len(lost) - len(unexplained))
             where = [removed[a.line] for a in unexplained if a.line in removed] or [
@@ -432,6 +472,21 @@ def _ships(path: str) -> bool:
     return code and paths.is_production(path) and not is_test_file(path)
 
 
+def _schema(path: str) -> bool:
+    return paths.suffix(path) in SCHEMA_SUFFIXES and paths.is_production(path)
+
+
+def _reserved(text: str | None) -> frozenset[str]:
+    """Return the field names a protobuf file reserves (`reserved "display_time";`)."""
+    return frozenset(
+        name
+        for statement in _RESERVED.findall(text or "")
+        for name in re.findall(r"\"(\w+)\"|'(\w+)'", statement)
+        for name in name
+        if name
+    )
+
+
 def _test_side(changed: ChangedFile) -> bool:
     return is_test_file(changed.old_path or changed.path) or is_test_file(changed.path)
 
@@ -447,6 +502,28 @@ def _side(side: FileChange, at: str) -> Source:
     if at == "head" and changed.status is FileStatus.ADDED:
         return Source(source.path, "\n".join(line.text for line in changed.added))
     return source
+
+
+def _removed_with(lost: Assertion, test: Test, removed: dict[int, Line]) -> str:
+    """Return an assertion with the removed lines around it: the steps it checked went too.
+
+    A check removed in one piece with the call it checked (`resolveShortcuts(...)` then the
+    wait for it; a request sending a field, then the checks of its answer) goes with that
+    call's code when the change retires it.
+    """
+    if lost.line not in removed:
+        return lost.text
+    first = last = lost.line
+    while first - 1 >= test.start and first - 1 in removed:
+        first -= 1
+    while last + 1 <= test.end and last + 1 in removed:
+        last += 1
+    return "\n".join([lost.text, *(removed[n].text for n in range(first, last + 1))])
+
+
+def _check(text: str) -> str:
+    """Key an assertion by what it checks: `assert_equal(a, b)` is `assert_equal a, b`."""
+    return _PARENS.sub("", text)
 
 
 def _absent_now(new: Test, old: Test) -> frozenset[str]:
