@@ -257,3 +257,81 @@ async def test_checks_of_a_field_the_proto_keeps_are_lost(tmp_path: Path) -> Non
     assert summary(findings) == [
         ("tests/removed-assertion", "tests/test_memos.py", line, Severity.WARNING)
     ]
+
+
+# --- Tests of a helper deleted with them, most of which went with the code they tested ----------
+
+RANKING = '''"""Order comments by confidence, in SQL."""
+
+CONFIDENCE_SQL = "lpad(char(65535 - floor(confidence * 65535)), 2, char(0))"
+JOIN_SQL = "concat(char(1), char(2))"
+
+
+def confidence_order(confidence: float) -> bytes:
+    return (65535 - int(confidence * 65535)).to_bytes(2, "big")
+'''
+IN_PYTHON = '''"""Order comments by confidence."""
+
+
+def confidence_order(confidence: float) -> bytes:
+    return (65535 - int(confidence * 65535)).to_bytes(2, "big")
+'''
+
+TEST_RANKING = """from app.ranking import confidence_order
+
+
+def one_result(sql):
+    return connection.execute(f"SELECT {sql}").fetchone()[0]
+
+
+def test_char_handles_zero():
+    assert one_result("char(0)") == b"\\\\x00"
+
+
+def test_concat_joins_bytes():
+    assert one_result("concat(char(1), char(2))") == b"\\\\x01\\\\x02"
+
+
+def test_lpad_pads_on_the_left():
+    assert one_result("lpad(char(1), 2, char(0))") == b"\\\\x00\\\\x01"
+
+
+def test_mask_keeps_the_lowest_byte():
+    assert one_result("258 & 255") == 2
+
+
+def test_confidence_order_is_two_bytes():
+    assert len(confidence_order(0.5)) == 2
+"""
+KEPT_RANKING = TEST_RANKING[: TEST_RANKING.index("def one_result")] + TEST_RANKING[
+    TEST_RANKING.index("def test_confidence_order") :
+]
+
+
+async def test_the_last_tests_of_a_deleted_helper_of_retired_code_go_with_it(
+    tmp_path: Path,
+) -> None:
+    """The SQL goes to Python: the helper's SQL tests retire it, and its mask test with it."""
+    base = {"app/__init__.py": "", "app/ranking.py": RANKING, "tests/test_ranking.py": TEST_RANKING}
+
+    findings = await removals(
+        tmp_path, base, {"app/ranking.py": IN_PYTHON, "tests/test_ranking.py": KEPT_RANKING}
+    )
+
+    assert [f.severity for f in findings] == [Severity.NOTICE]
+
+
+async def test_the_tests_of_a_deleted_helper_whose_code_stays_are_lost(tmp_path: Path) -> None:
+    """The SQL stays: deleting the helper and its tests leaves that SQL untested."""
+    base = {"app/__init__.py": "", "app/ranking.py": RANKING, "tests/test_ranking.py": TEST_RANKING}
+    elsewhere = RANKING.replace("in SQL.", "in SQL, lowest first.")
+
+    findings = await removals(
+        tmp_path, base, {"app/ranking.py": elsewhere, "tests/test_ranking.py": KEPT_RANKING}
+    )
+
+    line = line_of(TEST_RANKING, "def test_char_handles_zero")
+    assert summary(findings) == [
+        ("tests/removed-test", "tests/test_ranking.py", line, Severity.WARNING)
+    ]
+    assert "test_mask_keeps_the_lowest_byte" in findings[0].message

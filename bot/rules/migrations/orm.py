@@ -111,7 +111,8 @@ def check(snap: Snapshot, dialect: Dialect) -> list[Finding]:
     # What is left but cancels on the database key changed the ORM's migration state only.
     new_db, gone_db = _uncancelled(edits, lambda s: s.database)
     migrated = dialect.migrations(snap)
-    created = [f.path for f in snap.change.files if f.status is FileStatus.ADDED]
+    # A new migration counts though marked generated: it is there, only not reviewed.
+    created = [f.path for f in snap.whole.files if f.status is FileStatus.ADDED]
     findings = []
     for edit in edits:
         left = {ANYWHERE: not migrated(created, ANYWHERE), "": not migrated(created, edit.group)}

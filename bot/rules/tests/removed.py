@@ -46,6 +46,7 @@ _SNAP = re.compile(
 _ROOT = re.compile(r"(?:expect\(|assert\w*\(|await)*([A-Za-z_$@][\w$]*)")
 _LITERAL = re.compile(r"\"(?:\\.|[^\"\\])+\"|'(?:\\.|[^'\\])+'|`(?:\\.|[^`\\])+`")
 _PARENS = re.compile(r"[()]")
+HELPER_SUITE = 2  # retired tests of a deleted helper that make it a helper of retired code
 MERGED_CHECKS = 2  # distinct checks a removed test must make to be found merged into new tests
 _TOKEN_CALLS = re.compile(r"[A-Za-z_]\w*")  # names a helper may call, read from its source
 # Templates render what tests check (a fragment's cache key, a field's label): code gone from one
@@ -345,7 +346,31 @@ class _View:
             else:
                 fate = "lost"
             judged.append(Judged(test, fate))
-        return judged
+        return self._with_their_helpers(judged)
+
+    def _with_their_helpers(self, judged: list[Judged]) -> list[Judged]:
+        """Retire the tests of a helper deleted with them when most of its tests are retired.
+
+        Tests that all go through one helper the change deletes (`one_result(sql)`, run against
+        the database being replaced) are one suite of that helper: when most of them went with
+        the code they tested, the helper served that code, and its last few tests go too.
+        """
+        bodies = self._bodies
+        deleted = set(bodies["base"]) - set(bodies["head"])
+        retired_helpers = set()
+        for helper in deleted:
+            users = [j.fate for j in judged if helper in j.test.calls]
+            retired = users.count("retired")
+            if retired >= HELPER_SUITE and retired >= users.count("lost"):
+                retired_helpers.add(helper)
+        if not retired_helpers:
+            return judged
+        return [
+            Judged(j.test, "retired")
+            if j.fate == "lost" and not retired_helpers.isdisjoint(j.test.calls)
+            else j
+            for j in judged
+        ]
 
     @cached_property
     def _new_checks(self) -> frozenset[str]:
