@@ -188,6 +188,19 @@ async def test_state_only_message_says_what_fails(tmp_path: Path) -> None:
     assert "Run `python manage.py makemigrations shop`" in finding.message
 
 
+async def test_a_comment_written_in_a_model_needs_no_migration(tmp_path: Path) -> None:
+    """A comment above the first field sits in the model's header: nothing to migrate."""
+    commented = SHOP.replace(
+        "class Order(models.Model):\n",
+        "class Order(models.Model):\n    # Deliberately not a NoSSRFURLField: never fetched.\n\n",
+    )
+    assert await missing(tmp_path / "a", DJANGO_BASE, {"shop/models.py": commented}) == []
+    field = commented.replace("    status =", "    url = models.URLField()\n    status =")
+    assert await missing(tmp_path / "b", DJANGO_BASE, {"shop/models.py": field}) == [
+        (DJANGO, "shop/models.py", line_of(field, "url = models.URLField()"), "error")
+    ]
+
+
 async def test_query_expression_output_field_is_no_model_field(tmp_path: Path) -> None:
     head = SHOP.replace("output_field=models.CharField()", "output_field=models.TextField()")
     assert await missing(tmp_path, DJANGO_BASE, {"shop/models.py": head}) == []

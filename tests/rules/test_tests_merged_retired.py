@@ -303,9 +303,10 @@ def test_mask_keeps_the_lowest_byte():
 def test_confidence_order_is_two_bytes():
     assert len(confidence_order(0.5)) == 2
 """
-KEPT_RANKING = TEST_RANKING[: TEST_RANKING.index("def one_result")] + TEST_RANKING[
-    TEST_RANKING.index("def test_confidence_order") :
-]
+KEPT_RANKING = (
+    TEST_RANKING[: TEST_RANKING.index("def one_result")]
+    + TEST_RANKING[TEST_RANKING.index("def test_confidence_order") :]
+)
 
 
 async def test_the_last_tests_of_a_deleted_helper_of_retired_code_go_with_it(

@@ -26,6 +26,7 @@ MAX_LABELS = 4
 
 _STRING = re.compile(r""""(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*'""")
 _COMMENT = re.compile(r"(?:#|//).*$")
+_NOT_CODE = re.compile(r"^\s*(?:(?:#|//).*)?$")  # a blank line, or one holding a comment only
 _TRAILING_COMMA = re.compile(r",(?=[)\]}])")
 
 # Given the files a change creates and a model file's group: is that group's change migrated
@@ -262,5 +263,13 @@ def _owner(lines: Sequence[str], index: int, indent: int) -> tuple[int, str, int
 
 
 def _touched(diff: Sequence[Line], statements: dict[int, Statement]) -> dict[Line, Statement]:
-    """Keep the changed lines that fall inside a schema statement."""
-    return {line: statements[line.number] for line in diff if line.number in statements}
+    """Keep the changed lines that fall inside a schema statement, comments and blanks aside.
+
+    A comment written between `class Model(...)` and its first field lies inside the model's
+    header, but changes nothing a database runs.
+    """
+    return {
+        line: statements[line.number]
+        for line in diff
+        if line.number in statements and not _NOT_CODE.match(line.text)
+    }
