@@ -336,3 +336,65 @@ async def test_the_tests_of_a_deleted_helper_whose_code_stays_are_lost(tmp_path:
         ("tests/removed-test", "tests/test_ranking.py", line, Severity.WARNING)
     ]
     assert "test_mask_keeps_the_lowest_byte" in findings[0].message
+
+
+# --- Checks of a value's parts replaced by one comparison of the whole value --------------------
+
+REPOS = '''"""List an installation's repositories."""
+
+
+def fetch_repositories(client) -> dict:
+    return {"results": client.get("/installation/repositories")["repositories"]}
+'''
+
+TEST_REPOS = """from app.repos import fetch_repositories
+
+
+def test_fetch_repositories_returns_them(client):
+    data = fetch_repositories(client)
+    other = fetch_repositories(client)
+    assert "results" in data
+    assert len(data["results"]) == 1
+"""
+
+
+def repos_head(check: str) -> str:
+    kept = TEST_REPOS.replace('    assert "results" in data\n', "")
+    return kept.replace('    assert len(data["results"]) == 1\n', check)
+
+
+async def test_parts_checked_whole_with_a_literal_lose_nothing(tmp_path: Path) -> None:
+    """Key present and length one give way to the whole list compared: nothing is lost."""
+    base = {"app/__init__.py": "", "app/repos.py": REPOS, "tests/test_repos.py": TEST_REPOS}
+    whole = '    assert data["results"] == [{"full_name": "acme/app", "id": 1}]\n'
+
+    findings = await removals(
+        tmp_path,
+        base,
+        {
+            "app/repos.py": REPOS.replace("List an", "List"),
+            "tests/test_repos.py": repos_head(whole),
+        },
+    )
+
+    assert findings == []
+
+
+async def test_another_value_compared_whole_does_not_replace_the_checks(tmp_path: Path) -> None:
+    """The new comparison reads `other`, not `data`: the checks of `data` are lost."""
+    base = {"app/__init__.py": "", "app/repos.py": REPOS, "tests/test_repos.py": TEST_REPOS}
+    elsewhere = '    assert other["results"] == [{"full_name": "acme/app", "id": 1}]\n'
+
+    findings = await removals(
+        tmp_path,
+        base,
+        {
+            "app/repos.py": REPOS.replace("List an", "List"),
+            "tests/test_repos.py": repos_head(elsewhere),
+        },
+    )
+
+    line = line_of(TEST_REPOS, 'assert "results" in data')
+    assert summary(findings) == [
+        ("tests/removed-assertion", "tests/test_repos.py", line, Severity.WARNING)
+    ]

@@ -46,6 +46,10 @@ _SNAP = re.compile(
 _ROOT = re.compile(r"(?:expect\(|assert\w*\(|await)*([A-Za-z_$@][\w$]*)")
 _LITERAL = re.compile(r"\"(?:\\.|[^\"\\])+\"|'(?:\\.|[^'\\])+'|`(?:\\.|[^`\\])+`")
 _PARENS = re.compile(r"[()]")
+# A check comparing a value whole with a literal list or object (whitespace-free text).
+_WHOLE = re.compile(r"(?:==|toEqual\(|toStrictEqual\(|assert_equal\(?|assertEqual\([^,]+,)[\[{]")
+_NAME = re.compile(r"[A-Za-z_]\w*")
+_NOT_SUBJECTS = frozenset({"assert", "not", "in", "is", "and", "or", "self", "this", "await"})
 HELPER_SUITE = 2  # retired tests of a deleted helper that make it a helper of retired code
 MERGED_CHECKS = 2  # distinct checks a removed test must make to be found merged into new tests
 _TOKEN_CALLS = re.compile(r"[A-Za-z_]\w*")  # names a helper may call, read from its source
@@ -465,10 +469,14 @@ class _View:
                 for a in new.assertions
                 if a.text not in had and _SNAP.search(a.text)
             }
+            wholes = [
+                a.subject for a in new.assertions if a.text not in had and _WHOLE.search(a.text)
+            ]
             unexplained = [
                 a
                 for a in lost
                 if not _moved(moved, side.path, a)
+                and not (a.line in removed and _compared_whole(removed[a.line].text, wholes))
                 and _root(a.subject) not in pictured
                 and not (gone and not gone.isdisjoint(_LITERAL.findall(a.text)))
                 and not self.retired.superseded(a.text, written, linked)
@@ -544,6 +552,32 @@ def _removed_with(lost: Assertion, test: Test, removed: dict[int, Line]) -> str:
     while last + 1 <= test.end and last + 1 in removed:
         last += 1
     return "\n".join([lost.text, *(removed[n].text for n in range(first, last + 1))])
+
+
+def _compared_whole(lost: str, wholes: list[str]) -> bool:
+    """Tell whether a new check compares the whole value a removed check looked into.
+
+    `assert "results" in data` and `assert len(data["results"]) == 1` give way to
+    `assert data["results"] == [{...}]`: the new check's subject starts where the old one's did
+    and names nothing the old one did not.
+    """
+    root = _checked_root(lost)
+    names = frozenset(_NAME.findall(lost))
+    return root is not None and any(
+        _checked_root(whole) == root and frozenset(_NAME.findall(whole)) <= names
+        for whole in wholes
+    )
+
+
+def _checked_root(text: str) -> str | None:
+    """Name the first variable a check reads, past `assert`, `expect(`, `len(` and strings."""
+    code = _LITERAL.sub(" ", text)
+    for found in _NAME.finditer(code):
+        name = found.group()
+        if name in _NOT_SUBJECTS or code[found.end() : found.end() + 1] == "(":
+            continue
+        return name
+    return None
 
 
 def _check(text: str) -> str:
