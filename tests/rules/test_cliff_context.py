@@ -551,3 +551,85 @@ async def test_an_empty_handler_whose_comment_gives_a_reason_is_a_decision(
         *((SWALLOWED, "app/editor/suggestions.ts", n) for n in catches[1:]),
         (SWALLOWED, "shop/cache/warm.py", fixme),
     ]
+
+
+ROLES_TS = """\
+import { api } from "./api";
+
+export async function assignRoles(keyId: string, roles: { id: number }[]): Promise<boolean> {
+  const results = await Promise.all(
+    roles.map((role) =>
+      api
+        .post(`/keys/${keyId}/roles`, { role: role.id })
+        .then(() => true)
+        .catch(() => false),
+    ),
+  );
+  return results.every(Boolean);
+}
+
+export function route(user, history) {
+  Promise.race([
+    user.new ? api.get("/onboarding/decision").catch(() => null) : Promise.resolve(null),
+    new Promise((resolve) => setTimeout(() => resolve(null), 2000)),
+  ]).then((decision) => {
+    const variant = decision ? decision.variant : "control";
+    history.replace(variant === "single" ? "/start" : "/create");
+  });
+}
+"""
+
+
+async def test_a_fallback_the_code_branches_on_is_handled(tmp_path: Path) -> None:
+    """A success flag (`.then(() => true).catch(() => false)`) and a race fallback tested by the
+    `.then((decision) => decision ? ...)` it flows into are outcomes, not dropped errors."""
+    head = {"web/src/roles.ts": ROLES_TS, "web/src/api.ts": "export const api = {};\n"}
+
+    assert await found(tmp_path, {"README.md": "web\n"}, {"README.md": "web\n", **head}) == []
+
+
+async def test_a_race_fallback_nobody_looks_at_is_swallowed(tmp_path: Path) -> None:
+    """The same race whose `.then(() => ...)` takes no value drops the failed request."""
+    ignored = ROLES_TS.replace("]).then((decision) => {", "]).then(() => {").replace(
+        'decision ? decision.variant : "control"', '"control"'
+    )
+    head = {"web/src/roles.ts": ignored, "web/src/api.ts": "export const api = {};\n"}
+
+    assert await found(tmp_path, {"README.md": "web\n"}, {"README.md": "web\n", **head}) == [
+        (SWALLOWED, "web/src/roles.ts", line_of(ignored, ".catch(() => null) : Promise"))
+    ]
+
+
+IDENTIFY_JS = """\
+import API from "./api";
+
+export default class App {
+  componentDidUpdate() {
+    Promise.race([
+      Promise.resolve(API.identify()).catch(() => {}),
+      new Promise((resolve) => setTimeout(resolve, 2000)),
+    ]).then(() => {
+      this.route();
+    });
+  }
+}
+"""
+
+
+async def test_a_handler_moved_into_a_callback_of_its_function_is_not_new(tmp_path: Path) -> None:
+    """The identify call moves from the race into its `.then` callback: the same handler."""
+    moved = IDENTIFY_JS.replace(
+        "      Promise.resolve(API.identify()).catch(() => {}),\n", ""
+    ).replace(
+        "      this.route();\n",
+        "      Promise.resolve(API.identify()).catch(() => {});\n      this.route();\n",
+    )
+    new = moved.replace(
+        "      this.route();\n", '      API.save("/route").catch(() => {});\n      this.route();\n'
+    )
+    base = {"web/App.js": IDENTIFY_JS}
+
+    assert await found(tmp_path / "moved", base, {"web/App.js": moved}) == []
+    assert await found(tmp_path / "new", base, {"web/App.js": new}) == [
+        (SWALLOWED, "web/App.js", line_of(new, 'API.save("/route")'))
+    ]

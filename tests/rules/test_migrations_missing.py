@@ -11,7 +11,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from bot.rules.migrations import DJANGO, PACK, PRISMA, SCHEMA_WITHOUT_MIGRATION, SQLALCHEMY
+from bot.rules.migrations import (
+    DJANGO,
+    MIGRATION_WITHOUT_SCHEMA,
+    PACK,
+    PRISMA,
+    SCHEMA_WITHOUT_MIGRATION,
+    SQLALCHEMY,
+)
 from tests.gitrepo import make_repo
 
 Hit = tuple[str, str, int, str]
@@ -85,7 +92,7 @@ async def missing(
 ) -> list[Hit]:
     repo = make_repo(tmp_path / "r", base=base, head=head)
     snap = await repo.snapshot()
-    rules = {DJANGO, SQLALCHEMY, PRISMA, SCHEMA_WITHOUT_MIGRATION}
+    rules = {DJANGO, SQLALCHEMY, PRISMA, SCHEMA_WITHOUT_MIGRATION, MIGRATION_WITHOUT_SCHEMA}
     found = [f for check in PACK.checks for f in check(snap) if f.rule in rules]
     return sorted((f.rule, f.path, f.line, f.severity.value) for f in found)
 
@@ -181,6 +188,19 @@ async def test_state_only_message_says_what_fails(tmp_path: Path) -> None:
     assert "Run `python manage.py makemigrations shop`" in finding.message
 
 
+async def test_a_comment_written_in_a_model_needs_no_migration(tmp_path: Path) -> None:
+    """A comment above the first field sits in the model's header: nothing to migrate."""
+    commented = SHOP.replace(
+        "class Order(models.Model):\n",
+        "class Order(models.Model):\n    # Deliberately not a NoSSRFURLField: never fetched.\n\n",
+    )
+    assert await missing(tmp_path / "a", DJANGO_BASE, {"shop/models.py": commented}) == []
+    field = commented.replace("    status =", "    url = models.URLField()\n    status =")
+    assert await missing(tmp_path / "b", DJANGO_BASE, {"shop/models.py": field}) == [
+        (DJANGO, "shop/models.py", line_of(field, "url = models.URLField()"), "error")
+    ]
+
+
 async def test_query_expression_output_field_is_no_model_field(tmp_path: Path) -> None:
     head = SHOP.replace("output_field=models.CharField()", "output_field=models.TextField()")
     assert await missing(tmp_path, DJANGO_BASE, {"shop/models.py": head}) == []
@@ -233,6 +253,22 @@ async def test_schema_dump_redumped_or_reverted_with_its_migrations(tmp_path: Pa
     assert await missing(tmp_path / "c", {"db/schema.rb": SCHEMA_RB}, {"db/schema.rb": edited}) == [
         (SCHEMA_WITHOUT_MIGRATION, "db/schema.rb", line_of(edited, '"sha"'), "error")
     ]
+
+
+async def test_a_dump_marked_generated_still_counts_as_redumped(tmp_path: Path) -> None:
+    """Rails' .gitattributes marks db/schema.rb generated: unreviewed, but still re-dumped."""
+    migration = "db/migrate/20260818000001_add_ruby_abi.rb"
+    base = {".gitattributes": "db/schema.rb linguist-generated\n", "db/schema.rb": SCHEMA_RB}
+    redumped = SCHEMA_RB.replace(
+        '    t.integer "rubygem_id"\n', '    t.integer "rubygem_id"\n    t.string "ruby_abi"\n'
+    )
+    body = "class AddRubyAbi < ActiveRecord::Migration[8.1]\nend\n"
+
+    dumped = await missing(tmp_path / "a", base, {"db/schema.rb": redumped, migration: body})
+    forgotten = await missing(tmp_path / "b", base, {migration: body})
+
+    assert dumped == []
+    assert forgotten == [(MIGRATION_WITHOUT_SCHEMA, migration, 1, "warning")]
 
 
 async def test_deleted_prisma_schema_needs_no_migration(tmp_path: Path) -> None:

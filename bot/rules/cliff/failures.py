@@ -153,14 +153,23 @@ class _BaseHandlers:
         return found
 
     def had(self, handler: Handler, rule: str) -> bool:
-        """Tell whether base had this handler already (reworded, renamed or moved)."""
-        short = handler.function.rsplit(".", 1)[-1]
+        """Tell whether base had this handler already (reworded, renamed or moved, also into
+        a callback of the same function: `.then(() => ...)`)."""
         return any(
-            old.function.rsplit(".", 1)[-1] == short
+            _same_function(old.function, handler.function)
             and (judge(old) or ("", ""))[0] == rule
             and (old.guarded & handler.guarded or not (old.guarded or handler.guarded))
             for old in self._all
         )
+
+
+def _same_function(old: str, new: str) -> bool:
+    """Tell whether two handlers sit in one function: the same name (the function renamed its
+    module or class), or one inside a callback of the other (`f` and `f.Promise.race().then()`)."""
+    if old.rsplit(".", 1)[-1] == new.rsplit(".", 1)[-1]:
+        return True
+    outer, inner = sorted((old, new), key=len)
+    return inner.startswith(outer + ".") and inner.endswith("()")
 
 
 def _soft(function: str) -> bool:

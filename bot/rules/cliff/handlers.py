@@ -78,6 +78,9 @@ _TRY = re.compile(r"^\s*try\s*:\s*$")
 _JS_FALSY = frozenset({"null", "undefined", "false"})
 
 
+_FLOW_DEPTH = 8  # nodes a promise's fallback may pass through to reach the `.then` that tests it
+
+
 @dataclass(frozen=True)
 class Handler:
     """One error handler as parsed: what it guards, what it catches and what its body does."""
@@ -389,6 +392,79 @@ def _js_empty_value(node: tree_sitter.Node) -> bool:
 
 
 def _checked(call: tree_sitter.Node) -> bool:
+    """Tell whether a promise's fallback is an outcome the code branches on.
+
+    `x = await p.catch(() => null)` followed by a test of `x` (`if (!x)`); `p.then(() =>
+    true).catch(() => false)`, a success flag; or a fallback that flows (through a ternary, an
+    array, `Promise.race`) into a `.then((x) => ...)` that tests `x`.
+    """
+    return _assigned_then_tested(call) or _success_flag(call) or _tested_by_then(call)
+
+
+def _success_flag(call: tree_sitter.Node) -> bool:
+    """Tell whether `p.then(() => true).catch(() => false)` turns the outcome into a flag."""
+    promise = _callee_object(call)
+    if promise is None or promise.type != "call_expression":
+        return False
+    function = promise.child_by_field_name("function")
+    prop = function.child_by_field_name("property") if function else None
+    if prop is None or text_of(prop) != "then":
+        return False
+    return _returns(promise) == "true" and _returns(call) == "false"
+
+
+def _tested_by_then(call: tree_sitter.Node) -> bool:
+    """Tell whether a fallback flows into a later `.then((x) => ...)` that tests `x`."""
+    node = call
+    for _ in range(_FLOW_DEPTH):
+        parent = node.parent
+        if parent is None or parent.type in JS_FUNCTIONS:
+            return False
+        if (
+            parent.type == "member_expression"
+            and text_of(parent.child_by_field_name("property") or parent) == "then"
+        ):
+            then = parent.parent
+            args = then.child_by_field_name("arguments") if then is not None else None
+            callback = args.named_children[0] if args and args.named_children else None
+            if callback is None or callback.type not in JS_FUNCTIONS:
+                return False
+            params = callback.child_by_field_name("parameters") or callback.child_by_field_name(
+                "parameter"
+            )
+            names = [text_of(n) for n in walk(params) if n.type == "identifier"] if params else []
+            body = callback.child_by_field_name("body")
+            return bool(names) and body is not None and _tests(names[0], text_of(body))
+        node = parent
+    return False
+
+
+def _tests(name: str, code: str) -> bool:
+    """Tell whether code branches on a value: `x ?`, `if (x`, `!x`, `x &&`, `x ||`."""
+    n = re.escape(name)
+    return (
+        re.search(
+            rf"(?<![\w$.])(?:{n}\s*(?:\?(?!\.)|&&|\|\|)|!\s*{n}(?![\w$])|if\s*\(\s*{n}(?![\w$]))",
+            code,
+        )
+        is not None
+    )
+
+
+def _callee_object(call: tree_sitter.Node) -> tree_sitter.Node | None:
+    function = call.child_by_field_name("function")
+    return function.child_by_field_name("object") if function is not None else None
+
+
+def _returns(call: tree_sitter.Node) -> str | None:
+    """Return the literal an arrow callback `(…) => literal` of a call gives, as written."""
+    args = call.child_by_field_name("arguments")
+    callback = args.named_children[0] if args and args.named_children else None
+    body = callback.child_by_field_name("body") if callback is not None else None
+    return text_of(body) if body is not None and body.type in ("true", "false", "null") else None
+
+
+def _assigned_then_tested(call: tree_sitter.Node) -> bool:
     """Tell whether `x = await p.catch(() => null)` is followed by a test of `x` (`if (!x)`)."""
     node = call
     while node.parent is not None and node.parent.type in JS_WRAPPERS:

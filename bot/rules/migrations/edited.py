@@ -83,10 +83,11 @@ def _deleted(snap: Snapshot) -> list[Finding]:
     ]
     if not removed:
         return []
-    added = [f for f in snap.change.files if f.status is FileStatus.ADDED]
+    # Companions count though generated (not reviewed): a re-dumped schema.rb, a new migration.
+    added = [f for f in snap.whole.files if f.status is FileStatus.ADDED]
     if any(is_migration_file(snap, f) for f in added):
         return []  # a new migration may well reverse or squash them: other rules judge it
-    dumps = {f.path for f in snap.change.files if f.path.endswith(DUMPS)}
+    dumps = {f.path for f in snap.whole.files if f.path.endswith(DUMPS)}
     groups: dict[str, list[ChangedFile]] = {}
     rolled: dict[str, bool] = {}
     for changed in removed:

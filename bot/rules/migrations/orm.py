@@ -27,6 +27,7 @@ MAX_LABELS = 4
 
 _STRING = re.compile(r""""(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*'""")
 _COMMENT = re.compile(r"(?:#|//).*$")
+_NOT_CODE = re.compile(r"^\s*(?:(?:#|//).*)?$")  # a blank line, or one holding a comment only
 _TRAILING_COMMA = re.compile(r",(?=[)\]}])")
 
 # Given the files a change creates and a model file's group: is that group's change migrated
@@ -112,7 +113,8 @@ def check(snap: Snapshot, dialect: Dialect) -> list[Finding]:
     # What is left but cancels on the database key changed the ORM's migration state only.
     new_db, gone_db = _uncancelled(edits, lambda s: s.database)
     migrated = dialect.migrations(snap)
-    created = [f.path for f in snap.change.files if f.status is FileStatus.ADDED]
+    # A new migration counts though marked generated: it is there, only not reviewed.
+    created = [f.path for f in snap.whole.files if f.status is FileStatus.ADDED]
     findings = []
     for edit in edits:
         left = {ANYWHERE: not migrated(created, ANYWHERE), "": not migrated(created, edit.group)}
@@ -262,5 +264,13 @@ def _owner(lines: Sequence[str], index: int, indent: int) -> tuple[int, str, int
 
 
 def _touched(diff: Sequence[Line], statements: dict[int, Statement]) -> dict[Line, Statement]:
-    """Keep the changed lines that fall inside a schema statement."""
-    return {line: statements[line.number] for line in diff if line.number in statements}
+    """Keep the changed lines that fall inside a schema statement, comments and blanks aside.
+
+    A comment written between `class Model(...)` and its first field lies inside the model's
+    header, but changes nothing a database runs.
+    """
+    return {
+        line: statements[line.number]
+        for line in diff
+        if line.number in statements and not _NOT_CODE.match(line.text)
+    }

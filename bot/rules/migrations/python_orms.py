@@ -180,7 +180,7 @@ def _alembic_migrations(snap: Snapshot) -> Migrated:
     folders: set[str] = set()
     for ini in sorted(p for p in snap.listing("head") or () if _is_ini(p)):
         folders.update(_version_folders(ini, snap.read(ini, "head") or ""))
-    added = {f.path: f for f in snap.change.files if f.status is FileStatus.ADDED}
+    added = {f.path: f for f in snap.whole.files if f.status is FileStatus.ADDED}  # generated too
 
     def revision(path: str) -> bool:
         posix = PurePosixPath(path)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from weakref import WeakKeyDictionary
 
-from bot.diff.model import ChangedFile, FileStatus
+from bot.diff.model import ChangedFile, FileStatus, Line
 from bot.rules import paths
 from bot.rules.model import Finding
 from bot.rules.tests import fallback, moves, rewrites, similarity, snapshots
@@ -45,6 +45,13 @@ _SNAP = re.compile(
 )
 _ROOT = re.compile(r"(?:expect\(|assert\w*\(|await)*([A-Za-z_$@][\w$]*)")
 _LITERAL = re.compile(r"\"(?:\\.|[^\"\\])+\"|'(?:\\.|[^'\\])+'|`(?:\\.|[^`\\])+`")
+_PARENS = re.compile(r"[()]")
+# A check comparing a value whole with a literal list or object (whitespace-free text).
+_WHOLE = re.compile(r"(?:==|toEqual\(|toStrictEqual\(|assert_equal\(?|assertEqual\([^,]+,)[\[{]")
+_NAME = re.compile(r"[A-Za-z_]\w*")
+_NOT_SUBJECTS = frozenset({"assert", "not", "in", "is", "and", "or", "self", "this", "await"})
+HELPER_SUITE = 2  # retired tests of a deleted helper that make it a helper of retired code
+MERGED_CHECKS = 2  # distinct checks a removed test must make to be found merged into new tests
 _TOKEN_CALLS = re.compile(r"[A-Za-z_]\w*")  # names a helper may call, read from its source
 # Templates render what tests check (a fragment's cache key, a field's label): code gone from one
 # retires the tests of it, though templates do not count as production code changing.
@@ -56,6 +63,11 @@ CODE_SUFFIXES = frozenset({
     ".py", ".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts", ".go", ".java", ".kt",
     ".rb", ".rs", ".php", ".cs", ".scala", ".swift", ".c", ".h", ".cc", ".cpp", ".hpp", ".ex",
 })  # fmt: skip
+# API and schema definitions: a field a test checks may be declared only there (and in code
+# generated from them, which is not reviewed), so what they stop declaring is retired too.
+SCHEMA_SUFFIXES = frozenset({".proto", ".graphql", ".graphqls", ".gql", ".prisma"})
+# A protobuf field removed for good is `reserved` by name, so that no later field reuses it.
+_RESERVED = re.compile(r"^\s*reserved\b([^;]*);", re.MULTILINE)
 
 
 def is_production(path: str) -> bool:
@@ -154,8 +166,17 @@ class _View:
 
     @cached_property
     def retired(self) -> Retired:
-        shipped = [f for f in self.files if _ships(f.path)]
-        return retired((f.changed, f.before, f.after) for f in shipped)
+        shipped = [f for f in self.files if _ships(f.path) or _schema(f.path)]
+        found = retired((f.changed, f.before, f.after) for f in shipped)
+        # A name a .proto file newly reserves is retired however other code still spells it
+        # (a `displayTime` the web client computes from the fields that remain).
+        reserved = {
+            name
+            for f in shipped
+            if _schema(f.path)
+            for name in _reserved(f.after.text) - _reserved(f.before.text)
+        }
+        return found.with_names(reserved) if reserved else found
 
     @cached_property
     def _moves(self) -> list[moves.Move]:
@@ -315,7 +336,12 @@ class _View:
         judged = []
         for index, test in enumerate(gone):
             same = similarity.best_match(tokens(test.body), pools, weights)
-            if _take(pool, _key(test.name)) or same >= similarity.SAME_BODY or index in rewritten:
+            if (
+                _take(pool, _key(test.name))
+                or same >= similarity.SAME_BODY
+                or index in rewritten
+                or self._merged(test)
+            ):
                 fate = "replaced"
             elif whole_file or self.retired.covers(
                 self._with_deleted_helpers(test), test.name, path, linked, kept
@@ -324,7 +350,48 @@ class _View:
             else:
                 fate = "lost"
             judged.append(Judged(test, fate))
-        return judged
+        return self._with_their_helpers(judged)
+
+    def _with_their_helpers(self, judged: list[Judged]) -> list[Judged]:
+        """Retire the tests of a helper deleted with them when most of its tests are retired.
+
+        Tests that all go through one helper the change deletes (`one_result(sql)`, run against
+        the database being replaced) are one suite of that helper: when most of them went with
+        the code they tested, the helper served that code, and its last few tests go too.
+        """
+        bodies = self._bodies
+        deleted = set(bodies["base"]) - set(bodies["head"])
+        retired_helpers = set()
+        for helper in deleted:
+            users = [j.fate for j in judged if helper in j.test.calls]
+            retired = users.count("retired")
+            if retired >= HELPER_SUITE and retired >= users.count("lost"):
+                retired_helpers.add(helper)
+        if not retired_helpers:
+            return judged
+        return [
+            Judged(j.test, "retired")
+            if j.fate == "lost" and not retired_helpers.isdisjoint(j.test.calls)
+            else j
+            for j in judged
+        ]
+
+    @cached_property
+    def _new_checks(self) -> frozenset[str]:
+        """Every assertion the change's new tests make, formatting aside."""
+        return frozenset(
+            _check(a.text) for tests in self._new.values() for t in tests for a in t.assertions
+        )
+
+    def _merged(self, test: Test) -> bool:
+        """Tell whether a removed test's checks all reappear in tests the change adds.
+
+        Tests merged into one (`/info with existing gem` and `/info has surrogate key header`
+        into `/info serves current format`) keep every check they made, though no single body
+        is much like theirs; one check alone (`assert_response :success`) says too little.
+        """
+        checks = {_check(a.text) for a in test.assertions}
+        return len(checks) >= MERGED_CHECKS and checks <= self._new_checks
 
     def _rewritten(
         self, side: FileChange, gone: list[Test], documents: list[frozenset[str]], weights: Weights
@@ -402,14 +469,20 @@ class _View:
                 for a in new.assertions
                 if a.text not in had and _SNAP.search(a.text)
             }
+            wholes = [
+                a.subject for a in new.assertions if a.text not in had and _WHOLE.search(a.text)
+            ]
             unexplained = [
                 a
                 for a in lost
                 if not _moved(moved, side.path, a)
+                and not (a.line in removed and _compared_whole(removed[a.line].text, wholes))
                 and _root(a.subject) not in pictured
                 and not (gone and not gone.isdisjoint(_LITERAL.findall(a.text)))
                 and not self.retired.superseded(a.text, written, linked)
-                and not self.retired.covers(a.text, "", changed.path, linked, kept)
+                and not self.retired.covers(
+                    _removed_with(a, test, removed), "", changed.path, linked, kept
+                )
             ]
             net = old_count - new_count - (len(lost) - len(unexplained))
             where = [removed[a.line] for a in unexplained if a.line in removed] or [
@@ -432,6 +505,21 @@ def _ships(path: str) -> bool:
     return code and paths.is_production(path) and not is_test_file(path)
 
 
+def _schema(path: str) -> bool:
+    return paths.suffix(path) in SCHEMA_SUFFIXES and paths.is_production(path)
+
+
+def _reserved(text: str | None) -> frozenset[str]:
+    """Return the field names a protobuf file reserves (`reserved "display_time";`)."""
+    return frozenset(
+        name
+        for statement in _RESERVED.findall(text or "")
+        for name in re.findall(r"\"(\w+)\"|'(\w+)'", statement)
+        for name in name
+        if name
+    )
+
+
 def _test_side(changed: ChangedFile) -> bool:
     return is_test_file(changed.old_path or changed.path) or is_test_file(changed.path)
 
@@ -447,6 +535,54 @@ def _side(side: FileChange, at: str) -> Source:
     if at == "head" and changed.status is FileStatus.ADDED:
         return Source(source.path, "\n".join(line.text for line in changed.added))
     return source
+
+
+def _removed_with(lost: Assertion, test: Test, removed: dict[int, Line]) -> str:
+    """Return an assertion with the removed lines around it: the steps it checked went too.
+
+    A check removed in one piece with the call it checked (`resolveShortcuts(...)` then the
+    wait for it; a request sending a field, then the checks of its answer) goes with that
+    call's code when the change retires it.
+    """
+    if lost.line not in removed:
+        return lost.text
+    first = last = lost.line
+    while first - 1 >= test.start and first - 1 in removed:
+        first -= 1
+    while last + 1 <= test.end and last + 1 in removed:
+        last += 1
+    return "\n".join([lost.text, *(removed[n].text for n in range(first, last + 1))])
+
+
+def _compared_whole(lost: str, wholes: list[str]) -> bool:
+    """Tell whether a new check compares the whole value a removed check looked into.
+
+    `assert "results" in data` and `assert len(data["results"]) == 1` give way to
+    `assert data["results"] == [{...}]`: the new check's subject starts where the old one's did
+    and names nothing the old one did not.
+    """
+    root = _checked_root(lost)
+    names = frozenset(_NAME.findall(lost))
+    return root is not None and any(
+        _checked_root(whole) == root and frozenset(_NAME.findall(whole)) <= names
+        for whole in wholes
+    )
+
+
+def _checked_root(text: str) -> str | None:
+    """Name the first variable a check reads, past `assert`, `expect(`, `len(` and strings."""
+    code = _LITERAL.sub(" ", text)
+    for found in _NAME.finditer(code):
+        name = found.group()
+        if name in _NOT_SUBJECTS or code[found.end() : found.end() + 1] == "(":
+            continue
+        return name
+    return None
+
+
+def _check(text: str) -> str:
+    """Key an assertion by what it checks: `assert_equal(a, b)` is `assert_equal a, b`."""
+    return _PARENS.sub("", text)
 
 
 def _absent_now(new: Test, old: Test) -> frozenset[str]:

@@ -35,7 +35,7 @@ import tree_sitter
 
 from bot.diff.model import ChangedFile, FileStatus
 from bot.rules.tests.languages import subject
-from bot.rules.tests.similarity import TOKEN, compound, fold, words
+from bot.rules.tests.similarity import TOKEN, compound, fold, folded, words
 from bot.snapshot.model import Source
 from bot.snapshot.trees import text_of
 
@@ -98,6 +98,9 @@ class Retired:
     modules: tuple[Module, ...] = ()
     compounds: dict[str, str] = field(default_factory=dict)  # folded -> as written
     unset: frozenset[str] = frozenset()  # attributes the changed code no longer assigns
+    # Folded names the change declares gone for good (a protobuf field it reserves): a test
+    # still naming one elsewhere in its file checks that it is gone.
+    declared: frozenset[str] = frozenset()
 
     @cached_property
     def _head(self) -> frozenset[str]:
@@ -136,6 +139,8 @@ class Retired:
         """
         if self.unset and not self.unset.isdisjoint(_READ.findall(text)):
             return True
+        if self.declared and not self.declared.isdisjoint(folded(text)):
+            return True
         unsaid = frozenset().union(*(m.unsaid for m in linked))
         if unsaid and any(f" {m} " in said for m in unsaid for said in _strings(text)):
             return True
@@ -154,6 +159,10 @@ class Retired:
         return any(
             len(fold(d)) > MIN_NAME and words(d) <= named and words(d) - plain for d in definitions
         )
+
+    def with_names(self, names: Iterable[str]) -> Retired:
+        """Return this retired code plus names the change declares gone for good."""
+        return replace(self, declared=frozenset(fold(n) for n in names if len(fold(n)) > MIN_NAME))
 
     def superseded(self, lost: str, written: list[str], linked: list[Module]) -> bool:
         """Tell whether a removed check was rewritten for what replaces the code it checked.
