@@ -13,7 +13,7 @@ from gidgethub.routing import Router
 from gidgethub.sansio import Event
 
 from bot.events.payloads import Comment, IssueCommentEvent
-from bot.jobs.model import CommandJob, Job
+from bot.jobs.model import CommandJob, Job, ReviewThread
 
 router = Router()
 PREFIX = "/readiness"
@@ -41,26 +41,45 @@ def author(comment: Comment) -> str | None:
     return None if user.type == "Bot" or user.login.endswith("[bot]") else user.login
 
 
+def command_job(
+    comment: Comment,
+    event: Event,
+    *,
+    installation_id: int,
+    repo: str,
+    number: int,
+    thread: ReviewThread | None = None,
+) -> CommandJob | None:
+    """The job answering `comment` on pull request `number`, or None when it is no command or
+    was not written by a person."""
+    user = author(comment)
+    parsed = parse_command(comment.body or "") if user is not None else None
+    if user is None or parsed is None:
+        return None
+    command, args = parsed
+    return CommandJob(
+        installation_id=installation_id,
+        repo=repo,
+        number=number,
+        comment_id=comment.id,
+        user=user,
+        command=command,
+        delivery_id=event.delivery_id,
+        args=args,
+        thread=thread,
+    )
+
+
 @router.register("issue_comment", action="created")
 async def on_issue_comment_created(event: Event, jobs: list[Job], **_: Any) -> None:
     data = IssueCommentEvent.model_validate(event.data)
-    issue, comment = data.issue, data.comment
-    user = author(comment)
-    if issue.pull_request is None or user is None:
+    if data.issue.pull_request is None:
         return
-    parsed = parse_command(comment.body or "")
-    if parsed is None:
-        return
-    command, args = parsed
-    jobs.append(
-        CommandJob(
-            installation_id=data.installation.id,
-            repo=data.repository.full_name,
-            number=issue.number,
-            comment_id=comment.id,
-            user=user,
-            command=command,
-            delivery_id=event.delivery_id,
-            args=args,
-        )
+    job = command_job(
+        data.comment,
+        event,
+        installation_id=data.installation.id,
+        repo=data.repository.full_name,
+        number=data.issue.number,
     )
+    jobs.extend([job] if job else [])

@@ -11,9 +11,9 @@ from typing import Any
 from gidgethub.routing import Router
 from gidgethub.sansio import Event
 
-from bot.events.issue_comment import author, parse_command
+from bot.events.issue_comment import command_job
 from bot.events.payloads import PullRequestReviewCommentEvent
-from bot.jobs.model import CommandJob, Job, ReviewThread
+from bot.jobs.model import Job, ReviewThread
 
 router = Router()
 
@@ -22,28 +22,18 @@ router = Router()
 async def on_pull_request_review_comment_created(event: Event, jobs: list[Job], **_: Any) -> None:
     data = PullRequestReviewCommentEvent.model_validate(event.data)
     comment = data.comment
-    user = author(comment)
-    if user is None:
-        return
-    parsed = parse_command(comment.body or "")
-    if parsed is None:
-        return
-    command, args = parsed
-    jobs.append(
-        CommandJob(
-            installation_id=data.installation.id,
-            repo=data.repository.full_name,
-            number=data.pull_request.number,
-            comment_id=comment.id,
-            user=user,
-            command=command,
-            delivery_id=event.delivery_id,
-            args=args,
-            thread=ReviewThread(
-                node_id=comment.node_id,
-                top=comment.in_reply_to_id or comment.id,
-                path=comment.path,
-                commit_id=comment.commit_id,
-            ),
-        )
+    thread = ReviewThread(
+        node_id=comment.node_id,
+        top=comment.in_reply_to_id or comment.id,
+        path=comment.path,
+        commit_id=comment.commit_id,
     )
+    job = command_job(
+        comment,
+        event,
+        installation_id=data.installation.id,
+        repo=data.repository.full_name,
+        number=data.pull_request.number,
+        thread=thread,
+    )
+    jobs.extend([job] if job else [])
