@@ -133,16 +133,9 @@ def closed(state: str) -> dict[str, Any]:
 
 
 def title(evaluation: Evaluation) -> str:
-    """Say what was found, and that the review is partial when it is: `2 warnings; not fully
-    reviewed`, `No readiness regressions found`.
-    """
-    findings = evaluation.findings
-    counts = Counter(f.severity for f in findings)
-    parts = [f"{counts[s]} {s.value}{'s' if counts[s] > 1 else ''}" for s in Severity if counts[s]]
-    found = ", ".join(parts)
-    if evaluation.problems:
-        return f"{found}; not fully reviewed" if found else "Not fully reviewed"
-    return found or "No readiness regressions found"
+    """The run's title, shown beside its name on the pull request: the summary's verdict,
+    within GitHub's 255 characters."""
+    return trim(verdict(evaluation), MAX_TITLE)
 
 
 def summary(evaluation: Evaluation, links: Permalinks | None = None, fixed: int = 0) -> str:
@@ -193,6 +186,7 @@ def verdict(evaluation: Evaluation) -> str:
         total, unread = evaluation.files, len(evaluation.left_out)
         files = f"{total - unread} of {total}" if unread else f"{total}"
         line = f"No problems found in {files} file{'s' if total != 1 else ''}"
+        line = line if total else "No problems found"
     return f"{line}; not fully reviewed" if evaluation.problems else line
 
 

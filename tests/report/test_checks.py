@@ -36,11 +36,11 @@ def test_a_partial_review_is_never_green() -> None:
     problem = "`big.sql`: GitHub sent no patch (too large); not reviewed"
     (body,) = checks.completed(Evaluation((), (problem,)))
     assert body["conclusion"] == "neutral"
-    assert body["output"]["title"] == "Not fully reviewed"
+    assert body["output"]["title"] == "No problems found; not fully reviewed"
     assert f"**Not fully reviewed**\n\n- {problem}" in body["output"]["summary"]
     (body,) = checks.completed(Evaluation((finding(1, Severity.ERROR),), (problem,)))
     assert body["conclusion"] == "failure"
-    assert body["output"]["title"] == "1 error; not fully reviewed"
+    assert body["output"]["title"] == "1 error — fails on error; not fully reviewed"
 
 
 def test_annotations_go_in_batches_of_fifty_and_the_last_request_completes() -> None:
@@ -65,7 +65,7 @@ def test_a_clean_review_still_sends_one_completing_request() -> None:
     skipped = Skip("x.bin", SkipKind.BINARY, "binary file")
     (body,) = checks.completed(Evaluation((), (), (skipped,), files=1))
     assert body["conclusion"] == "success"
-    assert body["output"]["title"] == "No readiness regressions found"
+    assert body["output"]["title"] == "No problems found in 1 file"
     assert "| binary | 1 | `x.bin` |" in body["output"]["summary"]
 
 

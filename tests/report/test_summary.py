@@ -169,7 +169,7 @@ async def test_files_no_rule_read_are_counted_and_the_check_is_not_green() -> No
     assert "| no patch from GitHub (too large) | 1 | `db/dump.sql` |" in summary
     assert "| binary | 1 | `logo.png` |" in summary
     assert "**Not fully reviewed**" not in summary  # the file is counted once, in its table
-    assert checks.title(evaluation) == "Not fully reviewed"
+    assert checks.title(evaluation) == "No problems found in 2 of 3 files; not fully reviewed"
     assert checks.conclusion(evaluation) is checks.Conclusion.NEUTRAL
 
 
