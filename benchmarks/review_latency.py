@@ -3,7 +3,9 @@
 A real `readiness serve` process (SQLite, default settings) talks to the GitHub double
 (tests/fake_github), which adds `--latency` seconds (default 50 ms) to every answer, as a real
 network would. For pull requests of about 5, 500 and 5,000 changed lines (Python, TypeScript,
-YAML, SQL and tests, as real PRs mix them), each reviewed `--runs` times on a fresh head, it
+YAML, SQL and tests, as real PRs mix them), and of 5 lines with a repository semgrep rule on
+the base branch that applies to them (semgrep runs), each reviewed `--runs` times on a fresh
+head, it
 prints the median and maximum time from the delivery to the completed check run, the GitHub
 requests the review made, and where the time went: waiting on GitHub's answers (the union of
 the requests' time at the double, from arrival to answer: the added latency and the double's
@@ -41,19 +43,30 @@ from tests.fake_github import FakeGitHub  # noqa: E402
 from tests.fake_github.auth import make_app_key  # noqa: E402
 from tests.payloads import signed  # noqa: E402
 
-SIZES = (5, 500, 5_000)
+# (label, changed lines, the base branch holds a repository semgrep rule for Python)
+CASES = (("5", 5, False), ("500", 500, False), ("5000", 5_000, False), ("5 + rule", 5, True))
+RULE = """rules:
+  - id: no-print
+    message: print() in application code
+    languages: [python]
+    severity: WARNING
+    pattern: print(...)
+"""
 LINES_PER_FILE = 100
 
 
-def change_of(lines: int, run: int) -> tuple[dict[str, str], dict[str, str]]:
+def change_of(lines: int, run: int, rule: bool = False) -> tuple[dict[str, str], dict[str, str]]:
     """Base and head files of a PR adding about `lines` lines: a Python module, a TypeScript
-    module, a workflow, a SQL migration and a test module in turn, LINES_PER_FILE each."""
+    module, a workflow, a SQL migration and a test module in turn, LINES_PER_FILE each; with
+    `rule`, the base branch holds a repository semgrep rule that applies to the change."""
     base = {
         "app/__init__.py": "",
         "app/models.py": "class Order:\n    total = 0\n",
         "web/index.ts": "export const version = 1;\n",
         "tests/test_models.py": "def test_order():\n    assert True\n",
     }
+    if rule:
+        base[".github/readiness/semgrep/rules.yml"] = RULE
     head = dict(base)
     if lines <= 10:
         head["app/models.py"] = base["app/models.py"] + "".join(
@@ -79,11 +92,17 @@ def change_of(lines: int, run: int) -> tuple[dict[str, str], dict[str, str]]:
 
 
 async def review_once(
-    github: FakeGitHub, session: aiohttp.ClientSession, url: str, lines: int, run: int, root: Path
+    github: FakeGitHub,
+    session: aiohttp.ClientSession,
+    url: str,
+    case: tuple[str, int, bool],
+    run: int,
+    root: Path,
 ) -> dict[str, Any]:
     """Open one PR on the double, deliver its `opened` event, wait for its completed run."""
-    number = 100 + run + lines
-    base, head = change_of(lines, run)
+    _, lines, rule = case
+    number = 100 + run + lines + (10_000 if rule else 0)
+    base, head = change_of(lines, run, rule)
     data = open_pull(github, root / f"pr-{number}", base, head, number)
     head_sha = data["pull_request"]["head"]["sha"]
     body = json.dumps(data).encode()
@@ -149,15 +168,15 @@ async def main(runs: int, latency: float, log: IO[str], checkout: Path) -> dict[
                 async with aiohttp.ClientSession() as session:
                     await _ready(session, f"{base}/healthz")
                     # One review first, unmeasured: the server's first one loads the rules.
-                    await review_once(github, session, f"{base}/webhook", 5, 999, root)
+                    await review_once(github, session, f"{base}/webhook", CASES[0], 999, root)
                     github.latency = latency
                     results = {}
-                    for lines in SIZES:
+                    for case in CASES:
                         measured = [
-                            await review_once(github, session, f"{base}/webhook", lines, n, root)
+                            await review_once(github, session, f"{base}/webhook", case, n, root)
                             for n in range(runs)
                         ]
-                        results[str(lines)] = measured
+                        results[case[0]] = measured
             finally:
                 server.terminate()
                 await asyncio.wait_for(server.wait(), 30)
@@ -191,7 +210,7 @@ def emit(line: str) -> None:
 def report(results: dict[str, Any], latency: float) -> dict[str, Any]:
     rows = {}
     emit(f"review latency, GitHub double answering in {latency * 1000:.0f} ms per request")
-    emit(f"{'lines':>6} {'median s':>9} {'max s':>7} {'requests':>9} {'GitHub s':>9} {'bot s':>7}")
+    emit(f"{'lines':>8} {'median s':>9} {'max s':>7} {'requests':>9} {'GitHub s':>9} {'bot s':>7}")
     for lines, measured in results.items():
         row = {
             "median_s": statistics.median(m["seconds"] for m in measured),
@@ -202,7 +221,7 @@ def report(results: dict[str, Any], latency: float) -> dict[str, Any]:
         }
         rows[lines] = row
         emit(
-            f"{lines:>6} {row['median_s']:>9.2f} {row['max_s']:>7.2f} {row['requests']:>9.0f} "
+            f"{lines:>8} {row['median_s']:>9.2f} {row['max_s']:>7.2f} {row['requests']:>9.0f} "
             f"{row['github_s']:>9.2f} {row['bot_s']:>7.2f}"
         )
     return rows
@@ -233,7 +252,7 @@ if __name__ == "__main__":
             f"GitHub double answering in {args.latency * 1000:.0f} ms per request; median of "
             f"{args.runs} reviews per size; load average after: {after['load_average']}.",
             "",
-            "| lines | median s | max s | requests | GitHub s | bot s |",
+            "| change (lines) | median s | max s | requests | GitHub s | bot s |",
             "|---|---|---|---|---|---|",
             *(
                 f"| {lines} | {r['median_s']:.2f} | {r['max_s']:.2f} | {r['requests']:.0f} "
