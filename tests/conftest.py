@@ -98,9 +98,13 @@ def open_pull(
     head: Files,
     number: int = 7,
     too_large: bool = False,
+    head_repo: str = REPO,
 ) -> dict[str, Any]:
-    """Create a real git change, publish it on the double as a PR, return its `opened` payload."""
+    """Create a real git change, publish it on the double as a PR, return its `opened` payload.
+
+    `head_repo`: where the head branch lives, a fork (opened by its owner) when not REPO."""
     repo = make_repo(root, base, head)
+    owner, name = head_repo.split("/")
     github.add_pull(
         repo=REPO,
         number=number,
@@ -110,11 +114,22 @@ def open_pull(
         files_at_head=repo.files(repo.head),
         files_at_base=repo.files(repo.base),
         diff_too_large=too_large,
+        **({"head_repo": head_repo, "user": owner} if head_repo != REPO else {}),
     )
     data = payload("pull_request/opened")
-    data["number"] = data["pull_request"]["number"] = number
-    data["pull_request"]["head"]["sha"] = repo.head
-    data["pull_request"]["base"]["sha"] = repo.base
+    pull = data["pull_request"]
+    data["number"] = pull["number"] = number
+    pull["head"]["sha"], pull["base"]["sha"] = repo.head, repo.base
+    if head_repo != REPO:
+        pull["head"]["label"] = f"{owner}:{pull['head']['ref']}"
+        pull["head"]["repo"] = {
+            **pull["head"]["repo"],
+            "full_name": head_repo,
+            "name": name,
+            "fork": True,
+            "owner": {**pull["head"]["repo"]["owner"], "login": owner},
+            "html_url": f"https://github.com/{head_repo}",
+        }
     data["repository"]["full_name"] = REPO
     data["installation"] = {"id": INSTALLATION}
     return data

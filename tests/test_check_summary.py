@@ -12,50 +12,12 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
-from tests.conftest import INSTALLATION, REPO, deliver, settle
+from tests.conftest import REPO, deliver, open_pull, settle
 from tests.fake_github import FakeGitHub
-from tests.gitrepo import make_repo
-from tests.payloads import payload
 from tests.test_review_loop import BASE, HEAD, LIVE_KEY
 
 FORK = "contributor/shop"  # the head repository of a pull request from a fork
 LINK = re.compile(r"\]\((https://github\.com/[^)\s]+)\)")
-
-
-def publish(
-    github: FakeGitHub, root: Path, base: dict[str, Any], head: dict[str, Any], head_repo: str
-) -> dict[str, Any]:
-    """Publish a real git change as PR 7 of REPO whose head lives in `head_repo`; return GitHub's
-    `opened` delivery (`fixtures/webhooks`, a copy of ../shared/github/payloads) for it."""
-    repo = make_repo(root, base, head)
-    github.add_pull(
-        repo=REPO,
-        number=7,
-        head_sha=repo.head,
-        base_sha=repo.base,
-        diff=repo.diff,
-        files_at_head=repo.files(repo.head),
-        files_at_base=repo.files(repo.base),
-        head_repo=head_repo,
-        user=head_repo.split("/")[0],
-    )
-    data = payload("pull_request/opened")
-    pull = data["pull_request"]
-    data["number"] = pull["number"] = 7
-    pull["head"]["sha"], pull["base"]["sha"] = repo.head, repo.base
-    owner, name = head_repo.split("/")
-    pull["head"]["label"] = f"{owner}:{pull['head']['ref']}"
-    pull["head"]["repo"] = {
-        **pull["head"]["repo"],
-        "full_name": head_repo,
-        "name": name,
-        "fork": head_repo != REPO,
-        "owner": {**pull["head"]["repo"]["owner"], "login": owner},
-        "html_url": f"https://github.com/{head_repo}",
-    }
-    data["repository"]["full_name"] = REPO
-    data["installation"] = {"id": INSTALLATION}
-    return data
 
 
 async def reviewed(bot: TestClient[Any, Any], github: FakeGitHub, data: dict[str, Any]) -> Any:
@@ -73,7 +35,7 @@ async def test_the_summary_shows_verdict_packs_linked_findings_and_skips(
         "shop/allowed.py": f'TOKEN = "{LIVE_KEY}"  # readiness:allow\n',
         "package-lock.json": "{}\n",
     }
-    data = publish(github, tmp_path / "repo", BASE, head, REPO)
+    data = open_pull(github, tmp_path / "repo", BASE, head)
     sha = data["pull_request"]["head"]["sha"]
     run = await reviewed(bot, github, data)
     summary = run["output"]["summary"]
@@ -100,7 +62,7 @@ async def test_a_pull_request_from_a_fork_is_reviewed_like_any_other(
     """The head lives in a fork the app is not installed on: the installation on the base
     repository reads the head commit there, and the run, the annotations, the review and the
     summary's links (on the base repository) are those of a branch in the same repository."""
-    data = publish(github, tmp_path / "repo", BASE, HEAD, FORK)
+    data = open_pull(github, tmp_path / "repo", BASE, HEAD, head_repo=FORK)
     assert data["pull_request"]["head"]["repo"]["full_name"] == FORK
     sha = data["pull_request"]["head"]["sha"]
     run = await reviewed(bot, github, data)
