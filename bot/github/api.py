@@ -166,11 +166,9 @@ class RepoAPI:
             problem = str(QueryRefused(errors))
         elif isinstance(data.get("org"), dict):
             found = data["org"]
-            organisation = {}
-            for n, path in enumerate(org[1]):
-                blob = _blob(found.get(f"o{n}"))
-                usable = blob is not None and not blob.binary and not blob.truncated
-                organisation[path] = blob.text if blob is not None and usable else None
+            organisation = {
+                path: _whole_text(_blob(found.get(f"o{n}"))) for n, path in enumerate(org[1])
+            }
         return ReviewRead(
             blobs=[_blob(repository.get(f"f{n}")) for n in range(len(wanted))],
             conversation=conversation.parse(json_of(repository.get("pullRequest"))),
@@ -194,10 +192,7 @@ class RepoAPI:
             if exc.types == {NOT_FOUND}:
                 return None
             raise
-        return {
-            path: None if blob is None or blob.binary or blob.truncated else blob.text
-            for path, blob in zip(paths, blobs, strict=True)
-        }
+        return {path: _whole_text(blob) for path, blob in zip(paths, blobs, strict=True)}
 
     async def list_tree(self, sha: str) -> list[str]:
         """Return the paths of every file in a commit (GitHub truncates past 100,000 entries)."""
@@ -593,6 +588,12 @@ def _blob(found: Any) -> Blob | None:
         truncated=bool(found.get("isTruncated")),
         size=int(found["byteSize"]),
     )
+
+
+def _whole_text(blob: Blob | None) -> str | None:
+    """A config file's text: None when it is absent, binary or cut by GitHub (a config read
+    in part would be read wrong)."""
+    return None if blob is None or blob.binary or blob.truncated else blob.text
 
 
 def _latest_run(commit: Any) -> dict[str, Any] | None:
