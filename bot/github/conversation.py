@@ -6,7 +6,8 @@ Each connection is read 100 nodes at a time (GitHub's largest page); `Conversati
 the connections that have more, and `follow_up` selects only their next pages.
 
 A thread is read by its first comment alone (and its count): that is where the app writes its
-markers, since it never replies in a thread, and a reply is a person's.
+markers. The app replies in a thread only to answer a command written there, which a person's
+comment came before; so a thread the app opened with a reply has a person's reply in it.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from bot.config import CONFIG_PATH
 from bot.diff.model import Skip, SkipKind
 from bot.redaction import scrub
 from bot.report.links import Permalinks
@@ -57,8 +58,7 @@ def conclusion(evaluation: Evaluation) -> Conclusion:
     `neutral` on other findings or when part of the change could not be reviewed (a green check
     must mean the whole change was read); else `success`.
     """
-    failing = _FAILING[evaluation.config.fail_on]
-    if any(f.severity in failing for f in evaluation.findings) and not _held(evaluation):
+    if _failing(evaluation) and not _held(evaluation):
         return Conclusion.FAILURE
     if evaluation.findings or evaluation.problems:
         return Conclusion.NEUTRAL
@@ -197,9 +197,14 @@ def _tally(findings: tuple[Finding, ...]) -> str:
     )
 
 
+def _failing(evaluation: Evaluation) -> bool:
+    """Tell whether a finding is at or above the config's `fail_on`."""
+    return any(f.severity in _FAILING[evaluation.config.fail_on] for f in evaluation.findings)
+
+
 def _consequence(evaluation: Evaluation) -> str:
     fail_on = evaluation.config.fail_on
-    failing = any(f.severity in _FAILING[fail_on] for f in evaluation.findings)
+    failing = _failing(evaluation)
     if failing and _held(evaluation):
         return f"would fail on {fail_on}; not while the pull request is a draft"
     if failing:
@@ -272,7 +277,7 @@ def _draft(evaluation: Evaluation) -> list[str]:
         return []
     return [
         "This pull request is a draft: its findings do not fail the check until it is marked "
-        "ready for review (`drafts: review` in `.github/readiness.yml` judges drafts too)."
+        f"ready for review (`drafts: review` in `{CONFIG_PATH}` judges drafts too)."
     ]
 
 
@@ -304,7 +309,7 @@ def _ignores(evaluation: Evaluation) -> list[str]:
 
 def _problems(evaluation: Evaluation) -> list[str]:
     """What made the review partial, but for the files left out (counted with the skips)."""
-    files = {str(skip) for skip in evaluation.left_out}
+    files = {scrub(str(skip)) for skip in evaluation.left_out}  # as the engine scrubs problems
     problems = [p for p in evaluation.problems if p not in files]
     if not problems:
         return []
