@@ -42,6 +42,9 @@ class _Write:
     run: Callable[[sqlite3.Connection], Any]
     loop: asyncio.AbstractEventLoop
     future: asyncio.Future[Any]
+    abandonable: bool = False
+    """Store nothing when the caller gave up waiting before the group ran (a delivery it
+    answered 503); any other write lands anyway (a job's outcome must not be lost)."""
 
 
 _Outcome = tuple[_Write, Any, BaseException | None]
@@ -65,8 +68,11 @@ class GroupCommit:
         self._thread = threading.Thread(target=self._serve, name="sqlite-writer", daemon=True)
         self._thread.start()
 
-    async def write(self, run: Callable[[sqlite3.Connection], T]) -> T:
+    async def write(
+        self, run: Callable[[sqlite3.Connection], T], *, abandonable: bool = False
+    ) -> T:
         """Run `run(db)` in the next group; return its result once that group is committed.
+        `abandonable`: skip it if the caller stops waiting before its group runs.
 
         Raises what `run` raised, sqlite3.Error when the group could not be committed, and
         Closed after `close`.
@@ -75,7 +81,7 @@ class GroupCommit:
             raise Closed("the job store is closed")
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
-        self._waiting.put(_Write(run, loop, future))
+        self._waiting.put(_Write(run, loop, future, abandonable))
         return await future
 
     def close(self) -> None:
@@ -120,7 +126,7 @@ class GroupCommit:
             return [(write, None, exc) for write in group]
         outcomes: list[_Outcome] = []
         for write in group:
-            if write.future.done():  # the caller gave up waiting: store nothing for it
+            if write.abandonable and write.future.done():  # its caller gave up waiting
                 continue
             db.execute("SAVEPOINT write")
             try:

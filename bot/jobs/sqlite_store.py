@@ -132,13 +132,16 @@ class SqliteStore:
             await asyncio.to_thread(self._writer.close)
         await asyncio.to_thread(self._read, self._reader.close)
 
-    async def _write(self, run: Callable[[sqlite3.Connection], T]) -> T:
-        """Run `run(db)` in the next group commit; raise StoreUnavailable when SQLite cannot
-        (the database locked past the busy timeout, a disk error, a table gone)."""
+    async def _write(
+        self, run: Callable[[sqlite3.Connection], T], *, abandonable: bool = False
+    ) -> T:
+        """Run `run(db)` in the next group commit (`GroupCommit.write`); raise
+        StoreUnavailable when SQLite cannot (the database locked past the busy timeout, a disk
+        error, a table gone)."""
         if self._writer is None:
             raise StoreUnavailable("SQLite: the store was opened read-only")
         try:
-            return await self._writer.write(run)
+            return await self._writer.write(run, abandonable=abandonable)
         except sqlite3.OperationalError as exc:
             raise StoreUnavailable(f"SQLite: {exc}") from exc
 
@@ -161,7 +164,8 @@ class SqliteStore:
 
         Returns once the transaction holding them is committed (and synced to disk).
         """
-        return await self._write(lambda db: _accept(db, delivery_id, event, jobs))
+        # A delivery the webhook stopped waiting for was answered 503: GitHub sends it again.
+        return await self._write(lambda db: _accept(db, delivery_id, event, jobs), abandonable=True)
 
     async def answered(self, comment_id: int) -> str | None:
         rows = await self._query("SELECT outcome FROM commands WHERE comment_id = ?", comment_id)
@@ -193,8 +197,16 @@ class SqliteStore:
         return bool(await self._query("SELECT 1 FROM refused WHERE delivery_id = ?", delivery_id))
 
     async def claim(self) -> Claimed | None:
-        """Take the oldest due job whose PR has no job running."""
-        return await self._write(_claim)
+        """Take the oldest due job whose PR has no job running.
+
+        Its payload is decoded once the claim is committed, outside the group's transaction:
+        a payload that cannot be decoded (written by another release) then fails this claim
+        alone, as before group commit, instead of rolling it back for every claim after it."""
+        row = await self._write(_claim)
+        if row is None:
+            return None
+        job = loads(row["kind"], row["payload"])
+        return Claimed(str(row["id"]), job, row["attempts"], row["uncounted"], row["created_at"])
 
     async def ping(self) -> None:
         """Raise if the database cannot be queried."""
@@ -337,9 +349,9 @@ def _enqueue(db: sqlite3.Connection, job: Job, now: float) -> None:
     )
 
 
-def _claim(db: sqlite3.Connection) -> Claimed | None:
+def _claim(db: sqlite3.Connection) -> sqlite3.Row | None:
     now = time.time()
-    row = db.execute(
+    row: sqlite3.Row | None = db.execute(
         "UPDATE jobs SET state = 'running', attempts = attempts + 1, updated_at = ? "
         "WHERE id = (SELECT id FROM jobs WHERE state = 'queued' AND not_before <= ? "
         "  AND pr_key NOT IN (SELECT pr_key FROM jobs WHERE state = 'running') "
@@ -347,10 +359,7 @@ def _claim(db: sqlite3.Connection) -> Claimed | None:
         "RETURNING id, kind, payload, attempts, uncounted, created_at",
         (now, now),
     ).fetchone()
-    if row is None:
-        return None
-    job = loads(row["kind"], row["payload"])
-    return Claimed(str(row["id"]), job, row["attempts"], row["uncounted"], row["created_at"])
+    return row
 
 
 def _set(

@@ -94,20 +94,23 @@ async def test_a_write_that_fails_is_rolled_back_alone(writer: GroupCommit, data
     assert stored(database) == ["before", "after"]
 
 
-async def test_a_write_whose_caller_gave_up_is_not_stored(
+async def test_a_write_whose_caller_gave_up_is_stored_only_if_it_must_be(
     writer: GroupCommit, database: Path
 ) -> None:
-    """A caller cancelled before its write ran (a webhook past its store deadline answers 503)
-    stores nothing: GitHub's redelivery will be the one that counts."""
+    """A caller cancelled before its write ran: an abandonable write (a webhook past its store
+    deadline answers 503) stores nothing, as GitHub's redelivery will be the one that counts;
+    any other (a job's outcome, its worker stopped meanwhile) is stored all the same."""
     locker = sqlite3.connect(database, isolation_level=None)
     locker.execute("BEGIN IMMEDIATE")
-    abandoned = asyncio.create_task(writer.write(insert("abandoned")))
+    abandoned = asyncio.create_task(writer.write(insert("abandoned"), abandonable=True))
+    outcome = asyncio.create_task(writer.write(insert("outcome")))
     await asyncio.sleep(0.1)
     abandoned.cancel()
+    outcome.cancel()
     locker.execute("COMMIT")
     locker.close()
     await writer.write(insert("kept"))
-    assert stored(database) == ["kept"]
+    assert stored(database) == ["outcome", "kept"]
 
 
 async def test_a_group_that_cannot_commit_fails_every_write_in_it(

@@ -3,7 +3,10 @@ test_store_contract)."""
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
+
+import pytest
 
 from bot.jobs.model import CommandJob, ReviewJob
 from bot.jobs.sqlite_store import SqliteStore
@@ -56,3 +59,19 @@ async def test_a_queued_and_answered_command_is_remembered_after_a_restart(tmp_p
     assert await reopened.counts() == {"queued": 1}
     assert await reopened.answered(555) == "+1"
     await reopened.close()
+
+
+async def test_a_job_that_cannot_be_decoded_does_not_block_the_others(tmp_path: Path) -> None:
+    """A payload another release wrote fails its own claim; it is left running (requeued by
+    the next start), and the next claim takes the next job."""
+    path = tmp_path / "db.sqlite3"
+    store = SqliteStore(path)
+    await store.accept("d1", "pull_request", [review(1, "a" * 40)])
+    await store.accept("d2", "pull_request", [review(2, "b" * 40, "d2")])
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE jobs SET payload = ? WHERE pr_key = ?", ('{"bogus": 1}', "acme/shop#1"))
+    with pytest.raises(TypeError):
+        await store.claim()
+    taken = await store.claim()
+    assert taken is not None and taken.job == review(2, "b" * 40, "d2")
+    await store.close()
