@@ -365,7 +365,8 @@ def scan(
     if args.repo is not None and not args.base:
         raise UsageError("--repo needs --base (the branch or commit the change is based on)")
     data = _read_diff(args.diff) if args.diff is not None else b""
-    with ProgressLine(sys.stderr if err is None else err, progress_after) as progress:
+    with ProgressLine(sys.stderr if err is None else err, progress_after) as line:
+        progress = line if line.live else None
         if args.repo is not None:
             try:
                 evaluation = _review(scan_repo(args.repo, args.base, args.head, progress))

@@ -55,6 +55,12 @@ class ProgressLine:
         self._started = clock()
         self._width = 0  # of the longest text written: a shorter one must cover it
 
+    @property
+    def live(self) -> bool:
+        """Tell whether the line can be shown at all (its stream is a terminal): when not, the
+        scan need not report its progress, nor parse its files up front to count them."""
+        return self._live
+
     def __enter__(self) -> ProgressLine:
         return self
 

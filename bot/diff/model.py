@@ -55,7 +55,7 @@ class SkipKind(StrEnum):
     """Why a changed file was skipped; the value is how the check-run summary names the reason.
 
     The first kinds are skipped by code rules only (the secrets pack still reads all but binary
-    files); the last three (`reviewed` False) were not reviewed at all, so the review is partial.
+    files); the last three were not reviewed at all (`Change.left_out`), so the review is partial.
     """
 
     BINARY = "binary"
@@ -68,11 +68,6 @@ class SkipKind(StrEnum):
     OVER_LIMITS = "over the review's limits"
     NO_PATCH = "no patch from GitHub (too large)"
     UNPARSABLE = "diff not parsable"
-
-    @property
-    def reviewed(self) -> bool:
-        """Tell whether some rule still read the file (False: nothing read it)."""
-        return self not in (SkipKind.OVER_LIMITS, SkipKind.NO_PATCH, SkipKind.UNPARSABLE)
 
 
 @dataclass(frozen=True)

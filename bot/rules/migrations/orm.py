@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from bot.diff.model import ChangedFile, FileStatus, Line
 from bot.rules import paths
+from bot.rules.code import COMMENT_LINE
 from bot.rules.gate import Gated
 from bot.rules.model import Finding, Ref, Severity, Side, fingerprint
 from bot.snapshot.model import Snapshot
@@ -27,7 +28,6 @@ MAX_LABELS = 4
 
 _STRING = re.compile(r""""(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*'""")
 _COMMENT = re.compile(r"(?:#|//).*$")
-_NOT_CODE = re.compile(r"^\s*(?:(?:#|//).*)?$")  # a blank line, or one holding a comment only
 _TRAILING_COMMA = re.compile(r",(?=[)\]}])")
 
 # Given the files a change creates and a model file's group: is that group's change migrated
@@ -272,5 +272,5 @@ def _touched(diff: Sequence[Line], statements: dict[int, Statement]) -> dict[Lin
     return {
         line: statements[line.number]
         for line in diff
-        if line.number in statements and not _NOT_CODE.match(line.text)
+        if line.number in statements and line.text.strip() and not COMMENT_LINE.match(line.text)
     }
