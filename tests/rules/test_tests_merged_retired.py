@@ -398,3 +398,92 @@ async def test_another_value_compared_whole_does_not_replace_the_checks(tmp_path
     assert summary(findings) == [
         ("tests/removed-assertion", "tests/test_repos.py", line, Severity.WARNING)
     ]
+
+
+# --- A guard dropped from the module a test file is named after --------------------------------
+# Shaped like maybe-finance's ChatsController losing its `ai_enabled` guard: the user model, the
+# settings page and other controllers still read the flag, but this controller stops checking it.
+
+CHATS = """class ChatsController < ApplicationController
+  guard_feature unless: -> { Current.user.ai_enabled? }
+
+  def create
+    @chat = Current.user.chats.create!(chat_params)
+    redirect_to chat_path(@chat)
+  end
+end
+"""
+
+USERS = """class UsersController < ApplicationController
+  def update
+    Current.user.update!(ai_enabled: params[:ai_enabled])
+  end
+end
+"""
+
+CHATS_TEST = """require "test_helper"
+
+class ChatsControllerTest < ActionDispatch::IntegrationTest
+  test "cannot create a chat if AI is disabled" do
+    @user.update!(ai_enabled: false)
+    post chats_url, params: { chat: { content: "Hello" } }
+    assert_response :forbidden
+  end
+
+  test "creates a chat" do
+    post chats_url, params: { chat: { content: "Hello" } }
+    assert_redirected_to chat_url(Chat.last)
+  end
+end
+"""
+
+KEPT_CHATS_TEST = (
+    CHATS_TEST[: CHATS_TEST.index('  test "cannot')]
+    + CHATS_TEST[CHATS_TEST.index('  test "creates') :]
+)
+UNGUARDED = CHATS.replace("  guard_feature unless: -> { Current.user.ai_enabled? }\n\n", "")
+
+
+async def test_a_test_of_a_guard_its_own_controller_drops_goes_with_it(tmp_path: Path) -> None:
+    """The users controller still sets `ai_enabled`; the chats controller stops checking it."""
+    findings = await removals(
+        tmp_path,
+        {
+            "app/controllers/chats_controller.rb": CHATS,
+            "app/controllers/users_controller.rb": USERS,
+            "test/controllers/chats_controller_test.rb": CHATS_TEST,
+        },
+        {
+            "app/controllers/chats_controller.rb": UNGUARDED,
+            "app/controllers/users_controller.rb": USERS.replace("def update", "def update()"),
+            "test/controllers/chats_controller_test.rb": KEPT_CHATS_TEST,
+        },
+    )
+
+    line = line_of(CHATS_TEST, 'test "cannot create')
+    assert summary(findings) == [
+        ("tests/removed-test", "test/controllers/chats_controller_test.rb", line, Severity.NOTICE)
+    ]
+
+
+async def test_a_test_of_a_guard_moved_to_another_controller_is_lost(tmp_path: Path) -> None:
+    """The guard moves to the messages controller the change adds: it is still there to test."""
+    messages = CHATS.replace("Chats", "Messages").replace("chats", "messages")
+    messages = messages.replace("chat_path(@chat)", "message_path(@chat)")
+    findings = await removals(
+        tmp_path,
+        {
+            "app/controllers/chats_controller.rb": CHATS,
+            "test/controllers/chats_controller_test.rb": CHATS_TEST,
+        },
+        {
+            "app/controllers/chats_controller.rb": UNGUARDED,
+            "app/controllers/messages_controller.rb": messages,
+            "test/controllers/chats_controller_test.rb": KEPT_CHATS_TEST,
+        },
+    )
+
+    line = line_of(CHATS_TEST, 'test "cannot create')
+    assert summary(findings) == [
+        ("tests/removed-test", "test/controllers/chats_controller_test.rb", line, Severity.WARNING)
+    ]

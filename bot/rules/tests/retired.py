@@ -18,7 +18,10 @@ Names made of several words (`household_id`, `contentAddress`) belong to one fea
 that vanishes from all the changed production code retires the tests using it wherever they
 are, unless a new name holds all its words (`new_tag_path` to `new_mod_tag_path` is a rename);
 single words (`status`) must vanish from a module the test is tied to. A name still used in any
-changed production file has moved, not gone, and so has a definition made anywhere else.
+changed production file has moved, not gone, and so has a definition made anywhere else; but
+what the module a test file is named after stops using is gone from it (a guard dropped from
+`ChatsController` retires its test, however much other code still reads the flag), unless
+the change adds the name to other code.
 """
 
 from __future__ import annotations
@@ -106,6 +109,11 @@ class Retired:
     def _head(self) -> frozenset[str]:
         return frozenset().union(*(m.head for m in self.modules))
 
+    @cached_property
+    def _gained(self) -> frozenset[str]:
+        """Folded names some changed production file gains: what a module loses went there."""
+        return frozenset(fold(raw) for m in self.modules for raw in m.added)
+
     def linked(self, test_path: str, base: str | None, imports: Iterable[str]) -> list[Module]:
         """Return the changed production modules a test file is tied to."""
         imported = list(imports)
@@ -144,7 +152,7 @@ class Retired:
         unsaid = frozenset().union(*(m.unsaid for m in linked))
         if unsaid and any(f" {m} " in said for m in unsaid for said in _strings(text)):
             return True
-        lost_here = frozenset().union(*(m.lost for m in linked)) - self._head
+        lost_here = self._lost_from(linked, test_path)
         for raw in {match for match in TOKEN.findall(text) if match[0].isalpha()}:
             token = fold(raw)
             if len(token) < MIN_NAME or token in kept:
@@ -159,6 +167,23 @@ class Retired:
         return any(
             len(fold(d)) > MIN_NAME and words(d) <= named and words(d) - plain for d in definitions
         )
+
+    def _lost_from(self, linked: list[Module], test_path: str) -> frozenset[str]:
+        """Return the folded names the modules a test file is tied to lose for good.
+
+        A name gone from one module but still used in other changed code may have moved, or
+        be what the test checks there (an SQL function another model still runs). Not so for
+        the module the test file is named after: what it stops doing, its tests stop checking,
+        however much other code still uses the name (`ai_enabled` dropped from the guard of
+        `ChatsController`), unless the change adds the name elsewhere (moved there).
+        """
+        own = [m for m in linked if named_after(test_path, m.path)]
+        others = [m for m in linked if m not in own]
+        lost = frozenset().union(*(m.lost for m in others)) - self._head
+        if own:
+            heads = frozenset().union(*(m.head for m in linked))
+            lost |= frozenset().union(*(m.lost for m in own)) - heads - self._gained
+        return lost
 
     def with_names(self, names: Iterable[str]) -> Retired:
         """Return this retired code plus names the change declares gone for good."""
