@@ -141,10 +141,12 @@ async def test_tests_replaced_in_order_by_unrelated_tests_are_removed(tmp_path: 
         {"app/views/home/_search.html.erb": '<input id="q">\n', "test/search_test.rb": other},
     )
 
+    # Lost, though a notice: the change adds as many tests as it drops.
     line = line_of(SEARCH_TEST, 'test "submit button searches"')
     assert summary(findings) == [
-        ("tests/removed-test", "test/search_test.rb", line, Severity.WARNING)
+        ("tests/removed-test", "test/search_test.rb", line, Severity.NOTICE)
     ]
+    assert "no test of the change repeats" in findings[0].message
 
 
 # --- A test file replaced by a new one, its tests rewritten -------------------------------------
@@ -955,6 +957,97 @@ end
 """
     findings = await removals(tmp_path, *_warm_change(render_spec))
 
+    # Lost, though a notice: the change adds as many tests as it drops.
     line = line_of(WARM_SPEC, 'it "writes the front, recent')
     path = "spec/jobs/warm_cache_job_spec.rb"
-    assert summary(findings) == [("tests/removed-test", path, line, Severity.WARNING)]
+    assert summary(findings) == [("tests/removed-test", path, line, Severity.NOTICE)]
+    assert "no test of the change repeats" in findings[0].message
+
+
+# --- A suite rewritten for a redesigned feature: more tests than it had ---------------------------
+# Shaped like memos restoring collapsible tag trees: the test of the old flat rendering goes, and
+# the tests of the new disclosure behaviour share neither its name nor its body.
+
+TAG_TREE_TEST = """import { render, screen } from "@testing-library/react";
+import { TagTree } from "@/components/TagTree";
+
+describe("TagTree", () => {
+  it("shows every nested tag without disclosure icons", () => {
+    const { container } = render(<TagTree tags={["work/a", "work/b"]} flat />);
+    expect(container.querySelectorAll("li.nested")).toHaveLength(2);
+    expect(container.querySelector("svg.disclosure-icon")).toBeNull();
+  });
+});
+"""
+
+COLLAPSIBLE_TAG_TREE_TEST = """import { fireEvent, render, screen } from "@testing-library/react";
+import { TagTree } from "@/components/TagTree";
+
+describe("TagTree", () => {
+  it("starts collapsed and expands via the chevron", () => {
+    render(<TagTree tags={["work/a"]} />);
+    fireEvent.click(screen.getByRole("button", { name: "Expand work" }));
+    expect(screen.getByText("a")).toBeVisible();
+  });
+
+  it("filters on the full path when a nested tag is clicked", () => {
+    const onSelect = vi.fn();
+    render(<TagTree tags={["work/a"]} onSelect={onSelect} defaultOpen />);
+    fireEvent.click(screen.getByText("a"));
+    expect(onSelect).toHaveBeenCalledWith("work/a");
+  });
+});
+"""
+
+TAG_TREE = "export function TagTree({ tags }) {\n  return tags.map((t) => <li>{t}</li>);\n}\n"
+COLLAPSIBLE_TAG_TREE = TAG_TREE.replace("<li>{t}</li>", "<Disclosure tag={t} />")
+
+
+async def test_a_test_dropped_as_its_suite_grows_is_a_notice(tmp_path: Path) -> None:
+    """One test of the old rendering goes, two tests of the new one come: rewritten, not lost."""
+    findings = await removals(
+        tmp_path,
+        {"web/components/TagTree.tsx": TAG_TREE, "web/tests/tag-tree.test.tsx": TAG_TREE_TEST},
+        {
+            "web/components/TagTree.tsx": COLLAPSIBLE_TAG_TREE,
+            "web/tests/tag-tree.test.tsx": COLLAPSIBLE_TAG_TREE_TEST,
+        },
+    )
+
+    line = line_of(TAG_TREE_TEST, 'it("shows every nested tag')
+    assert summary(findings) == [
+        ("tests/removed-test", "web/tests/tag-tree.test.tsx", line, Severity.NOTICE)
+    ]
+    assert "adds 2 tests and removes 1" in findings[0].message
+
+
+async def test_tests_dropped_as_the_suite_shrinks_still_warn(tmp_path: Path) -> None:
+    """Two tests go and one unrelated test comes: the change's tests shrink, a warning."""
+    shrunk = SEARCH_TEST.replace(
+        '  test "submit button searches" do\n'
+        '    click_on class: "search__button"\n'
+        '    assert_text "rails"\n'
+        "  end\n\n",
+        "",
+    ).replace(
+        '  test "hovered item is highlighted" do\n'
+        '    first(".hints li").hover\n'
+        '    assert_selector ".hints .current", count: 1\n',
+        '  test "cookie banner stays dismissed" do\n'
+        '    click_on "Accept cookies"\n'
+        '    assert_no_selector ".cookie-banner"\n',
+    )
+
+    findings = await removals(
+        tmp_path,
+        {
+            "app/views/home/_search.html.erb": '<input id="query">\n',
+            "test/search_test.rb": SEARCH_TEST,
+        },
+        {"app/views/home/_search.html.erb": '<input id="q">\n', "test/search_test.rb": shrunk},
+    )
+
+    line = line_of(SEARCH_TEST, 'test "submit button searches"')
+    assert summary(findings) == [
+        ("tests/removed-test", "test/search_test.rb", line, Severity.WARNING)
+    ]

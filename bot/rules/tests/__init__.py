@@ -34,7 +34,7 @@ RULES = (
         "Test removed with no test of its name or body left in the change (renamed, moved, "
         "split, merged, rewritten in place or into a new file, or moved with its code to a new "
         "module's tests) while the code it tested stays and no kept test of an updated snapshot "
-        "covers it.",
+        "covers it; a notice when the change adds at least as many tests as it removes.",
         "Keep the test, or say in the pull request why the behaviour it checked is gone.",
         ANY_TEST,
     ),

@@ -31,7 +31,7 @@ from bot.rules.tests.readers import read
 from bot.rules.tests.retired import Module, Retired, named_after, retired
 from bot.rules.tests.similarity import Weights, folded, tokens
 from bot.rules.tests.suites import Assertion, Suite, Test, count, from_lines, normalise
-from bot.rules.tests.verdicts import Judged, deleted_file, removed_tests, weakened
+from bot.rules.tests.verdicts import Balance, Judged, deleted_file, removed_tests, weakened
 from bot.snapshot.model import FileChange, Snapshot, Source
 
 # An assertion that something is absent, on whitespace-free text (`assert_nil`, `toBeNull()`).
@@ -93,7 +93,7 @@ def check_removed_tests(snap: Snapshot) -> list[Finding]:
             finding = deleted_file(changed, judged, view.production)
             findings.extend([finding] if finding else [])
         else:
-            findings.extend(removed_tests(changed, judged, view.production))
+            findings.extend(removed_tests(changed, judged, view.production, view.balance))
     return findings
 
 
@@ -218,6 +218,17 @@ class _View:
             old = Counter(t.key for t in base.tests) if base else Counter[str]()
             found[side.path] = [t for t in head.tests if not _take(old, t.key)]
         return found
+
+    @cached_property
+    def balance(self) -> Balance:
+        """How many tests the change adds and removes, over every test file it touches."""
+        removed = sum(
+            len(self.gone(side))
+            for side in self.test_files
+            if side.changed.status is not FileStatus.ADDED
+            and is_test_file(side.changed.old_path or side.path)
+        )
+        return Balance(sum(len(tests) for tests in self._new.values()), removed)
 
     @cached_property
     def new_names(self) -> Counter[str]:

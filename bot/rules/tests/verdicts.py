@@ -61,7 +61,15 @@ def deleted_file(changed: ChangedFile, judged: list[Judged], production: bool) -
     )
 
 
-def removed_tests(changed: ChangedFile, judged: list[Judged], production: bool) -> list[Finding]:
+def removed_tests(
+    changed: ChangedFile, judged: list[Judged], production: bool, balance: Balance
+) -> list[Finding]:
+    """Report a file's removed tests: lost ones as one warning, retired ones as one notice.
+
+    Lost tests in a change whose tests grow in number are a notice: tests rewritten for a
+    redesigned feature keep neither names nor bodies, and a suite that grows is not being
+    deleted; the notice still names them, for a reviewer to check what they checked.
+    """
     findings = []
     # One comment per file: a change that drops twenty tests of a file is one thing to discuss.
     lost = [j.test for j in judged if j.fate == "lost"]
@@ -76,10 +84,18 @@ def removed_tests(changed: ChangedFile, judged: list[Judged], production: bool) 
             f"bodies back: {_why(production)} Keep them, or say in the pull request why they are "
             "obsolete."
         )
+    if lost and balance.grows:
+        message = (
+            f"This removes {_count(len(lost))} ({_names(lost)}) that no test of the change "
+            f"repeats by name or body, in a change that adds {_count(balance.added)} and removes "
+            f"{balance.removed}: most likely rewritten for new behaviour. Check that what "
+            f"{'it' if len(lost) == 1 else 'they'} checked is still checked."
+        )
     if lost:
         key = lost[0].key if len(lost) == 1 else "lost"
         # One test is not the suite: a warning at most (README, severity policy).
-        findings.append(_removal(changed.path, lost[0], Severity.WARNING, message, key))
+        severity = Severity.NOTICE if balance.grows else Severity.WARNING
+        findings.append(_removal(changed.path, lost[0], severity, message, key))
     gone = [j.test for j in judged if j.fate == "retired"]
     if gone:
         message = (
@@ -88,6 +104,23 @@ def removed_tests(changed: ChangedFile, judged: list[Judged], production: bool) 
         )
         findings.append(_removal(changed.path, gone[0], Severity.NOTICE, message, "retired"))
     return findings
+
+
+@dataclass(frozen=True)
+class Balance:
+    """How many tests a whole change adds (new keys in test files) and removes (keys gone)."""
+
+    added: int
+    removed: int
+
+    @property
+    def grows(self) -> bool:
+        """The change leaves at least as many tests as it found: rewritten, not deleted."""
+        return self.added >= self.removed
+
+
+def _count(number: int) -> str:
+    return f"{number} test" if number == 1 else f"{number} tests"
 
 
 def _removal(path: str, test: Test, severity: Severity, message: str, key: str) -> Finding:
