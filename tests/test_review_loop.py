@@ -405,6 +405,61 @@ async def test_a_review_reads_every_file_it_needs_in_one_graphql_request(
     ], made
 
 
+QUIET = {**BASE, "shop/config.py": CONFIG_BASE + "\nCURRENCY = os.environ.get('CURRENCY', 'EUR')\n"}
+
+
+async def test_a_quiet_review_makes_five_requests(
+    bot: TestClient[Any, Any], github: FakeGitHub, tmp_path: Path
+) -> None:
+    """Nothing to say on the conversation: the pull request's state, draft flag and head come
+    with the files' GraphQL request, and the run is completed without reading the PR again."""
+    data = open_pull(github, tmp_path / "repo", BASE, QUIET)
+    await deliver(bot, "pull_request", data)
+    assert await settle(bot) == {"done": 1}
+    head, base = data["pull_request"]["head"]["sha"], data["pull_request"]["base"]["sha"]
+    (run,) = runs_for(github, head)
+    assert run["conclusion"] == "success", run["output"]
+    made = [f"{c.method} {c.path}" for c in github.calls() if not c.path.startswith("/app")]
+    assert made == [
+        f"GET /repos/{REPO}/compare/{base}...{head}",
+        f"GET /repos/{REPO}/git/trees/{base}",
+        "POST /graphql",
+        f"POST /repos/{REPO}/check-runs",
+        f"PATCH /repos/{REPO}/check-runs/{run['id']}",
+    ], made
+    assert not github.reviews_of(REPO, 7)
+
+
+async def test_a_quiet_review_of_a_pull_request_closed_before_its_reads_publishes_nothing(
+    bot: TestClient[Any, Any], github: FakeGitHub, tmp_path: Path
+) -> None:
+    """Closed between the webhook and the review's reads: the reads say so, and the run is
+    closed as cancelled rather than judged."""
+    data = open_pull(github, tmp_path / "repo", BASE, QUIET)
+    github.repo(REPO).pulls[7].state = "closed"
+    await deliver(bot, "pull_request", data)
+    assert await settle(bot) == {"done": 1}
+    (run,) = runs_for(github, data["pull_request"]["head"]["sha"])
+    assert run["conclusion"] == "cancelled"
+    assert run["output"]["title"] == "Pull request closed"
+    assert not github.calls("GET", f"/repos/{REPO}/pulls/7")
+
+
+async def test_a_quiet_review_of_a_head_pushed_over_before_its_reads_is_superseded(
+    bot: TestClient[Any, Any], github: FakeGitHub, tmp_path: Path
+) -> None:
+    """A newer push the reads already see: the old head's run is cancelled as superseded."""
+    data = open_pull(github, tmp_path / "repo", BASE, QUIET)
+    old_head = data["pull_request"]["head"]["sha"]
+    newer = make_repo(tmp_path / "repo2", BASE, {**QUIET, "README.md": "# Shop\n"})
+    github.update_pull(REPO, 7, head_sha=newer.head, diff=newer.diff)
+    await deliver(bot, "pull_request", data)  # the delivery of the older push, late
+    assert await settle(bot) == {"done": 1}
+    (run,) = runs_for(github, old_head)
+    assert run["conclusion"] == "cancelled"
+    assert run["output"]["title"] == "Superseded by a newer push"
+
+
 async def test_a_file_not_in_utf8_makes_the_review_read_the_raw_diff(
     bot: TestClient[Any, Any], github: FakeGitHub, tmp_path: Path
 ) -> None:

@@ -128,9 +128,9 @@ class RepoAPI:
         """Read what a review needs before it runs, in one GraphQL request: files of this
         repository at revisions (`(sha, path)` each, within BLOBS_PER_QUERY), the first page of
         pull request `number`'s conversation (`conversation.SELECTION`; `read_conversation`
-        follows up when there is more), this app's latest check run named `check_name` on
-        `head_sha`, and the default branch's `paths` of the organisation's repository `org`
-        (`(repo, paths)`), which may not exist.
+        follows up when there is more) and its state (`PullState`), this app's latest check run
+        named `check_name` on `head_sha`, and the default branch's `paths` of the
+        organisation's repository `org` (`(repo, paths)`), which may not exist.
 
         Raises QueryRefused when any part but the organisation's fails.
         """
@@ -150,8 +150,8 @@ class RepoAPI:
         org_fields = _blob_fields("o", [("HEAD", path) for path in org[1]], variables)
         query = (
             f"query({_params(variables)}) {{ "
-            f"repository(owner: $owner, name: $name) {{ {fields} {RUN_FIELD} "
-            f"pullRequest(number: $number) {{ {conversation.SELECTION} }} }} "
+            f"repository(owner: $owner, name: $name) {{ url {fields} {RUN_FIELD} "
+            f"pullRequest(number: $number) {{ {PULL_FIELDS} {conversation.SELECTION} }} }} "
             f"org: repository(owner: $orgOwner, name: $orgName) {{ {org_fields} }} }} "
             f"{BLOB_FRAGMENT}"
         )
@@ -169,11 +169,18 @@ class RepoAPI:
             organisation = {
                 path: _whole_text(_blob(found.get(f"o{n}"))) for n, path in enumerate(org[1])
             }
+        pull = json_of(repository.get("pullRequest"))
         return ReviewRead(
             blobs=[_blob(repository.get(f"f{n}")) for n in range(len(wanted))],
-            conversation=conversation.parse(json_of(repository.get("pullRequest"))),
+            conversation=conversation.parse(pull),
             latest_run=_latest_run(repository.get("run")),
             organisation=organisation,
+            pull=PullState(
+                str(pull["state"]).lower(),
+                bool(pull["isDraft"]),
+                str(pull["headRefOid"]),
+                str(repository["url"]),
+            ),
             organisation_problem=problem,
         )
 
@@ -444,7 +451,32 @@ class ReviewRead:
     conversation: Conversation
     latest_run: dict[str, Any] | None
     organisation: dict[str, str | None] | None
+    pull: PullState
     organisation_problem: str | None = None
+
+
+@dataclass(frozen=True)
+class PullState:
+    """What a review checks of its pull request before publishing: `state` ("open", "closed" or
+    "merged"), `draft`, the current `head_sha`, and `repo_url`, the base repository's web
+    address (for links to lines). Read with the review's files (GraphQL) or, right before the
+    review writes to the conversation, with REST `GET /pulls/{n}`."""
+
+    state: str
+    draft: bool
+    head_sha: str
+    repo_url: str
+
+    @classmethod
+    def from_rest(cls, pull: dict[str, Any]) -> PullState:
+        """Read a REST pull request (`GET /pulls/{n}`)."""
+        state = "merged" if pull.get("merged") else str(pull.get("state"))
+        return cls(
+            state,
+            bool(pull.get("draft")),
+            str(pull["head"]["sha"]),
+            str(pull["base"]["repo"]["html_url"]),
+        )
 
 
 @dataclass(frozen=True)
@@ -552,6 +584,8 @@ class GitHubContents:
 BLOB_FRAGMENT = "fragment blob on Blob { byteSize isBinary isTruncated text }"
 # This app's newest run of a name on a commit: one check suite per app and commit, normally;
 # `LATEST` keeps the newest run of each name in a suite.
+# A pull request's state as `PullState` holds it (GraphQL's state is OPEN, CLOSED or MERGED).
+PULL_FIELDS = "state isDraft headRefOid"
 RUN_FIELD = (
     "run: object(expression: $head) { ... on Commit { "
     "checkSuites(first: 10, filterBy: {appId: $app}) { nodes { "

@@ -17,7 +17,7 @@ from typing import Any
 from gidgethub import BadRequest, HTTPException
 
 from bot.errors import PermanentError, TransientError
-from bot.github.api import NOT_FOUND, AppAPI, RepoAPI
+from bot.github.api import NOT_FOUND, AppAPI, PullState, RepoAPI
 from bot.github.auth import AppAuth
 from bot.github.client import GitHubClient, QueryRefused
 from bot.jobs.commands import Answers, command, recorded_ignores
@@ -172,15 +172,16 @@ async def review(
     Findings a `/readiness ignore` on the PR covers (recorded in `bot_login`'s comments, or
     `ignoring`, one just recorded) are left out of the review and counted in the summary. `metrics`
     counts the published findings and the semgrep run. `known` are the head and base the
-    webhook named: the PR is then not read before the review, only right before publishing
-    (where its state, draft flag and current head are checked).
+    webhook named: the PR is then not read before the review. Its state, draft flag and current
+    head come with the review's reads, and are read again right before the review writes to
+    the conversation (a review or resolved threads).
     """
     if known is None:
-        pull = await api.get_pull(number)
-        if pull.get("state") != "open":
-            log.info("pull request is %s; not reviewing", pull.get("state"))
+        opened = await api.get_pull(number)
+        if opened.get("state") != "open":
+            log.info("pull request is %s; not reviewing", opened.get("state"))
             return None
-        known = Heads(str(pull["head"]["sha"]), str(pull["base"]["sha"]))
+        known = Heads(str(opened["head"]["sha"]), str(opened["base"]["sha"]))
     head, base = known.head_sha, known.base_sha
     bind(pr=number, head_sha=head)
     for old in dict.fromkeys(h for h in earlier if h != head):
@@ -213,25 +214,27 @@ async def review(
             review_plan = plan(evaluation.findings, change, already, config.max_comments)
             complete = not evaluation.problems
             settled = threads.settled(conversation, found, bot_login, complete=complete)
-        # The last read, right before the first publishing write: a push during the review
-        # means this head's review must not reach the conversation.
-        pull = await api.get_pull(number)
-        current = str(pull["head"]["sha"])
-        if current != head:
-            log.info("head superseded by %s while reviewing; not publishing", current)
-            await api.update_check_run(check_run, checks.superseded(current))
+        pull = reading.pull
+        if review_plan is not None or settled.open:
+            # The last read, right before the first write to the conversation: a push during
+            # the review means this head's review must not reach it. A review that only
+            # completes its run needs no such read: the run belongs to this head whatever
+            # happened to the pull request since.
+            pull = PullState.from_rest(await api.get_pull(number))
+        if pull.head_sha != head:
+            log.info("head superseded by %s while reviewing; not publishing", pull.head_sha)
+            await api.update_check_run(check_run, checks.superseded(pull.head_sha))
             return None
-        if pull.get("state") != "open":
-            state = "merged" if pull.get("merged") else str(pull.get("state"))
-            log.info("pull request %s while reviewing; not publishing", state)
-            await api.update_check_run(check_run, checks.closed(state))
+        if pull.state != "open":
+            log.info("pull request %s while reviewing; not publishing", pull.state)
+            await api.update_check_run(check_run, checks.closed(pull.state))
             return None
-        evaluation = replace(evaluation, draft=bool(pull.get("draft")))
+        evaluation = replace(evaluation, draft=pull.draft)
         if review_plan is not None:
             await _post_review(api, number, review_plan, head)
         fixed = settled.fixed(await api.resolve_threads(list(settled.open)))
         sent = 0
-        links = Permalinks.of(pull, reading.merge_base, change)
+        links = Permalinks.of(pull.repo_url, head, reading.merge_base, change)
         for body in checks.completed(evaluation, links, fixed=fixed):
             await api.update_check_run(check_run, body, annotations_before=sent)
             sent += len(body["output"]["annotations"])

@@ -3,9 +3,9 @@
 A push review reads: the compare of base and head (the merge base and the changed files with
 their patches; the diff itself only when the compare cannot say all of it), the base tree's
 listing (the head's is derived from it and the change), then one GraphQL request for both
-sides of up to BLOBS_PER_QUERY files, the pull request's conversation (review markers,
-`/readiness ignore` replies), the app's latest check run on the head and the organisation's
-config. Files beyond that take one more GraphQL request per BLOBS_PER_QUERY.
+sides of up to BLOBS_PER_QUERY files, the pull request's state and conversation (review
+markers, `/readiness ignore` replies), the app's latest check run on the head and the
+organisation's config. Files beyond that take one more GraphQL request per BLOBS_PER_QUERY.
 """
 
 from __future__ import annotations
@@ -17,7 +17,14 @@ from typing import Any
 from bot.config import CONFIG_PATH, ORG_PATHS, ORG_REPO, Layer, extends
 from bot.diff.model import Change, ChangedFile, Skip, SkipKind
 from bot.diff.parse import from_files_api, parse
-from bot.github.api import BLOBS_PER_QUERY, Comparison, DiffTooLarge, GitHubContents, RepoAPI
+from bot.github.api import (
+    BLOBS_PER_QUERY,
+    Comparison,
+    DiffTooLarge,
+    GitHubContents,
+    PullState,
+    RepoAPI,
+)
 from bot.github.conversation import Conversation
 from bot.jobs.repo_config import organisation_of, unreadable
 from bot.report.checks import CHECK_NAME
@@ -45,6 +52,8 @@ class Reading:
     """Where the head branched off the base: the commit the diff's base side is read at."""
     conversation: Conversation
     """The pull request's review threads, reviews and comments (markers, ignores)."""
+    pull: PullState
+    """The pull request's state, draft flag, head and repository address as the reads found."""
 
 
 async def read_for_review(
@@ -78,7 +87,7 @@ async def read_for_review(
             org = unreadable(owner, found.organisation_problem)
         else:
             org = organisation_of(owner, found.organisation)
-    return Reading(snap, org, found.latest_run, comparison.merge_base, conversation)
+    return Reading(snap, org, found.latest_run, comparison.merge_base, conversation, found.pull)
 
 
 async def fetch_change(api: RepoAPI, number: int, comparison: Comparison) -> Change:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 from urllib.parse import quote
 
 from bot.diff.model import Change
@@ -29,12 +28,11 @@ class Permalinks:
     old_paths: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, pull: Mapping[str, Any], base_sha: str, change: Change) -> Permalinks:
-        """Read the links' parts from a pull request (REST `GET /pulls/{n}`) and its change."""
+    def of(cls, repo_url: str, head_sha: str, base_sha: str, change: Change) -> Permalinks:
+        """Link into the repository at `repo_url` (its web address) for the change reviewed
+        between `base_sha` and `head_sha`; a renamed file's removed lines link to its old path."""
         renamed = {f.path: f.old_path for f in change.files if f.old_path}
-        return cls(
-            str(pull["base"]["repo"]["html_url"]), str(pull["head"]["sha"]), base_sha, renamed
-        )
+        return cls(repo_url, head_sha, base_sha, renamed)
 
     def line(self, finding: Finding) -> str:
         """Return the URL of the finding's line in the commit it is on."""

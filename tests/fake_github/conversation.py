@@ -151,6 +151,9 @@ def pull_request(gh: GitHubState, repo: Repo) -> Resolver:
 
         return {
             "number": number,
+            "state": pull.state.upper(),  # the double merges nothing: OPEN or CLOSED
+            "isDraft": pull.draft,
+            "headRefOid": pull.head_sha,
             "reviewThreads": connection(
                 "reviewThreads", lambda: [_thread(t) for t in gh.threads(name, number)]
             ),

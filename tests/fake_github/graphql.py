@@ -79,6 +79,7 @@ async def answer(request: web.Request) -> web.Response:
             ) from None
         return {
             "nameWithOwner": repo.full_name,
+            "url": f"{payloads.WEB}/{repo.full_name}",
             "object": _objects(gh, repo),
             "pullRequest": pull_request(gh, repo),
         }

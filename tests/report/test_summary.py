@@ -34,14 +34,7 @@ async def review(root: Path, base: Files, head: Files) -> tuple[Evaluation, Perm
     """Review a real git change as `readiness scan --repo` does; link as the server would."""
     repo = make_repo(root, base, head)
     evaluation = await scan_repo(repo.path, repo.base, repo.head)
-    links = Permalinks.of(
-        {
-            "base": {"repo": {"html_url": "https://github.com/acme/shop"}},
-            "head": {"sha": repo.head},
-        },
-        repo.base,
-        repo.change,
-    )
+    links = Permalinks.of("https://github.com/acme/shop", repo.head, repo.base, repo.change)
     return evaluation, links
 
 
