@@ -24,7 +24,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from bot.diff.model import Change, Ref
 from bot.rules import semgrep
-from bot.rules.model import Finding, Pack, Severity
+from bot.rules.model import Deploys, Finding, Pack, Rule, Severity
 from bot.snapshot.model import Snapshot
 
 CONFIG_PATH = ".github/readiness.yml"
@@ -77,6 +77,11 @@ class RepoConfig(BaseModel):
     severity: dict[str, SeverityName] = {}
     """Pack or rule id -> the severity its findings get (`error`, `warning`, `notice`), or `off`
     (it does not run). A rule's entry wins over its pack's."""
+    deploys: Deploys = "stop"
+    """How new releases go out: `stop` (the old version stops before migrations run) or
+    `rolling` (old and new versions serve side by side while migrations run). Findings that
+    break only the old version during a rolling deploy are notices under `stop`, warnings under
+    `rolling`."""
     fail_on: Literal["error", "warning", "never"] = "error"
     """The lowest severity that makes the check run fail: `error`, `warning`, or `never` (the
     run is at worst neutral)."""
@@ -112,10 +117,15 @@ class RepoConfig(BaseModel):
         lists = (self.ignore, self.allow.get(finding.pack, ()), self.allow.get(finding.rule, ()))
         return not any(_spec(patterns).match_file(finding.path) for patterns in lists if patterns)
 
-    def severity_of(self, finding: Finding) -> Severity:
-        """Return the severity a finding is reported with: the config's override, if any."""
+    def severity_of(self, finding: Finding, rule: Rule | None) -> Severity:
+        """Return the severity a finding is reported with: the config's entry for its rule or
+        pack, if any; else its own, lowered to the highest its `rule` (None: a repository's
+        semgrep rule) reports under `deploys`."""
         chosen = self._severity(finding.rule)
-        return finding.severity if chosen in (None, "off") else Severity(chosen)
+        if chosen not in (None, "off"):
+            return Severity(chosen)
+        highest = rule.highest(self.deploys) if rule is not None else finding.severity
+        return max(finding.severity, highest, key=lambda severity: severity.rank)  # the lower
 
     def _severity(self, rule: str) -> SeverityName | None:
         return self.severity.get(rule) or self.severity.get(rule.partition("/")[0])

@@ -284,6 +284,26 @@ def test_a_diff_scanned_in_a_work_tree_follows_the_committed_settings(tmp_path: 
     assert "skipped" not in outside.stdout
 
 
+@pytest.mark.parametrize(
+    ("config", "severity"), [("", "notice"), ("deploys: rolling\n", "warning")]
+)
+def test_scan_reads_deploys_from_the_repository_s_config(
+    tmp_path: Path, config: str, severity: str
+) -> None:
+    """A dropped column is a notice unless the config says releases roll: `--fail-on warning`
+    passes the first and fails the second, as the server's check would."""
+    base = {"db/migrations/V1__create.sql": "CREATE TABLE accounts (id bigint, plan text);\n"}
+    if config:
+        base[".github/readiness.yml"] = config
+    drop = {"db/migrations/V2__drop_plan.sql": "ALTER TABLE accounts DROP COLUMN plan;\n"}
+    repo = make_repo(tmp_path / "repo", base, drop)
+    scan = ("scan", "--repo", str(repo.path), "--base", repo.base, "--fail-on", "warning")
+    done = readiness(*scan, "--format", "json")
+    found = [(f["rule"], f["severity"]) for f in json.loads(done.stdout)["findings"]]
+    assert found == [("migrations/drop-column", severity)]
+    assert done.returncode == (1 if severity == "warning" else 0), done.stderr
+
+
 @pytest.mark.parametrize("fmt", ["text", "json"])
 def test_a_reader_that_stops_early_is_not_an_error(fmt: str) -> None:
     """`readiness scan | head`: no traceback when the pipe closes; the exit code is the scan's."""

@@ -12,7 +12,7 @@ from aiohttp.test_utils import TestClient
 from bot.config import RepoConfig, parse
 from bot.rules.engine import evaluate
 from bot.rules.model import Finding, Severity
-from bot.rules.registry import PACKS
+from bot.rules.registry import PACKS, RULES
 from tests.conftest import REPO, deliver, open_pull, settle
 from tests.fake_github import FakeGitHub
 from tests.gitrepo import Repo, make_repo
@@ -33,6 +33,13 @@ def recent_orders(limit: int = 20) -> list[dict]:
 def finding(rule: str, path: str) -> Finding:
     pack = rule.split("/")[0]
     return Finding(rule, pack, path, 1, Severity.ERROR, "m", "f" * 20)
+
+
+def reported(rule: str, severity: Severity) -> Finding:
+    """A finding of `rule` as its check reported it, before the config applies."""
+    return Finding(
+        rule, rule.split("/")[0], "db/migrations/V2__change.sql", 1, severity, "m", "f" * 20
+    )
 
 
 def test_ignore_allow_and_disable_drop_findings() -> None:
@@ -61,6 +68,63 @@ def test_bad_config_is_reported_and_defaults_apply() -> None:
     assert parse("- just a list\n")[1] == (
         "`.github/readiness.yml` is invalid: the file must be a mapping of settings; defaults used"
     )
+
+
+def test_deploys_is_read_and_a_value_it_does_not_know_is_named() -> None:
+    """`deploys` takes `stop` (the default) or `rolling`; anything else is reported, not guessed."""
+    assert RepoConfig().deploys == "stop"
+    assert parse("deploys: rolling\n") == (RepoConfig(deploys="rolling"), None)
+    assert parse("deploys: blue-green\n") == (
+        RepoConfig(),
+        "`.github/readiness.yml` is invalid: deploys: Input should be 'stop' or 'rolling'; "
+        "defaults used",
+    )
+
+
+ROLLING_ONLY = ("migrations/drop-column", "migrations/rename")
+ANY_DEPLOY = ("migrations/drop-table", "migrations/index-not-concurrent")
+
+
+@pytest.mark.parametrize(
+    ("text", "rolling_only", "any_deploy"),
+    [
+        ("", "notice", "warning"),
+        ("deploys: rolling\n", "warning", "warning"),
+        # An explicit entry, the rule's or its pack's, wins over `deploys` either way.
+        (
+            "severity: {migrations/drop-column: warning, migrations/rename: warning}\n",
+            "warning",
+            "warning",
+        ),
+        ("deploys: rolling\nseverity: {migrations: notice}\n", "notice", "notice"),
+        ("severity: {migrations: error}\n", "error", "error"),
+    ],
+)
+def test_a_rule_harming_only_rolling_deploys_is_a_notice_unless_releases_roll(
+    text: str, rolling_only: str, any_deploy: str
+) -> None:
+    """A dropped or renamed column breaks only an old version serving beside the migrated
+    database; a dropped table or a write-blocking index hurts whatever the deploy style."""
+    config, problem = parse(text)
+    assert problem is None
+    severities = {
+        rule: config.severity_of(reported(rule, Severity.WARNING), RULES[rule]).value
+        for rule in (*ROLLING_ONLY, *ANY_DEPLOY)
+    }
+    assert severities == {
+        **dict.fromkeys(ROLLING_ONLY, rolling_only),
+        **dict.fromkeys(ANY_DEPLOY, any_deploy),
+    }
+
+
+def test_deploys_lowers_severities_and_never_raises_them() -> None:
+    """`rolling` lets a rule report up to its declared severity, not above what it found; a
+    repository's own semgrep rule (no registry entry) keeps its severity."""
+    rolling = RepoConfig(deploys="rolling")
+    notice = reported("migrations/drop-column", Severity.NOTICE)
+    assert rolling.severity_of(notice, RULES[notice.rule]) is Severity.NOTICE
+    own = reported("repo/no-drop", Severity.WARNING)
+    assert RepoConfig().severity_of(own, None) is Severity.WARNING
 
 
 async def test_config_on_the_base_branch_applies_and_the_head_cannot_silence_itself(

@@ -196,6 +196,19 @@ def test_lists_add_up_maps_merge_per_key_and_single_values_are_the_repository_s(
     assert merge(RepoConfig(), own) == own
 
 
+def test_deploys_is_the_repository_s_and_else_the_organisation_s() -> None:
+    """`deploys` is a single value: the repository's file sets it for itself, and a file that
+    leaves it out follows its organisation's."""
+    org = Layer("acme/.github/readiness.yml", "deploys: rolling\n")
+    own = resolve(Layer(".github/readiness.yml", "deploys: stop\n"), org)
+    assert own.config.deploys == "stop"
+    assert own.origin("deploys") == "`.github/readiness.yml`"
+    inherited = resolve(Layer(".github/readiness.yml", "fail_on: warning\n"), org)
+    assert inherited.config.deploys == "rolling"
+    assert inherited.origin("deploys") == "`acme/.github/readiness.yml`"
+    assert resolve(Layer(".github/readiness.yml", None), None).config.deploys == "stop"
+
+
 def test_resolve_says_where_each_setting_came_from() -> None:
     resolved = resolve(
         Layer(".github/readiness.yml", "max_comments: 3\nignore: [a/]\n"),
@@ -248,6 +261,45 @@ async def test_frontend_roots_the_defaults_miss(
     base = {".github/readiness.yml": "frontend: [/app/src/]\n"} if configured else {}
     found = await rules_of(bot, github, tmp_path / "repo", base, {"app/src/keys.js": BUNDLED})
     assert found == ({"secrets/client-exposed-secret"} if configured else {"secrets/stripe-key"})
+
+
+ACCOUNTS = (
+    "CREATE TABLE accounts (id bigserial PRIMARY KEY, plan text);\n"
+    "CREATE TABLE invites (id bigserial PRIMARY KEY);\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("config", "column", "verdict"),
+    [
+        (None, "notice", "1 warning, 1 notice — does not fail (fails on error)"),
+        ("deploys: rolling\n", "warning", "2 warnings — does not fail (fails on error)"),
+    ],
+)
+async def test_a_dropped_column_is_a_notice_unless_releases_roll(
+    bot: TestClient[Any, Any],
+    github: FakeGitHub,
+    tmp_path: Path,
+    config: str | None,
+    column: str,
+    verdict: str,
+) -> None:
+    """A column dropped breaks only the old version serving during a rolling deploy: a notice
+    by default, a warning with `deploys: rolling`; a table dropped is a warning either way."""
+    base = {"db/migrations/V1__create.sql": ACCOUNTS}
+    if config is not None:
+        base[".github/readiness.yml"] = config
+    head = {
+        "db/migrations/V2__drop_plan.sql": "ALTER TABLE accounts DROP COLUMN plan;\n",
+        "db/migrations/V3__drop_invites.sql": "DROP TABLE invites;\n",
+    }
+    data = open_pull(github, tmp_path / "repo", base, head)
+    await deliver(bot, "pull_request", data)
+    await settle(bot)
+    (run,) = github.check_runs
+    assert titles(run) == {"migrations/drop-column": column, "migrations/drop-table": "warning"}
+    assert run["output"]["summary"].startswith(f"**{verdict}**")
+    assert run["conclusion"] == "neutral"
 
 
 async def test_a_failing_graphql_answer_is_retried(

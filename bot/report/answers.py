@@ -11,7 +11,7 @@ import difflib
 import yaml
 
 from bot.config import CONFIG_PATH, Resolved
-from bot.rules import semgrep
+from bot.rules import docs, semgrep
 from bot.rules.engine import SUPPRESSIONS
 from bot.rules.ignores import Ignore
 from bot.rules.model import Rule, Severity
@@ -93,7 +93,7 @@ def explain(rule_id: str) -> str:
         return f"There is no rule `{rule_id}`{suggestion(rule_id)}."
     return "\n\n".join(
         [
-            f"### `{rule.id}` ({rule.severity.value})",
+            f"### `{rule.id}` ({docs.severity(rule)})",
             f"**What it catches:** {rule.description.rstrip('.')}.{_languages(rule)}",
             f"**Why it matters:** {_why(rule)}",
             f"**How to fix:** {rule.fix}",
@@ -145,6 +145,12 @@ def _languages(rule: Rule) -> str:
 
 
 def _why(rule: Rule) -> str:
+    if rule.rolling:
+        return (
+            f"It is a **{rule.highest('stop').value}**: it breaks only the old version while it "
+            "still serves during a rolling deploy, which the change cannot show; with "
+            f"`deploys: rolling` in `{CONFIG_PATH}` it is a **{rule.highest('rolling').value}**."
+        )
     if rule.severity is not Severity.ERROR:
         return _WHY[rule.severity]
     kind = next((k for k, ids in ERROR_KINDS.items() if rule.id in ids), "one the policy lists")

@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 from bot.rules import docs
 from bot.rules.engine import Evaluation
-from bot.rules.model import Finding, Rule, Severity
+from bot.rules.model import Deploys, Finding, Rule, Severity
 from bot.version import VERSION
 
 SCHEMA = (
@@ -62,7 +62,10 @@ def log(
                 "version": VERSION,
                 "semanticVersion": VERSION,
                 "informationUri": INFORMATION_URI,
-                "rules": [_descriptor(rule_id, rules.get(rule_id)) for rule_id in ids],
+                "rules": [
+                    _descriptor(rule_id, rules.get(rule_id), evaluation.config.deploys)
+                    for rule_id in ids
+                ],
             }
         },
         "invocations": [
@@ -80,7 +83,7 @@ def log(
     return {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
 
 
-def _descriptor(rule_id: str, rule: Rule | None) -> dict[str, Any]:
+def _descriptor(rule_id: str, rule: Rule | None, deploys: Deploys) -> dict[str, Any]:
     if rule is None:
         text = f"The repository's own semgrep rule `{rule_id.removeprefix('repo/')}`."
         return {
@@ -98,10 +101,10 @@ def _descriptor(rule_id: str, rule: Rule | None) -> dict[str, Any]:
         "fullDescription": {"text": rule.description},
         "help": {"text": docs.help_text(rule), "markdown": docs.help_markdown(rule)},
         "helpUri": docs.url(rule.id),
-        "defaultConfiguration": {"level": _LEVEL[rule.severity]},
+        "defaultConfiguration": {"level": _LEVEL[rule.highest(deploys)]},
         "properties": {
             "tags": ["readiness", rule.pack],
-            "problem.severity": _PROBLEM[rule.severity],
+            "problem.severity": _PROBLEM[rule.highest(deploys)],
         },
     }
 

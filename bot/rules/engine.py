@@ -85,7 +85,8 @@ async def evaluate(
 
     The config (the repository's, read from the base branch, over `organisation`'s file) turns
     packs and rules off, marks paths generated, drops findings on paths it ignores or allows and
-    sets severities; ids it names that do not exist are problems. Built-in checks still running
+    sets severities (its `severity` entries, and `deploys` for rules that harm only rolling
+    deploys); ids it names that do not exist are problems. Built-in checks still running
     after `limit` seconds are stopped and named in the problems; the findings of those that
     finished are kept. Findings the `baseline` lists (by default the baseline file on the base
     branch) are left out and counted. `metrics` records the semgrep run, if any; `progress`
@@ -109,7 +110,12 @@ async def evaluate(
     problems.extend(unfinished)
     # Built-in findings come redacted from the child; the repository's rules are redacted here.
     found = [*built_in, *map(runner.redacted, repository)]
-    findings = [replace(f, severity=config.severity_of(f)) for f in found if config.keeps(f)]
+    declared = {rule.id: rule for pack in packs for rule in pack.rules}
+    findings = [
+        replace(f, severity=config.severity_of(f, declared.get(f.rule)))
+        for f in found
+        if config.keeps(f)
+    ]
     unsuppressed = _unsuppressed(findings, snap)
     kept = _number_repeats(unsuppressed)
     kept.sort(key=lambda f: (f.path, f.line, f.severity.rank, f.rule))

@@ -17,6 +17,9 @@ if TYPE_CHECKING:
 __all__ = ["Ref"]
 
 Side = Literal["RIGHT", "LEFT"]
+# How a team's releases go out (the config's `deploys`): the old version stops before migrations
+# run, or it keeps serving beside the new one while they do.
+Deploys = Literal["stop", "rolling"]
 
 
 class Severity(StrEnum):
@@ -97,6 +100,9 @@ class Rule:
     so the severity policy in the registry holds for every finding. `languages` names the parsers
     (`bot.snapshot.trees.language`) of the files it reads; empty when it reads any text file.
     `why` says what goes wrong in production; `flagged` and `quiet` are the docs page's examples.
+    `rolling` marks a rule whose findings harm only an old version still serving while the
+    migrations run (a rolling deploy): they are notices unless the config says
+    `deploys: rolling`, as the bot cannot see how a team deploys.
     """
 
     id: str
@@ -107,10 +113,15 @@ class Rule:
     why: str = ""
     flagged: Example | None = None
     quiet: Example | None = None
+    rolling: bool = False
 
     @property
     def pack(self) -> str:
         return self.id.partition("/")[0]
+
+    def highest(self, deploys: Deploys) -> Severity:
+        """Return the highest severity the rule reports for a team that deploys this way."""
+        return Severity.NOTICE if self.rolling and deploys == "stop" else self.severity
 
 
 # A check is a pure function of the snapshot: no I/O, no sleeping, no logging of matched text.

@@ -23,7 +23,9 @@ EXTRAS: tuple[Extras, ...] = (
 )
 
 # The severity policy (README, "Severity"): `error` fails a team's build, so only findings that
-# are near-certain and whose harm is real may be errors. Everything heuristic is a warning at most.
+# are near-certain and whose harm is real may be errors. Everything heuristic is a warning at most,
+# and a rule that harms only rolling deploys (`Rule.rolling`) a notice unless the config says
+# `deploys: rolling`: the bot cannot see how a team deploys.
 ERROR_KINDS: dict[str, frozenset[str]] = {
     "a live credential of a known provider, or a committed credential file": frozenset(
         {f"secrets/{name}" for name in secrets.PROVIDERS}
@@ -70,5 +72,5 @@ def rule_table(linked: bool = False) -> str:
     lines = ["| Rule | Severity | What it catches |", "|---|---|---|"]
     for rule in sorted(RULES.values(), key=lambda r: r.id):
         name = f"[`{rule.id}`]({docs.page(rule.id)})" if linked else f"`{rule.id}`"
-        lines.append(f"| {name} | {rule.severity.value} | {rule.description} |")
+        lines.append(f"| {name} | {docs.severity(rule)} | {rule.description} |")
     return "\n".join(lines)

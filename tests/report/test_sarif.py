@@ -8,6 +8,7 @@ from typing import Any
 
 import jsonschema
 
+from bot.config import RepoConfig
 from bot.report import sarif
 from bot.rules.engine import Evaluation
 from bot.rules.model import Finding, Severity
@@ -15,6 +16,7 @@ from bot.rules.registry import RULES
 from tests.gitrepo import make_repo
 from tests.test_cli import DEMO, LIVE_KEY, readiness
 
+LEVEL = {"error": "error", "warning": "warning", "notice": "note"}
 SCHEMA = json.loads((Path(__file__).parent / "sarif" / "sarif-schema-2.1.0.json").read_text())
 
 
@@ -68,8 +70,15 @@ def test_a_finding_on_a_removed_line_is_a_notification_not_a_misplaced_alert() -
     assert note["message"]["text"].startswith("tests/test_orders.py:4 (removed line): ")
 
 
+def levels(log: dict[str, Any]) -> dict[str, str]:
+    """Rule id -> its default level, as the log's rule descriptors give it."""
+    rules = log["runs"][0]["tool"]["driver"]["rules"]
+    return {r["id"]: r["defaultConfiguration"]["level"] for r in rules}
+
+
 def test_every_rule_has_help_text_level_and_a_link_to_its_page() -> None:
-    """Code scanning shows a rule's help next to each alert: what, why, how to fix."""
+    """Code scanning shows a rule's help next to each alert: what, why, how to fix; its default
+    level is the severity the rule reports under the config's `deploys`."""
     log = valid(sarif.log(Evaluation((), ()), RULES))
     rules = log["runs"][0]["tool"]["driver"]["rules"]
     assert [r["id"] for r in rules] == sorted(RULES)
@@ -78,9 +87,13 @@ def test_every_rule_has_help_text_level_and_a_link_to_its_page() -> None:
         assert descriptor["shortDescription"]["text"] == rule.description
         assert f"Fix: {rule.fix}" in descriptor["help"]["text"]
         assert f"**Fix:** {rule.fix}" in descriptor["help"]["markdown"]
-        level = descriptor["defaultConfiguration"]["level"]
-        assert level == {"error": "error", "warning": "warning", "notice": "note"}[rule.severity]
+        assert levels(log)[rule.id] == LEVEL[rule.highest("stop")]
         assert descriptor["helpUri"].endswith(f"/docs/rules/{descriptor['id']}.md")
+    rolling = levels(
+        valid(sarif.log(Evaluation((), (), config=RepoConfig(deploys="rolling")), RULES))
+    )
+    assert levels(log)["migrations/drop-column"] == "note"
+    assert rolling["migrations/drop-column"] == rolling["migrations/drop-table"] == "warning"
 
 
 def test_a_repository_rule_and_a_partial_review_are_described() -> None:

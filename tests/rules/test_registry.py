@@ -42,3 +42,14 @@ def test_every_check_declares_the_rules_it_reports() -> None:
         assert all(pack.checks.values()), pack.id
         declared = [rule for rules in pack.checks.values() for rule in rules]
         assert sorted(declared) == sorted(pack.ids), pack.id
+
+
+def test_only_a_dropped_or_renamed_column_depends_on_how_the_team_deploys() -> None:
+    """They break only the old version serving during a rolling deploy; a dropped table loses
+    data, and locks, rewrites and NOT NULL hurt whatever the deploy style."""
+    rolling = {rule.id for rule in RULES.values() if rule.rolling}
+    assert rolling == {"migrations/drop-column", "migrations/rename"}
+    for rule_id in rolling:
+        assert RULES[rule_id].highest("stop") is Severity.NOTICE
+        assert RULES[rule_id].highest("rolling") is Severity.WARNING
+    assert RULES["migrations/drop-table"].highest("stop") is Severity.WARNING

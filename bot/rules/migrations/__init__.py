@@ -35,6 +35,10 @@ DANGEROUS_FIX = (
     "Split it into steps that old and new code both survive (expand, deploy, contract), or say in "
     "the pull request why the table is small or unused."
 )
+ROLLING_FIX = (
+    "Nothing, when the old version stops before migrations run. With rolling deploys, stop using "
+    "the column or name in one release and migrate in the next (expand, deploy, contract)."
+)
 
 
 def missing(rule: str, description: str) -> Rule:
@@ -43,6 +47,11 @@ def missing(rule: str, description: str) -> Rule:
 
 def dangerous(rule: str, description: str) -> Rule:
     return Rule(rule, Severity.WARNING, description, DANGEROUS_FIX)
+
+
+def deploy_dependent(rule: str, description: str) -> Rule:
+    """Declare a rule that breaks only the old version while it serves during a rolling deploy."""
+    return Rule(rule, Severity.WARNING, description, ROLLING_FIX, rolling=True)
 
 
 __all__ = [
@@ -98,8 +107,12 @@ PACK = Pack(
             "Databases that ran the old version never see the edit: add a new migration instead.",
         ),
         dangerous(sql.DROP_TABLE, "New migration drops a table the running code may still use."),
-        dangerous(sql.DROP_COLUMN, "New migration drops a column the running code may still use."),
-        dangerous(sql.RENAME, "New migration renames a table or column under the running code."),
+        deploy_dependent(
+            sql.DROP_COLUMN, "New migration drops a column the previous release may still use."
+        ),
+        deploy_dependent(
+            sql.RENAME, "New migration renames a table or column the previous release may use."
+        ),
         dangerous(
             sql.NOT_NULL,
             "New migration makes a column of an existing table NOT NULL without default.",

@@ -21,8 +21,10 @@ WHY: dict[str, str] = {
         "migration."
     ),
     "migrations/drop-column": (
-        "During a deploy the old code is still running and still selects the column: its "
-        "queries fail until every instance is replaced, and the data is gone for good."
+        "During a rolling deploy the old code still serves while the migration runs, and still "
+        "selects or inserts the column (Rails caches a table's columns, so even code that no "
+        "longer names it does): its queries fail until every instance is replaced. An upgrade "
+        "that stops the old version before migrating is not hurt."
     ),
     "migrations/drop-table": (
         "During a deploy the old code is still running: it queries the dropped table and "
@@ -53,8 +55,9 @@ WHY: dict[str, str] = {
         "it, they run against a schema production does not have."
     ),
     "migrations/rename": (
-        "The running code still uses the old name: between the migration and the end of the "
-        "deploy every query on it fails."
+        "During a rolling deploy the old code still serves while the migration runs, and still "
+        "uses the old name: every query on it fails until every instance is replaced. An "
+        "upgrade that stops the old version before migrating is not hurt."
     ),
     "migrations/sequelize-missing-migration": (
         "The model's new attributes are not in the database until a migration adds them: "

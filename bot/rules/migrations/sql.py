@@ -59,13 +59,17 @@ RISKS = {
         "using it in one release, then drop it in a later one."
     ),
     DROP_COLUMN: (
-        "drops a column that the code still running during the deploy may select or insert. "
-        "Stop using it first (Rails `ignored_columns`, Django `SeparateDatabaseAndState`), "
-        "then drop it in a later release."
+        "drops a column that the previous release may still select or insert: safe when the old "
+        "version stops before migrations run, but with rolling deploys ship the code that stops "
+        "using the column first (Rails `ignored_columns`, Django `SeparateDatabaseAndState`) and "
+        "drop it in a later release; `deploys: rolling` in `.github/readiness.yml` makes this a "
+        "warning."
     ),
     RENAME: (
-        "renames a table or column, so the code still running during the deploy fails on the "
-        "old name. Add the new one, write to both, backfill, switch reads, then drop the old one."
+        "renames a table or column that the previous release still uses by its old name: safe "
+        "when the old version stops before migrations run, but with rolling deploys add the new "
+        "one, write to both, backfill and switch reads first, then drop the old one in a later "
+        "release; `deploys: rolling` in `.github/readiness.yml` makes this a warning."
     ),
     NOT_NULL: (
         "makes a column of an existing table NOT NULL without a default: it fails on existing "
