@@ -19,6 +19,8 @@ from typing import Any
 import pytest
 
 from bot import logs
+from tests.conftest import SECRET
+from tests.payloads import payload, signed
 from tests.serving import serving
 from tests.test_cli_serve import ROOT, good_env
 from tests.test_redaction import secret
@@ -69,6 +71,30 @@ def test_the_server_writes_every_line_as_scrubbed_json(good_env: dict[str, str])
     assert rejected["delivery_id"].startswith("sk_live_") and rejected["event"] == "push"
     (answered,) = [e for e in entries if e["logger"] == "aiohttp.access" and e["status"] == 401]
     assert answered["path"] == "/webhook" and answered["delivery_id"] == rejected["delivery_id"]
+
+
+def test_a_delivery_is_one_access_line_saying_what_became_of_it(good_env: dict[str, str]) -> None:
+    """A signed delivery the server takes writes one line, its access line, with the event,
+    the outcome and the jobs queued; the same delivery again is a `duplicate`."""
+    data = payload("pull_request/opened")
+    del data["installation"]  # nothing to act on: taken, no job queued
+    body = json.dumps(data).encode()
+    headers = signed(body, SECRET, "pull_request", delivery="d-17")
+    with serving(good_env, ROOT) as served:
+        url = f"http://127.0.0.1:{served.port}/webhook"
+        answers = []
+        for _ in range(2):
+            request = urllib.request.Request(url, data=body, headers=headers)
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                answers.append(answer.status)
+        rest = served.stop()
+    assert answers == [202, 200]
+    entries = [json.loads(line) for line in ("".join(served.started) + rest).splitlines()]
+    about = [e for e in entries if e.get("delivery_id") == "d-17"]
+    assert [(e["logger"], e["status"], e["event"], e["outcome"], e["jobs"]) for e in about] == [
+        ("aiohttp.access", 202, "pull_request", "ignored", 0),
+        ("aiohttp.access", 200, "pull_request", "duplicate", 0),
+    ]
 
 
 @pytest.fixture

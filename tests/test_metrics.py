@@ -186,7 +186,7 @@ async def test_a_job_github_refuses_is_a_dead_letter(
 ) -> None:
     """GitHub answers 403 (no permission): the job fails for good at its first attempt."""
     data = open_pull(github, tmp_path / "repo", BASE, BASE)
-    github.fail("GET", f"/repos/{REPO}/pulls/7", 403, json={"message": "Resource not accessible"})
+    github.fail("GET", f"/repos/{REPO}/compare/*", 403, json={"message": "Resource not accessible"})
     await deliver(bot, "pull_request", data)
     assert await settle(bot) == {"failed": 1}
     samples = await scrape(bot)
@@ -204,7 +204,7 @@ async def test_a_job_github_refuses_is_a_dead_letter(
         samples,
         "readiness_github_requests_total",
         method="GET",
-        endpoint="/repos/{owner}/{repo}/pulls/{pull_number}",
+        endpoint="/repos/{owner}/{repo}/compare/{basehead}",
         status="403",
     )
     assert refused == 1

@@ -21,6 +21,7 @@ from gidgethub import ValidationFailure, sansio
 from gidgethub.routing import Router
 from pydantic import ValidationError
 
+from bot.access_log import DELIVERY
 from bot.events.payloads import Envelope, reason
 from bot.jobs.model import Job
 from bot.jobs.store import CALL_TIMEOUT_S, JobStore, StoreUnavailable
@@ -119,12 +120,13 @@ def make_view(
                 log.error("queue full (%d jobs); delivery refused", max_queued)
                 return _error(429, "the review queue is full; redeliver later", RETRY_AFTER_S)
             if not fresh:
-                log.info("duplicate delivery ignored")
+                request[DELIVERY] = {"event": event_name, "outcome": "duplicate", "jobs": 0}
                 return web.json_response({"status": "duplicate", "jobs": 0}, status=200)
             if jobs:
                 wake()
-            log.info("delivery accepted with %d job(s)", len(jobs))
-            return web.json_response(_ack(event, jobs), status=202)
+            ack = _ack(event, jobs)
+            request[DELIVERY] = {"event": event_name, "outcome": ack["status"], "jobs": len(jobs)}
+            return web.json_response(ack, status=202)
 
     async def refuse(delivery: str, event_name: str, why: str) -> web.Response:
         """Answer 400 and record the refusal, so that the redelivery sweep leaves it alone."""
