@@ -24,6 +24,7 @@ from bot.rules.model import Finding
 from bot.snapshot.model import Snapshot
 from tests.gitrepo import make_repo
 from tests.rules import declared
+from tests.rules.anchor import line_of
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 PACKS = {"data-layer": data_layer.PACK, "cliff": cliff.PACK}
@@ -53,9 +54,8 @@ class Case:
             side = item.get("side", "RIGHT")
             files = self.head if side == "RIGHT" else self.base
             text = files.get(item["path"]) or self.base.get(item["path"]) or ""
-            numbers = [n for n, t in enumerate(text.splitlines(), 1) if item["at"] in t]
-            assert len(numbers) == 1, (self.name, item, numbers)
-            keys.add((item["rule"], item["path"], numbers[0], side))
+            line = line_of(text, item["at"], self.name)
+            keys.add((item["rule"], item["path"], line, side))
         return keys
 
 

@@ -4,7 +4,8 @@ Each case of tests/corpus/<pack>/ becomes a real pair of git commits (base and h
 branch per case, all written by one `git fast-import`); the pack's checks run with the
 repository's contents, like `readiness scan --repo`. A look-alike case (no finding expected but
 notices) names in `quiet` the rules it imitates, chosen by reading it; those rules must stay
-below warning on it, so each rule's precision rests on cases written against it.
+below warning on it, so each rule's precision rests on cases written against it. An expected
+finding names its line (`at`, on `side`): one on another line is a miss and a false alarm.
 """
 
 from __future__ import annotations
@@ -20,10 +21,11 @@ import pytest
 import yaml
 
 from bot.rules import migrations, tests
-from bot.rules.model import Finding, Pack, Severity
+from bot.rules.model import Finding, Pack, Severity, finding
 from bot.snapshot.model import Snapshot
 from tests.gitrepo import Repo
 from tests.rules import declared
+from tests.rules.anchor import line_of
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 PACKS = {"tests": tests.PACK, "migrations": migrations.PACK}
@@ -33,8 +35,8 @@ FLOORS = {"tests": (0.99, 0.99), "migrations": (0.95, 0.95)}  # (precision, reca
 # kept as cases and listed here until the rule is fixed (then the entry must go).
 KNOWN_FALSE_ALARMS: set[tuple[str, str]] = set()  # look-alikes a rule still fires on
 
-# (case, rule, path, severity); severity is None when the case does not pin it.
-Label = tuple[str, str, str, str | None]
+# (case, rule, path, line, side, severity); severity is None when the case does not pin it.
+Label = tuple[str, str, str, int, str, str | None]
 
 
 @dataclass(frozen=True)
@@ -130,31 +132,64 @@ async def findings(repo: Repo, pack: Pack, bare: bool) -> list[Finding]:
     return declared.findings(pack, snap)
 
 
-def labels(name: str, case: dict[str, Any], found: list[Finding]) -> set[Label]:
-    """Label a case's findings; the severity counts only where the case pins it."""
-    expected = {(e["rule"], e["path"]): e.get("severity") for e in case.get("expect") or []}
-    return {
-        (name, f.rule, f.path, f.severity.value if expected.get((f.rule, f.path)) else None)
-        for f in found
-    }
+def expected(
+    name: str, case: dict[str, Any], base: Mapping[str, str], head: Mapping[str, str | None]
+) -> set[Label]:
+    """Resolve each expected finding's `at` to its line, in the head file or (LEFT) the base one."""
+    resolved: set[Label] = set()
+    for e in case.get("expect") or []:
+        side = e.get("side", "RIGHT")
+        text = base.get(e["path"]) if side == "LEFT" else head.get(e["path"], base.get(e["path"]))
+        assert text is not None, f"{name}: {e['path']} has no {side} side"
+        line = line_of(text, e["at"], name)
+        resolved.add((name, e["rule"], e["path"], line, side, e.get("severity")))
+    return resolved
+
+
+def labels(name: str, found: list[Finding], labelled: set[Label]) -> set[Label]:
+    """Label a case's findings; the severity counts only where the case pins it on that line."""
+    pinned = {label[1:5] for label in labelled if label[5] is not None}
+    found_labels: set[Label] = set()
+    for f in found:
+        severity = f.severity.value if (f.rule, f.path, f.line, f.side) in pinned else None
+        found_labels.add((name, f.rule, f.path, f.line, f.side, severity))
+    return found_labels
 
 
 async def score(root: Path, pack: Pack, bare: bool = False) -> Score:
     loaded = list(cases(pack.id))
-    expected = {
-        (name, e["rule"], e["path"], e.get("severity"))
-        for name, case in loaded
-        for e in case.get("expect") or []
-    }
-    repos = build(root, [files(pack.id, case) for _, case in loaded])
+    trees = [files(pack.id, case) for _, case in loaded]
+    wanted = [expected(*named, *tree) for named, tree in zip(loaded, trees, strict=True)]
+    repos = build(root, trees)
     results = await asyncio.gather(*(findings(repo, pack, bare) for repo in repos))
     found = {
         label
-        for (name, case), result in zip(loaded, results, strict=True)
-        for label in labels(name, case, result)
+        for (name, _), result, labelled in zip(loaded, results, wanted, strict=True)
+        for label in labels(name, result, labelled)
     }
     by_case = {name: result for (name, _), result in zip(loaded, results, strict=True)}
-    return Score(frozenset(expected), frozenset(found), by_case)
+    return Score(frozenset[Label]().union(*wanted), frozenset(found), by_case)
+
+
+def test_a_finding_on_another_line_is_a_miss_and_a_false_alarm() -> None:
+    """The right rule on the right file earns nothing on a line other than the one labelled."""
+    path, rule = "db/migrations/V2__change.sql", "migrations/drop-column"
+    head = {path: "ALTER TABLE accounts\n    ADD COLUMN tier text,\n    DROP COLUMN plan;\n"}
+    case = {"expect": [{"rule": rule, "path": path, "at": "DROP COLUMN plan"}]}
+    wanted = frozenset(expected("case", case, {}, head))
+
+    def scored(line: int) -> Score:
+        found = [finding(rule, path, line, Severity.ERROR, "drops a column", "DROP COLUMN plan")]
+        return Score(wanted, frozenset(labels("case", found, set(wanted))))
+
+    assert (scored(3).precision, scored(3).recall) == (1.0, 1.0)
+    assert (scored(1).true_positives, scored(1).precision, scored(1).recall) == (0, 0.0, 0.0)
+
+
+def test_an_at_on_several_lines_is_refused() -> None:
+    """A label must name one line: text found on two lines of the file is an error in the case."""
+    with pytest.raises(AssertionError, match="not on exactly one"):
+        line_of("DROP COLUMN a;\nDROP COLUMN b;\n", "DROP COLUMN", "case")
 
 
 @pytest.fixture(scope="module")
