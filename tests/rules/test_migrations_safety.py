@@ -97,6 +97,22 @@ async def test_shadow_table_swap_is_safe_and_a_plain_drop_is_not(tmp_path: Path)
     ]
 
 
+async def test_each_action_of_an_alter_table_is_reported_on_its_own_line(tmp_path: Path) -> None:
+    """The `DROP COLUMN` clause is where a reviewer comments, not the `ALTER TABLE` opening the
+    statement three lines up; the `NOT NULL` of another action is on its own line too."""
+    path = "db/migrations/V2__change.sql"
+    script = (
+        "ALTER TABLE accounts\n"
+        "    ADD COLUMN tier text,\n"
+        "    ALTER COLUMN email SET NOT NULL,\n"
+        "    DROP COLUMN plan;\n"
+    )
+    assert await hazards(tmp_path, {}, {path: script}) == [
+        (sql.DROP_COLUMN, path, line_of(script, "DROP COLUMN plan")),
+        (sql.NOT_NULL, path, line_of(script, "SET NOT NULL")),
+    ]
+
+
 async def test_table_created_earlier_in_the_change_is_empty(tmp_path: Path) -> None:
     """A table created by an earlier migration of the same change: drops and indexes are safe."""
     create = 'CREATE TABLE "board" ("board_id" UUID NOT NULL, "slug" VARCHAR(100));\n'

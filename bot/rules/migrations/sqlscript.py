@@ -116,7 +116,7 @@ def ops(text: str, dialect: str | None, at: int | None = None) -> list[Op]:
         if parsed is None or (isinstance(parsed, sqlglot.exp.Command) and not _rename(parsed)):
             found += _fallback(where, statement, first)
         else:
-            found += _ops(parsed, where, first, typed)
+            found += _ops(parsed, where, first, typed, shifted=at is None)
     return found
 
 
@@ -175,7 +175,11 @@ def _rename(parsed: sqlglot.exp.Command) -> list[tuple[str, str]]:
 Typed = dict[tuple[str | None, str], str]
 
 
-def _ops(parsed: sqlglot.exp.Expr, line: int, first: str, typed: Typed) -> Iterator[Op]:
+def _ops(
+    parsed: sqlglot.exp.Expr, line: int, first: str, typed: Typed, *, shifted: bool = False
+) -> Iterator[Op]:
+    """The ops of one statement starting at `line`; `shifted`: each action of an ALTER TABLE
+    spanning lines is placed on its own line (`DROP COLUMN plan`, not the `ALTER TABLE` line)."""
     if isinstance(parsed, sqlglot.exp.Command):
         for old, new in _rename(parsed):
             yield Op(RENAME, name(old), line, first, target=name(new))
@@ -188,7 +192,15 @@ def _ops(parsed: sqlglot.exp.Expr, line: int, first: str, typed: Typed) -> Itera
     elif isinstance(parsed, sqlglot.exp.Alter) and str(parsed.args.get("kind")).upper() == "TABLE":
         table = name(parsed.this.name) if parsed.this else None
         for action in parsed.args.get("actions") or []:
-            yield from _action(action, table, line, first, typed)
+            here = line + _row(action) - 1 if shifted else line
+            yield from _action(action, table, here, first, typed)
+
+
+def _row(node: sqlglot.exp.Expr) -> int:
+    """The 1-based row, within its statement, of a node's first name (sqlglot keeps each
+    identifier's position in its `meta`); 1 when it has none."""
+    rows = [i.meta["line"] for i in node.find_all(sqlglot.exp.Identifier) if "line" in i.meta]
+    return min(rows, default=1)
 
 
 def _create(parsed: sqlglot.exp.Create, line: int, first: str) -> Iterator[Op]:
