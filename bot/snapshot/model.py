@@ -49,6 +49,11 @@ class Source:
             return None
         return trees.parse_tree_sitter(str(self.language), self.text)
 
+    def nodes(self, kinds: frozenset[str]) -> list[tree_sitter.Node]:
+        """The tree-sitter tree's nodes of these kinds, in source order (none without a tree)."""
+        tree = self.tree
+        return [] if tree is None else trees.nodes_of(tree, str(self.language), kinds)
+
     def parse(self) -> bool:
         """Parse now rather than on first use (the tree is kept); tell whether one was made."""
         return (self.python if self.language == "python" else self.tree) is not None

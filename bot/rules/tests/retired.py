@@ -396,16 +396,8 @@ def _definitions(source: Source) -> frozenset[str]:
     tree = source.tree
     if tree is None:
         return _line_definitions(source.text or "")
-    found = set()
-    stack = [tree.root_node]
-    while stack:
-        node = stack.pop()
-        stack.extend(node.children)
-        if node.type in _TS_DEFINITIONS:
-            name = node.child_by_field_name("name")
-            if name is not None:
-                found.add(text_of(name))
-    return frozenset(found)
+    names = (node.child_by_field_name("name") for node in source.nodes(_TS_DEFINITIONS))
+    return frozenset(text_of(name) for name in names if name is not None)
 
 
 def _line_definitions(text: str) -> frozenset[str]:
