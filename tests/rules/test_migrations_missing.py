@@ -180,6 +180,22 @@ async def test_state_only_options_warn_and_database_changes_err(tmp_path: Path) 
     ]
 
 
+async def test_models_kept_in_a_package_belong_to_the_app_above_it(tmp_path: Path) -> None:
+    """`extras/models/models.py` is the `extras` app's (NetBox keeps its models so): its
+    migration sits in `extras/migrations/`, and the message names that app."""
+    base = {"extras/models/__init__.py": "from .models import *\n", "extras/models/models.py": SHOP}
+    schema = SHOP.replace("max_length=20,", "max_length=40,")
+    migration = "from django.db import migrations\n\n\nclass Migration(migrations.Migration):\n"
+    head = {"extras/models/models.py": schema, "extras/migrations/0002_status.py": migration}
+    assert await missing(tmp_path / "a", base, head) == []
+
+    repo = make_repo(tmp_path / "b", base=base, head={"extras/models/models.py": schema})
+    [finding] = [f for check in PACK.checks for f in check(await repo.snapshot())]
+    assert finding.rule == DJANGO and finding.severity.value == "error"
+    assert "no migration under `extras/migrations/`" in finding.message
+    assert "makemigrations extras`" in finding.message
+
+
 async def test_state_only_message_says_what_fails(tmp_path: Path) -> None:
     state = SHOP.replace("max_length=20,", 'max_length=20, help_text="Where it is",')
     repo = make_repo(tmp_path / "r", base=DJANGO_BASE, head={"shop/models.py": state})

@@ -141,14 +141,15 @@ def _type_aliases(snap: Snapshot) -> dict[str, str]:
 
 
 def _django_app(path: str) -> str | None:
-    """Return the Django app folder of a model module (`shop/models.py`, `shop/models/x.py`)."""
+    """Return the Django app folder of a model module: `shop/models.py`, `shop/models/x.py`,
+    and `shop/models/models.py` (a models package holding a `models` module) are all `shop`'s."""
     parts = paths.parts(path)
     if paths.suffix(path) != ".py" or not paths.is_production(path):
         return None
-    if parts[-1] == "models.py":
-        return "/".join(parts[:-1])
     folders = [i for i, part in enumerate(parts[:-1]) if part == "models"]
-    return "/".join(parts[: folders[-1]]) if folders else None
+    if folders:
+        return "/".join(parts[: folders[-1]])
+    return "/".join(parts[:-1]) if parts[-1] == "models.py" else None
 
 
 def _sqlalchemy_module(path: str) -> str | None:
