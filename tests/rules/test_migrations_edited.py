@@ -115,6 +115,20 @@ DJANGO_PATH = "hc/api/migrations/0104_fill_notification_code.py"
 RAILS_PATH = "db/migrate/20260818000003_remove_old_indexes.rb"
 RAILS_BLOCK_PATH = "db/migrate/20260814000000_add_reset_token.rb"
 MYSQL_PATH = "db/mysql/migrations/01_init/migration.sql"
+RAILS_ARRAY_PATH = "db/migrate/20190106184413_remove_code_from_promotions.rb"
+RAILS_ARRAY = """\
+class RemoveCodeFromPromotions < ActiveRecord::Migration[5.1]
+  class Promotion < ActiveRecord::Base
+    self.table_name = 'spree_promotions'
+    self.ignored_columns = %w(type)
+  end
+
+  def up
+    Promotion.where.not(code: [nil, '']).update_all(kind: %i(coded).first)
+    remove_column :spree_promotions, :code
+  end
+end
+"""
 
 BASE = {
     ALEMBIC_PATH: ALEMBIC,
@@ -122,6 +136,7 @@ BASE = {
     RAILS_PATH: RAILS,
     RAILS_BLOCK_PATH: RAILS_BLOCK,
     MYSQL_PATH: MYSQL_INIT,
+    RAILS_ARRAY_PATH: RAILS_ARRAY,
 }
 
 
@@ -209,6 +224,13 @@ LOOK_ALIKES = [
         ),
     ),
     (
+        "rails quote style and percent-literal delimiters (standardrb)",
+        RAILS_ARRAY_PATH,
+        RAILS_ARRAY.replace("'", '"')
+        .replace("%w(type)", "%w[type]")
+        .replace("%i(coded)", "%i[coded]"),
+    ),
+    (
         "mysql: the default engine spelled out, index made idempotent",
         MYSQL_PATH,
         MYSQL_INIT.replace(") DEFAULT CHARACTER", ") ENGINE=InnoDB DEFAULT CHARACTER").replace(
@@ -269,6 +291,10 @@ POSITIVES = [
         *changed(
             RAILS_BLOCK_PATH, "t.datetime :reset_token_expires_at", "t.date :reset_token_expires_at"
         ),
+    ),
+    (
+        "rails percent-literal array given another element",
+        *changed(RAILS_ARRAY_PATH, "%w(type)", "%w(type code)"),
     ),
     (
         "sql column length changed",

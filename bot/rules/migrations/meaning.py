@@ -217,6 +217,8 @@ def _tokens(node: tree_sitter.Node, language: str) -> list[str]:
         return [f"str:{text_of(node)[1:-1]}"]
     if node.type == "string" and language == "ruby":
         return [f"str:{''.join(text_of(c) for c in node.named_children)}"]
+    if node.type in {"string_array", "symbol_array"}:  # `%w(a b)` is `%w[a b]`: words only
+        return [node.type, *(t for c in node.named_children for t in _tokens(c, language))]
     if not node.children:
         text = text_of(node)
         parent = node.parent.type if node.parent is not None else ""
