@@ -11,7 +11,8 @@ Every error and warning is looked up in benchmarks/real_prs/labels.yml, written 
 the diff (never by product code): `TP`, `FP` or `debatable`, each with a one-line reason and the
 line it names (repo, commit, rule, path, side, line). It prints PRs scanned, PRs failed (an error
 finding), PRs failed without a TP, error+warning precision (debatable counted as FP, and left out),
-unlabelled findings, crashes and scan time per PR (median and max, wall, in process).
+unlabelled findings, crashes and scan time per PR (median and max, wall, in process). A run of
+every repository records its figures in benchmarks/results/real_prs.json and benchmarks/README.md.
 
     .venv/bin/python benchmarks/real_prs.py                   # all repositories
     .venv/bin/python benchmarks/real_prs.py --unlabelled out.yml  # findings still to label
@@ -36,6 +37,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from benchmarks.whole_process import benchmark_context, record  # noqa: E402
 
 DATA = ROOT / "benchmarks" / "real_prs"
 PR_SUBJECT = re.compile(r"\(#\d+\)\s*$|^Merge pull request #\d+")
@@ -91,8 +94,8 @@ def targets(mirrors: Path, entry: dict[str, Any]) -> tuple[Path, list[Target]]:
         entry["tip"],
     )
     picked: list[Target] = []
-    for record in log.splitlines():
-        sha, parents, author, subject = record.split("\0", 3)
+    for entry in log.splitlines():
+        sha, parents, author, subject = entry.split("\0", 3)
         if not parents or BOT_AUTHOR.search(author):
             continue
         if entry.get("pull_requests", True) and not PR_SUBJECT.search(subject):
@@ -240,6 +243,34 @@ def report(
         )
     for rule, counts in sorted(by_rule.items()):
         out(f"  {rule}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    if not args.only:  # a partial run is no figure of the benchmark
+        figures = {
+            "repositories": len({o.target.repo for o in outcomes}),
+            "prs_scanned": scanned,
+            "prs_failed": failed,
+            "prs_failed_without_tp": failed_without_tp,
+            "verdicts": dict(verdicts),
+            "precision_debatable_as_fp": round(strict, 3),
+            "precision_debatable_left_out": round(lenient, 3),
+            "crashes": crashes,
+            "scan_s_median": round(statistics.median(times), 3) if times else None,
+            "scan_s_max": round(max(times), 3) if times else None,
+            "by_rule": {rule: dict(counts) for rule, counts in sorted(by_rule.items())},
+        }
+        table = "\n".join([
+            "| PRs | failed | failed, no TP | TP | FP | debatable | precision (strict / lenient) |",
+            "|---:|---:|---:|---:|---:|---:|---|",
+            f"| {scanned} | {failed} | {failed_without_tp} | {tp} | {fp} | {debatable} "
+            f"| {strict:.2f} / {lenient:.2f} |",
+            "",
+            "| rule | TP | FP | debatable |",
+            "|---|---:|---:|---:|",
+            *(
+                f"| `{rule}` | {c['TP']} | {c['FP']} | {c['debatable']} |"
+                for rule, c in sorted(by_rule.items())
+            ),
+        ])  # fmt: skip
+        record("real_prs", {"context": benchmark_context(), **figures}, table)
     if args.unlabelled:
         args.unlabelled.write_text(yaml.safe_dump(unlabelled, sort_keys=False), encoding="utf-8")
     if args.findings:
