@@ -8,15 +8,15 @@ merged into another, checks moved into a Cypress command).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
 from bot.diff.parse import parse
-from bot.rules.model import Finding, Severity
+from bot.rules.model import Severity
 from bot.rules.tests import check_removed_tests
 from bot.rules.tests.removed import check_removed_assertions
 from bot.snapshot.model import Snapshot
-from tests.gitrepo import Files, make_repo
+from tests.gitrepo import make_repo
+from tests.rules.removals import line_of, removals, summary
 
 PAYMENTS = '''"""Charge, refund and cancel payments."""
 
@@ -93,24 +93,10 @@ TESTS = "tests/test_payments.py"
 STRICTER = PAYMENTS.replace("<= 0", "< 0")  # a production change elsewhere in the module
 
 
-def line_of(text: str, needle: str) -> int:
-    return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
-
-
 def without(text: str, start: str, lines: int) -> str:
     kept = text.splitlines(keepends=True)
     begin = line_of(text, start) - 1
     return "".join(kept[:begin] + kept[begin + lines :])
-
-
-def summary(findings: Sequence[Finding]) -> list[tuple[str, str, int, Severity]]:
-    return sorted((f.rule, f.path, f.line, f.severity) for f in findings)
-
-
-async def removals(tmp_path: Path, base: Files, head: Files) -> list[Finding]:
-    repo = make_repo(tmp_path / "r", base=base, head=head)
-    snap = await repo.snapshot()
-    return check_removed_tests(snap) + check_removed_assertions(snap)
 
 
 # --- Kind 1: tests removed with the code they test ----------------------------------------------

@@ -10,24 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.rules.model import Finding, Severity
-from bot.rules.tests import check_removed_tests
-from bot.rules.tests.removed import check_removed_assertions
-from tests.gitrepo import Files, make_repo
-
-
-def line_of(text: str, needle: str) -> int:
-    return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
-
-
-def summary(findings: list[Finding]) -> list[tuple[str, str, int, Severity]]:
-    return sorted((f.rule, f.path, f.line, f.severity) for f in findings)
-
-
-async def removals(tmp_path: Path, base: Files, head: Files) -> list[Finding]:
-    snap = await make_repo(tmp_path, base=base, head=head).snapshot()
-    return check_removed_tests(snap) + check_removed_assertions(snap)
-
+from bot.rules.model import Severity
+from tests.gitrepo import Files
+from tests.rules.removals import line_of, removals, summary
 
 # --- A class deleted with its test class --------------------------------------------------------
 

@@ -10,27 +10,11 @@ an updated snapshot, SQL checks whose query only archived migrations still spell
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
-from bot.rules.model import Finding, Severity
-from bot.rules.tests import check_removed_tests
-from bot.rules.tests.removed import check_removed_assertions
-from tests.gitrepo import Files, make_repo
-
-
-def line_of(text: str, needle: str) -> int:
-    return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
-
-
-def summary(findings: Sequence[Finding]) -> list[tuple[str, str, int, Severity]]:
-    return sorted((f.rule, f.path, f.line, f.severity) for f in findings)
-
-
-async def removals(tmp_path: Path, base: Files, head: Files) -> list[Finding]:
-    snap = await make_repo(tmp_path / "r", base=base, head=head).snapshot()
-    return check_removed_tests(snap) + check_removed_assertions(snap)
-
+from bot.rules.model import Severity
+from tests.gitrepo import Files
+from tests.rules.removals import line_of, removals, summary
 
 # --- A suite renamed test by test, in order ----------------------------------------------------
 
@@ -114,23 +98,32 @@ async def test_a_suite_renamed_test_by_test_in_order_is_not_removed(tmp_path: Pa
     assert findings == []
 
 
+# Two tests of the search box, and two tests of other things that may take their places.
+SUBMIT = (
+    '  test "submit button searches" do\n'
+    '    click_on class: "search__button"\n'
+    '    assert_text "rails"\n'
+)
+HOVER = (
+    '  test "hovered item is highlighted" do\n'
+    '    first(".hints li").hover\n'
+    '    assert_selector ".hints .current", count: 1\n'
+)
+FOOTER = (
+    '  test "footer links to the blog" do\n'
+    '    within("footer") { click_on "Blog" }\n'
+    "    assert_current_path blog_path\n"
+)
+COOKIE = (
+    '  test "cookie banner stays dismissed" do\n'
+    '    click_on "Accept cookies"\n'
+    '    assert_no_selector ".cookie-banner"\n'
+)
+
+
 async def test_tests_replaced_in_order_by_unrelated_tests_are_removed(tmp_path: Path) -> None:
     """Two tests replaced, in their places, by two tests of other things: still removed."""
-    other = SEARCH_TEST.replace(
-        '  test "submit button searches" do\n'
-        '    click_on class: "search__button"\n'
-        '    assert_text "rails"\n',
-        '  test "footer links to the blog" do\n'
-        '    within("footer") { click_on "Blog" }\n'
-        "    assert_current_path blog_path\n",
-    ).replace(
-        '  test "hovered item is highlighted" do\n'
-        '    first(".hints li").hover\n'
-        '    assert_selector ".hints .current", count: 1\n',
-        '  test "cookie banner stays dismissed" do\n'
-        '    click_on "Accept cookies"\n'
-        '    assert_no_selector ".cookie-banner"\n',
-    )
+    other = SEARCH_TEST.replace(SUBMIT, FOOTER).replace(HOVER, COOKIE)
 
     findings = await removals(
         tmp_path,
@@ -1023,20 +1016,7 @@ async def test_a_test_dropped_as_its_suite_grows_is_a_notice(tmp_path: Path) -> 
 
 async def test_tests_dropped_as_the_suite_shrinks_still_warn(tmp_path: Path) -> None:
     """Two tests go and one unrelated test comes: the change's tests shrink, a warning."""
-    shrunk = SEARCH_TEST.replace(
-        '  test "submit button searches" do\n'
-        '    click_on class: "search__button"\n'
-        '    assert_text "rails"\n'
-        "  end\n\n",
-        "",
-    ).replace(
-        '  test "hovered item is highlighted" do\n'
-        '    first(".hints li").hover\n'
-        '    assert_selector ".hints .current", count: 1\n',
-        '  test "cookie banner stays dismissed" do\n'
-        '    click_on "Accept cookies"\n'
-        '    assert_no_selector ".cookie-banner"\n',
-    )
+    shrunk = SEARCH_TEST.replace(SUBMIT + "  end\n\n", "").replace(HOVER, COOKIE)
 
     findings = await removals(
         tmp_path,
