@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from bot.rules import paths
 from bot.rules.model import Severity
 from bot.rules.registry import ERROR_KINDS, PACKS, RULES, policy_violations
 
@@ -53,3 +56,36 @@ def test_only_a_dropped_or_renamed_column_depends_on_how_the_team_deploys() -> N
         assert RULES[rule_id].highest("stop") is Severity.NOTICE
         assert RULES[rule_id].highest("rolling") is Severity.WARNING
     assert RULES["migrations/drop-table"].highest("stop") is Severity.WARNING
+
+
+def test_rules_declare_only_languages_a_file_can_have() -> None:
+    """A misspelt language (`yml`, `js`) would match no file: `paths.language` never names it."""
+    unknown = {rule.id: rule.languages - paths.LANGUAGES for rule in RULES.values()}
+    assert {rule: names for rule, names in unknown.items() if names} == {}
+
+
+@pytest.mark.parametrize(
+    ("path", "language"),
+    [
+        ("shop/models.py", "python"),
+        ("web/src/App.tsx", "tsx"),
+        ("web/src/db/entities/Order.mts", "typescript"),
+        ("api/src/main/java/shop/Orders.java", "java"),
+        ("db/structure.sql", "sql"),
+        ("prisma/schema/orders.prisma", "prisma"),
+        ("Makefile", "make"),
+        ("justfile", "just"),
+        (".coveragerc", "ini"),
+        ("setup.cfg", "ini"),
+        (".github/workflows/ci.yml", "yaml"),
+        ("web/src/components/Pay.vue", "vue"),
+        # Look-alikes: a name's stem, or a suffix after the one that names a language.
+        ("docs/Makefile.md", None),
+        ("db/structure.sql.orig", None),
+        ("build/justfile_helpers.sh", None),
+        ("README", None),
+    ],
+)
+def test_a_path_has_the_language_rules_declare(path: str, language: str | None) -> None:
+    """Rules name the languages they read as `paths.language` names a changed file's."""
+    assert paths.language(path) == language
