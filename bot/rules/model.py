@@ -97,8 +97,9 @@ class Rule:
     """A rule as users meet it: in the README table, `/readiness explain`, and each finding.
 
     `severity` is the highest severity the rule may report (the engine lowers anything above it),
-    so the severity policy in the registry holds for every finding. `languages` names the parsers
-    (`bot.snapshot.trees.language`) of the files it reads; empty when it reads any text file.
+    so the severity policy in the registry holds for every finding. `languages` names the
+    languages (`bot.rules.paths.language`) of the changed files it judges, so every finding is on
+    one of them; empty when it judges any text file (the registry's test lists each such rule).
     `why` says what goes wrong in production; `flagged` and `quiet` are the docs page's examples.
     `rolling` marks a rule whose findings harm only an old version still serving while the
     migrations run (a rolling deploy): they are notices unless the config says

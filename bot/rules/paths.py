@@ -8,6 +8,7 @@ from functools import lru_cache
 from pathlib import PurePosixPath
 
 from bot.diff.model import Line
+from bot.snapshot import trees
 
 # Rules ask about the same few paths once per line: each answer is kept (a path is a short str).
 PATHS_CACHED = 4096
@@ -32,6 +33,26 @@ MIGRATION_DIRS = frozenset({"migrations", "alembic", "migrate"})
 # Words of a folder name: `old_migrations`, `migrations-archive` hold migrations all the same.
 _FOLDER_WORDS = re.compile(r"[^_.-]+")
 DOC_SUFFIXES = frozenset({".md", ".mdx", ".rst", ".txt", ".ipynb"})
+# Languages rules declare (`Rule.languages`) that no parser of ours reads, by suffix and by file
+# name; a parsed file's language is its parser's name (`bot.snapshot.trees.language`).
+UNPARSED_SUFFIXES = {
+    ".java": "java",
+    **dict.fromkeys((".kt", ".kts"), "kotlin"),
+    ".sql": "sql",
+    ".prisma": "prisma",
+    ".json": "json",
+    ".toml": "toml",
+    **dict.fromkeys((".ini", ".cfg"), "ini"),
+    **dict.fromkeys((".html", ".htm"), "html"),
+    ".vue": "vue",
+    ".svelte": "svelte",
+    ".astro": "astro",
+}
+UNPARSED_NAMES = {"makefile": "make", "justfile": "just", ".coveragerc": "ini", ".nycrc": "json"}
+LANGUAGES = frozenset(
+    {"python", *trees.TREE_SITTER_SUFFIXES.values()}
+    | {*UNPARSED_SUFFIXES.values(), *UNPARSED_NAMES.values()}
+)
 
 _TEST_FILE = re.compile(
     r"""^(?:test_.*\.py|(?:.*_)?tests?\.py|conftest\.py
@@ -101,6 +122,13 @@ def is_migration_folder(name: str) -> bool:
 @lru_cache(maxsize=PATHS_CACHED)
 def suffix(path: str) -> str:
     return PurePosixPath(path).suffix.lower()
+
+
+@lru_cache(maxsize=PATHS_CACHED)
+def language(path: str) -> str | None:
+    """Name a file's language as rules declare theirs (`Rule.languages`); None for any other."""
+    name = PurePosixPath(path).name.lower()
+    return trees.language(path) or UNPARSED_SUFFIXES.get(suffix(path)) or UNPARSED_NAMES.get(name)
 
 
 def from_diff(lines: Sequence[Line]) -> list[str]:

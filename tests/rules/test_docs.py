@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from bot.redaction import scrub
-from bot.rules import docs
+from bot.rules import docs, paths
 from bot.rules.engine import Evaluation, evaluate
 from bot.rules.model import Example
 from bot.rules.registry import PACKS, RULES
@@ -93,6 +93,19 @@ def test_each_look_alike_is_not_flagged_by_the_rule_it_imitates(
         if kind == "quiet" and rule in {f.rule for f in evaluation.findings}
     ]
     assert fired == []
+
+
+def test_every_example_finding_is_on_a_file_of_its_rules_languages(
+    reviewed: dict[tuple[str, str], Evaluation],
+) -> None:
+    """A page says which languages its rule reads: no example may show it judging another."""
+    elsewhere = {
+        (f.rule, f.path)
+        for evaluation in reviewed.values()
+        for f in evaluation.findings
+        if RULES[f.rule].languages and paths.language(f.path) not in RULES[f.rule].languages
+    }
+    assert elsewhere == set()
 
 
 def test_the_committed_pages_are_what_the_generator_writes() -> None:

@@ -2,8 +2,40 @@
 
 from __future__ import annotations
 
+import pytest
+
+from bot.rules import migrations, paths, secrets
 from bot.rules.model import Severity
 from bot.rules.registry import ERROR_KINDS, PACKS, RULES, policy_violations
+
+_CREDENTIAL = "a credential can be pasted into any text file: code, config, `.env`, docs"
+_MIGRATION = (
+    "a migration is judged in whatever language it is written (Laravel's PHP, Ecto's Elixir, "
+    "goose's Go in a folder the config names), by its lines where no parser knows it"
+)
+# The rules that judge a changed file whatever its language, each with the reason; every other
+# rule declares the languages it reads.
+ANY_FILE = {
+    **{
+        f"secrets/{name}": _CREDENTIAL
+        for name in (*secrets.PROVIDERS, *secrets.HEURISTIC)
+        if name not in secrets.ONE_LANGUAGE
+    },
+    "secrets/removed-secret": _CREDENTIAL,
+    "secrets/client-exposed-secret": (
+        "a credential reaches the browser from any file the bundler inlines (`NEXT_PUBLIC_` in "
+        "a `.env`) or that sits under a frontend root"
+    ),
+    "secrets/committed-secret-file": "a credential file is known by its name (`.env`, `id_rsa`)",
+    **dict.fromkeys(
+        (
+            *(migrations.sql.DROP_TABLE, migrations.sql.DROP_COLUMN, migrations.sql.RENAME),
+            *(migrations.sql.NOT_NULL, migrations.sql.INDEX, migrations.sql.TYPE_CHANGE),
+            migrations.EDITED,
+        ),
+        _MIGRATION,
+    ),
+}
 
 
 def test_only_near_certain_harmful_rules_may_fail_a_build() -> None:
@@ -53,3 +85,43 @@ def test_only_a_dropped_or_renamed_column_depends_on_how_the_team_deploys() -> N
         assert RULES[rule_id].highest("stop") is Severity.NOTICE
         assert RULES[rule_id].highest("rolling") is Severity.WARNING
     assert RULES["migrations/drop-table"].highest("stop") is Severity.WARNING
+
+
+def test_a_rule_that_reads_some_languages_declares_them() -> None:
+    """Its docs and `/readiness explain` say which files it reads; a rule that declares none
+    judges any text file, and must be listed with the reason why."""
+    undeclared = {rule.id for rule in RULES.values() if not rule.languages}
+    assert undeclared == set(ANY_FILE)
+
+
+def test_rules_declare_only_languages_a_file_can_have() -> None:
+    """A misspelt language (`yml`, `js`) would match no file: `paths.language` never names it."""
+    unknown = {rule.id: rule.languages - paths.LANGUAGES for rule in RULES.values()}
+    assert {rule: names for rule, names in unknown.items() if names} == {}
+
+
+@pytest.mark.parametrize(
+    ("path", "language"),
+    [
+        ("shop/models.py", "python"),
+        ("web/src/App.tsx", "tsx"),
+        ("web/src/db/entities/Order.mts", "typescript"),
+        ("api/src/main/java/shop/Orders.java", "java"),
+        ("db/structure.sql", "sql"),
+        ("prisma/schema/orders.prisma", "prisma"),
+        ("Makefile", "make"),
+        ("justfile", "just"),
+        (".coveragerc", "ini"),
+        ("setup.cfg", "ini"),
+        (".github/workflows/ci.yml", "yaml"),
+        ("web/src/components/Pay.vue", "vue"),
+        # Look-alikes: a name's stem, or a suffix after the one that names a language.
+        ("docs/Makefile.md", None),
+        ("db/structure.sql.orig", None),
+        ("build/justfile_helpers.sh", None),
+        ("README", None),
+    ],
+)
+def test_a_path_has_the_language_rules_declare(path: str, language: str | None) -> None:
+    """Rules name the languages they read as `paths.language` names a changed file's."""
+    assert paths.language(path) == language

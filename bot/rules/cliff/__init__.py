@@ -52,6 +52,7 @@ __all__ = [
 
 PYTHON = frozenset({"python"})
 SCRIPTS = frozenset({"javascript", "typescript", "tsx"})
+CODE = PYTHON | SCRIPTS  # `bot.rules.code.CODE_SUFFIXES`
 
 PACK = Pack(
     id="cliff",
@@ -69,12 +70,14 @@ PACK = Pack(
             Severity.WARNING,
             "Auth decorator, dependency or middleware removed from a route that stays.",
             "Keep the route protected, or say in the pull request why it is now public.",
+            CODE | {"ruby", "java", "kotlin"},
         ),
         Rule(
             AUTH_BYPASSED,
             Severity.WARNING,
             "AllowAny, permit_all or a skipped authentication filter added.",
             "Limit the exception to the routes that must be public.",
+            CODE | {"ruby", "java", "kotlin"},
         ),
         Rule(
             SWALLOWED,
@@ -83,6 +86,7 @@ PACK = Pack(
             "empty result (a browser page's analytics beacon may drop its failure, and an empty "
             "handler whose comment gives its reason was decided on).",
             "Let the error propagate, or log it and return an error the caller can see.",
+            CODE,
         ),
         Rule(
             BARE_EXCEPT,
@@ -96,12 +100,14 @@ PACK = Pack(
             Severity.WARNING,
             "A health-check route removed with no route left for its path.",
             "Keep the health check: load balancers and orchestrators probe it.",
+            CODE | {"ruby", "go"},
         ),
         Rule(
             LOGGING_REMOVED,
             Severity.WARNING,
             "Logging or metrics removed from an error handler that stays.",
             "Keep the log line or metric so failures stay visible.",
+            CODE,
         ),
         Rule(
             TLS_OFF,

@@ -27,6 +27,10 @@ from bot.rules.migrations.rails import (
 )
 from bot.rules.model import Pack, Rule, Severity, documented
 
+PYTHON = frozenset({"python"})
+SCRIPTS = frozenset({"javascript", "typescript", "tsx"})
+# A Rails app's migrations, and its schema dump: db/schema.rb or db/structure.sql.
+RAILS = frozenset({"ruby", "sql"})
 MISSING_FIX = (
     "Generate the migration with the framework's own command (makemigrations, alembic revision "
     "--autogenerate, rails generate migration, prisma migrate dev, …) and commit it."
@@ -41,10 +45,13 @@ ROLLING_FIX = (
 )
 
 
-def missing(rule: str, description: str) -> Rule:
-    return Rule(rule, Severity.ERROR, description, MISSING_FIX)
+def missing(rule: str, description: str, languages: frozenset[str]) -> Rule:
+    return Rule(rule, Severity.ERROR, description, MISSING_FIX, languages)
 
 
+# The rules on new and edited migrations declare no languages: a migration is judged in whatever
+# language it is written (Laravel's PHP, Ecto's Elixir, goose's Go in a folder the config names),
+# by its lines where no parser of ours knows it.
 def dangerous(rule: str, description: str) -> Rule:
     return Rule(rule, Severity.WARNING, description, DANGEROUS_FIX)
 
@@ -86,19 +93,32 @@ PACK = Pack(
         ),
     },
     rules=(
-        missing(DJANGO, "Django model fields or table options change without a migration."),
-        missing(SQLALCHEMY, "SQLAlchemy columns or tables change without a new Alembic revision."),
+        missing(DJANGO, "Django model fields or table options change without a migration.", PYTHON),
         missing(
-            SCHEMA_WITHOUT_MIGRATION, "Rails schema.rb or structure.sql edited with no migration."
+            SQLALCHEMY,
+            "SQLAlchemy columns or tables change without a new Alembic revision.",
+            PYTHON,
         ),
-        missing(PRISMA, "Prisma model or enum changes without a new migrations/*/migration.sql."),
-        missing(TYPEORM, "TypeORM entity columns or tables change without a new migration."),
-        missing(SEQUELIZE, "Sequelize model attributes change without a new migration."),
+        missing(
+            SCHEMA_WITHOUT_MIGRATION,
+            "Rails schema.rb or structure.sql edited with no migration.",
+            RAILS,
+        ),
+        missing(
+            PRISMA,
+            "Prisma model or enum changes without a new migrations/*/migration.sql.",
+            frozenset({"prisma"}),
+        ),
+        missing(
+            TYPEORM, "TypeORM entity columns or tables change without a new migration.", SCRIPTS
+        ),
+        missing(SEQUELIZE, "Sequelize model attributes change without a new migration.", SCRIPTS),
         Rule(
             MIGRATION_WITHOUT_SCHEMA,
             Severity.WARNING,
             "Rails migration added without updating the schema dump.",
             "Run the migration and commit the regenerated db/schema.rb or structure.sql.",
+            RAILS,
         ),
         Rule(
             EDITED,

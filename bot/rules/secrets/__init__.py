@@ -58,10 +58,15 @@ HEURISTIC = {
         "fallback of such an environment variable"
     ),
 }
+# Detections made in one language only (`scan`: a Django settings module is Python); every other
+# reads any text file.
+ONE_LANGUAGE = {"django-secret-key": frozenset({"python"})}
 RULES = (
     *(Rule(f"{PACK_ID}/{name}", Severity.ERROR, text, ROTATE) for name, text in PROVIDERS.items()),
     *(
-        Rule(f"{PACK_ID}/{name}", Severity.WARNING, text, ROTATE)
+        Rule(
+            f"{PACK_ID}/{name}", Severity.WARNING, text, ROTATE, ONE_LANGUAGE.get(name, frozenset())
+        )
         for name, text in HEURISTIC.items()
     ),
     Rule(
@@ -75,7 +80,8 @@ RULES = (
         Severity.WARNING,
         "Server-only secret environment variable read in browser code",
         "Read the variable in a server route or function and send the browser only the result.",
-        frozenset({"javascript", "typescript", "tsx"}),
+        # Browser code (`client.is_client`): scripts, components and pages.
+        frozenset({"javascript", "typescript", "tsx", "vue", "svelte", "astro", "html"}),
     ),
     Rule(
         f"{PACK_ID}/committed-secret-file",
