@@ -64,6 +64,14 @@ _FIXTURE_FILE = re.compile(
     r"\.(?:fixtures?|mocks?)(?:\.\w+)?$|^mocks?[\w.-]*\.json$", re.IGNORECASE
 )
 _SEED_PART = re.compile(r"(?:^|[_.-])seed(?:s|ers?|ing|_data)?(?:[_.-]|$)", re.IGNORECASE)
+# A word of a file or folder name that says it sets up a test or CI run, not a deployment:
+# `settings/testing.py`, `ci_settings.py`, `smoketest_configuration.py`, `SmokeTestSettings`.
+_TEST_RUN_WORD = re.compile(
+    r"tests?|testing|ci|e2e|test(?:settings|conf|config|configuration)"
+    r"|(?:smoke|load|stress|soak|perf|unit|integration|functional|acceptance|system|e2e|ci)tests?"
+)
+_NAME_PIECE = re.compile(r"[A-Za-z0-9]+")
+_CAMEL_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 
 
 @lru_cache(maxsize=PATHS_CACHED)
@@ -84,6 +92,19 @@ def is_fixture(path: str) -> bool:
     """Tell whether a path holds fixture or mock data rather than code that serves it."""
     *folders, name = parts(path) or ("",)
     return bool(_FIXTURE_FILE.search(name)) or any(part.lower() in FIXTURE_DIRS for part in folders)
+
+
+def name_words(name: str) -> set[str]:
+    """Return the lower-cased words of a name, split at separators and at camel-case humps
+    (`SmokeTest_settings` → smoketest, smoke, test, settings)."""
+    pieces = _NAME_PIECE.findall(name)
+    return {w.lower() for piece in pieces for w in (piece, *_CAMEL_WORD.findall(piece))}
+
+
+def names_test_run(name: str) -> bool:
+    """Tell whether a path or class name says it sets up a test or CI run (`ci_settings.py`,
+    `settings/testing.py`, `scripts/smoketest_configuration.py`, `E2ETestConfig`)."""
+    return any(_TEST_RUN_WORD.fullmatch(word) for word in name_words(name))
 
 
 def is_test_module(names: Sequence[str]) -> bool:

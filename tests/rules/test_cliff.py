@@ -202,6 +202,39 @@ async def test_guards_in_tests_and_dev_settings_are_left_alone(tmp_path: Path) -
     assert run_pack(await repo.snapshot()) == []
 
 
+async def test_settings_for_a_test_or_ci_run_are_not_production_settings(tmp_path: Path) -> None:
+    """Settings whose file, folder or class name says test, testing, CI, e2e or a kind of test
+    (`smoketest`, `LoadTest`) configure a throwaway run; production settings, plain
+    `settings.py` and names that merely contain the letters (`contest`, `latest`) still warn."""
+    relaxed = "DEBUG = True\nALLOWED_HOSTS = ['*']\n"
+    quiet = {
+        "scripts/smoketest_configuration.py": relaxed,
+        "netbox/netbox/configuration_testing.py": relaxed,
+        "shop/settings/testing.py": relaxed,
+        "shop/ci_settings.py": relaxed,
+        "deploy/loadtest/settings.py": relaxed,
+        "shop/settings/classes.py": (
+            "class SmokeTestSettings:\n    DEBUG = True\n\n\n"
+            "class CISettings:\n    ALLOWED_HOSTS = ['*']\n"
+        ),
+    }
+    loud = {
+        "shop/settings/production.py": relaxed,
+        "shop/settings.py": relaxed,
+        "contest/settings.py": relaxed,
+        "shop/settings/latest.py": relaxed,
+        "shop/settings/deployed.py": "class ProductionSettings:\n    ALLOWED_HOSTS = ['*']\n",
+    }
+    repo = make_repo(tmp_path / "r", {"shop/__init__.py": ""}, {**quiet, **loud})
+    found = {(f.rule, f.path, f.line) for f in run_pack(await repo.snapshot())}
+    relaxed_paths = [path for path, text in loud.items() if text == relaxed]
+    assert found == {
+        *((DEBUG_ON, path, 1) for path in relaxed_paths),
+        *((ANY_HOST, path, 2) for path in relaxed_paths),
+        (ANY_HOST, "shop/settings/deployed.py", 2),
+    }
+
+
 async def test_bare_diff_reads_guards_from_what_the_diff_shows(tmp_path: Path) -> None:
     """Without contents, a module-level guard the diff shows is found; a fragment that does not
     parse on its own is skipped without failing the review."""

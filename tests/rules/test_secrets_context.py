@@ -154,6 +154,36 @@ def test_masked_and_placeholder_values_are_silent() -> None:
     )
 
 
+def test_route_templates_are_not_credentials_and_a_secret_in_a_url_is() -> None:
+    """A route whose secret-looking word is a path segment or parameter (`:token`, `<token>`,
+    `[slug]`, `*path`) maps a URL to its handler or names a URL; a literal value in the URL,
+    as a query parameter or a path segment, is still a credential."""
+    assert not found(
+        "config/routes/storefront.rb",
+        'get "/orders/:id/token/:token" => "orders#show", :as => :token_order',
+        'get "/confirm/:token" => "confirmations#show"',
+        "get 'https://shop.example.com/auth/token' => 'exchanges#create'",
+    )
+    assert not found(
+        "src/router.ts",
+        "const routes = { '/verify/*token': 'verify#show', '/invite/:token': 'invites#accept' };",
+    )
+    assert not found(
+        "config/endpoints.yml",
+        "api_key: /v1/<account_id>/keys/<key_id>",
+        "reset_token: /users/<int:uid>/reset/<str:signature>",
+        "token: /teams/[team]/invites/[[...invite]]",
+    )
+    assert found(
+        "config/endpoints.yml",
+        f"webhook_url: https://hooks.example.com/notify?token={RANDOM}",
+        f"slack_token: /services/<team>/{RANDOM}",
+    ) == [(GENERIC, 1, "warning"), (GENERIC, 2, "warning")]
+    assert found("src/client.py", f'api_key = "/v1/<account>/{RANDOM}"') == [
+        (GENERIC, 1, "warning")
+    ]
+
+
 # --- a fallback of an environment lookup is a credential when it looks like one -------------
 
 

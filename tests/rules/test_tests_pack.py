@@ -420,6 +420,52 @@ async def test_conditional_skips_and_pending_stubs_in_a_changed_suite(tmp_path: 
     ]
 
 
+@pytest.mark.parametrize("contents", [True, False], ids=["contents", "bare-diff"])
+async def test_rspec_focus_filter_configuration_is_not_a_focused_test(
+    tmp_path: Path, contents: bool
+) -> None:
+    """The stock opt-in focus filter (`filter_run_when_matching :focus`, or `filter_run focus:
+    true` with `run_all_when_everything_filtered = true`) is quiet in any spec helper, whatever
+    its name; `fit`, `fdescribe` and `focus: true` on an example or group are errors, and so is
+    `filter_run` without run-all, which runs nothing while nothing is focused."""
+    helper = (
+        'require "rails_helper"\n\n'
+        "RSpec.configure do |config|\n"
+        "  config.filter_run focus: true\n"
+        "  config.run_all_when_everything_filtered = true\n"
+        "  config.order = :random\n"
+        "end\n"
+    )
+    support = "RSpec.configure { |c| c.filter_run_when_matching focus: true }\n"
+    always = "RSpec.configure do |config|\n  config.filter_run :focus => true\nend\n"
+    spec = (
+        "RSpec.describe Cart do\n"
+        '  it "totals", focus: true do\n    expect(1).to eq(1)\n  end\n\n'
+        '  fdescribe "coupons" do\n    it "applies" do\n      expect(2).to eq(2)\n    end\n'
+        "  end\n\n"
+        '  fit "rounds" do\n    expect(3).to eq(3)\n  end\n'
+        "end\n"
+    )
+    head = {
+        "engines/shop/spec/shop_spec_helper.rb": helper,
+        "engines/shop/spec/support/focus.rb": support,
+        "spec/support/always_focus.rb": always,
+        "spec/models/cart_spec.rb": spec,
+    }
+    repo = make_repo(tmp_path / "r", base=BASE, head=head)
+    snap = await repo.snapshot() if contents else Snapshot(parse(repo.diff))
+
+    found = [(f.rule, f.path, f.line) for f in check_markers(snap)]
+
+    focused, cart = "tests/focused-test", "spec/models/cart_spec.rb"
+    assert sorted(found) == [
+        (focused, cart, line_of(spec, "focus: true")),
+        (focused, cart, line_of(spec, "fdescribe")),
+        (focused, cart, line_of(spec, "fit")),
+        (focused, "spec/support/always_focus.rb", 2),
+    ]
+
+
 def test_every_rule_id_is_described() -> None:
     """Every rule the pack can emit is declared, with a description."""
     assert all(rule.description for rule in PACK.rules)

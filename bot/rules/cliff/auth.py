@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from bot.diff.model import ChangedFile, FileStatus, Line
 from bot.rules import paths
+from bot.rules.cliff.authorization import access_checked
 from bot.rules.code import (
     COMMENT_LINE,
     FUNCTION,
@@ -92,7 +93,8 @@ def check_auth_removed(snap: Snapshot) -> list[Finding]:
 
 
 def check_auth_bypassed(snap: Snapshot) -> list[Finding]:
-    """Flag AllowAny, permit_all and skipped authentication added outside public endpoints."""
+    """Flag AllowAny, permit_all and skipped authentication added outside public endpoints,
+    unless every action it opens checks authorization itself (`authorization.py`)."""
     findings: list[Finding] = []
     for changed in snap.change.files:
         if not production_code(changed, SUFFIXES):
@@ -103,6 +105,8 @@ def check_auth_bypassed(snap: Snapshot) -> list[Finding]:
                 continue
             if _PUBLIC.search(line.text) or _PUBLIC.search(_around(snap, changed, line)):
                 continue
+            if access_checked(snap.head_or_diff(changed), line.number):
+                continue  # signed out is let in, and each action checks what it may do
             message = (
                 f"`{match.group(0)}` lets anyone call this endpoint without signing in: its data "
                 "and actions are open to the internet. Require authentication, or, if it must "

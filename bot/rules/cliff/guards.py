@@ -2,14 +2,14 @@
 
 Each is a matter of syntax (which call, which keyword, which object key, which assignment), so
 each is read from the file's parse tree: `ast` for Python, tree-sitter for JS/TS and Go. A guard
-named in a string or a comment turns nothing off. Tests and dev, local or test settings may turn
-guards off: only production code is judged, on the lines the change adds.
+named in a string or a comment turns nothing off. Tests, and settings named for development or
+for a test or CI run (`settings/local.py`, `ci_settings.py`, `smoketest_configuration.py`), may
+turn guards off: only production code is judged, on the lines the change adds.
 """
 
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
@@ -55,13 +55,10 @@ MESSAGES = {
     CORS_ANY_JS: _CORS,
 }
 SCRIPTS = frozenset({"javascript", "typescript", "tsx"})
-# Words in a file or class name that mark settings for development, CI or tests.
-DEV_WORDS = frozenset(
-    {"dev", "devel", "develop", "development", "local", "test", "tests", "testing", "ci", "e2e"}
-)
+# Words in a file or class name that mark settings for development (tests and CI: `paths`).
+DEV_WORDS = frozenset({"dev", "devel", "develop", "development", "local"})
 _ALLOW_ALL = frozenset({"CORS_ALLOW_ALL_ORIGINS", "CORS_ORIGIN_ALLOW_ALL"})
 _TLS_KEYS = frozenset({"rejectUnauthorized", "strictSSL"})  # `strictSSL`: the `request` client
-_WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 
 
 @dataclass(frozen=True)
@@ -120,11 +117,13 @@ def hits(source: Source, rows: Sequence[int]) -> Iterator[Hit]:
 
 def production(path: str) -> bool:
     """Tell whether a path ships to users and is not named for development, CI or tests."""
-    if not paths.is_production(path) or path.endswith("_test.go"):
-        return False
-    stem = PurePosixPath(path).with_suffix("")
-    words = {w for part in stem.parts for w in re.split(r"[^a-z0-9]+", part.lower())}
-    return words.isdisjoint(DEV_WORDS)
+    stem = str(PurePosixPath(path).with_suffix(""))
+    return paths.is_production(path) and not _dev_or_test(stem)
+
+
+def _dev_or_test(name: str) -> bool:
+    """Tell whether a path or class name marks settings for development, a test or a CI run."""
+    return paths.names_test_run(name) or not paths.name_words(name).isdisjoint(DEV_WORDS)
 
 
 # Python ----------------------------------------------------------------------------------------
@@ -181,7 +180,7 @@ def _django_cors(module: ast.Module) -> Iterator[Hit]:
 
 
 def _dev_class(node: ast.ClassDef) -> bool:
-    return not {w.lower() for w in _WORDS.findall(node.name)}.isdisjoint(DEV_WORDS)
+    return _dev_or_test(node.name)
 
 
 def _python_call(call: ast.Call) -> Iterator[Hit]:

@@ -43,6 +43,12 @@ _SECRET_NAME = re.compile(
     r"|(?:api|access|private|auth|signing|encryption|master)[_.-]?key|(?<=[a-z0-9])[_.-]?key$"
 )
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
+# A quoted URL path up to a keyword that is its last segment or parameter (`"/orders/:id/token/:`
+# before `token" => "orders#show"`): a route mapped to its handler, not a name given a value.
+_ROUTE_KEY = re.compile(r"(?:[A-Za-z][\w+.-]*://[^\s/\"'`]*)?/(?:[^\s\"'`]*/)?[:*]?")
+# Parameters of a URL path or route template (`/users/:id`, `/<int:pk>`, `/[slug]`, `/*path`): names
+# a router fills in. (`{id}` and `${id}` make the whole value a template already.)
+_PATH_PARAMETER = re.compile(r"(?<=/)(?::\w+|\*\w+|<(?:\w+:)?\w+>|\[{1,2}(?:\.\.\.)?\w+\]{1,2})")
 _AWS_SECRET = re.compile(r"[A-Za-z0-9/+]{40}")
 # A Go struct tag (`reflect.StructTag`'s convention): a raw string of `key:"value"` pairs, the
 # field's metadata for encoders (`protobuf_key:"bytes,1,opt,name=key"`), never a value it holds.
@@ -51,7 +57,8 @@ _ASSIGNMENT = re.compile(
     r"(?P<key>(?i:password|passwd|passphrase|secret|api[_-]?key|access[_-]?key|private[_-]?key"
     r"|auth[_-]?key|token|credentials?)|(?<=[A-Za-z0-9][_.-])(?i:key)|(?<=[a-z])Key)"
     r"(?i:_?(?:string|str|value))?"
-    r"[\"']?[ \t]*(?::[ \t]*[\w.\[\]| ,]{1,40}?[ \t]*)?(?P<op>:=|=>|[:=])(?P<space>[ \t]*)"
+    r"(?P<close>[\"']?)[ \t]*(?::[ \t]*[\w.\[\]| ,]{1,40}?[ \t]*)?(?P<op>:=|=>|[:=])"
+    r"(?P<space>[ \t]*)"
     r"(?P<quote>[\"'`]?)(?P<value>[^\s\"'`]{8,256})(?P=quote)"
 )
 
@@ -86,7 +93,7 @@ def assignments(
             continue
         before = _name_before(text, match.start())
         name = before + match["key"]
-        if _public_name(before, match["key"]):
+        if _public_name(before, match["key"]) or _route_key(text, match):
             continue
         if django and name == "SECRET_KEY" and len(value) >= 30 and not _looks_fake(value):
             yield Hit(
@@ -143,6 +150,15 @@ def _public_name(before: str, keyword: str) -> bool:
     return keyword.lower() == "key" and squashed.endswith((*PUBLIC_KEY_NAMES, "_id"))
 
 
+def _route_key(text: str, match: re.Match[str]) -> bool:
+    """Tell whether the keyword closes a quoted URL path or route template used as a key."""
+    start = begin = match.start("key")
+    while begin > 0 and not text[begin - 1].isspace() and text[begin - 1] not in "\"'`":
+        begin -= 1
+    quoted = begin > 0 and text[begin - 1] == match["close"] != ""
+    return quoted and _ROUTE_KEY.fullmatch(text, begin, start) is not None
+
+
 def _in_struct_tag(text: str, start: int, end: int) -> bool:
     """Tell whether a quoted value is one of a Go struct tag's `key:"value"` pairs."""
     if "`" not in text:
@@ -178,7 +194,12 @@ def _looks_fake(value: str) -> bool:
 def random_literal(value: str) -> bool:
     """Tell a generated secret from a placeholder, a lookup, a template, a plain word, a name made
     of words (an identifier, a message id, a cache key, a path), translated text or a stored hash.
+
+    A route template is judged without its parameters: `/reset/<uid>/<token>` is a path of
+    words, while a literal secret segment (`/hooks/T01/B02/q8Wz3Rk1…`) stays random.
     """
+    if "/" in value:
+        value = _PATH_PARAMETER.sub("", value)
     lowered = value.lower()
     if (
         prose(value)

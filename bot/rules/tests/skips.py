@@ -4,6 +4,8 @@ A line regex finds skip markers (`markers.py`); the file's parse tree then tells
 really switches a test off. Not skipped tests: a skip behind a condition (`skipif(cond)`,
 `xfail(cond)`, `test.skip(cond, "why")`, a skip inside an `if`, a ternary or an `except`), an
 empty pending stub (`xit("todo")` or `xit "todo"` with no body), and a marker written in a string.
+Not focused tests: RSpec's focus filter configured to run focused examples only when there are
+some (`config.filter_run_when_matching :focus`).
 The `tests/unconditional-skip` rule is here too: a test body that calls `pytest.skip()` or
 `self.skipTest()` on every run.
 """
@@ -11,6 +13,7 @@ The `tests/unconditional-skip` rule is here too: a test body that calls `pytest.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -65,6 +68,12 @@ _RB_EXAMPLES = frozenset({"test", "it", "specify", "example", "scenario"})
 _RB_GROUPS = frozenset(
     {"describe", "context", "feature", "shared_examples", "shared_context", "example_group"}
 )
+# RSpec's inclusion filters. `filter_run_when_matching` is ignored while nothing matches;
+# `filter_run` (alias `filter_run_including`) is ignored so only with the deprecated
+# `run_all_when_everything_filtered = true`, and otherwise runs no test when none is focused.
+_RB_WHEN_MATCHING = "filter_run_when_matching"
+_RB_FILTER_RUN = frozenset({"filter_run", "filter_run_including"})
+_RB_RUN_ALL = re.compile(r"^\s*\w+\.run_all_when_everything_filtered\s*=\s*true\b", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -120,9 +129,9 @@ class Parsed:
             return True
         if node.type in _STRINGS or (node.parent is not None and node.parent.type in _STRINGS):
             return False
-        if not skip:
-            return True
         ruby = self.source.language == "ruby"
+        if not skip:
+            return not (ruby and _focus_filter(node, self.source.text or ""))
         if ruby and text_of(node) in _RB_STATEMENTS and not _statement(node):
             return False  # `pending = create(:user)`: a variable, no marker
         complete = not (self.rebuilt and root.has_error)
@@ -342,6 +351,19 @@ def _in_group(call: tree_sitter.Node) -> bool:
     owner = block.parent if block is not None and block.type in ("do_block", "block") else None
     method = owner.child_by_field_name("method") if owner is not None else None
     return method is not None and text_of(method) in _RB_GROUPS
+
+
+def _focus_filter(node: tree_sitter.Node, text: str) -> bool:
+    """Tell whether a Ruby focus marker configures RSpec's filter for focused examples (the
+    stock opt-in setup), rather than focusing an example or group."""
+    call = node.parent
+    while call is not None and call.type != "call":
+        call = call.parent
+    method = call.child_by_field_name("method") if call is not None else None
+    name = text_of(method) if method is not None else None
+    return name == _RB_WHEN_MATCHING or (
+        name in _RB_FILTER_RUN and _RB_RUN_ALL.search(text) is not None
+    )
 
 
 def _statement(node: tree_sitter.Node) -> bool:
