@@ -871,3 +871,70 @@ async def test_a_go_subtest_rewritten_for_new_behaviour_loses_no_assertion(
             Severity.WARNING,
         )
     ]
+
+
+# --- JVM tests, read from the diff's lines ------------------------------------------------------
+
+CART = """package shop;
+
+public class Cart {
+    public int total(int price, int quantity) {
+        return price * quantity;
+    }
+}
+"""
+CART_TEST = """package shop;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+class CartTest {
+    @Test
+    void multipliesPriceByQuantity() {
+        assertEquals(6, new Cart().total(2, 3));
+    }
+
+    @Test
+    @DisplayName("zero quantity")
+    void zeroQuantityIsFree() {
+        assertEquals(0, new Cart().total(2, 0));
+    }
+}
+"""
+JAVA = {"src/main/java/shop/Cart.java": CART, "src/test/java/shop/CartTest.java": CART_TEST}
+
+
+async def test_a_removed_jvm_test_is_named_by_its_method_not_its_annotations(
+    tmp_path: Path,
+) -> None:
+    """`@Test` and `@DisplayName` open the removed test, but the line a reviewer comments on is
+    the method that names it, as Python's is its `def`: in a clone and in a bare diff alike."""
+    path = "src/test/java/shop/CartTest.java"
+    tests = CART_TEST.replace(
+        '    @Test\n    @DisplayName("zero quantity")\n    void zeroQuantityIsFree() {\n'
+        "        assertEquals(0, new Cart().total(2, 0));\n    }\n",
+        "",
+    )
+    cart = CART.replace("price * quantity", "Math.max(price * quantity, 1)")
+    repo = make_repo(
+        tmp_path / "r", base=JAVA, head={"src/main/java/shop/Cart.java": cart, path: tests}
+    )
+
+    findings = check_removed_tests(await repo.snapshot())
+
+    line = line_of(CART_TEST, "void zeroQuantityIsFree()")
+    assert summary(findings) == [("tests/removed-test", path, line, Severity.WARNING)]
+    assert [f.side for f in findings] == ["LEFT"]
+    assert summary(check_removed_tests(Snapshot(parse(repo.diff)))) == summary(findings)
+
+
+async def test_a_jvm_test_renamed_over_the_same_body_is_no_removal(tmp_path: Path) -> None:
+    """The look-alike: its annotations and body stay, only the method's name changes."""
+    path = "src/test/java/shop/CartTest.java"
+    tests = CART_TEST.replace("void zeroQuantityIsFree()", "void zeroQuantityCostsNothing()")
+
+    findings = await removals(tmp_path, JAVA, {path: tests})
+
+    assert summary(findings) == []

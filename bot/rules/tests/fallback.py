@@ -9,7 +9,15 @@ from __future__ import annotations
 from collections import Counter
 
 from bot.diff.model import ChangedFile, FileStatus, Line
-from bot.rules.tests.languages import assertions, code, definitions, language, names, spans
+from bot.rules.tests.languages import (
+    Definition,
+    assertions,
+    code,
+    definitions,
+    language,
+    names,
+    spans,
+)
 from bot.rules.tests.suites import Test, from_lines
 from bot.snapshot.model import FileChange, Snapshot
 
@@ -24,13 +32,11 @@ def gone(side: FileChange) -> list[Test]:
     removed = definitions(changed.path, changed.removed)
     if changed.status is not FileStatus.REMOVED:
         removed = _still_defined(side, _renamed_in_place(changed, removed))
-    starts = {line.number for _, line in removed}
-    return [t for t in from_lines(changed.path, changed.removed) if t.line in starts]
+    starts = {d.first.number for d in removed}
+    return [t for t in from_lines(changed.path, changed.removed) if t.start in starts]
 
 
-def _renamed_in_place(
-    changed: ChangedFile, removed: list[tuple[str, Line]]
-) -> list[tuple[str, Line]]:
+def _renamed_in_place(changed: ChangedFile, removed: list[Definition]) -> list[Definition]:
     """Drop tests whose header changed but whose body stayed: that is a rename, not a removal.
 
     A removed definition whose next line is unchanged is paired with an added definition of a
@@ -38,22 +44,22 @@ def _renamed_in_place(
     """
     removed_numbers = {line.number for line in changed.removed}
     added_numbers = {line.number for line in changed.added}
-    old_names = {name for name, _ in removed}
+    old_names = {d.name for d in removed}
     new_headers = [
-        line
-        for name, line in definitions(changed.path, changed.added)
-        if name not in old_names and line.number + 1 not in added_numbers
+        d
+        for d in definitions(changed.path, changed.added)
+        if d.name not in old_names and d.first.number + 1 not in added_numbers
     ]
     kept = []
-    for name, line in removed:
-        if line.number + 1 not in removed_numbers and new_headers:
+    for definition in removed:
+        if definition.first.number + 1 not in removed_numbers and new_headers:
             new_headers.pop(0)
         else:
-            kept.append((name, line))
+            kept.append(definition)
     return kept
 
 
-def _still_defined(side: FileChange, gone: list[tuple[str, Line]]) -> list[tuple[str, Line]]:
+def _still_defined(side: FileChange, gone: list[Definition]) -> list[Definition]:
     """Keep only tests that the head file defines fewer times than the base file did."""
     lang = language(side.path)
     base, head = side.before.text, side.after.text
@@ -61,7 +67,7 @@ def _still_defined(side: FileChange, gone: list[tuple[str, Line]]) -> list[tuple
         return gone
     before = Counter(name for name, _ in names(lang, base))
     after = Counter(name for name, _ in names(lang, head))
-    return [(name, line) for name, line in gone if after[name] < before[name]]
+    return [d for d in gone if after[d.name] < before[d.name]]
 
 
 def weakened(snap: Snapshot, changed: ChangedFile) -> list[Weakened]:

@@ -120,8 +120,18 @@ def code(lang: Language, text: str) -> str:
     return text.split(lang.comment, 1)[0]
 
 
-def definitions(path: str, lines: Sequence[Line]) -> list[tuple[str, Line]]:
-    """Return the tests defined on the given lines, with the line each definition starts on."""
+@dataclass(frozen=True)
+class Definition:
+    """A test defined on some lines: its name, the line its definition starts on (a JVM test's
+    first annotation) and the line holding its name (the `def`, `it(`, the JVM method)."""
+
+    name: str
+    first: Line
+    named: Line
+
+
+def definitions(path: str, lines: Sequence[Line]) -> list[Definition]:
+    """Return the tests defined on the given lines, each with its first line and its name's."""
     lang = language(path)
     if lang is None or not lines:
         return []
@@ -131,7 +141,14 @@ def definitions(path: str, lines: Sequence[Line]) -> list[tuple[str, Line]]:
     for line in lines:
         starts.append(offset)
         offset += len(line.text) + 1
-    return [(name, lines[bisect_right(starts, at) - 1]) for name, at in names(lang, text)]
+
+    def at(offset: int) -> Line:
+        return lines[bisect_right(starts, offset) - 1]
+
+    return [
+        Definition(name, at(match.start()), at(match.start(_named(match))))
+        for name, match in _matches(lang, text)
+    ]
 
 
 def names(lang: Language, text: str) -> Iterator[tuple[str, int]]:
@@ -143,6 +160,11 @@ def names(lang: Language, text: str) -> Iterator[tuple[str, int]]:
 def _matches(lang: Language, text: str) -> Iterator[tuple[str, re.Match[str]]]:
     for match in lang.definition.finditer(text):
         yield next(group for group in match.groups() if group is not None), match
+
+
+def _named(match: re.Match[str]) -> int:
+    """Return the number of the group holding a definition's name: the first that matched."""
+    return next(index for index, group in enumerate(match.groups(), 1) if group is not None)
 
 
 def spans(lang: Language, text: str) -> dict[str, tuple[int, int]]:

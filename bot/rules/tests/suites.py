@@ -36,9 +36,10 @@ class Assertion:
 class Test:
     """One test as its runner collects it.
 
-    `key` tells tests of one file apart (`Class.test_x`, `describe > it`); `line` is where its
-    definition starts (the `def`, `it(` or `test` line), `start`/`end` span its decorators or
-    table and its body; `body` is its source without its name, for comparing two tests.
+    `key` tells tests of one file apart (`Class.test_x`, `describe > it`); `line` is the line
+    holding its name (the `def`, `it(` or `test` line, a JVM test's method), `start`/`end` span
+    its decorators, annotations or table and its body; `body` is its source without its name,
+    for comparing two tests.
     """
 
     key: str
@@ -75,8 +76,9 @@ def from_lines(path: str, lines: Sequence[Line]) -> list[Test]:
     lang = language(path)
     found = definitions(path, lines)
     tests = []
-    for index, (name, first) in enumerate(found):
-        stop = found[index + 1][1].number if index + 1 < len(found) else None
+    for index, definition in enumerate(found):
+        name, first = definition.name, definition.first
+        stop = found[index + 1].first.number if index + 1 < len(found) else None
         body: list[Line] = []
         for line in lines:
             if line.number < first.number:
@@ -92,7 +94,7 @@ def from_lines(path: str, lines: Sequence[Line]) -> list[Test]:
             Test(
                 key=name,
                 name=name,
-                line=first.number,
+                line=definition.named.number,
                 start=first.number,
                 end=body[-1].number,
                 body="\n".join(texts).replace(name, " ", 1),
