@@ -18,6 +18,7 @@ from bot.rules.migrations import (
     PRISMA,
     SCHEMA_WITHOUT_MIGRATION,
     SQLALCHEMY,
+    TYPEORM,
 )
 from tests.gitrepo import make_repo
 
@@ -92,7 +93,14 @@ async def missing(
 ) -> list[Hit]:
     repo = make_repo(tmp_path / "r", base=base, head=head)
     snap = await repo.snapshot()
-    rules = {DJANGO, SQLALCHEMY, PRISMA, SCHEMA_WITHOUT_MIGRATION, MIGRATION_WITHOUT_SCHEMA}
+    rules = {
+        DJANGO,
+        SQLALCHEMY,
+        PRISMA,
+        TYPEORM,
+        SCHEMA_WITHOUT_MIGRATION,
+        MIGRATION_WITHOUT_SCHEMA,
+    }
     found = [f for check in PACK.checks for f in check(snap) if f.rule in rules]
     return sorted((f.rule, f.path, f.line, f.severity.value) for f in found)
 
@@ -314,4 +322,56 @@ async def test_prisma_client_side_attributes_need_no_migration(tmp_path: Path) -
     typed = schema.replace("name String", "name String @db.VarChar(50)")
     assert await missing(tmp_path / "b", base, {"prisma/schema.prisma": typed}) == [
         (PRISMA, "prisma/schema.prisma", line_of(typed, "name String"), "error")
+    ]
+
+
+USER_ENTITY = """\
+import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+
+@Entity('users')
+export class User {
+  @PrimaryGeneratedColumn()
+  id: number;
+
+  @Column({ unique: true })
+  email: string;
+}
+"""
+TYPEORM_BASE = {
+    "package.json": '{"name": "api", "dependencies": {"typeorm": "0.3.20"}}\n',
+    "src/entity/User.ts": USER_ENTITY,
+    "src/migrations/1700000000000-CreateUsers.ts": "export class CreateUsers1700000000000 {}\n",
+}
+
+
+async def test_a_typeorm_column_is_named_by_its_property_not_its_decorators(
+    tmp_path: Path,
+) -> None:
+    """A new column is one statement from `@Column()` to `name: string;`: the finding names the
+    property, as a reviewer would (a removed one too, on the base side); the same column with its
+    migration needs nothing."""
+    entity = USER_ENTITY.replace(
+        "  email: string;\n",
+        "  email: string;\n\n  @Column({ nullable: true })\n  @Index()\n  name: string;\n",
+    )
+    path = "src/entity/User.ts"
+    assert await missing(tmp_path / "a", TYPEORM_BASE, {path: entity}) == [
+        (TYPEORM, path, line_of(entity, "name: string;"), "error")
+    ]
+    migration = "src/migrations/1700000000001-AddName.ts"
+    head = {path: entity, migration: "export class AddName1700000000001 {}\n"}
+    assert await missing(tmp_path / "b", TYPEORM_BASE, head) == []
+    dropped = USER_ENTITY.replace("  @Column({ unique: true })\n  email: string;\n", "")
+    assert await missing(tmp_path / "c", TYPEORM_BASE, {path: dropped}) == [
+        (TYPEORM, path, line_of(USER_ENTITY, "email: string;"), "error")
+    ]
+
+
+async def test_a_typeorm_decorator_changed_alone_is_named_by_its_own_line(tmp_path: Path) -> None:
+    """When only `@Column(...)` changes, the property is not in the change: the decorator is the
+    line that shows the problem."""
+    entity = USER_ENTITY.replace("@Column({ unique: true })", "@Column({ unique: false })")
+    path = "src/entity/User.ts"
+    assert await missing(tmp_path, TYPEORM_BASE, {path: entity}) == [
+        (TYPEORM, path, line_of(entity, "@Column({ unique: false })"), "error")
     ]

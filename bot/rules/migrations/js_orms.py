@@ -63,11 +63,8 @@ def _decorated(lines: Sequence[str]) -> dict[int, Statement]:
         name_match = _NAME.match(lines[target])
         name = owner.group(1) if owner else name_match.group(1) if name_match else "?"
         model = owner.group(1) if owner else _owner(lines, index)
-        found.update(
-            dict.fromkeys(
-                range(index + 1, target + 2), statement(model, name, lines[index : target + 1])
-            )
-        )
+        made = statement(model, name, lines[index : target + 1], named=target + 1)
+        found.update(dict.fromkeys(range(index + 1, target + 2), made))
         index = target + 1
     return found
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.diff.model import ChangedFile, FileStatus, Line
 from bot.rules import paths
@@ -40,7 +40,9 @@ class Statement:
     """One schema statement of a model file: the model it belongs to, its name, its meaning.
 
     `db_key` is what the database sees of it ("" when that is all of `key`); `anywhere` marks a
-    statement of an abstract model or mixin, migrated wherever its concrete models live.
+    statement of an abstract model or mixin, migrated wherever its concrete models live; `named`
+    is the line holding its name when decorators come first (TypeORM's `@Column()` over
+    `name: string;`), where a finding names it. It is no part of what the statement means.
     """
 
     model: str | None
@@ -48,6 +50,7 @@ class Statement:
     key: str
     db_key: str = ""
     anywhere: bool = False
+    named: int | None = field(default=None, compare=False)
 
     @property
     def database(self) -> str:
@@ -159,10 +162,13 @@ def python_statements(
     return lambda lines: _python_statements(lines, start, keys)
 
 
-def statement(model: str | None, name: str, lines: Sequence[str]) -> Statement:
+def statement(
+    model: str | None, name: str, lines: Sequence[str], named: int | None = None
+) -> Statement:
     """Build a statement whose key ignores comments, layout and trailing commas."""
     text = "".join(_COMMENT.sub("", line) for line in lines)
-    return Statement(model, name, f"{model}:{_TRAILING_COMMA.sub('', ''.join(text.split()))}")
+    key = f"{model}:{_TRAILING_COMMA.sub('', ''.join(text.split()))}"
+    return Statement(model, name, key, named=named)
 
 
 def statement_end(lines: Sequence[str], index: int) -> int:
@@ -184,9 +190,14 @@ def _finding(
     message: Callable[[str, str, str], str],
     severity: Severity = Severity.ERROR,
 ) -> Finding:
-    """Report one model file on its first changed schema line, added lines first."""
+    """Report one model file on its first changed schema statement, added lines first: on the
+    line holding that statement's name when the change touches it, else its first changed line
+    (a decorator changed alone)."""
     side: Side = "RIGHT" if added else "LEFT"
-    line = min(added or removed, key=lambda changed_line: changed_line.number)
+    touched = added or removed
+    first = min(touched, key=lambda changed_line: changed_line.number)
+    named = touched[first].named
+    line = next((n for n in touched if n.number == named), first)
     labels = list(dict.fromkeys(s.label for s in [*added.values(), *removed.values()]))
     shown = ", ".join(f"`{label}`" for label in labels[:MAX_LABELS])
     if len(labels) > MAX_LABELS:
