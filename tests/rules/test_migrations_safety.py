@@ -377,6 +377,72 @@ async def test_django_operations(tmp_path: Path, operations: list[str], rules: l
     assert found == sorted(expected)
 
 
+FIELD_HAZARDS = django_migration(
+    """migrations.AlterField(
+            model_name="order",
+            name="email",
+            field=models.EmailField(max_length=254),
+        )""",
+    """migrations.AlterField(
+            model_name="order",
+            name="quantity",
+            field=models.PositiveSmallIntegerField(default=1),
+        )""",
+    """migrations.AddField(
+            model_name="order",
+            name="code",
+            field=models.CharField(default="x", max_length=8),
+            preserve_default=False,
+        )""",
+)
+OPERATION_HAZARDS = django_migration(
+    """migrations.RemoveField(
+            model_name="order",
+            name="note",
+        )""",
+    """migrations.RenameField(
+            model_name="order",
+            old_name="email",
+            new_name="mail",
+        )""",
+    """migrations.AddIndex(
+            model_name="order",
+            index=models.Index(fields=["quantity"], name="order_quantity_idx"),
+        )""",
+    """migrations.DeleteModel(
+            name="Coupon",
+        )""",
+)
+
+
+async def test_a_django_field_hazard_is_named_by_its_field_argument(tmp_path: Path) -> None:
+    """As `makemigrations` writes them, AlterField and AddField span lines; what they do to the
+    column (NOT NULL, another type) is in `field=`, so that is the line a finding names."""
+    path = "shop/migrations/0002_change.py"
+    migration = FIELD_HAZARDS
+    assert await hazards(tmp_path, shop(), {path: migration}) == sorted(
+        [
+            (sql.NOT_NULL, path, line_of(migration, "field=models.EmailField(max_length=254)")),
+            (sql.TYPE_CHANGE, path, line_of(migration, "field=models.PositiveSmallIntegerField")),
+            (sql.NOT_NULL, path, line_of(migration, 'field=models.CharField(default="x"')),
+        ]
+    )
+
+
+async def test_a_django_operation_hazard_is_named_by_the_operation(tmp_path: Path) -> None:
+    """Dropping, renaming, indexing or deleting is the operation itself: its first line."""
+    path = "shop/migrations/0002_change.py"
+    migration = OPERATION_HAZARDS
+    assert await hazards(tmp_path, shop(), {path: migration}) == sorted(
+        [
+            (sql.DROP_COLUMN, path, line_of(migration, "migrations.RemoveField(")),
+            (sql.RENAME, path, line_of(migration, "migrations.RenameField(")),
+            (sql.INDEX, path, line_of(migration, "migrations.AddIndex(")),
+            (sql.DROP_TABLE, path, line_of(migration, "migrations.DeleteModel(")),
+        ]
+    )
+
+
 async def test_django_index_advice_is_postgres_only(tmp_path: Path) -> None:
     path = "shop/migrations/0002_change.py"
     migration = django_migration(

@@ -122,7 +122,7 @@ def _django_op(call: ast.Call, lines: list[str], base: Fields) -> Iterator[Op]:
     elif kind == "AddField":
         field = kw.get("field")
         if _preserve_default_false(kw) and isinstance(field, ast.Call) and _required(field):
-            yield Op(NOT_NULL, table, call.lineno, text, added=True)
+            yield Op(NOT_NULL, table, _field_line(call), text, added=True)
     elif kind == "AlterField":
         yield from _alter_field(call, kw, table, text, base)
     elif kind == "RunSQL":
@@ -140,10 +140,16 @@ def _alter_field(
     if not isinstance(field, ast.Call) or before is None:
         return
     if _nullable(before) and _required(field):
-        yield Op(NOT_NULL, table, call.lineno, text)
+        yield Op(NOT_NULL, table, _field_line(call), text)
     old, new = _FAMILY.get(callee(before)), _FAMILY.get(callee(field))
     if old and new and old != new and (old, new) not in _FREE:
-        yield Op(TYPE_CHANGE, table, call.lineno, text)
+        yield Op(TYPE_CHANGE, table, _field_line(call), text)
+
+
+def _field_line(call: ast.Call) -> int:
+    """Name the line of an operation's `field=`: what an AddField or AlterField does to the
+    column is in that argument (a field without `null=True`, of another type), not in the call."""
+    return next((k.lineno for k in call.keywords if k.arg == "field"), call.lineno)
 
 
 def _required(field: ast.Call) -> bool:
