@@ -94,8 +94,8 @@ def targets(mirrors: Path, entry: dict[str, Any]) -> tuple[Path, list[Target]]:
         entry["tip"],
     )
     picked: list[Target] = []
-    for entry in log.splitlines():
-        sha, parents, author, subject = entry.split("\0", 3)
+    for logged in log.splitlines():
+        sha, parents, author, subject = logged.split("\0", 3)
         if not parents or BOT_AUTHOR.search(author):
             continue
         if entry.get("pull_requests", True) and not PR_SUBJECT.search(subject):
