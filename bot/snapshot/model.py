@@ -22,7 +22,11 @@ from bot.snapshot import generated, trees
 
 @dataclass(frozen=True, eq=False)
 class Source:
-    """One side of one file: its text (None when absent, binary or too large) and its trees."""
+    """One side of one file: its text (None when absent, binary or too large) and its trees.
+
+    Each tree is parsed on first use and kept, so every rule that reads this side shares it;
+    a SQL script has one parse per dialect it is read in.
+    """
 
     path: str
     text: str | None
@@ -53,6 +57,18 @@ class Source:
         """The tree-sitter tree's nodes of these kinds, in source order (none without a tree)."""
         tree = self.tree
         return [] if tree is None else trees.nodes_of(tree, str(self.language), kinds)
+
+    def sql(self, dialect: str) -> tuple[trees.SqlStatement, ...]:
+        """The SQL script's statements parsed for a sqlglot dialect, on first use per dialect."""
+        if self.text is None:
+            return ()
+        if dialect not in self._sql:
+            self._sql[dialect] = trees.parse_sql(self.text, dialect)
+        return self._sql[dialect]
+
+    @cached_property
+    def _sql(self) -> dict[str, tuple[trees.SqlStatement, ...]]:
+        return {}
 
     def parse(self) -> bool:
         """Parse now rather than on first use (the tree is kept); tell whether one was made."""

@@ -1,21 +1,34 @@
-"""Parse source text into syntax trees: Python with `ast`, other languages with tree-sitter.
+"""Parse source text into syntax trees: Python with `ast`, SQL with sqlglot, the rest tree-sitter.
 
 Why these parsers: `ast` is CPython's own grammar, exact for every Python version we run on;
 tree-sitter (with the grammar packages its maintainers publish) parses JS, TS, TSX, Ruby, Go and
 YAML in process, tolerates syntax errors (a half-written file still yields a tree), and is what
-semgrep and GitHub's own code navigation build on. Nothing is executed: both only read text.
+semgrep and GitHub's own code navigation build on. sqlglot parses Postgres, MySQL/MariaDB, SQLite
+and ClickHouse in process, tolerates what it does not know (an unsupported statement becomes a
+`Command` instead of an error), and its tokenizer knows comments, quoted identifiers and
+dollar-quoted bodies, so a `;` inside a string or a comment does not split a statement. Nothing
+is executed: all of them only read text.
 """
 
 from __future__ import annotations
 
 import ast
+import logging
 import warnings
 from bisect import bisect_left
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from functools import cache
 from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
 
 import tree_sitter
+
+if TYPE_CHECKING:
+    import sqlglot
+
+# sqlglot logs a warning for every statement it parses as a `Command`; rules never log.
+logging.getLogger("sqlglot").setLevel(logging.CRITICAL)
 
 MAX_PARSE_BYTES = 2_000_000  # larger files are left unparsed: rules fall back to lines
 
@@ -57,6 +70,78 @@ def parse_tree_sitter(name: str, text: str) -> tree_sitter.Tree | None:
     if len(text) > MAX_PARSE_BYTES:
         return None
     return _parser(name).parse(text.encode("utf-8", errors="replace"))
+
+
+@dataclass(frozen=True)
+class SqlStatement:
+    """One statement of a SQL script: the line it starts on, its text, and its sqlglot tree
+    (None when sqlglot cannot parse it). The tree is shared: a reader that edits it edits a copy.
+    """
+
+    line: int
+    text: str
+    tree: sqlglot.exp.Expr | None
+
+
+def parse_sql(text: str, dialect: str) -> tuple[SqlStatement, ...]:
+    """Split a SQL script into statements (comments never split one) and parse each."""
+    return tuple(
+        SqlStatement(line, statement, _parse_statement(statement, dialect))
+        for line, statement in _statements(text, dialect)
+    )
+
+
+def _statements(text: str, dialect: str) -> list[tuple[int, str]]:
+    """Split a script into statements with the line each starts on."""
+    # Imported here, not at the top: a change with no SQL never loads the parser (bot/lazy.py).
+    import sqlglot
+
+    try:
+        tokens = sqlglot.tokenize(text, read=dialect)
+    except sqlglot.errors.SqlglotError:
+        return list(_naive_statements(text))
+    found: list[tuple[int, str]] = []
+    start: int | None = None
+    line = 1
+    for index, token in enumerate(tokens):
+        if token.token_type is sqlglot.TokenType.SEMICOLON:
+            if start is not None:
+                found.append((line, text[start : tokens[index - 1].end + 1]))
+            start = None
+            continue
+        if start is None:
+            start, line = token.start, token.line
+    if start is not None:
+        found.append((line, text[start : tokens[-1].end + 1]))
+    return found
+
+
+def _parse_statement(statement: str, dialect: str) -> sqlglot.exp.Expr | None:
+    import sqlglot
+
+    try:
+        parsed: sqlglot.exp.Expr = sqlglot.parse_one(statement, read=dialect)
+        return parsed
+    except (sqlglot.errors.SqlglotError, RecursionError, ValueError):
+        return None
+
+
+def _naive_statements(text: str) -> Iterator[tuple[int, str]]:
+    """Split at semicolons outside `--` comments: for text the tokenizer rejects."""
+    start, parts = 0, []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        code = raw.split("--", 1)[0]
+        pieces = code.split(";")
+        for piece in pieces[:-1]:
+            parts.append(piece)
+            if "\n".join(parts).strip():
+                yield start or number, "\n".join(parts)
+            start, parts = 0, []
+        if pieces[-1].strip():
+            start = start or number
+            parts.append(pieces[-1])
+    if "\n".join(parts).strip():
+        yield start, "\n".join(parts)
 
 
 @cache

@@ -69,6 +69,26 @@ def test_python_that_does_not_parse_has_no_tree() -> None:
     assert Source("a.txt", "anything").python is None
 
 
+def test_a_sql_script_is_parsed_once_per_dialect_and_shared() -> None:
+    """Statements split at `;` outside comments, each parsed; a dialect's parse is kept."""
+    side = Source("db/001.sql", "CREATE TABLE t (id INT);\n-- not; a statement\nDROP TABLE u;\n")
+
+    statements = side.sql("postgres")
+    assert [(s.line, s.text) for s in statements] == [
+        (1, "CREATE TABLE t (id INT)"),
+        (3, "DROP TABLE u"),
+    ]
+    assert all(s.tree is not None for s in statements)
+    assert side.sql("postgres") is statements
+    assert side.sql("mysql") is not statements
+    assert Source("db/001.sql", None).sql("postgres") == ()
+
+
+def test_a_sql_statement_that_does_not_parse_has_no_tree() -> None:
+    statements = Source("db/002.sql", "CREATE TABLE (;\nDROP TABLE u;\n").sql("postgres")
+    assert [s.tree is None for s in statements] == [True, False]
+
+
 async def test_generated_and_vendored_files_are_skipped_by_code_rules_not_secrets(
     tmp_path: Path,
 ) -> None:
