@@ -91,7 +91,8 @@ def ops(lines: list[str], dialect: str | None) -> list[Op]:
             for match in _STRING.finditer(call):
                 sql = next(group for group in match.groups() if group is not None)
                 if _SQL.search(sql):
-                    found += sqlscript.ops(sql, dialect or sqlscript.guess_dialect(sql), at=number)
+                    read = dialect or sqlscript.guess_dialect(sql)
+                    found += sqlscript.ops(sqlscript.embedded(sql, read), at=number)
     return found
 
 

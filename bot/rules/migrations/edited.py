@@ -91,7 +91,7 @@ def _deleted(snap: Snapshot) -> list[Finding]:
     groups: dict[str, list[ChangedFile]] = {}
     rolled: dict[str, bool] = {}
     for changed in removed:
-        before = snap.read(changed.old_path or changed.path, "base")
+        before = snap.source(changed.old_path or changed.path, "base").python
         if before is not None and changed.path.endswith(".py") and data_only(before):
             continue  # a data step (clamp, backfill) leaves no schema to reverse
         root = changed.path.split("db/migrate/")[0] if "db/migrate/" in changed.path else None
@@ -132,15 +132,20 @@ def _deleted(snap: Snapshot) -> list[Finding]:
 
 def _same_meaning(snap: Snapshot, changed: ChangedFile) -> bool | None:
     """Whether both sides run the same; None when either side cannot be read or parsed."""
-    before = snap.read(changed.old_path or changed.path, "base")
-    after = snap.read(changed.path, "head")
-    if before is None or after is None:
+    before = snap.source(changed.old_path or changed.path, "base")
+    after = snap.source(changed.path, "head")
+    if before.text is None or after.text is None:
         return None
-    dialect = context.dialect(snap, changed.path, after)
-    old, new = meaning(changed.path, before, dialect), meaning(changed.path, after, dialect)
+    dialect = context.dialect(snap, changed.path, after.text)
+    old, new = meaning(before, dialect), meaning(after, dialect)
     if old is None or new is None:
         return None
-    return old == new or (changed.path.endswith(".py") and repair_step(before, after))
+    if old == new:
+        return True
+    old_tree, new_tree = before.python, after.python
+    if not changed.path.endswith(".py") or old_tree is None or new_tree is None:
+        return False
+    return repair_step(old_tree, new_tree)
 
 
 def _code(line: Line) -> bool:

@@ -10,6 +10,7 @@ from bot.rules import paths
 from bot.rules.migrations.orm import (
     Dialect,
     Migrated,
+    ModelSide,
     Statement,
     check,
     statement,
@@ -45,8 +46,9 @@ def check_sequelize(snap: Snapshot) -> list[Finding]:
     return check(snap, _SEQUELIZE)
 
 
-def _decorated(lines: Sequence[str]) -> dict[int, Statement]:
+def _decorated(side: ModelSide) -> dict[int, Statement]:
     """Map lines of schema decorators, with the property or class they decorate, to a statement."""
+    lines = side.lines
     found: dict[int, Statement] = {}
     index = 0
     while index < len(lines):
@@ -69,9 +71,10 @@ def _decorated(lines: Sequence[str]) -> dict[int, Statement]:
     return found
 
 
-def _sequelize(lines: Sequence[str]) -> dict[int, Statement]:
+def _sequelize(side: ModelSide) -> dict[int, Statement]:
     """Map each attribute line of `Model.init({...})` / `define("x", {...})`, and decorators."""
-    found = _decorated(lines)
+    lines = side.lines
+    found = _decorated(side)
     for index, text in enumerate(lines):
         if not _DEFINE.search(text):
             continue

@@ -1,7 +1,8 @@
 """What a migration makes the database do, as comparable values: the edited-migration rule's lens.
 
 Two versions of a migration with the same meaning run the same statements on every database.
-Each language is read with its parser, so layout and comments never count:
+Each language is read from the side's one parse (shared with every other rule), so layout and
+comments never count:
 
 - Python (`ast`): Django's `operations` list, or Alembic's `upgrade*`/`downgrade*` functions,
   plus every module-level function, class or constant they use (a `RunPython` function's body
@@ -24,7 +25,7 @@ from collections import Counter
 import tree_sitter
 
 from bot.rules.migrations import python_ops, sqlscript
-from bot.snapshot import trees
+from bot.snapshot.model import Source
 from bot.snapshot.trees import text_of
 
 _IDEMPOTENT = frozenset({"if_exists", "if_not_exists"})
@@ -49,19 +50,20 @@ _TABLE_VERBS = {
 Meaning = tuple[str, ...]
 
 
-def meaning(path: str, text: str, dialect: str | None) -> Meaning | None:
-    """The meaning of one side of a migration; None when its language or syntax is not known."""
-    language = trees.language(path)
-    if path.lower().endswith(".sql"):
-        return sqlscript.meaning(text, dialect or sqlscript.guess_dialect(text))
-    if language == "python":
-        tree = trees.parse_python(text)
-        return _python(tree) if tree is not None else None
-    if language in {"ruby", "javascript", "typescript", "tsx"}:
-        parsed = trees.parse_tree_sitter(language, text)
+def meaning(side: Source, dialect: str | None) -> Meaning | None:
+    """The meaning of one side of a migration, from its shared parse; None if it has none."""
+    if side.text is None:
+        return None
+    if side.path.lower().endswith(".sql"):
+        read = dialect or sqlscript.guess_dialect(side.text)
+        return sqlscript.meaning(sqlscript.script(side, read), read)
+    if side.language == "python":
+        return _python(side.python) if side.python is not None else None
+    if side.language in {"ruby", "javascript", "typescript", "tsx"}:
+        parsed = side.tree
         if parsed is None or parsed.root_node.has_error:
             return None
-        return tuple(_tokens(parsed.root_node, language))
+        return tuple(_tokens(parsed.root_node, str(side.language)))
     return None
 
 
@@ -100,16 +102,13 @@ def _python(tree: ast.Module) -> Meaning:
     return tuple(found[: len(roots)]) + tuple(sorted(found[len(roots) :]))
 
 
-def repair_step(before: str, after: str) -> bool:
+def repair_step(old_tree: ast.Module, new_tree: ast.Module) -> bool:
     """Whether a Django migration only gained data steps, each placed just before a schema step.
 
     That is the shape of a fix to a migration that fails on some databases (clamp or clean the
     rows an `AlterField` would reject, then alter): where it already ran, the schema is the one
     the fixed migration gives, and a new migration could not come before the failing one.
     """
-    old_tree, new_tree = trees.parse_python(before), trees.parse_python(after)
-    if old_tree is None or new_tree is None:
-        return False
     old = [c for ops in python_ops.operation_lists(old_tree) for c in ops]
     new = [c for ops in python_ops.operation_lists(new_tree) for c in ops]
     if not old or len(new) <= len(old) or Counter(_python(old_tree)) - Counter(_python(new_tree)):
@@ -125,11 +124,8 @@ def repair_step(before: str, after: str) -> bool:
     return kept == len(old)
 
 
-def data_only(text: str) -> bool:
+def data_only(tree: ast.Module) -> bool:
     """Whether a Django migration only runs data steps: deleting it leaves no schema behind."""
-    tree = trees.parse_python(text)
-    if tree is None:
-        return False
     calls = [c for ops in python_ops.operation_lists(tree) for c in ops]
     return bool(calls) and all(_data_step(call) for call in calls)
 
@@ -143,7 +139,7 @@ def _data_step(call: ast.Call) -> bool:
         return False
     sql = call.args[0]
     text = sql.value if isinstance(sql, ast.Constant) and isinstance(sql.value, str) else ""
-    parsed = [sqlscript.parse(s, None) for _, s in sqlscript.statements(text, None)]
+    parsed = [statement.tree for statement in sqlscript.embedded(text, None)]
     return bool(parsed) and all(sqlscript.reads_or_writes_rows(p) for p in parsed)
 
 

@@ -20,7 +20,7 @@ from bot.rules import paths
 from bot.rules.code import COMMENT_LINE
 from bot.rules.gate import Gated
 from bot.rules.model import Finding, Ref, Severity, Side, fingerprint
-from bot.snapshot.model import Snapshot
+from bot.snapshot.model import Snapshot, Source
 
 PACK_ID = "migrations"
 MAX_STATEMENT_LINES = 60
@@ -72,11 +72,24 @@ class Edit:
 
 
 @dataclass(frozen=True)
+class ModelSide:
+    """One side of a model file as a statement reader sees it: its lines, and the snapshot's
+    `source` of it when they are the whole file (its trees, parsed once for every rule), or
+    None when they are only what a bare diff shows."""
+
+    lines: Sequence[str]
+    source: Source | None = None
+
+
+_UNUSED = ModelSide(())  # a side that does not use the ORM: no statements
+
+
+@dataclass(frozen=True)
 class Dialect:
     """What differs between ORMs: model files, schema statements, and what a migration is."""
 
     rule: str
-    statements: Callable[[Sequence[str]], dict[int, Statement]]
+    statements: Callable[[ModelSide], dict[int, Statement]]
     evidence: re.Pattern[str] | Gated
     # On a bare diff the ORM's import is rarely in sight; a file name like `models.py` is enough.
     path_is_evidence: bool
@@ -103,8 +116,8 @@ def check(snap: Snapshot, dialect: Dialect) -> list[Finding]:
             continue
         if changed.status is FileStatus.REMOVED and not dialect.removal_counts:
             continue
-        head = _lines(snap, changed, "head", dialect)
-        base = _lines(snap, changed, "base", dialect)
+        head = _side(snap, changed, "head", dialect)
+        base = _side(snap, changed, "base", dialect)
         added = _touched(changed.added, dialect.statements(head))
         removed = _touched(changed.removed, dialect.statements(base))
         if added or removed:
@@ -215,15 +228,15 @@ def _finding(
     )
 
 
-def _lines(snap: Snapshot, changed: ChangedFile, at: Ref, dialect: Dialect) -> list[str]:
+def _side(snap: Snapshot, changed: ChangedFile, at: Ref, dialect: Dialect) -> ModelSide:
     """Return the file on one side, or the diff's lines of it; nothing unless it uses the ORM."""
     path = (changed.old_path or changed.path) if at == "base" else changed.path
-    text = snap.read(path, at)
-    if text is not None:
-        return text.splitlines() if dialect.evidence.search(text) else []
+    source = snap.source(path, at)
+    if source.text is not None:
+        return ModelSide(source.lines, source) if dialect.evidence.search(source.text) else _UNUSED
     lines = paths.from_diff(changed.added if at == "head" else changed.removed)
     used = dialect.path_is_evidence or dialect.evidence.search("\n".join(lines))
-    return lines if used else []
+    return ModelSide(lines) if used else _UNUSED
 
 
 _CLASS = re.compile(r"^(?P<indent>\s*)class\s+(?P<name>\w+)")

@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from pathlib import PurePosixPath
 
-from bot.rules.migrations.orm import Dialect, Migrated, Statement, check, statement
+from bot.rules.migrations.orm import Dialect, Migrated, ModelSide, Statement, check, statement
 from bot.rules.model import Finding
 from bot.snapshot.model import Snapshot
 
@@ -26,11 +26,11 @@ def check_prisma(snap: Snapshot) -> list[Finding]:
     return check(snap, _PRISMA)
 
 
-def _statements(lines: Sequence[str]) -> dict[int, Statement]:
+def _statements(side: ModelSide) -> dict[int, Statement]:
     """Map each line inside a model/enum block to itself: in Prisma, one line is one field."""
     found: dict[int, Statement] = {}
     model: str | None = None
-    for number, text in enumerate(lines, start=1):
+    for number, text in enumerate(side.lines, start=1):
         header = _BLOCK.match(text)
         code = _CLIENT_ONLY.sub("", text.split("//", 1)[0]).strip()
         if header:

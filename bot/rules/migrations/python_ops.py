@@ -128,7 +128,8 @@ def _django_op(call: ast.Call, lines: list[str], base: Fields) -> Iterator[Op]:
     elif kind == "RunSQL":
         sql = kw.get("sql") or (call.args[0] if call.args else None)
         for statement in _strings(sql):
-            yield from sqlscript.ops(statement, sqlscript.guess_dialect(statement), at=call.lineno)
+            dialect = sqlscript.guess_dialect(statement)
+            yield from sqlscript.ops(sqlscript.embedded(statement, dialect), at=call.lineno)
 
 
 def _alter_field(
@@ -249,9 +250,8 @@ def _alembic_op(
             yield Op(INDEX, table, call.lineno, text)
     elif kind == "execute" and batch is None:
         for statement in _strings(args[0] if args else kw.get("sqltext")):
-            yield from sqlscript.ops(
-                statement, dialect or sqlscript.guess_dialect(statement), at=call.lineno
-            )
+            read = dialect or sqlscript.guess_dialect(statement)
+            yield from sqlscript.ops(sqlscript.embedded(statement, read), at=call.lineno)
 
 
 def _required_column(column: ast.Call) -> bool:

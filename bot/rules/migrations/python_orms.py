@@ -22,6 +22,7 @@ from bot.rules.migrations.orm import (
     ANYWHERE,
     Dialect,
     Migrated,
+    ModelSide,
     Statement,
     check,
     python_statements,
@@ -87,11 +88,16 @@ def _by_lines(found: Sequence[python_models.PyStatement]) -> dict[int, Statement
     return lines
 
 
-def _django_statements(lines: Sequence[str]) -> dict[int, Statement]:
-    tree = python_models.parse(lines)
+def _django_statements(side: ModelSide) -> dict[int, Statement]:
+    tree = _tree(side)
     if tree is None:
-        return _DJANGO_FALLBACK(lines)
+        return _DJANGO_FALLBACK(side.lines)
     return _by_lines(python_models.django(tree))
+
+
+def _tree(side: ModelSide) -> ast.Module | None:
+    """The module's shared tree, or (a bare diff) a tree of the lines it shows, if they parse."""
+    return side.source.python if side.source is not None else python_models.parse(side.lines)
 
 
 def _django_keys(model: str | None, name: str, lines: Sequence[str]) -> tuple[str, str] | None:
@@ -110,11 +116,11 @@ def _django_keys(model: str | None, name: str, lines: Sequence[str]) -> tuple[st
 
 def _sqlalchemy_reader(
     aliases: Mapping[str, str],
-) -> Callable[[Sequence[str]], dict[int, Statement]]:
-    def read(lines: Sequence[str]) -> dict[int, Statement]:
-        tree = python_models.parse(lines)
+) -> Callable[[ModelSide], dict[int, Statement]]:
+    def read(side: ModelSide) -> dict[int, Statement]:
+        tree = _tree(side)
         if tree is None:
-            return _SQLALCHEMY_FALLBACK(lines)
+            return _SQLALCHEMY_FALLBACK(side.lines)
         return _by_lines(python_models.sqlalchemy(tree, aliases))
 
     return read

@@ -138,7 +138,8 @@ def _op(
             yield Op(INDEX, table, line, text)
     elif method == "execute" and not in_block:
         for sql in _sql(call, heredocs):
-            yield from sqlscript.ops(sql, dialect or sqlscript.guess_dialect(sql), at=line)
+            read = dialect or sqlscript.guess_dialect(sql)
+            yield from sqlscript.ops(sqlscript.embedded(sql, read), at=line)
 
 
 def _sql(call: tree_sitter.Node, heredocs: list[tree_sitter.Node]) -> Iterator[str]:

@@ -1,7 +1,8 @@
 """Dangerous operations in new migrations, judged in the context of the whole change.
 
-Every new migration is parsed (`sqlscript`, `python_ops`, `rails_ops`, `code_ops`) into the
-operations it runs. A hazard is then weighed against the change and the database:
+Every new migration is read from the snapshot's one parse of it (`sqlscript`, `python_ops`,
+`rails_ops`; `code_ops` reads lines) into the operations it runs. A hazard is then weighed
+against the change and the database:
 
 - a table or view created earlier in the change (in the same migrations folder: one database)
   is new and empty: dropping, altering, renaming or indexing it blocks nothing the running
@@ -39,8 +40,7 @@ from bot.rules.migrations.ops import (
 from bot.rules.migrations.orm import PACK_ID
 from bot.rules.migrations.sqlscript import CLICKHOUSE, MYSQL, POSTGRES, SQLITE
 from bot.rules.model import Finding, Severity, fingerprint
-from bot.snapshot import trees
-from bot.snapshot.model import Snapshot
+from bot.snapshot.model import Snapshot, Source
 
 __all__ = [
     "DROP_COLUMN",
@@ -114,9 +114,9 @@ def check_dangerous(snap: Snapshot) -> list[Finding]:
             continue
         if not is_migration_file(snap, changed):
             continue
-        text = snap.head_or_diff(changed).text or ""
-        dialect = context.dialect(snap, changed.path, text)
-        scripts.append(Script(changed, dialect, _ops(snap, changed.path, text, dialect)))
+        source = snap.head_or_diff(changed)
+        dialect = context.dialect(snap, changed.path, source.text or "")
+        scripts.append(Script(changed, dialect, _ops(snap, source, dialect)))
     # One finding per migration and hazard: a migration that drops five columns is one comment.
     grouped: dict[tuple[str, str, bool], tuple[ChangedFile, list[Op]]] = {}
     for script, op in dict.fromkeys(_judge(scripts)):
@@ -125,19 +125,20 @@ def check_dangerous(snap: Snapshot) -> list[Finding]:
     return [_finding(changed, ops) for changed, ops in grouped.values()]
 
 
-def _ops(snap: Snapshot, path: str, text: str, dialect: str | None) -> list[Op]:
-    """Parse one new migration with the parser of its language."""
+def _ops(snap: Snapshot, source: Source, dialect: str | None) -> list[Op]:
+    """Read one new migration from its shared parse in its language."""
+    path, text = source.path, source.text or ""
     suffix = paths.suffix(path)
     if suffix == ".sql":
-        return sqlscript.ops(text, dialect)
+        return sqlscript.ops(sqlscript.script(source, dialect))
     if suffix == ".py":
-        tree = snap.source(path, "head").python or trees.parse_python(text)
+        tree = source.python
         if tree is not None and python_ops.is_django(tree):
             return python_ops.django_ops(tree, text, context.base_fields(snap, path))
         if tree is not None:
             return python_ops.alembic_ops(tree, text, dialect)
     if suffix == ".rb":
-        ruby = snap.source(path, "head").tree or trees.parse_tree_sitter("ruby", text)
+        ruby = source.tree
         if ruby is not None:
             first = rails_ops.rails_ops(ruby, dialect, {})
             drops = sorted({op.table for op in first if op.rule == DROP_COLUMN and op.table})

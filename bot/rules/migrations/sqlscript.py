@@ -1,17 +1,15 @@
-"""SQL migrations read with a real SQL parser (sqlglot): statements, operations, meaning.
+"""SQL migrations read with a real SQL parser (sqlglot): operations and meaning.
 
-Why sqlglot: it parses Postgres, MySQL/MariaDB, SQLite and ClickHouse in process, tolerates what
-it does not know (an unsupported statement becomes a `Command` instead of an error), and its
-tokenizer knows comments, quoted identifiers and dollar-quoted bodies, so a `;` inside a string
-or a comment does not split a statement. A statement it cannot parse falls back to a few
-patterns on that statement alone.
+A script's statements and their trees are the snapshot's (`Source.sql`, parsed once per side
+and dialect; bot/snapshot/trees.py says why sqlglot); a SQL string inside a migration
+(`RunSQL`, `execute`, `knex.raw`) is parsed here. A statement sqlglot cannot parse falls back to
+a few patterns on that statement alone.
 """
 
 from __future__ import annotations
 
-import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -28,14 +26,13 @@ from bot.rules.migrations.ops import (
     Op,
     name,
 )
+from bot.snapshot.model import Source
+from bot.snapshot.trees import SqlStatement, parse_sql
 
 if TYPE_CHECKING:
     import sqlglot
 else:  # parsed on first use: a change with no SQL never loads the parser (bot/lazy.py)
     sqlglot = lazy_module("sqlglot")
-
-# sqlglot logs a warning for every statement it parses as a `Command`; rules never log.
-logging.getLogger("sqlglot").setLevel(logging.CRITICAL)
 
 POSTGRES, MYSQL, SQLITE, CLICKHOUSE = "postgres", "mysql", "sqlite", "clickhouse"
 
@@ -83,64 +80,44 @@ def guess_dialect(text: str) -> str | None:
     return None
 
 
-def statements(text: str, dialect: str | None) -> list[tuple[int, str]]:
-    """Split a script into statements with the line each starts on (comments never split)."""
-    try:
-        tokens = sqlglot.tokenize(text, read=dialect or POSTGRES)
-    except sqlglot.errors.SqlglotError:
-        return list(_naive_statements(text))
-    found: list[tuple[int, str]] = []
-    start: int | None = None
-    line = 1
-    for index, token in enumerate(tokens):
-        if token.token_type is sqlglot.TokenType.SEMICOLON:
-            if start is not None:
-                found.append((line, text[start : tokens[index - 1].end + 1]))
-            start = None
-            continue
-        if start is None:
-            start, line = token.start, token.line
-    if start is not None:
-        found.append((line, text[start : tokens[-1].end + 1]))
-    return found
+def script(source: Source, dialect: str | None) -> tuple[SqlStatement, ...]:
+    """Return a SQL file's statements, parsed once for the dialect (Postgres when unknown)."""
+    return source.sql(dialect or POSTGRES)
 
 
-def ops(text: str, dialect: str | None, at: int | None = None) -> list[Op]:
+def embedded(text: str, dialect: str | None) -> tuple[SqlStatement, ...]:
+    """Parse SQL a migration runs from a string (`RunSQL`, `execute`, `knex.raw`)."""
+    return parse_sql(text, dialect or POSTGRES)
+
+
+def ops(statements: Sequence[SqlStatement], at: int | None = None) -> list[Op]:
     """Return what a SQL script does, statement by statement; `at` pins every op to one line."""
     found: list[Op] = []
     typed: Typed = {}  # columns this script adds, with their type: a later MODIFY may restate it
-    for line, statement in statements(text, dialect):
-        where = at if at is not None else line
-        first = statement.strip().splitlines()[0] if statement.strip() else ""
-        parsed = parse(statement, dialect)
+    for statement in statements:
+        where = at if at is not None else statement.line
+        text = statement.text
+        first = text.strip().splitlines()[0] if text.strip() else ""
+        parsed = statement.tree
         if parsed is None or (isinstance(parsed, sqlglot.exp.Command) and not _rename(parsed)):
-            found += _fallback(where, statement, first)
+            found += _fallback(where, text, first)
         else:
             found += _ops(parsed, where, first, typed, shifted=at is None)
     return found
 
 
-def parse(statement: str, dialect: str | None) -> sqlglot.exp.Expr | None:
-    """Parse one statement; None when sqlglot cannot."""
-    try:
-        parsed: sqlglot.exp.Expr = sqlglot.parse_one(statement, read=dialect or POSTGRES)
-        return parsed
-    except (sqlglot.errors.SqlglotError, RecursionError, ValueError):
-        return None
-
-
-def meaning(text: str, dialect: str | None) -> tuple[str, ...]:
+def meaning(statements: Sequence[SqlStatement], dialect: str | None) -> tuple[str, ...]:
     """What a script runs, comments and layout aside: each statement in sqlglot's own spelling.
 
     `IF EXISTS` / `IF NOT EXISTS` are dropped (making a migration idempotent leaves every
     database as it was), and so is MySQL's `ENGINE=InnoDB`, the engine MySQL uses anyway.
     """
     found = []
-    for _, statement in statements(text, dialect):
-        parsed = parse(statement, dialect)
-        if parsed is None or isinstance(parsed, sqlglot.exp.Command):
-            found.append(_tokens(statement, dialect))
+    for statement in statements:
+        if statement.tree is None or isinstance(statement.tree, sqlglot.exp.Command):
+            found.append(_tokens(statement.text, dialect))
             continue
+        parsed = statement.tree.copy()  # the snapshot's tree is shared: edit a copy
         for node in parsed.walk():
             if node.args.get("exists") is True:
                 node.set("exists", False)
@@ -303,24 +280,6 @@ def _fallback_action(action: str, table: str | None, line: int, first: str) -> I
     required = re.search(r"\bNOT\s+NULL\b", action, re.I)
     if added and required and not re.search(r"\bDEFAULT\b", action, re.I):
         yield Op(NOT_NULL, table, line, first, added=True)
-
-
-def _naive_statements(text: str) -> Iterator[tuple[int, str]]:
-    """Split at semicolons outside `--` comments: for text the tokenizer rejects."""
-    start, parts = 0, []
-    for number, raw in enumerate(text.splitlines(), start=1):
-        code = raw.split("--", 1)[0]
-        pieces = code.split(";")
-        for piece in pieces[:-1]:
-            parts.append(piece)
-            if "\n".join(parts).strip():
-                yield start or number, "\n".join(parts)
-            start, parts = 0, []
-        if pieces[-1].strip():
-            start = start or number
-            parts.append(pieces[-1])
-    if "\n".join(parts).strip():
-        yield start, "\n".join(parts)
 
 
 def _split(actions: str) -> list[str]:
