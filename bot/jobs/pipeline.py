@@ -3,8 +3,11 @@
 Effects are idempotent so that a job run twice (a redelivery, a crash and restart) shows once:
 an unfinished `Readiness` run on the same head is taken over instead of a second one created,
 a push review of a head that already has a finished run is skipped, and comments are deduped by
-fingerprint. A review whose head was superseded by a newer push while it ran is not published;
-its run is completed as `cancelled`. Commands are answered in `commands.py`.
+fingerprint. A review whose head was superseded by a newer push, or whose pull request was
+closed, is not published: its run is completed as `cancelled`. The pull request is read again
+right before a review reaches the conversation; a review that only completes its run judges by
+what its reads found (the run belongs to its head commit). Commands are answered in
+`commands.py`.
 """
 
 from __future__ import annotations

@@ -245,3 +245,16 @@ def test_a_bypass_leaving_an_action_unchecked_still_warns(
     lines = [n for n, line in enumerate(text.splitlines(), 1) if needles[0] in line]
     assert found(path, text) == [(AUTH_BYPASSED, n) for n in lines]
     assert len(lines) == len(needles)
+
+
+def test_an_edited_file_seen_only_as_a_diff_is_not_cleared_by_the_actions_it_shows() -> None:
+    """A bare diff of an edited controller shows the skip and one checked action; an action it
+    does not show may check nothing, so the bypass still warns."""
+    shown = [line for line in OPEN_REPORTS.splitlines() if "export" not in line][:7]
+    added = tuple(Line(n, t) for n, t in enumerate(shown, 1))
+    path = "app/controllers/reports_controller.rb"
+    changed = ChangedFile(path, FileStatus.MODIFIED, added=added, new_ranges=((1, len(added)),))
+    findings = check_auth_bypassed(Snapshot(Change((changed,)), {}))
+    assert [(f.rule, f.line) for f in findings] == [
+        (AUTH_BYPASSED, line_of(OPEN_REPORTS, "skip_before_action"))
+    ]

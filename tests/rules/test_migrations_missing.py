@@ -203,6 +203,14 @@ async def test_models_kept_in_a_package_belong_to_the_app_above_it(tmp_path: Pat
     assert "no migration under `extras/migrations/`" in finding.message
     assert "makemigrations extras`" in finding.message
 
+    # An app that merely sits in a folder named `models` is its own app.
+    nested = {"src/models/shop/models.py": SHOP}
+    moved = {
+        "src/models/shop/models.py": schema,
+        "src/models/shop/migrations/0002_status.py": migration,
+    }
+    assert await missing(tmp_path / "c", nested, moved) == []
+
 
 async def test_state_only_message_says_what_fails(tmp_path: Path) -> None:
     state = SHOP.replace("max_length=20,", 'max_length=20, help_text="Where it is",')

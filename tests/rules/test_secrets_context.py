@@ -182,6 +182,12 @@ def test_route_templates_are_not_credentials_and_a_secret_in_a_url_is() -> None:
     assert found("src/client.py", f'api_key = "/v1/<account>/{RANDOM}"') == [
         (GENERIC, 1, "warning")
     ]
+    # A URL or path as the key of a random literal is no route: the literal is the credential.
+    assert found(
+        "src/tokens.py",
+        f"x = {{'https://auth.example.com/token': '{RANDOM}'}}",
+        f"TOKENS = {{'/hooks/api_key': '{RANDOM}'}}",
+    ) == [(GENERIC, 1, "warning"), (GENERIC, 2, "warning")]
 
 
 # --- a fallback of an environment lookup is a credential when it looks like one -------------

@@ -1031,3 +1031,29 @@ async def test_tests_dropped_as_the_suite_shrinks_still_warn(tmp_path: Path) -> 
     assert summary(findings) == [
         ("tests/removed-test", "test/search_test.rb", line, Severity.WARNING)
     ]
+
+
+async def test_a_test_file_reformatted_adds_no_test_to_the_balance(tmp_path: Path) -> None:
+    """A Java suite (read from its lines) re-indented re-adds every header it removes: it
+    adds no test, so a Python test dropped beside it still warns."""
+    java = (
+        "class FooTest {\n  @Test\n  void testFoo() {\n    assertEquals(1, foo());\n  }\n"
+        "  @Test\n  void testBar() {\n    assertEquals(2, bar());\n  }\n}\n"
+    )
+    python = (
+        "from app.calc import add, sub\n\n\ndef test_add():\n    assert add(1, 2) == 3\n\n\n"
+        "def test_sub():\n    assert sub(3, 1) == 2\n"
+    )
+    findings = await removals(
+        tmp_path,
+        {"src/test/java/FooTest.java": java, "tests/test_calc.py": python},
+        {
+            "src/test/java/FooTest.java": java.replace("  ", "    "),
+            "tests/test_calc.py": python[: python.index("\n\n\ndef test_sub")] + "\n",
+        },
+    )
+
+    line = line_of(python, "def test_sub")
+    assert summary(findings) == [
+        ("tests/removed-test", "tests/test_calc.py", line, Severity.WARNING)
+    ]

@@ -105,7 +105,11 @@ def check_auth_bypassed(snap: Snapshot) -> list[Finding]:
                 continue
             if _PUBLIC.search(line.text) or _PUBLIC.search(_around(snap, changed, line)):
                 continue
-            if access_checked(snap.head_or_diff(changed), line.number):
+            # Judged on the whole file only (its text, or an added file's diff): a bare diff of
+            # an edited file may hide an action that checks nothing.
+            whole = changed.status is FileStatus.ADDED
+            whole = whole or snap.source(changed.path, "head").text is not None
+            if whole and access_checked(snap.head_or_diff(changed), line.number):
                 continue  # signed out is let in, and each action checks what it may do
             message = (
                 f"`{match.group(0)}` lets anyone call this endpoint without signing in: its data "

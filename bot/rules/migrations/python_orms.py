@@ -152,10 +152,11 @@ def _django_app(path: str) -> str | None:
     parts = paths.parts(path)
     if paths.suffix(path) != ".py" or not paths.is_production(path):
         return None
+    if parts[-1] == "models.py":
+        folder = parts[:-1]
+        return "/".join(folder[:-1] if folder and folder[-1] == "models" else folder)
     folders = [i for i, part in enumerate(parts[:-1]) if part == "models"]
-    if folders:
-        return "/".join(parts[: folders[-1]])
-    return "/".join(parts[:-1]) if parts[-1] == "models.py" else None
+    return "/".join(parts[: folders[-1]]) if folders else None
 
 
 def _sqlalchemy_module(path: str) -> str | None:

@@ -46,6 +46,8 @@ _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ012
 # A quoted URL path up to a keyword that is its last segment or parameter (`"/orders/:id/token/:`
 # before `token" => "orders#show"`): a route mapped to its handler, not a name given a value.
 _ROUTE_KEY = re.compile(r"(?:[A-Za-z][\w+.-]*://[^\s/\"'`]*)?/(?:[^\s\"'`]*/)?[:*]?")
+# What a route maps to: a controller action, a dotted handler, a path or a symbol.
+_HANDLER = re.compile(r":\w+|[\w/]+#\w+|/[\w/:.-]*|[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
 # Parameters of a URL path or route template (`/users/:id`, `/<int:pk>`, `/[slug]`, `/*path`): names
 # a router fills in. (`{id}` and `${id}` make the whole value a template already.)
 _PATH_PARAMETER = re.compile(r"(?<=/)(?::\w+|\*\w+|<(?:\w+:)?\w+>|\[{1,2}(?:\.\.\.)?\w+\]{1,2})")
@@ -93,7 +95,7 @@ def assignments(
             continue
         before = _name_before(text, match.start())
         name = before + match["key"]
-        if _public_name(before, match["key"]) or _route_key(text, match):
+        if _public_name(before, match["key"]) or (_route_key(text, match) and _handler(value)):
             continue
         if django and name == "SECRET_KEY" and len(value) >= 30 and not _looks_fake(value):
             yield Hit(
@@ -157,6 +159,12 @@ def _route_key(text: str, match: re.Match[str]) -> bool:
         begin -= 1
     quoted = begin > 0 and text[begin - 1] == match["close"] != ""
     return quoted and _ROUTE_KEY.fullmatch(text, begin, start) is not None
+
+
+def _handler(value: str) -> bool:
+    """Tell whether a route's value names what serves it (`orders#show`, `Orders.show`,
+    `/orders/show`, `:show`) rather than holding a random literal."""
+    return _HANDLER.fullmatch(value) is not None
 
 
 def _in_struct_tag(text: str, start: int, end: int) -> bool:

@@ -228,7 +228,19 @@ class _View:
             if side.changed.status is not FileStatus.ADDED
             and is_test_file(side.changed.old_path or side.path)
         )
-        return Balance(sum(len(tests) for tests in self._new.values()), removed)
+        return Balance(sum(self._added_to(side) for side in self.test_files), removed)
+
+    def _added_to(self, side: FileChange) -> int:
+        """How many tests the change adds to a file. Without a head tree (Java, a side that does
+        not parse), the test headers of its added lines less those of its removed lines: a file
+        re-indented re-adds every header it removes, and adds no test."""
+        if side.changed.status is FileStatus.REMOVED:
+            return 0
+        if self.suite(side, "head") is not None:
+            return len(self._new.get(side.path, []))
+        changed = side.changed
+        added = len(from_lines(side.path, changed.added))
+        return max(0, added - len(from_lines(side.path, changed.removed)))
 
     @cached_property
     def new_names(self) -> Counter[str]:

@@ -174,8 +174,9 @@ class Retired:
         A name gone from one module but still used in other changed code may have moved, or
         be what the test checks there (an SQL function another model still runs). Not so for
         the module the test file is named after: what it stops doing, its tests stop checking,
-        however much other code still uses the name (`ai_enabled` dropped from the guard of
-        `ChatsController`), unless the change adds the name elsewhere (moved there).
+        however much code the test file is not tied to still uses the name (`ai_enabled`
+        dropped from the guard of `ChatsController`), unless the change adds the name elsewhere
+        (moved there) or another module the test file is tied to still uses it.
         """
         own = [m for m in linked if named_after(test_path, m.path)]
         others = [m for m in linked if m not in own]
