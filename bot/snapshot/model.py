@@ -56,7 +56,7 @@ class Source:
     def nodes(self, kinds: frozenset[str]) -> list[tree_sitter.Node]:
         """The tree-sitter tree's nodes of these kinds, in source order (none without a tree)."""
         tree = self.tree
-        return [] if tree is None else trees.nodes_of(tree, str(self.language), kinds)
+        return [] if tree is None else trees.nodes_of(tree.root_node, str(self.language), kinds)
 
     def sql(self, dialect: str) -> tuple[trees.SqlStatement, ...]:
         """The SQL script's statements parsed for a sqlglot dialect, on first use per dialect."""

@@ -195,9 +195,9 @@ _GRAMMARS: dict[str, Callable[[], object]] = {
 }
 
 
-def nodes_of(tree: tree_sitter.Tree, grammar: str, kinds: frozenset[str]) -> list[tree_sitter.Node]:
-    """Return every node of the given kinds in a tree parsed with `grammar` (a name of
-    `language`), in source order.
+def nodes_of(root: tree_sitter.Node, grammar: str, kinds: frozenset[str]) -> list[tree_sitter.Node]:
+    """Return `root` and every node under it of the given kinds, in a tree parsed with
+    `grammar` (a name of `language`), in the order a walk meets them (outer before inner).
 
     Found by a tree-sitter query, which walks the tree in C: a walk in Python visits every
     node of the file one call at a time, and large changes have thousands of files. Kinds the
@@ -206,8 +206,8 @@ def nodes_of(tree: tree_sitter.Tree, grammar: str, kinds: frozenset[str]) -> lis
     query = _query(grammar, kinds)
     if query is None:
         return []
-    found = tree_sitter.QueryCursor(query).captures(tree.root_node).get("node", [])
-    return sorted(found, key=lambda node: node.start_byte)
+    found = tree_sitter.QueryCursor(query).captures(root).get("node", [])
+    return sorted(found, key=lambda node: (node.start_byte, -node.end_byte))
 
 
 @cache
