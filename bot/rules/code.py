@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import cached_property
 from pathlib import PurePosixPath
 
@@ -529,10 +529,13 @@ def js_qualname(node: tree_sitter.Node) -> str:
     return ".".join(reversed(names))
 
 
-def js_local_io(tree: tree_sitter.Tree, imports: Mapping[str, str]) -> frozenset[str]:
-    """Name the module's functions and methods that call I/O themselves."""
+def js_local_io(
+    functions: Iterable[tree_sitter.Node], imports: Mapping[str, str]
+) -> frozenset[str]:
+    """Name those of a module's functions and methods (its JS_FUNCTIONS nodes) that call I/O
+    themselves."""
     found = set()
-    for function in (n for n in walk(tree.root_node) if n.type in JS_FUNCTIONS):
+    for function in functions:
         name = js_function_name(function)
         body = function.child_by_field_name("body")
         if name and body and any(is_io_call(js_callee(c), imports) for c in js_calls(body)):

@@ -108,7 +108,7 @@ def handlers_of(source: Source) -> list[Handler] | None:
     if source.language == "python":
         return python_handlers(source.python) if source.python is not None else None
     if source.language in SCRIPT_LANGUAGES and source.tree is not None:
-        return script_handlers(source.tree)
+        return script_handlers(source)
     return []
 
 
@@ -218,13 +218,17 @@ def _py_empty(value: ast.expr | None) -> bool:
 # --- JavaScript and TypeScript -----------------------------------------------------------------
 
 
-def script_handlers(tree: tree_sitter.Tree) -> list[Handler]:
-    """Return every `catch` clause and promise `.catch(callback)` of a JS/TS module."""
+def script_handlers(source: Source) -> list[Handler]:
+    """Return every `catch` clause and promise `.catch(callback)` of a JS/TS module (a source
+    with a tree). The nodes looked at are found by tree-sitter queries, not a walk in Python."""
+    tree = source.tree
+    if tree is None:
+        return []
     imports = js_imports(tree)
-    local_io = js_local_io(tree, imports)
-    browser = _browser(tree)
+    local_io = js_local_io(source.nodes(JS_FUNCTIONS), imports)
+    browser = any(text_of(n) in BROWSER_GLOBALS for n in source.nodes(_IDENTIFIER))
     found: list[Handler] = []
-    for node in walk(tree.root_node):
+    for node in source.nodes(_HANDLER_KINDS):
         parts = _js_parts(node)
         if parts is None:
             continue
@@ -271,11 +275,10 @@ def script_handlers(tree: tree_sitter.Tree) -> list[Handler]:
     return found
 
 
-def _browser(tree: tree_sitter.Tree) -> bool:
-    """Tell whether a module runs in a browser page: it uses `window`, `document`, `navigator`."""
-    return any(
-        n.type == "identifier" and text_of(n) in BROWSER_GLOBALS for n in walk(tree.root_node)
-    )
+# A `catch` clause, or a call that may be a promise's `.catch(callback)`.
+_HANDLER_KINDS = frozenset({"catch_clause", "call_expression"})
+# A module runs in a browser page when an identifier names `window`, `document`, `navigator`.
+_IDENTIFIER = frozenset({"identifier"})
 
 
 def _send(call: tree_sitter.Node) -> str:
