@@ -226,6 +226,12 @@ def text_of(node: tree_sitter.Node) -> str:
     return (node.text or b"").decode("utf-8", errors="replace")
 
 
+def field_text(node: tree_sitter.Node, field: str) -> str:
+    """Return the source text of a node's named field (a Ruby call's `method`); "" without it."""
+    child = node.child_by_field_name(field)
+    return text_of(child) if child is not None else ""
+
+
 def py_touches(node: ast.AST, rows: Sequence[int]) -> bool:
     """Tell whether a Python node's lines, its decorators' included, include one of `rows`.
 

@@ -31,6 +31,7 @@ from bot.rules.cliff.observability import (
     check_error_logging,
     check_health_checks,
 )
+from bot.rules.code import SCRIPT_LANGUAGES
 from bot.rules.model import Pack, Rule, Severity, documented
 
 __all__ = [
@@ -51,7 +52,7 @@ __all__ = [
 ]
 
 PYTHON = frozenset({"python"})
-SCRIPTS = frozenset({"javascript", "typescript", "tsx"})
+SCRIPTS = SCRIPT_LANGUAGES
 CODE = PYTHON | SCRIPTS  # `bot.rules.code.CODE_SUFFIXES`
 
 PACK = Pack(

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 import tree_sitter
 
 from bot.snapshot.model import Source
-from bot.snapshot.trees import descendants, text_of, walk
+from bot.snapshot.trees import descendants, field_text, text_of, walk
 
 # Calls that check the current user's rights inside an action.
 RUBY_CHECKS = frozenset({"authorize!", "authorize", "can?", "cannot?", "policy_scope"})
@@ -97,17 +97,12 @@ def _rb_members(
             arguments = child.child_by_field_name("arguments")
             for method in arguments.named_children if arguments is not None else []:
                 if method.type == "method" and _rb_method(child) in _RB_HIDDEN:  # `private def`
-                    methods[_rb_name(method)] = method
+                    methods[field_text(method, "name")] = method
         elif child.type == "method":
-            methods[_rb_name(child)] = child
+            methods[field_text(child, "name")] = child
             if public:
-                actions[_rb_name(child)] = child
+                actions[field_text(child, "name")] = child
     return actions, methods, declarations
-
-
-def _rb_name(method: tree_sitter.Node) -> str:
-    name = method.child_by_field_name("name")
-    return text_of(name) if name is not None else ""
 
 
 def _rb_checks(method: tree_sitter.Node, helpers: set[str]) -> bool:
@@ -126,12 +121,9 @@ def _rb_checks(method: tree_sitter.Node, helpers: set[str]) -> bool:
     return False
 
 
-def _rb_method(call: tree_sitter.Node) -> str | None:
+def _rb_method(call: tree_sitter.Node) -> str:
     """Name the method a call (or a bare identifier, a call without arguments) calls."""
-    if call.type == "identifier":
-        return text_of(call)
-    method = call.child_by_field_name("method")
-    return text_of(method) if method is not None else None
+    return text_of(call) if call.type == "identifier" else field_text(call, "method")
 
 
 def _rb_symbols(call: tree_sitter.Node) -> list[str]:

@@ -17,7 +17,7 @@ from pathlib import PurePosixPath
 import tree_sitter
 
 from bot.rules import paths
-from bot.rules.code import make_finding, snippet
+from bot.rules.code import SCRIPT_LANGUAGES, make_finding, snippet
 from bot.rules.model import Finding, Severity
 from bot.snapshot.model import Snapshot, Source
 from bot.snapshot.trees import descendants, py_touches, text_of
@@ -54,7 +54,6 @@ MESSAGES = {
     CORS_ANY: _CORS,
     CORS_ANY_JS: _CORS,
 }
-SCRIPTS = frozenset({"javascript", "typescript", "tsx"})
 # Words in a file or class name that mark settings for development (tests and CI: `paths`).
 DEV_WORDS = frozenset({"dev", "devel", "develop", "development", "local"})
 _ALLOW_ALL = frozenset({"CORS_ALLOW_ALL_ORIGINS", "CORS_ORIGIN_ALLOW_ALL"})
@@ -109,7 +108,7 @@ def hits(source: Source, rows: Sequence[int]) -> Iterator[Hit]:
     if source.language == "python":
         if source.python is not None:
             yield from _python(source.python, rows)
-    elif source.tree is not None and source.language in SCRIPTS:
+    elif source.tree is not None and source.language in SCRIPT_LANGUAGES:
         yield from _script(descendants(source.tree.root_node, rows))
     elif source.tree is not None and source.language == "go":
         yield from _go(descendants(source.tree.root_node, rows))

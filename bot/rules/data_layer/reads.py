@@ -13,8 +13,7 @@ from collections.abc import Iterator, Sequence
 
 import tree_sitter
 
-from bot.rules.cliff.guards import SCRIPTS
-from bot.rules.code import make_finding, production_code, snippet
+from bot.rules.code import SCRIPT_LANGUAGES, make_finding, production_code, snippet
 from bot.rules.model import Finding, Severity
 from bot.snapshot.model import Snapshot, Source
 from bot.snapshot.trees import py_touches, text_of, touches
@@ -64,7 +63,7 @@ def reads(source: Source, rows: Sequence[int]) -> Iterator[tuple[int, str]]:
     if source.language == "python":
         if source.python is not None:
             yield from _python(source.python, rows)
-    elif source.language in SCRIPTS and source.tree is not None:
+    elif source.language in SCRIPT_LANGUAGES and source.tree is not None:
         yield from _script(source.tree.root_node, rows)
 
 

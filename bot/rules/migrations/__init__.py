@@ -7,6 +7,7 @@ branch?) the rules read the snapshot, and stay quiet or fall back when it cannot
 
 from __future__ import annotations
 
+from bot.rules.code import SCRIPT_LANGUAGES
 from bot.rules.migrations import examples, sql
 from bot.rules.migrations.context import context_files
 from bot.rules.migrations.edited import EDITED, check_edited
@@ -28,7 +29,7 @@ from bot.rules.migrations.rails import (
 from bot.rules.model import Pack, Rule, Severity, documented
 
 PYTHON = frozenset({"python"})
-SCRIPTS = frozenset({"javascript", "typescript", "tsx"})
+SCRIPTS = SCRIPT_LANGUAGES
 # A Rails app's migrations, and its schema dump: db/schema.rb or db/structure.sql.
 RAILS = frozenset({"ruby", "sql"})
 MISSING_FIX = (

@@ -26,7 +26,7 @@ import tree_sitter
 
 from bot.rules.migrations import python_ops, sqlscript
 from bot.snapshot.model import Source
-from bot.snapshot.trees import text_of
+from bot.snapshot.trees import field_text, text_of
 
 _IDEMPOTENT = frozenset({"if_exists", "if_not_exists"})
 _JS_SKIPPED = frozenset({"comment", "import_statement", "type_annotation", "html_comment"})
@@ -207,7 +207,7 @@ def _tokens(node: tree_sitter.Node, language: str) -> list[str]:
     if node.type == "pair" and (_idempotent(node) or _option(node) == "bulk"):
         return []
     block = node.child_by_field_name("block") if node.type == "call" else None
-    if block is not None and language == "ruby" and _method(node) == "change_table":
+    if block is not None and language == "ruby" and field_text(node, "method") == "change_table":
         return _change_table(node, block)
     if node.type in {"string", "template_string"} and language != "ruby":
         return [f"str:{text_of(node)[1:-1]}"]
@@ -243,7 +243,7 @@ def _change_table(call: tree_sitter.Node, block: tree_sitter.Node) -> list[str]:
         if inner.type != "call" or receiver is None or text_of(receiver) != alias:
             found += _tokens(inner, "ruby")
             continue
-        method = _method(inner)
+        method = field_text(inner, "method")
         inner_args = inner.child_by_field_name("arguments")
         parts = list(inner_args.named_children) if inner_args is not None else []
         names = [p for p in parts if p.type in {"simple_symbol", "string"}]
@@ -254,11 +254,6 @@ def _change_table(call: tree_sitter.Node, block: tree_sitter.Node) -> list[str]:
             column_tokens = _tokens(column, "ruby") if column is not None else []
             found += [verb, *table, *column_tokens, *([kind] if kind else []), *rest]
     return found
-
-
-def _method(call: tree_sitter.Node) -> str:
-    method = call.child_by_field_name("method")
-    return text_of(method) if method is not None else ""
 
 
 def _option(pair: tree_sitter.Node) -> str:

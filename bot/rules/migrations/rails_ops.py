@@ -26,7 +26,7 @@ from bot.rules.migrations.ops import (
     Op,
     name,
 )
-from bot.snapshot.trees import text_of, walk
+from bot.snapshot.trees import field_text, text_of, walk
 
 _DROPS = frozenset({"remove_column", "remove_columns", "remove_reference", "remove_belongs_to"})
 _TABLE_DROPS = frozenset({"remove", "remove_references", "remove_belongs_to"})
@@ -75,7 +75,7 @@ def _walk(
         if child.type != "call":
             found += _walk(child, alias, table, dialect, ignored, heredocs)
             continue
-        method = _method(child)
+        method = field_text(child, "method")
         receiver = child.child_by_field_name("receiver")
         block = child.child_by_field_name("block")
         if method == "safety_assured" or (method == "down" and receiver is not None):
@@ -152,11 +152,6 @@ def _sql(call: tree_sitter.Node, heredocs: list[tree_sitter.Node]) -> Iterator[s
                 yield "".join(
                     text_of(c) for c in body.named_children if c.type == "heredoc_content"
                 )
-
-
-def _method(call: tree_sitter.Node) -> str:
-    method = call.child_by_field_name("method")
-    return text_of(method) if method is not None else ""
 
 
 def _arguments(call: tree_sitter.Node) -> list[tree_sitter.Node]:

@@ -11,9 +11,10 @@ from collections.abc import Iterator, Sequence
 
 import tree_sitter
 
+from bot.rules.code import SCRIPT_LANGUAGES
 from bot.rules.tests.suites import Assertion, Suite, Test, normalise, resolve
 from bot.snapshot.model import Source
-from bot.snapshot.trees import nodes_of, text_of, walk
+from bot.snapshot.trees import field_text, nodes_of, text_of, walk
 
 
 def read(source: Source) -> Suite | None:
@@ -27,7 +28,7 @@ def read(source: Source) -> Suite | None:
     if tree is None or tree.root_node.has_error:
         return None
     language = str(source.language)
-    if language in _JS_GRAMMARS:
+    if language in SCRIPT_LANGUAGES:
         return _javascript(tree.root_node, language)
     reader = _READERS.get(language)
     return reader(tree.root_node) if reader else None
@@ -331,15 +332,10 @@ _RB_SUITES = frozenset({"describe", "context", "feature", "shared_examples", "xd
 _RB_CHAIN = frozenset({"call"})
 
 
-def _rb_method(call: tree_sitter.Node) -> str:
-    method = call.child_by_field_name("method")
-    return text_of(method) if method is not None else ""
-
-
 def _rb_is_assertion(node: tree_sitter.Node) -> bool:
     if node.type != "call":
         return False
-    method = _rb_method(node)
+    method = field_text(node, "method")
     receiver = node.child_by_field_name("receiver")
     own = method.startswith(("assert", "refute", "must_", "wont_"))
     return own or (receiver is None and method in {"expect", "is_expected", "should"})
@@ -351,12 +347,12 @@ def _rb_body(node: tree_sitter.Node) -> tuple[list[Assertion], list[str]]:
         if _rb_is_assertion(child):
             top = _chain_top(child, _RB_CHAIN)
             args = _arguments(child)
-            subject = child if _rb_method(child) == "expect" or not args else args[-1]
+            subject = child if field_text(child, "method") == "expect" or not args else args[-1]
             found.append(
                 Assertion(_line(child), normalise(text_of(top)), normalise(text_of(subject)))
             )
         elif child.type == "call":
-            calls.append(_rb_method(child))
+            calls.append(field_text(child, "method"))
         elif child.type == "identifier" and child.parent and child.parent.type == "body_statement":
             calls.append(text_of(child))
     return found, calls
@@ -390,7 +386,7 @@ def _ruby(root: tree_sitter.Node) -> Suite:
             continue
         if node.type != "call":
             continue
-        method = _rb_method(node)
+        method = field_text(node, "method")
         if method in {"require", "require_relative"}:
             imports.update([s] if (s := _rb_string_arg(node)) else [])
             continue
@@ -404,7 +400,7 @@ def _ruby(root: tree_sitter.Node) -> Suite:
         suites = [
             _rb_string_arg(up) or ""
             for up in _ancestors(node)
-            if up.type == "call" and _rb_method(up) in _RB_SUITES
+            if up.type == "call" and field_text(up, "method") in _RB_SUITES
         ]
         found, calls = _rb_body(node)
         key = " > ".join([*reversed(suites), title])
@@ -509,4 +505,3 @@ def _go_body(
 
 
 _READERS = {"ruby": _ruby, "go": _go}
-_JS_GRAMMARS = frozenset({"javascript", "typescript", "tsx"})
