@@ -163,6 +163,7 @@ class _View:
         self.files = [f for f in snap.files if f.path in kept]
         self.test_files = [f for f in self.files if _test_side(f.changed)]
         self.production = any(is_production(f.path) for f in self.files)
+        self._gone: dict[str, list[Test]] = {}  # each test file's removed tests, by path
 
     @cached_property
     def retired(self) -> Retired:
@@ -328,7 +329,13 @@ class _View:
         return found
 
     def gone(self, side: FileChange) -> list[Test]:
-        """Return the tests of a file's base that its head no longer has."""
+        """Return the tests of a file's base that its head no longer has (worked out once per
+        file: the check and the change's balance both ask)."""
+        if side.path not in self._gone:
+            self._gone[side.path] = self._base_only(side)
+        return self._gone[side.path]
+
+    def _base_only(self, side: FileChange) -> list[Test]:
         changed = side.changed
         base = self.suite(side, "base")
         head = Suite(()) if changed.status is FileStatus.REMOVED else self.suite(side, "head")

@@ -66,35 +66,18 @@ def removed_tests(
 ) -> list[Finding]:
     """Report a file's removed tests: lost ones as one warning, retired ones as one notice.
 
-    Lost tests in a change whose tests grow in number are a notice: tests rewritten for a
-    redesigned feature keep neither names nor bodies, and a suite that grows is not being
-    deleted; the notice still names them, for a reviewer to check what they checked.
+    Lost tests in a change that adds at least as many tests as it removes are a notice: tests
+    rewritten for a redesigned feature keep neither names nor bodies, and a suite that does not
+    shrink is not being deleted; the notice still names them, for a reviewer to check.
     """
     findings = []
     # One comment per file: a change that drops twenty tests of a file is one thing to discuss.
     lost = [j.test for j in judged if j.fate == "lost"]
-    if len(lost) == 1:
-        message = (
-            f"This removes the test `{lost[0].name}` and adds no test of that name or body back: "
-            f"{_why(production)} Keep it, or say in the pull request why it is obsolete."
-        )
-    elif lost:
-        message = (
-            f"This removes {len(lost)} tests ({_names(lost)}) and adds none of their names or "
-            f"bodies back: {_why(production)} Keep them, or say in the pull request why they are "
-            "obsolete."
-        )
-    if lost and balance.grows:
-        message = (
-            f"This removes {_count(len(lost))} ({_names(lost)}) that no test of the change "
-            f"repeats by name or body, in a change that adds {_count(balance.added)} and removes "
-            f"{balance.removed}: most likely rewritten for new behaviour. Check that what "
-            f"{'it' if len(lost) == 1 else 'they'} checked is still checked."
-        )
     if lost:
         key = lost[0].key if len(lost) == 1 else "lost"
         # One test is not the suite: a warning at most (README, severity policy).
         severity = Severity.NOTICE if balance.grows else Severity.WARNING
+        message = _lost_message(lost, production, balance)
         findings.append(_removal(changed.path, lost[0], severity, message, key))
     gone = [j.test for j in judged if j.fate == "retired"]
     if gone:
@@ -104,6 +87,26 @@ def removed_tests(
         )
         findings.append(_removal(changed.path, gone[0], Severity.NOTICE, message, "retired"))
     return findings
+
+
+def _lost_message(lost: list[Test], production: bool, balance: Balance) -> str:
+    if balance.grows:
+        return (
+            f"This removes {_count(len(lost))} ({_names(lost)}) that no test of the change "
+            f"repeats by name or body, in a change that adds {_count(balance.added)} and removes "
+            f"{balance.removed}: most likely rewritten for new behaviour. Check that what "
+            f"{'it' if len(lost) == 1 else 'they'} checked is still checked."
+        )
+    if len(lost) == 1:
+        return (
+            f"This removes the test `{lost[0].name}` and adds no test of that name or body back: "
+            f"{_why(production)} Keep it, or say in the pull request why it is obsolete."
+        )
+    return (
+        f"This removes {len(lost)} tests ({_names(lost)}) and adds none of their names or "
+        f"bodies back: {_why(production)} Keep them, or say in the pull request why they are "
+        "obsolete."
+    )
 
 
 @dataclass(frozen=True)
