@@ -138,29 +138,54 @@ def head_handlers(snap: Snapshot, changed: ChangedFile) -> list[Handler]:
 
 
 class _BaseHandlers:
-    """The handlers the base side of the change already had, parsed only when needed."""
+    """The handlers the base side of the change already had, parsed only where needed."""
 
     def __init__(self, snap: Snapshot) -> None:
         self._snap = snap
+        self._parsed: dict[str, list[Handler]] = {}
 
     @cached_property
-    def _all(self) -> list[Handler]:
-        found: list[Handler] = []
+    def _sides(self) -> list[tuple[str, str]]:
+        """Each changed production file's base path and text."""
+        found: list[tuple[str, str]] = []
         for changed in self._snap.change.files:
             if changed.status is FileStatus.ADDED or not production_code(changed):
                 continue
-            found += handlers_of(self._snap.source(changed.old_path or changed.path, "base")) or []
+            path = changed.old_path or changed.path
+            text = self._snap.read(path, "base")
+            if text is not None:
+                found.append((path, text))
         return found
+
+    def _handlers(self, path: str) -> list[Handler]:
+        if path not in self._parsed:
+            self._parsed[path] = handlers_of(self._snap.source(path, "base")) or []
+        return self._parsed[path]
 
     def had(self, handler: Handler, rule: str) -> bool:
         """Tell whether base had this handler already (reworded, renamed or moved, also into
-        a callback of the same function: `.then(() => ...)`)."""
+        a callback of the same function: `.then(() => ...)`).
+
+        Only base files that hold the first or the last name of the handler's function are
+        parsed: a handler in the same function (`_same_function`) sits in a function of the
+        same last name, or encloses it or is enclosed by it (then its file holds the outermost
+        name), and a large change has hundreds of other files. A function with an unnamed part
+        (`<anonymous>`) or none (module level) may match in any file.
+        """
+        unnamed = not handler.function or "<" in handler.function
+        found = _NAME.findall(handler.function)
+        names = [] if unnamed or not found else [found[0], found[-1]]
         return any(
             _same_function(old.function, handler.function)
             and (judge(old) or ("", ""))[0] == rule
             and (old.guarded & handler.guarded or not (old.guarded or handler.guarded))
-            for old in self._all
+            for path, text in self._sides
+            if not names or any(name in text for name in names)
+            for old in self._handlers(path)
         )
+
+
+_NAME = re.compile(r"[A-Za-z_$][\w$]*")
 
 
 def _same_function(old: str, new: str) -> bool:

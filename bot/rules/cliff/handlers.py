@@ -222,13 +222,14 @@ def script_handlers(source: Source) -> list[Handler]:
     """Return every `catch` clause and promise `.catch(callback)` of a JS/TS module (a source
     with a tree). The nodes looked at are found by tree-sitter queries, not a walk in Python."""
     tree = source.tree
-    if tree is None:
+    handlers = source.nodes(_HANDLER_KINDS)
+    if tree is None or not handlers:
         return []
     imports = js_imports(tree)
     local_io = js_local_io(source.nodes(JS_FUNCTIONS), imports)
     browser = any(text_of(n) in BROWSER_GLOBALS for n in source.nodes(_IDENTIFIER))
     found: list[Handler] = []
-    for node in source.nodes(_HANDLER_KINDS):
+    for node in handlers:
         parts = _js_parts(node)
         if parts is None:
             continue

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from bisect import bisect_left
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.rules import paths
@@ -96,13 +97,42 @@ def fed_names(fed: Mapping[str, list[tuple[str, int]]], function: str) -> set[st
     return {callee for callee, _ in fed.get(function, [])}
 
 
+# Which functions a reading covers, by key and first and last line (1-based): a review judges only
+# the functions its added lines touch, and at base only those, so the rest of a large module is
+# never walked.
+Focus = Callable[[str, int, int], bool]
+
+
+def every(key: str, first: int, last: int) -> bool:
+    return True
+
+
+def spanning(rows: Sequence[int]) -> Focus:
+    """Read the functions whose lines include one of `rows` (sorted 1-based line numbers)."""
+
+    def touches(key: str, first: int, last: int) -> bool:
+        index = bisect_left(rows, first)
+        return index < len(rows) and rows[index] <= last
+
+    return touches
+
+
+def named(keys: Collection[str]) -> Focus:
+    """Read the functions of these keys (as `Answer.function` names them)."""
+    return lambda key, first, last: key in keys
+
+
 # --- Python ------------------------------------------------------------------------------------
 
 
-def python_answers(module: ast.Module, path: str, imported: set[str]) -> Answers:
-    """Read every function's returned payloads and the calls that fed them."""
+def python_answers(
+    module: ast.Module, path: str, imported: set[str], focus: Focus = every
+) -> Answers:
+    """Read the returned payloads of every function in `focus` and the calls that fed them."""
     found = Answers([], {})
     for function, node, owner in _py_defs(module):
+        if not focus(function, node.lineno, node.end_lineno or node.lineno):
+            continue
         returns: list[tuple[ast.Return, bool]] = []
         assigned: dict[str, list[ast.expr]] = {}
         _py_visit(node.body, False, returns, assigned)

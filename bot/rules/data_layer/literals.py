@@ -16,6 +16,7 @@ from bot.rules import paths
 from bot.rules.code import (
     COMMENT_LINE,
     FUNCTION,
+    JS_FUNCTIONS,
     OWNER,
     SCRIPT_LANGUAGES,
     enclosing,
@@ -30,7 +31,16 @@ from bot.rules.code import (
     shown,
     snippet,
 )
-from bot.rules.data_layer.answers import MOCK_NAME, Answer, Answers, fed_names, python_answers
+from bot.rules.data_layer.answers import (
+    MOCK_NAME,
+    Answer,
+    Answers,
+    Focus,
+    fed_names,
+    named,
+    python_answers,
+    spanning,
+)
 from bot.rules.data_layer.fixtures import WORD, fixture_names
 from bot.rules.data_layer.script_answers import script_answers
 from bot.rules.gate import Gated
@@ -112,7 +122,8 @@ def check_literal_records(snap: Snapshot) -> list[Finding]:
         head = snap.head_lines(changed)
         imported = fixture_names(head, paths.suffix(changed.path))
         after = snap.source(changed.path, "head")
-        parsed = _answers(after, imported) if after.text is not None else None
+        rows = sorted(line.number for line in changed.added)
+        parsed = _answers(after, imported, spanning(rows)) if after.text is not None else None
         if parsed is None:
             base = snap.read(changed.old_path or changed.path, "base")
             findings += [
@@ -121,29 +132,32 @@ def check_literal_records(snap: Snapshot) -> list[Finding]:
                 if (finding := _literal_return(changed, line, head, base, imported)) is not None
             ]
             continue
+        judged = _judged(changed, parsed)
+        if not judged:
+            continue
         before = snap.source(changed.old_path or changed.path, "base")
         known = changed.status is not FileStatus.ADDED and before.text is not None
+        at_base = named({answer.function for answer, _ in judged})
         findings += _judge_answers(
-            changed, parsed, _answers(before, set()) if known else None, before
+            judged, parsed, _answers(before, set(), at_base) if known else None, changed, before
         )
     return findings
 
 
-def _answers(source: Source, imported: set[str]) -> Answers | None:
-    """Parse one side's answers; None when it does not parse (Python) or is no code we read."""
+def _answers(source: Source, imported: set[str], focus: Focus) -> Answers | None:
+    """Parse one side's answers in `focus`; None when it does not parse (Python) or is no code
+    we read."""
     if source.python is not None:
-        return python_answers(source.python, source.path, imported)
+        return python_answers(source.python, source.path, imported, focus)
     if source.language in SCRIPT_LANGUAGES and source.tree is not None:
-        return script_answers(source.tree, source.path, imported)
+        return script_answers(source.nodes(JS_FUNCTIONS), source.path, imported, focus)
     return None
 
 
-def _judge_answers(
-    changed: ChangedFile, head: Answers, base: Answers | None, before: Source
-) -> list[Finding]:
-    """Judge each literal answer on an added line against the function's answers at base."""
+def _judged(changed: ChangedFile, head: Answers) -> list[tuple[Answer, Line]]:
+    """The literal answers on added lines, each with its first added line (one per line)."""
     added = {line.number: line for line in changed.added}
-    findings: list[Finding] = []
+    judged: list[tuple[Answer, Line]] = []
     seen: set[int] = set()
     for answer in head.answers:
         spanned = range(answer.first, answer.last + 1)
@@ -151,6 +165,20 @@ def _judge_answers(
         if answer.payload is None or line is None or line.number in seen:
             continue
         seen.add(line.number)
+        judged.append((answer, line))
+    return judged
+
+
+def _judge_answers(
+    judged: list[tuple[Answer, Line]],
+    head: Answers,
+    base: Answers | None,
+    changed: ChangedFile,
+    before: Source,
+) -> list[Finding]:
+    """Judge each literal answer on an added line against the function's answers at base."""
+    findings: list[Finding] = []
+    for answer, line in judged:
         lost = [] if base is None else _lost(answer.function, head, base)
         query = before.lines[lost[0] - 1] if lost and lost[0] <= len(before.lines) else None
         finding = _decide(changed.path, line, answer, query)

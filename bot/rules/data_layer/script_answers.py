@@ -8,12 +8,11 @@ route handlers.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 
 import tree_sitter
 
 from bot.rules.code import (
-    JS_FUNCTIONS,
     JS_WRAPPERS,
     js_callee,
     js_calls,
@@ -31,7 +30,9 @@ from bot.rules.data_layer.answers import (
     WRAPPERS,
     Answer,
     Answers,
+    Focus,
     Payload,
+    every,
     feeds,
     record_list,
 )
@@ -42,15 +43,21 @@ _NEXT_VERB = re.compile(r"^(?:GET|POST|PUT|PATCH|DELETE|handler)$")
 _RESPONSE_CALL = re.compile(r"^(?:res|response|reply|c|ctx)(?:\.status\(\))?\.(?:json|send)$")
 
 
-def script_answers(tree: tree_sitter.Tree, path: str, imported: set[str]) -> Answers:
-    """Read every function's returned or sent payloads and the calls that fed them."""
+def script_answers(
+    functions: Sequence[tree_sitter.Node], path: str, imported: set[str], focus: Focus = every
+) -> Answers:
+    """Read the returned or sent payloads of the `functions` in `focus` (a module's function
+    nodes, outer before inner, as `Source.nodes(JS_FUNCTIONS)` gives them) and the calls that
+    fed them."""
     found = Answers([], {})
     keys: dict[str, int] = {}
-    for function in (n for n in walk(tree.root_node) if n.type in JS_FUNCTIONS):
+    for function in functions:
         name = js_function_name(function)
         key = ".".join(filter(None, [js_qualname(function), name or "<anonymous>"]))
         keys[key] = keys.get(key, 0) + 1
         key = key if keys[key] == 1 else f"{key}#{keys[key]}"  # same-named callbacks stay apart
+        if not focus(key, function.start_point.row + 1, function.end_point.row + 1):
+            continue
         assigned = _js_assigned(function)
         parameters = function.child_by_field_name("parameters") or function.child_by_field_name(
             "parameter"

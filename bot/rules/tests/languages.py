@@ -6,6 +6,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import PurePosixPath
 
 from bot.diff.model import Line
@@ -106,6 +107,7 @@ def is_test_file(path: str) -> bool:
     return lang is not GO and (in_test_dir or (lang is JVM and "src/test" in path))
 
 
+@lru_cache(maxsize=1 << 12)
 def subject(path: str) -> str:
     """Name the module a test file covers: `tests/test_cart.py`, `CartTest.java` → `cart`."""
     name = PurePosixPath(path).name.split(".")[0]

@@ -31,7 +31,7 @@ import posixpath
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import PurePosixPath
 
 import tree_sitter
@@ -356,21 +356,25 @@ def _same_package(test_path: str, production: str) -> bool:
 def named_after(test_path: str, production: str) -> bool:
     """Tell whether a test file is named after a module: `test_cart.py` and `cart.py`."""
     name = subject(test_path)
-    posix = PurePosixPath(production)
-    stem = posix.name.split(".")[0].lower()
     if not name or len(name) < MIN_NAME:
         return False
-    if name in {stem, posix.parent.name.lower()}:
+    stem, folder = _stem_and_folder(production)
+    if name in {stem, folder}:
         return True
     return name not in GENERIC and len(words(name)) > 1 and words(name) <= words(stem)
 
 
+@lru_cache(maxsize=1 << 14)
+def _stem_and_folder(production: str) -> tuple[str, str]:
+    """A module's file name before its first dot and its folder's name, lower case (each
+    changed module is compared with every test file of a change)."""
+    posix = PurePosixPath(production)
+    return posix.name.split(".")[0].lower(), posix.parent.name.lower()
+
+
 def _imports(test_path: str, imported: list[str], production: str) -> bool:
     """Tell whether a test file imports a module: `shop.refunds`, `'../refunds'`, `@/lib/ip`."""
-    stem = production.rsplit(".", 1)[0]
-    folder = posixpath.dirname(production)
-    targets = {stem, folder} if stem.endswith("/index") or stem.endswith("/__init__") else {stem}
-    dotted = {target.replace("/", ".") for target in targets}
+    targets, dotted = _import_targets(production)
     for spec in imported:
         if spec.startswith("."):
             resolved = posixpath.normpath(posixpath.join(posixpath.dirname(test_path), spec))
@@ -383,6 +387,17 @@ def _imports(test_path: str, imported: list[str], production: str) -> bool:
         if any(d == spec or d.endswith("." + spec) for d in dotted if "." in spec):
             return True
     return False
+
+
+@lru_cache(maxsize=1 << 14)
+def _import_targets(production: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The paths an import of a module names (a package's `index`/`__init__` also by its
+    folder), and the same dotted (`shop.refunds`)."""
+    stem = production.rsplit(".", 1)[0]
+    folder = posixpath.dirname(production)
+    package = stem.endswith("/index") or stem.endswith("/__init__")
+    targets = frozenset({stem, folder} if package else {stem})
+    return targets, frozenset(target.replace("/", ".") for target in targets)
 
 
 def _definitions(source: Source) -> frozenset[str]:
