@@ -2,6 +2,8 @@
 
 Only a container the change brings is judged: one the base side already declared under the same
 name (a type annotation added, a line reformatted) was there before, and is not this change's doing.
+Nor is one that only paces the process's own log lines (when each reason was last warned about),
+told from the head's parse tree (`bookkeeping.py`): it is meant to start empty in every process.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from bot.rules.code import (
     make_finding,
     production_code,
 )
+from bot.rules.data_layer.bookkeeping import log_bookkeeping
 from bot.rules.model import Finding, Severity
 from bot.snapshot.model import Snapshot
 
@@ -57,13 +60,14 @@ def check_in_memory_stores(snap: Snapshot) -> list[Finding]:
         if not containers:
             continue
         head = snap.head_lines(changed)
+        source = snap.source(changed.path, "head")
         names = [name for _, name in containers]
         # Array methods on the container itself (`users.find(`) are not I/O.
         if any(IO.search(text) and not any(n in text for n in names) for text in head):
             continue
         for line, name in containers:
             write = re.compile(rf"^\s+.*(?<![\w$.]){re.escape(name)}\s*{_WRITE}", re.VERBOSE)
-            if not any(write.match(text) for text in head):
+            if not any(write.match(text) for text in head) or log_bookkeeping(source, name):
                 continue
             message = (
                 f"`{name}` is this store's only persistence: a module-level container lives in "
