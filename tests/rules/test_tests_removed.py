@@ -800,6 +800,55 @@ async def test_one_moved_assertion_explains_one_removal_only(tmp_path: Path) -> 
     assert findings[0].line in copies
 
 
+async def test_an_assertion_edited_in_place_is_not_the_one_reported(tmp_path: Path) -> None:
+    """A check whose expected value changes is edited, not removed: alone it loses nothing, and
+    beside a check really dropped the finding points at the dropped one, not at the edit."""
+    paid = PAYMENTS.replace('"status": "succeeded"', '"status": "paid"')
+    edited = TEST_PAYMENTS.replace('== "succeeded"', '== "paid"')
+    production = {"shop/payments.py": paid}
+
+    findings = await removals(tmp_path / "edit", PY, {**production, TESTS: edited})
+    assert findings == []
+
+    dropped = edited.replace('    assert payment["currency"] == "EUR"\n', "", 1)
+    findings = await removals(tmp_path / "drop", PY, {**production, TESTS: dropped})
+
+    line = line_of(TEST_PAYMENTS, 'assert payment["currency"] == "EUR"')
+    assert summary(findings) == [("tests/removed-assertion", TESTS, line, Severity.WARNING)]
+
+
+SYSTEM_TEST = """require "application_system_test_case"
+
+class OrdersTest < ApplicationSystemTestCase
+  test "can place an order" do
+    visit orders_path
+    click_on "Place order"
+
+    within "#orders" do
+      assert_text "Order 1 placed"
+      assert_text "Order 2 placed"
+    end
+  end
+end
+"""
+
+
+async def test_a_text_check_edited_beside_one_dropped_points_at_the_dropped(
+    tmp_path: Path,
+) -> None:
+    """Of two page-text checks of one block, one re-worded and one dropped, the test still
+    checks one thing less: a warning, naming the dropped check, not the re-worded one."""
+    path = "test/system/orders_test.rb"
+    head = SYSTEM_TEST.replace('      assert_text "Order 2 placed"\n', "").replace(
+        "Order 1 placed", "Order 1 confirmed"
+    )
+
+    findings = await removals(tmp_path, {path: SYSTEM_TEST}, {path: head})
+
+    line = line_of(SYSTEM_TEST, "Order 2 placed")
+    assert summary(findings) == [("tests/removed-assertion", path, line, Severity.WARNING)]
+
+
 # --- Go subtests and test handles ---------------------------------------------------------------
 
 GO_USERS = """package users

@@ -19,6 +19,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from functools import cached_property
 from weakref import WeakKeyDictionary
 
@@ -46,6 +47,8 @@ _SNAP = re.compile(
 _ROOT = re.compile(r"(?:expect\(|assert\w*\(|await)*([A-Za-z_$@][\w$]*)")
 _LITERAL = re.compile(r"\"(?:\\.|[^\"\\])+\"|'(?:\\.|[^'\\])+'|`(?:\\.|[^`\\])+`")
 _PARENS = re.compile(r"[()]")
+# The values a check compares with (strings, numbers): what an edit in place changes.
+_VALUES = re.compile(_LITERAL.pattern + r"|\d+(?:\.\d+)?")
 # A check comparing a value whole with a literal list or object (whitespace-free text).
 _WHOLE = re.compile(r"(?:==|toEqual\(|toStrictEqual\(|assert_equal\(?|assertEqual\([^,]+,)[\[{]")
 _NAME = re.compile(r"[A-Za-z_]\w*")
@@ -515,7 +518,9 @@ class _View:
                 )
             ]
             net = old_count - new_count - (len(lost) - len(unexplained))
-            where = [removed[a.line] for a in unexplained if a.line in removed] or [
+            edited = _edited_in_place(lost, left)
+            dropped = [a for a in unexplained if a not in edited] or unexplained
+            where = [removed[a.line] for a in dropped if a.line in removed] or [
                 removed[n] for n in range(test.start, test.end + 1) if n in removed
             ]
             if net > 0 and where:
@@ -608,6 +613,26 @@ def _checked_root(text: str) -> str | None:
             continue
         return name
     return None
+
+
+def _edited_in_place(lost: list[Assertion], written: Counter[str]) -> list[Assertion]:
+    """Return the lost assertions that an added one making the same check with other values
+    replaces (`assert_equal 5, total(a)` now `assert_equal 7, total(a)`): edited, not dropped.
+
+    `written` holds the test's new assertions not matched to an old one; each is the edit of
+    the most alike lost one of its shape. The count of what a test asserts already sees an edit
+    as none lost: this tells which removed line to point at.
+    """
+    left = list(lost)
+    edited = []
+    for text in written.elements():
+        shape = _VALUES.sub("", text)
+        alike = [a for a in left if _VALUES.sub("", a.text) == shape]
+        if alike:
+            best = max(alike, key=lambda a: SequenceMatcher(None, a.text, text).ratio())
+            left.remove(best)
+            edited.append(best)
+    return edited
 
 
 def _check(text: str) -> str:
