@@ -466,6 +466,74 @@ async def test_rspec_focus_filter_configuration_is_not_a_focused_test(
     ]
 
 
+@pytest.mark.parametrize("contents", [True, False], ids=["contents", "bare-diff"])
+async def test_a_skip_in_a_project_brought_in_whole_is_a_notice(
+    tmp_path: Path, contents: bool
+) -> None:
+    """A skip in a folder the change gives its own manifest and a hundred-odd new files (a
+    project merged or copied in) is a notice, while a focus there still fails; a skip in a
+    small package written in the change, or among many new files of the existing project,
+    still warns."""
+    spec = (
+        "RSpec.describe Cart do\n"
+        '  skip "empties the cart" do\n    expect(Cart.new.clear).to be_empty\n  end\n\n'
+        '  fit "totals" do\n    expect(1).to eq(1)\n  end\n'
+        "end\n"
+    )
+    widget_test = (
+        "describe('widget', () => {\n"
+        "  it.skip('renders', () => {\n    expect(1).toBe(1);\n  });\n"
+        "});\n"
+    )
+    report_test = (
+        "import pytest\n\n\n"
+        "def test_totals():\n    assert 1 == 1\n\n\n"
+        "@pytest.mark.skip\ndef test_rounds():\n    assert 2 == 2\n"
+    )
+    head: dict[str, str | None] = {
+        "shop/Gemfile": 'source "https://rubygems.org"\ngem "rails"\n',
+        "shop/spec/cart_spec.rb": spec,
+        **{f"shop/lib/shop/part_{i}.rb": f"module Part{i}\nend\n" for i in range(110)},
+        "widgets/package.json": '{"name": "widgets"}\n',
+        "widgets/src/widget.test.js": widget_test,
+        **{f"widgets/src/part{i}.js": f"export const part{i} = {i};\n" for i in range(5)},
+        "reports/tests/test_reports.py": report_test,
+        **{f"reports/part_{i}.py": f"PART = {i}\n" for i in range(110)},
+    }
+    repo = make_repo(tmp_path / "r", base=BASE, head=head)
+    snap = await repo.snapshot() if contents else Snapshot(parse(repo.diff))
+
+    findings = check_markers(snap)
+
+    cart, widget, report = (
+        "shop/spec/cart_spec.rb",
+        "widgets/src/widget.test.js",
+        "reports/tests/test_reports.py",
+    )
+    assert summary(findings) == sorted(
+        [
+            ("tests/focused-test", cart, line_of(spec, "fit"), Severity.ERROR, "RIGHT"),
+            ("tests/skipped-test", cart, line_of(spec, "skip"), Severity.NOTICE, "RIGHT"),
+            (
+                "tests/skipped-test",
+                report,
+                line_of(report_test, "mark.skip"),
+                Severity.WARNING,
+                "RIGHT",
+            ),
+            (
+                "tests/skipped-test",
+                widget,
+                line_of(widget_test, "it.skip"),
+                Severity.WARNING,
+                "RIGHT",
+            ),
+        ]
+    )
+    notice = next(f for f in findings if f.severity is Severity.NOTICE)
+    assert "`shop/`, a project of 112 new files" in notice.message
+
+
 def test_every_rule_id_is_described() -> None:
     """Every rule the pack can emit is declared, with a description."""
     assert all(rule.description for rule in PACK.rules)

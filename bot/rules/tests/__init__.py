@@ -51,7 +51,9 @@ RULES = (
         "tests/skipped-test",
         Severity.WARNING,
         "Unconditional skip or xfail marker added (pytest, unittest, jest, vitest, mocha, RSpec, "
-        "minitest, t.Skip, @Disabled).",
+        "minitest, t.Skip, @Disabled); a notice when its reason or the comment above it links "
+        "the issue or pull request that tracks it, or when it comes with a project the change "
+        "brings in whole (a new folder with its own manifest and 100 or more new files).",
         "Fix the test, or skip it only under the condition that breaks it (`skipif`), with a "
         "linked issue.",
         ANY_TEST,

@@ -8,6 +8,7 @@ from pathlib import PurePosixPath
 
 from bot.diff.model import Line
 from bot.rules.model import Finding, Severity, fingerprint
+from bot.rules.tests import accounted
 from bot.rules.tests.languages import (
     GO,
     JVM,
@@ -75,9 +76,11 @@ def check_markers(snap: Snapshot) -> list[Finding]:
     """Flag added skip and focus markers: both stop tests from guarding the code in CI.
 
     A line regex finds the markers; the file's parse tree then drops those that switch nothing
-    off: conditional skips, pending stubs, markers written in strings (`skips.py`).
+    off: conditional skips, pending stubs, markers written in strings (`skips.py`). A skip
+    already accounted for (`accounted.py`) is a notice.
     """
     findings: list[Finding] = []
+    projects: list[accounted.Project] | None = None
     for changed in snap.change.files:
         lang = language(changed.path)
         # conftest.py applies its markers to a whole folder of tests.
@@ -91,9 +94,46 @@ def check_markers(snap: Snapshot) -> list[Finding]:
                 found = match.group()
                 start = match.start() + len(found) - len(found.lstrip())
                 spot = Spot(line.number, start, start + len(found.strip()), line.text)
-                if parsed.turns_off(spot, skip=marker is SKIP):
-                    findings.append(_finding(changed.path, line, marker, match.group().strip()))
+                if not parsed.turns_off(spot, skip=marker is SKIP):
+                    continue
+                text = found.strip()
+                if marker is not SKIP:
+                    findings.append(_finding(changed.path, line, marker, text))
+                    continue
+                if projects is None:
+                    projects = accounted.imported_projects(snap.whole)
+                lines = snap.head_lines(changed)
+                findings.append(_skip(changed.path, line, text, lang, lines, start, projects))
     return findings
+
+
+def _skip(
+    path: str,
+    line: Line,
+    text: str,
+    lang: Language,
+    lines: list[str],
+    start: int,
+    projects: list[accounted.Project],
+) -> Finding:
+    """Report a skip: a notice when its reason links what tracks it, or it came in with a
+    project the change brings in whole."""
+    tracker = accounted.tracker(lang, lines, line.number, start, text)
+    if tracker is not None:
+        risk = (
+            f"tracked by {tracker}, the test guards nothing until that is resolved. Turn it "
+            "back on when it is."
+        )
+        return _finding(path, line, SKIP, text, Severity.NOTICE, risk)
+    project = accounted.project_of(path, projects)
+    if project is not None:
+        risk = (
+            f"it comes with `{project.root}/`, a project of {project.added} new files this "
+            "change brings in whole, so the skip most likely predates it. A skipped test "
+            "guards nothing: check that it is still wanted."
+        )
+        return _finding(path, line, SKIP, text, Severity.NOTICE, risk)
+    return _finding(path, line, SKIP, text)
 
 
 def markers(lang: Language, text: str) -> list[tuple[Marker, re.Match[str]]]:
@@ -120,13 +160,20 @@ def _found(
     return [(marker, m) for m in pattern.finditer(text)]
 
 
-def _finding(path: str, line: Line, marker: Marker, text: str) -> Finding:
+def _finding(
+    path: str,
+    line: Line,
+    marker: Marker,
+    text: str,
+    severity: Severity | None = None,
+    risk: str | None = None,
+) -> Finding:
     return Finding(
         rule=marker.rule,
         pack=PACK_ID,
         path=path,
         line=line.number,
-        severity=marker.severity,
-        message=f"This adds `{text}`: {marker.risk}",
+        severity=severity or marker.severity,
+        message=f"This adds `{text}`: {risk or marker.risk}",
         fingerprint=fingerprint(marker.rule, path, line.text),
     )
