@@ -266,6 +266,8 @@ def make_finding(
 # --- Parsed code -------------------------------------------------------------------------------
 
 SCRIPT_LANGUAGES = frozenset({"javascript", "typescript", "tsx"})
+PYTHON = frozenset({"python"})
+CODE_LANGUAGES = PYTHON | SCRIPT_LANGUAGES  # the languages of CODE_SUFFIXES
 # Receivers, roots and modules whose calls reach a database, an HTTP API, a file store or a queue.
 IO_WORDS = frozenset(
     {

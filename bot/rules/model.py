@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Mapping
+import importlib
+import pkgutil
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING, Literal
@@ -145,6 +147,38 @@ class Pack:
     @property
     def ids(self) -> frozenset[str]:
         return frozenset(rule.id for rule in self.rules)
+
+
+def gather(
+    pack_id: str, package: str, path: Sequence[str], extras: tuple[Extras, ...] = ()
+) -> Pack:
+    """Build a pack from the modules of its package (`__name__` and `__path__` of the pack's
+    `__init__`): each module that holds rules declares them beside their checks, as
+    `RULES: tuple[Rule, ...]` (docs included: `why`, `flagged`, `quiet`) and
+    `CHECKS: dict[Check, tuple[str, ...]]` (each check and the ids of the rules it reports).
+
+    So adding a rule is a one-file change: its check, declaration and docs in one module of
+    the pack, new or existing. Modules are read in name order. Raises ValueError (at import,
+    so no test run or server start misses it) when a rule id is declared twice, lies outside
+    the pack, is reported by no check, or a check reports an undeclared id.
+    """
+    rules: list[Rule] = []
+    checks: dict[Check, tuple[str, ...]] = {}
+    for module in sorted(pkgutil.iter_modules(path), key=lambda m: m.name):
+        found = importlib.import_module(f"{package}.{module.name}")
+        rules += getattr(found, "RULES", ())
+        checks |= getattr(found, "CHECKS", {})
+    ids = [rule.id for rule in rules]
+    reported = {rule_id for reports in checks.values() for rule_id in reports}
+    problems = [
+        *(f"{i} declared twice" for i in sorted({i for i in ids if ids.count(i) > 1})),
+        *(f"{i} is not in pack {pack_id}" for i in ids if not i.startswith(f"{pack_id}/")),
+        *(f"{i} is reported by no check" for i in sorted(set(ids) - reported)),
+        *(f"{i} is reported but not declared" for i in sorted(reported - set(ids))),
+    ]
+    if problems:
+        raise ValueError(f"pack {pack_id}: " + "; ".join(problems))
+    return Pack(pack_id, checks, tuple(rules), extras)
 
 
 def documented(

@@ -6,8 +6,8 @@ import re
 from collections.abc import Sequence
 
 from bot.rules import paths
-from bot.rules.code import COMMENT_LINE, make_finding, production_code
-from bot.rules.model import Finding, Severity
+from bot.rules.code import CODE_LANGUAGES, COMMENT_LINE, make_finding, production_code
+from bot.rules.model import Example, Finding, Rule, Severity
 from bot.snapshot.model import Snapshot
 
 PACK_ID = "data-layer"
@@ -102,3 +102,92 @@ def _dev_only(source: Sequence[str], number: int) -> bool:
     """Tell whether the import sits under a development-only guard (mock service workers)."""
     window = source[max(0, number - 1 - GUARD_LINES) : number]
     return any(_DEV_GUARD.search(text) for text in window)
+
+
+# --- Declared here, beside their check, with their docs (`bot.rules.model.gather`) ---
+
+RULES = (
+    Rule(
+        FIXTURE_IMPORT,
+        Severity.WARNING,
+        "Production code imports fixture, mock or test modules.",
+        "Import the real implementation; keep fixtures and mocks in tests.",
+        CODE_LANGUAGES,
+        why="Production code serving fixture or mock data shows every user the same canned "
+        "records, and breaks when fixtures are left out of the build.",
+        flagged=Example(
+            title="react hook imports json fixture",
+            base=(
+                (
+                    "web/src/hooks/useProducts.ts",
+                    """\
+import { useQuery } from "@tanstack/react-query";
+
+export function useProducts() {
+  return useQuery({ queryKey: ["products"], queryFn: () => fetch("/api/products").then((r) => r.json()) });
+}
+""",  # noqa: E501
+                ),
+            ),
+            head=(
+                (
+                    "web/src/hooks/useProducts.ts",
+                    """\
+import products from "../__mocks__/products.json";
+
+export function useProducts() {
+  return { data: products, isLoading: false };
+}
+""",
+                ),
+            ),
+        ),
+        quiet=Example(
+            title="dev-only mock service worker and settings that name the fixtures folder",
+            base=(
+                (
+                    "shop/settings.py",
+                    """\
+from pathlib import Path
+
+BASE_DIR = Path(__file__).parent
+""",
+                ),
+                (
+                    "web/src/main.tsx",
+                    """\
+import { createRoot } from "react-dom/client";
+import { App } from "./App";
+
+createRoot(document.getElementById("root")!).render(<App />);
+""",
+                ),
+            ),
+            head=(
+                (
+                    "shop/settings.py",
+                    """\
+from pathlib import Path
+
+BASE_DIR = Path(__file__).parent
+FIXTURE_DIRS = [BASE_DIR / "fixtures"]
+""",
+                ),
+                (
+                    "web/src/main.tsx",
+                    """\
+import { createRoot } from "react-dom/client";
+import { App } from "./App";
+
+if (import.meta.env.DEV) {
+  const { worker } = await import("./mocks/browser");
+  await worker.start();
+}
+createRoot(document.getElementById("root")!).render(<App />);
+""",
+                ),
+            ),
+        ),
+    ),
+)
+CHECKS = {check_fixture_imports: (FIXTURE_IMPORT,)}

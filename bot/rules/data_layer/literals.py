@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from bot.diff.model import ChangedFile, FileStatus, Line
 from bot.rules import paths
 from bot.rules.code import (
+    CODE_LANGUAGES,
     COMMENT_LINE,
     FUNCTION,
     JS_FUNCTIONS,
@@ -44,7 +45,7 @@ from bot.rules.data_layer.answers import (
 from bot.rules.data_layer.fixtures import WORD, fixture_names
 from bot.rules.data_layer.script_answers import script_answers
 from bot.rules.gate import Gated
-from bot.rules.model import Finding, Severity
+from bot.rules.model import Example, Finding, Rule, Severity
 from bot.snapshot.model import Snapshot, Source
 
 PACK_ID = "data-layer"
@@ -388,3 +389,317 @@ def _shape(skeleton: str) -> tuple[int, int]:
         elif char == ":" and depth == 1:
             keys += 1
     return records, keys
+
+
+# --- Declared here, beside their check, with their docs (`bot.rules.model.gather`) ---
+
+RULES = (
+    Rule(
+        LITERAL_RECORDS,
+        Severity.WARNING,
+        "A data-access function returns hard-coded records or a mock constant.",
+        "Query the real store, or move the records to a seed or a test fixture.",
+        CODE_LANGUAGES,
+        why="A data-access function that returns hard-coded records makes every screen look "
+        "populated while nothing is read from a real store.",
+        flagged=Example(
+            title="new store method returns a SAMPLE constant",
+            base=(
+                (
+                    "shop/customers/store.py",
+                    """\
+from shop.db import connection
+
+
+def find(customer_id: int) -> dict[str, object] | None:
+    return connection().fetch_one("SELECT * FROM customers WHERE id = %s", customer_id)
+""",
+                ),
+            ),
+            head=(
+                (
+                    "shop/customers/store.py",
+                    """\
+from shop.db import connection
+
+SAMPLE_CUSTOMERS = [{"id": 1, "email": "ada@example.com"}]
+
+
+def find(customer_id: int) -> dict[str, object] | None:
+    return connection().fetch_one("SELECT * FROM customers WHERE id = %s", customer_id)
+
+
+def list_all() -> list[dict[str, object]]:
+    return SAMPLE_CUSTOMERS
+""",
+                ),
+            ),
+        ),
+        quiet=Example(
+            title="query kept, result mapped to plain records",
+            base=(
+                (
+                    "api/src/repositories/userRepository.ts",
+                    """\
+import type { Pool } from "pg";
+
+export function makeUserRepository(db: Pool) {
+  return {
+    async findAll() {
+      const { rows } = await db.query("SELECT id, email FROM users");
+      return rows;
+    },
+  };
+}
+""",
+                ),
+            ),
+            head=(
+                (
+                    "api/src/repositories/userRepository.ts",
+                    """\
+import type { Pool } from "pg";
+
+export function makeUserRepository(db: Pool) {
+  return {
+    async findAll() {
+      const { rows } = await db.query("SELECT id, email, name FROM users");
+      return rows.map((row) => ({ id: row.id, email: row.email, name: row.name }));
+    },
+  };
+}
+""",
+                ),
+            ),
+        ),
+    ),
+    Rule(
+        QUERY_REPLACED,
+        Severity.WARNING,
+        "A data-access function that queried its data now returns literal records.",
+        "Restore the query; if the data is static, say so in a constant named for it.",
+        CODE_LANGUAGES,
+        why="The function still has its name and callers, but it no longer reads the store: "
+        "every caller now gets the same literal records.",
+        flagged=Example(
+            title="django repository imports fixture module",
+            base=(
+                (
+                    "fixtures/orders.py",
+                    """\
+ORDERS = [{"id": 1, "total_cents": 1999}, {"id": 2, "total_cents": 4250}]
+""",
+                ),
+                (
+                    "shop/orders/repository.py",
+                    """\
+from shop.orders.models import Order
+
+
+def recent_orders(customer: str, limit: int = 20) -> list[dict]:
+    rows = Order.objects.filter(customer=customer).order_by("-created_at")[:limit]
+    return [{"id": row.pk, "total_cents": row.total_cents} for row in rows]
+""",
+                ),
+            ),
+            head=(
+                (
+                    "shop/orders/repository.py",
+                    """\
+from fixtures.orders import ORDERS
+
+
+def recent_orders(customer: str, limit: int = 20) -> list[dict]:
+    return ORDERS[:limit]
+""",
+                ),
+            ),
+        ),
+        quiet=Example(
+            title="repository keeps its query and adds an early literal answer",
+            base=(
+                (
+                    "shop/orders/repository.py",
+                    """\
+from shop.db import connection
+
+
+def find_many(ids: list[int]) -> list[dict[str, object]]:
+    return connection().fetch_all("SELECT id, total FROM orders WHERE id = ANY(%s)", ids)
+""",
+                ),
+            ),
+            head=(
+                (
+                    "shop/orders/repository.py",
+                    """\
+from shop.db import connection
+
+
+def find_many(ids: list[int]) -> list[dict[str, object]]:
+    if not ids:
+        return [{"total": "0.00", "placeholder": True}]
+    return connection().fetch_all("SELECT id, total FROM orders WHERE id = ANY(%s)", ids)
+""",
+                ),
+            ),
+        ),
+    ),
+    Rule(
+        CANNED_RESPONSE,
+        Severity.WARNING,
+        "A route handler that called a store now answers with a literal payload.",
+        "Answer from the store again, or return an explicit error response.",
+        CODE_LANGUAGES,
+        why="The route answers the same literal payload to everyone: it looks done in a demo, "
+        "but nothing the user does is stored or read back.",
+        flagged=Example(
+            title="next.js route handler answers canned data instead of fetching",
+            base=(
+                (
+                    "web/app/api/cart/route.ts",
+                    """\
+import { NextResponse } from "next/server";
+
+export async function GET() {
+  const cart = await fetch(`${process.env.CART_API}/cart`).then((r) => r.json());
+  return NextResponse.json(cart);
+}
+""",
+                ),
+            ),
+            head=(
+                (
+                    "web/app/api/cart/route.ts",
+                    """\
+import { NextResponse } from "next/server";
+
+export async function GET() {
+  return NextResponse.json({ id: "cart-1", items: [], total: 0 });
+}
+""",
+                ),
+            ),
+        ),
+        quiet=Example(
+            title="route keeps its query and shapes the answer",
+            base=(
+                (
+                    "shop/web/customers.py",
+                    """\
+from flask import Blueprint, jsonify
+
+from shop.customers.repository import customers
+
+bp = Blueprint("customers", __name__)
+
+
+@bp.get("/customers")
+def list_customers():
+    return jsonify(customers.all())
+""",
+                ),
+            ),
+            head=(
+                (
+                    "shop/web/customers.py",
+                    """\
+from flask import Blueprint, jsonify
+
+from shop.customers.repository import customers
+
+bp = Blueprint("customers", __name__)
+
+
+@bp.get("/customers")
+def list_customers():
+    rows = customers.all()
+    return jsonify({"items": rows, "count": len(rows)})
+""",
+                ),
+            ),
+        ),
+    ),
+    Rule(
+        CANNED_FALLBACK,
+        Severity.WARNING,
+        "An error handler falls back to canned records instead of failing.",
+        "Let the error surface (or return an error response) instead of fake data.",
+        CODE_LANGUAGES,
+        why="When the real call fails, users are shown canned records as if they were real: the "
+        "outage is hidden, and decisions are taken on fake data.",
+        flagged=Example(
+            title="react page catches the fetch with mock data",
+            base=(
+                (
+                    "web/src/pages/Orders.tsx",
+                    """\
+export async function loadOrders() {
+  return fetch("/api/orders").then((r) => r.json());
+}
+""",
+                ),
+            ),
+            head=(
+                (
+                    "web/src/pages/Orders.tsx",
+                    """\
+import { mockOrders } from "../data/mockOrders";
+
+export async function loadOrders() {
+  return fetch("/api/orders")
+    .then((r) => r.json())
+    .catch(() => mockOrders);
+}
+""",
+                ),
+            ),
+        ),
+        quiet=Example(
+            title="fallbacks to empty results or defaults are not canned data",
+            base=(
+                (
+                    "web/src/api/search.ts",
+                    """\
+export {};
+""",
+                ),
+            ),
+            head=(
+                (
+                    "shop/search/client.py",
+                    """\
+import httpx
+
+
+def suggestions(q: str) -> list[str]:
+    try:
+        return httpx.get("https://search.internal/suggest", params={"q": q}).json()
+    except httpx.HTTPError:
+        return []
+""",
+                ),
+                (
+                    "web/src/api/search.ts",
+                    """\
+const DEFAULT_PAGE = { page: 1, size: 20 };
+
+export async function suggestions(q: string): Promise<string[]> {
+  return fetch(`/api/suggest?q=${q}`)
+    .then((r) => r.json())
+    .catch(() => DEFAULT_PAGE);
+}
+""",
+                ),
+            ),
+        ),
+    ),
+)
+CHECKS = {
+    check_literal_records: (
+        LITERAL_RECORDS,
+        QUERY_REPLACED,
+        CANNED_RESPONSE,
+        CANNED_FALLBACK,
+    )
+}

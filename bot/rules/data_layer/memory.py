@@ -12,13 +12,14 @@ import re
 
 from bot.diff.model import FileStatus
 from bot.rules.code import (
+    CODE_LANGUAGES,
     IO,
     is_data_access,
     make_finding,
     production_code,
 )
 from bot.rules.data_layer.bookkeeping import log_bookkeeping
-from bot.rules.model import Finding, Severity
+from bot.rules.model import Example, Finding, Rule, Severity
 from bot.snapshot.model import Snapshot
 
 PACK_ID = "data-layer"
@@ -84,3 +85,84 @@ def check_in_memory_stores(snap: Snapshot) -> list[Finding]:
 def _declared(lines: list[str]) -> frozenset[str]:
     """Return the names a side of a file assigns at module level, whatever their value's type."""
     return frozenset(match["name"] for text in lines if (match := _MODULE_NAME.match(text)))
+
+
+# --- Declared here, beside their check, with their docs (`bot.rules.model.gather`) ---
+
+RULES = (
+    Rule(
+        IN_MEMORY_STORE,
+        Severity.WARNING,
+        "A store module keeps its records in a module-level dict or list.",
+        "Keep records in the database or cache the app already uses.",
+        CODE_LANGUAGES,
+        why="Records kept in a module-level dict or list vanish on every restart and differ "
+        "between processes and replicas: data is lost and users see inconsistent state.",
+        flagged=Example(
+            title="python store keeps orders in a module-level dict",
+            base=(
+                (
+                    "shop/orders/store.py",
+                    """\
+from shop.db import connection
+
+
+def save(order: dict) -> None:
+    connection().execute("INSERT INTO orders (id, total) VALUES (%s, %s)", order["id"], order["total"])
+
+
+def get(order_id: int) -> dict | None:
+    return connection().fetch_one("SELECT * FROM orders WHERE id = %s", order_id)
+""",  # noqa: E501
+                ),
+            ),
+            head=(
+                (
+                    "shop/orders/store.py",
+                    """\
+_orders: dict[int, dict] = {}
+
+
+def save(order: dict) -> None:
+    _orders[order["id"]] = order
+
+
+def get(order_id: int) -> dict | None:
+    return _orders.get(order_id)
+""",
+                ),
+            ),
+        ),
+        quiet=Example(
+            title="store module with constant tables it never writes to",
+            base=(
+                (
+                    "shop/orders/store.py",
+                    """\
+from shop.db import connection
+""",
+                ),
+            ),
+            head=(
+                (
+                    "shop/orders/store.py",
+                    """\
+from shop.db import connection
+
+COLUMNS: list[str] = []
+_statuses: dict[str, str] = {}
+
+
+def columns() -> list[str]:
+    return COLUMNS or ["id", "total"]
+
+
+def load(order_id: int) -> dict | None:
+    return connection().fetch_one("SELECT * FROM orders WHERE id = %s", order_id)
+""",
+                ),
+            ),
+        ),
+    ),
+)
+CHECKS = {check_in_memory_stores: (IN_MEMORY_STORE,)}

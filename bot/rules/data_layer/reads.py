@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 import tree_sitter
 
 from bot.rules.code import SCRIPT_LANGUAGES, make_finding, production_code, snippet
-from bot.rules.model import Finding, Severity
+from bot.rules.model import Example, Finding, Rule, Severity
 from bot.snapshot.model import Snapshot, Source
 from bot.snapshot.trees import py_touches, text_of, touches
 
@@ -162,3 +162,174 @@ def _script_string(node: tree_sitter.Node) -> str:
         "{}" if part.type == "template_substitution" else text_of(part)
         for part in node.named_children
     )
+
+
+# --- Declared here, beside their check, with their docs (`bot.rules.model.gather`) ---
+
+RULES = (
+    Rule(
+        FIXTURE_READ,
+        Severity.WARNING,
+        "Production code reads a file from a fixtures, mocks or testdata folder.",
+        "Read the data from its real store; keep fixture files for tests.",
+        frozenset({"python"}),
+        why="Reading from a fixtures or testdata folder in production serves sample data to real "
+        "users, and fails where that folder is not deployed.",
+        flagged=Example(
+            title="python service reads fixture json",
+            base=(
+                (
+                    "catalog/service.py",
+                    """\
+from catalog.db import session
+
+
+def products() -> list[dict[str, object]]:
+    return [p.as_dict() for p in session.query_products()]
+""",
+                ),
+            ),
+            head=(
+                (
+                    "catalog/service.py",
+                    """\
+import json
+from pathlib import Path
+
+HERE = Path(__file__).parent
+
+
+def products() -> list[dict[str, object]]:
+    with open(HERE / "fixtures" / "products.json", encoding="utf-8") as handle:
+        return list(json.load(handle))
+""",
+                ),
+            ),
+        ),
+        quiet=Example(
+            title="dev-only mock service worker and settings that name the fixtures folder",
+            base=(
+                (
+                    "shop/settings.py",
+                    """\
+from pathlib import Path
+
+BASE_DIR = Path(__file__).parent
+""",
+                ),
+                (
+                    "web/src/main.tsx",
+                    """\
+import { createRoot } from "react-dom/client";
+import { App } from "./App";
+
+createRoot(document.getElementById("root")!).render(<App />);
+""",
+                ),
+            ),
+            head=(
+                (
+                    "shop/settings.py",
+                    """\
+from pathlib import Path
+
+BASE_DIR = Path(__file__).parent
+FIXTURE_DIRS = [BASE_DIR / "fixtures"]
+""",
+                ),
+                (
+                    "web/src/main.tsx",
+                    """\
+import { createRoot } from "react-dom/client";
+import { App } from "./App";
+
+if (import.meta.env.DEV) {
+  const { worker } = await import("./mocks/browser");
+  await worker.start();
+}
+createRoot(document.getElementById("root")!).render(<App />);
+""",
+                ),
+            ),
+        ),
+    ),
+    Rule(
+        FIXTURE_READ_JS,
+        Severity.WARNING,
+        "Production JS/TS code reads a file from a fixtures, mocks or testdata folder.",
+        "Read the data from its real store; keep fixture files for tests and stories.",
+        frozenset({"javascript", "typescript", "tsx"}),
+        why="Reading from a fixtures or testdata folder in production serves sample data to real "
+        "users, and fails where that folder is not deployed.",
+        flagged=Example(
+            title="node api reads mock json",
+            base=(
+                (
+                    "api/src/inventory.ts",
+                    """\
+import { pool } from "./db";
+
+export async function stock(): Promise<unknown[]> {
+  const { rows } = await pool.query("SELECT sku, quantity FROM stock");
+  return rows;
+}
+""",
+                ),
+            ),
+            head=(
+                (
+                    "api/src/inventory.ts",
+                    """\
+import fs from "node:fs";
+import path from "node:path";
+
+export async function stock(): Promise<unknown[]> {
+  return JSON.parse(fs.readFileSync(path.join(__dirname, "mocks/stock.json"), "utf8"));
+}
+""",
+                ),
+            ),
+        ),
+        quiet=Example(
+            title="production code that names fixture paths without reading them",
+            base=(
+                (
+                    "shop/management/help.py",
+                    """\
+HELP = "Load demo data."
+""",
+                ),
+            ),
+            head=(
+                (
+                    "shop/management/help.py",
+                    """\
+import logging
+
+log = logging.getLogger(__name__)
+HELP = "Load demo data with `manage.py loaddata fixtures/orders.json`."
+SKIPPED_FOLDERS = ", ".join(["fixtures", "__mocks__", "testdata"])
+
+
+def explain() -> str:
+    log.info("demo data lives in fixtures/orders.json")
+    return HELP
+""",
+                ),
+                (
+                    "web/src/help.ts",
+                    """\
+export const HELP = ["Demo data lives in", "fixtures/orders.json"].join(" ");
+console.info("mocks/users.json is for tests only");
+""",
+                ),
+            ),
+        ),
+    ),
+)
+CHECKS = {
+    check_fixture_reads: (
+        FIXTURE_READ,
+        FIXTURE_READ_JS,
+    )
+}
