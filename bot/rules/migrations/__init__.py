@@ -19,6 +19,7 @@ from bot.rules.migrations.python_orms import (
     alembic_ini_files,
     check_django,
     check_sqlalchemy,
+    django_workflows,
 )
 from bot.rules.migrations.rails import (
     MIGRATION_WITHOUT_SCHEMA,
@@ -75,7 +76,7 @@ __all__ = [
 
 PACK = Pack(
     id="migrations",
-    extras=(alembic_ini_files, schema_dumps, context_files),
+    extras=(alembic_ini_files, schema_dumps, context_files, django_workflows),
     checks={
         check_django: (DJANGO,),
         check_sqlalchemy: (SQLALCHEMY,),

@@ -3,8 +3,9 @@
 Only an edit of what the database runs counts (`meaning`): reordered imports, type hints,
 formatting, comments, docstrings, raw-string fixes, `dependencies` re-pointed at a squashed
 migration, an operation made idempotent, a `change_table` block spelled as `add_column` calls,
-or a data step put before the schema step it lets succeed (a repaired migration) leave every
-database that ran it as it was. When a side does not
+a `when` arm that does nothing dropped from a Ruby `case` whose value is unused, or a data step
+put before the schema step it lets succeed (a repaired migration) leave every database that ran
+it as it was. When a side does not
 parse (or a bare diff shows only the changed lines), the changed lines are compared instead,
 less comments and imports, so a pure reorder or re-wrap still says nothing.
 """

@@ -429,7 +429,7 @@ CREATE INDEX boards_owner_idx ON boards (owner_id);
     ),
     "migrations/django-missing-migration": (
         Example(
-            title="Meta.ordering changes no table, but Django records it (AlterModelOptions), so `makemigrations --check` fails: a warning, never an error",
+            title="Meta.ordering changes no table, but Django records it (AlterModelOptions), so `makemigrations --check` fails: a warning (a notice where CI runs that check), never an error",
             base=(*_DJANGO,),
             head=(
                 (

@@ -8,7 +8,8 @@ comments never count:
   plus every module-level function, class or constant they use (a `RunPython` function's body
   is what the database runs) and the imports of the names they use. Docstrings, type hints and
   unused imports are no part of it; a raw-string fix leaves the same string value.
-- Ruby (tree-sitter): the tokens of the program, comments and optional punctuation aside.
+- Ruby (tree-sitter): the tokens of the program, comments and optional punctuation aside, and
+  `when` arms of a statement `case` that do nothing and can match nothing else (`ruby_case`).
 - JS/TS (tree-sitter): the tokens, comments, imports, type annotations and `;`/`,` aside.
 - SQL (sqlglot): each statement in sqlglot's own spelling.
 
@@ -24,7 +25,7 @@ from collections import Counter
 
 import tree_sitter
 
-from bot.rules.migrations import python_ops, sqlscript
+from bot.rules.migrations import python_ops, ruby_case, sqlscript
 from bot.snapshot.model import Source
 from bot.snapshot.trees import field_text, text_of
 
@@ -215,6 +216,10 @@ def _tokens(node: tree_sitter.Node, language: str) -> list[str]:
         return [f"str:{''.join(text_of(c) for c in node.named_children)}"]
     if node.type in {"string_array", "symbol_array"}:  # `%w(a b)` is `%w[a b]`: words only
         return [node.type, *(t for c in node.named_children for t in _tokens(c, language))]
+    if node.type == "case" and language == "ruby":
+        dead = ruby_case.dead_arms(node)
+        kept = [c for c in node.children if (c.start_byte, c.end_byte) not in dead]
+        return [token for child in kept for token in _tokens(child, language)]
     if not node.children:
         text = text_of(node)
         parent = node.parent.type if node.parent is not None else ""

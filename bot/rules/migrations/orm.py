@@ -5,7 +5,8 @@ inside a schema statement (a field, a column, a table option, a new model) of th
 head or base; on a bare diff, the diff's own lines are all there is. A statement that is only
 moved or re-wrapped (same key at head and base) is no change. A statement whose database key
 (`db_key`) is unchanged touched the ORM's migration state only: a warning where the framework
-still wants a migration for it (Django), nothing where it does not (SQLAlchemy).
+still wants a migration for it (Django), nothing where it does not (SQLAlchemy), and a notice
+where the project's CI runs the framework's own check for it, whose answer then decides.
 """
 
 from __future__ import annotations
@@ -97,7 +98,10 @@ class Dialect:
     migrations: Callable[[Snapshot], Migrated]
     message: Callable[[str, str, str], str]
     # The warning for a change of migration state only; None when such a change needs nothing.
-    state_only: Callable[[str, str, str], str] | None = None
+    # Its last argument names the CI file that runs the ORM's own check of that state, if any.
+    state_only: Callable[[str, str, str, str | None], str] | None = None
+    # Given the snapshot and a group: the CI file running that check for the group, or None.
+    state_checked: Callable[[Snapshot, str], str | None] | None = None
     # Whether deleting a whole model file is a schema change (not for a Prisma schema: deleting
     # one drops a database this project no longer manages).
     removal_counts: bool = True
@@ -149,10 +153,26 @@ def check(snap: Snapshot, dialect: Dialect) -> list[Finding]:
         if schema or dropped:
             findings.append(_finding(dialect, edit, schema, dropped, dialect.message))
         elif (added or removed) and dialect.state_only is not None:
-            findings.append(
-                _finding(dialect, edit, added, removed, dialect.state_only, Severity.WARNING)
-            )
+            findings.append(_state_only(snap, dialect, dialect.state_only, edit, added, removed))
     return findings
+
+
+def _state_only(
+    snap: Snapshot,
+    dialect: Dialect,
+    message: Callable[[str, str, str, str | None], str],
+    edit: Edit,
+    added: dict[Line, Statement],
+    removed: dict[Line, Statement],
+) -> Finding:
+    """Report a change of migration state only: a notice when CI's own check of it decides."""
+    checker = dialect.state_checked(snap, edit.group) if dialect.state_checked else None
+    severity = Severity.NOTICE if checker else Severity.WARNING
+
+    def say(labels: str, path: str, group: str) -> str:
+        return message(labels, path, group, checker)
+
+    return _finding(dialect, edit, added, removed, say, severity)
 
 
 def _uncancelled(

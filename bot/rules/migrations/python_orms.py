@@ -17,7 +17,7 @@ from pathlib import PurePosixPath
 from bot.diff.model import Change, FileStatus, Ref
 from bot.rules import paths
 from bot.rules.gate import Gated
-from bot.rules.migrations import python_models
+from bot.rules.migrations import django_check, python_models
 from bot.rules.migrations.orm import (
     ANYWHERE,
     Dialect,
@@ -237,17 +237,31 @@ def _django_message(labels: str, path: str, app: str) -> str:
     )
 
 
-def _django_state_message(labels: str, path: str, app: str) -> str:
+def _django_state_message(labels: str, path: str, app: str, checker: str | None) -> str:
     command = f"python manage.py makemigrations {PurePosixPath(app).name}".strip()
     if app == ANYWHERE or not app:
         command = "python manage.py makemigrations"
-    return (
+    changed = (
         f"{labels} changed in `{path}` only in options Django keeps in its migration state "
         "(such as `choices`, `help_text`, `verbose_name`, `validators`, `blank`, `default` or "
         "Meta `ordering`), and this change adds no migration for them. The database does not "
-        "change, but `makemigrations --check` fails and the next `makemigrations` folds this "
-        f"into an unrelated migration. Run `{command}` and commit the migration."
+        "change"
     )
+    if checker is not None:
+        return (
+            f"{changed}, and `{checker}` runs `makemigrations --check` on pull requests: its "
+            "answer decides whether a migration is due (a project may keep such options out of "
+            f"its migrations). If that check fails, run `{command}` and commit the migration."
+        )
+    return (
+        f"{changed}, but `makemigrations --check` fails and the next `makemigrations` folds "
+        f"this into an unrelated migration. Run `{command}` and commit the migration."
+    )
+
+
+def _django_checked(snap: Snapshot, app: str) -> str | None:
+    """The workflow whose `makemigrations --check` covers the app (any app: every app's)."""
+    return django_check.checked_by(snap, "*" if app == ANYWHERE else PurePosixPath(app).name)
 
 
 def _sqlalchemy_message(labels: str, path: str, _group: str) -> str:
@@ -271,6 +285,7 @@ _DJANGO = Dialect(
     _django_migrations,
     _django_message,
     state_only=_django_state_message,
+    state_checked=_django_checked,
 )
 _SQLALCHEMY = Dialect(
     SQLALCHEMY,
@@ -288,6 +303,16 @@ def alembic_ini_files(
 ) -> list[tuple[str, Ref]]:
     """Name every alembic.ini at head, for the snapshot: they say where revisions live."""
     return [(path, "head") for path in sorted(listings.get("head") or ()) if _is_ini(path)]
+
+
+def django_workflows(
+    change: Change, listings: Mapping[Ref, frozenset[str] | None]
+) -> list[tuple[str, Ref]]:
+    """Name the GitHub workflows at head when a Django app's models change: CI may run
+    `makemigrations --check` itself."""
+    if all(_django_app(f.path) is None for f in change.files):
+        return []
+    return [(path, "head") for path in django_check.workflows(listings.get("head") or ())]
 
 
 def _is_ini(path: str) -> bool:
