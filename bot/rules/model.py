@@ -6,7 +6,7 @@ import hashlib
 import importlib
 import pkgutil
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Literal
 
@@ -179,18 +179,3 @@ def gather(
     if problems:
         raise ValueError(f"pack {pack_id}: " + "; ".join(problems))
     return Pack(pack_id, checks, tuple(rules), extras)
-
-
-def documented(
-    pack: Pack, why: Mapping[str, str], examples: Mapping[str, tuple[Example, Example]]
-) -> Pack:
-    """Return the pack with each rule's `why` and its (flagged, quiet) examples filled in.
-
-    Kept apart from the declarations, in the pack's `examples` module, because the examples are
-    whole files; the docs test fails on an id here that the pack does not declare.
-    """
-    rules = []
-    for rule in pack.rules:
-        flagged, quiet = examples.get(rule.id, (rule.flagged, rule.quiet))
-        rules.append(replace(rule, why=why.get(rule.id, rule.why), flagged=flagged, quiet=quiet))
-    return replace(pack, rules=tuple(rules))

@@ -1,8 +1,9 @@
 """Every built-in rule, registered in one place, and the severity policy they all obey.
 
 The README rule table, `/readiness help` and `docs/rules/` are generated from here, so a rule
-cannot drift from its docs. Adding a rule is one declaration in its pack module and one function,
-and its docs (why, a flagged example, a look-alike) in the pack's `examples` module.
+cannot drift from its docs. Each pack gathers its rules from its modules, where each rule is
+declared beside its check with its docs (`bot.rules.model.gather`): adding a rule is a one-file
+change. An `error` rule must also be one of the kinds the severity policy below allows.
 """
 
 from __future__ import annotations
@@ -22,13 +23,23 @@ EXTRAS: tuple[Extras, ...] = (
     *(extra for pack in PACKS for extra in pack.extras),
 )
 
+# Each provider whose credentials the secrets pack knows by their exact format: named here, not
+# taken from the declarations, so a rule declared an error by mistake fails the policy test.
+PROVIDERS = (
+    *("aws-access-key", "aws-secret-key", "github-token", "gitlab-token", "slack-token"),
+    *("slack-webhook", "stripe-key", "twilio-key", "sendgrid-key", "mailgun-key", "openai-key"),
+    *("anthropic-key", "google-api-key", "gcp-service-account", "azure-storage-key", "npm-token"),
+    *("pypi-token", "shopify-token", "square-token", "discord-token", "telegram-bot-token"),
+    "private-key",
+)
+
 # The severity policy (README, "Severity"): `error` fails a team's build, so only findings that
 # are near-certain and whose harm is real may be errors. Everything heuristic is a warning at most,
 # and a rule that harms only rolling deploys (`Rule.rolling`) a notice unless the config says
 # `deploys: rolling`: the bot cannot see how a team deploys.
 ERROR_KINDS: dict[str, frozenset[str]] = {
     "a live credential of a known provider, or a committed credential file": frozenset(
-        {f"secrets/{name}" for name in secrets.PROVIDERS}
+        {f"secrets/{name}" for name in PROVIDERS}
         | {"secrets/committed-secret-file", "secrets/client-exposed-secret"}
     ),
     "a migration missing for a change that alters the database": frozenset(

@@ -17,11 +17,17 @@ _MIGRATION = (
 # rule declares the languages it reads.
 ANY_FILE = {
     **{
-        f"secrets/{name}": _CREDENTIAL
-        for name in (*secrets.PROVIDERS, *secrets.HEURISTIC)
-        if name not in secrets.ONE_LANGUAGE
+        rule.id: _CREDENTIAL
+        for rule in secrets.PACK.rules
+        # Django settings are Python; browser code and credential files say below.
+        if rule.id
+        not in {
+            "secrets/django-secret-key",
+            "secrets/client-env-read",
+            "secrets/client-exposed-secret",
+            "secrets/committed-secret-file",
+        }
     },
-    "secrets/removed-secret": _CREDENTIAL,
     "secrets/client-exposed-secret": (
         "a credential reaches the browser from any file the bundler inlines (`NEXT_PUBLIC_` in "
         "a `.env`) or that sits under a frontend root"

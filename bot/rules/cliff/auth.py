@@ -9,6 +9,7 @@ from bot.diff.model import ChangedFile, FileStatus, Line
 from bot.rules import paths
 from bot.rules.cliff.authorization import access_checked
 from bot.rules.code import (
+    CODE_LANGUAGES,
     COMMENT_LINE,
     FUNCTION,
     OWNER,
@@ -18,7 +19,7 @@ from bot.rules.code import (
     name,
     production_code,
 )
-from bot.rules.model import Finding, Severity
+from bot.rules.model import Example, Finding, Rule, Severity
 from bot.snapshot.model import Snapshot
 
 PACK_ID = "cliff"
@@ -196,3 +197,190 @@ def _around(snap: Snapshot, changed: ChangedFile, line: Line) -> str:
             ],
         )
     )
+
+
+# --- Declared here, beside their check, with their docs (`bot.rules.model.gather`) ---
+
+RULES = (
+    Rule(
+        AUTH_REMOVED,
+        Severity.WARNING,
+        "Auth decorator, dependency or middleware removed from a route that stays.",
+        "Keep the route protected, or say in the pull request why it is now public.",
+        CODE_LANGUAGES | {"ruby", "java", "kotlin"},
+        why="The route stays reachable but no longer checks who is calling: anyone who finds the "
+        "URL can use it.",
+        flagged=Example(
+            title="rails controller loses authenticate_user!",
+            base=(
+                (
+                    "app/controllers/orders_controller.rb",
+                    """\
+class OrdersController < ApplicationController
+  before_action :authenticate_user!
+
+  def index
+    @orders = current_user.orders
+  end
+end
+""",
+                ),
+            ),
+            head=(
+                (
+                    "app/controllers/orders_controller.rb",
+                    """\
+class OrdersController < ApplicationController
+  def index
+    @orders = Order.all
+  end
+end
+""",
+                ),
+            ),
+        ),
+        quiet=Example(
+            title="route deleted with its decorator, or gate moved into a router dependency",
+            base=(
+                (
+                    "app/routers/reports.py",
+                    """\
+from fastapi import APIRouter, Depends
+
+from app.auth import get_current_user
+
+router = APIRouter()
+
+
+@router.get("/reports")
+async def reports(user=Depends(get_current_user)):
+    return []
+""",
+                ),
+                (
+                    "shop/web/admin.py",
+                    """\
+from flask import Blueprint
+from flask_login import login_required
+
+bp = Blueprint("admin", __name__)
+
+
+@bp.route("/admin/export")
+@login_required
+def export():
+    return "csv"
+
+
+@bp.route("/admin/stats")
+@login_required
+def stats():
+    return "stats"
+""",
+                ),
+            ),
+            head=(
+                (
+                    "app/routers/reports.py",
+                    """\
+from fastapi import APIRouter, Depends
+
+from app.auth import get_current_user
+
+router = APIRouter()
+
+
+@router.get("/reports")
+async def reports(
+    user=Depends(get_current_user),
+):
+    return []
+""",
+                ),
+                (
+                    "shop/web/admin.py",
+                    """\
+from flask import Blueprint
+from flask_login import login_required
+
+bp = Blueprint("admin", __name__)
+
+
+@bp.route("/admin/stats")
+@login_required
+@admin_required
+def stats():
+    return "stats"
+""",
+                ),
+            ),
+        ),
+    ),
+    Rule(
+        AUTH_BYPASSED,
+        Severity.WARNING,
+        "AllowAny, permit_all or a skipped authentication filter added.",
+        "Limit the exception to the routes that must be public.",
+        CODE_LANGUAGES | {"ruby", "java", "kotlin"},
+        why="A blanket AllowAny or permit_all opens every route it covers, including ones added "
+        "later, to unauthenticated callers.",
+        flagged=Example(
+            title="drf view switched to AllowAny",
+            base=(
+                (
+                    "api/views.py",
+                    """\
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.viewsets import ModelViewSet
+
+
+class PaymentViewSet(ModelViewSet):
+    permission_classes = [IsAuthenticated]
+""",
+                ),
+            ),
+            head=(
+                (
+                    "api/views.py",
+                    """\
+from rest_framework.permissions import AllowAny
+from rest_framework.viewsets import ModelViewSet
+
+
+class PaymentViewSet(ModelViewSet):
+    permission_classes = [AllowAny]
+""",
+                ),
+            ),
+        ),
+        quiet=Example(
+            title="AllowAny on sign-up, login and webhook endpoints",
+            base=(
+                (
+                    "accounts/views.py",
+                    """\
+from rest_framework.views import APIView
+""",
+                ),
+            ),
+            head=(
+                (
+                    "accounts/views.py",
+                    """\
+from rest_framework.permissions import AllowAny
+from rest_framework.views import APIView
+
+
+class RegisterView(APIView):
+    permission_classes = [AllowAny]
+
+
+class StripeWebhookView(APIView):
+    permission_classes = [AllowAny]
+""",
+                ),
+            ),
+        ),
+    ),
+)
+CHECKS = {check_auth_removed: (AUTH_REMOVED,), check_auth_bypassed: (AUTH_BYPASSED,)}

@@ -17,8 +17,14 @@ from functools import cached_property
 
 from bot.diff.model import ChangedFile, FileStatus
 from bot.rules.cliff.handlers import Handler, handlers_of, line_handlers
-from bot.rules.code import COMMENT_LINE, make_finding, production_code, words
-from bot.rules.model import Finding, Severity
+from bot.rules.code import (
+    CODE_LANGUAGES,
+    COMMENT_LINE,
+    make_finding,
+    production_code,
+    words,
+)
+from bot.rules.model import Example, Finding, Rule, Severity
 from bot.snapshot.model import Snapshot
 
 PACK_ID = "cliff"
@@ -203,3 +209,158 @@ def _soft(function: str) -> bool:
     return named[:1] in (["try"], ["maybe"], ["safe"]) or (
         len(named) > 2 and named[-2] == "or" and named[-1] in ("none", "null", "undefined")
     )
+
+
+# --- Declared here, beside their check, with their docs (`bot.rules.model.gather`) ---
+
+RULES = (
+    Rule(
+        SWALLOWED,
+        Severity.WARNING,
+        "A broad error handler around I/O swallows the error, or logs it and returns an "
+        "empty result (a browser page's analytics beacon may drop its failure, and an empty "
+        "handler whose comment gives its reason was decided on).",
+        "Let the error propagate, or log it and return an error the caller can see.",
+        CODE_LANGUAGES,
+        why="A failure that is caught and dropped (or turned into an empty result) looks like "
+        "success: users see missing data, and no alert or log tells anyone why.",
+        flagged=Example(
+            title="broad except that passes",
+            base=(
+                (
+                    "shop/checkout.py",
+                    """\
+from shop.payments import charge
+
+
+def pay(order):
+    charge(order.customer, order.total_cents)
+""",
+                ),
+            ),
+            head=(
+                (
+                    "shop/checkout.py",
+                    """\
+from shop.payments import charge
+
+
+def pay(order):
+    try:
+        charge(order.customer, order.total_cents)
+    except Exception:
+        pass
+""",
+                ),
+            ),
+        ),
+        quiet=Example(
+            title="analytics beacon of an embedded browser tracker drops its failure on purpose",
+            base=(
+                (
+                    "web/tracker/index.js",
+                    """\
+(function (window) {
+  var host = window.document.currentScript.dataset.host;
+  function post(event) {
+    return window.fetch(host + "/collect", { method: "POST", body: JSON.stringify(event) });
+  }
+  post({ url: window.location.href });
+})(window);
+""",
+                ),
+            ),
+            head=(
+                (
+                    "web/tracker/index.js",
+                    """\
+(function (window) {
+  var host = window.document.currentScript.dataset.host;
+  function post(event) {
+    return fetch(host + "/collect", { method: "POST", body: JSON.stringify(event) })
+      .catch(function () {});
+  }
+  post({ url: window.location.href });
+})(window);
+""",
+                ),
+            ),
+        ),
+    ),
+    Rule(
+        BARE_EXCEPT,
+        Severity.WARNING,
+        "A bare `except:` that also catches KeyboardInterrupt and SystemExit.",
+        "Catch the exceptions you expect, or at least `Exception`.",
+        frozenset({"python"}),
+        why="A bare `except:` also catches KeyboardInterrupt and SystemExit, so the process "
+        "cannot be stopped cleanly, and it hides every kind of bug behind the same silence.",
+        flagged=Example(
+            title="bare except with a fallback value",
+            base=(
+                (
+                    "shop/pricing.py",
+                    """\
+def discount(code: str) -> int:
+    return int(code.split("-")[1])
+""",
+                ),
+            ),
+            head=(
+                (
+                    "shop/pricing.py",
+                    """\
+def discount(code: str) -> int:
+    try:
+        return int(code.split("-")[1])
+    except:
+        return compute_default_discount()
+""",
+                ),
+            ),
+        ),
+        quiet=Example(
+            title="narrow handlers and Exception handlers that re-raise are not bare excepts",
+            base=(
+                (
+                    "shop/util/numbers.py",
+                    """\
+def ratio(a: str, b: str) -> float:
+    return int(a) / int(b)
+""",
+                ),
+            ),
+            head=(
+                (
+                    "shop/util/numbers.py",
+                    """\
+import logging
+
+log = logging.getLogger(__name__)
+
+
+def ratio(a: str, b: str) -> float:
+    try:
+        return int(a) / int(b)
+    except (ValueError, ZeroDivisionError):
+        return 0.0
+
+
+def checked_ratio(a: str, b: str) -> float:
+    try:
+        return int(a) / int(b)
+    except Exception:
+        log.exception("ratio of %s and %s failed", a, b)
+        raise
+""",
+                ),
+            ),
+        ),
+    ),
+)
+CHECKS = {
+    check_swallowed_errors: (
+        SWALLOWED,
+        BARE_EXCEPT,
+    )
+}

@@ -17,8 +17,8 @@ from pathlib import PurePosixPath
 import tree_sitter
 
 from bot.rules import paths
-from bot.rules.code import SCRIPT_LANGUAGES, make_finding, snippet
-from bot.rules.model import Finding, Severity
+from bot.rules.code import PYTHON, SCRIPT_LANGUAGES, make_finding, snippet
+from bot.rules.model import Example, Finding, Rule, Severity
 from bot.snapshot.model import Snapshot, Source
 from bot.snapshot.trees import descendants, py_touches, text_of
 
@@ -354,3 +354,350 @@ def key_of(node: tree_sitter.Node | None) -> str | None:
 
 def _row(node: tree_sitter.Node) -> int:
     return node.start_point[0] + 1
+
+
+# --- Declared here, beside their check, with their docs (`bot.rules.model.gather`) ---
+
+# Shared by several rules of this module: one change shows them all.
+_DEV_SETTINGS_RELAX = Example(
+    title="dev settings and tests may relax the guards",
+    base=(("shop/settings/__init__.py", ""),),
+    head=(
+        (
+            "shop/settings/base.py",
+            """\
+import os
+
+DEBUG = os.environ.get("DJANGO_DEBUG") == "1"
+CORS_ALLOWED_ORIGINS = ["https://shop.example.com"]
+CORS_ALLOW_CREDENTIALS = True
+""",
+        ),
+        (
+            "shop/settings/dev.py",
+            """\
+DEBUG = True
+ALLOWED_HOSTS = ["*"]
+""",
+        ),
+        (
+            "shop/settings/local.py",
+            """\
+DEBUG = True
+""",
+        ),
+        (
+            "tests/test_client.py",
+            """\
+import requests
+
+
+def test_self_signed():
+    assert requests.get("https://localhost:8443", verify=False).ok
+""",
+        ),
+    ),
+)
+
+_NODE_AGENT_AND_CORS = Example(
+    title="node agent and express cors",
+    base=(
+        (
+            "server/app.ts",
+            """\
+import express from "express";
+
+export const app = express();
+""",
+        ),
+    ),
+    head=(
+        (
+            "server/app.ts",
+            """\
+import https from "node:https";
+import cors from "cors";
+import express from "express";
+
+export const app = express();
+app.use(cors({ origin: "*", credentials: true }));
+export const agent = new https.Agent({ rejectUnauthorized: false });
+""",
+        ),
+    ),
+)
+
+_CLIENTS_KEEP_VERIFYING = Example(
+    title="JS and Go clients keep verification on; CORS names its origins or sends no cookies",
+    base=(
+        (
+            "internal/billing/client.go",
+            """\
+package billing
+
+import "net/http"
+
+var Client = &http.Client{}
+""",
+        ),
+        (
+            "server/app.ts",
+            """\
+import express from "express";
+
+export const app = express();
+""",
+        ),
+        (
+            "server/main.ts",
+            """\
+import { NestFactory } from "@nestjs/core";
+import { AppModule } from "./app.module";
+""",
+        ),
+    ),
+    head=(
+        (
+            "internal/billing/client.go",
+            """\
+package billing
+
+import (
+	"crypto/tls"
+	"net/http"
+)
+
+var Client = &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: false}}}
+""",  # noqa: E501
+        ),
+        (
+            "internal/billing/client_test.go",
+            """\
+package billing
+
+import (
+	"crypto/tls"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+)
+
+func TestChargeAgainstSelfSignedServer(t *testing.T) {
+	srv := httptest.NewTLSServer(http.NotFoundHandler())
+	defer srv.Close()
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	if _, err := client.Get(srv.URL); err != nil {
+		t.Fatal(err)
+	}
+}
+""",  # noqa: E501
+        ),
+        (
+            "server/app.ts",
+            """\
+import fs from "node:fs";
+import https from "node:https";
+import cors from "cors";
+import express from "express";
+
+export const app = express();
+app.use("/api/public", cors());
+app.use("/api", cors({ origin: ["https://shop.example.com"], credentials: true }));
+export const agent = new https.Agent({
+  rejectUnauthorized: true,
+  ca: fs.readFileSync("/etc/ssl/certs/internal-ca.pem"),
+});
+""",
+        ),
+        (
+            "server/main.ts",
+            """\
+import { NestFactory } from "@nestjs/core";
+import { AppModule } from "./app.module";
+
+async function bootstrap() {
+  const app = await NestFactory.create(AppModule);
+  app.enableCors({ origin: process.env.WEB_ORIGIN, credentials: true });
+  await app.listen(3000);
+}
+bootstrap();
+""",
+        ),
+    ),
+)
+
+_PRODUCTION_SETTINGS_OPEN = Example(
+    title="production settings turn on DEBUG, any host and open CORS",
+    base=(
+        (
+            "shop/settings/production.py",
+            """\
+import os
+
+DEBUG = False
+ALLOWED_HOSTS = ["shop.example.com"]
+""",
+        ),
+    ),
+    head=(
+        (
+            "shop/settings/production.py",
+            """\
+import os
+
+DEBUG = True
+ALLOWED_HOSTS = ["*"]
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_CREDENTIALS = True
+""",
+        ),
+    ),
+)
+
+RULES = (
+    Rule(
+        TLS_OFF,
+        Severity.WARNING,
+        "TLS certificate verification turned off in Python (`verify=False`, "
+        "`session.verify = False`, unverified SSL contexts).",
+        'Remove the override; for a private CA pass its bundle (`verify="/path/ca.pem"`).',
+        PYTHON,
+        why="Without certificate verification anyone on the network path can impersonate the "
+        "server and read or change the traffic, credentials included.",
+        flagged=Example(
+            title="payment client stops verifying certificates",
+            base=(
+                (
+                    "shop/payments/client.py",
+                    """\
+import requests
+
+
+def charge(payload: dict) -> dict:
+    return requests.post("https://pay.example.com/charge", json=payload, timeout=10).json()
+""",
+                ),
+            ),
+            head=(
+                (
+                    "shop/payments/client.py",
+                    """\
+import requests
+
+
+def charge(payload: dict) -> dict:
+    return requests.post("https://pay.example.com/charge", json=payload, timeout=10, verify=False).json()
+""",  # noqa: E501
+                ),
+            ),
+        ),
+        quiet=_DEV_SETTINGS_RELAX,
+    ),
+    Rule(
+        TLS_OFF_JS,
+        Severity.WARNING,
+        "TLS certificate verification turned off in JS/TS (rejectUnauthorized, "
+        "NODE_TLS_REJECT_UNAUTHORIZED).",
+        "Remove the override; for a private CA pass its certificate (`ca:`).",
+        SCRIPT_LANGUAGES,
+        why="Without certificate verification anyone on the network path can impersonate the "
+        "server and read or change the traffic, credentials included.",
+        flagged=_NODE_AGENT_AND_CORS,
+        quiet=_CLIENTS_KEEP_VERIFYING,
+    ),
+    Rule(
+        TLS_OFF_GO,
+        Severity.WARNING,
+        "TLS certificate verification turned off in Go (InsecureSkipVerify).",
+        "Remove InsecureSkipVerify; for a private CA set RootCAs.",
+        frozenset({"go"}),
+        why="Without certificate verification anyone on the network path can impersonate the "
+        "server and read or change the traffic, credentials included.",
+        flagged=Example(
+            title="go client skips certificate verification",
+            base=(
+                (
+                    "internal/billing/client.go",
+                    """\
+package billing
+
+import "net/http"
+
+var Client = &http.Client{}
+""",
+                ),
+            ),
+            head=(
+                (
+                    "internal/billing/client.go",
+                    """\
+package billing
+
+import (
+	"crypto/tls"
+	"net/http"
+)
+
+var Client = &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+""",  # noqa: E501
+                ),
+            ),
+        ),
+        quiet=_CLIENTS_KEEP_VERIFYING,
+    ),
+    Rule(
+        DEBUG_ON,
+        Severity.WARNING,
+        "DEBUG = True in settings that are not local, dev or test settings.",
+        "Read DEBUG from the environment, defaulting to False; keep True in dev settings.",
+        PYTHON,
+        why="Debug mode in production shows stack traces, settings and source to any visitor who "
+        "triggers an error, and slows the app down.",
+        flagged=_PRODUCTION_SETTINGS_OPEN,
+        quiet=_DEV_SETTINGS_RELAX,
+    ),
+    Rule(
+        ANY_HOST,
+        Severity.WARNING,
+        'Django ALLOWED_HOSTS accepts any host ("*").',
+        "List the real domains, read from the environment.",
+        PYTHON,
+        why="Accepting any Host header lets attackers poison password-reset links and caches "
+        "with a host name of their choosing.",
+        flagged=_PRODUCTION_SETTINGS_OPEN,
+        quiet=_DEV_SETTINGS_RELAX,
+    ),
+    Rule(
+        CORS_ANY,
+        Severity.WARNING,
+        "CORS allows any origin together with credentials (cookies).",
+        "List the trusted origins.",
+        PYTHON,
+        why="Any website a user visits can then call the API with the user's cookies and read "
+        "the answers: their data is readable cross-site.",
+        flagged=_PRODUCTION_SETTINGS_OPEN,
+        quiet=_DEV_SETTINGS_RELAX,
+    ),
+    Rule(
+        CORS_ANY_JS,
+        Severity.WARNING,
+        "CORS allows any origin together with credentials in JS/TS (`cors()`, `enableCors`).",
+        "List the trusted origins.",
+        SCRIPT_LANGUAGES,
+        why="Any website a user visits can then call the API with the user's cookies and read "
+        "the answers: their data is readable cross-site.",
+        flagged=_NODE_AGENT_AND_CORS,
+        quiet=_CLIENTS_KEEP_VERIFYING,
+    ),
+)
+CHECKS = {
+    check_guards: (
+        TLS_OFF,
+        TLS_OFF_JS,
+        TLS_OFF_GO,
+        DEBUG_ON,
+        ANY_HOST,
+        CORS_ANY,
+        CORS_ANY_JS,
+    )
+}

@@ -9,6 +9,7 @@ from bot.diff.model import FileStatus, Line
 from bot.rules import paths
 from bot.rules.cliff.handlers import LOG_CALL, Handler, handlers_of
 from bot.rules.code import (
+    CODE_LANGUAGES,
     COMMENT_LINE,
     FUNCTION,
     HANDLER,
@@ -20,7 +21,7 @@ from bot.rules.code import (
     production_code,
     snippet,
 )
-from bot.rules.model import Finding, Severity
+from bot.rules.model import Example, Finding, Rule, Severity
 from bot.snapshot.model import Snapshot
 
 PACK_ID = "cliff"
@@ -183,3 +184,164 @@ def _silenced_by_lines(
 def _logged(lines: list[str], span: range) -> int:
     """Count the log and metric calls inside error handlers of a function."""
     return sum(1 for i in span if LOG_CALL.search(lines[i]) and in_handler(lines, i))
+
+
+# --- Declared here, beside their check, with their docs (`bot.rules.model.gather`) ---
+
+RULES = (
+    Rule(
+        HEALTH_REMOVED,
+        Severity.WARNING,
+        "A health-check route removed with no route left for its path.",
+        "Keep the health check: load balancers and orchestrators probe it.",
+        CODE_LANGUAGES | {"ruby", "go"},
+        why="Load balancers and orchestrators probe the health route: without it, instances are "
+        "marked unhealthy and restarted, or a broken one keeps receiving traffic.",
+        flagged=Example(
+            title="express health route file deleted",
+            base=(
+                (
+                    "server/routes/health.js",
+                    """\
+const router = require("express").Router();
+
+router.get("/health", (req, res) => res.json({ status: "ok" }));
+
+module.exports = router;
+""",
+                ),
+            ),
+            head=(("server/routes/health.js", None),),
+        ),
+        quiet=Example(
+            title="a cache key named like the probe is not a health route",
+            base=(
+                (
+                    "shop/health.py",
+                    """\
+from shop.cache import cache
+
+
+def check_cache() -> bool:
+    cache.set("healthcheck", 1)
+    return cache.get("healthcheck") == 1
+""",
+                ),
+            ),
+            head=(
+                (
+                    "shop/health.py",
+                    """\
+from shop.cache import cache
+
+
+def check_cache(worker: str) -> bool:
+    cache.set(f"healthcheck-{worker}", 1)
+    return cache.get(f"healthcheck-{worker}") == 1
+""",
+                ),
+            ),
+        ),
+    ),
+    Rule(
+        LOGGING_REMOVED,
+        Severity.WARNING,
+        "Logging or metrics removed from an error handler that stays.",
+        "Keep the log line or metric so failures stay visible.",
+        CODE_LANGUAGES,
+        why="The error is still handled, but nothing records it any more: failures in production "
+        "become invisible until users report them.",
+        flagged=Example(
+            title="logging removed from an error handler that stays",
+            base=(
+                (
+                    "shop/orders/sync.py",
+                    """\
+import logging
+
+log = logging.getLogger(__name__)
+
+
+def push(order, client) -> bool:
+    try:
+        client.send(order)
+    except ConnectionError:
+        log.exception("could not push order %s", order.id)
+        return False
+    return True
+""",
+                ),
+            ),
+            head=(
+                (
+                    "shop/orders/sync.py",
+                    """\
+import logging
+
+log = logging.getLogger(__name__)
+
+
+def push(order, client) -> bool:
+    try:
+        client.send(order)
+    except ConnectionError:
+        return False
+    return True
+""",
+                ),
+            ),
+        ),
+        quiet=Example(
+            title="log call reworded, or try/except removed so errors propagate",
+            base=(
+                (
+                    "shop/orders/export.py",
+                    """\
+import logging
+
+log = logging.getLogger(__name__)
+
+
+def export(order, client) -> None:
+    try:
+        client.send(order)
+    except ConnectionError:
+        log.error("export failed")
+        raise
+
+
+def archive(order, store) -> None:
+    try:
+        store.put(order)
+    except OSError:
+        log.exception("archive failed")
+        raise
+""",
+                ),
+            ),
+            head=(
+                (
+                    "shop/orders/export.py",
+                    """\
+import logging
+
+log = logging.getLogger(__name__)
+
+
+def export(order, client) -> None:
+    try:
+        client.send(order)
+    except ConnectionError:
+        log.exception("export of order %s failed", order.id)
+        raise
+
+
+def archive(order, store) -> None:
+    store.put(order)
+""",
+                ),
+            ),
+        ),
+    ),
+)
+CHECKS = {check_health_checks: (HEALTH_REMOVED,), check_error_logging: (LOGGING_REMOVED,)}

@@ -21,7 +21,11 @@ from bot.rules.migrations.files import is_migration_file
 from bot.rules.migrations.meaning import data_only, meaning, repair_step
 from bot.rules.migrations.orm import PACK_ID
 from bot.rules.migrations.rails import DUMPS
-from bot.rules.model import Finding, Severity, fingerprint
+from bot.rules.migrations.stacks import (
+    ALEMBIC_STACK,
+    PRISMA_STACK,
+)
+from bot.rules.model import Example, Finding, Rule, Severity, fingerprint
 from bot.snapshot.model import Snapshot
 
 EDITED = "migrations/edited-migration"
@@ -161,3 +165,86 @@ def _only_moved(changed: ChangedFile) -> bool:
         return Counter("".join(line.text.split()).rstrip(",") for line in lines if _code(line))
 
     return code(changed.added) == code(changed.removed)
+
+
+# --- Declared here, beside their check, with their docs (`bot.rules.model.gather`) ---
+
+RULES = (
+    Rule(
+        EDITED,
+        Severity.ERROR,
+        "Migration already on the base branch edited so that its operations change.",
+        "Databases that ran the old version never see the edit: add a new migration instead.",
+        why="Databases that already ran the migration never run it again: the edit reaches new "
+        "environments only, and environments drift apart silently.",
+        flagged=Example(
+            title="An applied Prisma migration.sql is edited",
+            base=(*PRISMA_STACK,),
+            head=(
+                (
+                    "prisma/migrations/20260101000000_init/migration.sql",
+                    """\
+CREATE TABLE "User" (
+    "id" SERIAL NOT NULL,
+    "email" TEXT NOT NULL,
+    "name" TEXT,
+    "role" TEXT,
+    CONSTRAINT "User_pkey" PRIMARY KEY ("id")
+);
+CREATE UNIQUE INDEX "User_email_key" ON "User"("email");
+""",
+                ),
+            ),
+        ),
+        quiet=Example(
+            title='A shipped revision gets its docstring header and a raw string for the regex its SQL already used (`"\\s"` and `r"\\s"` are the same text): the database runs the same statement',  # noqa: E501
+            base=(
+                *ALEMBIC_STACK,
+                (
+                    "db/versions/3c4d5e6f7a8b_strip_number_spaces.py",
+                    (
+                        "import sqlalchemy as sa\n"
+                        "from alembic import op\n"
+                        "\n"
+                        'revision = "3c4d5e6f7a8b"\n'
+                        'down_revision = "1a2b3c4d5e6f"\n'
+                        "\n"
+                        "\n"
+                        "def upgrade():\n"
+                        "    op.execute(\"UPDATE invoices SET number = regexp_replace(number, '\\s+', '', 'g')\")\n"  # noqa: E501
+                        "\n"
+                        "\n"
+                        "def downgrade():\n"
+                        "    pass\n"
+                    ),
+                ),
+            ),
+            head=(
+                (
+                    "db/versions/3c4d5e6f7a8b_strip_number_spaces.py",
+                    (
+                        '"""Strip spaces from invoice numbers.\n'
+                        "\n"
+                        "Revision ID: 3c4d5e6f7a8b\n"
+                        "Revises: 1a2b3c4d5e6f\n"
+                        '"""\n'
+                        "\n"
+                        "from alembic import op\n"
+                        "\n"
+                        'revision = "3c4d5e6f7a8b"\n'
+                        'down_revision = "1a2b3c4d5e6f"\n'
+                        "\n"
+                        "\n"
+                        "def upgrade() -> None:\n"
+                        "    op.execute(r\"UPDATE invoices SET number = regexp_replace(number, '\\s+', '', 'g')\")\n"  # noqa: E501
+                        "\n"
+                        "\n"
+                        "def downgrade() -> None:\n"
+                        "    pass\n"
+                    ),
+                ),
+            ),
+        ),
+    ),
+)
+CHECKS = {check_edited: (EDITED,)}

@@ -7,6 +7,8 @@ from collections.abc import Callable, Sequence
 from pathlib import PurePosixPath
 
 from bot.rules import paths
+from bot.rules.code import SCRIPT_LANGUAGES
+from bot.rules.migrations.declare import missing
 from bot.rules.migrations.orm import (
     Dialect,
     Migrated,
@@ -16,7 +18,11 @@ from bot.rules.migrations.orm import (
     statement,
     statement_end,
 )
-from bot.rules.model import Finding
+from bot.rules.migrations.stacks import (
+    SEQUELIZE_STACK,
+    TYPEORM_STACK,
+)
+from bot.rules.model import Example, Finding
 from bot.snapshot.model import Snapshot
 
 TYPEORM = "migrations/typeorm-missing-migration"
@@ -149,3 +155,146 @@ _SEQUELIZE = Dialect(
     _migrations,
     _message("Sequelize", "npx sequelize-cli migration:generate --name <what-changed>"),
 )
+
+
+# --- Declared here, beside their check, with their docs (`bot.rules.model.gather`) ---
+
+RULES = (
+    missing(
+        TYPEORM,
+        "TypeORM entity columns or tables change without a new migration.",
+        SCRIPT_LANGUAGES,
+        why="With synchronize off in production, the entity change never reaches the database: "
+        "queries on the new columns fail.",
+        flagged=Example(
+            title="A TypeORM column is added without a migration",
+            base=(*TYPEORM_STACK,),
+            head=(
+                (
+                    "src/entity/User.ts",
+                    """\
+import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+
+@Entity('users')
+export class User {
+  @PrimaryGeneratedColumn()
+  id: number;
+
+  @Column({ unique: true })
+  email: string;
+
+  @Column({ nullable: true })
+  name: string;
+
+  greeting(): string {
+    return `Hello ${this.email}`;
+  }
+}
+""",
+                ),
+            ),
+        ),
+        quiet=Example(
+            title="Only a method of the entity changes",
+            base=(*TYPEORM_STACK,),
+            head=(
+                (
+                    "src/entity/User.ts",
+                    """\
+import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+
+@Entity('users')
+export class User {
+  @PrimaryGeneratedColumn()
+  id: number;
+
+  @Column({ unique: true })
+  email: string;
+
+  greeting(): string {
+    return `Hi ${this.email}`;
+  }
+}
+""",
+                ),
+            ),
+        ),
+    ),
+    missing(
+        SEQUELIZE,
+        "Sequelize model attributes change without a new migration.",
+        SCRIPT_LANGUAGES,
+        why="The model's new attributes are not in the database until a migration adds them: "
+        "inserts and selects on them fail in production.",
+        flagged=Example(
+            title="A Sequelize attribute is added without a migration",
+            base=(*SEQUELIZE_STACK,),
+            head=(
+                (
+                    "models/user.js",
+                    """\
+const { DataTypes, Model } = require('sequelize');
+
+module.exports = (sequelize) => {
+  class User extends Model {
+    greet() {
+      return `Hello ${this.email}`;
+    }
+  }
+  User.init(
+    {
+      email: { type: DataTypes.STRING, allowNull: false },
+      name: { type: DataTypes.STRING },
+    },
+    { sequelize, modelName: 'User' },
+  );
+  return User;
+};
+""",
+                ),
+            ),
+        ),
+        quiet=Example(
+            title="The attribute comes with its migration; its down() drops the column, which is fine",  # noqa: E501
+            base=(*SEQUELIZE_STACK,),
+            head=(
+                (
+                    "migrations/20260201000000-add-name.js",
+                    """\
+module.exports = {
+  async up(queryInterface, Sequelize) {
+    await queryInterface.addColumn('Users', 'name', { type: Sequelize.STRING });
+  },
+  async down(queryInterface) {
+    await queryInterface.removeColumn('Users', 'name');
+  },
+};
+""",
+                ),
+                (
+                    "models/user.js",
+                    """\
+const { DataTypes, Model } = require('sequelize');
+
+module.exports = (sequelize) => {
+  class User extends Model {
+    greet() {
+      return `Hello ${this.email}`;
+    }
+  }
+  User.init(
+    {
+      email: { type: DataTypes.STRING, allowNull: false },
+      name: { type: DataTypes.STRING },
+    },
+    { sequelize, modelName: 'User' },
+  );
+  return User;
+};
+""",
+                ),
+            ),
+        ),
+    ),
+)
+CHECKS = {check_typeorm: (TYPEORM,), check_sequelize: (SEQUELIZE,)}

@@ -6,8 +6,12 @@ import re
 from collections.abc import Sequence
 from pathlib import PurePosixPath
 
+from bot.rules.migrations.declare import missing
 from bot.rules.migrations.orm import Dialect, Migrated, ModelSide, Statement, check, statement
-from bot.rules.model import Finding
+from bot.rules.migrations.stacks import (
+    PRISMA_STACK,
+)
+from bot.rules.model import Example, Finding
 from bot.snapshot.model import Snapshot
 
 PRISMA = "migrations/prisma-missing-migration"
@@ -86,3 +90,69 @@ _PRISMA = Dialect(
     _message,
     removal_counts=False,
 )
+
+
+# --- Declared here, beside their check, with their docs (`bot.rules.model.gather`) ---
+
+RULES = (
+    missing(
+        PRISMA,
+        "Prisma model or enum changes without a new migrations/*/migration.sql.",
+        frozenset({"prisma"}),
+        why="`prisma migrate deploy` only applies migration files: without one, production keeps "
+        "the old schema and the new client's queries fail.",
+        flagged=Example(
+            title="A field is added to a Prisma model without a migration",
+            base=(*PRISMA_STACK,),
+            head=(
+                (
+                    "prisma/schema.prisma",
+                    """\
+generator client {
+  provider = "prisma-client-js"
+}
+
+datasource db {
+  provider = "postgresql"
+  url      = env("DATABASE_URL")
+}
+
+model User {
+  id    Int     @id @default(autoincrement())
+  email String  @unique
+  name  String?
+  role  String  @default("member")
+}
+""",
+                ),
+            ),
+        ),
+        quiet=Example(
+            title="A project that uses `prisma db push` keeps no migrations folder",
+            base=(
+                (
+                    "prisma/schema.prisma",
+                    """\
+model Post {
+  id    Int    @id @default(autoincrement())
+  title String
+}
+""",
+                ),
+            ),
+            head=(
+                (
+                    "prisma/schema.prisma",
+                    """\
+model Post {
+  id    Int    @id @default(autoincrement())
+  title String
+  body  String?
+}
+""",
+                ),
+            ),
+        ),
+    ),
+)
+CHECKS = {check_prisma: (PRISMA,)}

@@ -16,8 +16,10 @@ from pathlib import PurePosixPath
 
 from bot.diff.model import Change, FileStatus, Ref
 from bot.rules import paths
+from bot.rules.code import PYTHON
 from bot.rules.gate import Gated
 from bot.rules.migrations import django_check, python_models
+from bot.rules.migrations.declare import missing
 from bot.rules.migrations.orm import (
     ANYWHERE,
     Dialect,
@@ -27,7 +29,11 @@ from bot.rules.migrations.orm import (
     check,
     python_statements,
 )
-from bot.rules.model import Finding
+from bot.rules.migrations.stacks import (
+    ALEMBIC_STACK,
+    DJANGO_STACK,
+)
+from bot.rules.model import Example, Finding
 from bot.snapshot.model import Snapshot
 
 DJANGO = "migrations/django-missing-migration"
@@ -317,3 +323,134 @@ def django_workflows(
 
 def _is_ini(path: str) -> bool:
     return path == "alembic.ini" or path.endswith("/alembic.ini")
+
+
+# --- Declared here, beside their check, with their docs (`bot.rules.model.gather`) ---
+
+RULES = (
+    missing(
+        DJANGO,
+        "Django model fields or table options change without a migration.",
+        PYTHON,
+        why="The code deploys against a schema that lacks its new columns (or still requires "
+        "removed ones): queries on the model fail until someone writes and runs the "
+        "migration.",
+        flagged=Example(
+            title="Meta.ordering changes no table, but Django records it (AlterModelOptions), so `makemigrations --check` fails: a warning (a notice where CI runs that check), never an error",  # noqa: E501
+            base=(*DJANGO_STACK,),
+            head=(
+                (
+                    "shop/models.py",
+                    (
+                        "from django.db import models\n"
+                        "\n"
+                        "\n"
+                        "class Order(models.Model):\n"
+                        '    """One checkout."""\n'
+                        "\n"
+                        "    email = models.EmailField()\n"
+                        "    total = models.DecimalField(max_digits=10, decimal_places=2)\n"
+                        "    created_at = models.DateTimeField(auto_now_add=True)\n"
+                        "\n"
+                        "    class Meta:\n"
+                        '        ordering = ["-created_at", "id"]\n'
+                        "\n"
+                        "    def is_large(self) -> bool:\n"
+                        "        return self.total > 1000\n"
+                    ),
+                ),
+            ),
+        ),
+        quiet=Example(
+            title="Only a method and a docstring change",
+            base=(*DJANGO_STACK,),
+            head=(
+                (
+                    "shop/models.py",
+                    (
+                        "from django.db import models\n"
+                        "\n"
+                        "\n"
+                        "class Order(models.Model):\n"
+                        '    """One paid checkout."""\n'
+                        "\n"
+                        "    email = models.EmailField()\n"
+                        "    total = models.DecimalField(max_digits=10, decimal_places=2)\n"
+                        "    created_at = models.DateTimeField(auto_now_add=True)\n"
+                        "\n"
+                        "    class Meta:\n"
+                        '        ordering = ["-created_at"]\n'
+                        "\n"
+                        "    def is_large(self) -> bool:\n"
+                        "        return self.total >= 1000\n"
+                    ),
+                ),
+            ),
+        ),
+    ),
+    missing(
+        SQLALCHEMY,
+        "SQLAlchemy columns or tables change without a new Alembic revision.",
+        PYTHON,
+        why="The code deploys against a schema that lacks its new columns or tables: queries "
+        "fail until an Alembic revision is written and run.",
+        flagged=Example(
+            title="A mapped column is added; alembic.ini points at db/versions, which gets nothing",
+            base=(*ALEMBIC_STACK,),
+            head=(
+                (
+                    "billing/models.py",
+                    """\
+from sqlalchemy import String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Invoice(Base):
+    __tablename__ = "invoices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    lines: Mapped[list["Line"]] = relationship(back_populates="invoice")
+
+    def label(self) -> str:
+        return f"#{self.number}"
+""",
+                ),
+            ),
+        ),
+        quiet=Example(
+            title="Only a relationship and a method change",
+            base=(*ALEMBIC_STACK,),
+            head=(
+                (
+                    "billing/models.py",
+                    """\
+from sqlalchemy import String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Invoice(Base):
+    __tablename__ = "invoices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    lines: Mapped[list["Line"]] = relationship(back_populates="invoice", order_by="Line.id")
+
+    def label(self) -> str:
+        return f"No. {self.number}"
+""",
+                ),
+            ),
+        ),
+    ),
+)
+CHECKS = {check_django: (DJANGO,), check_sqlalchemy: (SQLALCHEMY,)}

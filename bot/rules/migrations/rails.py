@@ -14,8 +14,12 @@ from collections.abc import Iterable, Mapping
 from pathlib import PurePosixPath
 
 from bot.diff.model import Change, ChangedFile, FileStatus, Ref
+from bot.rules.migrations.declare import RAILS_LANGUAGES, missing
 from bot.rules.migrations.orm import PACK_ID
-from bot.rules.model import Finding, Severity, fingerprint
+from bot.rules.migrations.stacks import (
+    RAILS_STACK,
+)
+from bot.rules.model import Example, Finding, Rule, Severity, fingerprint
 from bot.snapshot.model import Snapshot
 
 SCHEMA_WITHOUT_MIGRATION = "migrations/rails-missing-migration"
@@ -143,3 +147,127 @@ def schema_dumps(
         f.path[: f.path.index("db/migrate/")] for f in change.files if _MIGRATION.search(f.path)
     }
     return [(root + dump, "base") for root in sorted(roots) for dump in DUMPS]
+
+
+# --- Declared here, beside their check, with their docs (`bot.rules.model.gather`) ---
+
+RULES = (
+    missing(
+        SCHEMA_WITHOUT_MIGRATION,
+        "Rails schema.rb or structure.sql edited with no migration.",
+        RAILS_LANGUAGES,
+        why="The schema dump says the database changed, but no migration makes the change: other "
+        "environments never get it and the dump no longer matches them.",
+        flagged=Example(
+            title="schema.rb is edited by hand",
+            base=(*RAILS_STACK,),
+            head=(
+                (
+                    "db/schema.rb",
+                    """\
+ActiveRecord::Schema[7.1].define(version: 2026_01_01_000000) do
+  create_table "users", force: :cascade do |t|
+    t.string "email", null: false
+    t.string "name"
+    t.datetime "created_at", null: false
+    t.datetime "updated_at", null: false
+    t.index ["email"], name: "index_users_on_email", unique: true
+  end
+end
+""",
+                ),
+            ),
+        ),
+        quiet=Example(
+            title="Migration and schema dump change together",
+            base=(*RAILS_STACK,),
+            head=(
+                (
+                    "db/migrate/20260201000000_add_name_to_users.rb",
+                    """\
+class AddNameToUsers < ActiveRecord::Migration[7.1]
+  def change
+    add_column :users, :name, :string
+  end
+end
+""",
+                ),
+                (
+                    "db/schema.rb",
+                    """\
+ActiveRecord::Schema[7.1].define(version: 2026_02_01_000000) do
+  create_table "users", force: :cascade do |t|
+    t.string "email", null: false
+    t.string "name"
+    t.datetime "created_at", null: false
+    t.datetime "updated_at", null: false
+    t.index ["email"], name: "index_users_on_email", unique: true
+  end
+end
+""",
+                ),
+            ),
+        ),
+    ),
+    Rule(
+        MIGRATION_WITHOUT_SCHEMA,
+        Severity.WARNING,
+        "Rails migration added without updating the schema dump.",
+        "Run the migration and commit the regenerated db/schema.rb or structure.sql.",
+        RAILS_LANGUAGES,
+        why="The schema dump is what new environments and tests load: without the migration in "
+        "it, they run against a schema production does not have.",
+        flagged=Example(
+            title="A migration is added but schema.rb is not re-dumped",
+            base=(*RAILS_STACK,),
+            head=(
+                (
+                    "db/migrate/20260201000000_add_name_to_users.rb",
+                    """\
+class AddNameToUsers < ActiveRecord::Migration[7.1]
+  def change
+    add_column :users, :name, :string
+  end
+end
+""",
+                ),
+            ),
+        ),
+        quiet=Example(
+            title="Migration and schema dump change together",
+            base=(*RAILS_STACK,),
+            head=(
+                (
+                    "db/migrate/20260201000000_add_name_to_users.rb",
+                    """\
+class AddNameToUsers < ActiveRecord::Migration[7.1]
+  def change
+    add_column :users, :name, :string
+  end
+end
+""",
+                ),
+                (
+                    "db/schema.rb",
+                    """\
+ActiveRecord::Schema[7.1].define(version: 2026_02_01_000000) do
+  create_table "users", force: :cascade do |t|
+    t.string "email", null: false
+    t.string "name"
+    t.datetime "created_at", null: false
+    t.datetime "updated_at", null: false
+    t.index ["email"], name: "index_users_on_email", unique: true
+  end
+end
+""",
+                ),
+            ),
+        ),
+    ),
+)
+CHECKS = {
+    check_rails: (
+        SCHEMA_WITHOUT_MIGRATION,
+        MIGRATION_WITHOUT_SCHEMA,
+    )
+}

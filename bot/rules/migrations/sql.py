@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from bot.diff.model import ChangedFile, FileStatus
 from bot.rules import paths
 from bot.rules.migrations import code_ops, context, python_ops, rails_ops, sqlscript
+from bot.rules.migrations.declare import dangerous, deploy_dependent
 from bot.rules.migrations.files import is_migration_file
 from bot.rules.migrations.ops import (
     CREATE_TABLE,
@@ -39,7 +40,10 @@ from bot.rules.migrations.ops import (
 )
 from bot.rules.migrations.orm import PACK_ID
 from bot.rules.migrations.sqlscript import CLICKHOUSE, MYSQL, POSTGRES, SQLITE
-from bot.rules.model import Finding, Severity, fingerprint
+from bot.rules.migrations.stacks import (
+    SQL_STACK,
+)
+from bot.rules.model import Example, Finding, Severity, fingerprint
 from bot.snapshot.model import Snapshot, Source
 
 __all__ = [
@@ -218,3 +222,230 @@ def _finding(changed: ChangedFile, ops: list[Op]) -> Finding:
         message=f"This migration {risk}{also}",
         fingerprint=fingerprint(op.rule, changed.path, op.text),
     )
+
+
+# --- Declared here, beside their check, with their docs (`bot.rules.model.gather`) ---
+
+RULES = (
+    dangerous(
+        DROP_TABLE,
+        "New migration drops a table the running code may still use.",
+        why="During a deploy the old code is still running: it queries the dropped table and "
+        "fails until every instance is replaced, and the data is gone for good.",
+        flagged=Example(
+            title="A table is dropped",
+            base=(*SQL_STACK,),
+            head=(
+                (
+                    "db/migrations/V2__change.sql",
+                    """\
+DROP TABLE accounts;
+""",
+                ),
+            ),
+        ),
+        quiet=Example(
+            title="A materialized view dropped and created again is a redefinition, and a projection or a constraint dropped is no column: no drop-table, no drop-column (ClickHouse)",  # noqa: E501
+            base=(),
+            head=(
+                (
+                    "db/clickhouse/migrations/04_add_tag.sql",
+                    """\
+ALTER TABLE analytics.events ADD COLUMN tag String AFTER name;
+ALTER TABLE analytics.events DROP PROJECTION events_by_url;
+ALTER TABLE analytics.events DROP CONSTRAINT events_name_check;
+DROP TABLE analytics.events_hourly_mv;
+CREATE MATERIALIZED VIEW analytics.events_hourly_mv TO analytics.events_hourly
+AS SELECT site_id, tag, count() AS views FROM analytics.events GROUP BY site_id, tag;
+""",
+                ),
+            ),
+        ),
+    ),
+    deploy_dependent(
+        DROP_COLUMN,
+        "New migration drops a column the previous release may still use.",
+        why="During a rolling deploy the old code still serves while the migration runs, and still "
+        "selects or inserts the column (Rails caches a table's columns, so even code that no "
+        "longer names it does): its queries fail until every instance is replaced. An upgrade "
+        "that stops the old version before migrating is not hurt.",
+        flagged=Example(
+            title="A column is dropped",
+            base=(*SQL_STACK,),
+            head=(
+                (
+                    "db/migrations/V2__change.sql",
+                    """\
+ALTER TABLE accounts DROP COLUMN plan;
+""",
+                ),
+            ),
+        ),
+        quiet=Example(
+            title="A dangerous statement in a comment is not run",
+            base=(*SQL_STACK,),
+            head=(
+                (
+                    "db/migrations/V2__change.sql",
+                    """\
+-- Next release: ALTER TABLE accounts DROP COLUMN plan;
+ALTER TABLE accounts ADD COLUMN tier text;
+""",
+                ),
+            ),
+        ),
+    ),
+    deploy_dependent(
+        RENAME,
+        "New migration renames a table or column the previous release may use.",
+        why="During a rolling deploy the old code still serves while the migration runs, and still "
+        "uses the old name: every query on it fails until every instance is replaced. An "
+        "upgrade that stops the old version before migrating is not hurt.",
+        flagged=Example(
+            title="A table is renamed",
+            base=(*SQL_STACK,),
+            head=(
+                (
+                    "db/migrations/V2__change.sql",
+                    """\
+ALTER TABLE accounts RENAME TO customers;
+""",
+                ),
+            ),
+        ),
+        quiet=Example(
+            title="Renaming an index breaks no query",
+            base=(*SQL_STACK,),
+            head=(
+                (
+                    "db/migrations/V2__change.sql",
+                    """\
+ALTER INDEX accounts_email_idx RENAME TO accounts_email_index;
+""",
+                ),
+            ),
+        ),
+    ),
+    dangerous(
+        NOT_NULL,
+        "New migration makes a column of an existing table NOT NULL without default.",
+        why="Existing rows have no value for the column: the migration fails, or rewrites and "
+        "locks the whole table while it fills them.",
+        flagged=Example(
+            title="An existing column becomes NOT NULL",
+            base=(*SQL_STACK,),
+            head=(
+                (
+                    "db/migrations/V2__change.sql",
+                    """\
+ALTER TABLE accounts ALTER COLUMN plan SET NOT NULL;
+""",
+                ),
+            ),
+        ),
+        quiet=Example(
+            title="A nullable column is safe",
+            base=(*SQL_STACK,),
+            head=(
+                (
+                    "db/migrations/V2__change.sql",
+                    """\
+ALTER TABLE accounts ADD COLUMN region text;
+""",
+                ),
+            ),
+        ),
+    ),
+    dangerous(
+        INDEX,
+        "New migration builds a Postgres index without CONCURRENTLY, blocking writes.",
+        why="A plain CREATE INDEX locks the table against writes for as long as the build takes: "
+        "minutes on a large table, during which inserts and updates wait.",
+        flagged=Example(
+            title="A blocking index build",
+            base=(*SQL_STACK,),
+            head=(
+                (
+                    "db/migrations/V2__change.sql",
+                    """\
+CREATE INDEX accounts_email_idx ON accounts (email);
+""",
+                ),
+            ),
+        ),
+        quiet=Example(
+            title="MySQL builds secondary indexes online; CONCURRENTLY does not exist there",
+            base=(
+                (
+                    "migrations/001_create_users.sql",
+                    """\
+CREATE TABLE `users` (`id` int NOT NULL AUTO_INCREMENT, `email` varchar(255), PRIMARY KEY (`id`)) ENGINE=InnoDB;
+""",  # noqa: E501
+                ),
+            ),
+            head=(
+                (
+                    "migrations/002_index_email.sql",
+                    """\
+CREATE INDEX `users_email_idx` ON `users` (`email`);
+""",
+                ),
+            ),
+        ),
+    ),
+    dangerous(
+        TYPE_CHANGE,
+        "New migration changes a column's type, rewriting the table under lock.",
+        why="Changing a column's type rewrites the whole table under an exclusive lock: reads "
+        "and writes wait until it is done, and old code may not read the new type.",
+        flagged=Example(
+            title="A MySQL column type change with MODIFY COLUMN",
+            base=(
+                (
+                    "migrations/001_create_users.sql",
+                    """\
+CREATE TABLE `users` (`id` int NOT NULL AUTO_INCREMENT, `email` varchar(255), PRIMARY KEY (`id`)) ENGINE=InnoDB;
+""",  # noqa: E501
+                ),
+            ),
+            head=(
+                (
+                    "migrations/002_widen_email.sql",
+                    """\
+ALTER TABLE `users` MODIFY COLUMN `email` varchar(320) NOT NULL;
+""",
+                ),
+            ),
+        ),
+        quiet=Example(
+            title="A table created by an earlier migration of the same change is new and empty: dropping one of its columns, changing its type or indexing it blocks nothing",  # noqa: E501
+            base=(*SQL_STACK,),
+            head=(
+                (
+                    "db/migrations/V2__create_boards.sql",
+                    """\
+CREATE TABLE boards (id bigserial PRIMARY KEY, slug varchar(100), owner_id bigint);
+""",
+                ),
+                (
+                    "db/migrations/V3__drop_board_slug.sql",
+                    """\
+ALTER TABLE boards DROP COLUMN slug;
+ALTER TABLE boards ALTER COLUMN owner_id TYPE text;
+CREATE INDEX boards_owner_idx ON boards (owner_id);
+""",
+                ),
+            ),
+        ),
+    ),
+)
+CHECKS = {
+    check_dangerous: (
+        DROP_TABLE,
+        DROP_COLUMN,
+        RENAME,
+        NOT_NULL,
+        INDEX,
+        TYPE_CHANGE,
+    )
+}

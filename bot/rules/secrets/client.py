@@ -7,6 +7,8 @@ import re
 from pathlib import PurePosixPath
 
 from bot.rules import paths
+from bot.rules.model import Rule, Severity
+from bot.rules.secrets.declare import ROTATE, example
 from bot.rules.secrets.detectors import Hit
 
 CLIENT_SUFFIXES = frozenset({".jsx", ".tsx", ".vue", ".svelte", ".astro"})
@@ -73,3 +75,72 @@ def server_env_reads(text: str) -> list[tuple[str, bool]]:
         if _SECRET_NAME.search(name) and not _PUBLIC_VALUE_NAME.search(name):
             reads.append((name, name.startswith(PUBLIC_PREFIXES)))
     return reads
+
+
+# --- Declared here, beside their check, with their docs (`bot.rules.model.gather`) ---
+
+RULES = (
+    Rule(
+        "secrets/client-exposed-secret",
+        Severity.ERROR,
+        "Secret placed where it ships to the browser bundle (an error for a provider credential)",
+        ROTATE,
+        why="Code bundled for the browser is sent to every visitor: a secret in it is public, no "
+        "repository access needed, and stays in cached bundles and CDNs after it is removed.",
+        flagged=example(
+            base=(),
+            head=(
+                (
+                    "web/src/api.js",
+                    """\
+const API_SECRET = "zm§v5lOaHXSa2vRDio8hSiMlCAuQBitkh";
+""",
+                ),
+            ),
+        ),
+        quiet=example(
+            base=(),
+            head=(
+                (
+                    "node_modules/lib/index.js",
+                    """\
+const secret = "a9§SNIM5483QtV5JaH44vWrwL6WjM0Y26";
+""",
+                ),
+            ),
+        ),
+    ),
+    Rule(
+        "secrets/client-env-read",
+        Severity.WARNING,
+        "Server-only secret environment variable read in browser code",
+        "Read the variable in a server route or function and send the browser only the result.",
+        # Browser code (`client.is_client`): scripts, components and pages.
+        frozenset({"javascript", "typescript", "tsx", "vue", "svelte", "astro", "html"}),
+        why="Bundlers either leave a server-only variable undefined in the browser (the feature "
+        "breaks in production) or inline its value into the bundle, where every visitor can "
+        "read it.",
+        flagged=example(
+            base=(),
+            head=(
+                (
+                    "frontend/src/lib/ai.ts",
+                    """\
+const token = import.meta.env.VITE_GITHUB_TOKEN;
+""",
+                ),
+            ),
+        ),
+        quiet=example(
+            base=(),
+            head=(
+                (
+                    "src/config.ts",
+                    """\
+export const apiKey = import.meta.env.VITE_MAPS_PUBLIC_KEY;
+""",
+                ),
+            ),
+        ),
+    ),
+)

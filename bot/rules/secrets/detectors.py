@@ -19,6 +19,7 @@ from functools import cached_property
 
 from bot.rules.model import Severity
 from bot.rules.redact import redact
+from bot.rules.secrets.declare import example, heuristic, provider
 from bot.rules.secrets.values import GENERIC_WORDS, entropy, placeholder
 
 AWS_KEYS = "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_access-keys.html"
@@ -392,3 +393,642 @@ def provider_hits(detector: Detector, text: str) -> Iterator[Hit]:
 
 def _has_key(match: re.Match[str]) -> bool:
     return "key" in match.re.groupindex and match["key"] is not None
+
+
+# --- Declared here, beside their check, with their docs (`bot.rules.model.gather`) ---
+
+RULES = (
+    provider(
+        "aws-access-key",
+        "AWS access key ID (AKIA…/ASIA…) added",
+        flagged=example(
+            base=(),
+            head=(
+                (
+                    "deploy/env.yml",
+                    """\
+aws_access_key_id: AS§IAUJ§ZDEGXDNCF32EPF
+""",
+                ),
+            ),
+        ),
+        quiet=example(
+            base=(),
+            head=(
+                (
+                    "app/settings.py",
+                    """\
+AWS_ACCESS_KEY_ID = "AKIAIOSFODNN7EXAMPLE"
+""",
+                ),
+            ),
+        ),
+    ),
+    provider(
+        "github-token",
+        "GitHub token (classic with a valid CRC32, fine-grained, app) added",
+        flagged=example(
+            base=(),
+            head=(
+                (
+                    "ci/release.py",
+                    """\
+GITHUB_TOKEN = "gh§p_qsR6RZ24lPoQj3oPUlieI2nVsbBi1R0TBOdO"
+""",
+                ),
+            ),
+        ),
+        quiet=example(
+            base=(),
+            head=(
+                (
+                    "app/settings.py",
+                    """\
+GITHUB_TOKEN = os.getenv("GITHUB_TOKEN", "")
+""",
+                ),
+            ),
+        ),
+    ),
+    provider(
+        "gitlab-token",
+        "GitLab token (glpat-, glrt-, gldt-, …) added",
+        flagged=example(
+            base=(),
+            head=(
+                (
+                    ".gitlab/sync.py",
+                    """\
+GITLAB_TOKEN = "gl§pat-lh§QCvpm8FOFlEsD4qmq5"
+""",
+                ),
+            ),
+        ),
+        quiet=example(
+            base=(),
+            head=(
+                (
+                    ".gitlab-ci.yml",
+                    """\
+    - git clone https://gitlab-ci-token:${CI_JOB_TOKEN}@gitlab.com/acme/infra.git
+""",
+                ),
+            ),
+        ),
+    ),
+    provider(
+        "slack-token",
+        "Slack token (xoxb-, xoxp-, xapp-, …) added",
+        flagged=example(
+            base=(),
+            head=(
+                (
+                    "server/slack.js",
+                    """\
+const slack = new WebClient("xo§xb-24§1592066112-57§97633555618-Z1§FzfnKpcmgfmqSWstSqkNh5");
+""",
+                ),
+            ),
+        ),
+        quiet=example(
+            base=(),
+            head=(
+                (
+                    "app/settings.py",
+                    """\
+slack_token = "xoxb-xxxxxxxxxxxx-xxxxxxxxxxxxx-xxxxxxxxxxxxxxxxxxxxxxxx"
+""",
+                ),
+            ),
+        ),
+    ),
+    provider(
+        "slack-webhook",
+        "Slack incoming webhook URL added",
+        flagged=example(
+            base=(),
+            head=(
+                (
+                    "alerts/notify.py",
+                    """\
+WEBHOOK = "https://hooks.slack.com/services/T§IP§B4LHWF/BOR§DUL3DB/Lq§tAml2hLH8UX98KdSuNvql9"
+""",
+                ),
+            ),
+        ),
+        quiet=example(
+            base=(),
+            head=(
+                (
+                    "app/settings.py",
+                    """\
+webhook = "https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX"
+""",
+                ),
+            ),
+        ),
+    ),
+    provider(
+        "stripe-key",
+        "Stripe live secret, restricted or webhook signing key added",
+        flagged=example(
+            base=(),
+            head=(
+                (
+                    "config/stripe.yml",
+                    """\
+restricted_key: rk_§live_V6§mQnBMIdiX8WEcURNGkOB9p
+""",
+                ),
+            ),
+        ),
+        quiet=example(
+            base=(),
+            head=(
+                (
+                    "app/settings.py",
+                    """\
+STRIPE_API_KEY = os.environ["STRIPE_API_KEY"]
+""",
+                ),
+            ),
+        ),
+    ),
+    provider(
+        "twilio-key",
+        "Twilio API key SID (SK…) added",
+        flagged=example(
+            base=(),
+            head=(
+                (
+                    "services/sms.py",
+                    """\
+TWILIO_API_KEY = "S§K2b§92bcd013e7b2fad6e57dd6d987df49"
+""",
+                ),
+            ),
+        ),
+        quiet=example(
+            base=(),
+            head=(
+                (
+                    "services/sms.py",
+                    """\
+TWILIO_ACCOUNT_SID = "ACb2§d2245312599d0d9847d37d0526b33b"
+""",
+                ),
+            ),
+        ),
+    ),
+    provider(
+        "sendgrid-key",
+        "SendGrid API key (SG.…) added",
+        flagged=example(
+            base=(),
+            head=(
+                (
+                    ".env.production",
+                    """\
+SENDGRID_API_KEY=S§G.aE§hWzjRci8hIoTWijVcQdi.oI§UCHAnLfhbX84zvmnvzxM9pnUnALQJd9d1lwinj1Yy
+""",
+                ),
+            ),
+        ),
+        quiet=example(
+            base=(),
+            head=(
+                (
+                    "mailer/send.js",
+                    """\
+sgMail.setApiKey(process.env.SENDGRID_API_KEY);
+""",
+                ),
+            ),
+        ),
+    ),
+    provider(
+        "mailgun-key",
+        "Mailgun API key (key-…) added",
+        flagged=example(
+            base=(),
+            head=(
+                (
+                    "app/mail.py",
+                    """\
+MAILGUN_API_KEY = "ke§y-26§497f013aa1fb040f696e2a3135e0d1"
+""",
+                ),
+            ),
+        ),
+        quiet=example(
+            base=(),
+            head=(
+                (
+                    "templates/admin/email.html",
+                    """\
+{{ form(mailgun_api_key=mailgun_api_key, base_url=base_url) }}
+""",
+                ),
+            ),
+        ),
+    ),
+    provider(
+        "openai-key",
+        "OpenAI API key (sk-…T3BlbkFJ…) added",
+        flagged=example(
+            base=(),
+            head=(
+                (
+                    "ai/chat.py",
+                    """\
+client = OpenAI(api_key="sk-§Kk§Oo01rEP45I6HlP5N8GT3Blbk§FJu9§RHECs8ROetAtHF5dVM")
+""",
+                ),
+            ),
+        ),
+        quiet=example(
+            base=(),
+            head=(
+                (
+                    ".env.example",
+                    """\
+OPENAI_API_KEY=sk-...
+""",
+                ),
+            ),
+        ),
+    ),
+    provider(
+        "anthropic-key",
+        "Anthropic API key (sk-ant-…) added",
+        flagged=example(
+            base=(),
+            head=(
+                (
+                    "ai/claude.py",
+                    """\
+anthropic.Anthropic(api_key="sk-§ant-api03-Jv§WiVv3jsB9qKdVHW37ZrPxZT6L7Wgxa9GagUFxUbvRFdbpufkvkKeE2xfskKeR6iIU0C0FuzNycqXMX9DGJWc401hQvJAA")
+""",
+                ),
+            ),
+        ),
+        quiet=example(
+            base=(),
+            head=(
+                (
+                    ".env.example",
+                    """\
+ANTHROPIC_API_KEY=sk-§ant-...
+""",
+                ),
+            ),
+        ),
+    ),
+    provider(
+        "google-api-key",
+        "Google API key (AIza…) added",
+        flagged=example(
+            base=(),
+            head=(
+                (
+                    "maps/geocode.py",
+                    """\
+GOOGLE_MAPS_KEY = "AI§zavd§b9Z66Ys4faGOlprUPBxJrIeKA0FywWZz4"
+""",
+                ),
+            ),
+        ),
+        quiet=example(
+            base=(),
+            head=(
+                (
+                    "maps/geocode.py",
+                    """\
+GOOGLE_MAPS_KEY = "AI§zaSyXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX"
+""",
+                ),
+            ),
+        ),
+    ),
+    provider(
+        "gcp-service-account",
+        "GCP service-account key JSON added",
+        flagged=example(
+            base=(),
+            head=(
+                (
+                    "deploy/sa.json",
+                    """\
+  "private_key_id": "21§be3e9cde412d29bdb16d200b270ab500697919",
+""",
+                ),
+            ),
+        ),
+        quiet=example(
+            base=(),
+            head=(
+                (
+                    "deploy/sa.json",
+                    """\
+  "client_id": "50§7897820348339609565",
+""",
+                ),
+            ),
+        ),
+    ),
+    provider(
+        "azure-storage-key",
+        "Azure storage account key in a connection string added",
+        flagged=example(
+            base=(),
+            head=(
+                (
+                    "config/appsettings.json",
+                    """\
+  "Storage": "DefaultEndpointsProtocol=https;AccountName=acmeprod;AccountKey=12§niU7VfvSPIQN8ZCk+s3FbWVds8nGoq6lpYLxT61+KHw3HuVkEFMds2EUidSeCWs4iuf4asWrHzeRGdk7AKHr==;EndpointSuffix=core.windows.net"
+""",  # noqa: E501
+                ),
+            ),
+        ),
+        quiet=example(
+            base=(),
+            head=(
+                (
+                    "config/appsettings.Development.json",
+                    """\
+  "Storage": "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;"
+""",
+                ),
+            ),
+        ),
+    ),
+    provider(
+        "npm-token",
+        "Access token for npm (npm_, with a valid CRC32) added",
+        flagged=example(
+            base=(),
+            head=(
+                (
+                    ".github/workflows/publish.yml",
+                    """\
+          NODE_AUTH_TOKEN: np§m_nqybmozUKaPZqRwTl90bsR42exagBw1EkUex
+""",
+                ),
+            ),
+        ),
+        quiet=example(
+            base=(),
+            head=(
+                (
+                    ".npmrc",
+                    """\
+@acme:registry=https://npm.pkg.github.com
+""",
+                ),
+            ),
+        ),
+    ),
+    provider(
+        "pypi-token",
+        "PyPI API token (pypi-…) added",
+        flagged=example(
+            base=(),
+            head=(
+                (
+                    ".github/workflows/release.yml",
+                    """\
+        password: py§pi-AgEIcHlwaS5vcmcDL§4HcpsQ9OQniWwr4VC0bH5VidPmNTD29dlYMuhq9ujYGR1H4gA4d10uUWvo
+""",
+                ),
+            ),
+        ),
+        quiet=example(
+            base=(),
+            head=(
+                (
+                    ".github/workflows/release.yml",
+                    """\
+        password: ${{ secrets.PYPI_API_TOKEN }}
+""",
+                ),
+            ),
+        ),
+    ),
+    provider(
+        "shopify-token",
+        "Shopify access token (shpat_, shpss_, …) added",
+        flagged=example(
+            base=(),
+            head=(
+                (
+                    "shop/client.rb",
+                    """\
+SHOPIFY_TOKEN = "sh§pat_ca§75c98c070e44a58131d962bf403345"
+""",
+                ),
+            ),
+        ),
+        quiet=example(
+            base=(),
+            head=(
+                (
+                    "shop/client.rb",
+                    """\
+SHOPIFY_TOKEN = "sh§pat_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+""",
+                ),
+            ),
+        ),
+    ),
+    provider(
+        "square-token",
+        "Square access token or application secret added",
+        flagged=example(
+            base=(),
+            head=(
+                (
+                    "payments/square.js",
+                    """\
+const secret = "sq§0csp-cs§SWj9DxQSYgDMFMbGBKxN28J4W8Bzld2g0hyjgkG1F";
+""",
+                ),
+            ),
+        ),
+        quiet=example(
+            base=(),
+            head=(
+                (
+                    "payments/square.js",
+                    """\
+const applicationId = "sq§0idp-7d§HyUweUClKlv7J2RZ1Ug8";
+""",
+                ),
+            ),
+        ),
+    ),
+    provider(
+        "discord-token",
+        "Discord bot token or webhook URL added",
+        flagged=example(
+            base=(),
+            head=(
+                (
+                    "bot/main.py",
+                    """\
+DISCORD_TOKEN = "M§TAH§IS3hlyosbohKagkXGStS.Oy§LzXS.Qu§wev1sNkhGeLgr9ug8O0scwygEE6mmiqVpXdc"
+""",
+                ),
+            ),
+        ),
+        quiet=example(
+            base=(),
+            head=(
+                (
+                    "bot/main.py",
+                    """\
+DISCORD_APPLICATION_ID = "75§05709526023439688"
+""",
+                ),
+            ),
+        ),
+    ),
+    provider(
+        "telegram-bot-token",
+        "Telegram bot token added",
+        flagged=example(
+            base=(),
+            head=(
+                (
+                    "bot/telegram.py",
+                    """\
+bot = telebot.TeleBot("16§09938298:A§A8Z§cbeYuO0d1biJ6sHv9T7WfzTExjED1eD")
+""",
+                ),
+            ),
+        ),
+        quiet=example(
+            base=(),
+            head=(
+                (
+                    "docs/alerts.md",
+                    """\
+curl "https://api.telegram.org/bot<TOKEN>/sendMessage?chat_id=-10067§37154977&text=deployed"
+""",
+                ),
+            ),
+        ),
+    ),
+    heuristic(
+        "stripe-test-key",
+        "Stripe test-mode key (sk_test_, rk_test_) added",
+        why="A test-mode key cannot move money, but it reads and writes the account's test data "
+        "and webhooks, and a test key in code is usually next to where the live key will go "
+        "next.",
+        flagged=example(
+            base=(),
+            head=(
+                (
+                    "app/billing.py",
+                    """\
+stripe.api_key = "sk_§test_hV§iIMTloiODWAnnjzk19iMmm"
+""",
+                ),
+            ),
+        ),
+        quiet=example(
+            base=(),
+            head=(
+                (
+                    "tests/conftest.py",
+                    """\
+STRIPE_PUBLISHABLE_KEY = "pk_§test_rL§2MrM3ONOOFX3IkaXBGAYfw"
+""",
+                ),
+            ),
+        ),
+    ),
+    heuristic(
+        "jwt",
+        "JSON Web Token with real-looking claims added",
+        why="A signed token is a bearer credential: whoever holds it acts as its subject until "
+        "it expires, and long-lived service tokens rarely expire.",
+        flagged=example(
+            base=(),
+            head=(
+                (
+                    "api/client.py",
+                    """\
+headers = {"Authorization": "Bearer ey§JhbGciOiAiSFMyNTYiLCAidHlwIjogIkpXVCJ9.eyJzdWIiOiAic3ZjLWJpbGxpbmciLCAicm9sZSI6ICJhZG1pbiIsICJpYXQiOiAxNzE4MDAwMDAwfQ.Ti36RGXYf1dnaH9bO2DET4EeVTRzEeqQmUXGmDQB8o1"}
+""",  # noqa: E501
+                ),
+            ),
+        ),
+        quiet=example(
+            base=(),
+            head=(
+                (
+                    "README.md",
+                    """\
+curl -H "Authorization: Bearer <token>" https://api.acme.io
+""",
+                ),
+            ),
+        ),
+    ),
+    heuristic(
+        "database-url",
+        "Database URL or connection string with an inline password for a non-local host added",
+        why="The URL carries the password of a database that is not on this machine: anyone with "
+        "the repository can connect to it with the application's rights.",
+        flagged=example(
+            base=(),
+            head=(
+                (
+                    "app/settings.py",
+                    """\
+DATABASE_URL = "mysql://app:F2§rxO5pSEXvfIuoR@10.0.4.12/app"
+""",
+                ),
+            ),
+        ),
+        quiet=example(
+            base=(),
+            head=(
+                (
+                    "config/database.yml",
+                    """\
+  url: postgres://user:password@db.example.com/prod
+""",
+                ),
+            ),
+        ),
+    ),
+    heuristic(
+        "rails-secret-key-base",
+        "Rails secret_key_base literal added",
+        why="Rails signs and encrypts cookies with secret_key_base: whoever knows it can forge "
+        "sessions and decrypt what the app stores in cookies.",
+        flagged=example(
+            base=(),
+            head=(
+                (
+                    "config/secrets.yml",
+                    """\
+  secret_key_base: 99§487fea1254c170d54941394079782748663afbc2310225cacc5aae2c0e8437d2d1f0d31625bdf470fa70a8fa279a75b815cf6a6334720e377d6dc9095bbedc
+""",  # noqa: E501
+                ),
+            ),
+        ),
+        quiet=example(
+            base=(),
+            head=(
+                (
+                    "config/secrets.yml",
+                    """\
+  secret_key_base: <%= ENV["SECRET_KEY_BASE"] %>
+""",
+                ),
+            ),
+        ),
+    ),
+)

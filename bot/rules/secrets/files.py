@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 
 from bot.diff.model import ChangedFile, FileStatus
-from bot.rules.model import Severity
+from bot.rules.model import Rule, Severity
+from bot.rules.secrets.declare import example
 
 SSH_KEYS = frozenset({"id_rsa", "id_dsa", "id_ecdsa", "id_ed25519", "id_ecdsa_sk", "id_ed25519_sk"})
 KEY_STORES = frozenset({".p12", ".pfx", ".jks", ".keystore"})
@@ -32,3 +33,41 @@ def committed(changed: ChangedFile) -> tuple[str, Severity] | None:
     if (name == ".env" or name.startswith(".env.")) and not name.endswith(TEMPLATE_ENDINGS):
         return "an environment file", Severity.WARNING
     return None
+
+
+# --- Declared here, beside their check, with their docs (`bot.rules.model.gather`) ---
+
+RULES = (
+    Rule(
+        "secrets/committed-secret-file",
+        Severity.ERROR,
+        "Credential file (.env, .pypirc, .npmrc auth, id_rsa) added",
+        "Remove the file, add it to `.gitignore`, rotate what it holds, and commit a template "
+        "with placeholders instead.",
+        why="Files such as `.env`, `.pypirc` or `id_rsa` exist to hold credentials: once "
+        "committed, everything in them is readable by anyone with the repository and stays "
+        "in its history.",
+        flagged=example(
+            base=(),
+            head=(
+                (
+                    ".pypirc",
+                    """\
+[pypi]
+""",
+                ),
+            ),
+        ),
+        quiet=example(
+            base=(),
+            head=(
+                (
+                    ".env.example",
+                    """\
+OPENAI_API_KEY=sk-...
+""",
+                ),
+            ),
+        ),
+    ),
+)

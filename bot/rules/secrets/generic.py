@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from bot.rules.model import Severity
 from bot.rules.redact import redact
+from bot.rules.secrets.declare import example, heuristic, provider
 from bot.rules.secrets.detectors import AWS_KEYS, Hit
 from bot.rules.secrets.values import (
     GENERIC_WORDS,
@@ -227,3 +228,94 @@ def random_literal(value: str) -> bool:
     if len(value) < 24 and (classes(value) < 2 or value.isalpha()):
         return False
     return random_enough(value)
+
+
+# --- Declared here, beside their check, with their docs (`bot.rules.model.gather`) ---
+
+RULES = (
+    provider(
+        "aws-secret-key",
+        "AWS secret access key assigned to an aws-secret-like name",
+        flagged=example(
+            base=(),
+            head=(
+                (
+                    "config/aws.json",
+                    """\
+  "secretAccessKey": "57§5yx8xm5MslfY5ubiheyEd7P4zDL/ak6J0kGODK",
+""",
+                ),
+            ),
+        ),
+        quiet=example(
+            base=(),
+            head=(
+                (
+                    "app/settings.py",
+                    """\
+AWS_SECRET_ACCESS_KEY = os.environ.get("AWS_SECRET_ACCESS_KEY")
+""",
+                ),
+            ),
+        ),
+    ),
+    heuristic(
+        "django-secret-key",
+        "Django SECRET_KEY literal added to a settings module",
+        why="Django signs sessions, password-reset links and CSRF tokens with SECRET_KEY: "
+        "whoever knows it can forge a session for any user.",
+        languages=frozenset({"python"}),
+        flagged=example(
+            base=(),
+            head=(
+                (
+                    "mysite/settings/prod.py",
+                    """\
+SECRET_KEY = 'of§7P8Dbi2tTbRNa71FyFZ5ItWkULvQl5H6hgxPc2utfcmVfKN9'
+""",
+                ),
+            ),
+        ),
+        quiet=example(
+            base=(),
+            head=(
+                (
+                    "app/settings.py",
+                    """\
+SECRET_KEY = env("DJANGO_SECRET_KEY")
+""",
+                ),
+            ),
+        ),
+    ),
+    heuristic(
+        "generic-secret",
+        "Random-looking literal assigned to a password, secret, token or key, or used as the "
+        "fallback of such an environment variable",
+        why="A random-looking value assigned to a password, token or key name is most often the "
+        "real credential; it works for whoever reads the repository, and stays in its "
+        "history.",
+        flagged=example(
+            base=(),
+            head=(
+                (
+                    ".env.local",
+                    """\
+DB_PASSWORD=Rc§gZkeMwu663YY3JAD1B
+""",
+                ),
+            ),
+        ),
+        quiet=example(
+            base=(),
+            head=(
+                (
+                    "gitleaks.txt",
+                    """\
+PuttyPassword=0
+""",
+                ),
+            ),
+        ),
+    ),
+)

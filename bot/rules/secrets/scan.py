@@ -11,6 +11,7 @@ from bot.diff.model import Line
 from bot.rules import paths
 from bot.rules.model import Severity
 from bot.rules.secrets import connection, fallbacks, generic
+from bot.rules.secrets.declare import example, provider
 from bot.rules.secrets.detectors import DETECTORS, KEYWORDS, Hit, matches, provider_hits
 from bot.snapshot.generated import lockfile, minified_or_vendored
 
@@ -172,3 +173,36 @@ def _private_key(text: str, number: int, by_number: Mapping[int, str]) -> Iterat
                 "treat it as compromised: revoke it wherever it is trusted and issue a new one",
                 match.span(),
             )
+
+
+# --- Declared here, beside their check, with their docs (`bot.rules.model.gather`) ---
+
+RULES = (
+    provider(
+        "private-key",
+        "Private key block (RSA, EC, OpenSSH, DSA, PGP, encrypted) added",
+        flagged=example(
+            base=(),
+            head=(
+                (
+                    "certs/server.key",
+                    """\
+-----BEGIN EC§ PRIVATE KEY-----
+lz§tMkxMlT8XXZO2fGfDb7CgWDl2yDA0vNQbn0NPUzE7wvCNu4AMq18nZkGhHMOIq
+""",
+                ),
+            ),
+        ),
+        quiet=example(
+            base=(),
+            head=(
+                (
+                    "app/keys.py",
+                    """\
+if line.startswith("-----BEGIN RSA PRIVATE KEY-----"):
+""",
+                ),
+            ),
+        ),
+    ),
+)

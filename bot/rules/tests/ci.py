@@ -11,7 +11,8 @@ import yaml
 
 from bot.diff.model import Change, FileStatus, Line, Ref
 from bot.rules import paths
-from bot.rules.model import Finding, Severity, Side, finding
+from bot.rules.model import Example, Finding, Rule, Severity, Side, finding
+from bot.rules.tests.stacks import JAVASCRIPT_STACK, PYTHON_STACK
 from bot.snapshot.model import FileChange, Snapshot
 
 PACK_ID = "tests"
@@ -335,3 +336,251 @@ def ci_files(
 ) -> list[tuple[str, Ref]]:
     """Name every CI file at head, for the snapshot: a removed step may run elsewhere."""
     return [(path, "head") for path in sorted(listings.get("head") or ()) if is_ci(path)]
+
+
+# --- Declared here, beside their check, with their docs (`bot.rules.model.gather`) ---
+
+RULES = (
+    Rule(
+        STEP_REMOVED,
+        Severity.ERROR,
+        "Test command removed from CI while no pipeline at head runs that stack's tests under "
+        "any runner (`pytest`, `tox`, `make test`, `pnpm run test`, …).",
+        "Keep the step, or move it to another job.",
+        frozenset({"yaml"}),
+        why="If no pipeline runs a stack's tests any more, every later pull request merges "
+        "untested while its checks look green.",
+        flagged=Example(
+            title="The GitLab test job is deleted",
+            base=(*JAVASCRIPT_STACK,),
+            head=(
+                (
+                    ".gitlab-ci.yml",
+                    """\
+stages: [lint]
+lint:
+  stage: lint
+  script:
+    - npm ci
+    - npm run lint
+""",
+                ),
+            ),
+        ),
+        quiet=Example(
+            title="The GitLab test job moves from npm test to npm run test:ci; the tests still run",
+            base=(*JAVASCRIPT_STACK,),
+            head=(
+                (
+                    ".gitlab-ci.yml",
+                    """\
+stages: [lint, test]
+lint:
+  stage: lint
+  script:
+    - npm ci
+    - npm run lint
+test:
+  stage: test
+  script:
+    - npm ci
+    - npm run test:ci
+""",
+                ),
+            ),
+        ),
+    ),
+    Rule(
+        ALLOWED_FAILURE,
+        Severity.WARNING,
+        "Test job or step allowed to fail in CI (continue-on-error, allow_failure).",
+        "Fix or quarantine the failing tests instead of letting the job fail.",
+        frozenset({"yaml"}),
+        why="A test job allowed to fail reports success whatever the tests say: failures pile up "
+        "unseen and the job stops protecting anything.",
+        flagged=Example(
+            title="The GitLab test job is allowed to fail",
+            base=(*JAVASCRIPT_STACK,),
+            head=(
+                (
+                    ".gitlab-ci.yml",
+                    """\
+stages: [lint, test]
+lint:
+  stage: lint
+  script:
+    - npm ci
+    - npm run lint
+test:
+  stage: test
+  allow_failure: true
+  script:
+    - npm ci
+    - npm test
+""",
+                ),
+            ),
+        ),
+        quiet=Example(
+            title="continue-on-error on the lint job does not touch the tests",
+            base=(*PYTHON_STACK,),
+            head=(
+                (
+                    ".github/workflows/ci.yml",
+                    """\
+name: CI
+on: [push, pull_request]
+jobs:
+  lint:
+    runs-on: ubuntu-latest
+    continue-on-error: true
+    steps:
+      - uses: actions/checkout@v4
+      - run: pip install ruff
+      - run: ruff check .
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - uses: actions/setup-python@v5
+        with:
+          python-version: "3.12"
+      - run: pip install -e . pytest pytest-cov
+      - name: Run tests
+        run: pytest --cov=app
+""",
+                ),
+            ),
+        ),
+    ),
+    Rule(
+        IGNORED_FAILURE,
+        Severity.WARNING,
+        "Test command whose failure is swallowed in CI or scripts (`|| true`).",
+        "Remove the `|| true`; mark known failures in the tests themselves.",
+        # CI pipelines, and the task runners of `ci.SCRIPT_FILES`.
+        frozenset({"yaml", "make", "just", "json", "ini", "python"}),
+        why="`|| true` turns a failing test command into a passing step: CI is green whether the "
+        "tests pass or not.",
+        flagged=Example(
+            title="The npm test script ignores jest's exit status",
+            base=(*JAVASCRIPT_STACK,),
+            head=(
+                (
+                    "package.json",
+                    """\
+{
+  "name": "cart",
+  "version": "1.0.0",
+  "scripts": {
+    "test": "jest || true",
+    "lint": "eslint src"
+  },
+  "jest": {
+    "coverageThreshold": {
+      "global": {
+        "branches": 80,
+        "lines": 85
+      }
+    }
+  }
+}
+""",
+                ),
+            ),
+        ),
+        quiet=Example(
+            title="|| true after a cleanup command is harmless",
+            base=(*PYTHON_STACK,),
+            head=(
+                (
+                    ".github/workflows/ci.yml",
+                    """\
+name: CI
+on: [push, pull_request]
+jobs:
+  lint:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: pip install ruff
+      - run: ruff check .
+      - run: docker rm -f stale-db || true
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - uses: actions/setup-python@v5
+        with:
+          python-version: "3.12"
+      - run: pip install -e . pytest pytest-cov
+      - name: Run tests
+        run: pytest --cov=app
+""",
+                ),
+            ),
+        ),
+    ),
+    Rule(
+        COVERAGE,
+        Severity.WARNING,
+        "Coverage threshold lowered or removed (--cov-fail-under, fail_under, coverageThreshold).",
+        "Keep the threshold, and add tests for the code that lowered coverage.",
+        # CI pipelines, `ci.COVERAGE_FILES`, and jest or vitest configs.
+        frozenset({"yaml", "toml", "ini", "make", "json", "javascript", "typescript"}),
+        why="The threshold is what stops untested code from landing; lowering it lets coverage "
+        "erode one pull request at a time.",
+        flagged=Example(
+            title="jest's branch coverage threshold drops",
+            base=(*JAVASCRIPT_STACK,),
+            head=(
+                (
+                    "package.json",
+                    """\
+{
+  "name": "cart",
+  "version": "1.0.0",
+  "scripts": {
+    "test": "jest",
+    "lint": "eslint src"
+  },
+  "jest": {
+    "coverageThreshold": {
+      "global": {
+        "branches": 60,
+        "lines": 85
+      }
+    }
+  }
+}
+""",
+                ),
+            ),
+        ),
+        quiet=Example(
+            title="The coverage threshold goes up",
+            base=(*PYTHON_STACK,),
+            head=(
+                (
+                    "pyproject.toml",
+                    """\
+[project]
+name = "shop"
+version = "1.0.0"
+
+[tool.pytest.ini_options]
+addopts = "--cov=app --cov-fail-under=90"
+
+[tool.coverage.report]
+fail_under = 95
+""",
+                ),
+            ),
+        ),
+    ),
+)
+CHECKS = {
+    check_test_steps: (STEP_REMOVED,),
+    check_failure_switches: (ALLOWED_FAILURE, IGNORED_FAILURE),
+    check_coverage: (COVERAGE,),
+}

@@ -86,6 +86,10 @@ JVM = Language(
     "//",
 )
 LANGUAGES = (PYTHON, JAVASCRIPT, RUBY, GO, JVM)
+# The same, as `bot.rules.paths.language` names them (the rules' declared languages).
+TEST_LANGUAGES = frozenset(
+    {"python", "javascript", "typescript", "tsx", "ruby", "go", "java", "kotlin"}
+)
 
 
 def language(path: str) -> Language | None:

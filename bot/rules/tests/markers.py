@@ -7,19 +7,21 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from bot.diff.model import Line
-from bot.rules.model import Finding, Severity, fingerprint
+from bot.rules.model import Example, Finding, Rule, Severity, fingerprint
 from bot.rules.tests import accounted
 from bot.rules.tests.languages import (
     GO,
     JVM,
     PYTHON,
     RUBY,
+    TEST_LANGUAGES,
     Language,
     code,
     is_test_file,
     language,
 )
 from bot.rules.tests.skips import Parsed, Spot
+from bot.rules.tests.stacks import JAVASCRIPT_STACK, POLYGLOT_STACK, PYTHON_STACK
 from bot.snapshot.model import Snapshot
 
 PACK_ID = "tests"
@@ -177,3 +179,130 @@ def _finding(
         message=f"This adds `{text}`: {risk or marker.risk}",
         fingerprint=fingerprint(marker.rule, path, line.text),
     )
+
+
+# --- Declared here, beside their check, with their docs (`bot.rules.model.gather`) ---
+
+RULES = (
+    Rule(
+        SKIP.rule,
+        Severity.WARNING,
+        "Unconditional skip or xfail marker added (pytest, unittest, jest, vitest, mocha, RSpec, "
+        "minitest, t.Skip, @Disabled); a notice when its reason or the comment above it links "
+        "the issue or pull request that tracks it, or when it comes with a project the change "
+        "brings in whole (a new folder with its own manifest and 100 or more new files).",
+        "Fix the test, or skip it only under the condition that breaks it (`skipif`), with a "
+        "linked issue.",
+        TEST_LANGUAGES,
+        why="A skipped test is green forever: the behaviour it guarded can regress without CI "
+        "failing, and skips are rarely turned back on.",
+        flagged=Example(
+            title="A unittest test case is disabled with @unittest.skip",
+            base=(
+                *PYTHON_STACK,
+                (
+                    "tests/test_legacy.py",
+                    """\
+import unittest
+
+
+class RefundTest(unittest.TestCase):
+    def test_refund(self):
+        self.assertTrue(True)
+""",
+                ),
+            ),
+            head=(
+                (
+                    "tests/test_legacy.py",
+                    """\
+import unittest
+
+
+class RefundTest(unittest.TestCase):
+    @unittest.skip("waiting for the provider")
+    def test_refund(self):
+        self.assertTrue(True)
+""",
+                ),
+            ),
+        ),
+        quiet=Example(
+            title="A skip with a trailing condition only skips in one environment",
+            base=(*POLYGLOT_STACK,),
+            head=(
+                (
+                    "test/models/order_test.rb",
+                    """\
+require "test_helper"
+
+class OrderTest < ActiveSupport::TestCase
+  test "totals its lines" do
+    assert_equal 6, orders(:one).total
+  end
+
+  def test_is_open_by_default
+    skip "needs postgres" unless ENV["DATABASE_URL"]
+    assert Order.new.open?
+  end
+end
+""",
+                ),
+            ),
+        ),
+    ),
+    Rule(
+        FOCUS.rule,
+        Severity.ERROR,
+        "Focus marker added (it.only, test.only, fit, fdescribe, focus: true): the rest of the "
+        "suite stops running.",
+        "Remove the focus marker before merging.",
+        TEST_LANGUAGES,
+        why="A focus marker makes the runner run only the focused tests: the rest of the suite "
+        "silently stops running in CI, which still reports green.",
+        flagged=Example(
+            title="A vitest suite gains a test.only",
+            base=(*JAVASCRIPT_STACK,),
+            head=(
+                (
+                    "src/format.spec.ts",
+                    """\
+import { describe, expect, it } from 'vitest';
+import { money } from './format';
+
+describe('money', () => {
+  it('formats zero', () => {
+    expect(money(0)).toBe('€0.00');
+  });
+
+  test.only('formats cents', () => {
+    expect(money(1234)).toBe('€12.34');
+  });
+});
+""",
+                ),
+            ),
+        ),
+        quiet=Example(
+            title="spec_helper runs focused examples only when some are focused; it focuses nothing",  # noqa: E501
+            base=(*POLYGLOT_STACK,),
+            head=(
+                (
+                    "spec/spec_helper.rb",
+                    """\
+RSpec.configure do |config|
+  config.order = :random
+  config.filter_run_when_matching :focus
+end
+""",
+                ),
+            ),
+        ),
+    ),
+)
+CHECKS = {
+    check_markers: (
+        SKIP.rule,
+        FOCUS.rule,
+    )
+}

@@ -25,14 +25,24 @@ from weakref import WeakKeyDictionary
 
 from bot.diff.model import ChangedFile, FileStatus, Line
 from bot.rules import paths
-from bot.rules.model import Finding
+from bot.rules.model import Example, Finding, Rule, Severity
 from bot.rules.tests import fallback, moves, rewrites, similarity, snapshots
-from bot.rules.tests.languages import is_test_file, language
+from bot.rules.tests.languages import TEST_LANGUAGES, is_test_file, language
 from bot.rules.tests.readers import read
 from bot.rules.tests.retired import Module, Retired, named_after, retired
 from bot.rules.tests.similarity import Weights, folded, tokens
+from bot.rules.tests.stacks import JAVASCRIPT_STACK, POLYGLOT_STACK, PYTHON_STACK
 from bot.rules.tests.suites import Assertion, Suite, Test, count, from_lines, normalise
-from bot.rules.tests.verdicts import Balance, Judged, deleted_file, removed_tests, weakened
+from bot.rules.tests.verdicts import (
+    ASSERTION,
+    DELETED,
+    REMOVED,
+    Balance,
+    Judged,
+    deleted_file,
+    removed_tests,
+    weakened,
+)
 from bot.snapshot.model import FileChange, Snapshot, Source
 
 # An assertion that something is absent, on whitespace-free text (`assert_nil`, `toBeNull()`).
@@ -681,3 +691,248 @@ def _take(pool: Counter[str], name: str) -> bool:
         return False
     pool[name] -= 1
     return True
+
+
+# --- Declared here, beside their check, with their docs (`bot.rules.model.gather`) ---
+
+RULES = (
+    Rule(
+        DELETED,
+        Severity.ERROR,
+        "Test file deleted while its tests re-appear nowhere in the change (by name or body) "
+        "and the code they tested stays: an error when production code changes too, a warning "
+        "otherwise, a notice when that code goes with them.",
+        "Restore the tests, move them where they belong, or delete them with the code they test.",
+        TEST_LANGUAGES,
+        why="A deleted test file takes the whole suite's checks of that code with it: CI stays "
+        "green while nothing verifies the behaviour any more, and the next regression ships.",
+        flagged=Example(
+            title="The Go tests are deleted while Total() changes",
+            base=(*POLYGLOT_STACK,),
+            head=(
+                (
+                    "cart/cart.go",
+                    """\
+package cart
+
+type Item struct {
+	Price    int
+	Quantity int
+}
+
+func Total(items []Item) int {
+	sum := 1
+	for _, item := range items {
+		sum += item.Price * item.Quantity
+	}
+	return sum
+}
+""",
+                ),
+                ("cart/cart_test.go", None),
+            ),
+        ),
+        quiet=Example(
+            title="A test module is renamed with the same content",
+            base=(*PYTHON_STACK,),
+            head=(
+                (
+                    "tests/test_invoice_numbers.py",
+                    """\
+from app.invoices import number
+
+
+def test_number_is_padded():
+    assert number(42) == "INV-000042"
+""",
+                ),
+                ("tests/test_invoices.py", None),
+            ),
+        ),
+    ),
+    Rule(
+        REMOVED,
+        Severity.WARNING,
+        "Test removed with no test of its name or body left in the change (renamed, moved, "
+        "split, merged, rewritten in place or into a new file, or moved with its code to a new "
+        "module's tests) while the code it tested stays and no kept test of an updated snapshot "
+        "covers it; a notice when the change adds at least as many tests as it removes.",
+        "Keep the test, or say in the pull request why the behaviour it checked is gone.",
+        TEST_LANGUAGES,
+        why="Each test pins one behaviour; removing it while the code stays means a later change "
+        "can break that behaviour and CI will not notice.",
+        flagged=Example(
+            title="The same contract test goes, but the snapshot is not updated in the change; nothing shows the whole schema is still compared",  # noqa: E501
+            base=(
+                ("api/__init__.py", ""),
+                (
+                    "api/schema.py",
+                    """\
+ROUTES = {"/orders/": {"get": {"security": [{"bearer": []}, {}]}}}
+
+
+def openapi_schema():
+    return {"openapi": "3.1.0", "paths": ROUTES}
+""",
+                ),
+                (
+                    "api/tests/snapshots/schema.json",
+                    """\
+{"openapi": "3.1.0", "paths": {"/orders/": {"get": {"security": [{"bearer": []}, {}]}}}}
+""",
+                ),
+                (
+                    "api/tests/test_schema.py",
+                    """\
+import json
+from pathlib import Path
+
+from api.schema import openapi_schema
+
+SNAPSHOT = Path(__file__).parent / "snapshots" / "schema.json"
+
+
+def test_orders_may_be_read_anonymously():
+    security = openapi_schema()["paths"]["/orders/"]["get"]["security"]
+    assert {} in security
+
+
+def test_schema_matches_snapshot():
+    assert openapi_schema() == json.loads(SNAPSHOT.read_text())
+""",
+                ),
+            ),
+            head=(
+                (
+                    "api/schema.py",
+                    """\
+ROUTES = {"/orders/": {"get": {"security": [{"bearer": []}]}}}
+
+
+def openapi_schema():
+    return {"openapi": "3.1.0", "paths": ROUTES}
+""",
+                ),
+                (
+                    "api/tests/test_schema.py",
+                    """\
+import json
+from pathlib import Path
+
+from api.schema import openapi_schema
+
+SNAPSHOT = Path(__file__).parent / "snapshots" / "schema.json"
+
+
+def test_schema_matches_snapshot():
+    assert openapi_schema() == json.loads(SNAPSHOT.read_text())
+""",
+                ),
+            ),
+        ),
+        quiet=Example(
+            title="A JUnit test is renamed over the same body",
+            base=(*POLYGLOT_STACK,),
+            head=(
+                (
+                    "src/test/java/shop/CartTest.java",
+                    """\
+package shop;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.junit.jupiter.api.Test;
+
+class CartTest {
+    @Test
+    void multipliesPriceByQuantity() {
+        assertEquals(6, new Cart().total(2, 3));
+    }
+
+    @Test
+    void zeroQuantityCostsNothing() {
+        assertEquals(0, new Cart().total(2, 0));
+    }
+}
+""",
+                ),
+            ),
+        ),
+    ),
+    Rule(
+        ASSERTION,
+        Severity.WARNING,
+        "Assertion removed from a test that stays (counted as syntax nodes, helpers included) "
+        "that moved nowhere in the change and checked code that stays (not a field the change "
+        "replaces, nor a thing the test now asserts is absent or compares whole with a snapshot).",
+        "Keep the check, or replace it with a better one.",
+        TEST_LANGUAGES,
+        why="A test that keeps running with fewer assertions still passes, so the suite looks as "
+        "strong as before while checking less.",
+        flagged=Example(
+            title="One of two expectations of a jest test is dropped",
+            base=(*JAVASCRIPT_STACK,),
+            head=(
+                (
+                    "src/cart.test.js",
+                    """\
+import { isEmpty, total } from './cart';
+
+describe('cart', () => {
+  it('adds up prices times quantities', () => {
+    expect(total([{ price: 2, quantity: 3 }])).toBe(6);
+  });
+
+  it('is empty without items', () => {
+    expect(isEmpty([])).toBe(true);
+  });
+
+  test('is zero when empty', () => {
+    expect(total([])).toBe(0);
+  });
+});
+""",
+                ),
+            ),
+        ),
+        quiet=Example(
+            title="A formatter joins each expect chain onto one line; no assertion is removed",
+            base=(
+                *POLYGLOT_STACK,
+                (
+                    "spec/models/user_spec.rb",
+                    """\
+require "rails_helper"
+
+RSpec.describe User do
+  it "falls back to the email for its name" do
+    user = User.new(email: "a@example.com")
+    expect(user.display_name)
+      .to eq("a@example.com")
+  end
+end
+""",
+                ),
+            ),
+            head=(
+                (
+                    "spec/models/user_spec.rb",
+                    """\
+require "rails_helper"
+
+RSpec.describe User do
+  it "falls back to the email for its name" do
+    user = User.new(email: "a@example.com")
+    expect(user.display_name).to eq("a@example.com")
+  end
+end
+""",
+                ),
+            ),
+        ),
+    ),
+)
+CHECKS = {
+    check_removed_tests: (DELETED, REMOVED),
+    check_removed_assertions: (ASSERTION,),
+}

@@ -22,8 +22,9 @@ import tree_sitter
 
 from bot.diff.model import ChangedFile
 from bot.rules.code import make_finding
-from bot.rules.model import Finding, Severity
+from bot.rules.model import Example, Finding, Rule, Severity
 from bot.rules.tests.languages import is_test_file
+from bot.rules.tests.stacks import PYTHON_STACK
 from bot.snapshot.model import Snapshot, Source
 from bot.snapshot.trees import py_touches, text_of
 
@@ -395,3 +396,86 @@ def _conditional(
 def _bytes(text: str, index: int) -> int:
     """Turn a character offset within a line into tree-sitter's and ast's byte column."""
     return len(text[:index].encode("utf-8"))
+
+
+# --- Declared here, beside their check, with their docs (`bot.rules.model.gather`) ---
+
+RULES = (
+    Rule(
+        UNCONDITIONAL,
+        Severity.WARNING,
+        "Test that calls pytest.skip()/skipTest() unconditionally.",
+        "Skip only under a condition, or fix the test.",
+        frozenset({"python"}),
+        why="A skip called unconditionally turns the test off for good while it still appears in "
+        "the suite, so no one notices it checks nothing.",
+        flagged=Example(
+            title="A test is switched off from inside its body with an unconditional pytest.skip()",
+            base=(*PYTHON_STACK,),
+            head=(
+                (
+                    "tests/test_payments.py",
+                    """\
+from decimal import Decimal
+
+import pytest
+
+from app.payments import charge, refund
+
+
+def test_charge_succeeds():
+    payment = charge(Decimal("9.99"))
+    assert payment["status"] == "succeeded"
+    assert payment["currency"] == "EUR"
+
+
+def test_charge_rejects_zero():
+    with pytest.raises(ValueError):
+        charge(Decimal("0"))
+
+
+def test_refund_marks_payment():
+    pytest.skip("refunds are flaky on the sandbox")
+    payment = refund(charge(Decimal("5")))
+    assert payment["status"] == "refunded"
+""",
+                ),
+            ),
+        ),
+        quiet=Example(
+            title="pytest.skip() inside an `if` that checks the environment skips only where it must",  # noqa: E501
+            base=(*PYTHON_STACK,),
+            head=(
+                (
+                    "tests/test_payments.py",
+                    """\
+from decimal import Decimal
+
+import pytest
+
+from app.payments import charge, refund
+
+
+def test_charge_succeeds():
+    payment = charge(Decimal("9.99"))
+    assert payment["status"] == "succeeded"
+    assert payment["currency"] == "EUR"
+
+
+def test_charge_rejects_zero():
+    with pytest.raises(ValueError):
+        charge(Decimal("0"))
+
+
+def test_refund_marks_payment():
+    if not hasattr(Decimal, "quantize"):
+        pytest.skip("needs decimal quantize")
+    payment = refund(charge(Decimal("5")))
+    assert payment["status"] == "refunded"
+""",
+                ),
+            ),
+        ),
+    ),
+)
+CHECKS = {check_unconditional_skips: (UNCONDITIONAL,)}
