@@ -150,10 +150,11 @@ def test_serve_without_a_private_key_says_which_variables_to_set() -> None:
 
 
 def test_readme_lists_every_rule() -> None:
-    """The README's rule table is the registry's, so docs and code cannot drift apart."""
+    """The README's rule table is the registry's, so docs and code cannot drift apart
+    (`python -m bot.rules.docs` writes it)."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     block = readme.split("<!-- rules:start -->\n")[1].split("<!-- rules:end -->")[0]
-    assert block.strip() == rule_table(linked=True)
+    assert block.strip() == rule_table(linked=True), "run python -m bot.rules.docs"
 
 
 def test_jobs_lists_counts_and_the_dead_letter_queue(tmp_path: Path) -> None:

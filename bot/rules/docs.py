@@ -1,8 +1,9 @@
 """One docs page per rule under `docs/rules/`, generated from the registry so docs cannot drift.
 
 `python -m bot.rules.docs` rewrites the pages (and the index `docs/rules/README.md`) in the
-current folder's `docs/rules/`; `--check` only says which pages differ and exits 1, as a test
-does. The same texts give SARIF rules their help (`bot.report.sarif`).
+current folder's `docs/rules/`, and the rule table of its `README.md` (between the
+`<!-- rules:start -->` and `<!-- rules:end -->` markers); `--check` only says which differ and
+exits 1, as a test does. The same texts give SARIF rules their help (`bot.report.sarif`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from bot.redaction import scrub
 from bot.rules.model import Example, Rule
 
 FOLDER = Path("docs/rules")
+README = Path("README.md")
+TABLE_START, TABLE_END = "<!-- rules:start -->\n", "<!-- rules:end -->"
 REPOSITORY = "https://github.com/readiness-app/readiness"
 SILENCE = (
     "Silence one finding on an added line with a `readiness:allow` comment on that line, or the "
@@ -170,19 +173,35 @@ def write(root: Path, rules: Mapping[str, Rule]) -> None:
         (root / path).write_text(text, encoding="utf-8")
 
 
+def with_table(readme: str, table: str) -> str:
+    """Return the README's text with its rule table replaced by `table` (unchanged without the
+    markers)."""
+    if TABLE_START not in readme or TABLE_END not in readme:
+        return readme
+    before, rest = readme.split(TABLE_START, 1)
+    return f"{before}{TABLE_START}{table}\n{TABLE_END}{rest.split(TABLE_END, 1)[1]}"
+
+
 def main(argv: list[str] | None = None) -> int:
-    from bot.rules.registry import RULES
+    from bot.rules.registry import RULES, rule_table
 
     parser = argparse.ArgumentParser(prog="python -m bot.rules.docs", description=__doc__)
     parser.add_argument("--check", action="store_true", help="exit 1 if a page is out of date")
     parser.add_argument("root", nargs="?", type=Path, default=Path(), help="the repository")
     args = parser.parse_args(argv)
+    readme = args.root / README
+    text = readme.read_text(encoding="utf-8") if readme.is_file() else None
+    table = rule_table(linked=True)
     if args.check:
         out_of_date = stale(args.root, RULES)
+        if text is not None and with_table(text, table) != text:
+            out_of_date.append(f"{README} (its rule table)")
         for path in out_of_date:
             sys.stderr.write(f"out of date: {path} (run python -m bot.rules.docs)\n")
         return 1 if out_of_date else 0
     write(args.root, RULES)
+    if text is not None:
+        readme.write_text(with_table(text, table), encoding="utf-8")
     return 0
 
 

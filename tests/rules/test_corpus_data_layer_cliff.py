@@ -200,8 +200,14 @@ def test_every_rule_has_a_positive_and_a_tied_negative(pack: str) -> None:
     positive = {item["rule"] for case in cases for item in case.expect}
     negative = {rule for case in cases if not case.expect for rule in case.quiet}
     ids = PACKS[pack].ids
-    assert sorted(ids - positive) == [], "rules with no case that expects them"
-    assert sorted(ids - negative) == [], "rules with no look-alike case tied to them"
+    assert sorted(ids - positive) == [], (
+        f"rules with no case that expects them: add one to tests/corpus/{pack}/ (format: "
+        "tests/corpus/README.md)"
+    )
+    assert sorted(ids - negative) == [], (
+        f"rules with no look-alike case tied to them: add one with `quiet: [rule]` to "
+        f"tests/corpus/{pack}/ (format: tests/corpus/README.md)"
+    )
 
 
 @pytest.mark.parametrize("pack", sorted(PACKS))

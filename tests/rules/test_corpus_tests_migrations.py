@@ -260,8 +260,14 @@ def test_every_rule_has_a_positive_and_a_tied_negative(pack: str) -> None:
     positive = set().union(*(positives(case) for case in loaded))
     negative = {rule for case in loaded if not positives(case) for rule in quiet(case)}
     ids = PACKS[pack].ids
-    assert sorted(ids - positive) == [], "rules with no case that expects them"
-    assert sorted(ids - negative) == [], "rules with no look-alike case tied to them"
+    assert sorted(ids - positive) == [], (
+        f"rules with no case that expects them: add one to tests/corpus/{pack}/ (format: "
+        "tests/corpus/README.md)"
+    )
+    assert sorted(ids - negative) == [], (
+        f"rules with no look-alike case tied to them: add one with `quiet: [rule]` to "
+        f"tests/corpus/{pack}/ (format: tests/corpus/README.md)"
+    )
 
 
 @pytest.mark.parametrize("pack", sorted(PACKS))

@@ -196,3 +196,32 @@ def test_the_generator_writes_pages_and_check_names_the_stale_ones(tmp_path: Pat
     assert generator().returncode == 0
     assert not (tmp_path / "docs" / "rules" / "secrets" / "retired-rule.md").exists()
     assert generator("--check").returncode == 0
+
+
+def test_the_readme_rule_table_is_written_and_checked(tmp_path: Path) -> None:
+    """`python -m bot.rules.docs` writes the README's rule table between its markers, and
+    `--check` names the README when its table is stale, so a new rule's row is generated too."""
+    readme = tmp_path / "README.md"
+    readme.write_text(
+        "# App\n\n<!-- rules:start -->\n| old | table |\n<!-- rules:end -->\n\nMore text.\n",
+        encoding="utf-8",
+    )
+    stale = subprocess.run(
+        [sys.executable, "-m", "bot.rules.docs", "--check", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert stale.returncode == 1
+    assert f"out of date: {Path('README.md')} (its rule table)" in stale.stderr
+    written = subprocess.run(
+        [sys.executable, "-m", "bot.rules.docs", str(tmp_path)], capture_output=True, check=False
+    )
+    assert written.returncode == 0
+    text = readme.read_text(encoding="utf-8")
+    assert text.startswith("# App\n\n<!-- rules:start -->\n| Rule | Severity | What it catches |")
+    assert text.endswith("<!-- rules:end -->\n\nMore text.\n")
+    assert "[`cliff/swallowed-error`](docs/rules/cliff/swallowed-error.md)" in text
+    assert docs.with_table(text, "| new |") == (
+        "# App\n\n<!-- rules:start -->\n| new |\n<!-- rules:end -->\n\nMore text.\n"
+    )
