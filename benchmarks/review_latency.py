@@ -2,10 +2,10 @@
 
 A real `readiness serve` process (SQLite, default settings) talks to the GitHub double
 (tests/fake_github), which adds `--latency` seconds (default 50 ms) to every answer, as a real
-network would. For pull requests of about 5, 500 and 5,000 changed lines (Python, TypeScript,
-YAML, SQL and tests, as real PRs mix them), and of 5 lines with a repository semgrep rule on
-the base branch that applies to them (semgrep runs), each reviewed `--runs` times on a fresh
-head, it
+network would. For pull requests of about 5, 500, 5,000 and 100,000 changed lines (the last
+1,000 files; Python, TypeScript, YAML, SQL and tests, as real PRs mix them), and of 5 lines
+with a repository semgrep rule on the base branch that applies to them (semgrep runs), each
+reviewed `--runs` times on a fresh head, it
 prints the median and maximum time from the delivery to the completed check run, the GitHub
 requests the review made, and where the time went: waiting on GitHub's answers (the union of
 the requests' time at the double, from arrival to answer: the added latency and the double's
@@ -44,7 +44,13 @@ from tests.fake_github.auth import make_app_key  # noqa: E402
 from tests.payloads import signed  # noqa: E402
 
 # (label, changed lines, the base branch holds a repository semgrep rule for Python)
-CASES = (("5", 5, False), ("500", 500, False), ("5000", 5_000, False), ("5 + rule", 5, True))
+CASES = (
+    ("5", 5, False),
+    ("500", 500, False),
+    ("5000", 5_000, False),
+    ("100000", 100_000, False),  # 1,000 files: the requests a huge pull request costs
+    ("5 + rule", 5, True),
+)
 RULE = """rules:
   - id: no-print
     message: print() in application code

@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 from gidgethub import BadRequest
 
-from bot.diff.model import Ref
+from bot.diff.model import Change, FileStatus, Ref
 from bot.errors import OutcomeUnknown, TransientError
 from bot.github import conversation
 from bot.github.auth import AppAuth
@@ -25,7 +25,13 @@ RAW_MEDIA = "application/vnd.github.raw"
 MAX_CONTENT_BYTES = 1_000_000
 MAX_CONCURRENT_READS = 8  # GitHub asks integrators not to fire many requests at once
 COMPARE_FILES = 300  # files GitHub's compare lists at most ("for the entire comparison")
-BLOBS_PER_QUERY = 100  # files per GraphQL request: well inside GitHub's node and time limits
+# Blobs per GraphQL request: at most BLOBS_PER_QUERY aliased `object`s (one node each, far
+# inside GitHub's 500,000-node limit) and about QUERY_BYTES of their text, so a large change
+# takes few requests and no answer grows past a few megabytes (GitHub cuts each blob's text at
+# 512,000 bytes; a side of unknown size counts as UNKNOWN_BYTES).
+BLOBS_PER_QUERY = 500
+QUERY_BYTES = 2_000_000
+UNKNOWN_BYTES = QUERY_BYTES // 100  # an unknown side: 100 of them per request
 THREADS_PER_MUTATION = 50  # resolveReviewThread mutations per GraphQL request
 WRITE_ATTEMPTS = 3  # a creating request whose answer was lost: look, then send again
 WRITE_PERMISSIONS = frozenset({"admin", "write"})  # the base permissions that may push
@@ -201,12 +207,17 @@ class RepoAPI:
             raise
         return {path: _whole_text(blob) for path, blob in zip(paths, blobs, strict=True)}
 
-    async def list_tree(self, sha: str) -> list[str]:
-        """Return the paths of every file in a commit (GitHub truncates past 100,000 entries)."""
+    async def list_tree(self, sha: str) -> dict[str, int]:
+        """Return every file in a commit with its size in bytes (GitHub truncates past 100,000
+        entries)."""
         tree = json_of(await self.gh.getitem(f"{self._base}/git/trees/{sha}?recursive=1"))
         if tree.get("truncated"):
             log.warning("the file tree of %s is truncated; rules see part of it", sha)
-        return [str(e["path"]) for e in tree.get("tree", []) if e.get("type") == "blob"]
+        return {
+            str(e["path"]): int(e.get("size") or 0)
+            for e in tree.get("tree", [])
+            if e.get("type") == "blob"
+        }
 
     async def latest_check_run(self, sha: str, name: str, app_id: int) -> dict[str, Any] | None:
         """Return this app's most recent check run of that name on a commit, if any."""
@@ -529,23 +540,58 @@ async def create_app_from_manifest(gh: GitHubClient, code: str) -> dict[str, Any
 
 
 class GitHubContents:
-    """File contents at a PR's base and head commits: BLOBS_PER_QUERY files per GraphQL
-    request, and the contents API only for a text file GraphQL truncates."""
+    """File contents at a PR's base and head commits: batches of blobs per GraphQL request
+    (`batches`), and the contents API only for a text file GraphQL truncates.
 
-    def __init__(self, api: RepoAPI, base_sha: str, head_sha: str) -> None:
+    `change` (the PR's diff) sizes each head side from its base side and its patch, so batches
+    fill up to QUERY_BYTES without reading the head's tree.
+    """
+
+    def __init__(
+        self, api: RepoAPI, base_sha: str, head_sha: str, change: Change | None = None
+    ) -> None:
         self._api = api
         self._refs: dict[Ref, str] = {"base": base_sha, "head": head_sha}
-        self._trees: dict[Ref, frozenset[str]] = {}
+        self._trees: dict[Ref, dict[str, int]] = {}
+        self._changed = {f.path: f for f in change.files} if change is not None else {}
         self._limit = asyncio.Semaphore(MAX_CONCURRENT_READS)
 
     async def read_many(
         self, wanted: Sequence[tuple[str, Ref]]
     ) -> dict[tuple[str, Ref], str | None]:
         """Read each (path, side) once; None for a file that is absent, binary or too big."""
-        keys = list(dict.fromkeys(wanted))
-        batches = [keys[i : i + BLOBS_PER_QUERY] for i in range(0, len(keys), BLOBS_PER_QUERY)]
+        batches = self.batches(list(dict.fromkeys(wanted)))
         read = await asyncio.gather(*(self._batch(batch) for batch in batches))
         return {key: text for part in read for key, text in part.items()}
+
+    def batches(self, keys: Sequence[tuple[str, Ref]]) -> list[list[tuple[str, Ref]]]:
+        """Split (path, side) keys, in order, into GraphQL requests of at most BLOBS_PER_QUERY
+        blobs and QUERY_BYTES of text (a blob larger than that goes alone)."""
+        batches: list[list[tuple[str, Ref]]] = []
+        room = 0
+        for key in keys:
+            size = min(self.size(*key), QUERY_BYTES)
+            if not batches or len(batches[-1]) >= BLOBS_PER_QUERY or size > room:
+                batches.append([])
+                room = QUERY_BYTES
+            batches[-1].append(key)
+            room -= size
+        return batches
+
+    def size(self, path: str, at: Ref) -> int:
+        """A side's size in bytes, as the trees read say; a head side the tree was not read for
+        is its base side with its patch applied (UNKNOWN_BYTES when neither tells)."""
+        known = self._trees.get(at, {}).get(path)
+        if known is not None:
+            return known
+        changed = self._changed.get(path) if at == "head" else None
+        if changed is None or (not changed.added and not changed.removed):
+            return UNKNOWN_BYTES
+        base = 0
+        if changed.status is not FileStatus.ADDED:
+            base = self._trees.get("base", {}).get(changed.old_path or path, UNKNOWN_BYTES)
+        lines = sum(len(line.text.encode()) + 1 for line in changed.added)
+        return max(base + lines - sum(len(line.text.encode()) + 1 for line in changed.removed), 0)
 
     async def _batch(self, keys: list[tuple[str, Ref]]) -> dict[tuple[str, Ref], str | None]:
         async with self._limit:
@@ -577,8 +623,8 @@ class GitHubContents:
 
     async def files(self, at: Ref = "head") -> frozenset[str] | None:
         if at not in self._trees:
-            self._trees[at] = frozenset(await self._api.list_tree(self._refs[at]))
-        return self._trees[at]
+            self._trees[at] = await self._api.list_tree(self._refs[at])
+        return frozenset(self._trees[at])
 
 
 BLOB_FRAGMENT = "fragment blob on Blob { byteSize isBinary isTruncated text }"

@@ -2,10 +2,11 @@
 
 A push review reads: the compare of base and head (the merge base and the changed files with
 their patches; the diff itself only when the compare cannot say all of it), the base tree's
-listing (the head's is derived from it and the change), then one GraphQL request for both
-sides of up to BLOBS_PER_QUERY files, the pull request's state and conversation (review
-markers, `/readiness ignore` replies), the app's latest check run on the head and the
-organisation's config. Files beyond that take one more GraphQL request per BLOBS_PER_QUERY.
+listing (the head's is derived from it and the change), then one GraphQL request for the
+first batch of file sides (up to BLOBS_PER_QUERY blobs and QUERY_BYTES of text, sized from the
+base tree and each patch), the pull request's state and conversation (review markers,
+`/readiness ignore` replies), the app's latest check run on the head and the organisation's
+config. Sides beyond that take one more GraphQL request per batch.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from bot.config import CONFIG_PATH, ORG_PATHS, ORG_REPO, Layer, extends
 from bot.diff.model import Change, ChangedFile, Skip, SkipKind
 from bot.diff.parse import from_files_api, parse
 from bot.github.api import (
-    BLOBS_PER_QUERY,
     Comparison,
     DiffTooLarge,
     GitHubContents,
@@ -66,9 +66,10 @@ async def read_for_review(
     """
     comparison = await api.compare(base_sha, head_sha)
     change = cap(await fetch_change(api, number, comparison))
-    contents = GitHubContents(api, comparison.merge_base, head_sha)
+    contents = GitHubContents(api, comparison.merge_base, head_sha, change)
     listings, wanted = await plan(change, contents, EXTRAS)
-    first, rest = wanted[:BLOBS_PER_QUERY], wanted[BLOBS_PER_QUERY:]
+    first, *others = contents.batches(wanted) or [[]]
+    rest = [key for batch in others for key in batch]
     owner = api.repo.partition("/")[0]
     found = await api.read_review(
         contents.revisions(first),

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.github.api import BLOBS_PER_QUERY, COMPARE_FILES, GitHubContents, RepoAPI
+from bot.diff.parse import parse
+from bot.github.api import BLOBS_PER_QUERY, COMPARE_FILES, QUERY_BYTES, GitHubContents, RepoAPI
 from tests.conftest import APP_ID, INSTALLATION, REPO
 from tests.fake_github import FakeGitHub
 from tests.fake_github.graphql import TEXT_LIMIT
@@ -56,15 +57,43 @@ async def test_contents_and_trees_at_base_and_head(github: FakeGitHub, api: Repo
 async def test_many_files_are_read_in_batches_of_one_query(
     github: FakeGitHub, api: RepoAPI
 ) -> None:
-    """A PR of 250 files costs three queries (100 files each), not 250 requests."""
+    """Sides of unknown size go 100 to a query: a PR of 250 files costs three, not 250."""
     files = {f"src/m{n}.py": f"N = {n}\n".encode() for n in range(250)}
     add_pull(github, {}, files)
     texts = await GitHubContents(api, "a" * 40, "b" * 40).read_many(
         [(path, "head") for path in files]
     )
     assert texts == {(path, "head"): data.decode() for path, data in files.items()}
-    queries = github.calls("POST", "/graphql")
-    assert len(queries) == -(-len(files) // BLOBS_PER_QUERY) == 3
+    assert len(github.calls("POST", "/graphql")) == 3
+
+
+async def test_sides_of_known_size_fill_a_query_to_its_byte_budget(
+    github: FakeGitHub, api: RepoAPI
+) -> None:
+    """With the base tree read (sizes) and the diff (a head side is its base plus its patch),
+    small files go BLOBS_PER_QUERY to a query, large ones as many as QUERY_BYTES holds: 700
+    small sides and 20 of 300 KB take five queries, where 100 sides a query took eight."""
+    small = {f"src/m{n}.py": f"N = {n}\n".encode() for n in range(350)}
+    large = {f"data/t{n}.py": b"x = 1\n" * 50_000 for n in range(10)}
+    base = {**small, **large}
+    head = {path: data + b"M = 2\n" for path, data in base.items()}
+    add_pull(github, base, head)
+    change = parse(
+        "".join(
+            f"diff --git a/{p} b/{p}\n--- a/{p}\n+++ b/{p}\n@@ -1,0 +2 @@\n+M = 2\n" for p in base
+        ).encode()
+    )
+    contents = GitHubContents(api, "a" * 40, "b" * 40, change)
+    await contents.files("base")
+    assert contents.size("data/t0.py", "head") == len(head["data/t0.py"])
+    wanted = [(path, at) for path in base for at in ("base", "head")]
+    batches = contents.batches(wanted)
+    assert [len(batch) for batch in batches] == [BLOBS_PER_QUERY, 206, 6, 6, 2]
+    assert all(sum(contents.size(*key) for key in batch) <= QUERY_BYTES for batch in batches)
+    texts = await contents.read_many(wanted)
+    assert texts[("data/t9.py", "head")] == head["data/t9.py"].decode()
+    assert texts[("src/m7.py", "base")] == "N = 7\n"
+    assert len(github.calls("POST", "/graphql")) == len(batches)
 
 
 async def test_a_file_graphql_truncates_is_read_whole_through_rest(
