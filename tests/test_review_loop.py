@@ -292,6 +292,28 @@ async def test_too_large_diff_falls_back_to_the_files_list(
     assert ("shop/config.py", 6) in annotated(run)
 
 
+async def test_a_pull_request_of_more_than_300_files_reads_its_files_list_at_once(
+    bot: TestClient[Any, Any], github: FakeGitHub, tmp_path: Path
+) -> None:
+    """GitHub refuses the diff of more than 300 files, and a compare listing its cap of 300
+    says there are that many: the files list is read without the request sure to fail, and
+    the 320 files' sides ride in the review's GraphQL request (small files, one batch)."""
+    head = {**BASE, **{f"shop/m{n}.py": f"N = {n}\n" for n in range(320)}}
+    data = open_pull(github, tmp_path / "repo", BASE, head)
+    await deliver(bot, "pull_request", data)
+    await settle(bot)
+    diffs = [
+        call
+        for call in github.calls("GET", f"/repos/{REPO}/pulls/7")
+        if "diff" in call.headers.get("Accept", "")
+    ]
+    assert diffs == []
+    assert len(github.calls("GET", f"/repos/{REPO}/pulls/7/files")) == 4  # 100 a page
+    assert len(github.calls("POST", "/graphql")) == 1
+    (run,) = github.check_runs
+    assert run["status"] == "completed"
+
+
 def _comment(user: str, body: str) -> dict[str, Any]:
     data = payload("issue_comment/created")
     data["issue"]["number"] = 7

@@ -19,6 +19,7 @@ from bot.config import CONFIG_PATH, ORG_PATHS, ORG_REPO, Layer, extends
 from bot.diff.model import Change, ChangedFile, Skip, SkipKind
 from bot.diff.parse import from_files_api, parse
 from bot.github.api import (
+    COMPARE_FILES,
     Comparison,
     DiffTooLarge,
     GitHubContents,
@@ -93,9 +94,16 @@ async def read_for_review(
 
 async def fetch_change(api: RepoAPI, number: int, comparison: Comparison) -> Change:
     """The change the compare's files describe when they say all the diff does; else the
-    diff, and when GitHub refuses that as too large, the files list page by page."""
+    diff, and when GitHub refuses that as too large, the files list page by page.
+
+    A compare that lists its cap of files holds 300 or more: GitHub refuses the diff of more
+    than 300 files (406, `../shared/github/LIMITS.md`), so the files list is read straight away
+    rather than after a request sure to fail (a PR of exactly 300 pays two pages more).
+    """
     if comparison.complete:
         return from_files_api(comparison.files)
+    if len(comparison.files) >= COMPARE_FILES:
+        return from_files_api([entry async for entry in api.list_files(number)])
     try:
         return parse(await api.get_diff(number))
     except DiffTooLarge:
