@@ -17,7 +17,7 @@ import pytest
 from bot.redaction import scrub
 from bot.rules import docs, paths
 from bot.rules.engine import Evaluation, evaluate
-from bot.rules.model import Example, gather
+from bot.rules.model import Example, Pack, gather
 from bot.rules.registry import RULES
 from tests.gitrepo import Repo
 from tests.rules.test_corpus_tests_migrations import build
@@ -31,31 +31,34 @@ def test_every_rule_says_why_and_has_a_flagged_example_and_a_look_alike() -> Non
     assert lacking == []
 
 
+def gathered(root: Path, package: str, pack_id: str, modules: dict[str, str]) -> Pack:
+    """Write a package of rule modules (name -> source) under `root` and gather it as a pack."""
+    folder = root / package
+    folder.mkdir()
+    (folder / "__init__.py").write_text("")
+    for name, source in modules.items():
+        (folder / f"{name}.py").write_text("from bot.rules.model import Rule, Severity\n" + source)
+    sys.path.insert(0, str(root))
+    try:
+        return gather(pack_id, package, [str(folder)])
+    finally:
+        sys.path.remove(str(root))
+
+
 def test_a_pack_refuses_a_rule_it_cannot_run(tmp_path: Path) -> None:
     """A pack is gathered from its modules' declarations: an id no check reports, a check
     reporting an undeclared id, an id outside the pack or declared twice fail at import, each
     named, so a rule cannot be added half-way."""
-    package = tmp_path / "made_up_pack"
-    package.mkdir()
-    (package / "__init__.py").write_text("")
-    (package / "first.py").write_text(
-        "from bot.rules.model import Rule, Severity\n"
+    first = (
         "def check_first(snap):\n    return []\n"
         'RULES = (Rule("made/kept", Severity.WARNING, "d", "f"),\n'
         '         Rule("made/orphan", Severity.WARNING, "d", "f"),\n'
         '         Rule("other/stray", Severity.WARNING, "d", "f"))\n'
         'CHECKS = {check_first: ("made/kept", "other/stray", "made/ghost")}\n'
     )
-    (package / "second.py").write_text(
-        "from bot.rules.model import Rule, Severity\n"
-        'RULES = (Rule("made/kept", Severity.WARNING, "d", "f"),)\n'
-    )
-    sys.path.insert(0, str(tmp_path))
-    try:
-        with pytest.raises(ValueError) as raised:
-            gather("made", "made_up_pack", [str(package)])
-    finally:
-        sys.path.remove(str(tmp_path))
+    second = 'RULES = (Rule("made/kept", Severity.WARNING, "d", "f"),)\n'
+    with pytest.raises(ValueError) as raised:
+        gathered(tmp_path, "made_up_pack", "made", {"first": first, "second": second})
     assert str(raised.value) == (
         "pack made: made/kept declared twice; other/stray is not in pack made; "
         "made/orphan is reported by no check; made/ghost is reported but not declared"
@@ -65,21 +68,13 @@ def test_a_pack_refuses_a_rule_it_cannot_run(tmp_path: Path) -> None:
 def test_a_rule_is_one_module_of_its_pack(tmp_path: Path) -> None:
     """Adding a rule is a one-file change: a module with its check and its declaration, docs
     included, joins the pack with nothing else edited."""
-    package = tmp_path / "one_file_pack"
-    package.mkdir()
-    (package / "__init__.py").write_text("")
-    (package / "todo.py").write_text(
-        "from bot.rules.model import Rule, Severity\n"
+    todo = (
         "def check_todo(snap):\n    return []\n"
         'RULES = (Rule("one/todo", Severity.NOTICE, "A TODO added.", "Open an issue.",'
         ' why="TODOs are forgotten."),)\n'
         'CHECKS = {check_todo: ("one/todo",)}\n'
     )
-    sys.path.insert(0, str(tmp_path))
-    try:
-        pack = gather("one", "one_file_pack", [str(package)])
-    finally:
-        sys.path.remove(str(tmp_path))
+    pack = gathered(tmp_path, "one_file_pack", "one", {"todo": todo})
     assert [(rule.id, rule.why) for rule in pack.rules] == [("one/todo", "TODOs are forgotten.")]
     assert [(check.__name__, ids) for check, ids in pack.checks.items()] == [
         ("check_todo", ("one/todo",))
