@@ -13,6 +13,7 @@ from bot.diff.parse import parse
 from bot.rules.engine import Evaluation, evaluate, snapshot
 from bot.rules.runner import Progress
 from bot.snapshot.generated import GITATTRIBUTES
+from bot.snapshot.model import describe
 from bot.snapshot.read import Contents, NoContents, Wanted
 
 # The repository's own settings: the server reads them from the base branch.
@@ -22,7 +23,8 @@ SETTINGS: frozenset[Wanted] = frozenset({(CONFIG_PATH, "base"), (GITATTRIBUTES, 
 async def scan_repo(
     repo: Path, base: str, head: str, progress: Progress | None = None
 ) -> Evaluation:
-    """Evaluate the change from the merge base of `base` and `head` to `head`.
+    """Evaluate the change from the merge base of `base` and `head` to `head`, with the
+    messages of the commits between them as the change's description.
 
     `progress` hears how far the rules are. Raises git.GitError when `repo` is not a repository
     or a revision is unknown.
@@ -31,7 +33,9 @@ async def scan_repo(
     change = parse(git.diff(repo, base_sha, head_sha))
     # The diff starts at the merge base, so the base side of each file is read there too.
     fork = git.merge_base(repo, base_sha, head_sha)
-    snap = await snapshot(change, git.GitContents(repo, fork, head_sha))
+    # What the range's commits say stands in for a pull request's description.
+    said = describe(*git.messages(repo, fork, head_sha))
+    snap = await snapshot(change, git.GitContents(repo, fork, head_sha), said)
     return await evaluate(snap, baseline=work_tree_baseline(repo), progress=progress)
 
 

@@ -99,10 +99,13 @@ def open_pull(
     number: int = 7,
     too_large: bool = False,
     head_repo: str = REPO,
+    body: str = "",
+    messages: list[str] | None = None,
 ) -> dict[str, Any]:
     """Create a real git change, publish it on the double as a PR, return its `opened` payload.
 
-    `head_repo`: where the head branch lives, a fork (opened by its owner) when not REPO."""
+    `head_repo`: where the head branch lives, a fork (opened by its owner) when not REPO;
+    `body` and `messages`: the pull request's description and its commits' messages."""
     repo = make_repo(root, base, head)
     owner, name = head_repo.split("/")
     github.add_pull(
@@ -114,6 +117,8 @@ def open_pull(
         files_at_head=repo.files(repo.head),
         files_at_base=repo.files(repo.base),
         diff_too_large=too_large,
+        body=body,
+        messages=messages,
         **({"head_repo": head_repo, "user": owner} if head_repo != REPO else {}),
     )
     data = payload("pull_request/opened")

@@ -11,7 +11,7 @@ from bot.diff import git
 from bot.diff.model import Change
 from bot.diff.parse import parse
 from bot.rules.engine import snapshot
-from bot.snapshot.model import Snapshot
+from bot.snapshot.model import Snapshot, describe
 
 _ENV = {
     "GIT_AUTHOR_NAME": "Dev",
@@ -43,8 +43,10 @@ class Repo:
         return parse(self.diff)
 
     async def snapshot(self) -> Snapshot:
-        """Read the change as `readiness scan --repo` does: contents from git, extras included."""
-        return await snapshot(self.change, git.GitContents(self.path, self.base, self.head))
+        """Read the change as `readiness scan --repo` does: contents from git, extras included,
+        the head commit's message as the description."""
+        said = describe(*git.messages(self.path, self.base, self.head))
+        return await snapshot(self.change, git.GitContents(self.path, self.base, self.head), said)
 
     def advance_base(self, files: Files) -> str:
         """Commit `files` on `main` after the feature branched off; return the new tip."""
@@ -89,8 +91,9 @@ def _write(repo: Path, files: Files) -> None:
             target.write_text(content, encoding="utf-8")
 
 
-def make_repo(root: Path, base: Files, head: Files) -> Repo:
-    """Commit `base`, then apply `head` on top (None deletes a file) and commit again."""
+def make_repo(root: Path, base: Files, head: Files, message: str = "head") -> Repo:
+    """Commit `base`, then apply `head` on top (None deletes a file) and commit again, with
+    `message`."""
     root.mkdir(parents=True, exist_ok=True)
     _run(root, "init", "-q", "-b", "main")
     _write(root, base)
@@ -100,5 +103,5 @@ def make_repo(root: Path, base: Files, head: Files) -> Repo:
     _run(root, "checkout", "-q", "-b", "feature")
     _write(root, head)
     _run(root, "add", "-A")
-    _run(root, "commit", "-q", "--allow-empty", "-m", "head")
+    _run(root, "commit", "-q", "--allow-empty", "-m", message)
     return Repo(root, base_sha, _run(root, "rev-parse", "HEAD"))

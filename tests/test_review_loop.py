@@ -452,6 +452,46 @@ async def test_a_quiet_review_makes_five_requests(
     assert not github.reviews_of(REPO, 7)
 
 
+ANNOTATIONS_ONLY = {".github/readiness.yml": "comments: annotations-only\n"}
+DECLINED = "\n\ndef test_charge_declined_card(stripe_stub):"
+WITHOUT_DECLINED = TESTS_BASE.replace(
+    TESTS_BASE[TESTS_BASE.index(DECLINED) : TESTS_BASE.index("\n\ndef test_charge_succeeds")], ""
+)
+
+
+@pytest.mark.parametrize(
+    ("body", "icon"),
+    [
+        ("The declined-card test is obsolete: the stub no longer declines cards.", "🔵"),
+        ("Tidy the checkout tests; remove unused imports.", "🟠"),
+    ],
+)
+async def test_a_removed_test_the_pull_request_body_explains_is_a_notice(
+    bot: TestClient[Any, Any], github: FakeGitHub, tmp_path: Path, body: str, icon: str
+) -> None:
+    """The pull request's title, body and commits' messages ride along the files' GraphQL
+    request: a body that says the removed test is obsolete makes it a notice, an unrelated one
+    leaves the warning, and the quiet review still makes five requests."""
+    base = {**BASE, **ANNOTATIONS_ONLY}
+    head = {**base, "tests/test_checkout.py": WITHOUT_DECLINED}
+    data = open_pull(github, tmp_path / "repo", base, head, body=body)
+    await deliver(bot, "pull_request", data)
+    assert await settle(bot) == {"done": 1}
+    head_sha, base_sha = data["pull_request"]["head"]["sha"], data["pull_request"]["base"]["sha"]
+    (run,) = runs_for(github, head_sha)
+    assert f"| {icon} | `tests/removed-test` |" in run["output"]["summary"]  # a removed line
+    (query,) = github.calls("POST", "/graphql#object")
+    assert "commits(last: 100)" in query.json["query"]
+    made = [f"{c.method} {c.path}" for c in github.calls() if not c.path.startswith("/app")]
+    assert made == [
+        f"GET /repos/{REPO}/compare/{base_sha}...{head_sha}",
+        f"GET /repos/{REPO}/git/trees/{base_sha}",
+        "POST /graphql",
+        f"POST /repos/{REPO}/check-runs",
+        f"PATCH /repos/{REPO}/check-runs/{run['id']}",
+    ], made
+
+
 async def test_a_quiet_review_of_a_pull_request_closed_before_its_reads_publishes_nothing(
     bot: TestClient[Any, Any], github: FakeGitHub, tmp_path: Path
 ) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 from bot.diff.model import Ref
 
 MAX_FILE_BYTES = 1_000_000
+COMMITS_READ = 100  # a range's newest commits whose messages a scan reads, as a review does
 
 
 class GitError(RuntimeError):
@@ -71,6 +72,21 @@ def diff(repo: Path, base: str, head: str) -> bytes:
     return _git(
         repo, "diff", "--no-color", "--no-ext-diff", "--no-textconv", "-M", f"{base}...{head}"
     )
+
+
+def messages(repo: Path, base: str, head: str, count: int = COMMITS_READ) -> list[str]:
+    """Return the messages of the newest `count` commits in base..head, oldest first: what a
+    pull request from `head` into `base` says in its commits."""
+    out = _git(
+        repo,
+        "log",
+        "--no-show-signature",
+        f"--max-count={count}",
+        "--format=%B%x00",
+        f"{base}..{head}",
+    )
+    found = [m.strip() for m in out.decode("utf-8", errors="replace").split("\0")]
+    return [m for m in reversed(found) if m]
 
 
 def diff_trees(repo: Path, base: str, head: str) -> bytes:

@@ -32,6 +32,7 @@ COMPARE_FILES = 300  # files GitHub's compare lists at most ("for the entire com
 BLOBS_PER_QUERY = 500
 QUERY_BYTES = 2_000_000
 UNKNOWN_BYTES = QUERY_BYTES // 100  # an unknown side: 100 of them per request
+COMMITS_READ = 100  # a pull request's newest commits whose messages a review reads
 THREADS_PER_MUTATION = 50  # resolveReviewThread mutations per GraphQL request
 WRITE_ATTEMPTS = 3  # a creating request whose answer was lost: look, then send again
 WRITE_PERMISSIONS = frozenset({"admin", "write"})  # the base permissions that may push
@@ -134,7 +135,8 @@ class RepoAPI:
         """Read what a review needs before it runs, in one GraphQL request: files of this
         repository at revisions (`(sha, path)` each, within BLOBS_PER_QUERY), the first page of
         pull request `number`'s conversation (`conversation.SELECTION`; `read_conversation`
-        follows up when there is more) and its state (`PullState`), this app's latest check run
+        follows up when there is more), its state (`PullState`) and what it says of itself
+        (title, body, its last 100 commits' messages), this app's latest check run
         named `check_name` on `head_sha`, and the default branch's `paths` of the
         organisation's repository `org` (`(repo, paths)`), which may not exist.
 
@@ -157,7 +159,8 @@ class RepoAPI:
         query = (
             f"query({_params(variables)}) {{ "
             f"repository(owner: $owner, name: $name) {{ url {fields} {RUN_FIELD} "
-            f"pullRequest(number: $number) {{ {PULL_FIELDS} {conversation.SELECTION} }} }} "
+            f"pullRequest(number: $number) {{ {PULL_FIELDS} {DESCRIPTION_FIELDS} "
+            f"{conversation.SELECTION} }} }} "
             f"org: repository(owner: $orgOwner, name: $orgName) {{ {org_fields} }} }} "
             f"{BLOB_FRAGMENT}"
         )
@@ -188,6 +191,7 @@ class RepoAPI:
                 str(repository["url"]),
             ),
             organisation_problem=problem,
+            description=_description(pull),
         )
 
     async def read_default_branch(
@@ -456,7 +460,7 @@ class ReviewRead:
     shape the pipeline uses (`id`, `status` lower-case, `output.annotations_count`) or None;
     `organisation` path -> text (None: absent, binary or truncated), or None when the
     organisation has no such repository the installation can see; `organisation_problem` why
-    it could not be read, when it could not."""
+    it could not be read, when it could not; `description` what the pull request says."""
 
     blobs: list[Blob | None]
     conversation: Conversation
@@ -464,6 +468,8 @@ class ReviewRead:
     organisation: dict[str, str | None] | None
     pull: PullState
     organisation_problem: str | None = None
+    description: tuple[str, ...] = ()
+    """What the pull request says: its title, its body and its commits' messages, oldest first."""
 
 
 @dataclass(frozen=True)
@@ -632,6 +638,10 @@ BLOB_FRAGMENT = "fragment blob on Blob { byteSize isBinary isTruncated text }"
 # `LATEST` keeps the newest run of each name in a suite.
 # A pull request's state as `PullState` holds it (GraphQL's state is OPEN, CLOSED or MERGED).
 PULL_FIELDS = "state isDraft headRefOid"
+# What a pull request says of itself, for rules that take an explanation (a test it removes).
+DESCRIPTION_FIELDS = (
+    f"title body commits(last: {COMMITS_READ}) {{ nodes {{ commit {{ message }} }} }}"
+)
 RUN_FIELD = (
     "run: object(expression: $head) { ... on Commit { "
     "checkSuites(first: 10, filterBy: {appId: $app}) { nodes { "
@@ -639,6 +649,18 @@ RUN_FIELD = (
     "databaseId status annotations(first: 1) { totalCount } } } } } } }"
 )
 _TYPES = {"app": "Int!", "number": "Int!"}
+
+
+def _description(pull: dict[str, Any]) -> tuple[str, ...]:
+    """Read a pull request's title, body (null when empty) and commits' messages."""
+    commits = pull.get("commits")
+    nodes = commits.get("nodes") if isinstance(commits, dict) else None
+    messages = [
+        str(node["commit"].get("message") or "")
+        for node in nodes or []
+        if isinstance(node, dict) and isinstance(node.get("commit"), dict)
+    ]
+    return (str(pull.get("title") or ""), str(pull.get("body") or ""), *messages)
 
 
 def _params(variables: dict[str, Any]) -> str:

@@ -4,9 +4,10 @@ A push review reads: the compare of base and head (the merge base and the change
 their patches; the diff itself only when the compare cannot say all of it), the base tree's
 listing (the head's is derived from it and the change), then one GraphQL request for the
 first batch of file sides (up to BLOBS_PER_QUERY blobs and QUERY_BYTES of text, sized from the
-base tree and each patch), the pull request's state and conversation (review markers,
-`/readiness ignore` replies), the app's latest check run on the head and the organisation's
-config. Sides beyond that take one more GraphQL request per batch.
+base tree and each patch), the pull request's state, conversation (review markers,
+`/readiness ignore` replies) and description (title, body, commits' messages), the app's latest
+check run on the head and the organisation's config. Sides beyond that take one more GraphQL
+request per batch.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from bot.github.conversation import Conversation
 from bot.jobs.repo_config import organisation_of, unreadable
 from bot.report.checks import CHECK_NAME
 from bot.rules.registry import EXTRAS
-from bot.snapshot.model import Snapshot
+from bot.snapshot.model import Snapshot, describe
 from bot.snapshot.read import plan
 
 log = logging.getLogger(__name__)
@@ -82,7 +83,7 @@ async def read_for_review(
     )
     texts = {**await contents.texts(first, found.blobs), **await contents.read_many(rest)}
     conversation = await api.read_conversation(number, read=found.conversation)
-    snap = Snapshot(change, texts, listings)
+    snap = Snapshot(change, texts, listings, description=describe(*found.description))
     org = None
     if extends(snap.read(CONFIG_PATH, "base")):
         if found.organisation_problem is not None:

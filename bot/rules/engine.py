@@ -67,9 +67,10 @@ class Evaluation:
     """Findings dropped by the config: their rule `off` or disabled, or an `ignore`/`allow` path."""
 
 
-async def snapshot(change: Change, contents: Contents) -> Snapshot:
-    """Read what the rules need (changed files and the registry's extras) into one snapshot."""
-    return await build(change, contents, EXTRAS)
+async def snapshot(change: Change, contents: Contents, description: str = "") -> Snapshot:
+    """Read what the rules need (changed files and the registry's extras) into one snapshot
+    of a change that says `description` of itself."""
+    return await build(change, contents, EXTRAS, description)
 
 
 async def evaluate(

@@ -17,7 +17,7 @@ Why not `concurrent.futures.ProcessPoolExecutor`: a running task cannot be stopp
 Python 3.14's `terminate_workers`), and killing one worker breaks the whole pool, failing every
 other review in flight. One child per review, at most `READINESS_WORKERS` at once, has neither
 problem. The child rebuilds the snapshot from what was read (the change, the texts, the
-listings); trees are parsed there, never pickled.
+listings, the pull request's description); trees are parsed there, never pickled.
 """
 
 from __future__ import annotations
@@ -64,6 +64,7 @@ class Work:
     checks: tuple[tuple[str, Check], ...]
     log_level: int
     layout: Layout = field(default_factory=Layout)
+    description: str = ""
     parse_first: bool = False
     """Parse every file code rules read before the first check, saying after each (`Parsed`)."""
 
@@ -137,6 +138,7 @@ async def run(
         tuple(checks),
         logging.getLogger().getEffectiveLevel(),
         snap.layout,
+        snap.description,
         parse_first=progress is not None,
     )
     child = context.Process(target=_child, args=(writer, work), name="readiness-rules", daemon=True)
@@ -295,7 +297,7 @@ def _child(writer: Connection, work: Work) -> None:
     root = logging.getLogger()
     root.handlers[:] = [collected]
     root.setLevel(work.log_level)
-    snap = Snapshot(work.whole, work.texts, work.listings, work.layout)
+    snap = Snapshot(work.whole, work.texts, work.listings, work.layout, work.description)
     with writer:
         if work.parse_first:
             for done, files in parse(snap):

@@ -116,6 +116,20 @@ def _matches(patterns: tuple[str, ...], path: str) -> bool:
     return bool(patterns) and _spec(patterns).match_file(path)
 
 
+# What rules may read of a pull request's words: enough for a long description and 100 commits.
+MAX_DESCRIPTION = 64 * 1024
+
+
+def describe(*parts: str | None) -> str:
+    """Join what a pull request says (title, body, commit messages) into one bounded text.
+
+    Parts are separated by a blank line, so none runs into the next; the text is cut at
+    MAX_DESCRIPTION characters.
+    """
+    text = "\n\n".join(part.strip() for part in parts if part and part.strip())
+    return text[:MAX_DESCRIPTION]
+
+
 @dataclass(frozen=True, eq=False)
 class Snapshot:
     """The change and every text a rule may read, keyed by (path, "base" | "head").
@@ -125,12 +139,19 @@ class Snapshot:
     reads `whole`. `listings` holds every path of the repository at base and head when known
     (git trees API, `git ls-tree`); a bare diff knows neither listings nor any file beyond what
     it shows. `layout` holds the paths the repository's config says the guesses get wrong.
+    `description` is what the pull request says of itself (`describe`: its title, body and
+    commits' messages; a local range's commit messages; empty for a bare diff).
     """
 
     whole: Change
     texts: Mapping[tuple[str, Ref], str | None] = field(default_factory=dict)
     listings: Mapping[Ref, frozenset[str] | None] = field(default_factory=dict)
     layout: Layout = field(default_factory=lambda: Layout())
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        if len(self.description) > MAX_DESCRIPTION:  # however it was built, it stays bounded
+            object.__setattr__(self, "description", self.description[:MAX_DESCRIPTION])
 
     @cached_property
     def _reasons(self) -> dict[str, Skip]:

@@ -51,14 +51,18 @@ def changed_sides(change: Change) -> set[Wanted]:
     return wanted
 
 
-async def build(change: Change, contents: Contents, extras: Iterable[Extras] = ()) -> Snapshot:
-    """Read the listings, then every changed file's two sides and the packs' extra files.
+async def build(
+    change: Change, contents: Contents, extras: Iterable[Extras] = (), description: str = ""
+) -> Snapshot:
+    """Read the listings, then every changed file's two sides and the packs' extra files, for
+    a change that says `description` of itself (`model.describe`).
 
     Reads go through `contents.read_many`, which batches them (one `git cat-file --batch`, or
     concurrent API reads that share one fetch per file). Unreadable files come back as None.
     """
     listings, wanted = await plan(change, contents, extras)
-    return Snapshot(change, await contents.read_many(wanted), listings)
+    texts = await contents.read_many(wanted)
+    return Snapshot(change, texts, listings, description=description)
 
 
 async def plan(

@@ -1,12 +1,14 @@
 """Answer GraphQL's `pullRequest(number:)` conversation and `resolveReviewThread`, from the same
 state the REST endpoints serve (review comments, reviews, conversation comments).
 
-Served on a pull request: `reviewThreads` (id isResolved resolvedBy path line diffSide
-comments), `reviews` (id body author state) and `comments` (id body author). Each is a
-connection paged as GitHub pages: `first` is required and at most 100 (else GitHub's
+Served on a pull request: `state isDraft headRefOid title body`, `reviewThreads` (id
+isResolved resolvedBy path line diffSide comments), `reviews` (id body author state),
+`comments` (id body author) and `commits` (commit message). Each list is a connection paged as
+GitHub pages: `first` or `last` is required and at most 100 (else GitHub's
 MISSING_PAGINATION_BOUNDARIES or EXCESSIVE_PAGINATION error), `after` takes an opaque
-cursor, `pageInfo` and `totalCount` are answered. An app's `author.login` has no `[bot]`
-suffix and its `__typename` is Bot, as GitHub's GraphQL API names apps. A pull request, or a
+cursor (paging forward from `first`), `pageInfo` and `totalCount` are answered. An app's
+`author.login` has no `[bot]` suffix and its `__typename` is Bot, as GitHub's GraphQL API
+names apps. A pull request, or a
 thread, the token cannot see is GitHub's NOT_FOUND error.
 """
 
@@ -56,7 +58,8 @@ def _index(cursor: str) -> int:
 
 
 def connection(name: str, items: Callable[[], list[Any]]) -> Resolver:
-    """Resolve a connection over `items` (read when the field is asked for), paged forward."""
+    """Resolve a connection over `items` (read when the field is asked for): the `first` after
+    a cursor, or the `last` ones."""
 
     def page(
         _: graphql.GraphQLResolveInfo,
@@ -65,21 +68,24 @@ def connection(name: str, items: Callable[[], list[Any]]) -> Resolver:
         last: int | None = None,
         **__: Any,
     ) -> dict[str, Any]:
-        if last is not None:
-            raise graphql.GraphQLError("the double pages forward only (`first`, `after`)")
-        if first is None:
+        if last is not None and (first is not None or after is not None):
+            raise graphql.GraphQLError("the double pages `last` alone, without `first` or `after`")
+        count = first if last is None else last
+        if count is None:
             raise MissingBoundaries(
                 f"You must provide a `first` or `last` value to properly paginate the `{name}` "
                 "connection."
             )
-        if first > MAX_PAGE:
+        if count > MAX_PAGE:
+            bound = "first" if last is None else "last"
             raise ExcessivePagination(
-                f"Requesting {first} records on the `{name}` connection exceeds the `first` "
+                f"Requesting {count} records on the `{name}` connection exceeds the `{bound}` "
                 f"limit of {MAX_PAGE} records."
             )
         every = items()
-        start = _index(after) + 1 if after else 0
-        nodes = every[start : start + first]
+        forward = _index(after) + 1 if after else 0
+        start = forward if last is None else max(0, len(every) - last)
+        nodes = every[start : start + count]
         end = start + len(nodes) - 1
         return {
             "totalCount": len(every),
@@ -154,6 +160,11 @@ def pull_request(gh: GitHubState, repo: Repo) -> Resolver:
             "state": pull.state.upper(),  # the double merges nothing: OPEN or CLOSED
             "isDraft": pull.draft,
             "headRefOid": pull.head_sha,
+            "title": pull.title,
+            "body": pull.body,
+            "commits": connection(
+                "commits", lambda: [{"commit": {"message": m}} for m in pull.messages]
+            ),
             "reviewThreads": connection(
                 "reviewThreads", lambda: [_thread(t) for t in gh.threads(name, number)]
             ),

@@ -139,7 +139,7 @@ def pull_json(gh: GitHubState, pull: Pull, *, full: bool = False) -> dict[str, A
         "state": pull.state,
         "locked": False,
         "title": pull.title,
-        "body": None,
+        "body": pull.body or None,
         "draft": pull.draft,
         "user": payloads.user(pull.user, gh.url),
         "head": _branch(gh, pull.head_repo, pull.head_ref, pull.head_sha, pull.user),

@@ -41,6 +41,8 @@ class Pull:
     head_repo: str
     diff_too_large: bool
     draft: bool = False  # a draft pull request; tests mark it ready by setting this False
+    body: str = ""  # the description; GitHub serves an empty one as null over REST
+    messages: list[str] = field(default_factory=list)  # its commits' messages, oldest first
     diffs: dict[str, bytes] = field(default_factory=dict)
     files: dict[str, list[FileDiff]] = field(default_factory=dict)
     merge_base: str = ""  # where head branched off base; the base's tip until the base moves
@@ -130,8 +132,11 @@ class GitHubState:
         diff_too_large: bool = False,
         title: str = "Update the feature",
         head_repo: str | None = None,
+        body: str = "",
+        messages: list[str] | None = None,
     ) -> None:
-        """Open a pull request; its files list is derived from `diff`."""
+        """Open a pull request; its files list is derived from `diff`; `messages` are its
+        commits' (one commit titled as the pull request unless given)."""
         r = self.repo(repo, create=True)
         if not r.pulls and not r.refs:
             r.default_branch = base_ref
@@ -147,6 +152,8 @@ class GitHubState:
             title=title,
             head_repo=head_repo or r.full_name,
             diff_too_large=diff_too_large,
+            body=body,
+            messages=[title] if messages is None else list(messages),
         )
         pull.push(head_sha, diff)
         r.pulls[number] = pull
@@ -164,10 +171,13 @@ class GitHubState:
         files_at_head: dict[str, bytes] | None = None,
         state: str | None = None,
         diff_too_large: bool | None = None,
+        messages: list[str] | None = None,
     ) -> None:
-        """Push a new head; files not given are carried over from the previous head."""
+        """Push a new head; files not given are carried over from the previous head; the
+        commits pushed have `messages` (one "Update" unless given)."""
         r = self.repo(repo)
         pull = r.pulls[number]
+        pull.messages.extend(["Update"] if messages is None else messages)
         previous = dict(r.trees.get(pull.head_sha, {}))
         pull.push(head_sha, diff)
         pull.state = state or pull.state

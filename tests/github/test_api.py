@@ -147,6 +147,30 @@ async def test_one_query_reads_files_the_app_s_latest_run_and_the_organisation_s
     }
 
 
+async def test_the_review_s_query_reads_what_the_pull_request_says(
+    github: FakeGitHub, api: RepoAPI
+) -> None:
+    """Title, body and the messages of the newest 100 commits, oldest first, come with the
+    review's one query; an empty body is no text."""
+    add_pull(github, {}, {})
+    pull = github.repo(REPO).pulls[3]
+    pull.title, pull.body = "Put the proxy header first", "The old order's test is obsolete."
+    pull.messages = [f"commit {n}" for n in range(105)]
+    org = ("acme/.github", ("readiness.yml",))
+    read = await api.read_review(
+        [], number=3, head_sha="b" * 40, app_id=APP_ID, check_name="Readiness", org=org
+    )
+    title, body, *messages = read.description
+    assert (title, body) == ("Put the proxy header first", "The old order's test is obsolete.")
+    assert messages == [f"commit {n}" for n in range(5, 105)]
+    pull.body, pull.messages = "", []
+    read = await api.read_review(
+        [], number=3, head_sha="b" * 40, app_id=APP_ID, check_name="Readiness", org=org
+    )
+    assert read.description == ("Put the proxy header first", "")
+    assert len(github.calls("POST", "/graphql")) == 2
+
+
 async def test_the_organisation_s_config_rides_along_when_the_app_can_see_it(
     github: FakeGitHub,
 ) -> None:

@@ -9,8 +9,10 @@ notice (`retired`). An assertion is not lost when it moves, when the test now ch
 that replaces the one it checked, when it now compares the object it checked with a snapshot,
 or when it now asserts the thing it checked is absent. A deleted test file left is an error when
 production code changes in the same pull request (the suite went away just as it was needed), a
-warning otherwise; removed tests of a file that stays are one warning per file. A side that
-cannot be read (a bare diff, a syntax error, Java) falls back to the diff's lines.
+warning otherwise; removed tests of a file that stays are one warning per file. A lost test
+the pull request explains (its title, body or a commit names it removed or obsolete:
+`explained`) is a notice, and so is a deleted file it names. A side that cannot be read (a bare
+diff, a syntax error, Java) falls back to the diff's lines.
 """
 
 from __future__ import annotations
@@ -21,12 +23,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import cached_property
+from pathlib import PurePosixPath
 from weakref import WeakKeyDictionary
 
 from bot.diff.model import ChangedFile, FileStatus, Line
 from bot.rules import paths
 from bot.rules.model import Example, Finding, Rule, Severity
 from bot.rules.tests import fallback, moves, rewrites, similarity, snapshots
+from bot.rules.tests.explained import Explanations, Removal
 from bot.rules.tests.languages import TEST_LANGUAGES, is_test_file, language
 from bot.rules.tests.readers import read
 from bot.rules.tests.retired import Module, Retired, named_after, retired
@@ -93,21 +97,59 @@ def check_removed_tests(snap: Snapshot) -> list[Finding]:
     """Flag tests that vanish without re-appearing elsewhere: what they checked goes unchecked."""
     view = _view(snap)
     pool = Counter(view.new_names)
-    findings: list[Finding] = []
+    judged: list[tuple[ChangedFile, list[Judged]]] = []
     for side in view.test_files:
         changed = side.changed
         if changed.status is FileStatus.ADDED or not is_test_file(changed.old_path or changed.path):
             continue
         gone = view.gone(side)
-        if not gone:
-            continue
-        judged = view.judge(side, gone, pool)
+        if gone:
+            judged.append((changed, view.judge(side, gone, pool)))
+    findings: list[Finding] = []
+    for changed, tests, said in _explained(snap.description, judged):
         if changed.status is FileStatus.REMOVED:
-            finding = deleted_file(changed, judged, view.production)
+            finding = deleted_file(changed, tests, view.production, said)
             findings.extend([finding] if finding else [])
         else:
-            findings.extend(removed_tests(changed, judged, view.production, view.balance))
+            findings.extend(removed_tests(changed, tests, view.production, view.balance))
     return findings
+
+
+def _explained(
+    description: str, judged: list[tuple[ChangedFile, list[Judged]]]
+) -> list[tuple[ChangedFile, list[Judged], bool]]:
+    """Mark the lost tests the pull request says it removes `explained`, and tell for each
+    deleted file whether it says so of the file (`explained.Explanations`).
+
+    A singular `test` is matched against every removed test, replaced or retired too: the
+    one it names best may not be lost, and then it excuses none that is.
+    """
+    if not description.strip():
+        return [(changed, tests, False) for changed, tests in judged]
+    removals = {
+        (changed.path, j.test.key): Removal(j.test.name, changed.old_path or changed.path)
+        for changed, tests in judged
+        for j in tests
+    }
+    names = [r.name for r in removals.values()] + [
+        name
+        for changed, _ in judged
+        if changed.status is FileStatus.REMOVED
+        for name in (PurePosixPath(changed.path).name, PurePosixPath(changed.path).stem)
+    ]
+    explanations = Explanations(description, names)
+    said = explanations.explained(list(removals.values()))
+    marked = []
+    for changed, tests in judged:
+        tests = [
+            Judged(j.test, "explained")
+            if j.fate == "lost" and removals[changed.path, j.test.key] in said
+            else j
+            for j in tests
+        ]
+        whole = changed.status is FileStatus.REMOVED and explanations.file(changed.path)
+        marked.append((changed, tests, whole))
+    return marked
 
 
 def check_removed_assertions(snap: Snapshot) -> list[Finding]:
@@ -701,8 +743,12 @@ RULES = (
         Severity.ERROR,
         "Test file deleted while its tests re-appear nowhere in the change (by name or body) "
         "and the code they tested stays: an error when production code changes too, a warning "
-        "otherwise, a notice when that code goes with them.",
-        "Restore the tests, move them where they belong, or delete them with the code they test.",
+        "otherwise, a notice when that code goes with them or when the pull request's title, "
+        "body or a commit message says the file or its tests are removed or obsolete, naming "
+        "them.",
+        "Restore the tests, move them where they belong, delete them with the code they test, "
+        "or say in the pull request (its description or a commit message) that they are "
+        "obsolete, naming the file or its tests.",
         TEST_LANGUAGES,
         why="A deleted test file takes the whole suite's checks of that code with it: CI stays "
         "green while nothing verifies the behaviour any more, and the next regression ships.",
@@ -756,8 +802,11 @@ def test_number_is_padded():
         "Test removed with no test of its name or body left in the change (renamed, moved, "
         "split, merged, rewritten in place or into a new file, or moved with its code to a new "
         "module's tests) while the code it tested stays and no kept test of an updated snapshot "
-        "covers it; a notice when the change adds at least as many tests as it removes.",
-        "Keep the test, or say in the pull request why the behaviour it checked is gone.",
+        "covers it; a notice when the change adds at least as many tests as it removes, or "
+        "when the pull request's title, body or a commit message says the test is removed or "
+        "obsolete, naming it (a distinctive word of its name, or the name itself).",
+        "Keep the test, or say in the pull request (its description or a commit message) why "
+        "it is obsolete, naming it: `Remove the no longer applicable proxy header test`.",
         TEST_LANGUAGES,
         why="Each test pins one behaviour; removing it while the code stays means a later change "
         "can break that behaviour and CI will not notice.",

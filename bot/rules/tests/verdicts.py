@@ -15,14 +15,17 @@ DELETED = "tests/deleted-test-file"
 REMOVED = "tests/removed-test"
 ASSERTION = "tests/removed-assertion"
 SHOWN_NAMES = 5
+# How a notice says where the pull request explains a removal (never quoting it).
+_SAID = "its title, description or a commit message names the removal"
 
 
 @dataclass(frozen=True)
 class Judged:
-    """A removed test and what became of it: replaced, retired with its code, or lost."""
+    """A removed test and what became of it: replaced, retired with its code, lost, or lost
+    as the pull request says (`explained`: its description or a commit names it removed)."""
 
     test: Test
-    fate: str  # "replaced" | "retired" | "lost"
+    fate: str  # "replaced" | "retired" | "lost" | "explained"
 
 
 def _severity(production: bool) -> Severity:
@@ -30,10 +33,18 @@ def _severity(production: bool) -> Severity:
     return Severity.ERROR if production else Severity.WARNING
 
 
-def deleted_file(changed: ChangedFile, judged: list[Judged], production: bool) -> Finding | None:
+def deleted_file(
+    changed: ChangedFile, judged: list[Judged], production: bool, explained: bool = False
+) -> Finding | None:
+    """Report a deleted test file: its lost tests, unless the pull request says why they go
+    (it names the file, or each of its lost tests), then a notice; tests retired with their
+    code, a notice."""
+    said = [j.test for j in judged if j.fate == "explained"]
     lost = [j.test for j in judged if j.fate == "lost"]
     gone = [j.test for j in judged if j.fate == "retired"]
-    if not lost and not gone:
+    if explained:
+        said, lost = said + lost, []
+    if not lost and not gone and not said:
         return None
     if lost:
         severity = _severity(production)
@@ -42,13 +53,20 @@ def deleted_file(changed: ChangedFile, judged: list[Judged], production: bool) -
             f"re-appear elsewhere in the change: {_why(production)} Restore them, or say in "
             "the pull request why they are obsolete."
         )
+    elif said:
+        severity = Severity.NOTICE
+        message = (
+            f"This deletes a test file ({len(said)} test(s): {_names(said)}) whose tests do not "
+            f"re-appear elsewhere in the change, as the pull request says ({_SAID}): check that "
+            "what they checked is no longer wanted."
+        )
     else:
         severity = Severity.NOTICE
         message = (
             f"This deletes a test file ({len(gone)} test(s): {_names(gone)}) together with the "
             "code it tested; nothing is left untested, provided nothing else used that code."
         )
-    first = (lost or gone)[0]
+    first = (lost or said or gone)[0]
     return Finding(
         rule=DELETED,
         pack=PACK_ID,
@@ -64,7 +82,8 @@ def deleted_file(changed: ChangedFile, judged: list[Judged], production: bool) -
 def removed_tests(
     changed: ChangedFile, judged: list[Judged], production: bool, balance: Balance
 ) -> list[Finding]:
-    """Report a file's removed tests: lost ones as one warning, retired ones as one notice.
+    """Report a file's removed tests: lost ones as one warning, those the pull request says it
+    removes as one notice, retired ones as one notice.
 
     Lost tests in a change that adds at least as many tests as it removes are a notice: tests
     rewritten for a redesigned feature keep neither names nor bodies, and a suite that does not
@@ -79,6 +98,16 @@ def removed_tests(
         severity = Severity.NOTICE if balance.grows else Severity.WARNING
         message = _lost_message(lost, production, balance)
         findings.append(_removal(changed.path, lost[0], severity, message, key))
+    said = [j.test for j in judged if j.fate == "explained"]
+    if said:
+        one = len(said) == 1
+        what = f"the test `{said[0].name}`" if one else f"{len(said)} tests ({_names(said)})"
+        message = (
+            f"This removes {what} and adds no test of {'that' if one else 'their'} name or body "
+            f"back, as the pull request says ({_SAID}): check that what "
+            f"{'it' if one else 'they'} checked is no longer wanted."
+        )
+        findings.append(_removal(changed.path, said[0], Severity.NOTICE, message, "explained"))
     gone = [j.test for j in judged if j.fate == "retired"]
     if gone:
         message = (
