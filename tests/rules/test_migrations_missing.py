@@ -383,3 +383,49 @@ async def test_a_typeorm_decorator_changed_alone_is_named_by_its_own_line(tmp_pa
     assert await missing(tmp_path, TYPEORM_BASE, {path: entity}) == [
         (TYPEORM, path, line_of(entity, "@Column({ unique: false })"), "error")
     ]
+
+
+PARTIAL_INDEX = """\
+ActiveRecord::Schema[8.0].define(version: 2026_08_17_080444) do
+  enable_extension "plpgsql"
+
+  create_table "lock_events", force: :cascade do |t|
+    t.string "event_name", null: false
+    t.string "key", null: false
+    t.index ["event_name", "key"], name: "index_lock_events_on_event_name_and_key", unique: true, where: "((event_name)::text = ANY ((ARRAY['start'::character varying, 'complete'::character varying])::text[]))"
+  end
+end
+"""  # noqa: E501
+
+
+async def test_a_dump_a_newer_postgres_prints_is_a_redump(tmp_path: Path) -> None:
+    """A newer Postgres prints the same partial index with its casts elsewhere and the built-in
+    extension with its schema: nothing the database runs differs, no migration is due. A
+    changed condition still is a schema edit."""
+    printed = PARTIAL_INDEX.replace('"plpgsql"', '"pg_catalog.plpgsql"').replace(
+        "ANY ((ARRAY['start'::character varying, 'complete'::character varying])::text[])",
+        "ANY (ARRAY[('start'::character varying)::text, ('complete'::character varying)::text])",
+    )
+    base = {"db/schema.rb": PARTIAL_INDEX}
+    assert await missing(tmp_path / "a", base, {"db/schema.rb": printed}) == []
+    narrowed = printed.replace(", ('complete'::character varying)::text", "")
+    assert await missing(tmp_path / "b", base, {"db/schema.rb": narrowed}) == [
+        (SCHEMA_WITHOUT_MIGRATION, "db/schema.rb", line_of(narrowed, "t.index"), "error")
+    ]
+
+
+async def test_a_migration_an_engine_installed_is_the_dump_s_migration(tmp_path: Path) -> None:
+    """`rails railties:install:migrations` names a copied migration after its engine
+    (`….console1984.rb`): it is the migration of the dump's new tables."""
+    dumped = SCHEMA_RB.replace(
+        "end\nend\n",
+        'end\n\n  create_table "console1984_sessions", force: :cascade do |t|\n'
+        '    t.text "reason"\n  end\nend\n',
+    )
+    body = "class CreateConsole1984Tables < ActiveRecord::Migration[7.0]\nend\n"
+    engine = "db/migrate/20250225111255_create_console1984_tables.console1984.rb"
+    base = {"db/schema.rb": SCHEMA_RB}
+    assert await missing(tmp_path / "a", base, {"db/schema.rb": dumped, engine: body}) == []
+    assert await missing(tmp_path / "b", base, {"db/schema.rb": dumped}) == [
+        (SCHEMA_WITHOUT_MIGRATION, "db/schema.rb", line_of(dumped, "console1984_sessions"), "error")
+    ]

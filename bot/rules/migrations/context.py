@@ -21,6 +21,7 @@ from pathlib import PurePosixPath
 from bot.diff.model import Change, FileStatus, Line, Ref
 from bot.rules import paths
 from bot.rules.migrations import python_models, rails_ops, sqlscript
+from bot.rules.migrations.files import RAILS_MIGRATION
 from bot.rules.migrations.sqlscript import CLICKHOUSE, MYSQL, POSTGRES, SQLITE
 from bot.snapshot.model import Snapshot
 
@@ -46,7 +47,7 @@ _ENGINES = re.compile(
 )
 _URL = re.compile(r"^\s*sqlalchemy\.url\s*=\s*(postgres|mysql|mariadb|sqlite)", re.MULTILINE)
 _DJANGO_MIGRATION = re.compile(r"^(?P<app>(?:.*/)?[^/]+)/migrations/\d{4}_\w+\.py$")
-_RAILS_MIGRATION = re.compile(r"^(?P<root>(?:.*/)?)db/migrate/\d+_\w+\.rb$")
+_RAILS_MIGRATION = re.compile(rf"^(?P<root>(?:.*/)?){RAILS_MIGRATION}$")
 _PRISMA_MIGRATION = re.compile(r"^(?P<folder>(?:.*/)?)migrations/[^/]+/migration\.sql$")
 _REMOVE = re.compile(r"\bremove_(?:column|columns|reference|belongs_to)\b[\s(]*:?[\"']?(\w+)")
 _IMPORT = re.compile(r"^\s*from\s+(\.*)([\w.]*)\s+import\b")

@@ -8,11 +8,16 @@ from bot.diff.model import ChangedFile
 from bot.rules import paths
 from bot.snapshot.model import Snapshot
 
+# A Rails migration; one an engine installed (`rails railties:install:migrations`) carries the
+# engine's name before `.rb`: `20250225111255_create_console1984_tables.console1984.rb`.
+RAILS_MIGRATION = r"db/migrate/\d+_\w+(?:\.\w+)?\.rb"
 _MIGRATION = re.compile(
     r"""(?:^|/)(?:
       migrations/\d{4}_\w+\.py                          # Django
       |(?:alembic|migrations)/versions/\w+\.py          # Alembic, conventional folders
-      |db/migrate/\d+_\w+\.rb                           # Rails
+      |"""
+    + RAILS_MIGRATION
+    + r"""                                             # Rails
       |migrations/[^/]+/migration\.sql                  # Prisma
       |priv/repo/migrations/\w+\.exs                    # Ecto
       |database/migrations/\w+\.php                     # Laravel

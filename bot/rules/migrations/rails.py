@@ -13,8 +13,9 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import PurePosixPath
 
-from bot.diff.model import Change, ChangedFile, FileStatus, Ref
+from bot.diff.model import Change, ChangedFile, FileStatus, Line, Ref
 from bot.rules.migrations.declare import RAILS_LANGUAGES, missing
+from bot.rules.migrations.files import RAILS_MIGRATION
 from bot.rules.migrations.orm import PACK_ID
 from bot.rules.migrations.stacks import (
     RAILS_STACK,
@@ -26,7 +27,7 @@ SCHEMA_WITHOUT_MIGRATION = "migrations/rails-missing-migration"
 MIGRATION_WITHOUT_SCHEMA = "migrations/rails-schema-not-updated"
 DUMPS = ("db/schema.rb", "db/structure.sql")
 
-_MIGRATION = re.compile(r"(?:^|/)db/migrate/\d+_\w+\.rb$")
+_MIGRATION = re.compile(rf"(?:^|/){RAILS_MIGRATION}$")
 _NOISE = re.compile(
     r"^\s*(?:#|--|$)|ActiveRecord::Schema(?:\[[\d.]+\])?\.define|schema_migrations"
     r"|^\s*\(?'\d+'\)?[,;]?\s*$"
@@ -58,10 +59,14 @@ def check_rails(snap: Snapshot) -> list[Finding]:
         if any(path.startswith(f"{root}db/migrate/") for path in touched):
             continue
         lines = [
-            line for line in (*changed.added, *changed.removed) if not _NOISE.search(line.text)
+            (line, side)
+            for side, kept in ((True, changed.added), (False, changed.removed))
+            for line in kept
+            if not _NOISE.search(line.text)
         ]
         if lines and not _redumped(snap, changed):
-            findings.append(_dump_finding(changed, lines[0] in changed.added, lines[0].number))
+            line, on_head = _first_edit(changed, lines)
+            findings.append(_dump_finding(changed, on_head, line.number))
     for path in migrations:
         root = path[: path.index("db/migrate/")]
         if root in dumped:
@@ -84,8 +89,27 @@ def _redumped(snap: Snapshot, changed: ChangedFile) -> bool:
     )
 
 
+def _first_edit(changed: ChangedFile, lines: list[tuple[Line, bool]]) -> tuple[Line, bool]:
+    """The first changed line (and whether it is added) that says something the other side
+    does not: a line a newer server prints differently is there in both, an edited one is not."""
+    said = {
+        side: {_said(line.text) for line in kept}
+        for side, kept in ((True, changed.added), (False, changed.removed))
+    }
+    return next(
+        ((line, added) for line, added in lines if _said(line.text) not in said[not added]),
+        lines[0],
+    )
+
+
+def _said(line: str) -> str:
+    """A dump line as `_content` compares it: layout, trailing comma and printing aside."""
+    return _deparsed(" ".join(line.split()).rstrip(","))
+
+
 def _content(lines: Iterable[str]) -> Counter[tuple[str, str]]:
-    """Each meaningful line with the table it sits in, layout and trailing commas aside."""
+    """Each meaningful line with the table it sits in, layout and trailing commas aside, and
+    written as any Postgres server prints it (`_deparsed`)."""
     found: Counter[tuple[str, str]] = Counter()
     table = ""
     for line in lines:
@@ -93,8 +117,26 @@ def _content(lines: Iterable[str]) -> Counter[tuple[str, str]]:
             continue
         if match := _TABLE.match(line):
             table = match.group(1)
-        found[(table, " ".join(line.split()).rstrip(","))] += 1
+        found[(table, _said(line))] += 1
     return found
+
+
+# What a newer Postgres prints differently for the same schema, in the expressions a dump copies
+# from the server (a partial index's `where:`, a check constraint): casts placed elsewhere
+# (`(ARRAY['a'::character varying])::text[]` and `ARRAY[('a'::character varying)::text]`), the
+# parentheses around one operand, and the schema of a built-in extension (`pg_catalog.plpgsql`).
+_CAST = re.compile(
+    r"::(?:character varying|bit varying|double precision|(?:timestamp|time) with(?:out)? time zone"
+    r"|\w+)(?:\[\])?"
+)
+_WRAPPED = re.compile(r"\(\s*(\w+|'[^']*'|ARRAY\[[^\]]*\])\s*\)")
+
+
+def _deparsed(line: str) -> str:
+    line = _CAST.sub("", line.replace('"pg_catalog.', '"'))
+    while (unwrapped := _WRAPPED.sub(r"\1", line)) != line:
+        line = unwrapped
+    return line
 
 
 def _root(path: str) -> str | None:
