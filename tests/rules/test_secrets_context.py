@@ -121,6 +121,41 @@ def test_translated_strings_are_not_credentials() -> None:
     assert found("config/settings.json", f'  "api_key": "{RANDOM}",') == [(GENERIC, 1, "warning")]
 
 
+def test_a_locale_file_holds_labels_even_in_ascii() -> None:
+    """A locale's data files name fields in their language, one compound word sometimes
+    (`HMAC-ondertekeningsgeheim`): no generic secret there. A provider's key in one still is,
+    and code in a locale folder (an i18n setup module) is read like any code."""
+    label = "  hmac_signing_secret: HMAC-ondertekeningsgeheim"
+    assert found("config/locales/i18n.yml", label) == []
+    assert (
+        found("public/locales/nl/common.json", '  "webhook_secret": "Zq8r2LkX9vNw4TbY1cMd"') == []
+    )
+    assert found("locale/nl/LC_MESSAGES/django.po", 'msgstr "Zq8r2LkX9vNw4TbY1cMdP0e"') == []
+    assert found("config/locales/i18n.yml", f"  stripe_key: {STRIPE_LIVE}") == [
+        ("secrets/stripe-key", 1, "error")
+    ]
+    assert found("src/i18n/client.ts", f'const apiKey = "{RANDOM}";') == [(GENERIC, 1, "warning")]
+    assert found("config/settings.yml", f"  hmac_signing_secret: {RANDOM}") == [
+        (GENERIC, 1, "warning")
+    ]
+
+
+def test_the_keys_of_a_service_on_the_loopback_are_that_instance_s() -> None:
+    """A CI job or compose file that points a service at the loopback runs it there (an
+    emulator, a container): its keys are that instance's. The same key beside a remote address,
+    or a key of another service, is still a secret."""
+    local = (
+        '      QSTASH_URL: "http://127.0.0.1:8080"',
+        f'      QSTASH_CURRENT_SIGNING_KEY: "sig_{RANDOM}"',
+        f'      MINIO_SECRET_KEY: "{RANDOM}"',
+    )
+    assert found(".github/workflows/e2e.yml", *local) == [(GENERIC, 3, "warning")]
+    compose = ("MINIO_ENDPOINT=http://localhost:9000", f"MINIO_SECRET_KEY={RANDOM}")
+    assert found("docker/dev.env", *compose) == []
+    remote = ("QSTASH_URL=https://qstash.upstash.io", f"QSTASH_CURRENT_SIGNING_KEY=sig_{RANDOM}")
+    assert found("deploy/prod.env", *remote) == [(GENERIC, 2, "warning")]
+
+
 def test_masked_and_placeholder_values_are_silent() -> None:
     """Masks, template slots, documented stand-ins, encrypted values and stored hashes."""
     assert not found(

@@ -12,7 +12,14 @@ from bot.rules import paths
 from bot.rules.model import Severity
 from bot.rules.secrets import connection, fallbacks, generic
 from bot.rules.secrets.declare import example, provider
-from bot.rules.secrets.detectors import DETECTORS, KEYWORDS, Hit, matches, provider_hits
+from bot.rules.secrets.detectors import (
+    DETECTORS,
+    KEYWORDS,
+    LOCAL_HOSTS,
+    Hit,
+    matches,
+    provider_hits,
+)
 from bot.snapshot.generated import lockfile, minified_or_vendored
 
 PRIVATE_KEY = "private key"
@@ -78,18 +85,63 @@ def example_path(path: str) -> bool:
     )
 
 
+# A locale's data files (`config/locales/nl.yml`, `public/locales/de/common.json`, `*.po`) hold
+# translated labels: `hmac_signing_secret: HMAC-ondertekeningsgeheim` names a field in Dutch.
+_LOCALE_DIRS = frozenset({"locale", "locales", "i18n", "l10n", "lang", "langs", "translations"})
+_LOCALE_DATA = frozenset({".yml", ".yaml", ".json", ".properties", ".toml", ".strings", ".arb"})
+_TRANSLATIONS = frozenset({".po", ".pot", ".xlf", ".xliff"})
+
+
+def translations(path: str) -> bool:
+    """Tell a file of translated labels: a data file in a locale folder, or a catalogue.
+    Code in such a folder (an i18n setup module) is not one."""
+    suffix = PurePosixPath(path).suffix.lower()
+    if suffix in _TRANSLATIONS:
+        return True
+    folders = {part.lower() for part in paths.parts(path)[:-1]}
+    return suffix in _LOCALE_DATA and not folders.isdisjoint(_LOCALE_DIRS)
+
+
+# A service's address beside its credentials (`QSTASH_URL: "http://127.0.0.1:8080"` above
+# `QSTASH_CURRENT_SIGNING_KEY: "sig_…"`): on the loopback, the service is a local emulator or
+# container (a CI job's, a compose file's), and its keys are that instance's.
+_ADDRESS = re.compile(
+    r"""^\s*(?:-\s*)?["']?(?:export\s+)?([A-Za-z][A-Za-z0-9]*)_(?:[A-Za-z0-9]+_)*?"""
+    r"""(?:URL|URI|HOST|ENDPOINT|ADDR|ADDRESS|SERVER)["']?\s*[:=]\s*["']?(?:\w+://)?"""
+    r"""(?:[^@/\s"']*@)?\[?([\w.:-]+?)\]?(?::\d+)?(?:[/"'\s]|$)"""
+)
+_KEY = re.compile(r"""^\s*(?:-\s*)?["']?(?:export\s+)?([A-Za-z][\w.-]*)["']?\s*[:=]""")
+
+
+def _local_services(lines: Iterable[Line]) -> frozenset[str]:
+    """The prefixes (`QSTASH`) of the services whose address the lines put on the loopback."""
+    found = set()
+    for line in lines:
+        match = _ADDRESS.match(line.text)
+        if match and match.group(2).lower() in LOCAL_HOSTS:
+            found.add(match.group(1).upper())
+    return frozenset(found)
+
+
+def _of_local_service(text: str, services: frozenset[str]) -> bool:
+    """Tell whether a line assigns a key named after a local service (`QSTASH_…`)."""
+    match = _KEY.match(text)
+    return match is not None and match.group(1).upper().split("_", 1)[0] in services
+
+
 def scan(path: str, lines: tuple[Line, ...]) -> Iterator[tuple[Line, Hit]]:
     """Yield every credential on the given lines of one file."""
     if lockfile(path):
         return
-    # A leak in a minified or vendored file is as real, but its random-looking literals are
-    # nobody's passwords: only provider formats are looked for there.
-    generic_too = not minified_or_vendored(path)
+    # A leak in a minified or vendored file, or in translations, is as real, but their
+    # random-looking literals are nobody's passwords: only provider formats are looked for there.
+    generic_too = not (minified_or_vendored(path) or translations(path))
     suffix = PurePosixPath(path).suffix.lower()
     quoted_only = suffix in QUOTED_SUFFIXES
     notebook = suffix == ".ipynb"
     django = suffix == ".py"
     example = example_path(path)
+    local: frozenset[str] | None = None
     by_number: dict[int, str] | None = None
     for line in lines:
         text = line.text
@@ -115,8 +167,14 @@ def scan(path: str, lines: tuple[Line, ...]) -> Iterator[tuple[Line, Hit]]:
             # A provider format that failed its checks is a fixture, not a generic secret.
             taken = [m.span() for d in detectors for m in matches(d, text)]
             taken += [hit.span for hit in hits]
-            hits.extend(_contextual(text, example, taken, not found.isdisjoint(PASSWORD_WORDS)))
-            hits.extend(generic.assignments(text, quoted_only, django, example, taken))
+            guessed = [
+                *_contextual(text, example, taken, not found.isdisjoint(PASSWORD_WORDS)),
+                *generic.assignments(text, quoted_only, django, example, taken),
+            ]
+            if guessed:
+                local = _local_services(lines) if local is None else local
+                if not (local and _of_local_service(text, local)):
+                    hits.extend(guessed)
         yield from ((line, hit) for hit in hits)
 
 
