@@ -4,7 +4,7 @@ Each parser (SQL via sqlglot, Django and Alembic via `ast`, Rails via tree-sitte
 lines) turns a new migration into a list of `Op`s in the order they run. The safety rules
 (`sql.check_dangerous`) then judge each hazard in the context of every migration of the change:
 a table created earlier is empty, a view dropped and created again is redefined, a table renamed
-away and replaced is swapped.
+away and replaced is swapped, a column filled on every row can be made NOT NULL without failing.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ TYPE_CHANGE = "migrations/column-type-change"
 # Context operations: not hazards themselves, they tell which tables are new or redefined.
 CREATE_TABLE = "create-table"
 CREATE_VIEW = "create-view"
+# A column given a value on every row that lacks one (`UPDATE t SET c = 'x'`, Rails `update_all`).
+BACKFILL = "backfill"
 
 HAZARDS = (DROP_TABLE, DROP_COLUMN, RENAME, NOT_NULL, INDEX, TYPE_CHANGE)
 
@@ -31,7 +33,8 @@ class Op:
 
     `table` is the lower-cased table (or Django model) name without its schema; `target` is the
     new name of a renamed table; `added` marks a NOT NULL that comes with a new column (as
-    opposed to an existing column made NOT NULL), which some databases fill without failing.
+    opposed to an existing column made NOT NULL), which some databases fill without failing;
+    `column` is the lower-cased column a NOT NULL or a backfill is about, where it is read.
     """
 
     rule: str
@@ -40,6 +43,7 @@ class Op:
     text: str
     target: str | None = None
     added: bool = False
+    column: str | None = None
 
 
 def name(raw: str | None) -> str | None:

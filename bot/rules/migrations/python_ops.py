@@ -18,6 +18,7 @@ from collections.abc import Iterator, Mapping
 
 from bot.rules.migrations import sqlscript
 from bot.rules.migrations.ops import (
+    BACKFILL,
     CREATE_TABLE,
     DROP_COLUMN,
     DROP_TABLE,
@@ -172,9 +173,18 @@ def _preserve_default_false(kw: dict[str, ast.expr]) -> bool:
 
 
 def _alembic_body(
-    body: list[ast.stmt], batches: dict[str, str], lines: list[str], dialect: str | None
+    body: list[ast.stmt],
+    batches: dict[str, str],
+    lines: list[str],
+    dialect: str | None,
+    *,
+    always: bool = True,
 ) -> list[Op]:
-    """Walk statements in order; `with op.batch_alter_table("t") as b:` binds `b` to `t`."""
+    """Walk statements in order; `with op.batch_alter_table("t") as b:` binds `b` to `t`.
+
+    `always`: the statements run whenever `upgrade()` does (not under `if`, `for` or `try`), so
+    a column an UPDATE of theirs fills is filled for sure.
+    """
     found: list[Op] = []
     for stmt in body:
         if isinstance(stmt, ast.With):
@@ -189,13 +199,14 @@ def _alembic_body(
                     inner[item.optional_vars.id] = (
                         _string(call.args[0] if call.args else None) or ""
                     )
-            found += _alembic_body(stmt.body, inner, lines, dialect)
+            found += _alembic_body(stmt.body, inner, lines, dialect, always=always)
             continue
         for child in ast.iter_child_nodes(stmt):
             if isinstance(child, ast.stmt):
-                found += _alembic_body([child], batches, lines, dialect)
+                found += _alembic_body([child], batches, lines, dialect, always=False)
         for node in _own_calls(stmt):
-            found += _alembic_op(node, batches, lines, dialect)
+            ops = _alembic_op(node, batches, lines, dialect)
+            found += [op for op in ops if op.rule != BACKFILL or always]
     return found
 
 
@@ -238,7 +249,8 @@ def _alembic_op(
         if "type_" in kw:
             yield Op(TYPE_CHANGE, table, call.lineno, text)
         if _false(kw.get("nullable")):
-            yield Op(NOT_NULL, table, call.lineno, text)
+            named = _string(args[1]) if len(args) > 1 else _string(kw.get("column_name"))
+            yield Op(NOT_NULL, table, call.lineno, text, column=name(named))
     elif kind == "add_column":
         column = next((a for a in args[1:] if isinstance(a, ast.Call)), kw.get("column"))
         if isinstance(column, ast.Call) and _required_column(column):

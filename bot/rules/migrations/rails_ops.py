@@ -14,8 +14,9 @@ from collections.abc import Iterator, Mapping
 
 import tree_sitter
 
-from bot.rules.migrations import sqlscript
+from bot.rules.migrations import rails_backfill, sqlscript
 from bot.rules.migrations.ops import (
+    BACKFILL,
     CREATE_TABLE,
     DROP_COLUMN,
     DROP_TABLE,
@@ -46,11 +47,12 @@ def rails_ops(
     """What a Rails migration's `change` or `up` runs."""
     root = tree.root_node
     heredocs = sorted(_all(root, "heredoc_body"), key=lambda n: n.start_byte)
+    models = rails_backfill.model_tables(root)
     found: list[Op] = []
     for method in _all(root, "method", "singleton_method"):
         named = method.child_by_field_name("name")
         if named is not None and text_of(named) in {"change", "up"}:
-            found += _walk(method, None, None, dialect, ignored, heredocs)
+            found += _walk(method, None, None, dialect, ignored, heredocs, models)
     return found
 
 
@@ -69,28 +71,33 @@ def _walk(
     dialect: str | None,
     ignored: Mapping[str, frozenset[str]],
     heredocs: list[tree_sitter.Node],
+    models: Mapping[str, str],
 ) -> list[Op]:
     found: list[Op] = []
     for child in node.named_children:
         if child.type != "call":
-            found += _walk(child, alias, table, dialect, ignored, heredocs)
+            found += _walk(child, alias, table, dialect, ignored, heredocs, models)
             continue
         method = field_text(child, "method")
         receiver = child.child_by_field_name("receiver")
         block = child.child_by_field_name("block")
         if method == "safety_assured" or (method == "down" and receiver is not None):
             continue
+        found += rails_backfill.backfills(child, models)
         if receiver is None or (alias and text_of(receiver) == alias):
-            found += _op(
+            ops = _op(
                 child, method, table if receiver is not None else None, dialect, ignored, heredocs
             )
+            # SQL run under a condition fills no column for sure (`execute "UPDATE ..." if x`).
+            always = rails_backfill.always(child)
+            found += [op for op in ops if op.rule != BACKFILL or always]
         if method == "create_table":
             continue  # a new table's columns and indexes are all safe
         if block is not None:
             inner_alias, inner_table = alias, table
             if method == "change_table":
                 inner_alias, inner_table = _parameter(block), _first(child)
-            found += _walk(block, inner_alias, inner_table, dialect, ignored, heredocs)
+            found += _walk(block, inner_alias, inner_table, dialect, ignored, heredocs, models)
     return found
 
 
@@ -129,7 +136,7 @@ def _op(
         yield Op(TYPE_CHANGE, table, line, text)
     elif method == "change_column_null" and not in_block:
         if any(text_of(a) == "false" for a in _arguments(call)):
-            yield Op(NOT_NULL, table, line, text)
+            yield Op(NOT_NULL, table, line, text, column=name(columns[0]) if columns else None)
     elif (method == "add_column" and not in_block) or (in_block and method in _COLUMN_TYPES):
         if options.get("null") == "false" and "default" not in options:
             yield Op(NOT_NULL, table, line, text, added=True)

@@ -11,7 +11,10 @@ against the change and the database:
   its old copy is no longer used, so dropping it is safe;
 - a table dropped and created again as a view or materialized view is redefined;
 - advice holds for the dialect: CONCURRENTLY only on Postgres, a MySQL `ADD COLUMN ... NOT NULL`
-  fills existing rows with the type's default, ClickHouse alters columns as background mutations.
+  fills existing rows with the type's default, ClickHouse alters columns as background mutations;
+- a column the same migration first fills on every row lacking a value (an `UPDATE` of the whole
+  table or of its NULL rows, Rails `update_all`, `change_column_null`'s default) can be made NOT
+  NULL without failing: what remains is the lock while the database checks every row, a notice.
 
 The check never connects to a database.
 """
@@ -27,6 +30,7 @@ from bot.rules.migrations import code_ops, context, python_ops, rails_ops, sqlsc
 from bot.rules.migrations.declare import dangerous, deploy_dependent
 from bot.rules.migrations.files import is_migration_file
 from bot.rules.migrations.ops import (
+    BACKFILL,
     CREATE_TABLE,
     CREATE_VIEW,
     DROP_COLUMN,
@@ -91,6 +95,14 @@ RISKS = {
         "Add a new column of the new type, backfill it in batches, then switch over."
     ),
 }
+_FILLED_NOT_NULL = (
+    "makes a column NOT NULL after filling it on every row earlier in the same migration, so no "
+    "existing row fails; what remains is the check of every row (on Postgres a full scan under a "
+    "lock that blocks reads and writes) and, with rolling deploys, inserts by the old code that "
+    "leave the column out fail unless it has a default. On a large Postgres table, add a "
+    "`CHECK (... IS NOT NULL) NOT VALID` constraint and validate it before setting NOT NULL "
+    "(Postgres 12+ then skips the scan)."
+)
 _ADDED_NOT_NULL = (
     "adds a NOT NULL column without a database default to an existing table: it fails on "
     "existing rows, or (where a one-off default fills them and is then dropped, as Django's "
@@ -122,11 +134,11 @@ def check_dangerous(snap: Snapshot) -> list[Finding]:
         dialect = context.dialect(snap, changed.path, source.text or "")
         scripts.append(Script(changed, dialect, _ops(snap, source, dialect)))
     # One finding per migration and hazard: a migration that drops five columns is one comment.
-    grouped: dict[tuple[str, str, bool], tuple[ChangedFile, list[Op]]] = {}
+    grouped: dict[tuple[str, str, str], tuple[ChangedFile, list[Op]]] = {}
     for script, op in dict.fromkeys(_judge(scripts)):
-        key = (script.changed.path, op.rule, op.rule == NOT_NULL and op.added)
+        key = (script.changed.path, op.rule, _risk(op, script))
         grouped.setdefault(key, (script.changed, []))[1].append(op)
-    return [_finding(changed, ops) for changed, ops in grouped.values()]
+    return [_finding(changed, ops, risk) for (_, _, risk), (changed, ops) in grouped.items()]
 
 
 def _ops(snap: Snapshot, source: Source, dialect: str | None) -> list[Op]:
@@ -197,6 +209,23 @@ def _replaced(op: Op, script: Script) -> bool:
     return False
 
 
+def _risk(op: Op, script: Script) -> str:
+    """What a hazard risks: a NOT NULL's depends on whether the migration filled its rows."""
+    if op.rule != NOT_NULL:
+        return RISKS[op.rule]
+    if op.added:
+        return _ADDED_NOT_NULL
+    return _FILLED_NOT_NULL if _filled(op, script) else RISKS[NOT_NULL]
+
+
+def _filled(op: Op, script: Script) -> bool:
+    """Whether the migration gives the column a value on every row lacking one before `op`."""
+    if op.table is None or op.column is None:
+        return False
+    earlier = script.ops[: script.ops.index(op)]
+    return any(o.rule == BACKFILL and (o.table, o.column) == (op.table, op.column) for o in earlier)
+
+
 def _applies(op: Op, dialect: str | None) -> bool:
     """Whether the hazard exists on this database at all."""
     if op.rule == INDEX:
@@ -208,17 +237,18 @@ def _applies(op: Op, dialect: str | None) -> bool:
     return True
 
 
-def _finding(changed: ChangedFile, ops: list[Op]) -> Finding:
+def _finding(changed: ChangedFile, ops: list[Op], risk: str) -> Finding:
     op = ops[0]
-    risk = _ADDED_NOT_NULL if op.rule == NOT_NULL and op.added else RISKS[op.rule]
     others = sorted({o.line for o in ops[1:]} - {op.line})
     also = f" The same holds on line(s) {', '.join(map(str, others))}." if others else ""
+    # Only a lock is left of a NOT NULL on filled rows: worth knowing, not a warning.
+    severity = Severity.NOTICE if risk == _FILLED_NOT_NULL else Severity.WARNING
     return Finding(
         rule=op.rule,
         pack=PACK_ID,
         path=changed.path,
         line=op.line,
-        severity=Severity.WARNING,
+        severity=severity,
         message=f"This migration {risk}{also}",
         fingerprint=fingerprint(op.rule, changed.path, op.text),
     )
@@ -330,7 +360,10 @@ ALTER INDEX accounts_email_idx RENAME TO accounts_email_index;
         NOT_NULL,
         "New migration makes a column of an existing table NOT NULL without default.",
         why="Existing rows have no value for the column: the migration fails, or rewrites and "
-        "locks the whole table while it fills them.",
+        "locks the whole table while it fills them. Where the same migration first gives the "
+        "column a value on every row lacking one (an `UPDATE` of the whole table or of its NULL "
+        "rows, Rails `update_all` or a loop writing every record, `change_column_null`'s "
+        "default), nothing fails: a notice names the lock that is left.",
         flagged=Example(
             title="An existing column becomes NOT NULL",
             base=(*SQL_STACK,),

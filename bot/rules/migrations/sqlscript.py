@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from bot.lazy import lazy_module
 from bot.rules.migrations.ops import (
+    BACKFILL,
     CREATE_TABLE,
     CREATE_VIEW,
     DROP_COLUMN,
@@ -55,8 +56,10 @@ _ACTIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (DROP_COLUMN, re.compile(rf"^DROP\s+(?:COLUMN\s+)?(?:IF\s+EXISTS\s+)?(?!{_KEEP})\S", re.I)),
     (RENAME, re.compile(r"^RENAME\s+(?:COLUMN\b|(?!TO\b)\w)", re.I)),
     (TYPE_CHANGE, re.compile(r"^(?:ALTER\s+(?:COLUMN\s+)?\S+\s+(?:SET\s+DATA\s+)?TYPE\b)", re.I)),
-    (NOT_NULL, re.compile(r"^ALTER\s+(?:COLUMN\s+)?\S+\s+SET\s+NOT\s+NULL\b", re.I)),
+    (NOT_NULL, re.compile(r"^ALTER\s+(?:COLUMN\s+)?(\S+)\s+SET\s+NOT\s+NULL\b", re.I)),
 )
+# The clauses of an UPDATE that may stand beside SET and WHERE while it still reaches every row.
+_WHOLE_UPDATE = frozenset({"this", "expressions", "where", "with_", "returning", "hint"})
 
 
 @cache
@@ -171,6 +174,76 @@ def _ops(
         for action in parsed.args.get("actions") or []:
             here = line + _row(action) - 1 if shifted else line
             yield from _action(action, table, here, first, typed)
+    elif isinstance(parsed, sqlglot.exp.Update):
+        for column in _backfilled(parsed):
+            yield Op(BACKFILL, name(parsed.this.name), line, first, column=column)
+
+
+def _backfilled(update: sqlglot.exp.Update) -> Iterator[str]:
+    """The columns an UPDATE gives a value on every row that has none.
+
+    That holds when it reaches every row of one table (no join, FROM, LIMIT) or at least every
+    row where the column is NULL (`WHERE c IS NULL`, or such a test ORed with others), and sets
+    a value that is never NULL (`'free'`, `now()`, a `COALESCE` ending in a constant), not one
+    read from another column or a bound parameter, which may be NULL.
+    """
+    target = update.this
+    if not isinstance(target, sqlglot.exp.Table) or target.args.get("joins"):
+        return
+    if any(value for key, value in update.args.items() if key not in _WHOLE_UPDATE):
+        return
+    names = {target.name.lower(), target.alias_or_name.lower()}
+    where = update.args.get("where")
+    for assignment in update.expressions:
+        column = assignment.this if isinstance(assignment, sqlglot.exp.EQ) else None
+        if not isinstance(column, sqlglot.exp.Column) or not _ours(column, names):
+            continue
+        reached = where is None or _finds_nulls(where.this, column.name.lower(), names)
+        if reached and _never_null(assignment.expression):
+            yield column.name.lower()
+
+
+def _ours(column: sqlglot.exp.Column, names: set[str]) -> bool:
+    """Whether a column names the updated table's own column (unqualified or by its name)."""
+    return not column.table or column.table.lower() in names
+
+
+def _finds_nulls(condition: sqlglot.exp.Expr, column: str, names: set[str]) -> bool:
+    """Whether a WHERE holds on every row whose `column` is NULL."""
+    if isinstance(condition, sqlglot.exp.Paren):
+        return _finds_nulls(condition.this, column, names)
+    if isinstance(condition, sqlglot.exp.Or):
+        return any(_finds_nulls(side, column, names) for side in condition.iter_expressions())
+    is_null = isinstance(condition, sqlglot.exp.Is) and not condition.args.get("negate")
+    tested = condition.this if is_null else None
+    return (
+        isinstance(tested, sqlglot.exp.Column)
+        and isinstance(condition.expression, sqlglot.exp.Null)
+        and tested.name.lower() == column
+        and _ours(tested, names)
+    )
+
+
+def _never_null(value: sqlglot.exp.Expr) -> bool:
+    """Whether an expression's value is never NULL whatever row it is computed on."""
+    exp = sqlglot.exp
+    if isinstance(value, exp.Literal | exp.Boolean | exp.DataType | exp.Var):
+        return True
+    if isinstance(value, exp.Coalesce):
+        return any(_never_null(v) for v in value.iter_expressions())
+    if isinstance(value, exp.Case):
+        arms = [arm.args.get("true") for arm in value.args.get("ifs") or []]
+        arms.append(value.args.get("default"))  # no ELSE: NULL where no arm matches
+        return all(v is not None and _never_null(v) for v in arms)
+    if isinstance(value, exp.If):
+        arms = [value.args.get("true"), value.args.get("false")]
+        return all(v is not None and _never_null(v) for v in arms)
+    if isinstance(value, exp.Nullif | exp.TryCast):
+        return False
+    if isinstance(value, exp.Func | exp.Binary | exp.Unary):
+        # A function of constants (`now()`, `gen_random_uuid()`, `md5(random()::text)`).
+        return all(_never_null(v) for v in value.iter_expressions())
+    return False  # a column, NULL, DEFAULT, a parameter, a subquery: possibly NULL
 
 
 def _row(node: sqlglot.exp.Expr) -> int:
@@ -219,7 +292,7 @@ def _action(
         if action.args.get("dtype") is not None:
             yield Op(TYPE_CHANGE, table, line, first)
         if action.args.get("allow_null") is False and not action.args.get("drop"):
-            yield Op(NOT_NULL, table, line, first)
+            yield Op(NOT_NULL, table, line, first, column=name(action.this.name))
     elif isinstance(action, sqlglot.exp.ModifyColumn):
         renamed = action.args.get("rename_from")
         if renamed is not None and renamed.name.lower() != action.this.name.lower():
@@ -234,7 +307,7 @@ def _action(
             for c in column.constraints
         ):
             # The same type restated, as MySQL's MODIFY must: only NOT NULL changes.
-            yield Op(NOT_NULL, table, line, first)
+            yield Op(NOT_NULL, table, line, first, column=name(column.name))
     elif isinstance(action, sqlglot.exp.Command):
         yield from _fallback_action(f"{action.this} {action.expression or ''}", table, line, first)
 
@@ -272,8 +345,9 @@ def _fallback(line: int, statement: str, first: str) -> Iterator[Op]:
 def _fallback_action(action: str, table: str | None, line: int, first: str) -> Iterator[Op]:
     action = action.strip()
     for rule, pattern in _ACTIONS:
-        if pattern.search(action):
-            yield Op(rule, table, line, first)
+        if found := pattern.search(action):
+            column = name(found.group(1)) if rule == NOT_NULL else None
+            yield Op(rule, table, line, first, column=column)
     if re.match(r"^(?:MODIFY|CHANGE)\b", action, re.I):
         yield Op(TYPE_CHANGE, table, line, first)
     added = re.match(rf"^ADD\s+(?:COLUMN\s+)?(?!{_KEEP})", action, re.I)
