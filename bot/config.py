@@ -101,7 +101,8 @@ class RepoConfig(BaseModel):
     pack reviews them as it reviews `migrations/`."""
     frontend: Patterns = ()
     """Paths bundled for the browser that the conventional folders miss (e.g. `/app/src/`): a
-    secret there, or a server-only variable read there, ships to every visitor."""
+    secret there, or a server-only variable read there, ships to every visitor, unless its
+    module says it runs on the server ("use server", `server-only`, a `node:` import)."""
 
     def enables(self, rule: str) -> bool:
         """Tell whether a rule runs: neither its id nor its pack's is in `disable` or `off`."""

@@ -8,7 +8,7 @@ from bot.diff.model import Change, ChangedFile, FileStatus, Line
 from bot.rules.model import Finding
 from bot.rules.secrets import check_secrets
 from bot.rules.secrets.scan import scan
-from bot.snapshot.model import Snapshot
+from bot.snapshot.model import Layout, Snapshot
 
 # Assembled from parts so that push protection and scanners do not take this file for a leak.
 STRIPE_LIVE = "sk_live_" + "51HqLyjWDarjtT1zdp7d9f2c"
@@ -105,4 +105,99 @@ async def test_a_client_exposed_provider_key_stays_an_error_through_the_engine()
     evaluation = await evaluate(Snapshot(change))
     assert [(f.rule, f.severity.value) for f in evaluation.findings] == [
         ("secrets/client-exposed-secret", "error")
+    ]
+
+
+def project(files: dict[str, str], listing: tuple[str, ...] = (), frontend: str = "") -> Snapshot:
+    """A change adding these files to a repository that also holds `listing`."""
+    added = tuple(
+        ChangedFile(path, FileStatus.ADDED, added=tuple(Line(i, t) for i, t in enumerate(lines, 1)))
+        for path, text in files.items()
+        for lines in [text.splitlines()]
+    )
+    texts = {(path, "head"): text for path, text in files.items()}
+    head = frozenset(files) | frozenset(listing)
+    layout = Layout(frontend=(frontend,) if frontend else ())
+    return Snapshot(Change(files=added), texts, {"base": None, "head": head}, layout)
+
+
+NEXT_APP = ("apps/www/next.config.mjs", "apps/www/package.json")
+
+
+def test_modules_of_a_next_app_are_server_code_unless_they_say_otherwise() -> None:
+    """In a Next.js app under a `www/` folder, a helper in `lib/` and an App Router page read
+    secrets on the server: neither is browser code, whatever the folder above the app says."""
+    snap = project(
+        {
+            "apps/www/lib/billing/provider.ts": (
+                'import { z } from "zod";\n\n'
+                "export const client = { key: process.env.BILLING_API_SECRET };\n"
+            ),
+            "apps/www/app/(shop)/orders/page.tsx": (
+                "export default async function Orders() {\n"
+                "  const rows = await load(process.env.WAREHOUSE_TOKEN);\n"
+                "  return <List rows={rows} />;\n"
+                "}\n"
+            ),
+        },
+        NEXT_APP,
+    )
+    assert check_secrets(snap) == []
+
+
+def test_a_module_that_imports_what_no_browser_loads_is_server_code() -> None:
+    """`node:` built-ins, `server-only` and a database client keep a module out of the bundle,
+    even in a folder that looks like a web root and with no listing to tell the project."""
+    heads = (
+        'import { resolveTxt } from "node:dns/promises";\n',
+        'import "server-only";\n',
+        'import { PrismaClient } from "@prisma/client";\n',
+        'const fs = require("fs");\n',
+    )
+    for head in heads:
+        text = head + "export const secret = process.env.DOMAINS_PRIVATE_KEY;\n"
+        assert check_secrets(project({"web/lib/domains.ts": text})) == [], head
+
+
+def test_a_client_module_still_reads_its_secret_in_the_browser() -> None:
+    """A "use client" module in the same Next.js app, even in `lib/` or `app/`, and a component
+    outside `app/` still warn; so does a type-only import of a server package."""
+    snap = project(
+        {
+            "apps/www/app/(shop)/orders/filters.tsx": (
+                '"use client";\n\nexport const key = process.env.SEARCH_ADMIN_KEY;\n'
+            ),
+            "apps/www/lib/analytics.ts": (
+                "// Runs in the browser.\n'use client'\n\n"
+                "export const token = process.env.ANALYTICS_TOKEN;\n"
+            ),
+            "apps/www/components/Upload.tsx": (
+                "const keys = { secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY };\n"
+            ),
+            "frontend/src/lib/account.ts": (
+                'import type { Account } from "@prisma/client";\n'
+                'import { type Session } from "next-auth";\n'
+                "export const token = import.meta.env.VITE_ADMIN_TOKEN;\n"
+            ),
+        },
+        (*NEXT_APP, "frontend/vite.config.ts"),
+    )
+    assert sorted((f.path, f.line) for f in check_secrets(snap)) == [
+        ("apps/www/app/(shop)/orders/filters.tsx", 3),
+        ("apps/www/components/Upload.tsx", 1),
+        ("apps/www/lib/analytics.ts", 4),
+        ("frontend/src/lib/account.ts", 3),
+    ]
+    assert {f.rule for f in check_secrets(snap)} == {"secrets/client-env-read"}
+
+
+def test_a_module_that_declares_server_code_overrides_the_frontend_config() -> None:
+    """The config's frontend root still makes plain modules browser code, but not one that
+    says "use server"; a hard-coded key there is the provider's rule, not a client exposure."""
+    plain = "export const token = process.env.CRM_TOKEN;\n"
+    action = f'"use server";\n\nconst stripe = new Stripe("{STRIPE_LIVE}");\n' + plain
+    snap = project({"site/src/crm.ts": plain, "site/src/actions.ts": action}, frontend="/site/")
+    assert sorted((f.path, f.rule, f.line) for f in check_secrets(snap)) == [
+        ("site/src/actions.ts", "secrets/stripe-key", 3),
+        ("site/src/crm.ts", "secrets/client-env-read", 1),
     ]

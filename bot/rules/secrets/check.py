@@ -23,11 +23,19 @@ def check_secrets(snap: Snapshot) -> list[Finding]:
         findings.extend(_committed(changed))
         if changed.binary:
             continue
-        browser = snap.layout.browser(changed.path)
-        for line, hit in scan.scan(changed.path, changed.added):
+        hits = list(scan.scan(changed.path, changed.added))
+        reads = [
+            (line, name, inlined)
+            for line in changed.added
+            for name, inlined in client.server_env_reads(line.text)
+        ]
+        # Only a file with something to report is parsed for where it runs.
+        browser = bool(hits or reads) and client.bundled(snap, changed)
+        for line, hit in hits:
             still_added.add(hit.value)
             findings.append(_added(changed.path, line, hit, browser))
-        findings.extend(_env_reads(changed, browser))
+        if browser:
+            findings.extend(_env_reads(changed.path, reads))
         removed.extend(
             (changed.path, line, hit) for line, hit in scan.scan(changed.path, changed.removed)
         )
@@ -41,7 +49,7 @@ def check_secrets(snap: Snapshot) -> list[Finding]:
 
 def _added(path: str, line: Line, hit: Hit, browser: bool) -> Finding:
     advice = f"{hit.revoke[0].upper()}{hit.revoke[1:]}, {STORE_ADVICE}."
-    why = client.exposure(path, line.text, hit, browser)
+    why = client.exposure(line.text, hit, browser)
     if why is None:
         message = (
             f"Found {hit.what} (`{hit.shown}`) in plain text: anyone who can read this repository "
@@ -58,29 +66,22 @@ def _added(path: str, line: Line, hit: Hit, browser: bool) -> Finding:
     return finding(rule, path, line.number, hit.severity, message, f"{hit.name}:{hit.shown}")
 
 
-def _env_reads(changed: ChangedFile, browser: bool) -> list[Finding]:
-    """Flag secret-like environment variables read in code that is bundled for the browser
-    (`browser`: the repository's config says it is)."""
-    if not (browser or client.is_client(changed.path)):
-        return []
+def _env_reads(path: str, reads: list[tuple[Line, str, bool]]) -> list[Finding]:
+    """Flag secret-like environment variables read in code that is bundled for the browser."""
     rule = f"{PACK_ID}/client-env-read"
     findings = []
-    for line in changed.added:
-        for name, inlined in client.server_env_reads(line.text):
-            fate = (
-                "the bundler inlines variables with this prefix, so its value ships to every "
-                "visitor"
-                if inlined
-                else "depending on the bundler it is either undefined in the browser or inlined "
-                "into the bundle for every visitor to read"
-            )
-            message = (
-                f"`{name}` looks like a server-only secret but is read in browser code: {fate}. "
-                "Read it in a server route or function and send the browser only the result."
-            )
-            findings.append(
-                finding(rule, changed.path, line.number, Severity.WARNING, message, name)
-            )
+    for line, name, inlined in reads:
+        fate = (
+            "the bundler inlines variables with this prefix, so its value ships to every visitor"
+            if inlined
+            else "depending on the bundler it is either undefined in the browser or inlined "
+            "into the bundle for every visitor to read"
+        )
+        message = (
+            f"`{name}` looks like a server-only secret but is read in browser code: {fate}. "
+            "Read it in a server route or function and send the browser only the result."
+        )
+        findings.append(finding(rule, path, line.number, Severity.WARNING, message, name))
     return findings
 
 

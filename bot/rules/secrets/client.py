@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterator
 from pathlib import PurePosixPath
 
+import tree_sitter
+
+from bot.diff.model import ChangedFile
 from bot.rules import paths
 from bot.rules.model import Rule, Severity
 from bot.rules.secrets.declare import ROTATE, example
 from bot.rules.secrets.detectors import Hit
+from bot.snapshot.model import Snapshot, Source
+from bot.snapshot.trees import text_of
 
 CLIENT_SUFFIXES = frozenset({".jsx", ".tsx", ".vue", ".svelte", ".astro"})
 BROWSER_SUFFIXES = paths.SCRIPT_SUFFIXES | {".html", ".htm"}
@@ -25,6 +31,23 @@ SERVER_DIRS = frozenset({
 BROWSER_SAFE = frozenset({"google-api-key", "stripe-test-key"})
 PUBLIC_PREFIXES = ("NEXT_PUBLIC_", "VITE_", "REACT_APP_", "EXPO_PUBLIC_", "NUXT_PUBLIC_", "GATSBY_")
 ENV_READ_KEYWORDS = ("process.env", "import.meta.env")
+# Node's built-ins no bundler polyfills for the browser (webpack 4 and old CRA polyfill `crypto`,
+# `path`, `http`... so those prove nothing unless named with `node:`).
+NODE_ONLY = frozenset({
+    "fs", "fs/promises", "child_process", "cluster", "dgram", "dns", "dns/promises", "net",
+    "readline", "repl", "tls", "worker_threads", "http2", "v8", "async_hooks", "perf_hooks",
+    "inspector",
+})  # fmt: skip
+# Packages that refuse to load outside a server: `server-only` fails the client build on purpose.
+SERVER_PACKAGES = frozenset({
+    "server-only", "next/headers", "@prisma/client", "firebase-admin", "nodemailer", "ioredis",
+    "mysql2", "pg", "mongodb", "bcrypt",
+})  # fmt: skip
+# A Next.js project's root holds its config; under it `app/` is the App Router, whose modules
+# are server code unless they say "use client":
+# https://nextjs.org/docs/app/getting-started/server-and-client-components
+NEXT_CONFIGS = tuple(f"next.config.{ext}" for ext in ("js", "mjs", "cjs", "ts", "mts"))
+APP_ROUTER_DIRS = (("app",), ("src", "app"))
 
 _PUBLIC_NAME = re.compile(r"\b(?:" + "|".join(PUBLIC_PREFIXES) + r")[A-Z0-9_]*")
 _ENV_READ = re.compile(r"\b(?:process\.env|import\.meta\.env)\.(?P<name>[A-Z][A-Z0-9_]{2,80})\b")
@@ -45,10 +68,123 @@ def is_client(path: str) -> bool:
     )
 
 
-def exposure(path: str, text: str, hit: Hit, browser: bool = False) -> str | None:
+def bundled(snap: Snapshot, changed: ChangedFile) -> bool:
+    """Tell whether a changed file is bundled for the browser, from the best evidence at hand.
+
+    The module's own word first: "use client" puts it in the browser; "use server", or an
+    import no browser can load (`server-only`, `node:dns`, prisma), keeps it out. Then the
+    repository's config (`frontend` roots), then the folders: inside a Next.js project (its
+    `next.config.*` in the listing) only the project's own folders count, and its `app/` is
+    server code, so `apps/web/lib/` is not a web root.
+    """
+    side = declared_side(snap.head_or_diff(changed))
+    if side is not None:
+        return side == "client" and paths.is_production(changed.path)
+    if snap.layout.browser(changed.path):
+        return True
+    if not is_client(changed.path):
+        return False
+    root = next_root(changed.path, snap.listing("head"))
+    if root is None:
+        return True
+    inside = paths.parts(changed.path)[len(paths.parts(root)) :]
+    if any(inside[: len(folders)] == folders for folders in APP_ROUTER_DIRS):
+        return False
+    return is_client("/".join(inside))
+
+
+def declared_side(source: Source) -> str | None:
+    """Return "client" or "server" when a JS/TS module says where it runs, else None."""
+    tree = source.tree if source.language in ("javascript", "typescript", "tsx") else None
+    if tree is None:
+        return None
+    for directive in _directives(tree.root_node):
+        if directive == "use client":
+            return "client"
+        if directive == "use server":
+            return "server"
+    if any(_server_only(module) for module in _imported(tree.root_node)):
+        return "server"
+    return None
+
+
+def next_root(path: str, listing: frozenset[str] | None) -> str | None:
+    """Return the folder of the nearest Next.js project holding this path ("" for the
+    repository's root), or None when none does or the listing is unknown."""
+    if not listing:
+        return None
+    folders = paths.parts(path)[:-1]
+    for depth in range(len(folders), -1, -1):
+        folder = "/".join(folders[:depth])
+        prefix = f"{folder}/" if folder else ""
+        if any(prefix + name in listing for name in NEXT_CONFIGS):
+            return folder
+    return None
+
+
+def _directives(root: tree_sitter.Node) -> Iterator[str]:
+    """Yield the directive prologue's strings: a module's leading string statements."""
+    for statement in root.named_children:
+        if statement.type == "comment":
+            continue
+        string = statement.named_children[0] if statement.named_children else None
+        if statement.type != "expression_statement" or string is None or string.type != "string":
+            return
+        yield text_of(string)[1:-1]
+
+
+def _imported(root: tree_sitter.Node) -> Iterator[str]:
+    """Yield the modules a module loads at its top level, leaving out type-only imports."""
+    for statement in root.named_children:
+        if statement.type in ("import_statement", "export_statement"):
+            source = statement.child_by_field_name("source")
+            if source is not None and not _type_only(statement):
+                yield text_of(source)[1:-1]
+        elif statement.type in ("lexical_declaration", "variable_declaration"):
+            for declarator in statement.named_children:
+                value = declarator.child_by_field_name("value")
+                if value is not None:
+                    yield from _required(value)
+        elif statement.type == "expression_statement" and statement.named_children:
+            yield from _required(statement.named_children[0])
+
+
+def _required(node: tree_sitter.Node) -> Iterator[str]:
+    """Yield the module a `require("...")` call loads."""
+    function = node.child_by_field_name("function") if node.type == "call_expression" else None
+    arguments = node.child_by_field_name("arguments")
+    if function is None or text_of(function) != "require" or arguments is None:
+        return
+    first = arguments.named_children[0] if arguments.named_children else None
+    if first is not None and first.type == "string":
+        yield text_of(first)[1:-1]
+
+
+def _type_only(statement: tree_sitter.Node) -> bool:
+    """Tell whether an import or re-export brings in types alone (erased from the bundle)."""
+    if any(child.type == "type" for child in statement.children):
+        return True
+    clause = next((c for c in statement.named_children if c.type == "import_clause"), None)
+    named = clause.named_children if clause is not None else []
+    specifiers = [s for n in named if n.type == "named_imports" for s in n.named_children]
+    return (
+        bool(specifiers)
+        and len(named) == 1
+        and all(any(c.type == "type" for c in s.children) for s in specifiers)
+    )
+
+
+def _server_only(module: str) -> bool:
+    if module.startswith("node:"):
+        return True
+    package = "/".join(module.split("/")[: 2 if module.startswith("@") else 1])
+    return module in NODE_ONLY or module in SERVER_PACKAGES or package in SERVER_PACKAGES
+
+
+def exposure(text: str, hit: Hit, browser: bool) -> str | None:
     """Return why a secret found on this line reaches the browser, or None when it does not.
 
-    `browser`: the repository's config puts the file under a frontend root.
+    `browser`: the file is bundled for the browser (`bundled`).
     """
     if hit.name in BROWSER_SAFE:
         return None
@@ -58,7 +194,7 @@ def exposure(path: str, text: str, hit: Hit, browser: bool = False) -> str | Non
             f"`{public.group()}` is a browser-exposed variable: the build inlines its value into "
             "the JavaScript bundle"
         )
-    if browser or is_client(path):
+    if browser:
         return "this file is bundled into the JavaScript sent to the browser"
     return None
 
