@@ -4,6 +4,7 @@ An endpoint that lets signed-out callers in but checks, in every action it opens
 caller may do (CanCan, Pundit, Django permissions, an action's own DRF permission classes) is
 access-controlled: guest checkouts and token links are built that way. An endpoint that skips
 sign-in and checks nothing, or leaves one action or an inherited action unchecked, still warns.
+So does one opened by a link whose record is found by a guessable id, or without failing.
 """
 
 from __future__ import annotations
@@ -192,6 +193,103 @@ class LedgerView(APIView):
         return Response({"entries": []})
 """
 
+# Capability links: people without an account reach a record by the secret their link carries.
+LINK_INVITES = """\
+class GuestInvitesController < ApplicationController
+  skip_before_action :authenticate_user!
+  before_action :load_invite
+
+  def show
+    render json: @invite
+  end
+
+  def accept
+    @invite.update!(accepted_at: Time.current)
+    redirect_to root_path
+  end
+
+  private
+
+  def load_invite
+    @invite = Invite.find_by!(token: params[:invite_token])
+  end
+end
+"""
+LINK_FINDERS = """\
+class SharedFilesController < ApplicationController
+  skip_before_action :authenticate_user!, only: %i[show download preview receipt]
+  before_action :load_folder, only: :receipt
+
+  def show
+    @file = SharedFile.find_by(access_key: params[:key]) || raise(ActiveRecord::RecordNotFound)
+    render json: @file
+  end
+
+  def download
+    file = SharedFile.where(public_uuid: params.require(:uuid)).take!
+    send_data file.blob.download
+  end
+
+  def preview
+    @file = SharedFile.find_signed!(params[:signed_id])
+    @pages = @file.pages.find(params[:page_id])
+  end
+
+  def receipt
+    render json: @folder
+  end
+
+  def load_folder
+    @folder = Folder.find_by_slug!(params[:folder_slug])
+  end
+end
+"""
+LINK_GUESSABLE = """\
+class GuestTicketsController < ApplicationController
+  skip_before_action :authenticate_user!
+
+  def show
+    @ticket = Ticket.find(params[:id])
+  end
+end
+"""
+LINK_NOT_FAILING = """\
+class GuestTicketsController < ApplicationController
+  skip_before_action :authenticate_user!
+
+  def show
+    @ticket = Ticket.find_by(token: params[:token])
+  end
+end
+"""
+LINK_BY_NAME = """\
+class GuestTicketsController < ApplicationController
+  skip_before_action :authenticate_user!
+
+  def show
+    @ticket = Ticket.find_by!(email: params[:email])
+    @setting = Setting.find_by!(key: params[:key])
+  end
+end
+"""
+LINK_AND_AN_ID = """\
+class GuestTicketsController < ApplicationController
+  skip_before_action :authenticate_user!
+  before_action :load_ticket
+
+  def destroy
+    Attachment.find(params[:attachment_id]).destroy!
+    head :no_content
+  end
+
+  private
+
+  def load_ticket
+    @ticket = Ticket.find_by!(token: params[:token])
+  end
+end
+"""
+
 
 def found(path: str, text: str, *, contents: bool = True) -> list[tuple[str, int]]:
     """Review `text` as a new file at `path`; return the auth-bypassed findings' lines."""
@@ -258,3 +356,31 @@ def test_an_edited_file_seen_only_as_a_diff_is_not_cleared_by_the_actions_it_sho
     assert [(f.rule, f.line) for f in findings] == [
         (AUTH_BYPASSED, line_of(OPEN_REPORTS, "skip_before_action"))
     ]
+
+
+@pytest.mark.parametrize("contents", [True, False], ids=["contents", "bare-diff"])
+@pytest.mark.parametrize(
+    "text", [LINK_INVITES, LINK_FINDERS], ids=["before-hook", "finders-in-actions"]
+)
+def test_a_bypass_whose_actions_find_their_record_by_a_links_secret_is_quiet(
+    text: str, contents: bool
+) -> None:
+    """Each opened action finds its record by a secret column (token, access key, uuid, slug)
+    or a signed id from the request, with a finder that raises or a `|| raise`: only who holds
+    the link gets in, so no finding; a lookup scoped to that record (`@file.pages.find`) is
+    covered by it."""
+    path = "app/controllers/guest_controller.rb"
+    assert found(path, text, contents=contents) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [LINK_GUESSABLE, LINK_NOT_FAILING, LINK_BY_NAME, LINK_AND_AN_ID],
+    ids=["by-id", "find-by-without-failing", "not-a-secret-column", "link-and-an-id"],
+)
+def test_a_bypass_whose_record_a_link_does_not_guard_still_warns(text: str) -> None:
+    """`find(params[:id])` is guessable; a `find_by` that returns nil goes on; an email or a
+    setting's bare `key` is no secret; an action opened by a link that also finds a record of a
+    whole model by an id from the request reaches what the link does not: all still warn."""
+    path = "app/controllers/guest_tickets_controller.rb"
+    assert found(path, text) == [(AUTH_BYPASSED, line_of(text, "skip_before_action"))]

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 
 from bot.diff.model import ChangedFile, FileStatus, Line
 from bot.rules import paths
 from bot.rules.cliff.authorization import access_checked
+from bot.rules.cliff.dispatch import RAILS_GATE, handed_off
 from bot.rules.code import (
     CODE_LANGUAGES,
     COMMENT_LINE,
@@ -39,7 +41,7 @@ AUTH = re.compile(
     |(?P<depends>(?:Depends|Security)\(\s*(?:\w+\.)*(?:get_current_\w+|require_\w+|verify_\w+
         |\w*authenticat\w*|\w*auth\w*)\s*[,)])
     |(?P<drf>\bpermission_classes\s*=\s*[\[(]\s*(?:\w+\.)*Is(?:Authenticated|Admin)\w*)
-    |(?P<rails>^\s*before_action\s+:(?:authenticate_\w+!?|require_login|require_user|authorize\w*))
+    |(?P<rails>^\s*before_action\s+:(?:{RAILS_GATE}))
     |(?P<express>\.(?:get|post|put|patch|delete|all|use)\(\s*(?:["'`][^"'`]+["'`]\s*,\s*)?
         (?:\[\s*)?(?:\w+\.)*{_MIDDLEWARE}\s*[,\])])""",
     re.VERBOSE,
@@ -78,7 +80,8 @@ def check_auth_removed(snap: Snapshot) -> list[Finding]:
         for line, match in gates:
             if " ".join(line.text.split()) in kept:
                 continue  # moved, not removed
-            subject = _unguarded_subject(match, line, base, head)
+            moved = partial(handed_off, snap, changed.path)
+            subject = _unguarded_subject(match, line, base, head, moved)
             if subject is None:
                 continue
             gate = " ".join(match.group(0).split()).strip(",)]")
@@ -124,9 +127,14 @@ def check_auth_bypassed(snap: Snapshot) -> list[Finding]:
 
 
 def _unguarded_subject(
-    match: re.Match[str], line: Line, base: Sequence[str], head: Sequence[str]
+    match: re.Match[str],
+    line: Line,
+    base: Sequence[str],
+    head: Sequence[str],
+    moved: Callable[[str], bool],
 ) -> str | None:
-    """Name the route or view that lost its gate, if it still exists at head ungated."""
+    """Name the route or view that lost its gate, if it still exists at head ungated: a
+    controller that now hands each request to authenticated controllers (`dispatch.py`) kept it."""
     index = line.number - 1
     if match.group("express"):
         route = _ROUTE.search(line.text)
@@ -159,7 +167,8 @@ def _unguarded_subject(
     if start is None:
         return None
     body = [t for t in head[start + 1 :] if not t.strip() or indent(t) > indent(head[start])]
-    return None if any(AUTH.search(t) for t in body) else f"`{cls}`"
+    gated = any(AUTH.search(t) for t in body) or moved(cls or "")
+    return None if gated else f"`{cls}`"
 
 
 def _still_there(function: str | None, head: Sequence[str], *, with_decorators: bool) -> str | None:
