@@ -633,3 +633,96 @@ async def test_a_handler_moved_into_a_callback_of_its_function_is_not_new(tmp_pa
     assert await found(tmp_path / "new", base, {"web/App.js": new}) == [
         (SWALLOWED, "web/App.js", line_of(new, 'API.save("/route")'))
     ]
+
+
+CLEANUP_TS = """\
+import { prisma } from "@/lib/prisma";
+import { redis } from "@/lib/redis";
+
+export async function forgetToken(token: string) {
+  try {
+    await Promise.allSettled([
+      prisma.verificationToken.delete({ where: { token } }),
+      redis.del(`token:${token}`),
+    ]);
+  } catch {}
+}
+
+export async function forgetSession(id: string) {
+  try {
+    await Promise.all([prisma.session.delete({ where: { id } }), redis.del(`session:${id}`)]);
+  } catch {}
+}
+"""
+
+
+async def test_a_handler_around_settled_promises_guards_nothing(tmp_path: Path) -> None:
+    """`Promise.allSettled` never rejects: its calls' failures are its results, so an empty catch
+    around it drops nothing. The same catch around `Promise.all` drops a failed delete."""
+    head = {"web/lib/tokens.ts": CLEANUP_TS}
+    assert await found(tmp_path, {"README.md": "x\n"}, {"README.md": "x\n", **head}) == [
+        (SWALLOWED, "web/lib/tokens.ts", CLEANUP_TS.splitlines().index("  } catch {}", 12) + 1)
+    ]
+
+
+PROBES_TS = """\
+/**
+ * Discover the provider's settings for a domain.
+ * Returns null when the provider is unknown, or on any error.
+ */
+export async function discover(domain: string): Promise<Settings | null> {
+  try {
+    const res = await fetch(`https://${domain}/v2/settings`);
+    return await res.json();
+  } catch {
+    return null;
+  }
+}
+
+/** Load the provider's settings for a domain. */
+export const load = async (domain: string): Promise<Settings | null> => {
+  try {
+    const res = await fetch(`https://${domain}/v2/settings`);
+    return await res.json();
+  } catch {
+    return null;
+  }
+};
+"""
+
+PROBES_PY = '''\
+import requests
+
+
+def discover(domain: str) -> dict | None:
+    """Fetch the provider's settings; None on any failure (the caller goes on without)."""
+    try:
+        return requests.get(f"https://{domain}/v2/settings", timeout=3).json()
+    except Exception:
+        return None
+
+
+def load(domain: str) -> dict | None:
+    """Fetch the provider's settings."""
+    try:
+        return requests.get(f"https://{domain}/v2/settings", timeout=3).json()
+    except Exception:
+        return None
+'''
+
+
+async def test_a_function_whose_doc_promises_a_value_on_failure_keeps_its_promise(
+    tmp_path: Path,
+) -> None:
+    """A function whose doc says it answers a failure with null (`on any error`) told its
+    callers so: its handler keeps that promise. The same handler under a doc that says nothing
+    of failure drops an outage."""
+    head = {"web/lib/discover.ts": PROBES_TS, "shop/discover.py": PROBES_PY}
+    assert await found(tmp_path, {"README.md": "x\n"}, {"README.md": "x\n", **head}) == [
+        (
+            SWALLOWED,
+            "shop/discover.py",
+            PROBES_PY.splitlines().index("    except Exception:", 12) + 1,
+        ),
+        (SWALLOWED, "web/lib/discover.ts", PROBES_TS.splitlines().index("  } catch {", 17) + 1),
+    ]

@@ -90,7 +90,7 @@ def judge(handler: Handler) -> tuple[str, str] | None:
     """Return the rule and message a handler deserves, or None when it handles the error."""
     if handler.raises:
         return None
-    promised = _soft(handler.function.rsplit(".", 1)[-1])
+    promised = handler.documented or _soft(handler.function.rsplit(".", 1)[-1])
     if handler.broad and handler.io and not handler.checked and handler.silent and not promised:
         if not handler.logs:
             return SWALLOWED, DROPPED
@@ -218,8 +218,9 @@ RULES = (
         SWALLOWED,
         Severity.WARNING,
         "A broad error handler around I/O swallows the error, or logs it and returns an "
-        "empty result (a browser page's analytics beacon may drop its failure, and an empty "
-        "handler whose comment gives its reason was decided on).",
+        "empty result (a browser page's analytics beacon may drop its failure; an empty "
+        "handler whose comment gives its reason, or one keeping what its function's doc "
+        "promises on failure, was decided on; `Promise.allSettled` never rejects).",
         "Let the error propagate, or log it and return an error the caller can see.",
         CODE_LANGUAGES,
         why="A failure that is caught and dropped (or turned into an empty result) looks like "

@@ -101,6 +101,7 @@ class Handler:
     checked: bool = False  # a promise's fallback is tested by the very next statement
     browser_send: bool = False  # it guards only requests a browser page sends (POST, beacon)
     keepalive: bool = False  # one of them is a beacon: `keepalive` or `navigator.sendBeacon`
+    documented: bool = False  # its function's doc says what it answers on failure (`CONTRACT`)
 
 
 def handlers_of(source: Source) -> list[Handler] | None:
@@ -120,28 +121,33 @@ def python_handlers(module: ast.Module) -> list[Handler]:
     imports = py_imports(module)
     local_io = py_local_io(module, imports)
     found: list[Handler] = []
-    for function, node in _py_tries(module):
+    for function, documented, node in _py_tries(module):
         guarded = frozenset(py_name(call.func) for call in py_calls(node.body))
         io = any(_io(callee, imports, local_io) for callee in guarded)
-        found += [_py_handler(handler, function, guarded, io) for handler in node.handlers]
+        found += [
+            _py_handler(handler, function, guarded, io, documented) for handler in node.handlers
+        ]
     return found
 
 
-def _py_tries(module: ast.Module) -> Iterator[tuple[str, ast.Try | ast.TryStar]]:
-    stack: list[tuple[str, ast.AST]] = [("", module)]
+def _py_tries(module: ast.Module) -> Iterator[tuple[str, bool, ast.Try | ast.TryStar]]:
+    """Yield each `try` with the dotted name of its scope and whether that function's
+    docstring states what it answers on failure."""
+    stack: list[tuple[str, bool, ast.AST]] = [("", False, module)]
     while stack:
-        scope, node = stack.pop()
+        scope, documented, node = stack.pop()
         for child in ast.iter_child_nodes(node):
             if isinstance(child, ast.Try | ast.TryStar):
-                yield scope, child
-            inner = scope
+                yield scope, documented, child
+            inner, said = scope, documented
             if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
                 inner = f"{scope}.{child.name}" if scope else child.name
-            stack.append((inner, child))
+                said = CONTRACT.search(ast.get_docstring(child) or "") is not None
+            stack.append((inner, said, child))
 
 
 def _py_handler(
-    handler: ast.ExceptHandler, function: str, guarded: frozenset[str], io: bool
+    handler: ast.ExceptHandler, function: str, guarded: frozenset[str], io: bool, documented: bool
 ) -> Handler:
     calls = list(py_calls(handler.body))
     nodes = [n for s in handler.body for n in _py_nodes(s)]
@@ -160,6 +166,7 @@ def _py_handler(
         reports=any(reports(py_name(c.func)) for c in calls),
         silent=all(_py_default(s) for s in rest),
         empty=any(isinstance(n, ast.Return) and _py_empty(n.value) for n in nodes),
+        documented=documented,
     )
 
 
@@ -236,10 +243,12 @@ def script_handlers(source: Source) -> list[Handler]:
         at, guarded_node, body = parts
         statements = body.named_children if body.type == "statement_block" else [body]
         # A promise's `.catch` also guards the callbacks of its chain (`.then(r => r.json())`).
-        guarded_calls = list(
-            js_calls(guarded_node)
-            if node.type == "catch_clause"
-            else (n for n in walk(guarded_node) if n.type == "call_expression")
+        guarded_calls = _settled_aside(
+            list(
+                js_calls(guarded_node)
+                if node.type == "catch_clause"
+                else (n for n in walk(guarded_node) if n.type == "call_expression")
+            )
         )
         guarded = frozenset(js_callee(call) for call in guarded_calls)
         # A promise's `.then` carries on the request it follows: it sends nothing itself.
@@ -271,9 +280,62 @@ def script_handlers(source: Source) -> list[Handler]:
                 checked=node.type == "call_expression" and _checked(node),
                 browser_send=browser and bool(sends) and all(sends),
                 keepalive=any(send == "beacon" for send in sends),
+                documented=_js_documented(node),
             )
         )
     return found
+
+
+# What a function promises on failure, in its doc: "Returns null … on any error", "never throws",
+# "best effort". Its callers were told: a handler keeping that promise swallows nothing.
+CONTRACT = re.compile(
+    r"\b(?:null|none|undefined|false|empty|nothing|\[\])\b[^.]*?\b(?:on|upon|when|if|for)\b"
+    r"[^.]*?\b(?:error|errors|exception|exceptions|failure|failures|fails?|failed)\b"
+    r"|\bnever\s+(?:throws|raises|rejects|fails)\b|\bbest[- ]effort\b",
+    re.IGNORECASE,
+)
+# Where a function's doc comment sits: before the statement that declares it.
+_DECLARES = frozenset(
+    {"export_statement", "lexical_declaration", "variable_declaration", "variable_declarator"}
+)
+
+
+def _js_documented(node: tree_sitter.Node) -> bool:
+    """Tell whether the function around a handler says in its doc comment what it answers on
+    failure (`CONTRACT`)."""
+    function = node.parent
+    while function is not None and function.type not in JS_FUNCTIONS:
+        function = function.parent
+    if function is None:
+        return False
+    declared = function
+    while declared.parent is not None and declared.parent.type in _DECLARES:
+        declared = declared.parent
+    comment = declared.prev_named_sibling
+    return (
+        comment is not None
+        and comment.type == "comment"
+        and (CONTRACT.search(text_of(comment)) is not None)
+    )
+
+
+def _settled_aside(calls: list[tree_sitter.Node]) -> list[tree_sitter.Node]:
+    """Leave out the calls made in the arguments of `Promise.allSettled`: their failures are
+    its results, never thrown, so a handler around it guards none of them."""
+    settled = [
+        arguments
+        for call in calls
+        if js_callee(call) == "Promise.allSettled"
+        and (arguments := call.child_by_field_name("arguments")) is not None
+    ]
+    return [
+        call
+        for call in calls
+        if not any(
+            inside.start_byte <= call.start_byte and call.end_byte <= inside.end_byte
+            for inside in settled
+        )
+    ]
 
 
 # A `catch` clause, or a call that may be a promise's `.catch(callback)`.
