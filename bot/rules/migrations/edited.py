@@ -3,23 +3,33 @@
 Only an edit of what the database runs counts (`meaning`): reordered imports, type hints,
 formatting, comments, docstrings, raw-string fixes, `dependencies` re-pointed at a squashed
 migration, an operation made idempotent, a `change_table` block spelled as `add_column` calls,
-a `when` arm that does nothing dropped from a Ruby `case` whose value is unused, or a data step
-put before the schema step it lets succeed (a repaired migration) leave every database that ran
-it as it was. When a side does not
-parse (or a bare diff shows only the changed lines), the changed lines are compared instead,
-less comments and imports, so a pure reorder or re-wrap still says nothing.
+a `when` arm that does nothing dropped from a Ruby `case` whose value is unused, a Rails
+`disable_ddl_transaction!` added, dropped or its typo fixed, index operations said one after the
+other put in another order, or a data step put before the schema step it lets succeed (a
+repaired migration) leave every database that ran it as it was. An edit of the rollback alone
+(`parts`: `downgrade()`, `down`, reverse code) is a notice: every database reads it from the
+file. When a side does not parse (or a bare diff shows only the changed lines), the changed
+lines are compared instead, less comments and imports, so a pure reorder or re-wrap still says
+nothing.
+
+Not told apart: a hotfix that makes a migration succeed where it failed by running something
+else there (an optional extension, a fallback index). Databases where the old version failed
+never recorded it, but whether those that ran it would run the same now depends on facts of
+each database (which extensions it has) that no tree shows: such an edit stays an error.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
+from enum import Enum
 
 from bot.diff.model import ChangedFile, FileStatus, Line
 from bot.rules.migrations import context
 from bot.rules.migrations.files import is_migration_file
 from bot.rules.migrations.meaning import data_only, meaning, repair_step
 from bot.rules.migrations.orm import PACK_ID
+from bot.rules.migrations.parts import parts
 from bot.rules.migrations.rails import DUMPS
 from bot.rules.migrations.stacks import (
     ALEMBIC_STACK,
@@ -29,10 +39,28 @@ from bot.rules.model import Example, Finding, Rule, Severity, fingerprint
 from bot.snapshot.model import Snapshot
 
 EDITED = "migrations/edited-migration"
+_RUNS = (
+    "This edits what a migration that is already on the base branch runs: databases that ran "
+    "it will never run the change, so environments drift apart. Revert the edit and add a new "
+    "migration instead."
+)
+_ROLLBACK = (
+    "This edits only the rollback of a migration that is already on the base branch: what "
+    "databases ran is unchanged, and any that rolls back reads the new version. Check that it "
+    "still undoes exactly what the migration does."
+)
 _COMMENTS = ("#", "--", "//", "/*", "*")
 _IMPORT = re.compile(
     r"^\s*(?:import\s|from\s+\S+\s+import\s|require[\s(]|(?:const|let|var)\s.*=\s*require\()"
 )
+
+
+class Edit(Enum):
+    """What an edit of a committed migration changes."""
+
+    NOTHING = "nothing"
+    ROLLBACK = "rollback"  # only what a rollback runs: every database reads it from the file
+    RUNS = "runs"
 
 
 def check_edited(snap: Snapshot) -> list[Finding]:
@@ -43,29 +71,26 @@ def check_edited(snap: Snapshot) -> list[Finding]:
             continue
         if not is_migration_file(snap, changed):
             continue
-        same = _same_meaning(snap, changed)
-        if same is True:
+        edit = _edit(snap, changed)
+        if edit is Edit.NOTHING:
             continue
         everything = [line for line in (*changed.added, *changed.removed) if line.text.strip()]
         lines = [line for line in everything if _code(line)]
-        if same is None and (not lines or _only_moved(changed)):
+        if edit is None and (not lines or _only_moved(changed)):
             continue
         if not everything:
             continue
         first = (lines or everything)[0]
+        rollback = edit is Edit.ROLLBACK
         findings.append(
             Finding(
                 rule=EDITED,
                 pack=PACK_ID,
                 path=changed.path,
                 line=first.number,
-                severity=Severity.ERROR,
-                message=(
-                    "This edits what a migration that is already on the base branch runs: "
-                    "databases that ran it will never run the change, so environments drift "
-                    "apart. Revert the edit and add a new migration instead."
-                ),
-                fingerprint=fingerprint(EDITED, changed.path, "edited"),
+                severity=Severity.NOTICE if rollback else Severity.ERROR,
+                message=_ROLLBACK if rollback else _RUNS,
+                fingerprint=fingerprint(EDITED, changed.path, "rollback" if rollback else "edited"),
                 side="RIGHT" if first in changed.added else "LEFT",
             )
         )
@@ -135,8 +160,8 @@ def _deleted(snap: Snapshot) -> list[Finding]:
     return findings
 
 
-def _same_meaning(snap: Snapshot, changed: ChangedFile) -> bool | None:
-    """Whether both sides run the same; None when either side cannot be read or parsed."""
+def _edit(snap: Snapshot, changed: ChangedFile) -> Edit | None:
+    """What the edit changes; None when either side cannot be read or parsed."""
     before = snap.source(changed.old_path or changed.path, "base")
     after = snap.source(changed.path, "head")
     if before.text is None or after.text is None:
@@ -146,11 +171,14 @@ def _same_meaning(snap: Snapshot, changed: ChangedFile) -> bool | None:
     if old is None or new is None:
         return None
     if old == new:
-        return True
+        return Edit.NOTHING
     old_tree, new_tree = before.python, after.python
-    if not changed.path.endswith(".py") or old_tree is None or new_tree is None:
-        return False
-    return repair_step(old_tree, new_tree)
+    if old_tree is not None and new_tree is not None and repair_step(old_tree, new_tree):
+        return Edit.NOTHING
+    old_parts, new_parts = parts(before, dialect), parts(after, dialect)
+    if old_parts is None or new_parts is None or old_parts.forward != new_parts.forward:
+        return Edit.RUNS
+    return Edit.NOTHING if old_parts.rollback == new_parts.rollback else Edit.ROLLBACK
 
 
 def _code(line: Line) -> bool:
@@ -176,7 +204,8 @@ RULES = (
         "Migration already on the base branch edited so that its operations change.",
         "Databases that ran the old version never see the edit: add a new migration instead.",
         why="Databases that already ran the migration never run it again: the edit reaches new "
-        "environments only, and environments drift apart silently.",
+        "environments only, and environments drift apart silently. An edit of the rollback "
+        "alone (`downgrade()`, `down`) is a notice: every database reads it from the file.",
         flagged=Example(
             title="An applied Prisma migration.sql is edited",
             base=(*PRISMA_STACK,),

@@ -21,11 +21,17 @@ _MIGRATION = re.compile(
       |migrations/[^/]+/migration\.sql                  # Prisma
       |priv/repo/migrations/\w+\.exs                    # Ecto
       |database/migrations/\w+\.php                     # Laravel
-      |migrations?/[^/]+\.(?:sql|[cm]?[jt]s)            # Knex, Sequelize, TypeORM, plain SQL
       |V\d+(?:[._]\d+)*__\w+\.sql                       # Flyway
     )$""",
     re.VERBOSE,
 )
+# Knex, Sequelize, TypeORM, node-pg-migrate, goose, golang-migrate, plain SQL: a runner applies
+# a folder's files in the order of the number in their names (a timestamp, `001_`), and keeps
+# a history of the ones it ran. A file with no number has no place in that order.
+_NUMBERED = re.compile(r"(?:^|/)migrations?/[^/]*\d[^/]*\.(?:sql|[cm]?[jt]s)$")
+# Folders of scripts a person runs by hand (`scripts/migrations/backfill-x.ts`): no deploy applies
+# them and no history records them, so they are no migrations (the config can still name them).
+_HAND_RUN = frozenset({"script", "scripts"})
 
 
 _ALEMBIC = re.compile(r"(?:^|/)versions/\w+\.py$")
@@ -51,4 +57,7 @@ def is_migration(path: str) -> bool:
     """Tell whether a path is a schema migration that a deploy runs once, in order."""
     if paths.is_test(path) or paths.is_fixture(path):
         return False
-    return bool(_MIGRATION.search(path))
+    if _MIGRATION.search(path):
+        return True
+    folders = path.lower().split("/")[:-1]
+    return bool(_NUMBERED.search(path)) and not _HAND_RUN.intersection(folders)

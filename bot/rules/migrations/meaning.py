@@ -14,7 +14,9 @@ comments never count:
 - SQL (sqlglot): each statement in sqlglot's own spelling.
 
 Making an operation idempotent (`IF EXISTS`, `if_not_exists: true`, `if_exists=True`) leaves
-every database as it was, so those options are no part of the meaning either.
+every database as it was, so those options are no part of the meaning either, and neither is
+a Rails migration's `disable_ddl_transaction!`: a transaction decides what a failure leaves,
+not what runs.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from __future__ import annotations
 import ast
 import copy
 from collections import Counter
+from collections.abc import Mapping
 
 import tree_sitter
 
@@ -32,6 +35,9 @@ from bot.snapshot.trees import field_text, text_of
 _IDEMPOTENT = frozenset({"if_exists", "if_not_exists"})
 _JS_SKIPPED = frozenset({"comment", "import_statement", "type_annotation", "html_comment"})
 _PUNCTUATION = frozenset({",", ";"})
+# Whether a migration runs in one transaction changes what a failure leaves, not what it runs
+# (the bang-less spelling is a no-op reader: fixing that typo is no edit either).
+_TRANSACTION = frozenset({"disable_ddl_transaction!", "disable_ddl_transaction"})
 # `change_table` block calls and the top-level call each stands for (verb, type argument).
 _TABLE_VERBS = {
     "remove": ("remove_column", ""),
@@ -49,6 +55,7 @@ _TABLE_VERBS = {
 }
 
 Meaning = tuple[str, ...]
+Span = tuple[int, int]
 
 
 def meaning(side: Source, dialect: str | None) -> Meaning | None:
@@ -64,30 +71,43 @@ def meaning(side: Source, dialect: str | None) -> Meaning | None:
         parsed = side.tree
         if parsed is None or parsed.root_node.has_error:
             return None
-        return tuple(_tokens(parsed.root_node, str(side.language)))
+        return tuple(tokens(parsed.root_node, str(side.language)))
     return None
 
 
 def _python(tree: ast.Module) -> Meaning:
+    roots: list[ast.AST] = [call for calls in python_ops.operation_lists(tree) for call in calls]
+    if not roots:
+        defs = definitions(tree)
+        roots = [d for n, d in defs.items() if n.startswith(("upgrade", "downgrade"))] or [
+            s for s in tree.body if not isinstance(s, ast.Import | ast.ImportFrom)
+        ]
+    return python_meaning(tree, roots)
+
+
+def definitions(tree: ast.Module) -> dict[str, ast.stmt]:
+    """The module's top-level functions, classes and assigned names, by name."""
     defs: dict[str, ast.stmt] = {}
+    for stmt in tree.body:
+        if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            defs[stmt.name] = stmt
+        elif isinstance(stmt, ast.Assign):
+            for target in stmt.targets:
+                if isinstance(target, ast.Name):
+                    defs[target.id] = stmt
+    return defs
+
+
+def python_meaning(tree: ast.Module, roots: list[ast.AST]) -> Meaning:
+    """The roots in order, then what they use of the module (definitions, imports), sorted."""
+    defs = definitions(tree)
     imports: dict[str, str] = {}
     for stmt in tree.body:
         if isinstance(stmt, ast.Import | ast.ImportFrom):
             module = stmt.module if isinstance(stmt, ast.ImportFrom) else ""
             for alias in stmt.names:
                 imports[alias.asname or alias.name.split(".")[0]] = f"{module}:{alias.name}"
-        elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            defs[stmt.name] = stmt
-        elif isinstance(stmt, ast.Assign):
-            for target in stmt.targets:
-                if isinstance(target, ast.Name):
-                    defs[target.id] = stmt
-    roots: list[ast.AST] = [call for calls in python_ops.operation_lists(tree) for call in calls]
-    if not roots:
-        roots = [d for n, d in defs.items() if n.startswith(("upgrade", "downgrade"))] or [
-            s for s in tree.body if not isinstance(s, ast.Import | ast.ImportFrom)
-        ]
-    found = [_normalised(node) for node in roots]
+    found = [normalised(node) for node in roots]
     seen: set[str] = set()
     queue = [name for node in roots for name in _names(node)]
     while queue:
@@ -98,7 +118,7 @@ def _python(tree: ast.Module) -> Meaning:
         if name in imports:
             found.append(f"import {imports[name]} as {name}")
         elif name in defs and defs[name] not in roots:
-            found.append(_normalised(defs[name]))
+            found.append(normalised(defs[name]))
             queue += _names(defs[name])
     return tuple(found[: len(roots)]) + tuple(sorted(found[len(roots) :]))
 
@@ -116,7 +136,7 @@ def repair_step(old_tree: ast.Module, new_tree: ast.Module) -> bool:
         return False
     kept = 0
     for index, call in enumerate(new):
-        if kept < len(old) and _normalised(call) == _normalised(old[kept]):
+        if kept < len(old) and normalised(call) == normalised(old[kept]):
             kept += 1
             continue
         following = new[index + 1] if index + 1 < len(new) else None
@@ -148,7 +168,8 @@ def _names(node: ast.AST) -> list[str]:
     return [n.id for n in ast.walk(_stripped(node)) if isinstance(n, ast.Name)]
 
 
-def _normalised(node: ast.AST) -> str:
+def normalised(node: ast.AST) -> str:
+    """The node as a comparable string, without what no database runs (`_Strip`)."""
     return ast.dump(_stripped(node))
 
 
@@ -201,9 +222,19 @@ def _bare_string(stmt: ast.stmt) -> bool:
     )
 
 
-def _tokens(node: tree_sitter.Node, language: str) -> list[str]:
-    """Leaf tokens in order, without comments and punctuation a formatter adds or removes."""
+def tokens(
+    node: tree_sitter.Node, language: str, instead: Mapping[Span, list[str]] | None = None
+) -> list[str]:
+    """Leaf tokens in order, without comments and punctuation a formatter adds or removes.
+
+    A node whose byte span is a key of `instead` is spelled as its value (a reader's own view of
+    it: left out, or grouped with its neighbours).
+    """
+    if instead and (node.start_byte, node.end_byte) in instead:
+        return instead[(node.start_byte, node.end_byte)]
     if node.type in _JS_SKIPPED:
+        return []
+    if language == "ruby" and _transaction(node):
         return []
     if node.type == "pair" and (_idempotent(node) or _option(node) == "bulk"):
         return []
@@ -215,18 +246,31 @@ def _tokens(node: tree_sitter.Node, language: str) -> list[str]:
     if node.type == "string" and language == "ruby":
         return [f"str:{''.join(text_of(c) for c in node.named_children)}"]
     if node.type in {"string_array", "symbol_array"}:  # `%w(a b)` is `%w[a b]`: words only
-        return [node.type, *(t for c in node.named_children for t in _tokens(c, language))]
+        return [node.type, *(t for c in node.named_children for t in tokens(c, language, instead))]
     if node.type == "case" and language == "ruby":
         dead = ruby_case.dead_arms(node)
         kept = [c for c in node.children if (c.start_byte, c.end_byte) not in dead]
-        return [token for child in kept for token in _tokens(child, language)]
+        return [token for child in kept for token in tokens(child, language, instead)]
     if not node.children:
         text = text_of(node)
         parent = node.parent.type if node.parent is not None else ""
         if text in _PUNCTUATION or (text in {"(", ")"} and parent == "argument_list"):
             return []
         return [text]
-    return [token for child in node.children for token in _tokens(child, language)]
+    return [token for child in node.children for token in tokens(child, language, instead)]
+
+
+def _transaction(node: tree_sitter.Node) -> bool:
+    """A Rails migration class's `disable_ddl_transaction!`: it runs the same statements."""
+    body = node.parent
+    return (
+        node.type in {"identifier", "call"}
+        and text_of(node) in _TRANSACTION
+        and body is not None
+        and body.type == "body_statement"
+        and body.parent is not None
+        and body.parent.type == "class"
+    )
 
 
 def _change_table(call: tree_sitter.Node, block: tree_sitter.Node) -> list[str]:
@@ -236,7 +280,7 @@ def _change_table(call: tree_sitter.Node, block: tree_sitter.Node) -> list[str]:
     migration rewritten from one form to the other runs the same.
     """
     args = call.child_by_field_name("arguments")
-    table = [t for a in args.named_children[:1] for t in _tokens(a, "ruby")] if args else []
+    table = [t for a in args.named_children[:1] for t in tokens(a, "ruby")] if args else []
     params = next((c for c in block.named_children if c.type == "block_parameters"), None)
     alias = text_of(params.named_children[0]) if params and params.named_children else None
     found: list[str] = []
@@ -246,17 +290,17 @@ def _change_table(call: tree_sitter.Node, block: tree_sitter.Node) -> list[str]:
     ):
         receiver = inner.child_by_field_name("receiver")
         if inner.type != "call" or receiver is None or text_of(receiver) != alias:
-            found += _tokens(inner, "ruby")
+            found += tokens(inner, "ruby")
             continue
         method = field_text(inner, "method")
         inner_args = inner.child_by_field_name("arguments")
         parts = list(inner_args.named_children) if inner_args is not None else []
         names = [p for p in parts if p.type in {"simple_symbol", "string"}]
-        rest = [t for p in parts if p not in names for t in _tokens(p, "ruby")]
+        rest = [t for p in parts if p not in names for t in tokens(p, "ruby")]
         verb, kind = _TABLE_VERBS.get(method, ("add_column", f":{method}"))
         columns: list[tree_sitter.Node | None] = [*names] or [None]
         for column in columns:
-            column_tokens = _tokens(column, "ruby") if column is not None else []
+            column_tokens = tokens(column, "ruby") if column is not None else []
             found += [verb, *table, *column_tokens, *([kind] if kind else []), *rest]
     return found
 
