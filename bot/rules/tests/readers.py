@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 import tree_sitter
 
 from bot.rules.code import SCRIPT_LANGUAGES
+from bot.rules.tests import compared
 from bot.rules.tests.suites import Assertion, Suite, Test, normalise, resolve
 from bot.snapshot.model import Source
 from bot.snapshot.trees import field_text, nodes_of, text_of, walk
@@ -45,7 +46,7 @@ def _python(module: ast.Module, text: str) -> Suite:
     helpers: dict[str, tuple[int, tuple[str, ...]]] = {}
     bodies: dict[str, str] = {}
     for scope, node in _python_functions(module.body, ""):
-        found = tuple(_python_assertions(node))
+        found = tuple(_python_assertions(node, compared.py_bindings(node)))
         calls = tuple(_python_calls(node))
         if not node.name.startswith("test"):
             helpers[node.name] = (len(found), calls)
@@ -86,23 +87,30 @@ def _python_functions(
             yield from _python_functions(node.body, f"{scope}{node.name}.")
 
 
-def _python_assertions(node: ast.AST) -> Iterator[Assertion]:
+def _python_assertions(node: ast.AST, bound: Mapping[str, str]) -> Iterator[Assertion]:
     for child in ast.walk(node):
         if isinstance(child, ast.Assert) or (
             isinstance(child, ast.Call)
             and (_callee(child).startswith("assert") or _callee(child) in _PY_ASSERT_CALLS)
         ):
-            yield Assertion(child.lineno, normalise(ast.unparse(child)), _python_subject(child))
+            checked = _python_subject(child)
+            yield Assertion(
+                child.lineno,
+                normalise(ast.unparse(child)),
+                normalise(ast.unparse(checked)),
+                compared.py_spelt(checked, bound),
+                compared.py_compared(child, bound),
+            )
 
 
-def _python_subject(node: ast.AST) -> str:
-    """Name what an assertion checks: the left side of a comparison, a call's first argument."""
+def _python_subject(node: ast.AST) -> ast.AST:
+    """Return what an assertion checks: the left side of a comparison, a call's first argument."""
     if isinstance(node, ast.Assert):
         test = node.test
-        return normalise(ast.unparse(test.left if isinstance(test, ast.Compare) else test))
+        return test.left if isinstance(test, ast.Compare) else test
     if isinstance(node, ast.Call) and node.args:
-        return normalise(ast.unparse(node.args[0]))
-    return normalise(ast.unparse(node))
+        return node.args[0]
+    return node
 
 
 def _python_calls(node: ast.AST) -> Iterator[str]:
@@ -237,6 +245,7 @@ _JS_READ = frozenset({
 
 def _js_body(node: tree_sitter.Node, grammar: str) -> tuple[list[Assertion], list[str]]:
     found, calls = [], []
+    bound: dict[str, str] | None = None
     for child in nodes_of(node, grammar, _JS_CALL):
         if _js_is_assertion(child):
             top = _chain_top(child, _JS_CHAIN)
@@ -244,8 +253,18 @@ def _js_body(node: tree_sitter.Node, grammar: str) -> tuple[list[Assertion], lis
             should = callee is not None and callee.type == "member_expression"
             subject = callee.child_by_field_name("object") if should and callee else None
             shown = subject if subject is not None and _js_callee_name(child) == "should" else child
+            checked = compared.js_checked(child)
+            if bound is None:
+                bound = compared.js_bindings(node, grammar)
+            whole = checked is not None and compared.js_compares_whole(child, top)
             found.append(
-                Assertion(_line(child), normalise(text_of(top)), normalise(text_of(shown)))
+                Assertion(
+                    _line(child),
+                    normalise(text_of(top)),
+                    normalise(text_of(shown)),
+                    compared.js_spelt(checked, bound) if checked is not None else "",
+                    compared.js_parts(checked, bound) if whole and checked is not None else (),
+                )
             )
         elif name := _js_callee_name(child):
             calls.append(name)

@@ -1,13 +1,15 @@
 """Deleted test files, removed tests and removed assertions: the safety net gets thinner.
 
 Tests are read from each side's syntax tree (`suites`). A test that leaves a file is not lost when
-it reappears in the change: under the same name in any case, or with the same body under another
-name, in another file, split, merged or rewritten (`similarity`), rewritten where it stood
-(`rewrites`), or covered by a kept test comparing a snapshot the change updates (`snapshots`).
+it reappears in the change: under the same name in any case, punctuation or route-parameter
+spelling, or with the same body under another name, in another file, split, merged or rewritten
+(`similarity`), rewritten where it stood (`rewrites`), ported to another runner under a retouched
+title (`ported`), or covered by a kept test comparing a snapshot the change updates (`snapshots`).
 One removed with the code it tested, or with a deleted helper that used that code, is cleanup, a
 notice (`retired`). An assertion is not lost when it moves, when the test now checks the field
-that replaces the one it checked, when it now compares the object it checked with a snapshot,
-or when it now asserts the thing it checked is absent. A deleted test file left is an error when
+that replaces the one it checked, when it now compares the object it checked with a snapshot or
+with others in one equality check (`compared`), or when it now asserts the thing it checked is
+absent. A deleted test file left is an error when
 production code changes in the same pull request (the suite went away just as it was needed), a
 warning otherwise; removed tests of a file that stays are one warning per file. A lost test
 the pull request explains (its title, body or a commit names it removed or obsolete:
@@ -29,7 +31,7 @@ from weakref import WeakKeyDictionary
 from bot.diff.model import ChangedFile, FileStatus, Line
 from bot.rules import paths
 from bot.rules.model import Example, Finding, Rule, Severity
-from bot.rules.tests import fallback, moves, rewrites, similarity, snapshots
+from bot.rules.tests import compared, fallback, moves, ported, rewrites, similarity, snapshots
 from bot.rules.tests.explained import Explanations, Removal
 from bot.rules.tests.languages import TEST_LANGUAGES, is_test_file, language
 from bot.rules.tests.readers import read
@@ -418,15 +420,20 @@ class _View:
         documents = [tokens(t.body) for t in (base.tests if base else gone)]
         weights = Weights(documents + pools)
         rewritten = self._rewritten(side, gone, documents, weights)
+        named = self._named(gone, pool, weights)
+        replaced = [
+            named[index]
+            or similarity.best_match(tokens(test.body), pools, weights) >= similarity.SAME_BODY
+            or index in rewritten
+            or self._merged(test)
+            for index, test in enumerate(gone)
+        ]
+        carried = self._ported(
+            [t for t, done in zip(gone, replaced, strict=True) if not done], gone
+        )
         judged = []
         for index, test in enumerate(gone):
-            same = similarity.best_match(tokens(test.body), pools, weights)
-            if (
-                _take(pool, _key(test.name))
-                or same >= similarity.SAME_BODY
-                or index in rewritten
-                or self._merged(test)
-            ):
+            if replaced[index] or test.key in carried:
                 fate = "replaced"
             elif whole_file or self.retired.covers(
                 self._with_deleted_helpers(test), test.name, path, linked, kept
@@ -460,6 +467,52 @@ class _View:
             else j
             for j in judged
         ]
+
+    @cached_property
+    def _new_by_name(self) -> dict[str, list[frozenset[str]]]:
+        """The bodies of the change's new tests, by folded name."""
+        found: dict[str, list[frozenset[str]]] = {}
+        for tests in self._new.values():
+            for test in tests:
+                found.setdefault(_key(test.name), []).append(tokens(test.body))
+        return found
+
+    def _named(self, gone: list[Test], pool: Counter[str], weights: Weights) -> list[bool]:
+        """Tell for each removed test whether a new test of its name is left to stand for it.
+
+        Two removed tests of one name (from two suites) and one new test of it: the name goes
+        to the one whose body the new test holds most, not to the first.
+        """
+        bodies = self._new_by_name
+
+        def held(test: Test) -> float:
+            body = tokens(test.body)
+            return max(
+                (weights.containment(body, b) for b in bodies.get(_key(test.name), [])), default=0.0
+            )
+
+        order = sorted(range(len(gone)), key=lambda index: -held(gone[index]))
+        taken = {index: _take(pool, _key(gone[index].name)) for index in order}
+        return [taken[index] for index in range(len(gone))]
+
+    def _ported(self, left: list[Test], gone: list[Test]) -> frozenset[str]:
+        """Return the keys of the removed tests left unmatched that a new test ports.
+
+        A new test named as a removed test of the file is that test's, not a candidate; but
+        for another removed test of that name (two suites' tests of one name, ported as one).
+        """
+        if not left:
+            return frozenset()
+        names = {_key(t.name) for t in gone} - {_key(t.name) for t in left}
+        added = [t for tests in self._new.values() for t in tests if _key(t.name) not in names]
+        bodies = [tokens(t.body) for t in added]
+        weights = Weights([tokens(t.body) for t in gone] + bodies)
+        found = ported.ported(
+            [(t.key, tokens(t.body)) for t in left],
+            [(t.key, body) for t, body in zip(added, bodies, strict=True)],
+            weights,
+        )
+        return frozenset(left[index].key for index in found)
 
     @cached_property
     def _new_checks(self) -> frozenset[str]:
@@ -557,10 +610,19 @@ class _View:
             wholes = [
                 a.subject for a in new.assertions if a.text not in had and _WHOLE.search(a.text)
             ]
+            # Checks one equality check of the test now makes together (`status` and `data` as
+            # `expect({ status, data }).toEqual(...)`): that check stands in for them.
+            together = [a for a in lost if _compared_together(a, new)]
+            stand_ins = [
+                w
+                for w in new.assertions
+                if w.text not in had and any(_covers(w, a) for a in together)
+            ]
             unexplained = [
                 a
                 for a in lost
-                if not _moved(moved, side.path, a)
+                if a not in together
+                and not _moved(moved, side.path, a)
                 and not (a.line in removed and _compared_whole(removed[a.line].text, wholes))
                 and _root(a.subject) not in pictured
                 and not (gone and not gone.isdisjoint(_LITERAL.findall(a.text)))
@@ -569,7 +631,9 @@ class _View:
                     _removed_with(a, test, removed), "", changed.path, linked, kept
                 )
             ]
+            # A new check standing in for lost ones is no check added: it counts once, as them.
             net = old_count - new_count - (len(lost) - len(unexplained))
+            net += len(stand_ins)
             edited = _edited_in_place(lost, left)
             dropped = [a for a in unexplained if a not in edited] or unexplained
             where = [removed[a.line] for a in dropped if a.line in removed] or [
@@ -656,6 +720,16 @@ def _compared_whole(lost: str, wholes: list[str]) -> bool:
     )
 
 
+def _compared_together(lost: Assertion, new: Test) -> bool:
+    """Tell whether an equality check of the test as it now stands compares whole the value a
+    removed check checked, or a value it is part of (`compared`)."""
+    return any(_covers(check, lost) for check in new.assertions)
+
+
+def _covers(check: Assertion, lost: Assertion) -> bool:
+    return any(compared.part_of(lost.value, whole) for whole in check.compared)
+
+
 def _checked_root(text: str) -> str | None:
     """Name the first variable a check reads, past `assert`, `expect(`, `len(` and strings."""
     code = _LITERAL.sub(" ", text)
@@ -723,8 +797,9 @@ def _union(tests: list[Test]) -> frozenset[str]:
 
 
 def _key(name: str) -> str:
-    """Fold a test's name so re-casing or re-punctuating it keeps it the same test."""
-    return "".join(ch for ch in name.lower() if ch.isalnum())
+    """Fold a test's name so re-casing, re-punctuating it (a hyphen set as an en dash) or
+    re-spelling its route's parameters (`/:id` as `/{id}`) keeps it the same test."""
+    return "".join(ch for ch in rewrites.unparametrised(name.lower()) if ch.isalnum() or ch in "{}")
 
 
 def _take(pool: Counter[str], name: str) -> bool:
@@ -741,7 +816,8 @@ RULES = (
     Rule(
         DELETED,
         Severity.ERROR,
-        "Test file deleted while its tests re-appear nowhere in the change (by name or body) "
+        "Test file deleted while its tests re-appear nowhere in the change (by name or body, "
+        "or ported to another runner under a retouched name) "
         "and the code they tested stays: an error when production code changes too, a warning "
         "otherwise, a notice when that code goes with them or when the pull request's title, "
         "body or a commit message says the file or its tests are removed or obsolete, naming "
@@ -800,11 +876,12 @@ def test_number_is_padded():
         REMOVED,
         Severity.WARNING,
         "Test removed with no test of its name or body left in the change (renamed, moved, "
-        "split, merged, rewritten in place or into a new file, or moved with its code to a new "
-        "module's tests) while the code it tested stays and no kept test of an updated snapshot "
-        "covers it; a notice when the change adds at least as many tests as it removes, or "
-        "when the pull request's title, body or a commit message says the test is removed or "
-        "obsolete, naming it (a distinctive word of its name, or the name itself).",
+        "split, merged, rewritten in place or into a new file, ported to another runner under "
+        "a retouched name, or moved with its code to a new module's tests) while the code it "
+        "tested stays and no kept test of an updated snapshot covers it; a notice when the "
+        "change adds at least as many tests as it removes, or when the pull request's title, "
+        "body or a commit message says the test is removed or obsolete, naming it (a "
+        "distinctive word of its name, or the name itself).",
         "Keep the test, or say in the pull request (its description or a commit message) why "
         "it is obsolete, naming it: `Remove the no longer applicable proxy header test`.",
         TEST_LANGUAGES,
@@ -913,7 +990,8 @@ class CartTest {
         Severity.WARNING,
         "Assertion removed from a test that stays (counted as syntax nodes, helpers included) "
         "that moved nowhere in the change and checked code that stays (not a field the change "
-        "replaces, nor a thing the test now asserts is absent or compares whole with a snapshot).",
+        "replaces, nor a thing the test now asserts is absent or compares whole with a snapshot "
+        "or, with others, in one equality check).",
         "Keep the check, or replace it with a better one.",
         TEST_LANGUAGES,
         why="A test that keeps running with fewer assertions still passes, so the suite looks as "

@@ -23,6 +23,9 @@ _FILLER = frozenset({
     "should", "test", "using", "use",
 })  # fmt: skip
 _SUFFIXES = ("ations", "ation", "ions", "ion", "ings", "ing", "ies", "ed", "es", "s")
+# A route's parameter, however its framework spells it: `/:id`, `/{id}`, `/[id]`, `/<id>`, `/${id}`.
+_PARAM = re.compile(r"(?<=/)(?::\w+|\{[^/{}]*\}|\[[^/\]]*\]|<[^/>]*>|\$\{[^/}]*\})")
+_PARAM_WORD = "{param}"  # the word a route's parameter reads as: no title's words could spell it
 
 
 def slots(base: Suite, head: Suite, gone: list[Test]) -> dict[str, list[Test]]:
@@ -57,10 +60,22 @@ def kin(old: str, new: str) -> bool:
     return bool(union) and len(first & second) >= KEPT_WORDS * len(union)
 
 
+def unparametrised(title: str) -> str:
+    """Spell every route parameter of a title alike: `/items/:id` and `/items/[itemId]` read
+    `/items/{}`."""
+    return _PARAM.sub("{}", title)
+
+
 def title_words(title: str) -> frozenset[str]:
-    """Return the words of a test's title that say what it tests, stemmed (`selects` -> select)."""
-    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", title).lower()
-    return frozenset(_stem(w) for w in _WORD.findall(spaced) if w not in _FILLER)
+    """Return the words of a test's title that say what it tests, stemmed (`selects` -> select).
+
+    A route's parameter is one word however it is spelt: `GET /items/:id` and
+    `GET /items/{itemId}` name one route.
+    """
+    plain, params = _PARAM.subn(" ", title)
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", plain).lower()
+    found = frozenset(_stem(w) for w in _WORD.findall(spaced) if w not in _FILLER)
+    return found | {_PARAM_WORD} if params else found
 
 
 def _stem(word: str) -> str:

@@ -25,11 +25,17 @@ HELPER_DEPTH = 3  # how many helper calls deep an assertion is still the test's 
 @dataclass(frozen=True)
 class Assertion:
     """One assertion: the line it starts on, its text with all whitespace removed, and what it
-    checks (`expect(total(items))`, the left side of an `assert ... ==`)."""
+    checks (`expect(total(items))`, the left side of an `assert ... ==`).
+
+    From a tree, also the value it checks and, for an equality check, what it compares whole,
+    spelt alike (`compared`): `x` of `expect(x)`, and each part of `{ status, data }`.
+    """
 
     line: int
     text: str
     subject: str = ""
+    value: str = ""
+    compared: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
