@@ -8,12 +8,13 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator, Mapping, Sequence
+from functools import cached_property
 
 import tree_sitter
 
 from bot.rules.code import SCRIPT_LANGUAGES
 from bot.rules.tests import compared
-from bot.rules.tests.suites import Assertion, Suite, Test, normalise, resolve
+from bot.rules.tests.suites import Assertion, Checked, Suite, Test, normalise, resolve
 from bot.snapshot.model import Source
 from bot.snapshot.trees import field_text, nodes_of, text_of, walk
 
@@ -98,9 +99,12 @@ def _python_assertions(node: ast.AST, bound: Mapping[str, str]) -> Iterator[Asse
                 child.lineno,
                 normalise(ast.unparse(child)),
                 normalise(ast.unparse(checked)),
-                compared.py_spelt(checked, bound),
-                compared.py_compared(child, bound),
+                _py_checked(child, checked, bound),
             )
+
+
+def _py_checked(node: ast.AST, checked: ast.AST, bound: Mapping[str, str]) -> Checked:
+    return lambda: (compared.py_spelt(checked, bound), compared.py_compared(node, bound))
 
 
 def _python_subject(node: ast.AST) -> ast.AST:
@@ -245,7 +249,7 @@ _JS_READ = frozenset({
 
 def _js_body(node: tree_sitter.Node, grammar: str) -> tuple[list[Assertion], list[str]]:
     found, calls = [], []
-    bound: dict[str, str] | None = None
+    bindings = _Bindings(node, grammar)
     for child in nodes_of(node, grammar, _JS_CALL):
         if _js_is_assertion(child):
             top = _chain_top(child, _JS_CHAIN)
@@ -253,22 +257,41 @@ def _js_body(node: tree_sitter.Node, grammar: str) -> tuple[list[Assertion], lis
             should = callee is not None and callee.type == "member_expression"
             subject = callee.child_by_field_name("object") if should and callee else None
             shown = subject if subject is not None and _js_callee_name(child) == "should" else child
-            checked = compared.js_checked(child)
-            if bound is None:
-                bound = compared.js_bindings(node, grammar)
-            whole = checked is not None and compared.js_compares_whole(child, top)
             found.append(
                 Assertion(
                     _line(child),
                     normalise(text_of(top)),
                     normalise(text_of(shown)),
-                    compared.js_spelt(checked, bound) if checked is not None else "",
-                    compared.js_parts(checked, bound) if whole and checked is not None else (),
+                    _js_checked(child, top, bindings),
                 )
             )
         elif name := _js_callee_name(child):
             calls.append(name)
     return found, calls
+
+
+class _Bindings:
+    """A test body's names and the values they were declared from (`compared.js_bindings`),
+    read once, when a check of the body is first asked what it checks."""
+
+    def __init__(self, body: tree_sitter.Node, grammar: str) -> None:
+        self._body, self._grammar = body, grammar
+
+    @cached_property
+    def names(self) -> dict[str, str]:
+        return compared.js_bindings(self._body, self._grammar)
+
+
+def _js_checked(assertion: tree_sitter.Node, top: tree_sitter.Node, bindings: _Bindings) -> Checked:
+    def read() -> tuple[str, tuple[str, ...]]:
+        checked = compared.js_checked(assertion)
+        if checked is None:
+            return "", ()
+        whole = compared.js_compares_whole(assertion, top)
+        parts = compared.js_parts(checked, bindings.names) if whole else ()
+        return compared.js_spelt(checked, bindings.names), parts
+
+    return read
 
 
 def _js_helper_name(node: tree_sitter.Node) -> str | None:

@@ -11,8 +11,9 @@ are read from the diff's lines instead (`from_lines`).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from bot.diff.model import Line
 from bot.rules.tests.languages import assertions as line_assertions
@@ -22,20 +23,41 @@ _SPACE = re.compile(r"\s+|,(?=\s*[)\]}])")
 HELPER_DEPTH = 3  # how many helper calls deep an assertion is still the test's own
 
 
+# What an assertion checks, read from its tree when first asked: (the value it checks, what an
+# equality check compares whole). Only a test that loses a check asks, so most never do.
+Checked = Callable[[], tuple[str, tuple[str, ...]]]
+
+
+def _unread() -> tuple[str, tuple[str, ...]]:
+    return "", ()
+
+
 @dataclass(frozen=True)
 class Assertion:
     """One assertion: the line it starts on, its text with all whitespace removed, and what it
     checks (`expect(total(items))`, the left side of an `assert ... ==`).
 
     From a tree, also the value it checks and, for an equality check, what it compares whole,
-    spelt alike (`compared`): `x` of `expect(x)`, and each part of `{ status, data }`.
+    spelt alike (`compared`): `x` of `expect(x)`, and each part of `{ status, data }`; both
+    read on first use (`checked`).
     """
 
     line: int
     text: str
     subject: str = ""
-    value: str = ""
-    compared: tuple[str, ...] = ()
+    checked: Checked = field(default=_unread, compare=False, repr=False)
+
+    @cached_property
+    def _read(self) -> tuple[str, tuple[str, ...]]:
+        return self.checked()
+
+    @property
+    def value(self) -> str:
+        return self._read[0]
+
+    @property
+    def compared(self) -> tuple[str, ...]:
+        return self._read[1]
 
 
 @dataclass(frozen=True)
