@@ -106,6 +106,55 @@ def _dev_only(source: Sequence[str], number: int) -> bool:
 
 # --- Declared here, beside their check, with their docs (`bot.rules.model.gather`) ---
 
+# Dev-only mocks that name the fixtures folder: quiet for fixture imports and reads alike
+# (`reads.py` shows it too).
+DEV_ONLY_MOCKS = Example(
+    title="dev-only mock service worker and settings that name the fixtures folder",
+    base=(
+        (
+            "shop/settings.py",
+            """\
+from pathlib import Path
+
+BASE_DIR = Path(__file__).parent
+""",
+        ),
+        (
+            "web/src/main.tsx",
+            """\
+import { createRoot } from "react-dom/client";
+import { App } from "./App";
+
+createRoot(document.getElementById("root")!).render(<App />);
+""",
+        ),
+    ),
+    head=(
+        (
+            "shop/settings.py",
+            """\
+from pathlib import Path
+
+BASE_DIR = Path(__file__).parent
+FIXTURE_DIRS = [BASE_DIR / "fixtures"]
+""",
+        ),
+        (
+            "web/src/main.tsx",
+            """\
+import { createRoot } from "react-dom/client";
+import { App } from "./App";
+
+if (import.meta.env.DEV) {
+  const { worker } = await import("./mocks/browser");
+  await worker.start();
+}
+createRoot(document.getElementById("root")!).render(<App />);
+""",
+        ),
+    ),
+)
+
 RULES = (
     Rule(
         FIXTURE_IMPORT,
@@ -142,52 +191,7 @@ export function useProducts() {
                 ),
             ),
         ),
-        quiet=Example(
-            title="dev-only mock service worker and settings that name the fixtures folder",
-            base=(
-                (
-                    "shop/settings.py",
-                    """\
-from pathlib import Path
-
-BASE_DIR = Path(__file__).parent
-""",
-                ),
-                (
-                    "web/src/main.tsx",
-                    """\
-import { createRoot } from "react-dom/client";
-import { App } from "./App";
-
-createRoot(document.getElementById("root")!).render(<App />);
-""",
-                ),
-            ),
-            head=(
-                (
-                    "shop/settings.py",
-                    """\
-from pathlib import Path
-
-BASE_DIR = Path(__file__).parent
-FIXTURE_DIRS = [BASE_DIR / "fixtures"]
-""",
-                ),
-                (
-                    "web/src/main.tsx",
-                    """\
-import { createRoot } from "react-dom/client";
-import { App } from "./App";
-
-if (import.meta.env.DEV) {
-  const { worker } = await import("./mocks/browser");
-  await worker.start();
-}
-createRoot(document.getElementById("root")!).render(<App />);
-""",
-                ),
-            ),
-        ),
+        quiet=DEV_ONLY_MOCKS,
     ),
 )
 CHECKS = {check_fixture_imports: (FIXTURE_IMPORT,)}

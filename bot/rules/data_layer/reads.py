@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 import tree_sitter
 
 from bot.rules.code import SCRIPT_LANGUAGES, make_finding, production_code, snippet
+from bot.rules.data_layer.fixtures import DEV_ONLY_MOCKS
 from bot.rules.model import Example, Finding, Rule, Severity
 from bot.snapshot.model import Snapshot, Source
 from bot.snapshot.trees import py_touches, text_of, touches
@@ -206,52 +207,7 @@ def products() -> list[dict[str, object]]:
                 ),
             ),
         ),
-        quiet=Example(
-            title="dev-only mock service worker and settings that name the fixtures folder",
-            base=(
-                (
-                    "shop/settings.py",
-                    """\
-from pathlib import Path
-
-BASE_DIR = Path(__file__).parent
-""",
-                ),
-                (
-                    "web/src/main.tsx",
-                    """\
-import { createRoot } from "react-dom/client";
-import { App } from "./App";
-
-createRoot(document.getElementById("root")!).render(<App />);
-""",
-                ),
-            ),
-            head=(
-                (
-                    "shop/settings.py",
-                    """\
-from pathlib import Path
-
-BASE_DIR = Path(__file__).parent
-FIXTURE_DIRS = [BASE_DIR / "fixtures"]
-""",
-                ),
-                (
-                    "web/src/main.tsx",
-                    """\
-import { createRoot } from "react-dom/client";
-import { App } from "./App";
-
-if (import.meta.env.DEV) {
-  const { worker } = await import("./mocks/browser");
-  await worker.start();
-}
-createRoot(document.getElementById("root")!).render(<App />);
-""",
-                ),
-            ),
-        ),
+        quiet=DEV_ONLY_MOCKS,
     ),
     Rule(
         FIXTURE_READ_JS,
