@@ -70,6 +70,12 @@ class Source:
     def _sql(self) -> dict[str, tuple[trees.SqlStatement, ...]]:
         return {}
 
+    @cached_property
+    def yaml(self) -> trees.Document | None:
+        """The text read as YAML (a CI pipeline, a workflow) on first use; None unless it parses.
+        Any text may be tried: a file that is not YAML does not parse."""
+        return trees.parse_yaml(self.text) if self.text is not None else None
+
     def parse(self) -> bool:
         """Parse now rather than on first use (the tree is kept); tell whether one was made."""
         return (self.python if self.language == "python" else self.tree) is not None
@@ -223,7 +229,14 @@ class Snapshot:
         found = self._by_base_path.get(path) if at == "base" else None
         if found is not None:
             return found.before
-        return Source(path, self.read(path, at))
+        # A file beyond the change (a workflow, a config): one side for every rule, parsed once.
+        if (path, at) not in self._unchanged:
+            self._unchanged[(path, at)] = Source(path, self.read(path, at))
+        return self._unchanged[(path, at)]
+
+    @cached_property
+    def _unchanged(self) -> dict[tuple[str, Ref], Source]:
+        return {}
 
     def head_lines(self, changed: ChangedFile) -> list[str]:
         """Return a changed file's lines at head, or (a bare diff) its added lines in place.

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from bot.diff import git
 from bot.diff.model import Change, FileStatus, SkipKind
 from bot.local import scan_repo
@@ -175,3 +177,54 @@ def test_the_head_listing_is_the_base_listing_with_the_change_applied(tmp_path: 
     partial = Change(files=repo.change.files, problems=("`c.py`: could not be parsed",))
     assert after(base, partial) is None
     assert after(None, repo.change) is None
+
+
+WORKFLOW = """\
+on: pull_request
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - run: python manage.py makemigrations --check
+      - run: pytest
+"""
+
+
+async def test_a_file_beyond_the_change_is_parsed_once_for_every_rule(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A workflow the change leaves alone is read by the tests pack (what CI still runs) and by
+    the migrations pack (does CI run `makemigrations --check`): one side, one YAML parse."""
+    from collections import Counter
+
+    from bot.rules.registry import PACKS
+    from bot.rules.runner import run_checks
+    from bot.snapshot import trees
+
+    models = "from django.db import models\n\n\nclass Order(models.Model):\n    total = %s\n"
+    repo = make_repo(
+        tmp_path / "r",
+        base={
+            ".github/workflows/tests.yml": WORKFLOW,
+            ".github/workflows/lint.yml": WORKFLOW.replace("pytest", "ruff check"),
+            "shop/models.py": models % "models.IntegerField()",
+            "shop/migrations/0001_initial.py": "from django.db import migrations\n",
+        },
+        head={
+            ".github/workflows/lint.yml": WORKFLOW.replace("pytest", "ruff check ."),
+            "shop/models.py": models % 'models.IntegerField(help_text="cents")',
+        },
+    )
+    snap = await repo.snapshot()
+    parsed: Counter[str] = Counter()
+    parse = trees.parse_yaml
+
+    def counted(text: str) -> trees.Document | None:
+        parsed[text] += 1
+        return parse(text)
+
+    monkeypatch.setattr(trees, "parse_yaml", counted)
+    reports = list(run_checks(snap, [(pack.id, check) for pack in PACKS for check in pack.checks]))
+    assert [r.problem for r in reports if r.problem] == []
+    assert parsed[WORKFLOW] == 1
+    assert snap.source(".github/workflows/tests.yml") is snap.source(".github/workflows/tests.yml")

@@ -19,8 +19,6 @@ import shlex
 from collections.abc import Iterable, Iterator
 from pathlib import PurePosixPath
 
-import yaml
-
 from bot.snapshot.model import Snapshot
 
 MAX_WORKFLOWS = 30
@@ -37,8 +35,6 @@ _IGNORING = frozenset({"||", "|", "&"})
 _FAILING_SHELLS = frozenset({"bash", "sh"})
 # GitHub's filter syntax beyond `*` and `**` (`?`, `+`, `[]`, `!`): not read, so not trusted.
 _UNREAD = re.compile(r"[?+\[\]!]")
-# libyaml's safe loader when PyYAML was built with it (its wheels are).
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def workflows(listing: Iterable[str]) -> list[str]:
@@ -57,22 +53,14 @@ def checked_by(snap: Snapshot, app: str) -> str | None:
     or None when none is seen to; a check without app labels covers every app."""
     changed = sorted(snap.change.paths)
     for path in workflows(snap.listing("head") or ()):
-        document = _load(snap.read(path, "head"))
+        parsed = snap.source(path, "head").yaml
+        document = parsed.data if parsed is not None else None
         if not isinstance(document, dict) or not _runs_on(document, changed):
             continue
         for labels in _checks(document):
             if not labels or app in labels:
                 return path
     return None
-
-
-def _load(text: str | None) -> object:
-    if text is None:
-        return None
-    try:
-        return yaml.load(text, Loader=_LOADER)
-    except yaml.YAMLError:
-        return None
 
 
 def _runs_on(document: dict[object, object], changed: list[str]) -> bool:

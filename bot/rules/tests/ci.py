@@ -7,13 +7,11 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import PurePosixPath
 
-import yaml
-
 from bot.diff.model import Change, FileStatus, Line, Ref
 from bot.rules import paths
 from bot.rules.model import Example, Finding, Rule, Severity, Side, finding
 from bot.rules.tests.stacks import JAVASCRIPT_STACK, PYTHON_STACK
-from bot.snapshot.model import FileChange, Snapshot
+from bot.snapshot.model import FileChange, Snapshot, Source
 
 PACK_ID = "tests"
 STEP_REMOVED = "tests/ci-test-step-removed"
@@ -157,13 +155,13 @@ def _head_commands(snap: Snapshot, ci: list[FileChange]) -> set[str]:
     for side in ci:
         if side.changed.status is FileStatus.REMOVED:
             continue
-        parsed = _pipeline(side.after.text)
+        parsed = _pipeline(side.after)
         added = (line.text for line in side.changed.added)
         remaining.update(parsed if parsed is not None else _commands(added))
     for path in sorted(p for p in snap.listing("head") or () if is_ci(p)):
-        text = snap.read(path, "head")
-        parsed = _pipeline(text)
-        remaining.update(parsed if parsed is not None else _commands((text or "").splitlines()))
+        source = snap.source(path, "head")
+        parsed = _pipeline(source)
+        remaining.update(parsed if parsed is not None else _commands(source.lines))
     return remaining
 
 
@@ -172,27 +170,17 @@ def _removed(side: FileChange) -> list[str]:
 
     Both sides are compared as parsed YAML when they parse; otherwise the removed lines tell.
     """
-    base = _pipeline(side.before.text)
-    head = [] if side.changed.status is FileStatus.REMOVED else _pipeline(side.after.text)
+    base = _pipeline(side.before)
+    head = [] if side.changed.status is FileStatus.REMOVED else _pipeline(side.after)
     if base is None or head is None:
         return _commands(line.text for line in side.changed.removed)
     return list((Counter(base) - Counter(head)).elements())
 
 
-# libyaml's safe loader when PyYAML was built with it (its wheels are): the same documents,
-# parsed about ten times faster than the pure-Python loader, which large workflow changes feel.
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def _pipeline(text: str | None) -> list[str] | None:
+def _pipeline(source: Source) -> list[str] | None:
     """Return the test commands a CI file's steps and scripts run; None when it is not YAML."""
-    if text is None:
-        return None
-    try:
-        document = yaml.load(text, Loader=SAFE_LOADER)
-    except yaml.YAMLError:
-        return None
-    return _commands(_scripts(document))
+    document = source.yaml
+    return None if document is None else _commands(_scripts(document.data))
 
 
 def _scripts(
