@@ -17,7 +17,7 @@ from bot.diff.parse import parse
 from bot.rules.model import Finding, Severity
 from bot.rules.tests import ci
 from bot.rules.tests.ci import check_test_steps, commands_in
-from bot.snapshot.model import Snapshot
+from bot.snapshot.model import Snapshot, Source
 from tests.gitrepo import make_repo
 
 WORKFLOW = """name: CI
@@ -180,4 +180,4 @@ def test_nested_yaml_aliases_cost_linear_time() -> None:
     """A few hundred bytes of nested aliases ("billion laughs") must not stall a worker."""
     lines = ['a0: &a0 {run: "pytest"}']
     lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 12)]
-    assert ci._pipeline("\n".join(lines) + "\n") == ["pytest"]
+    assert ci._pipeline(Source(".gitlab-ci.yml", "\n".join(lines) + "\n")) == ["pytest"]
