@@ -5,7 +5,10 @@ tool's `fetch`, found under --mirrors as `owner+name/repo`), walk the first-pare
 from the pinned tip, take the last `count` changes that merged a pull request (a squash commit
 "… (#123)" or a merge "Merge pull request #123"; every first-parent commit for projects that push
 to their main branch directly), and scan each as `readiness scan --repo R --base C^1 --head C`
-would: the same in-process engine, file contents read from git.
+would: the same in-process engine, file contents read from git. A project that benchmarks/real_prs/
+deploys.yml says deploys rolling (read from its repository, with the evidence) is scanned with
+`deploys: rolling` as its organisation's config (`readiness scan --org`), the way such a team
+would set the bot up; the others with the default.
 
 Every error and warning is looked up in benchmarks/real_prs/labels.yml, written by people reading
 the diff (never by product code): `TP`, `FP` or `debatable`, each with a one-line reason and the
@@ -52,6 +55,7 @@ class Target:
     repo: str
     commit: str
     subject: str
+    rolling: bool = False
 
 
 @dataclass(frozen=True)
@@ -102,7 +106,7 @@ def targets(mirrors: Path, entry: dict[str, Any]) -> tuple[Path, list[Target]]:
             continue
         if not complete(mirror, sha):
             continue
-        picked.append(Target(entry["repo"], sha, subject))
+        picked.append(Target(entry["repo"], sha, subject, entry.get("deploys") == "rolling"))
         if len(picked) == entry["count"]:
             break
     return mirror, picked
@@ -128,10 +132,12 @@ def complete(mirror: Path, sha: str) -> bool:
 
 def scan_one(mirror: Path, target: Target) -> Outcome:
     """Scan one merged change in process, as `readiness scan --repo` does."""
+    from bot.config import Layer
     from bot.local import scan_repo
 
+    org = Layer("deploys.yml", "deploys: rolling\n") if target.rolling else None
     started = time.perf_counter()
-    evaluation = asyncio.run(scan_repo(mirror, f"{target.commit}^1", target.commit))
+    evaluation = asyncio.run(scan_repo(mirror, f"{target.commit}^1", target.commit, None, org))
     seconds = time.perf_counter() - started
     rows = tuple(
         Row(
@@ -160,6 +166,7 @@ def main() -> int:
     parser.add_argument("--mirrors", type=Path, default=Path("/work/.mirror"))
     parser.add_argument("--repos", type=Path, default=DATA / "repos.yml")
     parser.add_argument("--labels", type=Path, default=DATA / "labels.yml")
+    parser.add_argument("--deploys", type=Path, default=DATA / "deploys.yml")
     parser.add_argument("--only", help="scan only this owner/name")
     parser.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
     parser.add_argument("--unlabelled", type=Path, help="write findings without a label here")
@@ -167,6 +174,11 @@ def main() -> int:
     args = parser.parse_args()
 
     entries = yaml.safe_load(args.repos.read_text(encoding="utf-8"))
+    deploys = {
+        item["repo"]: item["deploys"]
+        for item in yaml.safe_load(args.deploys.read_text(encoding="utf-8")) or []
+    }
+    entries = [{"deploys": deploys.get(e["repo"], "unknown"), **e} for e in entries]
     if args.only:
         entries = [e for e in entries if e["repo"] == args.only]
     labels = (

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec, TextIO, TypeVar
 
 from bot import logs
+from bot.config import Layer
 from bot.diff import git
 from bot.diff.parse import NotADiff
 from bot.local import scan_diff, scan_repo, scan_staged, write_baseline
@@ -173,6 +174,12 @@ def _parser() -> argparse.ArgumentParser:
         "--allow-partial",
         action="store_true",
         help="exit 0 or 1 by the findings even when part of the change could not be reviewed",
+    )
+    scan_cmd.add_argument(
+        "--org",
+        type=Path,
+        help="the organisation's config file, applied under the repository's (as the server "
+        "applies its .github repository's)",
     )
     return parser
 
@@ -365,21 +372,22 @@ def scan(
     if args.repo is not None and not args.base:
         raise UsageError("--repo needs --base (the branch or commit the change is based on)")
     data = _read_diff(args.diff) if args.diff is not None else b""
+    org = _org_layer(args.org)
     with ProgressLine(sys.stderr if err is None else err, progress_after) as line:
         progress = line if line.live else None
         if args.repo is not None:
             try:
-                evaluation = _review(scan_repo(args.repo, args.base, args.head, progress))
+                evaluation = _review(scan_repo(args.repo, args.base, args.head, progress, org))
             except git.GitError as exc:
                 raise UsageError(f"cannot read the change from {args.repo}: {exc}") from None
         elif args.staged:
             try:
-                evaluation = _review(scan_staged(Path.cwd(), progress))
+                evaluation = _review(scan_staged(Path.cwd(), progress, org))
             except git.GitError as exc:
                 raise UsageError(f"cannot read the staged change: {exc}") from None
         else:
             try:
-                evaluation = _review(scan_diff(data, Path.cwd(), progress))
+                evaluation = _review(scan_diff(data, Path.cwd(), progress, org))
             except NotADiff as exc:
                 where = "on standard input" if args.diff == "-" else args.diff
                 raise UsageError(f"cannot read the diff {where}: {exc}") from None
@@ -394,6 +402,16 @@ def scan(
         bar = Severity(args.fail_on).rank
         failed = any(f.severity.rank <= bar for f in evaluation.findings)
     return EXIT_FINDINGS if failed else EXIT_CLEAN
+
+
+def _org_layer(path: Path | None) -> Layer | None:
+    """Read `--org`'s file; one that cannot be read is a usage error naming it."""
+    if path is None:
+        return None
+    try:
+        return Layer(str(path), path.read_text(encoding="utf-8", errors="replace"))
+    except OSError as exc:
+        raise UsageError(f"--org: cannot read {path}: {exc.strerror}") from None
 
 
 def _review(main: Coroutine[Any, Any, T]) -> T:

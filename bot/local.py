@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot import baseline
-from bot.config import CONFIG_PATH
+from bot.config import CONFIG_PATH, Layer
 from bot.diff import git
 from bot.diff.model import Ref
 from bot.diff.parse import parse
@@ -21,13 +21,18 @@ SETTINGS: frozenset[Wanted] = frozenset({(CONFIG_PATH, "base"), (GITATTRIBUTES, 
 
 
 async def scan_repo(
-    repo: Path, base: str, head: str, progress: Progress | None = None
+    repo: Path,
+    base: str,
+    head: str,
+    progress: Progress | None = None,
+    organisation: Layer | None = None,
 ) -> Evaluation:
     """Evaluate the change from the merge base of `base` and `head` to `head`, with the
     messages of the commits between them as the change's description.
 
-    `progress` hears how far the rules are. Raises git.GitError when `repo` is not a repository
-    or a revision is unknown.
+    `progress` hears how far the rules are; `organisation` is the organisation's config file,
+    applied under the repository's as the server applies its `.github` repository's. Raises
+    git.GitError when `repo` is not a repository or a revision is unknown.
     """
     base_sha, head_sha = git.resolve(repo, base), git.resolve(repo, head)
     change = parse(git.diff(repo, base_sha, head_sha))
@@ -36,10 +41,14 @@ async def scan_repo(
     # What the range's commits say stands in for a pull request's description.
     said = describe(*git.messages(repo, fork, head_sha))
     snap = await snapshot(change, git.GitContents(repo, fork, head_sha), said)
-    return await evaluate(snap, baseline=work_tree_baseline(repo), progress=progress)
+    return await evaluate(
+        snap, organisation=organisation, baseline=work_tree_baseline(repo), progress=progress
+    )
 
 
-async def scan_staged(where: Path, progress: Progress | None = None) -> Evaluation:
+async def scan_staged(
+    where: Path, progress: Progress | None = None, organisation: Layer | None = None
+) -> Evaluation:
     """Evaluate what is staged in the work tree around `where` against its HEAD (a pre-commit hook).
 
     The repository's settings are read at HEAD, as for `--diff`: staging an edit of the config
@@ -51,10 +60,12 @@ async def scan_staged(where: Path, progress: Progress | None = None) -> Evaluati
     base, index = git.staged(top)
     change = parse(git.diff_trees(top, base, index))
     snap = await snapshot(change, git.GitContents(top, base, index))
-    return await evaluate(snap, progress=progress)
+    return await evaluate(snap, organisation=organisation, progress=progress)
 
 
-async def scan_diff(data: bytes, where: Path, progress: Progress | None = None) -> Evaluation:
+async def scan_diff(
+    data: bytes, where: Path, progress: Progress | None = None, organisation: Layer | None = None
+) -> Evaluation:
     """Evaluate a bare diff: nothing beyond what it shows is known but the repository's settings.
 
     When `where` lies in a git work tree, that repository's committed settings apply (see
@@ -62,7 +73,9 @@ async def scan_diff(data: bytes, where: Path, progress: Progress | None = None) 
     """
     change = parse(data, strict=True)
     snap = await snapshot(change, settings_around(where))
-    return await evaluate(snap, baseline=work_tree_baseline(where), progress=progress)
+    return await evaluate(
+        snap, organisation=organisation, baseline=work_tree_baseline(where), progress=progress
+    )
 
 
 async def write_baseline(repo: Path) -> tuple[Path, Evaluation]:

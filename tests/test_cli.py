@@ -305,6 +305,34 @@ def test_scan_reads_deploys_from_the_repository_s_config(
     assert done.returncode == (1 if severity == "warning" else 0), done.stderr
 
 
+@pytest.mark.parametrize(
+    ("own", "severity"),
+    [(None, "warning"), ("deploys: stop\n", "notice")],
+)
+def test_scan_applies_the_organisation_s_file_under_the_repository_s(
+    tmp_path: Path, own: str | None, severity: str
+) -> None:
+    """`--org` is the organisation's settings as the server reads them from its `.github`
+    repository: they apply to an index built without CONCURRENTLY unless the repository's own
+    file says otherwise, and a file that cannot be read is one line naming it."""
+    base = {"db/migrations/V1__create.sql": "CREATE TABLE accounts (id bigint, email text);\n"}
+    if own is not None:
+        base[".github/readiness.yml"] = own
+    index = {"db/migrations/V2__index.sql": "CREATE INDEX accounts_email ON accounts (email);\n"}
+    repo = make_repo(tmp_path / "repo", base, index)
+    org = tmp_path / "org.yml"
+    org.write_text("deploys: rolling\n", encoding="utf-8")
+    scan = ("scan", "--repo", str(repo.path), "--base", repo.base, "--format", "json")
+    done = readiness(*scan, "--org", str(org))
+    found = [(f["rule"], f["severity"]) for f in json.loads(done.stdout)["findings"]]
+    assert found == [("migrations/index-not-concurrent", severity)], done.stderr
+    missing = readiness(*scan, "--org", str(tmp_path / "absent.yml"))
+    assert missing.returncode == 2
+    assert missing.stderr.strip() == (
+        f"readiness: --org: cannot read {tmp_path / 'absent.yml'}: No such file or directory"
+    )
+
+
 @pytest.mark.parametrize("fmt", ["text", "json"])
 def test_a_reader_that_stops_early_is_not_an_error(fmt: str) -> None:
     """`readiness scan | head`: no traceback when the pipe closes; the exit code is the scan's."""

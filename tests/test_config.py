@@ -81,8 +81,8 @@ def test_deploys_is_read_and_a_value_it_does_not_know_is_named() -> None:
     )
 
 
-ROLLING_ONLY = ("migrations/drop-column", "migrations/rename")
-ANY_DEPLOY = ("migrations/drop-table", "migrations/index-not-concurrent")
+ROLLING_ONLY = ("migrations/drop-column", "migrations/rename", "migrations/index-not-concurrent")
+ANY_DEPLOY = ("migrations/drop-table", "migrations/column-type-change")
 
 
 @pytest.mark.parametrize(
@@ -92,7 +92,8 @@ ANY_DEPLOY = ("migrations/drop-table", "migrations/index-not-concurrent")
         ("deploys: rolling\n", "warning", "warning"),
         # An explicit entry, the rule's or its pack's, wins over `deploys` either way.
         (
-            "severity: {migrations/drop-column: warning, migrations/rename: warning}\n",
+            "severity: {migrations/drop-column: warning, migrations/rename: warning,"
+            " migrations/index-not-concurrent: warning}\n",
             "warning",
             "warning",
         ),
@@ -104,7 +105,8 @@ def test_a_rule_harming_only_rolling_deploys_is_a_notice_unless_releases_roll(
     text: str, rolling_only: str, any_deploy: str
 ) -> None:
     """A dropped or renamed column breaks only an old version serving beside the migrated
-    database; a dropped table or a write-blocking index hurts whatever the deploy style."""
+    database, and a plain index build blocks only its writes; a dropped table or a rewritten
+    column hurts whatever the deploy style."""
     config, problem = parse(text)
     assert problem is None
     severities = {

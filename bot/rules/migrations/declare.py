@@ -1,8 +1,9 @@
 """How the migrations pack declares its rules: the three kinds share a severity and a fix.
 
 A missing migration is an error (the database no longer matches the code); a dangerous one a
-warning (whether it hurts depends on the table's size and traffic); one that breaks only the old
-version while it still serves is a warning under rolling deploys and a notice otherwise.
+warning (whether it hurts depends on the table's size and traffic); one that harms only the old
+version while it still serves (breaks its queries, or blocks its writes behind a lock taken for
+the build alone) is a warning under rolling deploys and a notice otherwise.
 """
 
 from __future__ import annotations
@@ -41,10 +42,30 @@ def missing(
 # The rules on new and edited migrations declare no languages: a migration is judged in whatever
 # language it is written (Laravel's PHP, Ecto's Elixir, goose's Go in a folder the config names),
 # by its lines where no parser of ours knows it.
-def dangerous(rule: str, description: str, *, why: str, flagged: Example, quiet: Example) -> Rule:
-    """Declare a rule on a new migration that can hurt a deploy (locks, lost data)."""
+def dangerous(
+    rule: str,
+    description: str,
+    *,
+    why: str,
+    flagged: Example,
+    quiet: Example,
+    rolling: bool = False,
+) -> Rule:
+    """Declare a rule on a new migration that can hurt a deploy (locks, lost data).
+
+    `rolling`: the harm is only to the version still serving while the migration runs (a lock
+    that blocks its writes), so it is a notice for teams whose old version stops first.
+    """
     return Rule(
-        rule, Severity.WARNING, description, DANGEROUS_FIX, frozenset(), why, flagged, quiet
+        rule,
+        Severity.WARNING,
+        description,
+        DANGEROUS_FIX,
+        frozenset(),
+        why,
+        flagged,
+        quiet,
+        rolling=rolling,
     )
 
 

@@ -86,9 +86,11 @@ RISKS = {
     ),
     INDEX: (
         "builds an index without CONCURRENTLY, which blocks writes to the table on Postgres "
-        "until it is done. Use `CREATE INDEX CONCURRENTLY` outside a transaction (Django "
-        "`AddIndexConcurrently`, Rails `algorithm: :concurrently`, Alembic "
-        "`postgresql_concurrently=True`)."
+        "until it is done: harmless when the old version stops before migrations run, but with "
+        "rolling deploys it serves meanwhile and its writes wait. Use `CREATE INDEX "
+        "CONCURRENTLY` outside a transaction (Django `AddIndexConcurrently`, Rails "
+        "`algorithm: :concurrently`, Alembic `postgresql_concurrently=True`); "
+        "`deploys: rolling` in `.github/readiness.yml` makes this a warning."
     ),
     TYPE_CHANGE: (
         "changes a column's type, which rewrites or rescans the table under an exclusive lock. "
@@ -393,7 +395,9 @@ ALTER TABLE accounts ADD COLUMN region text;
         INDEX,
         "New migration builds a Postgres index without CONCURRENTLY, blocking writes.",
         why="A plain CREATE INDEX locks the table against writes for as long as the build takes: "
-        "minutes on a large table, during which inserts and updates wait.",
+        "minutes on a large table, during which the inserts and updates of the version still "
+        "serving wait. CONCURRENTLY exists only for them: when the old version stops before "
+        "migrations run, nothing is blocked, and a concurrent build merely takes longer.",
         flagged=Example(
             title="A blocking index build",
             base=(*SQL_STACK,),
@@ -425,6 +429,7 @@ CREATE INDEX `users_email_idx` ON `users` (`email`);
                 ),
             ),
         ),
+        rolling=True,
     ),
     dangerous(
         TYPE_CHANGE,
