@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+import pytest
+
 from bot.rules.migrations import (
     DJANGO,
     MIGRATION_WITHOUT_SCHEMA,
@@ -294,13 +296,52 @@ async def test_a_dump_marked_generated_still_counts_as_redumped(tmp_path: Path) 
     redumped = SCHEMA_RB.replace(
         '    t.integer "rubygem_id"\n', '    t.integer "rubygem_id"\n    t.string "ruby_abi"\n'
     )
-    body = "class AddRubyAbi < ActiveRecord::Migration[8.1]\nend\n"
+    body = (
+        "class AddRubyAbi < ActiveRecord::Migration[8.1]\n"
+        "  def change\n    add_column :versions, :ruby_abi, :string\n  end\nend\n"
+    )
 
     dumped = await missing(tmp_path / "a", base, {"db/schema.rb": redumped, migration: body})
     forgotten = await missing(tmp_path / "b", base, {migration: body})
 
     assert dumped == []
     assert forgotten == [(MIGRATION_WITHOUT_SCHEMA, migration, 1, "warning")]
+
+
+DATA_ONLY = """\
+class BackfillFulfilledRequests < ActiveRecord::Migration[8.0]
+  disable_ddl_transaction!
+
+  def up
+    Request.where(status: "fulfilled").find_each do |request|
+      request.update_columns(fulfilled_at: request.updated_at)
+    end
+    execute "UPDATE kits SET active = TRUE WHERE active IS NULL"
+  end
+end
+"""
+
+
+@pytest.mark.parametrize(
+    ("schema_call", "severity"),
+    [
+        ("", "notice"),
+        ("    add_column :requests, :fulfilled_at, :datetime\n", "warning"),
+        ("    safety_assured { remove_column :kits, :legacy }\n", "warning"),
+        ("    change_table(:kits) { |t| t.boolean :visible }\n", "warning"),
+        ('    execute "ALTER TABLE kits ADD COLUMN visible boolean"\n', "warning"),
+        ("    create_view :fulfilled_requests\n", "warning"),
+    ],
+)
+async def test_a_migration_that_only_moves_data_leaves_the_dump_as_it_was(
+    tmp_path: Path, schema_call: str, severity: str
+) -> None:
+    """Re-dumping after a data-only migration would move nothing but the version stamp: a
+    notice; any schema statement, in a block or in raw SQL, keeps the warning."""
+    migration = "db/migrate/20250826223940_backfill_fulfilled_requests.rb"
+    body = DATA_ONLY.replace("  def up\n", "  def up\n" + schema_call)
+    found = await missing(tmp_path, {"db/schema.rb": SCHEMA_RB}, {migration: body})
+    assert found == [(MIGRATION_WITHOUT_SCHEMA, migration, 1, severity)]
 
 
 async def test_deleted_prisma_schema_needs_no_migration(tmp_path: Path) -> None:

@@ -3,7 +3,9 @@
 A dump change is explained by any migration the change adds or deletes in that app (a revert
 deletes migrations and re-dumps the schema); editing an old migration explains nothing. A dump
 that only changes its version stamp or the order of its lines (Rails re-dumping columns sorted)
-says the same schema: no finding.
+says the same schema: no finding. A new migration that only moves data (no schema statement of
+Rails' `SchemaStatements`, no DDL in raw SQL) would move nothing in the dump but its version
+stamp: a notice, not a warning.
 """
 
 from __future__ import annotations
@@ -33,6 +35,16 @@ _NOISE = re.compile(
     r"|^\s*\(?'\d+'\)?[,;]?\s*$"
 )
 _TABLE = re.compile(r"^\s*(?:create_table|CREATE TABLE)\s+[\"'`]?([\w.\"]+)")
+# Calls that change the schema: ActiveRecord's SchemaStatements (create_table, add_column,
+# add_index, change_column_null, add_foreign_key, rename_table, enable_extension, …), gems'
+# look-alikes (scenic's create_view, fx's create_function) and `t.…` columns of a table block.
+# Over-matching (a model method named add_…) only keeps the warning.
+_SCHEMA_CALL = re.compile(
+    r"^(?:create|drop|add|remove|rename|change|enable|disable|update_view|replace_view|"
+    r"validate_(?:check_)?constraint|validate_foreign_key)_\w*$|^(?:change_table|create_table)$"
+)
+_RAW_SQL_CALLS = frozenset({"execute", "exec_query", "exec_update", "exec_delete", "exec_insert"})
+_DDL = re.compile(r"\b(?:CREATE|ALTER|DROP|RENAME|COMMENT\s+ON|TRUNCATE)\b", re.IGNORECASE)
 
 
 def check_rails(snap: Snapshot) -> list[Finding]:
@@ -73,9 +85,29 @@ def check_rails(snap: Snapshot) -> list[Finding]:
             continue
         for dump in DUMPS:
             if snap.read(root + dump, "base") is not None:
-                findings.append(_migration_finding(path, root + dump))
+                findings.append(_migration_finding(path, root + dump, _moves_data_only(snap, path)))
                 break
     return findings
+
+
+def _moves_data_only(snap: Snapshot, path: str) -> bool:
+    """Whether a new Ruby migration calls no schema statement: it only reads and writes rows.
+
+    Read from the head side's tree: every method call's name, and the text of raw SQL it runs.
+    A migration that does not parse, or is not Ruby, is taken to change the schema.
+    """
+    side = snap.source(path, "head")
+    tree = side.tree if side.language == "ruby" else None
+    if tree is None or tree.root_node.has_error:
+        return False
+    for call in side.nodes(frozenset({"call"})):
+        method = call.child_by_field_name("method")
+        name = "" if method is None or method.text is None else method.text.decode()
+        if _SCHEMA_CALL.match(name):
+            return False
+        if name in _RAW_SQL_CALLS and call.text is not None and _DDL.search(call.text.decode()):
+            return False
+    return True
 
 
 def _redumped(snap: Snapshot, changed: ChangedFile) -> bool:
@@ -165,18 +197,27 @@ def _dump_finding(changed: ChangedFile, right: bool, line: int) -> Finding:
     )
 
 
-def _migration_finding(path: str, dump: str) -> Finding:
+def _migration_finding(path: str, dump: str, data_only: bool) -> Finding:
+    message = (
+        f"This adds a migration but does not update `{dump}`, so new environments and the "
+        "test database are built from a schema without it. Run `bin/rails db:migrate` and "
+        "commit the updated dump."
+    )
+    if data_only:
+        message = (
+            f"This adds a migration that only changes data, and `{dump}` is not updated: the "
+            "schema is the same, but the dump's version stamp stays behind, so a database "
+            "loaded from it counts this migration as pending (tests that call "
+            "`maintain_test_schema!` stop on it). Commit the re-dumped version stamp if that "
+            "matters here."
+        )
     return Finding(
         rule=MIGRATION_WITHOUT_SCHEMA,
         pack=PACK_ID,
         path=path,
         line=1,
-        severity=Severity.WARNING,
-        message=(
-            f"This adds a migration but does not update `{dump}`, so new environments and the "
-            "test database are built from a schema without it. Run `bin/rails db:migrate` and "
-            "commit the updated dump."
-        ),
+        severity=Severity.NOTICE if data_only else Severity.WARNING,
+        message=message,
         fingerprint=fingerprint(MIGRATION_WITHOUT_SCHEMA, path, dump),
     )
 
