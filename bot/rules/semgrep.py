@@ -3,19 +3,25 @@
 Teams bring rules in semgrep's format as `.github/readiness/semgrep/*.yml`, read from the **base**
 branch like the config, so a pull request cannot change the rules that judge it. Built-in rules
 are Python (bot/rules/runner.py); semgrep is started only when a changed file's language has a
-repository rule, because its start-up dominates (PLATFORM.md: ~1.7 s for one file). semgrep only
-parses the files: it runs as a subprocess (it has no supported Python API) over a temporary copy
-of them. Its error text quotes those files, so only a summary of it is ever logged or reported.
+repository rule. semgrep only parses the files: it runs as a subprocess (it has no supported
+Python API) over a temporary copy of them. Its error text quotes those files, so only a summary
+of it is ever logged or reported.
+
+The engine is run directly: `semgrep-core`, the matching engine every `semgrep scan` runs, from
+the same pinned wheel, given the rules and a targets file in the wheel's own interface format
+(`semgrep_interfaces`, the one pysemgrep writes for it). The `semgrep scan` front end costs
+~1.7-2.3 s of CPU before it matches anything (PLATFORM.md); the engine alone starts in ~0.1 s and
+still does what the front end relied on it for: each rule's languages and `paths:`, `nosemgrep`
+comments (`is_ignored`), metavariables in messages, per-file timeouts.
 """
 
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import json
 import logging
-import os
 import shutil
-import sys
 import tempfile
 import time
 from collections import Counter
@@ -151,10 +157,6 @@ async def run(
     skipped = sorted({r for f in files for r in f.rules if not enabled(f"{RULE_PACK}/{r}")})
     with tempfile.TemporaryDirectory(prefix="readiness-semgrep-") as tmp:
         root = Path(tmp)
-        rules_dir = root / "rules"
-        rules_dir.mkdir()
-        for number, rule_file in enumerate(files):
-            (rules_dir / f"{number:03d}.yml").write_text(rule_file.text, encoding="utf-8")
         src = root / "src"
         texts: dict[str, list[str]] = {}
         for f in changed:
@@ -169,7 +171,7 @@ async def run(
             return []
         started, ok = time.perf_counter(), False
         try:
-            output = await _invoke(src, rules_dir, sorted(texts), skipped)
+            output = await _invoke(root, _rules_json(files, skipped))
             ok = True
         finally:
             if metrics is not None:
@@ -182,41 +184,81 @@ async def run(
     ]
 
 
-def semgrep_binary() -> str:
-    beside = Path(sys.executable).parent / "semgrep"
-    found = str(beside) if beside.exists() else shutil.which("semgrep")
+def semgrep_core() -> str:
+    """Find the engine: inside the installed semgrep wheel, else `semgrep-core` on PATH."""
+    spec = importlib.util.find_spec("semgrep")
+    if spec is not None and spec.origin is not None:
+        bundled = Path(spec.origin).parent / "bin" / "semgrep-core"
+        if bundled.is_file():
+            return str(bundled)
+    found = shutil.which("semgrep-core")
     if not found:
         raise SemgrepError(
-            "the semgrep executable was not found; install the package's dependencies"
+            "semgrep-core was not found; install the package's dependencies (semgrep)"
         )
     return found
 
 
-async def _invoke(
-    root: Path, rules_dir: Path, targets: list[str], skipped: list[str]
-) -> dict[str, Any]:
-    env = {**os.environ, "SEMGREP_ENABLE_VERSION_CHECK": "0", "SEMGREP_SEND_METRICS": "off"}
+def _rules_json(files: list[RuleFile], skipped: list[str]) -> str:
+    """All rule files as one `{"rules": [...]}` document, the disabled rules left out.
+
+    JSON is YAML to semgrep, and one file keeps one rule id unique per run (PLATFORM.md: two
+    rules sharing an id lose findings).
+    """
+    left_out = set(skipped)
+    rules = [
+        rule
+        for rule_file in files
+        for rule in yaml.safe_load(rule_file.text)["rules"]
+        if isinstance(rule, dict) and str(rule.get("id")) not in left_out
+    ]
+    return json.dumps({"rules": rules})
+
+
+def _targets_json() -> str:
+    """The targets file: the working directory, which holds the files to scan and nothing else,
+    as the one scanning root; semgrep picks each file's language by the rules, and ignores
+    nothing (they are the changed files, chosen already). Rules' `paths:` match the paths
+    relative to it, the repository's own."""
+    conf = {
+        "exclude": [],
+        "max_target_bytes": MAX_BYTES,
+        "respect_gitignore": False,
+        "respect_semgrepignore_files": False,
+        "always_select_explicit_targets": True,
+        "explicit_targets": [],
+        "force_novcs_project": True,
+        "exclude_minified_files": False,
+    }
+    return json.dumps(["Scanning_roots", {"root_paths": ["."], "targeting_conf": conf}])
+
+
+async def _invoke(root: Path, rules: str) -> dict[str, Any]:
+    """Run the engine over the files under `root / "src"` and return its JSON output.
+
+    Raises SemgrepError when it cannot start, runs past TIMEOUT_S, prints no JSON, or reports an
+    error (a rule it cannot parse); its warnings (a file it could parse only in part) are logged
+    as a summary.
+    """
+    (root / "rules.json").write_text(rules, encoding="utf-8")
+    (root / "targets.json").write_text(_targets_json(), encoding="utf-8")
     command = [
-        semgrep_binary(),
-        "scan",
-        "--config",
-        str(rules_dir),
-        "--json",
-        "--quiet",
-        "--disable-version-check",
-        "--metrics=off",
-        "--no-rewrite-rule-ids",
-        "--no-git-ignore",
-        "--timeout",
+        semgrep_core(),
+        "-json",
+        # Relative to the working directory, the targets' folder: the engine names the rules
+        # document in its errors, and `_path` tells it from a target by the `../`.
+        "-rules",
+        "../rules.json",
+        "-targets",
+        "../targets.json",
+        "-timeout",
         "30",
-        *(f"--exclude-rule={rule}" for rule in skipped),
-        "--",
-        *targets,
+        "-j",
+        "1",
     ]
     proc = await asyncio.create_subprocess_exec(
         *command,
-        cwd=root,
-        env=env,
+        cwd=root / "src",
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
@@ -226,15 +268,17 @@ async def _invoke(
         proc.kill()
         await proc.wait()
         raise SemgrepError(f"semgrep did not finish within {TIMEOUT_S:.0f} s") from exc
+    # The engine prints a progress dot per target before its JSON document.
+    start = stdout.find(b"{")
     try:
-        output: dict[str, Any] = json.loads(stdout)
+        output: dict[str, Any] = json.loads(stdout[start:] if start >= 0 else b"")
     except json.JSONDecodeError as exc:
         # Its error output may quote the files it read: say how much there was, not what.
         raise SemgrepError(
             f"semgrep exited {proc.returncode} without JSON output ({len(stderr)} bytes of errors)"
         ) from exc
     errors = [e for e in output.get("errors") or () if isinstance(e, dict)]
-    fatal = [e for e in errors if e.get("level") == "error"]
+    fatal = [e for e in errors if e.get("severity") == "error"]
     if fatal:
         raise SemgrepError(f"semgrep failed: {summary(fatal)}")
     if errors:
@@ -250,8 +294,7 @@ def summary(errors: list[dict[str, Any]]) -> str:
     Shape: "PartialParsing in `shop/jobs.py` (2); Rule parse error in rule `no-print`".
     """
     counts = Counter(
-        (_kind(error), str(error.get("rule_id") or ""), str(error.get("path") or ""))
-        for error in errors
+        (_kind(error), str(error.get("rule_id") or ""), _path(error)) for error in errors
     )
     parts = []
     for (kind, rule, path), count in sorted(counts.items()):
@@ -262,9 +305,16 @@ def summary(errors: list[dict[str, Any]]) -> str:
     return "; ".join(parts)
 
 
+def _path(error: dict[str, Any]) -> str:
+    """The changed file an error is about; none for one about the rules document."""
+    location = error.get("location")
+    path = location.get("path") if isinstance(location, dict) else None
+    return path if isinstance(path, str) and not path.startswith("../") else ""
+
+
 def _kind(error: dict[str, Any]) -> str:
     """Name the error's type: a string, or the first item of `[name, spans]`."""
-    kind = error.get("type")
+    kind = error.get("error_type")
     if isinstance(kind, list) and kind:
         kind = kind[0]
     return kind[:KIND_CHARS] if isinstance(kind, str) else "error"
@@ -275,10 +325,12 @@ def _finding(
 ) -> Finding | None:
     path = str(result.get("path", ""))
     changed = by_path.get(path)
+    extra = result.get("extra", {})
+    if extra.get("is_ignored"):  # a `nosemgrep` comment on the line
+        return None
     line = int(result.get("start", {}).get("line", 0))
     if changed is None or line not in {added.number for added in changed.added}:
         return None
-    extra = result.get("extra", {})
     rule = f"{RULE_PACK}/{result['check_id']}"
     lines = texts.get(path, [])
     content = lines[line - 1] if 0 < line <= len(lines) else ""

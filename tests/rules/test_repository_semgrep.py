@@ -52,6 +52,51 @@ async def test_a_repository_rule_is_run_and_reported_under_repo(tmp_path: Path) 
     assert evaluation.problems == ()
 
 
+TWO_LANGUAGES = """\
+rules:
+  - id: no-print
+    languages: [python]
+    severity: WARNING
+    message: Log $WHAT through the logger.
+    pattern: print($WHAT)
+  - id: no-console
+    languages: [typescript, javascript]
+    severity: ERROR
+    message: No console output in shipped code.
+    pattern: console.log(...)
+    paths:
+      exclude: ["scripts/*"]
+"""
+
+
+async def test_the_engine_keeps_what_semgrep_scan_does_for_rules(tmp_path: Path) -> None:
+    """The engine runs without semgrep's front end and still gives each rule its languages and
+    `paths:`, honours `nosemgrep`, and fills metavariables into the message."""
+    head = {
+        "shop/jobs.py": JOB_HEAD.replace(
+            "    return", "    print(1)  # nosemgrep: no-print\n    return"
+        ),
+        "web/app.ts": "export const go = () => {\n  console.log('go');\n};\n",
+        "scripts/seed.ts": "console.log('seeding');\n",
+    }
+    repo = make_repo(
+        tmp_path / "r",
+        base={".github/readiness/semgrep/x.yml": TWO_LANGUAGES, "shop/jobs.py": JOB},
+        head=head,
+    )
+    evaluation = await evaluate(await repo.snapshot())
+    found = sorted(
+        (f.rule, f.path, f.line, f.severity.value, f.message)
+        for f in evaluation.findings
+        if f.pack == "repo"
+    )
+    assert found == [
+        ("repo/no-console", "web/app.ts", 2, "error", "No console output in shipped code."),
+        ("repo/no-print", "shop/jobs.py", 2, "warning", "Log order through the logger."),
+    ]
+    assert evaluation.problems == ()
+
+
 async def test_without_repository_rules_semgrep_is_not_started(tmp_path: Path) -> None:
     """Built-in rules run in process; with no rule files there is nothing for semgrep to do."""
     repo = make_repo(tmp_path / "r", base={"shop/jobs.py": JOB}, head={"shop/jobs.py": JOB_HEAD})
