@@ -14,7 +14,8 @@ Accuracy: true and false positives, recall and precision per file on the labelle
 (tests/corpus/secrets, one file per case). Speed: the head commit adds 50,000 lines over 100
 files (a corpus line every 50, code lines otherwise, 3 in 8 of them holding a keyword like
 `token`); the tools run in turn, `--runs` times, and the median is shown. Our peak memory is also
-measured on a 100,000-line change (`--memory-lines`).
+measured on a 100,000-line change (`--memory-lines`), also with a repository semgrep rule for
+Python in the base branch, so that semgrep's engine runs over the change's 100 files too.
 
 `--compare LABEL=PATH` adds another `readiness` build (an install of an older commit) to the same
 run, so that before and after are measured under the same load. The results go to
@@ -60,6 +61,14 @@ if TYPE_CHECKING:
 NAME = "secrets_vs_peers"
 SECRETLINT_RC = json.dumps({"rules": [{"id": "@secretlint/secretlint-rule-preset-recommend"}]})
 SECRETS_ONLY = "disable: [tests, data-layer, migrations, cliff]\n"
+# A repository's own semgrep rule for Python: the memory run with it starts semgrep's engine too.
+SEMGREP_RULE = {
+    ".github/readiness/semgrep/no-print.yml": (
+        "rules:\n  - id: no-print\n    languages: [python]\n    severity: WARNING\n"
+        "    message: Use the logger.\n    pattern: print(...)\n"
+    )
+}
+WITH_RULE = "readiness scan, with a repository semgrep rule"
 FILLER = (
     "def handle(request, user_id: int) -> dict:",
     "    profile = repository.load(user_id)",
@@ -95,9 +104,11 @@ class Tool:
     flagged: Callable[[str, Path], set[str]]
 
 
-def commit_repo(root: Path, files: dict[str, str], config: str | None = None) -> None:
+def commit_repo(
+    root: Path, files: dict[str, str], config: str | None = None, base: dict[str, str] | None = None
+) -> None:
     """Make a repository: a base commit (`main~1`, with `config` as the repository's config if
-    given) and a head commit (`main`) that adds `files`."""
+    given, and the `base` files) and a head commit (`main`) that adds `files`."""
     root.mkdir(parents=True)
 
     def git(*args: str) -> None:
@@ -110,6 +121,9 @@ def commit_repo(root: Path, files: dict[str, str], config: str | None = None) ->
     if config is not None:
         (root / ".github").mkdir()
         (root / ".github" / "readiness.yml").write_text(config, encoding="utf-8")
+    for relative, text in (base or {}).items():
+        (root / relative).parent.mkdir(parents=True, exist_ok=True)
+        (root / relative).write_text(text, encoding="utf-8")
     git("add", "-A")
     git("commit", "-q", "-m", "base")
     for relative, text in files.items():
@@ -251,13 +265,15 @@ def main() -> None:
                 speed[tool.name].append(run(tool, big_repo, sorted(big))[0])
         for tool in every:
             rows[tool.name]["speed"] = median_usage(speed[tool.name])
-        memory_repo = root / "memory"
+        memory_repo, rule_repo = root / "memory", root / "memory-rule"
         commit_repo(memory_repo, big_files(cases, args.memory_lines))
+        commit_repo(rule_repo, big_files(cases, args.memory_lines), base=SEMGREP_RULE)
         ours_builds = [every[0], *every[2 : 2 + len(compare)]]
         memory = {
             tool.name: median_usage([run(tool, memory_repo, [])[0] for _ in range(2)])
             for tool in ours_builds
         }
+        memory[WITH_RULE] = median_usage([run(every[0], rule_repo, [])[0] for _ in range(2)])
     context["load_average_after"] = benchmark_context()["load_average"]
     table = _table(rows, args, memory, len(cases), positives)
     sys.stdout.write(table)
