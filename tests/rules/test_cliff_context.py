@@ -726,3 +726,245 @@ async def test_a_function_whose_doc_promises_a_value_on_failure_keeps_its_promis
         ),
         (SWALLOWED, "web/lib/discover.ts", PROBES_TS.splitlines().index("  } catch {", 17) + 1),
     ]
+
+
+YES_NO_TS = """\
+import { promises as dns } from "dns";
+
+import { redis } from "@/lib/redis";
+
+async function hasSiteConfigured(domain: string): Promise<boolean> {
+  try {
+    for (const url of [`https://${domain}`, `http://${domain}`]) {
+      try {
+        const response = await fetch(url, { method: "HEAD", redirect: "manual" });
+        if (response.status < 500) return true;
+      } catch {
+        // Timeout, network error, or certificate error: try the next URL
+        continue;
+      }
+    }
+    const records = await dns.resolve(domain);
+    return records.length > 0;
+  } catch (error) {
+    return false;
+  }
+}
+
+export async function updateSessionVerified(token: string, verified: boolean): Promise<boolean> {
+  const raw = await redis.get(`session:${token}`);
+  if (!raw) return false;
+  try {
+    const session = JSON.parse(raw);
+    await redis.set(`session:${token}`, JSON.stringify({ ...session, verified }));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function isReachable(url: string) {
+  try {
+    const response = await fetch(url, { method: "HEAD" });
+    return response.status < 500;
+  } catch {
+    return false;
+  }
+}
+
+export const pingOk = (url: string): Promise<boolean> =>
+  fetch(url).then((response) => response.ok).catch(() => false);
+
+export async function isBlocked(ip: string): Promise<boolean> {
+  try {
+    return (await redis.get(`blocked:${ip}`)) !== null;
+  } catch {
+    return true;
+  }
+}
+"""
+
+YES_NO_PY = """\
+import requests
+
+from shop.db import connection
+
+
+def has_site(domain: str) -> bool:
+    for url in (f"https://{domain}", f"http://{domain}"):
+        try:
+            if requests.head(url, timeout=3).status_code < 500:
+                return True
+        except Exception:  # a timeout, TLS or network error: try the next scheme
+            continue
+    return False
+
+
+def mark_verified(token: str) -> bool:
+    try:
+        connection().execute("UPDATE sessions SET verified = true WHERE token = %s", token)
+    except Exception:
+        return False
+    return True
+
+
+def is_reachable(url):
+    try:
+        return requests.head(url, timeout=3).status_code < 500
+    except Exception:
+        return False
+"""
+
+
+async def test_a_yes_no_function_whose_handler_answers_no_fails_closed(tmp_path: Path) -> None:
+    """A function answering only yes or no (`Promise<boolean>`, `-> bool`, or a boolean at every
+    return) hands back no data a failure could hide: a handler answering its "no" (`false`: no
+    site, not updated) gives callers an answer they already handle; asked about something wrong
+    (`isBlocked`), failing closed is answering `true`. A commented `continue` in its probe loop
+    moves on to the next URL as a commented empty handler would."""
+    head = {"web/lib/domains.ts": YES_NO_TS, "shop/domains.py": YES_NO_PY}
+    assert await found(tmp_path, {"README.md": "x\n"}, {"README.md": "x\n", **head}) == []
+
+
+CLAIMS_TS = """\
+import { prisma } from "@/lib/prisma";
+import { redis } from "@/lib/redis";
+
+export async function saveSettings(id: string, data: object): Promise<boolean> {
+  try {
+    await prisma.settings.update({ where: { id }, data });
+    return true;
+  } catch {
+    return true;
+  }
+}
+
+export async function isRateLimited(ip: string): Promise<boolean> {
+  try {
+    return (await redis.incr(`hits:${ip}`)) > 100;
+  } catch {
+    return false;
+  }
+}
+
+export async function saveDraft(draft: object) {
+  try {
+    await prisma.draft.create({ data: draft });
+  } catch {
+    return false;
+  }
+}
+
+export async function listDomains(teamId: string) {
+  try {
+    return await prisma.domain.findMany({ where: { teamId } });
+  } catch {
+    return [];
+  }
+}
+
+export async function purge(ids: string[]) {
+  for (const id of ids) {
+    try {
+      await prisma.link.delete({ where: { id } });
+    } catch {
+      continue;
+    }
+  }
+}
+"""
+
+CLAIMS_PY = """\
+from shop.db import connection
+
+
+def archive(order_id: int) -> bool:
+    try:
+        connection().execute("UPDATE orders SET archived = true WHERE id = %s", order_id)
+    except Exception:
+        return True
+    return True
+
+
+def is_blocked(ip: str) -> bool:
+    try:
+        return connection().fetch_value("SELECT 1 FROM blocklist WHERE ip = %s", ip) is not None
+    except Exception:
+        return False
+
+
+def open_orders() -> list[dict]:
+    try:
+        return connection().fetch_all("SELECT * FROM orders WHERE status = 'open'")
+    except Exception:
+        return []
+"""
+
+
+async def test_a_failure_answering_what_success_or_the_all_clear_answers_is_swallowed(
+    tmp_path: Path,
+) -> None:
+    """The same handlers answering what success answers (`true`: saved), or the all-clear of a
+    question about something wrong (`isRateLimited`, `is_blocked`: `false`), hide the failure.
+    A `false` from a function whose success answers nothing, an empty list from a query, and an
+    uncommented `continue` past a failed delete still drop it."""
+    head = {"web/lib/settings.ts": CLAIMS_TS, "shop/orders/archive.py": CLAIMS_PY}
+    ts = [n for n, t in enumerate(CLAIMS_TS.splitlines(), 1) if t.strip().startswith("} catch {")]
+    py = [n for n, t in enumerate(CLAIMS_PY.splitlines(), 1) if t == "    except Exception:"]
+    assert await found(tmp_path, {"README.md": "x\n"}, {"README.md": "x\n", **head}) == sorted(
+        [
+            *((SWALLOWED, "shop/orders/archive.py", n) for n in py),
+            *((SWALLOWED, "web/lib/settings.ts", n) for n in ts),
+        ]
+    )
+    assert len(ts) == 5 and len(py) == 3
+
+
+BOOL_DIFF_BASE = """\
+from shop.db import connection
+
+
+def archive(order_id):
+    if order_id:
+        connection().execute("UPDATE orders SET archived = true WHERE id = %s", order_id)
+
+
+def restore(order_id):
+    if order_id:
+        connection().execute("UPDATE orders SET archived = false WHERE id = %s", order_id)
+"""
+
+# The unchanged `if` lines are not in the diff: what it shows does not parse, and is read by line.
+BOOL_DIFF_HEAD = """\
+from shop.db import connection
+
+
+def archive(order_id) -> bool:
+    if order_id:
+        try:
+            connection().execute("UPDATE orders SET archived = true WHERE id = %s", order_id)
+        except Exception:
+            return False
+    return True
+
+
+def restore(order_id) -> bool:
+    if order_id:
+        try:
+            connection().execute("UPDATE orders SET archived = false WHERE id = %s", order_id)
+        except Exception:
+            return True
+    return True
+"""
+
+
+async def test_a_bare_diff_reads_a_yes_no_answer_from_the_signature_it_shows(
+    tmp_path: Path,
+) -> None:
+    """With only the diff (the added lines), `-> bool` on the `def` line it adds decides: `False`
+    fails closed, `True` claims the update that failed."""
+    path = "shop/orders/archive.py"
+    restore = BOOL_DIFF_HEAD.splitlines().index("        except Exception:", 12) + 1
+    assert await found(tmp_path, {path: BOOL_DIFF_BASE}, {path: BOOL_DIFF_HEAD}, bare=True) == [
+        (SWALLOWED, path, restore)
+    ]

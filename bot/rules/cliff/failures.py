@@ -7,6 +7,12 @@ JS `catch`) around a database, HTTP, file or queue call that drops the error —
 no error returned — turns an outage into an empty result nobody is alerted to. An empty handler
 whose comment says why the error may be dropped was decided on and reviewed (ESLint's `no-empty`
 draws the same line); one that only says `TODO` was not.
+
+A function that answers yes or no (`-> bool`, `Promise<boolean>`, or `true`/`false` at every
+return) hands back no data a failure could hide: a handler that answers its "no" fails closed,
+and its callers already handle "no". What a failure must not answer is what success answers
+(`true`, "done"), or the all-clear of a question about something wrong (`isBlocked`, `hasErrors`:
+`false`), which is reported.
 """
 
 from __future__ import annotations
@@ -45,19 +51,40 @@ LOGGED_EMPTY = (
     "an outage reaches users as 'nothing found' instead of an error, and no alert fires. "
     "Re-raise (or return an explicit error) after logging."
 )
+CLAIMED = (
+    "This handler catches every error around a database, API or file call and answers {said}, "
+    "{meaning}: a failed query, a timeout or a bug reads as {reading}, and nobody is told. Let "
+    "the error propagate, or answer {other} (an answer callers already handle) and log it."
+)
 BARE = (
     "A bare `except:` also catches KeyboardInterrupt and SystemExit and hides bugs such as "
     "NameError behind the fallback. Catch the specific exceptions you expect."
 )
-# An empty handler's code once its comments are gone: the clause, then nothing but `pass`.
+# An empty handler's code once its comments are gone: the clause, then nothing but `pass`, or
+# `continue` (in a loop, moving on to the next item does no more than an empty handler does).
 _EMPTY_CLAUSE = re.compile(
     r"""^[\s}]*(?:catch\b[^{]*\{|\.?catch\s*\(\s*(?:async\s*)?(?:\(?[\w\s,]*\)?\s*=>|function\s*
-    \([\w\s,]*\))\s*\{|except\b[^:]*:)[\s;]*(?:pass)?[\s;})]*$""",
+    \([\w\s,]*\))\s*\{|except\b[^:]*:)[\s;]*(?:pass|continue)?[\s;})]*$""",
     re.VERBOSE,
 )
+# The first word of a function that asks a yes/no question (`isBlocked`, `has_errors`).
+PREDICATE_WORDS = frozenset({"is", "has", "was", "were", "are", "should", "did", "does"})
+# The first word of one that asks, by its verb, whether something is wrong (`exceedsQuota`).
+ALARM_VERBS = frozenset({"exceeds", "violates", "conflicts"})
 _COMMENT = re.compile(r"(?:#|//|/\*+|^\s*\*)(?P<text>.*?)(?:\*/)?\s*$")
 _LATER = re.compile(r"\b(?:todo|fixme|xxx|hack|tbd)\b", re.IGNORECASE)
 REASON_WORDS = 3  # `// ignore` names no reason; "the menu still opens without it" does
+# A yes/no question about something wrong (`isBlocked`, `has_errors`, `isRateLimited`): its `false`
+# is the all-clear, so a failure answering `false` lets through what the check exists to stop.
+ALARM_WORDS = frozenset(
+    {
+        *("error", "errors", "failed", "failure", "failures", "invalid", "expired", "exceeded"),
+        *("exceeds", "blocked", "blocklisted", "blacklisted", "banned", "revoked", "suspended"),
+        *("locked", "limited", "throttled", "denied", "forbidden", "disabled", "spam", "fraud"),
+        *("fraudulent", "abuse", "abusive", "malicious", "compromised", "breached", "pwned"),
+        *("leaked", "infected", "duplicate", "conflict", "conflicts", "taken"),
+    }
+)
 
 
 def check_swallowed_errors(snap: Snapshot) -> list[Finding]:
@@ -90,13 +117,40 @@ def judge(handler: Handler) -> tuple[str, str] | None:
     """Return the rule and message a handler deserves, or None when it handles the error."""
     if handler.raises:
         return None
-    promised = handler.documented or _soft(handler.function.rsplit(".", 1)[-1])
-    if handler.broad and handler.io and not handler.checked and handler.silent and not promised:
+    function = handler.function.rsplit(".", 1)[-1]
+    promised = handler.documented or _soft(function)
+    silent, dropped = handler.silent, DROPPED
+    if handler.yes_no and handler.answers is not None:
+        # A yes/no answer hides a failure only when it is what success or the all-clear answers.
+        silent = handler.answers != alarm(function)
+        dropped = _claimed(handler.answers, function)
+    if handler.broad and handler.io and not handler.checked and silent and not promised:
         if not handler.logs:
-            return SWALLOWED, DROPPED
+            return SWALLOWED, dropped
         if handler.empty:
             return SWALLOWED, LOGGED_EMPTY
     return (BARE_EXCEPT, BARE) if handler.bare else None
+
+
+def alarm(function: str) -> bool:
+    """Tell whether a function's name asks a yes/no question about something wrong, so that its
+    `false` is the all-clear: `isBlocked`, `has_errors`, `exceedsQuota` (not `isNotBlocked`)."""
+    named = words(function)
+    if not named or "not" in named:
+        return False
+    return named[0] in ALARM_VERBS or (
+        named[0] in PREDICATE_WORDS and bool(set(named[1:]) & ALARM_WORDS)
+    )
+
+
+def _claimed(answer: bool, function: str) -> str:
+    """Say what a handler's yes/no answer claims: success, or that nothing is wrong."""
+    said, other = ("true", "false") if answer else ("false", "true")
+    if alarm(function):
+        meaning, reading = "the answer when nothing is wrong", "'all clear'"
+    else:
+        meaning, reading = "the answer its success gives", "success"
+    return CLAIMED.format(said=said, other=other, meaning=meaning, reading=reading)
 
 
 def beacon(handler: Handler, path: str) -> bool:
@@ -114,7 +168,8 @@ def beacon(handler: Handler, path: str) -> bool:
 
 
 def explained(handler: Handler, lines: Sequence[str]) -> bool:
-    """Tell whether a handler is empty but for a comment that gives the reason it drops the error.
+    """Tell whether a handler is empty but for a comment that gives the reason it drops the error
+    (a `continue` to a loop's next item counts as empty: it skips what the failure left undone).
 
     `lines` is the file's head text; the handler spans `handler.line` to `handler.end` (1-based).
     A comment of fewer than `REASON_WORDS` words, or one that defers the work (`TODO`, `FIXME`),
@@ -217,14 +272,19 @@ RULES = (
     Rule(
         SWALLOWED,
         Severity.WARNING,
-        "A broad error handler around I/O swallows the error, or logs it and returns an "
-        "empty result (a browser page's analytics beacon may drop its failure; an empty "
-        "handler whose comment gives its reason, or one keeping what its function's doc "
-        "promises on failure, was decided on; `Promise.allSettled` never rejects).",
+        "A broad error handler around I/O swallows the error, logs it and returns an empty "
+        "result, or answers a yes/no function's question as its success would (a browser "
+        "page's analytics beacon may drop its failure; an empty handler, or a `continue`, "
+        "whose comment gives its reason, or one keeping what its function's doc promises on "
+        "failure, was decided on; a yes/no function answering `false` fails closed, unless it "
+        "asks about something wrong, `isBlocked`, whose `false` is the all-clear; "
+        "`Promise.allSettled` never rejects).",
         "Let the error propagate, or log it and return an error the caller can see.",
         CODE_LANGUAGES,
         why="A failure that is caught and dropped (or turned into an empty result) looks like "
-        "success: users see missing data, and no alert or log tells anyone why.",
+        "success: users see missing data, and no alert or log tells anyone why. A function "
+        "that only answers yes or no hides no data: its `false` on failure is an answer its "
+        "callers already handle, and its `true` would claim what did not happen.",
         flagged=Example(
             title="broad except that passes",
             base=(

@@ -75,7 +75,16 @@ _EMPTY_RETURN = re.compile(r"\breturn\s+(?:\[\s*\]|\{\s*\}|\(\s*\)|list\(\)|dict
 _CALL_TEXT = re.compile(r"(?<!\w)([A-Za-z_$][\w$.]*)\s*\(")
 _STRING = re.compile(r""""(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*'""")
 _TRY = re.compile(r"^\s*try\s*:\s*$")
+_ANSWER = re.compile(r"^return\s+(?P<answer>True|False)\s*;?\s*(?:#.*)?$")
+_RETURNS_BOOL = re.compile(r"\)\s*->\s*bool\s*:$")
 _JS_FALSY = frozenset({"null", "undefined", "false"})
+_PY_BOOLEAN_CALLS = frozenset({"bool", "isinstance", "issubclass", "callable", "hasattr"})
+_JS_BOOLEAN_CALLS = frozenset(
+    {"Boolean", "Array.isArray", "Number.isNaN", "Number.isFinite", "Number.isInteger"}
+)
+_JS_COMPARISONS = frozenset({"===", "!==", "==", "!=", "<", ">", "<=", ">=", "instanceof", "in"})
+# A declared answer of yes or no: `: boolean`, `: Promise<boolean>`.
+_JS_YES_NO = re.compile(r":\s*(?:Promise\s*<\s*boolean\s*>|boolean)\s*")
 
 
 _FLOW_DEPTH = 8  # nodes a promise's fallback may pass through to reach the `.then` that tests it
@@ -102,6 +111,8 @@ class Handler:
     browser_send: bool = False  # it guards only requests a browser page sends (POST, beacon)
     keepalive: bool = False  # one of them is a beacon: `keepalive` or `navigator.sendBeacon`
     documented: bool = False  # its function's doc says what it answers on failure (`CONTRACT`)
+    answers: bool | None = None  # the boolean it returns, when that (and logging) is all it does
+    yes_no: bool = False  # that boolean is the answer of a function answering only yes or no
 
 
 def handlers_of(source: Source) -> list[Handler] | None:
@@ -121,33 +132,44 @@ def python_handlers(module: ast.Module) -> list[Handler]:
     imports = py_imports(module)
     local_io = py_local_io(module, imports)
     found: list[Handler] = []
-    for function, documented, node in _py_tries(module):
+    for scope, node in _py_tries(module):
         guarded = frozenset(py_name(call.func) for call in py_calls(node.body))
         io = any(_io(callee, imports, local_io) for callee in guarded)
-        found += [
-            _py_handler(handler, function, guarded, io, documented) for handler in node.handlers
-        ]
+        found += [_py_handler(handler, scope, guarded, io) for handler in node.handlers]
     return found
 
 
-def _py_tries(module: ast.Module) -> Iterator[tuple[str, bool, ast.Try | ast.TryStar]]:
-    """Yield each `try` with the dotted name of its scope and whether that function's
-    docstring states what it answers on failure."""
-    stack: list[tuple[str, bool, ast.AST]] = [("", False, module)]
+@dataclass(frozen=True)
+class _PyScope:
+    """Where a Python `try` sits: the dotted name of its scope, the function (if any) whose
+    `return` its handlers' returns are, and whether that function's docstring states what it
+    answers on failure."""
+
+    name: str
+    function: ast.FunctionDef | ast.AsyncFunctionDef | None
+    documented: bool
+
+
+def _py_tries(module: ast.Module) -> Iterator[tuple[_PyScope, ast.Try | ast.TryStar]]:
+    """Yield each `try` with its scope."""
+    stack: list[tuple[_PyScope, ast.AST]] = [(_PyScope("", None, False), module)]
     while stack:
-        scope, documented, node = stack.pop()
+        scope, node = stack.pop()
         for child in ast.iter_child_nodes(node):
             if isinstance(child, ast.Try | ast.TryStar):
-                yield scope, documented, child
-            inner, said = scope, documented
+                yield scope, child
+            inner = scope
             if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-                inner = f"{scope}.{child.name}" if scope else child.name
-                said = CONTRACT.search(ast.get_docstring(child) or "") is not None
-            stack.append((inner, said, child))
+                inner = _PyScope(
+                    f"{scope.name}.{child.name}" if scope.name else child.name,
+                    None if isinstance(child, ast.ClassDef) else child,
+                    CONTRACT.search(ast.get_docstring(child) or "") is not None,
+                )
+            stack.append((inner, child))
 
 
 def _py_handler(
-    handler: ast.ExceptHandler, function: str, guarded: frozenset[str], io: bool, documented: bool
+    handler: ast.ExceptHandler, scope: _PyScope, guarded: frozenset[str], io: bool
 ) -> Handler:
     calls = list(py_calls(handler.body))
     nodes = [n for s in handler.body for n in _py_nodes(s)]
@@ -155,7 +177,7 @@ def _py_handler(
     return Handler(
         line=handler.lineno,
         end=handler.end_lineno or handler.lineno,
-        function=function,
+        function=scope.name,
         caught=ast.unparse(handler.type) if handler.type else "",
         bare=handler.type is None,
         broad=_py_broad(handler.type),
@@ -166,7 +188,11 @@ def _py_handler(
         reports=any(reports(py_name(c.func)) for c in calls),
         silent=all(_py_default(s) for s in rest),
         empty=any(isinstance(n, ast.Return) and _py_empty(n.value) for n in nodes),
-        documented=documented,
+        documented=scope.documented,
+        answers=(answers := _py_answers(rest)),
+        yes_no=answers is not None
+        and scope.function is not None
+        and _py_yes_no(scope.function, set(nodes)),
     )
 
 
@@ -176,6 +202,49 @@ def _py_nodes(node: ast.AST) -> Iterator[ast.AST]:
     for child in ast.iter_child_nodes(node):
         if not isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
             yield from _py_nodes(child)
+
+
+def _py_answers(statements: Sequence[ast.stmt]) -> bool | None:
+    """Return the boolean a handler's statements (its logging left out) answer, when they do
+    nothing else: `return False`, beside `pass` or a string."""
+    said = [
+        s
+        for s in statements
+        if not isinstance(s, ast.Pass)
+        and not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))
+    ]
+    answer = said[0].value if len(said) == 1 and isinstance(said[0], ast.Return) else None
+    if isinstance(answer, ast.Constant) and isinstance(answer.value, bool):
+        return answer.value
+    return None
+
+
+def _py_yes_no(function: ast.FunctionDef | ast.AsyncFunctionDef, inside: set[ast.AST]) -> bool:
+    """Tell whether a function answers only yes or no: declared `-> bool`, or undeclared and
+    returning a boolean (`True`, `not x`, `a == b`, `bool(x)`) at every `return`, at least one of
+    them outside the handler (`inside`: its nodes), so that its success answers too."""
+    if function.returns is not None:
+        declared = function.returns
+        if isinstance(declared, ast.Constant) and isinstance(declared.value, str):
+            return declared.value.strip() == "bool"
+        return isinstance(declared, ast.Name) and declared.id == "bool"
+    returns = [n for s in function.body for n in _py_nodes(s) if isinstance(n, ast.Return)]
+    outside = [n for n in returns if n not in inside]
+    return bool(outside) and all(n.value is not None and _py_boolean(n.value) for n in returns)
+
+
+def _py_boolean(value: ast.expr) -> bool:
+    """Tell whether an expression is a boolean by its form: a literal, `not`, a comparison,
+    `bool(...)`/`isinstance(...)`, or `and`/`or` of such."""
+    if isinstance(value, ast.Constant):
+        return isinstance(value.value, bool)
+    if isinstance(value, ast.UnaryOp):
+        return isinstance(value.op, ast.Not)
+    if isinstance(value, ast.Compare):
+        return True
+    if isinstance(value, ast.BoolOp):
+        return all(_py_boolean(v) for v in value.values)
+    return isinstance(value, ast.Call) and py_name(value.func) in _PY_BOOLEAN_CALLS
 
 
 def _py_broad(caught: ast.expr | None) -> bool:
@@ -259,6 +328,7 @@ def script_handlers(source: Source) -> list[Handler]:
         ]
         sends = [_send(call) for call in io_calls]
         calls = [js_callee(call) for call in js_calls(body)]
+        answers = _js_answers(body, statements)
         found.append(
             Handler(
                 line=at.start_point.row + 1,
@@ -281,9 +351,107 @@ def script_handlers(source: Source) -> list[Handler]:
                 browser_send=browser and bool(sends) and all(sends),
                 keepalive=any(send == "beacon" for send in sends),
                 documented=_js_documented(node),
+                answers=answers,
+                yes_no=answers is not None and _js_answer_of_yes_no(node, body),
             )
         )
     return found
+
+
+def _js_answers(body: tree_sitter.Node, statements: list[tree_sitter.Node]) -> bool | None:
+    """Return the boolean a handler's body (its logging left out) answers, when it does nothing
+    else: `return false;` beside comments, or an arrow's `() => false`."""
+    values: list[tree_sitter.Node | None] = [body]
+    if body.type == "statement_block":
+        values = [
+            _returned(s)
+            for s in statements
+            if s.type not in ("comment", "empty_statement") and not _js_logs(s)
+        ]
+    answer = _js_unwrapped(values[0]) if len(values) == 1 and values[0] is not None else None
+    return (
+        answer.type == "true" if answer is not None and answer.type in ("true", "false") else None
+    )
+
+
+def _returned(statement: tree_sitter.Node) -> tree_sitter.Node | None:
+    """Return the value a `return` statement hands back; None for any other statement."""
+    values = [c for c in statement.named_children if c.type != "comment"]
+    return values[0] if statement.type == "return_statement" and values else None
+
+
+def _js_answer_of_yes_no(node: tree_sitter.Node, body: tree_sitter.Node) -> bool:
+    """Tell whether what a handler returns is the answer of a function answering only yes or no.
+
+    A `catch` clause returns from the function around it. A promise's `.catch(() => false)`
+    answers for a function only when that function returns the chain (`return p.catch(...)`,
+    `async (): Promise<boolean> => p.catch(...)`).
+    """
+    if node.type == "catch_clause":
+        return (function := _js_function_around(node)) is not None and _js_yes_no(function, body)
+    holder = node
+    while holder.parent is not None and holder.parent.type in JS_WRAPPERS:
+        holder = holder.parent
+    parent = holder.parent
+    if parent is not None and parent.type == "return_statement":
+        function = _js_function_around(parent)
+        return function is not None and _js_yes_no(function, parent)
+    return (
+        parent is not None
+        and parent.type == "arrow_function"
+        and parent.child_by_field_name("body") == holder
+        and _js_yes_no(parent, holder)
+    )
+
+
+def _js_function_around(node: tree_sitter.Node) -> tree_sitter.Node | None:
+    function = node.parent
+    while function is not None and function.type not in JS_FUNCTIONS:
+        function = function.parent
+    return function
+
+
+def _js_yes_no(function: tree_sitter.Node, handler: tree_sitter.Node) -> bool:
+    """Tell whether a function answers only yes or no: declared `boolean` or `Promise<boolean>`,
+    or undeclared and returning a boolean (`true`, `!x`, `a === b`, `Boolean(x)`) at every
+    `return` outside the `handler` node (its own answer), and at least once: its success
+    answers too."""
+    declared = function.child_by_field_name("return_type")
+    if declared is not None:
+        return _JS_YES_NO.fullmatch(text_of(declared)) is not None
+    body = function.child_by_field_name("body")
+    if body is None or body.type != "statement_block":
+        return False
+    outside = [
+        _returned(n)
+        for n in js_walk(body)
+        if n.type == "return_statement"
+        and not handler.start_byte <= n.start_byte < handler.end_byte
+    ]
+    return bool(outside) and all(value is not None and _js_boolean(value) for value in outside)
+
+
+def _js_boolean(node: tree_sitter.Node) -> bool:
+    """Tell whether an expression is a boolean by its form: a literal, `!x`, a comparison,
+    `Boolean(x)`, or `&&`/`||` of such."""
+    node = _js_unwrapped(node)
+    if node.type in ("true", "false"):
+        return True
+    operator = node.child_by_field_name("operator")
+    if node.type == "unary_expression" and operator is not None:
+        return text_of(operator) == "!"
+    if node.type == "binary_expression" and operator is not None:
+        if text_of(operator) in ("&&", "||"):
+            sides = (node.child_by_field_name("left"), node.child_by_field_name("right"))
+            return all(side is not None and _js_boolean(side) for side in sides)
+        return text_of(operator) in _JS_COMPARISONS
+    return node.type == "call_expression" and js_callee(node) in _JS_BOOLEAN_CALLS
+
+
+def _js_unwrapped(node: tree_sitter.Node) -> tree_sitter.Node:
+    while node.type == "parenthesized_expression" and node.named_children:
+        node = node.named_children[0]
+    return node
 
 
 # What a function promises on failure, in its doc: "Returns null … on any error", "never throws",
@@ -578,6 +746,8 @@ def line_handlers(lines: Sequence[str], changed: ChangedFile) -> list[Handler]:
             for callee in _CALL_TEXT.findall(_STRING.sub('""', text))
         )
         header = enclosing(lines, index, FUNCTION, inclusive=False)
+        said = [t for t in code if not LOG_CALL.search(t) and t != "pass"]
+        answer = _ANSWER.match(said[0]) if len(said) == 1 else None
         found.append(
             Handler(
                 line=line.number,
@@ -593,9 +763,23 @@ def line_handlers(lines: Sequence[str], changed: ChangedFile) -> list[Handler]:
                 reports=any(LOG_CALL.search(t) for t in code),
                 silent=all(_DEFAULT.match(t) for t in code if not LOG_CALL.search(t)),
                 empty=any(_EMPTY_RETURN.search(t) for t in code),
+                answers=answer["answer"] == "True" if answer else None,
+                yes_no=answer is not None
+                and header is not None
+                and _declares_bool(lines, header[0], index),
             )
         )
     return found
+
+
+def _declares_bool(lines: Sequence[str], start: int, stop: int) -> bool:
+    """Tell whether the `def` starting at line `start` (up to `stop`) declares `-> bool`."""
+    signature = ""
+    for text in lines[start:stop]:
+        signature += " " + text.split("#", 1)[0].strip()
+        if signature.endswith(":"):
+            break
+    return _RETURNS_BOOL.search(signature) is not None
 
 
 def _indented_body(lines: Sequence[str], index: int) -> list[str]:
