@@ -8,8 +8,11 @@ title (`ported`), or covered by a kept test comparing a snapshot the change upda
 One removed with the code it tested, or with a deleted helper that used that code, is cleanup, a
 notice (`retired`). An assertion is not lost when it moves, when the test now checks the field
 that replaces the one it checked, when it now compares the object it checked with a snapshot or
-with others in one equality check (`compared`), or when it now asserts the thing it checked is
-absent. A deleted test file left is an error when
+with others in one equality check (`compared`), when it compared two lengths and the test still
+compares one of them whole (`lengths`), or when it now asserts the thing it checked is absent.
+One that checked a field or value the production code stops writing in the same change (a key
+set to a distinctive value, `trigger: "partnerEnrolled"`) went with that behaviour: a notice
+(`stopped`). A deleted test file left is an error when
 production code changes in the same pull request (the suite went away just as it was needed), a
 warning otherwise; removed tests of a file that stays are one warning per file. A lost test
 the pull request explains (its title, body or a commit names it removed or obsolete:
@@ -31,13 +34,23 @@ from weakref import WeakKeyDictionary
 from bot.diff.model import ChangedFile, FileStatus, Line
 from bot.rules import paths
 from bot.rules.model import Example, Finding, Rule, Severity
-from bot.rules.tests import compared, fallback, moves, ported, rewrites, similarity, snapshots
+from bot.rules.tests import (
+    compared,
+    fallback,
+    lengths,
+    moves,
+    ported,
+    rewrites,
+    similarity,
+    snapshots,
+)
 from bot.rules.tests.explained import Explanations, Removal
 from bot.rules.tests.languages import TEST_LANGUAGES, is_test_file, language
 from bot.rules.tests.readers import read
 from bot.rules.tests.retired import Module, Retired, named_after, retired
 from bot.rules.tests.similarity import Weights, folded, tokens
 from bot.rules.tests.stacks import JAVASCRIPT_STACK, POLYGLOT_STACK, PYTHON_STACK
+from bot.rules.tests.stopped import Stopped
 from bot.rules.tests.suites import Assertion, Suite, Test, count, from_lines, normalise
 from bot.rules.tests.verdicts import (
     ASSERTION,
@@ -48,6 +61,7 @@ from bot.rules.tests.verdicts import (
     deleted_file,
     removed_tests,
     weakened,
+    went_with,
 )
 from bot.snapshot.model import FileChange, Snapshot, Source
 
@@ -235,6 +249,15 @@ class _View:
             for name in _reserved(f.after.text) - _reserved(f.before.text)
         }
         return found.with_names(reserved) if reserved else found
+
+    @cached_property
+    def stopped(self) -> Stopped:
+        """The key-value pairs the change's production code and templates stop writing."""
+        return Stopped(
+            (f.changed, "" if f.changed.status is FileStatus.REMOVED else f.after.text)
+            for f in self.files
+            if _ships(f.path)
+        )
 
     @cached_property
     def _moves(self) -> list[moves.Move]:
@@ -610,6 +633,7 @@ class _View:
             wholes = [
                 a.subject for a in new.assertions if a.text not in had and _WHOLE.search(a.text)
             ]
+            now = [a.text for a in new.assertions]
             # Checks one equality check of the test now makes together (`status` and `data` as
             # `expect({ status, data }).toEqual(...)`): that check stands in for them.
             together = [a for a in lost if _compared_together(a, new)]
@@ -630,7 +654,15 @@ class _View:
                 and not self.retired.covers(
                     _removed_with(a, test, removed), "", changed.path, linked, kept
                 )
+                and not lengths.implied(_as_written(a, test, removed), now, new.body)
             ]
+            # Checks of a field or value the production code stops writing went with it.
+            went = [
+                (a, pair)
+                for a in unexplained
+                if a.line in removed and (pair := self.stopped.checked_by(a.text))
+            ]
+            unexplained = [a for a in unexplained if all(a is not w for w, _ in went)]
             # A new check standing in for lost ones is no check added: it counts once, as them.
             net = old_count - new_count - (len(lost) - len(unexplained))
             net += len(stand_ins)
@@ -641,6 +673,9 @@ class _View:
             ]
             if net > 0 and where:
                 yield weakened(changed.path, test.name, where[0], new_count, net)
+            elif went:
+                first, pair = went[0]
+                yield went_with(changed.path, test.name, removed[first.line], pair)
 
     def _same_file(self, side: FileChange) -> list[Test]:
         if side.changed.status is FileStatus.REMOVED:
@@ -703,6 +738,19 @@ def _removed_with(lost: Assertion, test: Test, removed: dict[int, Line]) -> str:
     while last + 1 <= test.end and last + 1 in removed:
         last += 1
     return "\n".join([lost.text, *(removed[n].text for n in range(first, last + 1))])
+
+
+def _as_written(lost: Assertion, test: Test, removed: dict[int, Line]) -> str:
+    """Return a removed check as written, over the removed lines it spans (its text from the
+    tree has no whitespace left, which runs Ruby's `assert_equal expected.size` together)."""
+    texts: list[str] = []
+    number = lost.line
+    while number in removed and number <= test.end:
+        texts.append(removed[number].text)
+        if len(normalise("".join(texts))) >= len(lost.text):
+            break
+        number += 1
+    return "\n".join(texts) or lost.text
 
 
 def _compared_whole(lost: str, wholes: list[str]) -> bool:
@@ -991,7 +1039,9 @@ class CartTest {
         "Assertion removed from a test that stays (counted as syntax nodes, helpers included) "
         "that moved nowhere in the change and checked code that stays (not a field the change "
         "replaces, nor a thing the test now asserts is absent or compares whole with a snapshot "
-        "or, with others, in one equality check).",
+        "or, with others, in one equality check, nor a length of a value the test still compares "
+        "whole); a notice when the change's production code stops writing the field or value it "
+        "checked (a key set to a value of several words, or to a path: not a single word).",
         "Keep the check, or replace it with a better one.",
         TEST_LANGUAGES,
         why="A test that keeps running with fewer assertions still passes, so the suite looks as "

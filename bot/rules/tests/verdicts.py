@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from bot.diff.model import ChangedFile, Line
 from bot.rules.model import Finding, Severity, fingerprint
+from bot.rules.tests.stopped import Pair
 from bot.rules.tests.suites import Test
 
 PACK_ID = "tests"
@@ -196,3 +197,25 @@ def weakened(path: str, name: str | None, line: Line, left: int, lost: int) -> F
 def _why(production: bool) -> str:
     also = ", and this pull request also changes production code" if production else ""
     return f"nothing tests that behaviour any more{also}."
+
+
+def went_with(path: str, name: str | None, line: Line, pair: Pair) -> Finding:
+    """Report a check dropped with the field or value it checked: production code stops writing
+    it in the same change, so the check went with the behaviour (cleanup, a notice)."""
+    test = f"the test `{name}`" if name else "this file's tests"
+    message = (
+        f"This removes an assertion of {test} that checked `{pair.shown}`, which this change "
+        f"stops writing in production code (`{pair.path}`): the check went with the behaviour "
+        "it pinned. Nothing is left unchecked, provided no code the change leaves alone still "
+        "writes it."
+    )
+    return Finding(
+        rule=ASSERTION,
+        pack=PACK_ID,
+        path=path,
+        line=line.number,
+        severity=Severity.NOTICE,
+        message=message,
+        fingerprint=fingerprint(ASSERTION, path, f"{name}:{line.text}"),
+        side="LEFT",
+    )
