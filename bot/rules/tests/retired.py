@@ -118,22 +118,22 @@ class Retired:
 
     def linked(self, test_path: str, base: str | None, imports: Iterable[str]) -> list[Module]:
         """Return the changed production modules a test file is tied to."""
-        imported = list(imports)
+        imported = _Imported.of(test_path, imports)
         mentioned = frozenset(TOKEN.findall(base or ""))
         return [
             m
             for m in self.modules
             if named_after(test_path, m.path)
-            or _imports(test_path, imported, m.path)
+            or imported.names(m.path)
             or _same_package(test_path, m.path)
             or not m.names.isdisjoint(mentioned)
         ]
 
     def file_retired(self, test_path: str, imports: Iterable[str]) -> bool:
         """Tell whether a test file's own module is deleted: it imports or is named after it."""
-        imported = list(imports)
+        imported = _Imported.of(test_path, imports)
         return any(
-            m.deleted and (named_after(test_path, m.path) or _imports(test_path, imported, m.path))
+            m.deleted and (named_after(test_path, m.path) or imported.names(m.path))
             for m in self.modules
         )
 
@@ -378,8 +378,8 @@ def _folded(code: _Lexed) -> frozenset[str]:
 
 def _same_package(test_path: str, production: str) -> bool:
     """Go tests share their package (folder) with the code they test."""
-    same = posixpath.dirname(test_path) == posixpath.dirname(production)
-    return same and test_path.endswith(".go") and production.endswith(".go")
+    go = test_path.endswith(".go") and production.endswith(".go")
+    return go and posixpath.dirname(test_path) == posixpath.dirname(production)
 
 
 def named_after(test_path: str, production: str) -> bool:
@@ -401,21 +401,36 @@ def _stem_and_folder(production: str) -> tuple[str, str]:
     return posix.name.split(".")[0].lower(), posix.parent.name.lower()
 
 
-def _imports(test_path: str, imported: list[str], production: str) -> bool:
-    """Tell whether a test file imports a module: `shop.refunds`, `'../refunds'`, `@/lib/ip`."""
-    targets, dotted = _import_targets(production)
-    for spec in imported:
-        if spec.startswith("."):
-            resolved = posixpath.normpath(posixpath.join(posixpath.dirname(test_path), spec))
-            if resolved in targets:
-                return True
-            continue
-        spec = re.sub(r"^[@~]/", "", spec)
-        if any(t == spec or t.endswith("/" + spec) for t in targets):
+@dataclass(frozen=True)
+class _Imported:
+    """A test file's imports, each resolved once: a test file is compared with every changed
+    production module, a thousand in a large change."""
+
+    relative: frozenset[str]  # `'../refunds'`, resolved against the test file's folder
+    named: tuple[str, ...]  # `shop.refunds`, `@/lib/ip` without its `@/`
+
+    @classmethod
+    def of(cls, test_path: str, imports: Iterable[str]) -> _Imported:
+        folder = posixpath.dirname(test_path)
+        relative, named = set(), []
+        for spec in imports:
+            if spec.startswith("."):
+                relative.add(posixpath.normpath(posixpath.join(folder, spec)))
+            else:
+                named.append(re.sub(r"^[@~]/", "", spec))
+        return cls(frozenset(relative), tuple(named))
+
+    def names(self, production: str) -> bool:
+        """Tell whether the test file imports a module: `shop.refunds`, `'../refunds'`,
+        `@/lib/ip`."""
+        targets, dotted = _import_targets(production)
+        if not self.relative.isdisjoint(targets):
             return True
-        if any(d == spec or d.endswith("." + spec) for d in dotted if "." in spec):
-            return True
-    return False
+        return any(
+            any(t == spec or t.endswith("/" + spec) for t in targets)
+            or any(d == spec or d.endswith("." + spec) for d in dotted if "." in spec)
+            for spec in self.named
+        )
 
 
 @lru_cache(maxsize=1 << 14)
