@@ -19,6 +19,7 @@ from bot.rules.code import (
     COMMENT_LINE,
     FUNCTION,
     JS_FUNCTIONS,
+    JS_FUNCTIONS_AND_CALLS,
     JS_WRAPPERS,
     SCRIPT_LANGUAGES,
     enclosing,
@@ -239,7 +240,7 @@ def script_handlers(source: Source) -> list[Handler]:
     if tree is None or not handlers:
         return []
     imports = js_imports(tree)
-    local_io = js_local_io(source.nodes(JS_FUNCTIONS), imports)
+    local_io = js_local_io(source.nodes(JS_FUNCTIONS_AND_CALLS), imports)
     browser = any(text_of(n) in BROWSER_GLOBALS for n in source.nodes(_IDENTIFIER))
     found: list[Handler] = []
     for node in handlers:
