@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from bisect import bisect_left
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import cached_property
 from pathlib import PurePosixPath
 
@@ -531,15 +532,42 @@ def js_qualname(node: tree_sitter.Node) -> str:
     return ".".join(reversed(names))
 
 
-def js_local_io(
-    functions: Iterable[tree_sitter.Node], imports: Mapping[str, str]
-) -> frozenset[str]:
-    """Name those of a module's functions and methods (its JS_FUNCTIONS nodes) that call I/O
-    themselves."""
+# What `js_local_io` is given: a module's functions and its calls, found by one query.
+JS_FUNCTIONS_AND_CALLS = JS_FUNCTIONS | {"call_expression"}
+
+
+def js_local_io(nodes: Sequence[tree_sitter.Node], imports: Mapping[str, str]) -> frozenset[str]:
+    """Name those of a module's functions and methods that call I/O themselves.
+
+    `nodes` are the module's JS_FUNCTIONS_AND_CALLS nodes, outer before inner (as
+    `Source.nodes` gives them): each function's calls are a slice of them, where a walk of
+    every function's body in Python was most of a large change's handlers.
+    """
+    starts = [node.start_byte for node in nodes]
     found = set()
-    for function in functions:
+    for function in (node for node in nodes if node.type in JS_FUNCTIONS):
         name = js_function_name(function)
         body = function.child_by_field_name("body")
-        if name and body and any(is_io_call(js_callee(c), imports) for c in js_calls(body)):
+        if not name or body is None:
+            continue
+        calls = _calls_in(body, nodes, starts)
+        if any(is_io_call(js_callee(c), imports) for c in calls):
             found.add(name.strip("_$"))
     return frozenset(found)
+
+
+def _calls_in(
+    body: tree_sitter.Node, nodes: Sequence[tree_sitter.Node], starts: Sequence[int]
+) -> Iterator[tree_sitter.Node]:
+    """Yield the calls of `nodes` under `body`, not those of functions defined inside it (the
+    calls `js_calls(body)` yields, in the same order)."""
+    low = bisect_left(starts, body.start_byte)
+    high = bisect_left(starts, body.end_byte, low)
+    inner_end = -1  # the end of the function defined inside, whose nodes are skipped
+    for node in nodes[low:high]:
+        if node.end_byte > body.end_byte or node.start_byte < inner_end:
+            continue  # around the body (starting where it starts), or in an inner function
+        if node.type == "call_expression":
+            yield node
+        elif (node.start_byte, node.end_byte) != (body.start_byte, body.end_byte):
+            inner_end = node.end_byte  # a function defined inside; the body itself is walked

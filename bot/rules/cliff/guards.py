@@ -109,7 +109,8 @@ def hits(source: Source, rows: Sequence[int]) -> Iterator[Hit]:
         if source.python is not None:
             yield from _python(source.python, rows)
     elif source.tree is not None and source.language in SCRIPT_LANGUAGES:
-        yield from _script(descendants(source.tree.root_node, rows))
+        if _may_hit_script(source.text or ""):
+            yield from _script(descendants(source.tree.root_node, rows))
     elif source.tree is not None and source.language == "go":
         yield from _go(descendants(source.tree.root_node, rows))
 
@@ -254,6 +255,13 @@ def _cert_none(node: ast.AST | None) -> bool:
 
 
 # JavaScript and TypeScript ---------------------------------------------------------------------
+
+
+def _may_hit_script(text: str) -> bool:
+    """Tell whether JS/TS code can hold a hit: each spells a TLS key, or calls something named
+    for CORS (in any case). Most files of a large change spell none, and are not walked."""
+    tls = any(key in text for key in _TLS_KEYS) or "NODE_TLS_REJECT_UNAUTHORIZED" in text
+    return tls or "cors" in text.lower()
 
 
 def _script(nodes: Iterable[tree_sitter.Node]) -> Iterator[Hit]:

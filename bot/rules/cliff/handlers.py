@@ -19,6 +19,7 @@ from bot.rules.code import (
     COMMENT_LINE,
     FUNCTION,
     JS_FUNCTIONS,
+    JS_FUNCTIONS_AND_CALLS,
     JS_WRAPPERS,
     SCRIPT_LANGUAGES,
     enclosing,
@@ -116,11 +117,17 @@ class Handler:
 
 
 def handlers_of(source: Source) -> list[Handler] | None:
-    """Return a source's handlers; None when it is Python that does not parse."""
+    """Return a source's handlers; None when it is Python that does not parse.
+
+    A file whose text never spells the handler's keyword (`except`, `catch`) has none: most
+    files of a large change are skipped before their imports and functions are read.
+    """
     if source.language == "python":
-        return python_handlers(source.python) if source.python is not None else None
-    if source.language in SCRIPT_LANGUAGES and source.tree is not None:
-        return script_handlers(source)
+        if source.python is None:
+            return None
+        return python_handlers(source.python) if "except" in (source.text or "") else []
+    if source.language in SCRIPT_LANGUAGES and "catch" in (source.text or ""):
+        return script_handlers(source) if source.tree is not None else []
     return []
 
 
@@ -302,7 +309,7 @@ def script_handlers(source: Source) -> list[Handler]:
     if tree is None or not handlers:
         return []
     imports = js_imports(tree)
-    local_io = js_local_io(source.nodes(JS_FUNCTIONS), imports)
+    local_io = js_local_io(source.nodes(JS_FUNCTIONS_AND_CALLS), imports)
     browser = any(text_of(n) in BROWSER_GLOBALS for n in source.nodes(_IDENTIFIER))
     found: list[Handler] = []
     for node in handlers:

@@ -126,9 +126,10 @@ def named(keys: Collection[str]) -> Focus:
 
 
 def python_answers(
-    module: ast.Module, path: str, imported: set[str], focus: Focus = every
+    module: ast.Module, path: str, imported: set[str], focus: Focus = every, traced: bool = True
 ) -> Answers:
-    """Read the returned payloads of every function in `focus` and the calls that fed them."""
+    """Read the returned payloads of every function in `focus` and the calls that fed them
+    (unless not `traced`: then `fed` is empty)."""
     found = Answers([], {})
     for function, node, owner in _py_defs(module):
         if not focus(function, node.lineno, node.end_lineno or node.lineno):
@@ -143,7 +144,7 @@ def python_answers(
             value = statement.value
             if value is None:
                 continue
-            fed += _py_fed(value, assigned, set())
+            fed += _py_fed(value, assigned, set()) if traced else []
             found.answers.append(
                 Answer(
                     statement.lineno,

@@ -16,6 +16,8 @@ IMPORT_WORDS = frozenset(
     {"import", "from", "as", "const", "let", "var", "type", "require", "await"}
 )
 GUARD_LINES = 3
+# Every import a line can hold spells one of these: a line without them is not read further.
+_IMPORT_WORDS = ("import", "from", "require")
 
 _PY_FROM = re.compile(r"^\s*from\s+(\.*)([\w.]*)\s+import\s+\(?\s*([\w\s,]*)")
 _PY_IMPORT = re.compile(r"^\s*import\s+([\w.]+(?:\s*,\s*[\w.]+)*)")
@@ -60,6 +62,8 @@ def check_fixture_imports(snap: Snapshot) -> list[Finding]:
 
 def fixture_target(text: str, suffix: str) -> str | None:
     """Return the fixture, mock or test module an import line names, if it names one."""
+    if not any(word in text for word in _IMPORT_WORDS):
+        return None
     if COMMENT_LINE.match(text) or _TYPE_ONLY.match(text):
         return None
     if suffix in paths.PYTHON_SUFFIXES:

@@ -124,7 +124,12 @@ def check_literal_records(snap: Snapshot) -> list[Finding]:
         imported = fixture_names(head, paths.suffix(changed.path))
         after = snap.source(changed.path, "head")
         rows = sorted(line.number for line in changed.added)
-        parsed = _answers(after, imported, spanning(rows)) if after.text is not None else None
+        # What fed each answer is traced only for the functions that answer a literal.
+        parsed = (
+            _answers(after, imported, spanning(rows), traced=False)
+            if after.text is not None
+            else None
+        )
         if parsed is None:
             base = snap.read(changed.old_path or changed.path, "base")
             findings += [
@@ -138,20 +143,24 @@ def check_literal_records(snap: Snapshot) -> list[Finding]:
             continue
         before = snap.source(changed.old_path or changed.path, "base")
         known = changed.status is not FileStatus.ADDED and before.text is not None
-        at_base = named({answer.function for answer, _ in judged})
+        functions = named({answer.function for answer, _ in judged})
+        traced = _answers(after, imported, functions)
+        assert traced is not None  # the side parsed a moment ago
         findings += _judge_answers(
-            judged, parsed, _answers(before, set(), at_base) if known else None, changed, before
+            judged, traced, _answers(before, set(), functions) if known else None, changed, before
         )
     return findings
 
 
-def _answers(source: Source, imported: set[str], focus: Focus) -> Answers | None:
-    """Parse one side's answers in `focus`; None when it does not parse (Python) or is no code
-    we read."""
+def _answers(
+    source: Source, imported: set[str], focus: Focus, traced: bool = True
+) -> Answers | None:
+    """Parse one side's answers in `focus` (with what fed them, when `traced`); None when it
+    does not parse (Python) or is no code we read."""
     if source.python is not None:
-        return python_answers(source.python, source.path, imported, focus)
+        return python_answers(source.python, source.path, imported, focus, traced)
     if source.language in SCRIPT_LANGUAGES and source.tree is not None:
-        return script_answers(source.nodes(JS_FUNCTIONS), source.path, imported, focus)
+        return script_answers(source.nodes(JS_FUNCTIONS), source.path, imported, focus, traced)
     return None
 
 

@@ -31,6 +31,8 @@ _PY_READERS = frozenset(
     {"open", "Path", "joinpath", "read_csv", "read_json", "read_parquet", "read_excel"}
 )
 _JS_READERS = frozenset({"readFileSync", "readFile", "createReadStream"})
+# Every match of FIXTURE_PATH holds one of these.
+_FIXTURE_WORDS = ("fixture", "mock", "testdata", "test_data", "test-data")
 
 
 def check_fixture_reads(snap: Snapshot) -> list[Finding]:
@@ -64,7 +66,12 @@ def reads(source: Source, rows: Sequence[int]) -> Iterator[tuple[int, str]]:
     if source.language == "python":
         if source.python is not None:
             yield from _python(source.python, rows)
-    elif source.language in SCRIPT_LANGUAGES and source.tree is not None:
+    elif (
+        source.language in SCRIPT_LANGUAGES
+        and source.tree is not None
+        # JS/TS strings are read as written: a file that spells no fixture word reads none.
+        and any(word in (source.text or "") for word in _FIXTURE_WORDS)
+    ):
         yield from _script(source.tree.root_node, rows)
 
 

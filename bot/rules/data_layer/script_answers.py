@@ -44,11 +44,15 @@ _RESPONSE_CALL = re.compile(r"^(?:res|response|reply|c|ctx)(?:\.status\(\))?\.(?
 
 
 def script_answers(
-    functions: Sequence[tree_sitter.Node], path: str, imported: set[str], focus: Focus = every
+    functions: Sequence[tree_sitter.Node],
+    path: str,
+    imported: set[str],
+    focus: Focus = every,
+    traced: bool = True,
 ) -> Answers:
     """Read the returned or sent payloads of the `functions` in `focus` (a module's function
     nodes, outer before inner, as `Source.nodes(JS_FUNCTIONS)` gives them) and the calls that
-    fed them."""
+    fed them; unless not `traced`, then `fed` is empty (tracing is most of the cost)."""
     found = Answers([], {})
     keys: dict[str, int] = {}
     for function in functions:
@@ -58,7 +62,7 @@ def script_answers(
         key = key if keys[key] == 1 else f"{key}#{keys[key]}"  # same-named callbacks stay apart
         if not focus(key, function.start_point.row + 1, function.end_point.row + 1):
             continue
-        assigned = _js_assigned(function)
+        assigned = _js_assigned(function) if traced else {}
         parameters = function.child_by_field_name("parameters") or function.child_by_field_name(
             "parameter"
         )
@@ -71,7 +75,7 @@ def script_answers(
         fallback = _is_catch_callback(function)
         fed: list[tuple[str, int]] = []
         for value in _js_returned(function):
-            fed += _js_fed(value, assigned, set())
+            fed += _js_fed(value, assigned, set()) if traced else []
             found.answers.append(
                 Answer(
                     value.start_point.row + 1,
@@ -176,7 +180,10 @@ def _js_payload(value: tree_sitter.Node, params: set[str], imported: set[str]) -
     inner, error = _js_unwrap(value)
     if error or inner is None:
         return None
-    names = sorted({text_of(n) for n in walk(inner) if n.type == "identifier"})
+    # Walking the value for its names (a component's whole JSX) is skipped when its text holds
+    # no mock name and the module imports no fixture.
+    mocked = imported or MOCK_NAME.search(text_of(inner))
+    names = sorted({text_of(n) for n in walk(inner) if n.type == "identifier"} if mocked else ())
     if fixture := [n for n in names if n in imported]:
         return Payload(f"`{fixture[0]}`, imported from fixture code", True, True)
     if mock := [n for n in names if MOCK_NAME.fullmatch(n)]:

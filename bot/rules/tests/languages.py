@@ -112,8 +112,12 @@ def is_test_file(path: str) -> bool:
 
 
 @lru_cache(maxsize=1 << 12)
+@lru_cache(maxsize=1 << 14)
 def subject(path: str) -> str:
-    """Name the module a test file covers: `tests/test_cart.py`, `CartTest.java` → `cart`."""
+    """Name the module a test file covers: `tests/test_cart.py`, `CartTest.java` → `cart`.
+
+    Cached: each test file of a change is compared with every changed production module.
+    """
     name = PurePosixPath(path).name.split(".")[0]
     name = re.sub(
         r"^test_|_(?:test|spec)$|^Test(?=[A-Z])|(?<=[a-z0-9])(?:Tests?|IT|Spec)$", "", name

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import re
+from bisect import bisect_left
 from collections.abc import Iterator, Mapping, Sequence
 from functools import cached_property
 
@@ -247,10 +248,30 @@ _JS_READ = frozenset({
 })  # fmt: skip
 
 
-def _js_body(node: tree_sitter.Node, grammar: str) -> tuple[list[Assertion], list[str]]:
+class _Calls:
+    """A file's call expressions, outer before inner, found by the one query of its reader.
+
+    The calls of a test or a helper are a slice of them: a query per body read nested bodies
+    (a helper inside a test inside a suite) again and again.
+    """
+
+    def __init__(self, nodes: Sequence[tree_sitter.Node]) -> None:
+        self._calls = [node for node in nodes if node.type in _JS_CALL]
+        self._starts = [node.start_byte for node in self._calls]
+
+    def under(self, node: tree_sitter.Node) -> list[tree_sitter.Node]:
+        """Return the calls of `node`'s subtree, itself included, as `nodes_of` orders them."""
+        low = bisect_left(self._starts, node.start_byte)
+        high = bisect_left(self._starts, node.end_byte, low)
+        return [call for call in self._calls[low:high] if call.end_byte <= node.end_byte]
+
+
+def _js_body(
+    node: tree_sitter.Node, grammar: str, every: _Calls
+) -> tuple[list[Assertion], list[str]]:
     found, calls = [], []
     bindings = _Bindings(node, grammar)
-    for child in nodes_of(node, grammar, _JS_CALL):
+    for child in every.under(node):
         if _js_is_assertion(child):
             top = _chain_top(child, _JS_CHAIN)
             callee = child.child_by_field_name("function")
@@ -306,7 +327,10 @@ def _js_helper_name(node: tree_sitter.Node) -> str | None:
             return text_of(name).strip("'\"")
     if node.type == "call_expression":
         callee = node.child_by_field_name("function")
-        path = _js_path(callee) if callee is not None else []
+        # Most calls are no command: their callee's path is worked out only when it may be.
+        if callee is None or b"Commands" not in (callee.text or b""):
+            return None
+        path = _js_path(callee)
         args = _arguments(node)
         if path[-2:] in (["Commands", "add"], ["Commands", "overwrite"]) and args:
             return _string(args[0])
@@ -318,7 +342,9 @@ def _javascript(root: tree_sitter.Node, grammar: str) -> Suite:
     helpers: dict[str, tuple[int, tuple[str, ...]]] = {}
     bodies: dict[str, str] = {}
     imports: set[str] = set()
-    for node in nodes_of(root, grammar, _JS_READ):
+    nodes = nodes_of(root, grammar, _JS_READ)
+    every = _Calls(nodes)
+    for node in nodes:
         if node.type == "import_statement":
             spec = _string(node.child_by_field_name("source"))
             imports.update([spec] if spec else [])
@@ -327,7 +353,7 @@ def _javascript(root: tree_sitter.Node, grammar: str) -> Suite:
             imports.update([spec] if spec else [])
         helper = _js_helper_name(node)
         if helper:
-            found, calls = _js_body(node, grammar)
+            found, calls = _js_body(node, grammar, every)
             helpers[helper] = (len(found), tuple(calls))
             bodies[helper] = text_of(node)
         if node.type != "call_expression" or _js_kind(node) != "test":
@@ -341,7 +367,7 @@ def _javascript(root: tree_sitter.Node, grammar: str) -> Suite:
             for up in _ancestors(node)
             if up.type == "call_expression" and _js_kind(up) == "suite"
         ]
-        found, calls = _js_body(node, grammar)
+        found, calls = _js_body(node, grammar, every)
         key = " > ".join([*reversed(suites), name])
         tests.append(_test(key, name, node, found, calls))
     return Suite(tuple(_outermost(tests)), resolve(helpers), frozenset(imports), bodies)

@@ -27,7 +27,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import PurePosixPath
 from weakref import WeakKeyDictionary
 
@@ -844,9 +844,11 @@ def _union(tests: list[Test]) -> frozenset[str]:
     return frozenset().union(*(tokens(t.body) for t in tests))
 
 
+@lru_cache(maxsize=1 << 14)
 def _key(name: str) -> str:
     """Fold a test's name so re-casing, re-punctuating it (a hyphen set as an en dash) or
-    re-spelling its route's parameters (`/:id` as `/{id}`) keeps it the same test."""
+    re-spelling its route's parameters (`/:id` as `/{id}`) keeps it the same test (cached:
+    each name is folded again for every file judged)."""
     return "".join(ch for ch in rewrites.unparametrised(name.lower()) if ch.isalnum() or ch in "{}")
 
 

@@ -54,6 +54,8 @@ ACTIONS = frozenset({
     "get", "set", "add", "remove", "save", "post", "put", "patch",
 })  # fmt: skip
 _STRING = re.compile(r""""(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'|`(?:\\.|[^`\\])*`""")
+# The same, split on: the pieces between literals, then each literal (the one group).
+_STRING_SPLIT = re.compile(f"({_STRING.pattern})")
 _CALLED = re.compile(r"[A-Za-z_]\w*(?=\()")
 # Where a message's text is cut by a value put into it: `#{v}`, `${v}`, `{v}`, `%s`, `%(v)s`.
 _INTERPOLATION = re.compile(r"#\{[^}]*\}|\$\{[^}]*\}|\{[^}]*\}|%(?:\(\w+\))?[sdrfi]")
@@ -116,22 +118,22 @@ class Retired:
 
     def linked(self, test_path: str, base: str | None, imports: Iterable[str]) -> list[Module]:
         """Return the changed production modules a test file is tied to."""
-        imported = list(imports)
+        imported = _Imported.of(test_path, imports)
         mentioned = frozenset(TOKEN.findall(base or ""))
         return [
             m
             for m in self.modules
             if named_after(test_path, m.path)
-            or _imports(test_path, imported, m.path)
+            or imported.names(m.path)
             or _same_package(test_path, m.path)
             or not m.names.isdisjoint(mentioned)
         ]
 
     def file_retired(self, test_path: str, imports: Iterable[str]) -> bool:
         """Tell whether a test file's own module is deleted: it imports or is named after it."""
-        imported = list(imports)
+        imported = _Imported.of(test_path, imports)
         return any(
-            m.deleted and (named_after(test_path, m.path) or _imports(test_path, imported, m.path))
+            m.deleted and (named_after(test_path, m.path) or imported.names(m.path))
             for m in self.modules
         )
 
@@ -226,8 +228,9 @@ def retired(files: Iterable[tuple[ChangedFile, Source, Source]]) -> Retired:
             base = "\n".join(line.text for line in changed.removed)
         if head is None:
             head = "\n".join(line.text for line in changed.added)
-        raw_lost = {raw: fold(raw) for raw in _names_in(base)}
-        head_tokens = _folded(head)
+        base_code, head_code = _Lexed.of(base), _Lexed.of(head)
+        raw_lost = {raw: fold(raw) for raw in _names_in(base_code)}
+        head_tokens = _folded(head_code)
         lost = {
             token
             for raw, token in raw_lost.items()
@@ -236,10 +239,10 @@ def retired(files: Iterable[tuple[ChangedFile, Source, Source]]) -> Retired:
         for raw, token in raw_lost.items():
             if token in lost and compound(raw):
                 compounds.setdefault(token, raw)
-        added = frozenset(_names_in(head)) - frozenset(raw_lost)
+        added = frozenset(_names_in(head_code)) - frozenset(raw_lost)
         base_definitions = _definitions(before) if known else _line_definitions(base)
         head_definitions = _definitions(after) if known else _line_definitions(head)
-        said_before, said_after = _messages(base), _messages(head)
+        said_before, said_after = _messages(base_code.literals), _messages(head_code.literals)
         set_before.update(_ASSIGNED.findall(base))
         set_after.update(_ASSIGNED.findall(head))
         gained.update(said_after - said_before)
@@ -293,13 +296,40 @@ class _Holders:
         return bool(holders[0].intersection(*holders[1:]))
 
 
-def _messages(text: str) -> set[str]:
-    """Return the messages a piece of code spells in its strings, as lower-case words.
+@dataclass(frozen=True)
+class _Lexed:
+    """A text's string literals and its tokens, inside and outside them, each found by one scan.
+
+    Its names, its folded tokens and its messages are all read from these: every changed
+    production file of a change is read whole on both sides, a thousand files in a large one.
+    """
+
+    literals: list[str]
+    outside: list[str]  # the tokens outside literals
+    inside: list[str]  # the tokens of the literals
+    called: list[str]  # the words called inside literals (`"lpad(name, 2)"`)
+
+    @classmethod
+    def of(cls, text: str) -> _Lexed:
+        parts = _STRING_SPLIT.split(text)
+        # Joined with spaces, no token or call spans two literals, or a literal and code.
+        literals = " ".join(parts[1::2])
+        return cls(
+            parts[1::2],
+            TOKEN.findall(" ".join(parts[0::2])),
+            TOKEN.findall(literals),
+            _CALLED.findall(literals),
+        )
+
+
+def _messages(literals: list[str]) -> set[str]:
+    """Return the messages a piece of code spells in its string `literals`, as lower-case words.
 
     A value put into a message cuts it: "Unsupported version: #{v}" says "unsupported version".
     """
     found = set()
-    for literal in _STRING.findall(text):
+    # A message is no longer than the literal it is read from: short ones (most) are skipped.
+    for literal in (text for text in literals if len(text) - 2 >= MIN_MESSAGE_CHARS):
         for part in _INTERPOLATION.split(literal[1:-1]):
             said = " ".join(word.lower() for word in _WORD.findall(part))
             if len(said.split()) >= MIN_MESSAGE_WORDS and len(said) >= MIN_MESSAGE_CHARS:
@@ -329,28 +359,27 @@ def _strings(text: str) -> list[str]:
     ]
 
 
-def _names_in(text: str) -> set[str]:
+def _names_in(code: _Lexed) -> set[str]:
     """Return the names code uses: identifiers, and the keys, ids and routes its strings hold.
 
     A single word inside a string is a value (`"refunded"`): a test that checked it and goes
     when it changes was not retired with its code, it was deleted instead of being updated. A
     word called inside a string (`"lpad(name, 2)"`) is code, SQL most often: it counts.
     """
-    literals = _STRING.findall(text)
-    called = {match for literal in literals for match in _CALLED.findall(literal)}
-    named = {raw for literal in literals for raw in TOKEN.findall(literal) if compound(raw)}
-    outside = TOKEN.findall(_STRING.sub(" ", text))
-    return {raw for raw in outside if raw[0].isalpha() or raw[0] == "_"} | called | named
+    named = {raw for raw in set(code.inside) if compound(raw)}
+    outside = {raw for raw in code.outside if raw[0].isalpha() or raw[0] == "_"}
+    return outside | set(code.called) | named
 
 
-def _folded(text: str) -> frozenset[str]:
-    return frozenset(fold(raw) for raw in TOKEN.findall(text))
+def _folded(code: _Lexed) -> frozenset[str]:
+    """Return the folded tokens of code, in its strings or not."""
+    return frozenset(map(fold, {*code.outside, *code.inside}))
 
 
 def _same_package(test_path: str, production: str) -> bool:
     """Go tests share their package (folder) with the code they test."""
-    same = posixpath.dirname(test_path) == posixpath.dirname(production)
-    return same and test_path.endswith(".go") and production.endswith(".go")
+    go = test_path.endswith(".go") and production.endswith(".go")
+    return go and posixpath.dirname(test_path) == posixpath.dirname(production)
 
 
 def named_after(test_path: str, production: str) -> bool:
@@ -372,21 +401,36 @@ def _stem_and_folder(production: str) -> tuple[str, str]:
     return posix.name.split(".")[0].lower(), posix.parent.name.lower()
 
 
-def _imports(test_path: str, imported: list[str], production: str) -> bool:
-    """Tell whether a test file imports a module: `shop.refunds`, `'../refunds'`, `@/lib/ip`."""
-    targets, dotted = _import_targets(production)
-    for spec in imported:
-        if spec.startswith("."):
-            resolved = posixpath.normpath(posixpath.join(posixpath.dirname(test_path), spec))
-            if resolved in targets:
-                return True
-            continue
-        spec = re.sub(r"^[@~]/", "", spec)
-        if any(t == spec or t.endswith("/" + spec) for t in targets):
+@dataclass(frozen=True)
+class _Imported:
+    """A test file's imports, each resolved once: a test file is compared with every changed
+    production module, a thousand in a large change."""
+
+    relative: frozenset[str]  # `'../refunds'`, resolved against the test file's folder
+    named: tuple[str, ...]  # `shop.refunds`, `@/lib/ip` without its `@/`
+
+    @classmethod
+    def of(cls, test_path: str, imports: Iterable[str]) -> _Imported:
+        folder = posixpath.dirname(test_path)
+        relative, named = set(), []
+        for spec in imports:
+            if spec.startswith("."):
+                relative.add(posixpath.normpath(posixpath.join(folder, spec)))
+            else:
+                named.append(re.sub(r"^[@~]/", "", spec))
+        return cls(frozenset(relative), tuple(named))
+
+    def names(self, production: str) -> bool:
+        """Tell whether the test file imports a module: `shop.refunds`, `'../refunds'`,
+        `@/lib/ip`."""
+        targets, dotted = _import_targets(production)
+        if not self.relative.isdisjoint(targets):
             return True
-        if any(d == spec or d.endswith("." + spec) for d in dotted if "." in spec):
-            return True
-    return False
+        return any(
+            any(t == spec or t.endswith("/" + spec) for t in targets)
+            or any(d == spec or d.endswith("." + spec) for d in dotted if "." in spec)
+            for spec in self.named
+        )
 
 
 @lru_cache(maxsize=1 << 14)

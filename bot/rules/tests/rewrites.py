@@ -10,6 +10,7 @@ test by test (a redesign that renames every case): one pair alone may be chance,
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from bot.rules.tests.suites import Suite, Test
 
@@ -66,11 +67,13 @@ def unparametrised(title: str) -> str:
     return _PARAM.sub("{}", title)
 
 
+@lru_cache(maxsize=1 << 14)
 def title_words(title: str) -> frozenset[str]:
     """Return the words of a test's title that say what it tests, stemmed (`selects` -> select).
 
     A route's parameter is one word however it is spelt: `GET /items/:id` and
-    `GET /items/{itemId}` name one route.
+    `GET /items/{itemId}` name one route. Cached: each removed test's title is compared with
+    every new test's.
     """
     plain, params = _PARAM.subn(" ", title)
     spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", plain).lower()

@@ -21,6 +21,7 @@ TOKEN = re.compile(r"[A-Za-z_$][\w$]*(?:-[A-Za-z_$0-9]+)*|\d+(?:\.\d+)*")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _WORD = re.compile(r"[a-z0-9]+")
 _JOINERS = re.compile(r"[_$-]")
+_COMPOUND = re.compile(r"[A-Za-z0-9][_-][A-Za-z0-9]|[a-z][A-Z]")
 SAME_BODY = 0.7  # share of the removed test's weighted tokens a replacement must contain
 # A test written where a removed one was is that test edited when it keeps most of its name, or
 # half its name and some of its body, or much of its body.
@@ -61,13 +62,14 @@ def words(name: str) -> frozenset[str]:
     return frozenset(_singular(word) for word in _WORD.findall(spaced))
 
 
+@lru_cache(maxsize=1 << 16)
 def compound(token: str) -> bool:
     """Tell whether a name is made of several words (`runtime_js`, `householdId`, `x-api-key`).
 
-    Such names belong to one feature; single words (`status`, `order`) belong to many.
+    Such names belong to one feature; single words (`status`, `order`) belong to many. Cached:
+    a large change asks of the same names in thousands of files.
     """
-    core = token.strip("_$-")
-    return bool(re.search(r"[A-Za-z0-9][_-][A-Za-z0-9]|[a-z][A-Z]", core))
+    return _COMPOUND.search(token.strip("_$-")) is not None
 
 
 class Weights:
