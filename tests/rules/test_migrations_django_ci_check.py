@@ -1,10 +1,12 @@
-"""A state-only Django model edit is a notice where CI itself runs `makemigrations --check`.
+"""A model edit without a migration is a notice where CI itself runs the ORM's exact check.
 
 The warning for `help_text`, `choices` or `verbose_name` changed without a migration only says
 that `makemigrations --check` fails. A project may keep such options out of its migrations
 (patching `Field.deconstruct`), and where a workflow runs that check on pull requests, its answer
-decides: the finding becomes a notice naming the workflow. A change the database sees stays an
-error, and a workflow that does not gate the pull request on the check changes nothing.
+decides: the finding becomes a notice naming the workflow. So does a change the database sees:
+the check fails on it if a migration is due, and passes if our reading of the models is wrong
+(SQLAlchemy's `alembic check` alike). A workflow that does not gate the pull request on the
+check changes nothing.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import pytest
 
 from bot.diff.model import Change, ChangedFile, FileStatus
 from bot.rules.migrations import DJANGO, PACK
-from bot.rules.migrations.python_orms import django_workflows
+from bot.rules.migrations.python_orms import ci_workflows
 from tests.gitrepo import make_repo
 
 MODELS = """\
@@ -83,9 +85,14 @@ async def test_state_only_edit_is_a_notice_where_ci_runs_the_check(tmp_path: Pat
     assert f"`{WORKFLOW}` runs `makemigrations --check` on pull requests" in message
 
 
-async def test_database_change_stays_an_error_where_ci_runs_the_check(tmp_path: Path) -> None:
-    """A wider column needs a migration whatever CI checks: still an error."""
+async def test_database_change_is_a_notice_where_ci_runs_the_check(tmp_path: Path) -> None:
+    """A wider column: CI's check fails on it if a migration is due, so it decides; without
+    the check, still an error."""
     [(severity, message)] = await django(tmp_path, workflow(CHECK), WIDER)
+    assert severity == "notice"
+    assert f"`{WORKFLOW}` runs `makemigrations --check` on pull requests" in message
+    assert "run `python manage.py makemigrations desk`" in message
+    [(severity, message)] = await django(tmp_path / "b", workflow(f"{CHECK} || true"), WIDER)
     assert severity == "error"
     assert "makemigrations --check" not in message
 
@@ -121,8 +128,8 @@ def test_workflows_are_read_only_for_a_django_model_change() -> None:
     listing = {"head": frozenset({WORKFLOW, ".github/workflows/docs.yaml", "README.md"})}
     model = Change((ChangedFile("desk/models.py", FileStatus.MODIFIED),))
     other = Change((ChangedFile("desk/views.py", FileStatus.MODIFIED),))
-    assert django_workflows(model, listing) == [
+    assert ci_workflows(model, listing) == [
         (".github/workflows/ci.yml", "head"),
         (".github/workflows/docs.yaml", "head"),
     ]
-    assert django_workflows(other, listing) == []
+    assert ci_workflows(other, listing) == []

@@ -120,6 +120,40 @@ async def test_flask_migrate_revisions_sit_beside_alembic_ini(tmp_path: Path) ->
     ]
 
 
+ALEMBIC_CHECK = """\
+on: [pull_request]
+jobs:
+  server:
+    runs-on: ubuntu-latest
+    steps:
+      - run: |
+          uv sync
+          {command}
+"""
+
+
+@pytest.mark.parametrize(
+    ("command", "severity"),
+    [
+        ("uv run alembic -c server/alembic.ini check", "notice"),
+        ("flask --app CTFd db check", "notice"),
+        ("uv run alembic check || true", "error"),
+        ("uv run alembic upgrade head", "error"),
+    ],
+)
+async def test_a_column_without_a_revision_defers_to_ci_s_alembic_check(
+    tmp_path: Path, command: str, severity: str
+) -> None:
+    """`alembic check` compares the models with the revisions exactly: where CI gates pull
+    requests on it, it decides whether a revision is due, and the finding is a notice naming it;
+    a check allowed to fail, or none, leaves the error."""
+    base = {**FLASK, ".github/workflows/ci.yml": ALEMBIC_CHECK.format(command=command)}
+    found = await missing(tmp_path, base, {"CTFd/models/__init__.py": WITH_COLUMN})
+    assert found == [
+        (SQLALCHEMY, "CTFd/models/__init__.py", line_of(WITH_COLUMN, "scheduled_at"), severity)
+    ]
+
+
 async def test_revision_with_a_dated_file_name_or_in_a_plugin_folder(tmp_path: Path) -> None:
     base = {**FLASK, "migrations/alembic.ini": "[alembic]\nscript_location = migrations\n"}
     dated = "migrations/versions/2024-10-20-09.47.46_8275865e5992_add_scheduled_at.py"

@@ -16,7 +16,7 @@ from bot.rules.migrations.python_orms import (
     DJANGO,
     SQLALCHEMY,
     alembic_ini_files,
-    django_workflows,
+    ci_workflows,
 )
 from bot.rules.migrations.rails import (
     MIGRATION_WITHOUT_SCHEMA,
@@ -41,5 +41,5 @@ PACK = gather(
     "migrations",
     __name__,
     __path__,
-    extras=(alembic_ini_files, schema_dumps, context_files, django_workflows),
+    extras=(alembic_ini_files, schema_dumps, context_files, ci_workflows),
 )

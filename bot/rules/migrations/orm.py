@@ -100,8 +100,14 @@ class Dialect:
     # The warning for a change of migration state only; None when such a change needs nothing.
     # Its last argument names the CI file that runs the ORM's own check of that state, if any.
     state_only: Callable[[str, str, str, str | None], str] | None = None
-    # Given the snapshot and a group: the CI file running that check for the group, or None.
+    # Given the snapshot and a group: the CI file running the ORM's own exact check of models
+    # against migrations for the group on pull requests (ci_check), or None. Where one does,
+    # it decides whether a migration is due: every finding is a notice that names it.
     state_checked: Callable[[Snapshot, str], str | None] | None = None
+    # The command that check runs, and the one that writes a migration for a group, for the
+    # notice.
+    check_command: str = ""
+    write_command: Callable[[str], str] = lambda _group: ""
     # Whether deleting a whole model file is a schema change (not for a Prisma schema: deleting
     # one drops a database this project no longer manages).
     removal_counts: bool = True
@@ -151,10 +157,35 @@ def check(snap: Snapshot, dialect: Dialect) -> list[Finding]:
         schema = {n: s for n, s in added.items() if (edit.group, s.database) in new_db}
         dropped = {n: s for n, s in removed.items() if (edit.group, s.database) in gone_db}
         if schema or dropped:
-            findings.append(_finding(dialect, edit, schema, dropped, dialect.message))
+            findings.append(_schema_change(snap, dialect, edit, schema, dropped))
         elif (added or removed) and dialect.state_only is not None:
             findings.append(_state_only(snap, dialect, dialect.state_only, edit, added, removed))
     return findings
+
+
+def _schema_change(
+    snap: Snapshot,
+    dialect: Dialect,
+    edit: Edit,
+    added: dict[Line, Statement],
+    removed: dict[Line, Statement],
+) -> Finding:
+    """Report a schema change with no migration: an error, or a notice where CI's own exact
+    check of the models decides (it fails there if a migration is due, and passes if our
+    reading of the models is wrong)."""
+    checker = dialect.state_checked(snap, edit.group) if dialect.state_checked else None
+    if checker is None:
+        return _finding(dialect, edit, added, removed, dialect.message)
+
+    def say(labels: str, path: str, group: str) -> str:
+        return (
+            f"{labels} changed in `{path}` and this change adds no migration, but `{checker}` "
+            f"runs `{dialect.check_command}` on pull requests, which compares the models with "
+            "the migrations exactly: if it passes, no migration is due; if it fails, run "
+            f"`{dialect.write_command(group)}` and commit the migration with this change."
+        )
+
+    return _finding(dialect, edit, added, removed, say, Severity.NOTICE)
 
 
 def _state_only(

@@ -18,7 +18,7 @@ from bot.diff.model import Change, FileStatus, Ref
 from bot.rules import paths
 from bot.rules.code import PYTHON
 from bot.rules.gate import Gated
-from bot.rules.migrations import django_check, python_models
+from bot.rules.migrations import ci_check, python_models
 from bot.rules.migrations.declare import missing
 from bot.rules.migrations.orm import (
     ANYWHERE,
@@ -267,7 +267,18 @@ def _django_state_message(labels: str, path: str, app: str, checker: str | None)
 
 def _django_checked(snap: Snapshot, app: str) -> str | None:
     """The workflow whose `makemigrations --check` covers the app (any app: every app's)."""
-    return django_check.checked_by(snap, "*" if app == ANYWHERE else PurePosixPath(app).name)
+    return ci_check.checked_by(snap, "*" if app == ANYWHERE else PurePosixPath(app).name)
+
+
+def _alembic_checked(snap: Snapshot, _module: str) -> str | None:
+    """The workflow running `alembic check` on pull requests: it covers every model."""
+    return ci_check.alembic_checked(snap)
+
+
+def _makemigrations(app: str) -> str:
+    if app == ANYWHERE or not app:
+        return "python manage.py makemigrations"
+    return f"python manage.py makemigrations {PurePosixPath(app).name}"
 
 
 def _sqlalchemy_message(labels: str, path: str, _group: str) -> str:
@@ -292,6 +303,8 @@ _DJANGO = Dialect(
     _django_message,
     state_only=_django_state_message,
     state_checked=_django_checked,
+    check_command="makemigrations --check",
+    write_command=_makemigrations,
 )
 _SQLALCHEMY = Dialect(
     SQLALCHEMY,
@@ -301,6 +314,9 @@ _SQLALCHEMY = Dialect(
     _sqlalchemy_module,
     _alembic_migrations,
     _sqlalchemy_message,
+    state_checked=_alembic_checked,
+    check_command="alembic check",
+    write_command=lambda _module: 'alembic revision --autogenerate -m "<what changed>"',
 )
 
 
@@ -311,14 +327,27 @@ def alembic_ini_files(
     return [(path, "head") for path in sorted(listings.get("head") or ()) if _is_ini(path)]
 
 
-def django_workflows(
+def ci_workflows(
     change: Change, listings: Mapping[Ref, frozenset[str] | None]
 ) -> list[tuple[str, Ref]]:
-    """Name the GitHub workflows at head when a Django app's models change: CI may run
-    `makemigrations --check` itself."""
-    if all(_django_app(f.path) is None for f in change.files):
+    """Name the GitHub workflows at head when a Django app or a Python module that may hold
+    SQLAlchemy models changes: CI may run `makemigrations --check` or `alembic check` itself."""
+    if not any(_django_app(f.path) is not None or _named_for_models(f.path) for f in change.files):
         return []
-    return [(path, "head") for path in django_check.workflows(listings.get("head") or ())]
+    return [(path, "head") for path in ci_check.workflows(listings.get("head") or ())]
+
+
+# Where projects keep SQLAlchemy models (`models/`, `db/models.py`, `tables.py`): the workflows
+# are read for a change there, not for every Python module (SQLAlchemy models may live anywhere,
+# but a project that runs `alembic check` keeps them in such a place).
+_MODEL_PLACES = frozenset({"models", "model", "db", "database", "tables", "entities", "schema"})
+
+
+def _named_for_models(path: str) -> bool:
+    if _sqlalchemy_module(path) is None:
+        return False
+    folders = [part.lower() for part in paths.parts(path)[:-1]]
+    return bool(_MODEL_PLACES & {*folders, PurePosixPath(path).stem.lower()})
 
 
 def _is_ini(path: str) -> bool:

@@ -1,22 +1,23 @@
-"""Whether a project's CI already runs Django's own `makemigrations --check` on pull requests.
+"""Whether a project's CI already runs the ORM's own check of models against migrations on pull
+requests: Django's `makemigrations --check`, Alembic's `alembic check` (`flask db check`).
 
-A model edit that touches only Django's migration state (`help_text`, `choices`, Meta `ordering`)
-is worth a word only because `makemigrations --check` would fail on it. Where CI runs that check
-on every pull request, its answer is the one that counts: Django's own autodetector, with the
-project's settings and patches (some projects drop `help_text` or `verbose_name` from their
-migrations), rather than our reading of the model. The GitHub Actions workflows are read as
-YAML: a step whose shell runs `manage.py makemigrations --check` (or `django-admin`), in a
-workflow that runs on `pull_request` or `merge_group` and whose path filters take this change,
-not allowed to fail (`continue-on-error: true`, `|| true`). Conditions (`if:`) and branch
-filters are not evaluated: nothing in the change says which branch it targets, and a condition
-mostly skips a job when nothing it tests changed.
+That check is exact: the ORM's own autodetector, with the project's settings and patches (some
+projects drop `help_text` or `verbose_name` from their migrations, or map a column through a
+custom type), where our reading of the models is a heuristic. Where CI runs it on every pull
+request, a migration that is due fails CI there, and a model edit it passes needs none: our
+finding is a second opinion, a notice naming the workflow, never the failure of the check run.
+The GitHub Actions workflows are read as YAML: a step whose shell runs the check, in a workflow
+that runs on `pull_request` or `merge_group` and whose path filters take this change, not
+allowed to fail (`continue-on-error: true`, `|| true`). Conditions (`if:`) and branch filters
+are not evaluated: nothing in the change says which branch it targets, and a condition mostly
+skips a job when nothing it tests changed.
 """
 
 from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import PurePosixPath
 
 from bot.snapshot.model import Snapshot
@@ -48,16 +49,30 @@ def workflows(listing: Iterable[str]) -> list[str]:
     return found[:MAX_WORKFLOWS]
 
 
+# A command's words -> the app labels it checks (empty: every app), or None for another command.
+Reader = Callable[[list[str]], frozenset[str] | None]
+
+
 def checked_by(snap: Snapshot, app: str) -> str | None:
     """The workflow whose `makemigrations --check` covers an app's label on this pull request,
     or None when none is seen to; a check without app labels covers every app."""
+    return _checking(snap, app, _labels)
+
+
+def alembic_checked(snap: Snapshot) -> str | None:
+    """The workflow that runs `alembic check` (or `flask db check`) on this pull request, or
+    None when none is seen to."""
+    return _checking(snap, "", _alembic)
+
+
+def _checking(snap: Snapshot, app: str, reader: Reader) -> str | None:
     changed = sorted(snap.change.paths)
     for path in workflows(snap.listing("head") or ()):
         parsed = snap.source(path, "head").yaml
         document = parsed.data if parsed is not None else None
         if not isinstance(document, dict) or not _runs_on(document, changed):
             continue
-        for labels in _checks(document):
+        for labels in _checks(document, reader):
             if not labels or app in labels:
                 return path
     return None
@@ -111,9 +126,8 @@ def _patterns(globs: object) -> re.Pattern[str] | None:
     return re.compile("|".join(f"(?:{p})" for p in parts)) if parts else None
 
 
-def _checks(document: dict[object, object]) -> Iterator[frozenset[str]]:
-    """The app labels of each `makemigrations --check` the workflow's steps must pass (none:
-    every app)."""
+def _checks(document: dict[object, object], reader: Reader) -> Iterator[frozenset[str]]:
+    """The app labels of each check the workflow's steps must pass (none: every app)."""
     jobs = document.get("jobs")
     if not isinstance(jobs, dict):
         return
@@ -130,11 +144,11 @@ def _checks(document: dict[object, object]) -> Iterator[frozenset[str]]:
                 continue  # a shell without `-e` fails the step on its last command only
             run = step.get("run")
             if isinstance(run, str):
-                yield from _commands(run)
+                yield from _commands(run, reader)
 
 
-def _commands(script: str) -> Iterator[frozenset[str]]:
-    """The app labels of each `makemigrations --check` a shell script runs, failing if it fails."""
+def _commands(script: str, reader: Reader) -> Iterator[frozenset[str]]:
+    """The app labels of each check a shell script runs, failing if it fails."""
     for line in script.replace("\\\n", " ").splitlines():
         try:
             lexer = shlex.shlex(line, posix=True, punctuation_chars=True)
@@ -148,7 +162,7 @@ def _commands(script: str) -> Iterator[frozenset[str]]:
             if word not in _OPERATORS:
                 command.append(word)
                 continue
-            labels = _labels(command)
+            labels = reader(command)
             if labels is not None and word not in _IGNORING:
                 yield labels
             command = []
@@ -174,3 +188,28 @@ def _labels(command: list[str]) -> frozenset[str] | None:
         elif not word.startswith("-"):
             labels.add(word)
     return frozenset(labels)
+
+
+def _alembic(command: list[str]) -> frozenset[str] | None:
+    """Every model for `alembic [options] check` or `flask [options] db check`; None otherwise.
+
+    The runner may come first (`uv run`, `poetry run`, `python -m`)."""
+    for at, word in enumerate(command):
+        name = PurePosixPath(word).name
+        rest = [w for w in command[at + 1 :] if not w.startswith("-")]
+        if name == "alembic" and _subcommand(command[at + 1 :]) == "check":
+            return frozenset()
+        if name == "flask" and rest[-2:] == ["db", "check"]:
+            return frozenset()
+    return None
+
+
+def _subcommand(words: list[str]) -> str | None:
+    """Alembic's subcommand: the first word that is no option or an option's value."""
+    words_iter = iter(words)
+    for word in words_iter:
+        if word in {"-c", "--config", "-n", "--name", "-x"}:
+            next(words_iter, None)
+        elif not word.startswith("-"):
+            return word
+    return None
