@@ -80,8 +80,8 @@ class RepoConfig(BaseModel):
     deploys: Deploys = "stop"
     """How new releases go out: `stop` (the old version stops before migrations run) or
     `rolling` (old and new versions serve side by side while migrations run). Findings that
-    harm only the old version during a rolling deploy (a column it still uses dropped or
-    renamed, an index built under a lock that blocks its writes) are notices under `stop`,
+    harm only the old version during a rolling deploy (a table or column it still uses dropped
+    or renamed, an index built under a lock that blocks its writes) are notices under `stop`,
     warnings under `rolling`."""
     fail_on: Literal["error", "warning", "never"] = "error"
     """The lowest severity that makes the check run fail: `error`, `warning`, or `never` (the

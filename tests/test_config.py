@@ -81,8 +81,13 @@ def test_deploys_is_read_and_a_value_it_does_not_know_is_named() -> None:
     )
 
 
-ROLLING_ONLY = ("migrations/drop-column", "migrations/rename", "migrations/index-not-concurrent")
-ANY_DEPLOY = ("migrations/drop-table", "migrations/column-type-change")
+ROLLING_ONLY = (
+    "migrations/drop-column",
+    "migrations/drop-table",
+    "migrations/rename",
+    "migrations/index-not-concurrent",
+)
+ANY_DEPLOY = ("migrations/not-null-on-existing-table", "migrations/column-type-change")
 
 
 @pytest.mark.parametrize(
@@ -93,7 +98,7 @@ ANY_DEPLOY = ("migrations/drop-table", "migrations/column-type-change")
         # An explicit entry, the rule's or its pack's, wins over `deploys` either way.
         (
             "severity: {migrations/drop-column: warning, migrations/rename: warning,"
-            " migrations/index-not-concurrent: warning}\n",
+            " migrations/index-not-concurrent: warning, migrations/drop-table: warning}\n",
             "warning",
             "warning",
         ),
@@ -105,8 +110,8 @@ def test_a_rule_harming_only_rolling_deploys_is_a_notice_unless_releases_roll(
     text: str, rolling_only: str, any_deploy: str
 ) -> None:
     """A dropped or renamed column breaks only an old version serving beside the migrated
-    database, and a plain index build blocks only its writes; a dropped table or a rewritten
-    column hurts whatever the deploy style."""
+    database, a plain index build blocks only its writes and a dropped table fails only its
+    queries; NOT NULL on existing rows or a rewritten column hurts whatever the deploy style."""
     config, problem = parse(text)
     assert problem is None
     severities = {

@@ -63,8 +63,10 @@ __all__ = [
 
 RISKS = {
     DROP_TABLE: (
-        "drops a table that the code still running during the deploy may read or write. Stop "
-        "using it in one release, then drop it in a later one."
+        "drops a table that the previous release may still read or write: safe when the old "
+        "version stops before migrations run, but with rolling deploys stop using it in one "
+        "release, then drop it in a later one; `deploys: rolling` in `.github/readiness.yml` "
+        "makes this a warning."
     ),
     DROP_COLUMN: (
         "drops a column that the previous release may still select or insert: safe when the old "
@@ -262,8 +264,10 @@ RULES = (
     dangerous(
         DROP_TABLE,
         "New migration drops a table the running code may still use.",
-        why="During a deploy the old code is still running: it queries the dropped table and "
-        "fails until every instance is replaced, and the data is gone for good.",
+        why="During a rolling deploy the old code still serves while the migration runs: it "
+        "queries the dropped table and fails until every instance is replaced. An upgrade that "
+        "stops the old version before migrating is not hurt (dropping the data is what the "
+        "change means to do).",
         flagged=Example(
             title="A table is dropped",
             base=(*SQL_STACK,),
@@ -293,6 +297,7 @@ AS SELECT site_id, tag, count() AS views FROM analytics.events GROUP BY site_id,
                 ),
             ),
         ),
+        rolling=True,
     ),
     deploy_dependent(
         DROP_COLUMN,
