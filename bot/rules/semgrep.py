@@ -212,7 +212,8 @@ def _rules_json(files: list[RuleFile], skipped: list[str]) -> str:
         for rule in yaml.safe_load(rule_file.text)["rules"]
         if isinstance(rule, dict) and str(rule.get("id")) not in left_out
     ]
-    return json.dumps({"rules": rules})
+    # YAML may hold what JSON cannot (a date in a rule's metadata): written as its text.
+    return json.dumps({"rules": rules}, default=str)
 
 
 def _targets_json() -> str:

@@ -59,6 +59,8 @@ rules:
     severity: WARNING
     message: Log $WHAT through the logger.
     pattern: print($WHAT)
+    metadata:
+      added: 2026-11-30
   - id: no-console
     languages: [typescript, javascript]
     severity: ERROR
@@ -71,7 +73,8 @@ rules:
 
 async def test_the_engine_keeps_what_semgrep_scan_does_for_rules(tmp_path: Path) -> None:
     """The engine runs without semgrep's front end and still gives each rule its languages and
-    `paths:`, honours `nosemgrep`, and fills metavariables into the message."""
+    `paths:`, honours `nosemgrep`, and fills metavariables into the message; a rule's YAML may
+    hold what JSON does not (a date)."""
     head = {
         "shop/jobs.py": JOB_HEAD.replace(
             "    return", "    print(1)  # nosemgrep: no-print\n    return"
