@@ -132,6 +132,12 @@ def is_production(path: str) -> bool:
     )
 
 
+def is_seed(path: str) -> bool:
+    """Tell whether a path loads seed data (`db/seeds.rb`, `scripts/seeds_load.py`, `seeders/`):
+    the sample records a development or preview database starts with."""
+    return any(_SEED_PART.search(part) for part in parts(path))
+
+
 def is_migration_folder(name: str) -> bool:
     """Tell whether a folder holds schema migrations, archived ones too (`db/old_migrations`).
 

@@ -30,7 +30,7 @@ PROVIDERS = (
     *("slack-webhook", "stripe-key", "twilio-key", "sendgrid-key", "mailgun-key", "openai-key"),
     *("anthropic-key", "google-api-key", "gcp-service-account", "azure-storage-key", "npm-token"),
     *("pypi-token", "shopify-token", "square-token", "discord-token", "telegram-bot-token"),
-    "private-key",
+    *("webhook-secret", "private-key"),
 )
 
 # The severity policy (README, "Severity"): `error` fails a team's build, so only findings that

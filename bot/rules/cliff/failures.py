@@ -124,7 +124,13 @@ def judge(handler: Handler) -> tuple[str, str] | None:
         # A yes/no answer hides a failure only when it is what success or the all-clear answers.
         silent = handler.answers != alarm(function)
         dropped = _claimed(handler.answers, function)
+    # A cleanup step on an error path that rethrows drops only its own, secondary failure; a
+    # local file read falling back to a default (`null`) reads an optional file, whose absence
+    # is the expected case. Neither hides an outage.
+    excused = handler.cleanup or (handler.local_read and handler.silent)
     if handler.broad and handler.io and not handler.checked and silent and not promised:
+        if excused:
+            return (BARE_EXCEPT, BARE) if handler.bare else None
         if not handler.logs:
             return SWALLOWED, dropped
         if handler.empty:

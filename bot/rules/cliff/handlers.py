@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 
 import tree_sitter
 
@@ -88,6 +88,22 @@ _JS_COMPARISONS = frozenset({"===", "!==", "==", "!=", "<", ">", "<=", ">=", "in
 _JS_YES_NO = re.compile(r":\s*(?:Promise\s*<\s*boolean\s*>|boolean)\s*")
 
 
+# Calls that read the local disk, whatever they are called on (pathlib's `read_text`), or on the
+# file system module (`fs.readFileSync`, `fs.promises.readFile`, `readFile` from `fs/promises`).
+FILE_READS = frozenset({"read_text", "read_bytes"})
+FS_READS = frozenset(
+    {
+        *("readFileSync", "readFile", "existsSync", "statSync", "stat", "lstat", "lstatSync"),
+        *("access", "accessSync", "readdir", "readdirSync", "readJson", "readJsonSync"),
+    }
+)
+FS_RECEIVERS = frozenset({"fs", "promises", "fsp", "fse", "fsExtra", "fs_extra"})
+FS_MODULES = frozenset({"fs", "node:fs", "fs/promises", "node:fs/promises", "fs-extra"})
+# The first word of a call that changes files: with one guarded, `open` may be writing.
+WRITE_VERBS = frozenset(
+    {"write", "dump", "save", "put", "append", "mkdir", "makedirs", "unlink", "remove", "rm"}
+)
+
 _FLOW_DEPTH = 8  # nodes a promise's fallback may pass through to reach the `.then` that tests it
 
 
@@ -114,6 +130,8 @@ class Handler:
     documented: bool = False  # its function's doc says what it answers on failure (`CONTRACT`)
     answers: bool | None = None  # the boolean it returns, when that (and logging) is all it does
     yes_no: bool = False  # that boolean is the answer of a function answering only yes or no
+    local_read: bool = False  # all the I/O it guards reads local files (`fs.readFileSync`)
+    cleanup: bool = False  # a step inside an outer handler that then rethrows the original error
 
 
 def handlers_of(source: Source) -> list[Handler] | None:
@@ -138,12 +156,49 @@ def python_handlers(module: ast.Module) -> list[Handler]:
     """Return every `except` clause of a module with what its `try` guards."""
     imports = py_imports(module)
     local_io = py_local_io(module, imports)
+    cleanups = _py_cleanups(module)
     found: list[Handler] = []
     for scope, node in _py_tries(module):
         guarded = frozenset(py_name(call.func) for call in py_calls(node.body))
-        io = any(_io(callee, imports, local_io) for callee in guarded)
-        found += [_py_handler(handler, scope, guarded, io) for handler in node.handlers]
+        io_calls = [callee for callee in guarded if _io(callee, imports, local_io)]
+        reads = local_read(guarded, io_calls, imports)
+        found += [
+            replace(
+                _py_handler(handler, scope, guarded, bool(io_calls)),
+                local_read=reads,
+                cleanup=id(node) in cleanups,
+            )
+            for handler in node.handlers
+        ]
     return found
+
+
+def _py_cleanups(module: ast.Module) -> set[int]:
+    """Return the ids of the `try` statements inside an `except` body that re-raises after them:
+    a best-effort cleanup on the error path (`try: os.unlink(tmp)` / `except OSError: pass`,
+    then `raise`). Its own failure may be dropped: the original error still propagates."""
+    found: set[int] = set()
+    for outer in ast.walk(module):
+        if not isinstance(outer, ast.ExceptHandler):
+            continue
+        for index, statement in enumerate(outer.body):
+            if any(_py_rethrows(later, outer.name) for later in outer.body[index + 1 :]):
+                found.update(
+                    id(n) for n in _py_nodes(statement) if isinstance(n, ast.Try | ast.TryStar)
+                )
+    return found
+
+
+def _py_rethrows(statement: ast.stmt, caught: str | None) -> bool:
+    """Tell whether a statement raises the error its handler caught: a bare `raise`, or one
+    naming the caught error (`raise e`, `raise Wrapped(...) from e`)."""
+    if not isinstance(statement, ast.Raise):
+        return False
+    if statement.exc is None:
+        return True
+    return caught is not None and any(
+        isinstance(n, ast.Name) and n.id == caught for n in ast.walk(statement)
+    )
 
 
 @dataclass(frozen=True)
@@ -334,6 +389,7 @@ def script_handlers(source: Source) -> list[Handler]:
             if _io(js_callee(c), imports, local_io) and not js_callee(c).endswith(PROMISE_STEPS)
         ]
         sends = [_send(call) for call in io_calls]
+        reads = local_read(guarded, [js_callee(call) for call in io_calls], imports)
         calls = [js_callee(call) for call in js_calls(body)]
         answers = _js_answers(body, statements)
         found.append(
@@ -360,9 +416,33 @@ def script_handlers(source: Source) -> list[Handler]:
                 documented=_js_documented(node),
                 answers=answers,
                 yes_no=answers is not None and _js_answer_of_yes_no(node, body),
+                local_read=reads,
+                cleanup=_js_cleanup(node),
             )
         )
     return found
+
+
+def _js_cleanup(node: tree_sitter.Node) -> bool:
+    """Tell whether a handler sits in an outer `catch` that, after the statement holding it,
+    throws the error the outer one caught (`throw error`, `throw new X(..., { cause: error })`):
+    a best-effort cleanup on the error path, whose own failure may be dropped because the
+    original failure still propagates."""
+    inner, parent = node, node.parent
+    while parent is not None and parent.type not in JS_FUNCTIONS:
+        outer = parent.parent
+        if parent.type == "statement_block" and outer is not None and outer.type == "catch_clause":
+            caught = outer.child_by_field_name("parameter")
+            if caught is None or caught.type != "identifier":
+                return False
+            pattern = re.compile(rf"(?<![\w$.]){re.escape(text_of(caught))}(?![\w$])")
+            later = [s for s in parent.named_children if s.start_byte >= inner.end_byte]
+            return any(
+                s.type == "throw_statement" and pattern.search(text_of(s)) is not None
+                for s in later
+            )
+        inner, parent = parent, outer
+    return False
 
 
 def _js_answers(body: tree_sitter.Node, statements: list[tree_sitter.Node]) -> bool | None:
@@ -810,6 +890,34 @@ def _guarded_lines(lines: Sequence[str], index: int) -> list[str]:
         if indent(text) == depth and _TRY.match(text):
             return list(lines[above + 1 : index])
     return []
+
+
+def local_read(callees: Iterable[str], io_calls: Sequence[str], imports: Mapping[str, str]) -> bool:
+    """Tell whether every I/O call a handler guards reads the local disk: an optional state or
+    config file read with a fallback, whose absence (a first run) is the expected failure, not
+    an outage hidden from anyone. `open` counts only when nothing guarded writes."""
+    writes = any(
+        not WRITE_VERBS.isdisjoint(words(callee.replace("()", "").rsplit(".", 1)[-1])[:1])
+        for callee in callees
+    )
+    return bool(io_calls) and all(_file_read(callee, imports, writes) for callee in io_calls)
+
+
+def _file_read(callee: str, imports: Mapping[str, str], writes: bool) -> bool:
+    """Tell whether a call reads a local file (`fs.readFileSync`, `Path(p).read_text`, `open`);
+    a method called on what one returned (`fs.readFileSync(p).toString`) is judged by it."""
+    if "()." in callee and _file_read(callee.split("().", 1)[0], imports, writes):
+        return True
+    *receivers, method = [s for s in callee.replace("()", "").split(".") if s] or [""]
+    if method in FILE_READS:
+        return True
+    if method == "open" and not receivers:
+        return not writes
+    if method not in FS_READS:
+        return False
+    if receivers:
+        return all(receiver in FS_RECEIVERS for receiver in receivers)
+    return imports.get(method) in FS_MODULES
 
 
 def _io(callee: str, imports: Mapping[str, str], local_io: frozenset[str]) -> bool:

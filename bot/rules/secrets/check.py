@@ -15,10 +15,22 @@ STORE_ADVICE = "then load the new one from a secret store or an environment vari
 
 
 def check_secrets(snap: Snapshot) -> list[Finding]:
-    """Flag credentials on added lines, and remind that removed ones must still be rotated."""
+    """Flag credentials on added lines, and remind that removed ones must still be rotated.
+
+    A value the base already held (on a removed line: a file moved, copied or regenerated; or in
+    a base file the review read) is no new exposure: it is a notice that it still needs
+    rotating, unless the change now ships it to the browser.
+    """
     findings: list[Finding] = []
     still_added: set[str] = set()
-    removed: list[tuple[str, Line, Hit]] = []
+    removed = [
+        (changed.path, line, hit)
+        for changed in snap.whole.files
+        if not changed.binary
+        for line, hit in scan.scan(changed.path, changed.removed)
+    ]
+    gone = {hit.value for _, _, hit in removed}
+    at_base = [text for (_, ref), text in snap.texts.items() if ref == "base" and text]
     for changed in snap.whole.files:  # generated and vendored files leak secrets too
         findings.extend(_committed(changed))
         if changed.binary:
@@ -33,12 +45,10 @@ def check_secrets(snap: Snapshot) -> list[Finding]:
         browser = bool(hits or reads) and client.bundled(snap, changed)
         for line, hit in hits:
             still_added.add(hit.value)
-            findings.append(_added(changed.path, line, hit, browser))
+            known = hit.value in gone or any(hit.value in text for text in at_base)
+            findings.append(_added(changed.path, line, hit, browser, known))
         if browser:
             findings.extend(_env_reads(changed.path, reads))
-        removed.extend(
-            (changed.path, line, hit) for line, hit in scan.scan(changed.path, changed.removed)
-        )
     findings.extend(
         _removed(path, line, hit)
         for path, line, hit in removed
@@ -47,9 +57,18 @@ def check_secrets(snap: Snapshot) -> list[Finding]:
     return findings
 
 
-def _added(path: str, line: Line, hit: Hit, browser: bool) -> Finding:
+def _added(path: str, line: Line, hit: Hit, browser: bool, known: bool = False) -> Finding:
     advice = f"{hit.revoke[0].upper()}{hit.revoke[1:]}, {STORE_ADVICE}."
     why = client.exposure(line.text, hit, browser)
+    if why is None and known:
+        message = (
+            f"This adds {hit.what} (`{hit.shown}`) that the repository already held before this "
+            "change (moved, copied or regenerated): no new exposure, but it stays readable in "
+            f"the repository and its history until it is revoked. {advice}"
+        )
+        return finding(
+            f"{PACK_ID}/{hit.name}", path, line.number, Severity.NOTICE, message, hit.shown
+        )
     if why is None:
         message = (
             f"Found {hit.what} (`{hit.shown}`) in plain text: anyone who can read this repository "

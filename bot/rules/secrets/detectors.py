@@ -191,9 +191,21 @@ DETECTORS = (
     _detector(
         "stripe-key",
         "a Stripe live-mode key",
-        r"\b(?:[sr]k_live|whsec)_[A-Za-z0-9]{20,255}",
-        ("k_live_", "whsec_"),
+        r"\b[sr]k_live_[A-Za-z0-9]{20,255}",
+        ("k_live_",),
         f"roll it in the Stripe dashboard ({STRIPE_ROLL})",
+    ),
+    # `whsec_` is Stripe's prefix and the Standard Webhooks one (Svix, Clerk, Resend, Polar…):
+    # the secret a receiver checks signatures with. Whoever holds it can forge events (a paid
+    # order, a new user) that the receiver trusts.
+    _detector(
+        "webhook-secret",
+        "a webhook signing secret",
+        r"\bwhsec_[A-Za-z0-9+/]{20,255}={0,2}",
+        ("whsec_",),
+        "roll it where the webhook endpoint is configured, in the dashboard of the service that "
+        "sends the events (Stripe, Svix or another Standard Webhooks sender: "
+        "https://www.standardwebhooks.com/)",
     ),
     _detector(
         "stripe-test-key",
@@ -530,7 +542,7 @@ webhook = "https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXX
     ),
     provider(
         "stripe-key",
-        "Stripe live secret, restricted or webhook signing key added",
+        "Stripe live secret or restricted key added",
         flagged=example(
             base=(),
             head=(
@@ -549,6 +561,32 @@ restricted_key: rk_§live_V6§mQnBMIdiX8WEcURNGkOB9p
                     "app/settings.py",
                     """\
 STRIPE_API_KEY = os.environ["STRIPE_API_KEY"]
+""",
+                ),
+            ),
+        ),
+    ),
+    provider(
+        "webhook-secret",
+        "Webhook signing secret (whsec_…: Stripe, Svix, Standard Webhooks senders) added",
+        flagged=example(
+            base=(),
+            head=(
+                (
+                    "server/webhooks.py",
+                    """\
+WEBHOOK_SECRET = "wh§sec_C2FVsBQIhrscChlQIMV§+b5sSYspob7oD"
+""",
+                ),
+            ),
+        ),
+        quiet=example(
+            base=(),
+            head=(
+                (
+                    "server/webhooks.py",
+                    """\
+WEBHOOK_SECRET = os.environ["WEBHOOK_SECRET"]
 """,
                 ),
             ),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import replace
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -29,6 +30,10 @@ QUOTED_SUFFIXES = frozenset({
     ".kt", ".php", ".cs", ".rs", ".swift", ".scala", ".c", ".h", ".cc", ".cpp", ".hpp", ".json",
     ".toml", ".tf", ".tfvars", ".hcl", ".ipynb", ".vue", ".svelte",
 })  # fmt: skip
+# Where API descriptions and doc comments hold example values.
+_EXAMPLE_SUFFIXES = frozenset(
+    {".json", ".yaml", ".yml", ".py", ".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs", ".mts", ".cts"}
+)
 # A minified line is far longer than hand-written code; only provider formats are looked for.
 LONG_LINE = 1000
 KEY_WINDOW = 200
@@ -75,11 +80,13 @@ _ARMOR_HEADER = re.compile(r"\s*[A-Za-z][\w-]*: ")
 
 
 def example_path(path: str) -> bool:
-    """Tell whether a file is a test, fixture, doc or template, where secrets are mostly fake."""
+    """Tell whether a file is a test, fixture, seed data, doc or template, where secrets are
+    mostly fake (a seeded development user's password, an e2e checkout link's slug)."""
     name = PurePosixPath(path).name.lower()
     return (
         paths.is_test(path)
         or paths.is_fixture(path)
+        or paths.is_seed(path)
         or not paths.DOC_DIRS.isdisjoint(p.lower() for p in paths.parts(path)[:-1])
         or name.endswith((".example", ".sample", ".template", ".dist", ".md", ".rst"))
     )
@@ -129,6 +136,48 @@ def _of_local_service(text: str, services: frozenset[str]) -> bool:
     return match is not None and match.group(1).upper().split("_", 1)[0] in services
 
 
+# An API description's or a doc comment's example value (OpenAPI and JSON Schema `example` and
+# `examples`, JSDoc `@example`): documentation of a field's shape, mostly a made-up value.
+_EXAMPLE_KEY = re.compile(r"""^\s*(?:-\s*)?["']?(?:x-)?examples?["']?\s*[:=]""", re.IGNORECASE)
+_EXAMPLE_TAG = re.compile(r"^\s*(?:\*|//|#)?\s*@example\b")
+_LIST_ITEM = re.compile(r"""^\s*(?:-\s+)?(?:"[^"]*"|'[^']*'|[^\s:{}\[\],]+)\s*,?\s*$""")
+# An inline schema's example key right before the value (`{"type": "string", "example": "…`).
+_EXAMPLE_BEFORE = re.compile(r"""["']?(?:x-)?examples?["']?\s*[:=]\s*\[?\s*["'`]?$""", re.I)
+_LIST_OPENS = re.compile(r"""[:=\[]\s*$""")
+EXAMPLE_ITEMS = 8  # items of an `examples` list looked up through
+
+
+def documented_example(line: Line, by_number: Mapping[int, str]) -> bool:
+    """Tell whether a line is an example value of an API description or a doc comment: an
+    `"example": "…"` field, an item of an `"examples": [` list (or of pydantic's
+    `Field(examples=[…])`), or a JSDoc `@example`.
+
+    Such a value documents a field's shape and is mostly made up, but a real key pasted there
+    is published with the docs: it stays reported, one step lower (`_as_example`).
+    """
+    text = line.text
+    if _EXAMPLE_KEY.match(text) or _EXAMPLE_TAG.match(text):
+        return True
+    if not _LIST_ITEM.match(text):
+        return False
+    for offset in range(1, EXAMPLE_ITEMS + 1):
+        above = by_number.get(line.number - offset)
+        if above is None:
+            return False
+        if _EXAMPLE_KEY.match(above):
+            return _LIST_OPENS.search(above) is not None
+        if not _LIST_ITEM.match(above):
+            return False
+    return False
+
+
+def _as_example(hit: Hit) -> Hit:
+    """Lower a documented example's severity one step: a provider's key to a warning (a real
+    one in published docs must still be seen), a guessed secret to a notice."""
+    lowered = Severity.WARNING if hit.severity is Severity.ERROR else Severity.NOTICE
+    return replace(hit, severity=lowered)
+
+
 def scan(path: str, lines: tuple[Line, ...]) -> Iterator[tuple[Line, Hit]]:
     """Yield every credential on the given lines of one file."""
     if lockfile(path):
@@ -175,6 +224,15 @@ def scan(path: str, lines: tuple[Line, ...]) -> Iterator[tuple[Line, Hit]]:
                 local = _local_services(lines) if local is None else local
                 if not (local and _of_local_service(text, local)):
                     hits.extend(guessed)
+        if hits and suffix in _EXAMPLE_SUFFIXES:
+            by_number = by_number or {other.number: other.text for other in lines}
+            documented = documented_example(line, by_number)
+            hits = [
+                _as_example(hit)
+                if documented or _EXAMPLE_BEFORE.search(text, 0, hit.span[0])
+                else hit
+                for hit in hits
+            ]
         yield from ((line, hit) for hit in hits)
 
 

@@ -33,6 +33,9 @@ _ALNUM = re.compile(r"[A-Za-z0-9]+")
 # Identifiers, message ids, cache keys and paths: words joined by these, or by camel case.
 _IDENTIFIER = re.compile(r"[A-Za-z0-9_.:/-]+")
 _SEGMENT = re.compile(r"[A-Za-z]+[0-9]*|[0-9]+")
+# Numeronyms, a word's first and last letters around a count (`e2e`, `i18n`, `k8s`, `a11y`,
+# `b2b`): read as one word in a slug (`polar_cl_e2e_seed_checkout_link`).
+_NUMERONYM = re.compile(r"[a-z][0-9]{1,2}[a-z]{1,2}|[A-Z][0-9]{1,2}[A-Z]{1,2}")
 _HUMP = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+")
 _CONSONANTS = re.compile(r"[^aeiouy]{5,}")
 _CLUSTER = re.compile(r"[^aeiouy]{4,}")
@@ -42,6 +45,12 @@ WORD = 3  # the shortest mean hump length of camel-case names
 # Words joined without separators (`unexpiredmanualhashedkey`) keep English's ~40 % of vowels
 # (y included); random letters have 23 %.
 COMPOUND = 12
+# Consonants an English syllable may start with: a run of four ends in one in real words
+# (`subscription`, `construction`, `lengths`), and seldom in random letters.
+ONSETS = (
+    "str", "scr", "spr", "spl", "thr", "chr", "shr", "phr", "tr", "cr", "pr", "br", "dr", "gr",
+    "fr", "pl", "cl", "bl", "fl", "gl", "th", "ch", "sh", "ph", "st", "sp", "sc", "sk",
+)  # fmt: skip
 VOWELS = 0.3
 
 
@@ -99,7 +108,8 @@ def identifier(value: str) -> bool:
     `versions/versions_v2.list`) from a generated value.
 
     Each part between separators must be letters with at most a trailing number, in one case or
-    in camel case with word-long humps, and each hump must read like a word or an acronym.
+    in camel case with word-long humps, and each hump must read like a word or an acronym; a
+    numeronym (`e2e`, `i18n`) is a word, as long as most parts are spelled out.
     Random text mixes digits into its letters, flips case every other character and runs
     consonants together. A passphrase of dictionary words reads like a name and is let
     through: on one line the two cannot be told apart.
@@ -107,6 +117,10 @@ def identifier(value: str) -> bool:
     if not _IDENTIFIER.fullmatch(value):
         return False
     parts = [part for part in re.split(r"[_.:/-]", value) if part]
+    words = [part for part in parts if not _NUMERONYM.fullmatch(part)]
+    if len(words) < len(parts) / 2:
+        return False  # mostly letter-digit-letter runs: random, not words
+    parts = words
     if not parts or not all(_SEGMENT.fullmatch(part) for part in parts):
         return False
     humps = []
@@ -128,7 +142,10 @@ def _word(hump: str) -> bool:
     vowels = sum(c in "aeiouy" for c in lowered)
     if len(hump) <= SHORT_WORD:
         return vowels > 0 or hump.islower()
-    if len(hump) >= COMPOUND and (vowels < VOWELS * len(hump) or _CLUSTER.search(lowered)):
+    if len(hump) >= COMPOUND and (
+        vowels < VOWELS * len(hump)
+        or any(not m.group().endswith(ONSETS) for m in _CLUSTER.finditer(lowered))
+    ):
         return False
     return vowels > 0 and _CONSONANTS.search(lowered) is None
 
