@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import cached_property, lru_cache
@@ -38,6 +38,7 @@ from bot.rules.tests import (
     compared,
     fallback,
     lengths,
+    lookups,
     moves,
     ported,
     rewrites,
@@ -82,6 +83,9 @@ _VALUES = re.compile(_LITERAL.pattern + r"|\d+(?:\.\d+)?")
 # A check comparing a value whole with a literal list or object (whitespace-free text).
 _WHOLE = re.compile(r"(?:==|toEqual\(|toStrictEqual\(|assert_equal\(?|assertEqual\([^,]+,)[\[{]")
 _NAME = re.compile(r"[A-Za-z_]\w*")
+# A helper that fails its caller: `throw new Error(...)`, `raise X`, `fail(...)`, `flunk`.
+_THROW = re.compile(r"\bthrow\b|\braise\s+[A-Z]\w*|\bfail\(|\bflunk\b")
+THROW_READS = 12  # helpers read at most, following the calls of one that may throw
 _NOT_SUBJECTS = frozenset({"assert", "not", "in", "is", "and", "or", "self", "this", "await"})
 HELPER_SUITE = 2  # retired tests of a deleted helper that make it a helper of retired code
 MERGED_CHECKS = 2  # distinct checks a removed test must make to be found merged into new tests
@@ -614,6 +618,7 @@ class _View:
             if new is None:
                 continue
             old_count, new_count = count(test, base_helpers), count(new, head_helpers)
+            new_count += self._guarded(test, new, head_helpers, head.bodies)
             if new_count >= old_count or not self._rewritten_helpers.isdisjoint(new.calls):
                 continue
             left = Counter(a.text for a in new.assertions)
@@ -655,6 +660,7 @@ class _View:
                     _removed_with(a, test, removed), "", changed.path, linked, kept
                 )
                 and not lengths.implied(_as_written(a, test, removed), now, new.body)
+                and not lookups.implied(a.text, test.body, new.body)
             ]
             # Checks of a field or value the production code stops writing went with it.
             went = [
@@ -677,11 +683,45 @@ class _View:
                 first, pair = went[0]
                 yield went_with(changed.path, test.name, removed[first.line], pair)
 
+    def _guarded(
+        self, old: Test, new: Test, helpers: dict[str, int], bodies: Mapping[str, str]
+    ) -> int:
+        """Count the helpers a test newly calls that throw when what they fetch is missing.
+
+        Checks moved into a helper that retries a request and throws when it fails
+        (`getEmailAccount(page)`) hold as well as the test's own `expect`s did: each such
+        helper, with no assertion of its own, counts as one check. A helper that only fetches,
+        throwing nothing, counts as none.
+        """
+        sources = {**self._bodies["head"], **bodies}
+        return sum(
+            1
+            for name in set(new.calls) - set(old.calls)
+            if not helpers.get(name) and _throws(name, sources)
+        )
+
     def _same_file(self, side: FileChange) -> list[Test]:
         if side.changed.status is FileStatus.REMOVED:
             return []
         head = self.suite(side, "head")
         return list(head.tests) if head else from_lines(side.path, side.changed.added)
+
+
+def _throws(name: str, sources: Mapping[str, str]) -> bool:
+    """Tell whether a helper, or one it calls a few calls deep, throws or fails the test."""
+    seen: set[str] = set()
+    calls = [name]
+    while calls and len(seen) < THROW_READS:
+        callee = calls.pop()
+        source = sources.get(callee)
+        if callee in seen or source is None:
+            continue
+        seen.add(callee)
+        code = _LITERAL.sub('""', source)
+        if _THROW.search(code):
+            return True
+        calls.extend(n for n in _TOKEN_CALLS.findall(code) if n in sources)
+    return False
 
 
 def _ships(path: str) -> bool:

@@ -1,0 +1,177 @@
+"""Removed checks the test still makes another way: by a lookup that raises without the row it
+checked, or by a helper it now calls that throws when what it fetches is missing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.rules.tests import lookups
+from tests.rules.removals import removals, summary
+
+ASSERTION = "tests/removed-assertion"
+
+LOG_BASE = """from exercises.models import DeletionLog
+
+
+class DeletionLogTest(TestCase):
+    def test_delete(self):
+        exercise = make_exercise()
+        exercise.delete()
+        count = DeletionLog.objects.filter(
+            model_type=DeletionLog.MODEL_EXERCISE,
+            uuid=exercise.uuid,
+        ).count()
+        log = DeletionLog.objects.get(pk=1)
+        self.assertEqual(count, 1)
+        self.assertEqual(log.model_type, DeletionLog.MODEL_EXERCISE)
+        self.assertEqual(log.uuid, exercise.uuid)
+        self.assertEqual(log.comment, "An exercise")
+"""
+
+LOG_LOOKUP = """from exercises.models import DeletionLog
+
+
+class DeletionLogTest(TestCase):
+    def test_delete(self):
+        exercise = make_exercise()
+        exercise.delete()
+        log = DeletionLog.objects.get(
+            model_type=DeletionLog.MODEL_EXERCISE,
+            uuid=exercise.uuid,
+        )
+        self.assertEqual(log.comment, "An exercise")
+"""
+
+CHAINED_BASE = """class TranslationLogTest(TestCase):
+    def test_translations(self):
+        log2 = DeletionLog.objects.get(pk=4)
+        self.assertEqual(log2.model_type, DeletionLog.MODEL_TRANSLATION)
+        self.assertEqual(log2.uuid, UUID("9838235c"))
+        self.assertEqual(log2.comment, "An exercise")
+"""
+
+CHAINED_HEAD = """class TranslationLogTest(TestCase):
+    def test_translations(self):
+        logs = DeletionLog.objects.filter(model_type=DeletionLog.MODEL_TRANSLATION)
+        log2 = logs.get(uuid=UUID("9838235c"))
+        self.assertEqual(log2.comment, "An exercise")
+"""
+
+
+async def test_checks_of_the_fields_a_get_fetches_by_are_implied(tmp_path: Path) -> None:
+    """`get(model_type=..., uuid=...)` raises unless that one row exists: the count of 1 and the
+    checks of both fields it replaces are made by the lookup itself."""
+    base = {"exercises/tests/test_log.py": LOG_BASE}
+    head = {"exercises/tests/test_log.py": LOG_LOOKUP}
+
+    assert await removals(tmp_path, base, head) == []
+
+
+async def test_a_get_chained_to_a_filter_implies_the_filters_fields(tmp_path: Path) -> None:
+    """`logs.get(uuid=...)` of `logs = filter(model_type=...)` fixes both fields."""
+    base = {"exercises/tests/test_log.py": CHAINED_BASE}
+    head = {"exercises/tests/test_log.py": CHAINED_HEAD}
+
+    assert await removals(tmp_path, base, head) == []
+
+
+async def test_a_check_of_a_field_the_get_does_not_filter_by_is_still_lost(
+    tmp_path: Path,
+) -> None:
+    """The lookup fixes the type and uuid, not the comment: dropping that check still warns."""
+    base = {"exercises/tests/test_log.py": LOG_BASE}
+    head = {
+        "exercises/tests/test_log.py": LOG_LOOKUP.replace(
+            '        self.assertEqual(log.comment, "An exercise")\n',
+            "        log.refresh_from_db()\n",
+        )
+    }
+
+    found = await removals(tmp_path, base, head)
+
+    assert [f.rule for f in found] == [ASSERTION]
+
+
+async def test_a_filter_that_returns_nothing_when_missing_implies_nothing(tmp_path: Path) -> None:
+    """`filter(...).first()` gives None without the row: the field checks it replaces are lost."""
+    base = {"exercises/tests/test_log.py": LOG_BASE}
+    head = {
+        "exercises/tests/test_log.py": LOG_LOOKUP.replace(
+            "DeletionLog.objects.get(", "DeletionLog.objects.filter("
+        ).replace("        )\n        self", "        ).first()\n        self")
+    }
+
+    found = await removals(tmp_path, base, head)
+
+    assert summary(found)[0][0] == ASSERTION
+
+
+def test_only_equality_checks_of_looked_up_fields_are_implied() -> None:
+    """A dict's `get` takes no fields; a field checked otherwise than equal is not implied."""
+    body = "    log = Log.objects.get(kind='a')\n    row = data.get('kind')\n"
+    assert lookups.implied("self.assertEqual(log.kind,'a')", "", body)
+    assert not lookups.implied("self.assertNotEqual(log.kind,'b')", "", body)
+    assert not lookups.implied("self.assertEqual(row.kind,'a')", "", body)
+    assert not lookups.implied("self.assertTrue(log.kind.startswith('a'))", "", body)
+    assert lookups.implied("assert_equal'a',log.kind", "", "  log = Log.find_by!(kind: 'a')\n")
+    assert not lookups.implied("assert_equal'a',log.kind", "", "  log = Log.find_by(kind: 'a')\n")
+
+
+PACKAGE = '{"name": "web", "devDependencies": {"@playwright/test": "1.50.0"}}\n'
+SPEC_BASE = """import { expect, test } from "@playwright/test";
+
+test("palette acts on the selected conversation", async ({ page }) => {
+  const response = await page.request.get("/api/user/email-accounts");
+  expect(response.ok()).toBeTruthy();
+  const { emailAccounts } = await response.json();
+  const id = emailAccounts[0]?.id;
+  await page.goto(`/${id}/mail`);
+  await expect(page.getByText("Inbox")).toBeVisible();
+});
+"""
+SPEC_HEAD = """import { expect, test } from "@playwright/test";
+import { getEmailAccountId } from "./account-helpers";
+
+test("palette acts on the selected conversation", async ({ page }) => {
+  const id = await getEmailAccountId(page);
+  await page.goto(`/${id}/mail`);
+  await expect(page.getByText("Inbox")).toBeVisible();
+});
+"""
+HELPER = """import type { Page } from "@playwright/test";
+
+export async function getEmailAccount(page: Page) {
+  const response = await page.request.get("/api/user/email-accounts");
+  if (!response.ok()) throw new Error(`accounts failed with ${response.status()}`);
+  const { emailAccounts } = await response.json();
+  if (!emailAccounts[0]) throw new Error("no account");
+  return emailAccounts[0];
+}
+
+export async function getEmailAccountId(page: Page) {
+  const account = await getEmailAccount(page);
+  return account.id;
+}
+"""
+
+
+async def test_checks_moved_into_a_helper_that_throws_are_kept(tmp_path: Path) -> None:
+    """The request and its check move into a helper that throws when the request fails: the
+    test, calling it, checks as much as it did."""
+    base = {"package.json": PACKAGE, "e2e/palette.spec.ts": SPEC_BASE}
+    head = {"e2e/palette.spec.ts": SPEC_HEAD, "e2e/account-helpers.ts": HELPER}
+
+    assert await removals(tmp_path, base, head) == []
+
+
+async def test_a_helper_that_only_fetches_checks_nothing(tmp_path: Path) -> None:
+    """The same helper without its throws returns whatever came back: the check is lost."""
+    quiet = HELPER.replace(
+        "  if (!response.ok()) throw new Error(`accounts failed with ${response.status()}`);\n", ""
+    ).replace('  if (!emailAccounts[0]) throw new Error("no account");\n', "")
+    base = {"package.json": PACKAGE, "e2e/palette.spec.ts": SPEC_BASE}
+    head = {"e2e/palette.spec.ts": SPEC_HEAD, "e2e/account-helpers.ts": quiet}
+
+    found = await removals(tmp_path, base, head)
+
+    assert [f.rule for f in found] == [ASSERTION]
