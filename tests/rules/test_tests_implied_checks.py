@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.rules.tests import lookups
+from bot.rules.tests import labels, lookups
 from tests.rules.removals import removals, summary
 
 ASSERTION = "tests/removed-assertion"
@@ -175,3 +175,97 @@ async def test_a_helper_that_only_fetches_checks_nothing(tmp_path: Path) -> None
     found = await removals(tmp_path, base, head)
 
     assert [f.rule for f in found] == [ASSERTION]
+
+
+REMOVED = "tests/removed-test"
+GEMFILE = 'source "https://rubygems.org"\ngem "rails"\ngem "rspec-rails"\n'
+PAGE = """<div>
+  <button type="button" id="cc-filter-toggle">Filter</button>
+  <button type="button" id="cc-columns-toggle">Columns</button>
+  <div id="cc-columns-panel">
+    <button type="button" id="cc-columns-update">Update View</button>
+  </div>
+</div>
+"""
+PAGE_WITHOUT_COLUMNS = """<div>
+  <button type="button" id="cc-filter-toggle">Filter</button>
+</div>
+"""
+SYSTEM_SPEC = """require "rails_helper"
+
+RSpec.describe "Case contacts", type: :system do
+  before { visit case_contacts_board_path }
+
+  it "shows the Filter button" do
+    expect(page).to have_button("Filter")
+  end
+
+  it "shows a Columns button" do
+    expect(page).to have_button("Columns")
+  end
+
+  it "hides a column on Update View" do
+    uncheck "Medium"
+    click_button "Update View"
+    expect(page).not_to have_css("th", text: "Medium")
+  end
+end
+"""
+SYSTEM_SPEC_LEFT = """require "rails_helper"
+
+RSpec.describe "Case contacts", type: :system do
+  before { visit case_contacts_board_path }
+
+  it "shows the Filter button" do
+    expect(page).to have_button("Filter")
+  end
+end
+"""
+VIEW = "app/views/case_contacts_board/index.html.erb"
+SPEC = "spec/system/case_contacts_board_spec.rb"
+
+
+async def test_tests_of_ui_the_change_removes_go_with_it(tmp_path: Path) -> None:
+    """The Columns panel and its Update View button leave the page the spec visits: the tests
+    driving them went with that UI (notices at most, no warning)."""
+    base = {"Gemfile": GEMFILE, VIEW: PAGE, SPEC: SYSTEM_SPEC}
+    head = {VIEW: PAGE_WITHOUT_COLUMNS, SPEC: SYSTEM_SPEC_LEFT}
+
+    found = await removals(tmp_path, base, head)
+
+    assert [f for f in found if f.severity.value in {"warning", "error"}] == []
+
+
+async def test_tests_of_ui_the_page_still_shows_are_lost(tmp_path: Path) -> None:
+    """The page still shows the Columns panel; the change only restyles it: its tests are lost."""
+    restyled = PAGE.replace("<div>", '<div class="toolbar">', 1)
+    base = {"Gemfile": GEMFILE, VIEW: PAGE, SPEC: SYSTEM_SPEC}
+    head = {VIEW: restyled, SPEC: SYSTEM_SPEC_LEFT}
+
+    found = await removals(tmp_path, base, head)
+
+    assert [f.rule for f in found] == [REMOVED]
+
+
+async def test_a_single_word_gone_from_another_page_retires_nothing(tmp_path: Path) -> None:
+    """`Columns` leaves a page the spec does not visit, and the spec's page is untouched: the
+    word is too common to say the test drove that page; only the phrase's test went."""
+    other = "app/views/reports/index.html.erb"
+    base = {"Gemfile": GEMFILE, other: PAGE, SPEC: SYSTEM_SPEC}
+    head = {other: PAGE_WITHOUT_COLUMNS, SPEC: SYSTEM_SPEC_LEFT}
+
+    found = await removals(tmp_path, base, head)
+
+    assert [f.rule for f in found if f.severity.value == "warning"] == [REMOVED]
+    assert "Columns" in found[0].message or "shows a Columns button" in found[0].message
+
+
+def test_labels_a_test_drives_and_a_page_shows() -> None:
+    assert labels.driven('click_button "Update View"\nhave_css("#cc-panel")') == {
+        "update view",
+        "cc-panel",
+    }
+    assert labels.driven('page.getByRole("button", { name: "Columns" })') == {"columns"}
+    assert "update view" in labels.shown('<button id="x-y">\n  Update View\n</button>')
+    assert "x-y" in labels.shown('<button id="x-y">Go</button>')
+    assert labels.shown("<%# Filter comment %><p><%= t('x') %></p>") == frozenset()

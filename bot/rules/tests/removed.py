@@ -37,6 +37,7 @@ from bot.rules.model import Example, Finding, Rule, Severity
 from bot.rules.tests import (
     compared,
     fallback,
+    labels,
     lengths,
     lookups,
     moves,
@@ -255,6 +256,15 @@ class _View:
         return found.with_names(reserved) if reserved else found
 
     @cached_property
+    def unshown(self) -> labels.Unshown:
+        """The labels the change's templates stop showing (`labels`)."""
+        return labels.Unshown.of(
+            (f.path, f.before.text, "" if f.changed.status is FileStatus.REMOVED else f.after.text)
+            for f in self.files
+            if _ships(f.path)
+        )
+
+    @cached_property
     def stopped(self) -> Stopped:
         """The key-value pairs the change's production code and templates stop writing."""
         return Stopped(
@@ -439,6 +449,8 @@ class _View:
         linked = self.retired.linked(path, _side(side, "base").text, imports)
         whole_file = self.retired.file_retired(path, imports)
         head_text = _side(side, "head").text
+        base_text = _side(side, "base").text or ""
+        still_driven = labels.driven(head_text or "")
         kept = folded(head_text or "\n".join(line.text for line in side.changed.added))
         same_file = self._same_file(side)
         pools = [tokens(t.body) for tests in self._new.values() for t in tests]
@@ -462,8 +474,12 @@ class _View:
         for index, test in enumerate(gone):
             if replaced[index] or test.key in carried:
                 fate = "replaced"
-            elif whole_file or self.retired.covers(
-                self._with_deleted_helpers(test), test.name, path, linked, kept
+            elif (
+                whole_file
+                or self.retired.covers(
+                    self._with_deleted_helpers(test), test.name, path, linked, kept
+                )
+                or self.unshown.retires(test.body, base_text, still_driven)
             ):
                 fate = "retired"
             else:
