@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.rules.tests import labels, lookups
+from bot.rules.tests import labels, lookups, routes
 from tests.rules.removals import removals, summary
 
 ASSERTION = "tests/removed-assertion"
@@ -269,3 +269,68 @@ def test_labels_a_test_drives_and_a_page_shows() -> None:
     assert "update view" in labels.shown('<button id="x-y">\n  Update View\n</button>')
     assert "x-y" in labels.shown('<button id="x-y">Go</button>')
     assert labels.shown("<%# Filter comment %><p><%= t('x') %></p>") == frozenset()
+
+
+URLS = """from django.urls import path
+
+urlpatterns = [
+    path('api/v2/token', TokenObtainPairView.as_view(), name='token_obtain_pair'),
+    path('api/v2/token/refresh', TokenRefreshView.as_view(), name='token_refresh'),
+]
+"""
+URLS_WITHOUT_OBTAIN = URLS.replace(
+    "    path('api/v2/token', TokenObtainPairView.as_view(), name='token_obtain_pair'),\n", ""
+)
+TOKEN_TEST = """class ApiKeyTestCase(TestCase):
+    def test_revoke(self):
+        api = APIClient()
+        obtain = api.post(
+            '/api/v2/token',
+            {'username': 'test', 'password': 'testtest'},
+            format='json',
+        )
+        self.assertEqual(obtain.status_code, 200)
+        old_refresh = obtain.data['refresh']
+        self.client.post(reverse('revoke'))
+        refreshed = api.post('/api/v2/token/refresh', {'refresh': old_refresh})
+        self.assertEqual(refreshed.status_code, 401)
+"""
+TOKEN_TEST_MINTED = """class ApiKeyTestCase(TestCase):
+    def test_revoke(self):
+        api = APIClient()
+        old_refresh = str(RefreshToken.for_user(User.objects.get(username='test')))
+        self.client.post(reverse('revoke'))
+        refreshed = api.post('/api/v2/token/refresh', {'refresh': old_refresh})
+        self.assertEqual(refreshed.status_code, 401)
+"""
+
+
+async def test_a_check_of_a_request_to_a_deleted_route_goes_with_it(tmp_path: Path) -> None:
+    """The change deletes `api/v2/token`: the test's request to it and the check of its status
+    had nothing left to check (the token is minted another way)."""
+    base = {"wger/urls.py": URLS, "wger/core/tests/test_apikey.py": TOKEN_TEST}
+    head = {
+        "wger/urls.py": URLS_WITHOUT_OBTAIN,
+        "wger/core/tests/test_apikey.py": TOKEN_TEST_MINTED,
+    }
+
+    assert await removals(tmp_path, base, head) == []
+
+
+async def test_a_check_of_a_request_to_a_kept_route_is_lost(tmp_path: Path) -> None:
+    """The route stays (the change edits another one): the dropped status check is lost."""
+    renamed = URLS.replace("name='token_refresh'", "name='refresh'")
+    base = {"wger/urls.py": URLS, "wger/core/tests/test_apikey.py": TOKEN_TEST}
+    head = {"wger/urls.py": renamed, "wger/core/tests/test_apikey.py": TOKEN_TEST_MINTED}
+
+    found = await removals(tmp_path, base, head)
+
+    assert [f.rule for f in found] == [ASSERTION]
+
+
+def test_a_route_another_still_extends_is_deleted_alone() -> None:
+    """`api/v2/token` goes, `api/v2/token/refresh` stays: only requests of the first match."""
+    deleted = routes.Deleted.of([(URLS, URLS_WITHOUT_OBTAIN)])
+    assert deleted.requested("api.post('/api/v2/token', {})")
+    assert not deleted.requested("api.post('/api/v2/token/refresh', {})")
+    assert not routes.Deleted.of([(URLS, URLS)]).requested("api.post('/api/v2/token', {})")

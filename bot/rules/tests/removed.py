@@ -43,6 +43,7 @@ from bot.rules.tests import (
     moves,
     ported,
     rewrites,
+    routes,
     similarity,
     snapshots,
 )
@@ -254,6 +255,15 @@ class _View:
             for name in _reserved(f.after.text) - _reserved(f.before.text)
         }
         return found.with_names(reserved) if reserved else found
+
+    @cached_property
+    def deleted_routes(self) -> routes.Deleted:
+        """The route paths the change's production code stops declaring (`routes`)."""
+        return routes.Deleted.of(
+            (f.before.text, "" if f.changed.status is FileStatus.REMOVED else f.after.text)
+            for f in self.files
+            if is_production(f.path)
+        )
 
     @cached_property
     def unshown(self) -> labels.Unshown:
@@ -677,6 +687,7 @@ class _View:
                 )
                 and not lengths.implied(_as_written(a, test, removed), now, new.body)
                 and not lookups.implied(a.text, test.body, new.body)
+                and not self.deleted_routes.requested(_removed_with(a, test, removed))
             ]
             # Checks of a field or value the production code stops writing went with it.
             went = [
