@@ -334,3 +334,64 @@ def test_a_route_another_still_extends_is_deleted_alone() -> None:
     assert deleted.requested("api.post('/api/v2/token', {})")
     assert not deleted.requested("api.post('/api/v2/token/refresh', {})")
     assert not routes.Deleted.of([(URLS, URLS)]).requested("api.post('/api/v2/token', {})")
+
+
+TASKS = """def _failed_debounce_key(event_id, endpoint_id=None):
+    if endpoint_id is None:
+        return None
+    return f"failed:{endpoint_id}"
+
+
+def send(event_id):
+    enqueue("failed", event_id=event_id)
+"""
+TASKS_REVERTED = """def send(event_id):
+    enqueue("failed", event_id=event_id)
+"""
+TASKS_TEST = """from app.webhook.tasks import _failed_debounce_key, send
+
+
+def test_send_enqueues():
+    assert send(1) is None
+
+
+def test_collapses_events_of_one_endpoint():
+    assert _failed_debounce_key(1, 7) == _failed_debounce_key(2, 7)
+
+
+def test_no_key_without_endpoint():
+    assert _failed_debounce_key(1) is None
+"""
+TASKS_TEST_LEFT = """from app.webhook.tasks import send
+
+
+def test_send_enqueues():
+    assert send(1) is None
+"""
+
+
+async def test_tests_of_a_private_function_the_change_deletes_are_retired(
+    tmp_path: Path,
+) -> None:
+    """A revert deletes `_failed_debounce_key` (a private name, `_`-prefixed) and its tests:
+    they went with the code, as tests of a public function would (a notice at most)."""
+    base = {"app/webhook/tasks.py": TASKS, "tests/webhook/test_tasks.py": TASKS_TEST}
+    head = {
+        "app/webhook/tasks.py": TASKS_REVERTED,
+        "tests/webhook/test_tasks.py": TASKS_TEST_LEFT,
+    }
+
+    found = await removals(tmp_path, base, head)
+
+    assert [f for f in found if f.severity.value in {"warning", "error"}] == []
+
+
+async def test_tests_of_a_private_function_that_stays_are_lost(tmp_path: Path) -> None:
+    """The private function stays (only `send` changes): its removed tests are lost."""
+    edited = TASKS.replace('enqueue("failed"', 'enqueue("webhook.failed"')
+    base = {"app/webhook/tasks.py": TASKS, "tests/webhook/test_tasks.py": TASKS_TEST}
+    head = {"app/webhook/tasks.py": edited, "tests/webhook/test_tasks.py": TASKS_TEST_LEFT}
+
+    found = await removals(tmp_path, base, head)
+
+    assert [f.rule for f in found] == [REMOVED]
