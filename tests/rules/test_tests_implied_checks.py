@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.rules.tests import labels, lookups, routes
+from bot.rules.tests.readers import read
+from bot.snapshot.model import Source
 from tests.rules.removals import removals, summary
 
 ASSERTION = "tests/removed-assertion"
@@ -395,3 +397,38 @@ async def test_tests_of_a_private_function_that_stays_are_lost(tmp_path: Path) -
     found = await removals(tmp_path, base, head)
 
     assert [f.rule for f in found] == [REMOVED]
+
+
+def test_an_asymmetric_matcher_is_no_assertion_of_its_own() -> None:
+    """`expect.objectContaining(...)` is a value `toContainEqual` compares with: the test makes
+    one check there, not two; `expect.poll(...)` still checks."""
+    spec = """import { expect, test } from "@playwright/test";
+
+test("accounts", async ({ page }) => {
+  expect(accounts).toContainEqual(expect.objectContaining({ email: EMAIL }));
+  await expect.poll(() => page.url()).toContain(BASE);
+});
+"""
+    suite = read(Source("e2e/accounts.spec.ts", spec))
+    assert suite is not None
+    assert len(suite.tests[0].assertions) == 2
+
+
+async def test_a_helper_throwing_counts_once_for_a_matcher_check(tmp_path: Path) -> None:
+    """The request and its `toContainEqual(expect.objectContaining(...))` check move into a
+    throwing helper, and the test checks the email it returns: as many checks as before."""
+    spec = SPEC_BASE.replace(
+        "  const id = emailAccounts[0]?.id;\n",
+        "  expect(emailAccounts).toContainEqual(expect.objectContaining({ email: EMAIL }));\n"
+        "  const id = emailAccounts[0]?.id;\n",
+    )
+    now = SPEC_HEAD.replace(
+        "  const id = await getEmailAccountId(page);\n",
+        "  const account = await getEmailAccount(page);\n"
+        "  expect(account.email).toBe(EMAIL);\n"
+        "  const id = account.id;\n",
+    ).replace("getEmailAccountId }", "getEmailAccount }")
+    base = {"package.json": PACKAGE, "e2e/palette.spec.ts": spec}
+    head = {"e2e/palette.spec.ts": now, "e2e/account-helpers.ts": HELPER}
+
+    assert await removals(tmp_path, base, head) == []
