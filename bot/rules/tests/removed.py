@@ -6,18 +6,21 @@ spelling, or with the same body under another name, in another file, split, merg
 (`similarity`), rewritten where it stood (`rewrites`), ported to another runner under a retouched
 title (`ported`), or covered by a kept test comparing a snapshot the change updates (`snapshots`).
 One removed with the code it tested, or with a deleted helper that used that code, is cleanup, a
-notice (`retired`). An assertion is not lost when it moves, when the test now checks the field
-that replaces the one it checked, when it now compares the object it checked with a snapshot or
-with others in one equality check (`compared`), when it compared two lengths and the test still
-compares one of them whole (`lengths`), or when it now asserts the thing it checked is absent.
-One that checked a field or value the production code stops writing in the same change (a key
-set to a distinctive value, `trigger: "partnerEnrolled"`) went with that behaviour: a notice
-(`stopped`). A deleted test file left is an error when
-production code changes in the same pull request (the suite went away just as it was needed), a
-warning otherwise; removed tests of a file that stays are one warning per file. A lost test
-the pull request explains (its title, body or a commit names it removed or obsolete:
-`explained`) is a notice, and so is a deleted file it names. A side that cannot be read (a bare
-diff, a syntax error, Java) falls back to the diff's lines.
+notice (`retired`), and so is one driving UI (a button's text, an element's id) that the change's
+templates stop showing (`labels`). An assertion is not lost when it moves, when the test now checks
+the field that replaces the one it checked, when it now compares the object it checked with a
+snapshot or with others in one equality check (`compared`), when it compared two lengths and the
+test still compares one of them whole (`lengths`), or when it now asserts the thing it checked is
+absent; nor when the test now fetches the row by the field it checked with a lookup that raises
+without it (`lookups`), when it checked a request to a route the change deletes (`routes`), or when
+it moved into a helper the test now calls that throws when what it fetches is missing. One that
+checked a field or value the production code stops writing in the same change (a key set to a
+distinctive value, `trigger: "partnerEnrolled"`) went with that behaviour: a notice (`stopped`). A
+deleted test file left is an error when production code changes in the same pull request (the suite
+went away just as it was needed), a warning otherwise; removed tests of a file that stays are one
+warning per file. A lost test the pull request explains (its title, body or a commit names it
+removed or obsolete: `explained`) is a notice, and so is a deleted file it names. A side that
+cannot be read (a bare diff, a syntax error, Java) falls back to the diff's lines.
 """
 
 from __future__ import annotations
