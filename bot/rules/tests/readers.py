@@ -181,6 +181,12 @@ _JS_MODIFIERS = frozenset({
     "sequential", "runIf", "skipIf", "serial",
 })  # fmt: skip
 _JS_ASSERTS = frozenset({"expect", "expectTypeOf", "assert"})
+# Asymmetric matchers: values an assertion compares with (`expect.objectContaining({...})` in
+# `toContainEqual(...)`), no assertion of their own.
+_JS_MATCHERS = frozenset({
+    "objectContaining", "arrayContaining", "stringContaining", "stringMatching", "any",
+    "anything", "closeTo",
+})  # fmt: skip
 _JS_CHAIN = frozenset(
     {"member_expression", "call_expression", "await_expression", "subscript_expression"}
 )
@@ -224,6 +230,8 @@ def _js_is_assertion(call: tree_sitter.Node) -> bool:
     if callee.type == "member_expression":
         obj, prop = callee.child_by_field_name("object"), callee.child_by_field_name("property")
         root = obj.type == "identifier" and text_of(obj) in _JS_ASSERTS if obj else False
+        if root and prop is not None and text_of(prop) in _JS_MATCHERS:
+            return False
         return root or (prop is not None and text_of(prop) == "should")
     return False
 

@@ -6,25 +6,28 @@ spelling, or with the same body under another name, in another file, split, merg
 (`similarity`), rewritten where it stood (`rewrites`), ported to another runner under a retouched
 title (`ported`), or covered by a kept test comparing a snapshot the change updates (`snapshots`).
 One removed with the code it tested, or with a deleted helper that used that code, is cleanup, a
-notice (`retired`). An assertion is not lost when it moves, when the test now checks the field
-that replaces the one it checked, when it now compares the object it checked with a snapshot or
-with others in one equality check (`compared`), when it compared two lengths and the test still
-compares one of them whole (`lengths`), or when it now asserts the thing it checked is absent.
-One that checked a field or value the production code stops writing in the same change (a key
-set to a distinctive value, `trigger: "partnerEnrolled"`) went with that behaviour: a notice
-(`stopped`). A deleted test file left is an error when
-production code changes in the same pull request (the suite went away just as it was needed), a
-warning otherwise; removed tests of a file that stays are one warning per file. A lost test
-the pull request explains (its title, body or a commit names it removed or obsolete:
-`explained`) is a notice, and so is a deleted file it names. A side that cannot be read (a bare
-diff, a syntax error, Java) falls back to the diff's lines.
+notice (`retired`), and so is one driving UI (a button's text, an element's id) that the change's
+templates stop showing (`labels`). An assertion is not lost when it moves, when the test now checks
+the field that replaces the one it checked, when it now compares the object it checked with a
+snapshot or with others in one equality check (`compared`), when it compared two lengths and the
+test still compares one of them whole (`lengths`), or when it now asserts the thing it checked is
+absent; nor when the test now fetches the row by the field it checked with a lookup that raises
+without it (`lookups`), when it checked a request to a route the change deletes (`routes`), or when
+it moved into a helper the test now calls that throws when what it fetches is missing. One that
+checked a field or value the production code stops writing in the same change (a key set to a
+distinctive value, `trigger: "partnerEnrolled"`) went with that behaviour: a notice (`stopped`). A
+deleted test file left is an error when production code changes in the same pull request (the suite
+went away just as it was needed), a warning otherwise; removed tests of a file that stays are one
+warning per file. A lost test the pull request explains (its title, body or a commit names it
+removed or obsolete: `explained`) is a notice, and so is a deleted file it names. A side that
+cannot be read (a bare diff, a syntax error, Java) falls back to the diff's lines.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import cached_property, lru_cache
@@ -37,10 +40,13 @@ from bot.rules.model import Example, Finding, Rule, Severity
 from bot.rules.tests import (
     compared,
     fallback,
+    labels,
     lengths,
+    lookups,
     moves,
     ported,
     rewrites,
+    routes,
     similarity,
     snapshots,
 )
@@ -82,6 +88,9 @@ _VALUES = re.compile(_LITERAL.pattern + r"|\d+(?:\.\d+)?")
 # A check comparing a value whole with a literal list or object (whitespace-free text).
 _WHOLE = re.compile(r"(?:==|toEqual\(|toStrictEqual\(|assert_equal\(?|assertEqual\([^,]+,)[\[{]")
 _NAME = re.compile(r"[A-Za-z_]\w*")
+# A helper that fails its caller: `throw new Error(...)`, `raise X`, `fail(...)`, `flunk`.
+_THROW = re.compile(r"\bthrow\b|\braise\s+[A-Z]\w*|\bfail\(|\bflunk\b")
+THROW_READS = 12  # helpers read at most, following the calls of one that may throw
 _NOT_SUBJECTS = frozenset({"assert", "not", "in", "is", "and", "or", "self", "this", "await"})
 HELPER_SUITE = 2  # retired tests of a deleted helper that make it a helper of retired code
 MERGED_CHECKS = 2  # distinct checks a removed test must make to be found merged into new tests
@@ -249,6 +258,24 @@ class _View:
             for name in _reserved(f.after.text) - _reserved(f.before.text)
         }
         return found.with_names(reserved) if reserved else found
+
+    @cached_property
+    def deleted_routes(self) -> routes.Deleted:
+        """The route paths the change's production code stops declaring (`routes`)."""
+        return routes.Deleted.of(
+            (f.before.text, "" if f.changed.status is FileStatus.REMOVED else f.after.text)
+            for f in self.files
+            if is_production(f.path)
+        )
+
+    @cached_property
+    def unshown(self) -> labels.Unshown:
+        """The labels the change's templates stop showing (`labels`)."""
+        return labels.Unshown.of(
+            (f.path, f.before.text, "" if f.changed.status is FileStatus.REMOVED else f.after.text)
+            for f in self.files
+            if _ships(f.path)
+        )
 
     @cached_property
     def stopped(self) -> Stopped:
@@ -435,6 +462,8 @@ class _View:
         linked = self.retired.linked(path, _side(side, "base").text, imports)
         whole_file = self.retired.file_retired(path, imports)
         head_text = _side(side, "head").text
+        base_text = _side(side, "base").text or ""
+        still_driven = labels.driven(head_text or "")
         kept = folded(head_text or "\n".join(line.text for line in side.changed.added))
         same_file = self._same_file(side)
         pools = [tokens(t.body) for tests in self._new.values() for t in tests]
@@ -458,8 +487,12 @@ class _View:
         for index, test in enumerate(gone):
             if replaced[index] or test.key in carried:
                 fate = "replaced"
-            elif whole_file or self.retired.covers(
-                self._with_deleted_helpers(test), test.name, path, linked, kept
+            elif (
+                whole_file
+                or self.retired.covers(
+                    self._with_deleted_helpers(test), test.name, path, linked, kept
+                )
+                or self.unshown.retires(test.body, base_text, still_driven)
             ):
                 fate = "retired"
             else:
@@ -614,6 +647,7 @@ class _View:
             if new is None:
                 continue
             old_count, new_count = count(test, base_helpers), count(new, head_helpers)
+            new_count += self._guarded(test, new, head_helpers, head.bodies)
             if new_count >= old_count or not self._rewritten_helpers.isdisjoint(new.calls):
                 continue
             left = Counter(a.text for a in new.assertions)
@@ -655,6 +689,8 @@ class _View:
                     _removed_with(a, test, removed), "", changed.path, linked, kept
                 )
                 and not lengths.implied(_as_written(a, test, removed), now, new.body)
+                and not lookups.implied(a.text, test.body, new.body)
+                and not self.deleted_routes.requested(_removed_with(a, test, removed))
             ]
             # Checks of a field or value the production code stops writing went with it.
             went = [
@@ -677,11 +713,45 @@ class _View:
                 first, pair = went[0]
                 yield went_with(changed.path, test.name, removed[first.line], pair)
 
+    def _guarded(
+        self, old: Test, new: Test, helpers: dict[str, int], bodies: Mapping[str, str]
+    ) -> int:
+        """Count the helpers a test newly calls that throw when what they fetch is missing.
+
+        Checks moved into a helper that retries a request and throws when it fails
+        (`getEmailAccount(page)`) hold as well as the test's own `expect`s did: each such
+        helper, with no assertion of its own, counts as one check. A helper that only fetches,
+        throwing nothing, counts as none.
+        """
+        sources = {**self._bodies["head"], **bodies}
+        return sum(
+            1
+            for name in set(new.calls) - set(old.calls)
+            if not helpers.get(name) and _throws(name, sources)
+        )
+
     def _same_file(self, side: FileChange) -> list[Test]:
         if side.changed.status is FileStatus.REMOVED:
             return []
         head = self.suite(side, "head")
         return list(head.tests) if head else from_lines(side.path, side.changed.added)
+
+
+def _throws(name: str, sources: Mapping[str, str]) -> bool:
+    """Tell whether a helper, or one it calls a few calls deep, throws or fails the test."""
+    seen: set[str] = set()
+    calls = [name]
+    while calls and len(seen) < THROW_READS:
+        callee = calls.pop()
+        source = sources.get(callee)
+        if callee in seen or source is None:
+            continue
+        seen.add(callee)
+        code = _LITERAL.sub('""', source)
+        if _THROW.search(code):
+            return True
+        calls.extend(n for n in _TOKEN_CALLS.findall(code) if n in sources)
+    return False
 
 
 def _ships(path: str) -> bool:

@@ -145,7 +145,8 @@ class Retired:
         A name still used anywhere in the changed production code (moved to another module)
         is not retired; nor is a word the tests left in the file (`kept`) still use. A test
         named after a retired definition must name more than its file's subject and an action
-        (`update_tag` retires no test of tags that says "update").
+        (`update_tag` retires no test of tags that says "update"). A private name
+        (`_debounce_key`) is a name like any other.
         """
         if self.unset and not self.unset.isdisjoint(_READ.findall(text)):
             return True
@@ -155,7 +156,9 @@ class Retired:
         if unsaid and any(f" {m} " in said for m in unsaid for said in _strings(text)):
             return True
         lost_here = self._lost_from(linked, test_path)
-        for raw in {match for match in TOKEN.findall(text) if match[0].isalpha()}:
+        for raw in {
+            match for match in TOKEN.findall(text) if match[0].isalpha() or match[0] == "_"
+        }:
             token = fold(raw)
             if len(token) < MIN_NAME or token in kept:
                 continue
