@@ -350,6 +350,27 @@ DJANGO_CASES: list[tuple[str, list[str], list[str]]] = [
         [sql.INDEX],
     ),
     (
+        "AlterField of a field renamed in from one the base never declared only moves its column",
+        [
+            'migrations.RemoveField(model_name="order", name="note")',
+            'migrations.RenameField(model_name="order", old_name="note_tmp", new_name="note")',
+            'migrations.AlterField(model_name="order", name="note", '
+            'field=models.UUIDField(db_column="note_id", null=True))',
+            'migrations.AlterField(model_name="order", name="note", '
+            'field=models.ForeignKey(to="shop.Coupon", on_delete=models.CASCADE, null=True))',
+        ],
+        [sql.DROP_COLUMN, sql.RENAME],
+    ),
+    (
+        "AlterField of a field renamed from a base field of another type rewrites it",
+        [
+            'migrations.RenameField(model_name="order", old_name="quantity", new_name="qty")',
+            'migrations.AlterField(model_name="order", name="qty", '
+            "field=models.CharField(max_length=8))",
+        ],
+        [sql.RENAME, sql.TYPE_CHANGE],
+    ),
+    (
         "operations on a model created earlier in the same migration",
         [
             'migrations.CreateModel(name="Coupon", '
@@ -375,6 +396,20 @@ async def test_django_operations(tmp_path: Path, operations: list[str], rules: l
         for index, rule in enumerate(rules)
     ]
     assert found == sorted(expected)
+
+
+async def test_a_second_alter_field_is_judged_against_the_first(tmp_path: Path) -> None:
+    """The base declares a CharField; the first AlterField keeps it (a `db_column` alone), the
+    second makes it an integer: that one rewrites the column."""
+    path = "shop/migrations/0002_change.py"
+    migration = django_migration(
+        'migrations.AlterField(model_name="order", name="note", '
+        'field=models.CharField(max_length=200, db_column="note_text"))',
+        'migrations.AlterField(model_name="order", name="note", '
+        "field=models.IntegerField(null=True))",
+    )
+    found = await hazards(tmp_path, shop(), {path: migration})
+    assert found == [(sql.TYPE_CHANGE, path, line_of(migration, "IntegerField"))]
 
 
 FIELD_HAZARDS = django_migration(
