@@ -398,6 +398,40 @@ async def test_django_operations(tmp_path: Path, operations: list[str], rules: l
     assert found == sorted(expected)
 
 
+async def test_a_column_made_nullable_then_required_is_not_null(tmp_path: Path) -> None:
+    """The base declares the column nullable; the first AlterField keeps it so, the second drops
+    `null=True`: existing rows may hold NULL."""
+    path = "shop/migrations/0002_change.py"
+    migration = django_migration(
+        'migrations.AlterField(model_name="order", name="email", '
+        'field=models.EmailField(null=True, help_text="mail"))',
+        'migrations.AlterField(model_name="order", name="email", '
+        'field=models.EmailField(help_text="mail"))',
+    )
+    found = await hazards(tmp_path, shop(), {path: migration})
+    assert found == [(sql.NOT_NULL, path, line_of(migration, "AlterField", 1))]
+
+
+async def test_a_column_added_here_and_renamed_over_an_old_one_is_no_not_null(
+    tmp_path: Path,
+) -> None:
+    """A nullable column added, the old one dropped, the new renamed to its name and made
+    required: the column the AlterField changes is this migration's own (judged by AddField)."""
+    path = "shop/migrations/0002_change.py"
+    migration = django_migration(
+        'migrations.AddField(model_name="order", name="email_tmp", '
+        "field=models.EmailField(null=True))",
+        'migrations.RemoveField(model_name="order", name="email")',
+        'migrations.RenameField(model_name="order", old_name="email_tmp", new_name="email")',
+        'migrations.AlterField(model_name="order", name="email", field=models.EmailField())',
+    )
+    found = await hazards(tmp_path, shop(), {path: migration})
+    assert found == [
+        (sql.DROP_COLUMN, path, line_of(migration, "RemoveField")),
+        (sql.RENAME, path, line_of(migration, "RenameField")),
+    ]
+
+
 async def test_a_second_alter_field_is_judged_against_the_first(tmp_path: Path) -> None:
     """The base declares a CharField; the first AlterField keeps it (a `db_column` alone), the
     second makes it an integer: that one rewrites the column."""

@@ -82,33 +82,42 @@ class _State:
     """The fields as a migration's operations so far leave them, over the base branch's.
 
     A field this migration removed, or renamed from one the base branch does not declare, is
-    unknown (None): nothing is judged against it.
+    unknown (None): nothing is judged against it. Each field also says whether its column holds
+    the table's existing rows (a base-branch field, altered or renamed here) or was added here.
     """
 
     def __init__(self, base: Fields) -> None:
         self.base = base
-        self.own: dict[tuple[str, str], ast.Call | None] = {}
+        self.own: dict[tuple[str, str], tuple[ast.Call | None, bool]] = {}
 
-    def before(self, table: str | None, column: str | None) -> tuple[ast.Call | None, bool]:
-        """The field as it stands, and whether this migration's own operations gave it."""
+    def before(self, table: str | None, column: str | None) -> tuple[ast.Call | None, bool, bool]:
+        """The field as it stands, whether this migration's operations gave it, and whether its
+        column is one the base branch's table already had."""
         key = (table or "", column or "")
         if key in self.own:
-            return self.own[key], True
-        return self.base.get(key) or self.base.get(("", column or "")), False
+            return *self.own[key], True
+        field = self.base.get(key) or self.base.get(("", column or ""))
+        return field, field is not None, False
 
-    def set(self, table: str | None, column: str | None, field: ast.expr | None) -> None:
-        self.own[(table or "", column or "")] = field if isinstance(field, ast.Call) else None
+    def set(self, table: str | None, column: str | None, field: object, existed: bool) -> None:
+        kept = field if isinstance(field, ast.Call) else None
+        self.own[(table or "", column or "")] = (kept, existed and kept is not None)
 
     def step(self, kind: str, call: ast.Call, kw: dict[str, ast.expr], table: str | None) -> None:
         """Apply one operation's effect on the fields."""
-        if kind in {"AddField", "AlterField"}:
-            self.set(table, _arg(call, kw, 1, "name"), kw.get("field") or _nth(call, 2))
+        column = _arg(call, kw, 1, "name")
+        if kind == "AlterField":
+            existed = self.before(table, column)[1]
+            self.set(table, column, kw.get("field") or _nth(call, 2), existed)
+        elif kind == "AddField":
+            self.set(table, column, kw.get("field") or _nth(call, 2), False)
         elif kind == "RemoveField":
-            self.set(table, _arg(call, kw, 1, "name"), None)
+            self.set(table, column, None, False)
         elif kind == "RenameField":
             old, new = _arg(call, kw, 1, "old_name"), _arg(call, kw, 2, "new_name")
-            self.set(table, new, self.before(table, old)[0])
-            self.set(table, old, None)
+            field, existed, _ = self.before(table, old)
+            self.set(table, new, field, existed)
+            self.set(table, old, None, False)
         elif kind in {"CreateModel", "DeleteModel", "RenameModel"}:
             self.own = {k: v for k, v in self.own.items() if k[0] != (table or "")}
             self.base = {k: v for k, v in self.base.items() if k[0] != (table or "")}
@@ -116,7 +125,7 @@ class _State:
                 fields = kw.get("fields") or _nth(call, 1)
                 for pair in fields.elts if isinstance(fields, ast.List | ast.Tuple) else []:
                     if isinstance(pair, ast.Tuple) and len(pair.elts) == 2:
-                        self.set(table, _string(pair.elts[0]), pair.elts[1])
+                        self.set(table, _string(pair.elts[0]), pair.elts[1], False)
 
 
 def _nth(call: ast.Call, index: int) -> ast.expr | None:
@@ -204,10 +213,11 @@ def _alter_field(
 ) -> Iterator[Op]:
     field = kw.get("field")
     column = _string(kw.get("name")) or (_string(call.args[1]) if len(call.args) > 1 else None)
-    before, own = state.before(table, column)
+    before, existed, own = state.before(table, column)
     if not isinstance(field, ast.Call) or before is None:
         return
-    if not own and _nullable(before) and _required(field):
+    # A column this migration added is judged where it is added (`AddField`), not here.
+    if existed and _nullable(before) and _required(field):
         yield Op(NOT_NULL, table, _field_line(call), text)
     old, new = _FAMILY.get(callee(before)), _FAMILY.get(callee(field))
     # A key column has its target's key type, which the migration does not say: turning a
