@@ -350,6 +350,27 @@ DJANGO_CASES: list[tuple[str, list[str], list[str]]] = [
         [sql.INDEX],
     ),
     (
+        "AlterField of a field renamed in from one the base never declared only moves its column",
+        [
+            'migrations.RemoveField(model_name="order", name="note")',
+            'migrations.RenameField(model_name="order", old_name="note_tmp", new_name="note")',
+            'migrations.AlterField(model_name="order", name="note", '
+            'field=models.UUIDField(db_column="note_id", null=True))',
+            'migrations.AlterField(model_name="order", name="note", '
+            'field=models.ForeignKey(to="shop.Coupon", on_delete=models.CASCADE, null=True))',
+        ],
+        [sql.DROP_COLUMN, sql.RENAME],
+    ),
+    (
+        "AlterField of a field renamed from a base field of another type rewrites it",
+        [
+            'migrations.RenameField(model_name="order", old_name="quantity", new_name="qty")',
+            'migrations.AlterField(model_name="order", name="qty", '
+            "field=models.CharField(max_length=8))",
+        ],
+        [sql.RENAME, sql.TYPE_CHANGE],
+    ),
+    (
         "operations on a model created earlier in the same migration",
         [
             'migrations.CreateModel(name="Coupon", '
@@ -375,6 +396,54 @@ async def test_django_operations(tmp_path: Path, operations: list[str], rules: l
         for index, rule in enumerate(rules)
     ]
     assert found == sorted(expected)
+
+
+async def test_a_column_made_nullable_then_required_is_not_null(tmp_path: Path) -> None:
+    """The base declares the column nullable; the first AlterField keeps it so, the second drops
+    `null=True`: existing rows may hold NULL."""
+    path = "shop/migrations/0002_change.py"
+    migration = django_migration(
+        'migrations.AlterField(model_name="order", name="email", '
+        'field=models.EmailField(null=True, help_text="mail"))',
+        'migrations.AlterField(model_name="order", name="email", '
+        'field=models.EmailField(help_text="mail"))',
+    )
+    found = await hazards(tmp_path, shop(), {path: migration})
+    assert found == [(sql.NOT_NULL, path, line_of(migration, "AlterField", 1))]
+
+
+async def test_a_column_added_here_and_renamed_over_an_old_one_is_no_not_null(
+    tmp_path: Path,
+) -> None:
+    """A nullable column added, the old one dropped, the new renamed to its name and made
+    required: the column the AlterField changes is this migration's own (judged by AddField)."""
+    path = "shop/migrations/0002_change.py"
+    migration = django_migration(
+        'migrations.AddField(model_name="order", name="email_tmp", '
+        "field=models.EmailField(null=True))",
+        'migrations.RemoveField(model_name="order", name="email")',
+        'migrations.RenameField(model_name="order", old_name="email_tmp", new_name="email")',
+        'migrations.AlterField(model_name="order", name="email", field=models.EmailField())',
+    )
+    found = await hazards(tmp_path, shop(), {path: migration})
+    assert found == [
+        (sql.DROP_COLUMN, path, line_of(migration, "RemoveField")),
+        (sql.RENAME, path, line_of(migration, "RenameField")),
+    ]
+
+
+async def test_a_second_alter_field_is_judged_against_the_first(tmp_path: Path) -> None:
+    """The base declares a CharField; the first AlterField keeps it (a `db_column` alone), the
+    second makes it an integer: that one rewrites the column."""
+    path = "shop/migrations/0002_change.py"
+    migration = django_migration(
+        'migrations.AlterField(model_name="order", name="note", '
+        'field=models.CharField(max_length=200, db_column="note_text"))',
+        'migrations.AlterField(model_name="order", name="note", '
+        "field=models.IntegerField(null=True))",
+    )
+    found = await hazards(tmp_path, shop(), {path: migration})
+    assert found == [(sql.TYPE_CHANGE, path, line_of(migration, "IntegerField"))]
 
 
 FIELD_HAZARDS = django_migration(

@@ -5,8 +5,11 @@ formatting, comments, docstrings, raw-string fixes, `dependencies` re-pointed at
 migration, an operation made idempotent, a `change_table` block spelled as `add_column` calls,
 a `when` arm that does nothing dropped from a Ruby `case` whose value is unused, a Rails
 `disable_ddl_transaction!` added, dropped or its typo fixed, index operations said one after the
-other put in another order, or a data step put before the schema step it lets succeed (a
-repaired migration) leave every database that ran it as it was. An edit of the rollback alone
+other put in another order, Django operations moved only past ones they commute with (models
+dropped in another order, fields added to unrelated models: `meaning.reordered`), a name the
+migration imports renamed because the same change renames it in production code (`_renames`),
+or a data step put before the schema step it lets succeed (a repaired migration) leave every
+database that ran it as it was. An edit of the rollback alone
 (`parts`: `downgrade()`, `down`, reverse code) is a notice: every database reads it from the
 file. When a side does not parse (or a bare diff shows only the changed lines), the changed
 lines are compared instead, less comments and imports, so a pure reorder or re-wrap still says
@@ -20,6 +23,7 @@ each database (which extensions it has) that no tree shows: such an edit stays a
 
 from __future__ import annotations
 
+import ast
 import re
 from collections import Counter
 from enum import Enum
@@ -27,7 +31,16 @@ from enum import Enum
 from bot.diff.model import ChangedFile, FileStatus, Line
 from bot.rules.migrations import context
 from bot.rules.migrations.files import is_migration_file
-from bot.rules.migrations.meaning import data_only, meaning, repair_step
+from bot.rules.migrations.meaning import (
+    data_only,
+    definitions,
+    meaning,
+    references,
+    renamed,
+    reordered,
+    repair_step,
+    same,
+)
 from bot.rules.migrations.orm import PACK_ID
 from bot.rules.migrations.parts import parts
 from bot.rules.migrations.rails import DUMPS
@@ -173,12 +186,61 @@ def _edit(snap: Snapshot, changed: ChangedFile) -> Edit | None:
     if old == new:
         return Edit.NOTHING
     old_tree, new_tree = before.python, after.python
-    if old_tree is not None and new_tree is not None and repair_step(old_tree, new_tree):
-        return Edit.NOTHING
+    if old_tree is not None and new_tree is not None:
+        old_tree = renamed(old_tree, _renames(snap, old_tree, new_tree))
+        if same(old_tree, new_tree) or reordered(old_tree, new_tree):
+            return Edit.NOTHING
+        if repair_step(old_tree, new_tree):
+            return Edit.NOTHING
     old_parts, new_parts = parts(before, dialect), parts(after, dialect)
     if old_parts is None or new_parts is None or old_parts.forward != new_parts.forward:
         return Edit.RUNS
     return Edit.NOTHING if old_parts.rollback == new_parts.rollback else Edit.ROLLBACK
+
+
+def _renames(
+    snap: Snapshot, old_tree: ast.Module, new_tree: ast.Module
+) -> dict[tuple[str, str], str]:
+    """The production renames a migration's edit follows: `(module, old name)` to the new one.
+
+    A name the old migration takes from a module and the new one no longer does, where the same
+    change renames it there: the module's file (found by its dotted path) defined the old name
+    on the base branch and defines the new one instead on head, and the old one is gone. One
+    such pair per module; a rename the production code does not make is an edit.
+    """
+    old_refs, new_refs = references(old_tree), references(new_tree)
+    gone, came = old_refs - new_refs, new_refs - old_refs
+    found: dict[tuple[str, str], str] = {}
+    for module in {m for m, _ in gone}:
+        olds = {n for m, n in gone if m == module}
+        news = {n for m, n in came if m == module}
+        if len(olds) != 1 or len(news) != 1:
+            continue
+        defined = _module_names(snap, module)
+        if defined is None:
+            continue
+        (old,), (new,) = olds, news
+        base, head = defined
+        if old in base and old not in head and new in head and new not in base:
+            found[(module, old)] = new
+    return found
+
+
+def _module_names(snap: Snapshot, module: str) -> tuple[set[str], set[str]] | None:
+    """The top-level names a changed Python module defines on base and on head."""
+    tail = "/" + module.replace(".", "/")
+    for changed in snap.whole.files:
+        path = "/" + changed.path
+        if changed.status is not FileStatus.MODIFIED or not (
+            path.endswith(tail + ".py") or path.endswith(tail + "/__init__.py")
+        ):
+            continue
+        base = snap.source(changed.old_path or changed.path, "base").python
+        head = snap.source(changed.path, "head").python
+        if base is None or head is None:
+            return None
+        return set(definitions(base)), set(definitions(head))
+    return None
 
 
 def _code(line: Line) -> bool:

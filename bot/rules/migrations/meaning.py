@@ -315,3 +315,166 @@ def _idempotent(pair: tree_sitter.Node) -> bool:
     if key is None or value is None:
         return False
     return text_of(key).strip(":\"' ") in _IDEMPOTENT and text_of(value) == "true"
+
+
+# Django operations whose effect is a schema change the operation itself names: what they touch
+# is read from their arguments. Data steps (`RunPython`, `RunSQL`) and anything else may read or
+# write anything, so they never change places with another operation.
+_SCHEMA_OPS = frozenset({
+    "CreateModel", "DeleteModel", "AddField", "RemoveField", "AlterField", "RenameField",
+    "AddIndex", "RemoveIndex", "AddConstraint", "RemoveConstraint", "AlterUniqueTogether",
+    "AlterIndexTogether", "AlterModelOptions", "AlterModelTable", "AlterModelManagers",
+})  # fmt: skip
+# Removals: once all of them ran, everything they name is gone, in whichever order they ran.
+_REMOVALS = frozenset({"DeleteModel", "RemoveField", "RemoveIndex", "RemoveConstraint"})
+_MODEL_KEYS = frozenset({"model_name", "name", "to", "old_name", "new_name"})
+
+
+def reordered(old_tree: ast.Module, new_tree: ast.Module) -> bool:
+    """Whether a Django migration's edit only moves operations past ones they commute with.
+
+    Every database that recorded the migration ran all of its operations, so one that ran them
+    in the old order holds what the new order gives when no two operations whose order matters
+    changed places (`_commute`): removals (all gone at the end, whichever went first), or
+    schema operations on models neither names. A fix that drops a referencing model before the
+    model it references (an order that failed on fresh databases) is such an edit.
+    """
+    old_lists = list(python_ops.operation_lists(old_tree))
+    new_lists = list(python_ops.operation_lists(new_tree))
+    if not old_lists or len(old_lists) != len(new_lists):
+        return False
+    if sorted(_python(old_tree)) != sorted(_python(new_tree)):
+        return False  # not the same operations and definitions
+    return all(_same_trace(o, n) for o, n in zip(old_lists, new_lists, strict=True))
+
+
+def _same_trace(old: list[ast.Call], new: list[ast.Call]) -> bool:
+    """The new order keeps the relative order of every pair of operations that do not commute."""
+
+    def keyed(calls: list[ast.Call]) -> list[tuple[str, int]]:
+        seen: Counter[str] = Counter()
+        keys = []
+        for call in calls:
+            text = normalised(call)
+            keys.append((text, seen[text]))
+            seen[text] += 1
+        return keys
+
+    old_keys, new_keys = keyed(old), keyed(new)
+    if sorted(old_keys) != sorted(new_keys):
+        return False
+    where = {key: index for index, key in enumerate(new_keys)}
+    for i, first in enumerate(old):
+        for j in range(i + 1, len(old)):
+            moved = where[old_keys[i]] > where[old_keys[j]]
+            if moved and not _commute(first, old[j]):
+                return False
+    return True
+
+
+def _commute(first: ast.Call, second: ast.Call) -> bool:
+    """Whether two operations leave the same schema in either order (see `reordered`)."""
+    kinds = {python_ops.callee(first), python_ops.callee(second)}
+    if not kinds <= _SCHEMA_OPS:
+        return False
+    if kinds <= _REMOVALS:
+        return True
+    names, others = _models(first), _models(second)
+    return "?" not in names | others and not names & others
+
+
+def _models(call: ast.Call) -> set[str]:
+    """Every name an operation's arguments give (its model, fields, `to=` targets), lower-cased.
+
+    More names only make fewer operations commute; a name given by an expression is "?".
+    """
+    given: list[ast.expr] = list(call.args[:1])
+    for node in ast.walk(call):
+        if isinstance(node, ast.keyword) and node.arg in _MODEL_KEYS:
+            given.append(node.value)
+        elif isinstance(node, ast.Call) and python_ops.callee(node) in _RELATIONS:
+            given += node.args[:1]
+    found = set()
+    for value in given:
+        text = value.value if isinstance(value, ast.Constant) else None
+        found.add(text.rsplit(".", 1)[-1].lower() if isinstance(text, str) else "?")
+    return found or {"?"}
+
+
+_RELATIONS = frozenset({"ForeignKey", "OneToOneField", "ManyToManyField"})
+
+
+def renamed(tree: ast.Module, renames: Mapping[tuple[str, str], str]) -> ast.Module:
+    """The module with each `(module, name)` it imports or spells out renamed as `renames` says.
+
+    A change that renames a class or function in production code and follows the rename in a
+    migration that imports it (`bases=(models.Model, app.helpers.Old)`) leaves the migration
+    doing what it did: compared after this, such an edit is no edit.
+    """
+    copied = copy.deepcopy(tree)
+    bound = _bound(copied)
+    local: dict[str, str] = {}
+    for node in ast.walk(copied):
+        if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            for alias in node.names:
+                new = renames.get((node.module, alias.name))
+                if new is not None:
+                    if alias.asname is None:
+                        local[alias.name] = new
+                    alias.name = new
+    for node in ast.walk(copied):
+        if isinstance(node, ast.Attribute):
+            new = renames.get((_module(node.value, bound) or "", node.attr))
+            if new is not None:
+                node.attr = new
+        elif isinstance(node, ast.Name) and node.id in local:
+            node.id = local[node.id]
+    return copied
+
+
+def references(tree: ast.Module) -> set[tuple[str, str]]:
+    """Each `(module, name)` the module imports from a module or spells as `module.name`.
+
+    A spelled-out name counts only under a module the file imports (`import app.helpers`, or
+    `from app import helpers`), read as that module's full dotted path.
+    """
+    bound = _bound(tree)
+    found: set[tuple[str, str]] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found |= {(node.module, alias.name) for alias in node.names}
+        elif isinstance(node, ast.Attribute) and (module := _module(node.value, bound)):
+            found.add((module, node.attr))
+    return found
+
+
+def _bound(tree: ast.Module) -> dict[str, str]:
+    """The module each top-level import binds to a local name."""
+    found: dict[str, str] = {}
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Import):
+            for alias in stmt.names:
+                if alias.asname:
+                    found[alias.asname] = alias.name
+                else:
+                    root = alias.name.split(".")[0]
+                    found[root] = root
+        elif isinstance(stmt, ast.ImportFrom) and stmt.module and not stmt.level:
+            for alias in stmt.names:
+                found[alias.asname or alias.name] = f"{stmt.module}.{alias.name}"
+    return found
+
+
+def _module(node: ast.expr, bound: Mapping[str, str]) -> str | None:
+    """The full dotted module path an expression spells, its root bound by an import."""
+    if isinstance(node, ast.Name):
+        return bound.get(node.id)
+    if isinstance(node, ast.Attribute):
+        prefix = _module(node.value, bound)
+        return f"{prefix}.{node.attr}" if prefix else None
+    return None
+
+
+def same(old_tree: ast.Module, new_tree: ast.Module) -> bool:
+    """Whether two parses of a migration mean the same (see `_python`)."""
+    return _python(old_tree) == _python(new_tree)

@@ -3,8 +3,10 @@
 Django: each call of a `Migration.operations` list. `SeparateDatabaseAndState` runs only its
 `database_operations`; its `state_operations` are the safe way to stop using a field or model
 before dropping it, so they are no hazard. `AlterField` is judged against the field as the app's
-models declare it on the base branch: dropping `null=True` makes a column NOT NULL, and a field
-class of another database type rewrites the column.
+models declare it on the base branch, or as the migration's own earlier operations left it (a
+field renamed in, altered twice): dropping `null=True` makes a column NOT NULL, and a field class
+of another database type rewrites the column. One that keeps the type and moves `db_column` only
+renames it.
 
 Alembic: the `op.*` and `batch_op.*` calls of `upgrade()`. Keyword arguments such as
 `type_="foreignkey"` of `op.drop_constraint` are no column type; `downgrade()` runs only on
@@ -61,13 +63,73 @@ def is_django(tree: ast.Module) -> bool:
 
 
 def django_ops(tree: ast.Module, text: str, base_fields: Fields) -> list[Op]:
-    """What a Django migration runs, given the base branch's fields by (model, field)."""
+    """What a Django migration runs, given the base branch's fields by (model, field).
+
+    The field an `AlterField` changes is the one the migration's own earlier operations left
+    (`_State`), not always the model's declaration on the base branch: a field removed and
+    replaced by a renamed one, or altered twice, is judged against what came before it here.
+    """
     lines = text.splitlines()
     found: list[Op] = []
     for operations in operation_lists(tree):
+        state = _State(base_fields)
         for call in operations:
-            found += _django_op(call, lines, base_fields)
+            found += _django_op(call, lines, state)
     return found
+
+
+class _State:
+    """The fields as a migration's operations so far leave them, over the base branch's.
+
+    A field this migration removed, or renamed from one the base branch does not declare, is
+    unknown (None): nothing is judged against it. Each field also says whether its column holds
+    the table's existing rows (a base-branch field, altered or renamed here) or was added here.
+    """
+
+    def __init__(self, base: Fields) -> None:
+        self.base = base
+        self.own: dict[tuple[str, str], tuple[ast.Call | None, bool]] = {}
+
+    def before(self, table: str | None, column: str | None) -> tuple[ast.Call | None, bool, bool]:
+        """The field as it stands, whether this migration's operations gave it, and whether its
+        column is one the base branch's table already had."""
+        key = (table or "", column or "")
+        if key in self.own:
+            return *self.own[key], True
+        field = self.base.get(key) or self.base.get(("", column or ""))
+        return field, field is not None, False
+
+    def set(self, table: str | None, column: str | None, field: object, existed: bool) -> None:
+        kept = field if isinstance(field, ast.Call) else None
+        self.own[(table or "", column or "")] = (kept, existed and kept is not None)
+
+    def step(self, kind: str, call: ast.Call, kw: dict[str, ast.expr], table: str | None) -> None:
+        """Apply one operation's effect on the fields."""
+        column = _arg(call, kw, 1, "name")
+        if kind == "AlterField":
+            existed = self.before(table, column)[1]
+            self.set(table, column, kw.get("field") or _nth(call, 2), existed)
+        elif kind == "AddField":
+            self.set(table, column, kw.get("field") or _nth(call, 2), False)
+        elif kind == "RemoveField":
+            self.set(table, column, None, False)
+        elif kind == "RenameField":
+            old, new = _arg(call, kw, 1, "old_name"), _arg(call, kw, 2, "new_name")
+            field, existed, _ = self.before(table, old)
+            self.set(table, new, field, existed)
+            self.set(table, old, None, False)
+        elif kind in {"CreateModel", "DeleteModel", "RenameModel"}:
+            self.own = {k: v for k, v in self.own.items() if k[0] != (table or "")}
+            self.base = {k: v for k, v in self.base.items() if k[0] != (table or "")}
+            if kind == "CreateModel":
+                fields = kw.get("fields") or _nth(call, 1)
+                for pair in fields.elts if isinstance(fields, ast.List | ast.Tuple) else []:
+                    if isinstance(pair, ast.Tuple) and len(pair.elts) == 2:
+                        self.set(table, _string(pair.elts[0]), pair.elts[1], False)
+
+
+def _nth(call: ast.Call, index: int) -> ast.expr | None:
+    return call.args[index] if len(call.args) > index else None
 
 
 def alembic_ops(tree: ast.Module, text: str, dialect: str | None) -> list[Op]:
@@ -98,17 +160,30 @@ def operation_lists(tree: ast.Module) -> Iterator[list[ast.Call]]:
                 yield [e for e in value.elts if isinstance(e, ast.Call)]
 
 
-def _django_op(call: ast.Call, lines: list[str], base: Fields) -> Iterator[Op]:
+def _django_op(call: ast.Call, lines: list[str], state: _State) -> Iterator[Op]:
     kind = callee(call)
     kw = {k.arg: k.value for k in call.keywords if k.arg}
     text = lines[call.lineno - 1].strip() if call.lineno <= len(lines) else kind
     model = _arg(call, kw, 0, "model_name", "name", "old_name")
     table = name(model)
+    yield from _django_effects(kind, call, kw, table, text, lines, state)
+    state.step(kind, call, kw, table)
+
+
+def _django_effects(
+    kind: str,
+    call: ast.Call,
+    kw: dict[str, ast.expr],
+    table: str | None,
+    text: str,
+    lines: list[str],
+    state: _State,
+) -> Iterator[Op]:
     if kind == "SeparateDatabaseAndState":
         database = kw.get("database_operations") or (call.args[0] if call.args else None)
         for inner in database.elts if isinstance(database, ast.List | ast.Tuple) else []:
             if isinstance(inner, ast.Call):
-                yield from _django_op(inner, lines, base)
+                yield from _django_op(inner, lines, state)
     elif kind == "CreateModel":
         yield Op(CREATE_TABLE, table, call.lineno, text)
     elif kind == "DeleteModel":
@@ -125,7 +200,7 @@ def _django_op(call: ast.Call, lines: list[str], base: Fields) -> Iterator[Op]:
         if _preserve_default_false(kw) and isinstance(field, ast.Call) and _required(field):
             yield Op(NOT_NULL, table, _field_line(call), text, added=True)
     elif kind == "AlterField":
-        yield from _alter_field(call, kw, table, text, base)
+        yield from _alter_field(call, kw, table, text, state)
     elif kind == "RunSQL":
         sql = kw.get("sql") or (call.args[0] if call.args else None)
         for statement in _strings(sql):
@@ -134,16 +209,22 @@ def _django_op(call: ast.Call, lines: list[str], base: Fields) -> Iterator[Op]:
 
 
 def _alter_field(
-    call: ast.Call, kw: dict[str, ast.expr], table: str | None, text: str, base: Fields
+    call: ast.Call, kw: dict[str, ast.expr], table: str | None, text: str, state: _State
 ) -> Iterator[Op]:
     field = kw.get("field")
     column = _string(kw.get("name")) or (_string(call.args[1]) if len(call.args) > 1 else None)
-    before = base.get((table or "", column or "")) or base.get(("", column or ""))
+    before, existed, own = state.before(table, column)
     if not isinstance(field, ast.Call) or before is None:
         return
-    if _nullable(before) and _required(field):
+    # A column this migration added is judged where it is added (`AddField`), not here.
+    if existed and _nullable(before) and _required(field):
         yield Op(NOT_NULL, table, _field_line(call), text)
     old, new = _FAMILY.get(callee(before)), _FAMILY.get(callee(field))
+    # A key column has its target's key type, which the migration does not say: turning a
+    # column this migration gave a type (a UUID swapped in for a key) into a key is no rewrite
+    # that can be told.
+    if own and "key" in {old, new}:
+        return
     if old and new and old != new and (old, new) not in _FREE:
         yield Op(TYPE_CHANGE, table, _field_line(call), text)
 
