@@ -39,8 +39,8 @@ def test_help_names_every_rule() -> None:
 
 def test_a_rule_harming_only_rolling_deploys_says_what_makes_it_a_warning() -> None:
     """The team reading `explain` learns the notice is one because of how they may deploy, and
-    which setting makes it a warning; a dropped table's explanation has no such caveat."""
+    which setting makes it a warning; a NOT NULL column's explanation has no such caveat."""
     text = explain("migrations/drop-column")
     assert text.startswith("### `migrations/drop-column` (notice; warning with `deploys: rolling`)")
     assert "It is a **notice**" in text and "`deploys: rolling` in `.github/readiness.yml`" in text
-    assert "deploys: rolling" not in explain("migrations/drop-table")
+    assert "deploys: rolling" not in explain("migrations/not-null-on-existing-table")
