@@ -182,12 +182,20 @@ def weakened(path: str, name: str | None, line: Line, left: int, lost: int) -> F
         f"This removes an assertion: {test} still runs but {after}, so it passes whatever the "
         "code does there. Keep the check, or replace it with a better one."
     )
+    return _assertion(path, name, line, message, Severity.WARNING)
+
+
+def _assertion(
+    path: str, name: str | None, line: Line, message: str, severity: Severity
+) -> Finding:
+    """A removed assertion's finding, on the base line that held it (one fingerprint for a
+    warning and a notice of the same line, so a baseline keeps either)."""
     return Finding(
         rule=ASSERTION,
         pack=PACK_ID,
         path=path,
         line=line.number,
-        severity=Severity.WARNING,
+        severity=severity,
         message=message,
         fingerprint=fingerprint(ASSERTION, path, f"{name}:{line.text}"),
         side="LEFT",
@@ -209,13 +217,4 @@ def went_with(path: str, name: str | None, line: Line, pair: Pair) -> Finding:
         "it pinned. Nothing is left unchecked, provided no code the change leaves alone still "
         "writes it."
     )
-    return Finding(
-        rule=ASSERTION,
-        pack=PACK_ID,
-        path=path,
-        line=line.number,
-        severity=Severity.NOTICE,
-        message=message,
-        fingerprint=fingerprint(ASSERTION, path, f"{name}:{line.text}"),
-        side="LEFT",
-    )
+    return _assertion(path, name, line, message, Severity.NOTICE)
