@@ -76,7 +76,8 @@ class SemgrepError(RuntimeError):
 @dataclass(frozen=True)
 class RuleFile:
     path: str
-    text: str
+    parsed: tuple[dict[str, Any], ...]
+    """The file's rules as its YAML gives them."""
     rules: Mapping[str, frozenset[str]]
     """Each rule's id (as semgrep reports it) -> its languages, lower-cased."""
 
@@ -107,7 +108,8 @@ def rule_files(snap: Snapshot) -> list[RuleFile]:
             for rule in rules
             if isinstance(rule, dict)
         }
-        found.append(RuleFile(path, text, languages_of))
+        parsed = tuple(rule for rule in rules if isinstance(rule, dict))
+        found.append(RuleFile(path, parsed, languages_of))
     return found
 
 
@@ -209,8 +211,8 @@ def _rules_json(files: list[RuleFile], skipped: list[str]) -> str:
     rules = [
         rule
         for rule_file in files
-        for rule in yaml.safe_load(rule_file.text)["rules"]
-        if isinstance(rule, dict) and str(rule.get("id")) not in left_out
+        for rule in rule_file.parsed
+        if str(rule.get("id")) not in left_out
     ]
     # YAML may hold what JSON cannot (a date in a rule's metadata): written as its text.
     return json.dumps({"rules": rules}, default=str)
