@@ -103,7 +103,7 @@ class Dialect:
     # Given the snapshot and a group: the CI file running the ORM's own exact check of models
     # against migrations for the group on pull requests (ci_check), or None. Where one does,
     # it decides whether a migration is due: every finding is a notice that names it.
-    state_checked: Callable[[Snapshot, str], str | None] | None = None
+    ci_checked: Callable[[Snapshot, str], str | None] | None = None
     # The command that check runs, and the one that writes a migration for a group, for the
     # notice.
     check_command: str = ""
@@ -173,7 +173,7 @@ def _schema_change(
     """Report a schema change with no migration: an error, or a notice where CI's own exact
     check of the models decides (it fails there if a migration is due, and passes if our
     reading of the models is wrong)."""
-    checker = dialect.state_checked(snap, edit.group) if dialect.state_checked else None
+    checker = dialect.ci_checked(snap, edit.group) if dialect.ci_checked else None
     if checker is None:
         return _finding(dialect, edit, added, removed, dialect.message)
 
@@ -197,7 +197,7 @@ def _state_only(
     removed: dict[Line, Statement],
 ) -> Finding:
     """Report a change of migration state only: a notice when CI's own check of it decides."""
-    checker = dialect.state_checked(snap, edit.group) if dialect.state_checked else None
+    checker = dialect.ci_checked(snap, edit.group) if dialect.ci_checked else None
     severity = Severity.NOTICE if checker else Severity.WARNING
 
     def say(labels: str, path: str, group: str) -> str:

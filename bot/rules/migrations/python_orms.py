@@ -302,7 +302,7 @@ _DJANGO = Dialect(
     _django_migrations,
     _django_message,
     state_only=_django_state_message,
-    state_checked=_django_checked,
+    ci_checked=_django_checked,
     check_command="makemigrations --check",
     write_command=_makemigrations,
 )
@@ -314,7 +314,7 @@ _SQLALCHEMY = Dialect(
     _sqlalchemy_module,
     _alembic_migrations,
     _sqlalchemy_message,
-    state_checked=_alembic_checked,
+    ci_checked=_alembic_checked,
     check_command="alembic check",
     write_command=lambda _module: 'alembic revision --autogenerate -m "<what changed>"',
 )
